@@ -1,0 +1,175 @@
+import { COLUMN_KINDS } from '../table/table.js';
+
+/**
+ * JSON Schema (draft 2020-12) of the pipeline spec. `npm run schemas` writes it to
+ * `schemas/pipeline.schema.json`; a test fails if the file is stale or its keys drift from `types.ts`.
+ */
+const positiveInt = { type: 'integer', minimum: 1 } as const;
+const str = { type: 'string', minLength: 1 } as const;
+
+const output = {
+  type: 'object',
+  description: 'Where a task writes its table; format defaults from the extension.',
+  additionalProperties: false,
+  required: ['path'],
+  properties: {
+    path: { ...str, description: 'Output path, relative to the spec file.' },
+    format: { enum: ['csv', 'arrow'] },
+  },
+} as const;
+
+export const pipelineSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://synthdiff.dev/schemas/pipeline.schema.json',
+  title: 'synthdiff pipeline spec',
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'name', 'source'],
+  properties: {
+    version: { const: 1 },
+    name: str,
+    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
+    source: { $ref: '#/$defs/source' },
+    columns: {
+      type: 'object',
+      description: 'Per-column overrides, keyed by column name.',
+      additionalProperties: { $ref: '#/$defs/column' },
+    },
+    split: { $ref: '#/$defs/split' },
+    model: { $ref: '#/$defs/model' },
+    tasks: { type: 'array', items: { $ref: '#/$defs/task' } },
+    evaluate: { $ref: '#/$defs/evaluate' },
+    report: { $ref: '#/$defs/report' },
+  },
+  $defs: {
+    source: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        format: { enum: ['csv', 'arrow', 'dicom'] },
+        path: { ...str, description: 'Input table or DICOM folder, relative to the spec file.' },
+        delimiter: { enum: [',', ';', '\t'] },
+        missing: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    column: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        kind: { enum: [...COLUMN_KINDS] },
+        missing: { type: 'array', items: { type: 'string' } },
+        min: { type: 'number' },
+        max: { type: 'number' },
+        drop: { type: 'boolean' },
+      },
+    },
+    split: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['holdout'],
+      properties: { holdout: { type: 'number', minimum: 0, exclusiveMaximum: 1 } },
+    },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        device: { enum: ['auto', 'cpu', 'gpu'] },
+        backend: { enum: ['tensorflow', 'webgpu', 'wasm', 'cpu'] },
+        width: positiveInt,
+        depth: positiveInt,
+        steps: positiveInt,
+        batchSize: positiveInt,
+        learningRate: { type: 'number', exclusiveMinimum: 0 },
+        checkpoint: str,
+        load: str,
+        resume: { type: 'boolean' },
+        sampler: { enum: ['heun', 'euler-maruyama', 'edm-stochastic'] },
+        samplerSteps: positiveInt,
+      },
+    },
+    output,
+    task: {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: ['profile', 'generate', 'impute'] } },
+      discriminator: { propertyName: 'type' },
+      oneOf: [{ $ref: '#/$defs/profileTask' }, { $ref: '#/$defs/generateTask' }, { $ref: '#/$defs/imputeTask' }],
+    },
+    profileTask: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'output'],
+      properties: { type: { const: 'profile' }, output: { $ref: '#/$defs/output' } },
+    },
+    generateTask: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'rows', 'output'],
+      properties: {
+        type: { const: 'generate' },
+        rows: positiveInt,
+        fixed: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+        output: { $ref: '#/$defs/output' },
+      },
+    },
+    imputeTask: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'output'],
+      properties: {
+        type: { const: 'impute' },
+        draws: positiveInt,
+        input: str,
+        output: { $ref: '#/$defs/output' },
+        intervals: { $ref: '#/$defs/output' },
+      },
+    },
+    evaluate: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        fidelity: { type: 'boolean' },
+        detection: { type: 'boolean' },
+        privacy: { type: 'boolean' },
+        outliers: { type: 'boolean' },
+        imputation: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['fraction'],
+          properties: {
+            fraction: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
+            mechanism: { enum: ['mcar', 'mar'] },
+          },
+        },
+        efficacy: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['target'],
+          properties: { target: str },
+        },
+      },
+    },
+    report: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dir'],
+      properties: { dir: str, html: { type: 'boolean' } },
+    },
+  },
+} as const;
+
+/** Which `$defs` entry (or the root) describes which TypeScript type, for the drift test. */
+export const SCHEMA_TYPES = {
+  PipelineSpec: pipelineSchema,
+  SourceSpec: pipelineSchema.$defs.source,
+  ColumnSpec: pipelineSchema.$defs.column,
+  SplitSpec: pipelineSchema.$defs.split,
+  ModelSpec: pipelineSchema.$defs.model,
+  OutputSpec: pipelineSchema.$defs.output,
+  ProfileTask: pipelineSchema.$defs.profileTask,
+  GenerateTask: pipelineSchema.$defs.generateTask,
+  ImputeTask: pipelineSchema.$defs.imputeTask,
+  EvaluateSpec: pipelineSchema.$defs.evaluate,
+  ReportSpec: pipelineSchema.$defs.report,
+} as const;

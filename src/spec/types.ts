@@ -1,0 +1,130 @@
+import type { ColumnKind } from '../table/table.js';
+
+/**
+ * The pipeline spec as users write it (JSON or YAML). `schemas/pipeline.schema.json` is generated from
+ * `pipelineSchema` in `schema.ts`, and a test checks that every object's keys there equal the keys of
+ * these types (see `KEYS` below), so the two cannot drift.
+ */
+export interface PipelineSpec {
+  version: 1;
+  name: string;
+  seed?: number;
+  source: SourceSpec;
+  columns?: Record<string, ColumnSpec>;
+  split?: SplitSpec;
+  model?: ModelSpec;
+  tasks?: TaskSpec[];
+  evaluate?: EvaluateSpec;
+  report?: ReportSpec;
+}
+
+export type DataFormat = 'csv' | 'arrow' | 'dicom';
+
+export interface SourceSpec {
+  format?: DataFormat;
+  path: string;
+  delimiter?: string;
+  /** Tokens read as missing; default only the empty field. */
+  missing?: string[];
+}
+
+export interface ColumnSpec {
+  kind?: ColumnKind;
+  missing?: string[];
+  min?: number;
+  max?: number;
+  /** Leave this column out of the model and outputs (identifiers such as `id`). */
+  drop?: boolean;
+}
+
+export interface SplitSpec {
+  /** Fraction of rows held out for privacy and fidelity evaluation, 0 ≤ holdout < 1. */
+  holdout: number;
+}
+
+export type Device = 'auto' | 'cpu' | 'gpu';
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type SamplerName = 'heun' | 'euler-maruyama' | 'edm-stochastic';
+
+export interface ModelSpec {
+  device?: Device;
+  backend?: BackendName;
+  /** Hidden width and number of hidden layers of the denoiser MLP; default scales with the data. */
+  width?: number;
+  depth?: number;
+  steps?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** Directory to save the trained model to. */
+  checkpoint?: string;
+  /** Load this checkpoint instead of training (`resume: true` continues training from it). */
+  load?: string;
+  resume?: boolean;
+  sampler?: SamplerName;
+  samplerSteps?: number;
+}
+
+export type OutputFormat = 'csv' | 'arrow';
+
+export interface OutputSpec {
+  path: string;
+  format?: OutputFormat;
+}
+
+export interface ProfileTask {
+  type: 'profile';
+  output: OutputSpec;
+}
+
+export interface GenerateTask {
+  type: 'generate';
+  rows: number;
+  /** Column values every generated row must take. */
+  fixed?: Record<string, string | number | boolean>;
+  output: OutputSpec;
+}
+
+export interface ImputeTask {
+  type: 'impute';
+  /** Number of multiple imputations (m); the output is the first, with per-cell spread when m > 1. */
+  draws?: number;
+  /** Table to impute; default the source. */
+  input?: string;
+  output: OutputSpec;
+  /** Where to write per-cell intervals (m > 1): a CSV of row, column, mean/mode, lower, upper. */
+  intervals?: OutputSpec;
+}
+
+export type TaskSpec = ProfileTask | GenerateTask | ImputeTask;
+
+export interface EvaluateSpec {
+  fidelity?: boolean;
+  detection?: boolean;
+  privacy?: boolean;
+  outliers?: boolean;
+  /** Hide this fraction of observed cells, impute them, and score against baselines. */
+  imputation?: { fraction: number; mechanism?: 'mcar' | 'mar' };
+  efficacy?: { target: string };
+}
+
+export interface ReportSpec {
+  dir: string;
+  html?: boolean;
+}
+
+type Keys<T> = Record<keyof Required<T>, true>;
+
+/** Key witnesses: TypeScript fails to compile if a type gains or loses a key without these changing. */
+export const KEYS = {
+  PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true } satisfies Keys<PipelineSpec>,
+  SourceSpec: { format: true, path: true, delimiter: true, missing: true } satisfies Keys<SourceSpec>,
+  ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
+  SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
+  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, checkpoint: true, load: true, resume: true, sampler: true, samplerSteps: true } satisfies Keys<ModelSpec>,
+  OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
+  ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
+  GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
+  ImputeTask: { type: true, draws: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
+  EvaluateSpec: { fidelity: true, detection: true, privacy: true, outliers: true, imputation: true, efficacy: true } satisfies Keys<EvaluateSpec>,
+  ReportSpec: { dir: true, html: true } satisfies Keys<ReportSpec>,
+};

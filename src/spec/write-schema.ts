@@ -1,0 +1,11 @@
+import { writeFileAtomic } from '../io/atomic.js';
+import { pipelineSchema } from './schema.js';
+
+/** `npm run schemas`: regenerate schemas/pipeline.schema.json from the TypeScript source of truth. */
+export function pipelineSchemaJson(): string {
+  return `${JSON.stringify(pipelineSchema, null, 2)}\n`;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''))) {
+  await writeFileAtomic(new URL('../../schemas/pipeline.schema.json', import.meta.url).pathname, pipelineSchemaJson());
+}
