@@ -1,0 +1,38 @@
+import { tf } from '../backend/index.js';
+import { preconditioning, type EdmConfig } from './edm.js';
+import type { Mlp } from './network.js';
+
+/**
+ * The preconditioned denoiser D(x; σ) = c_skip·x + c_out·F(c_in·x, c_noise) (EDM eq. 7), with CSDI-style
+ * conditioning: conditioning dimensions are fed clean, and the mask itself is an input.
+ */
+export function networkInput(xNoisy: tf.Tensor2D, x0: tf.Tensor2D, cond: tf.Tensor2D, cIn: tf.Tensor | number): tf.Tensor2D {
+  const free = tf.sub(1, cond);
+  const values = tf.add(tf.mul(tf.mul(xNoisy, cIn), free), tf.mul(x0, cond));
+  return tf.concat([values, cond], 1) as tf.Tensor2D;
+}
+
+/** D(x; σ) for one σ shared by the whole batch (sampling). Call inside tf.tidy. */
+export function denoise(net: Mlp, edm: EdmConfig, x: tf.Tensor2D, x0: tf.Tensor2D, cond: tf.Tensor2D, sigma: number): tf.Tensor2D {
+  const { cSkip, cOut, cIn, cNoise } = preconditioning(sigma, edm.sigmaData);
+  const f = net.apply(networkInput(x, x0, cond, cIn), tf.fill([x.shape[0], 1], cNoise) as tf.Tensor2D);
+  return tf.add(tf.mul(x, cSkip), tf.mul(f, cOut)) as tf.Tensor2D;
+}
+
+/**
+ * EDM training loss for a batch with per-row σ [B,1]: ‖F − (x₀ − c_skip·x_σ)/c_out‖² over target entries,
+ * which equals EDM's λ(σ)-weighted denoising loss. Returns the mean over target entries.
+ */
+export function edmLoss(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tensor2D, target: tf.Tensor2D, sigma: tf.Tensor2D, noise: tf.Tensor2D): tf.Scalar {
+  const sd2 = edm.sigmaData * edm.sigmaData;
+  const s2 = tf.add(tf.square(sigma), sd2);
+  const cIn = tf.rsqrt(s2);
+  const cSkip = tf.div(sd2, s2);
+  const cOut = tf.mul(tf.mul(sigma, edm.sigmaData), cIn);
+  const cNoise = tf.div(tf.log(sigma), 4) as tf.Tensor2D;
+  const xNoisy = tf.add(x0, tf.mul(sigma, noise)) as tf.Tensor2D;
+  const f = net.apply(networkInput(xNoisy, x0, cond, cIn), cNoise);
+  const fTarget = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
+  const err = tf.mul(tf.square(tf.sub(f, fTarget)), target);
+  return tf.div(tf.sum(err), tf.maximum(tf.sum(target), 1)) as tf.Scalar;
+}

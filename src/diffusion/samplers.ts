@@ -1,0 +1,79 @@
+import { tf } from '../backend/index.js';
+import { createRng } from '../rng.js';
+import { denoise } from './denoiser.js';
+import { sigmaSchedule, type EdmConfig } from './edm.js';
+import type { Mlp } from './network.js';
+import type { SamplerName } from '../spec/types.js';
+
+export interface SamplerOptions {
+  sampler: SamplerName;
+  steps: number;
+  seed: number;
+  /** EDM Algorithm 2's S_churn (edm-stochastic only). */
+  churn?: number;
+}
+
+interface Step {
+  (x: tf.Tensor2D, i: number): tf.Tensor2D;
+}
+
+/**
+ * Draw target entries given conditioning entries. `x0` holds the conditioning values (other entries are
+ * ignored), `cond` is 1 on conditioning entries. Returns a [B, D] tensor whose conditioning entries equal x0.
+ * Every sampler starts from x = σ_max·ε and walks the EDM σ schedule down to 0.
+ */
+export function sampleBatch(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tensor2D, opts: SamplerOptions): tf.Tensor2D {
+  const sigmas = sigmaSchedule(opts.steps, edm);
+  const rng = createRng(opts.seed);
+  const shape = x0.shape;
+  const noise = (): tf.Tensor2D => tf.randomNormal(shape, 0, 1, 'float32', rng.int(2 ** 31)) as tf.Tensor2D;
+  const D = (x: tf.Tensor2D, s: number): tf.Tensor2D => denoise(net, edm, x, x0, cond, s);
+  // Heun step from σ_a to σ_b given x at σ_a (EDM Algorithm 1, lines 4–8).
+  const heun = (x: tf.Tensor2D, a: number, b: number): tf.Tensor2D => {
+    const d = tf.div(tf.sub(x, D(x, a)), a);
+    const xEuler = tf.add(x, tf.mul(d, b - a)) as tf.Tensor2D;
+    if (b === 0) return xEuler;
+    const d2 = tf.div(tf.sub(xEuler, D(xEuler, b)), b);
+    return tf.add(x, tf.mul(tf.add(d, d2), (b - a) / 2)) as tf.Tensor2D;
+  };
+  let step: Step;
+  switch (opts.sampler) {
+    case 'heun':
+      step = (x, i) => heun(x, sigmas[i]!, sigmas[i + 1]!);
+      break;
+    case 'edm-stochastic': {
+      // EDM Algorithm 2: raise σ by γ (add fresh noise), then a Heun step down.
+      const gamma = Math.min((opts.churn ?? 10) / opts.steps, Math.SQRT2 - 1);
+      step = (x, i) => {
+        const s = sigmas[i]!;
+        const sHat = s * (1 + gamma);
+        const xHat = tf.add(x, tf.mul(noise(), Math.sqrt(sHat * sHat - s * s))) as tf.Tensor2D;
+        return heun(xHat, sHat, sigmas[i + 1]!);
+      };
+      break;
+    }
+    case 'euler-maruyama':
+      // Reverse-time VE SDE dx = −d[σ²]·∇log p dt + √(d[σ²]) dw̄ (Song et al. 2021, eq. 6), with the
+      // score ∇log p = (D(x;σ) − x)/σ²; the last step to σ = 0 is the denoiser's mean (no added noise).
+      step = (x, i) => {
+        const a = sigmas[i]!, b = sigmas[i + 1]!;
+        const den = D(x, a);
+        if (b === 0) return den;
+        const dv = a * a - b * b;
+        const score = tf.div(tf.sub(den, x), a * a);
+        return tf.add(tf.add(x, tf.mul(score, dv)), tf.mul(noise(), Math.sqrt(dv))) as tf.Tensor2D;
+      };
+      break;
+    default:
+      throw new Error(`unknown sampler ${String(opts.sampler)}`);
+  }
+  let x = tf.tidy(() => tf.mul(noise(), sigmas[0]!) as tf.Tensor2D);
+  for (let i = 0; i < opts.steps; i++) {
+    const next = tf.tidy(() => step(x, i));
+    x.dispose();
+    x = next;
+  }
+  const out = tf.tidy(() => tf.add(tf.mul(x, tf.sub(1, cond)), tf.mul(x0, cond)) as tf.Tensor2D);
+  x.dispose();
+  return out;
+}

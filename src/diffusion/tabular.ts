@@ -1,0 +1,286 @@
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { tf, currentBackend } from '../backend/index.js';
+import { ModelError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { createRng, deriveSeed } from '../rng.js';
+import { TableEncoder, type ColumnEncoding, type EncoderOptions } from '../table/encode.js';
+import { isCategorical, type Column, type Table } from '../table/table.js';
+import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
+import { initParameters, Mlp, parameterShapes, type MlpConfig } from './network.js';
+import { Adam } from './adam.js';
+import { sampleBatch, type SamplerOptions } from './samplers.js';
+import { defaultTrainOptions, trainDiffusion, type TrainOptions, type TrainProgress, type TrainState } from './train.js';
+import type { SamplerName } from '../spec/types.js';
+
+export interface TabularModelOptions {
+  width?: number;
+  depth?: number;
+  seed?: number;
+  encoder?: EncoderOptions;
+  train?: Partial<TrainOptions>;
+  /** Fraction of rows kept aside for the validation loss (early stopping). */
+  validationFraction?: number;
+}
+
+export interface CompleteOptions {
+  draws?: number;
+  seed?: number;
+  sampler?: SamplerName;
+  steps?: number;
+  /** Rows per sampler call; bounds memory. */
+  chunkRows?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const FORMAT = 'synthdiff-tabular/1';
+
+/** Default denoiser size scaled to the table: wider for more rows, as TabDDPM's tuned configs are. */
+export function defaultArchitecture(nRows: number): { width: number; depth: number } {
+  return nRows < 5000 ? { width: 256, depth: 3 } : nRows < 50000 ? { width: 512, depth: 3 } : { width: 1024, depth: 3 };
+}
+
+/**
+ * One masked score model per table: trained once, it generates rows, generates with some columns fixed,
+ * and imputes — all three are "complete the missing entries of a table", with generation starting from a
+ * table whose cells are all missing but the fixed ones.
+ */
+export class TabularDiffusion {
+  private constructor(
+    readonly encoder: TableEncoder,
+    readonly mlp: MlpConfig,
+    readonly net: Mlp,
+    readonly ema: Mlp,
+    readonly optimizer: Adam,
+    public trainOptions: TrainOptions,
+    public state: TrainState,
+    readonly edm: EdmConfig,
+    public specHash = '',
+  ) {}
+
+  static create(table: Table, opts: TabularModelOptions = {}): TabularDiffusion {
+    const encoder = TableEncoder.fit(table, opts.encoder);
+    const arch = { ...defaultArchitecture(table.nRows), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
+    const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
+    const seed = opts.seed ?? 0;
+    const init = initParameters(mlp, createRng(deriveSeed(seed, 'init')));
+    const trainOptions = defaultTrainOptions(table.nRows, { seed, ...opts.train });
+    const net = Mlp.create(mlp, init, true, 'net.');
+    return new TabularDiffusion(
+      encoder,
+      mlp,
+      net,
+      Mlp.create(mlp, init, false, 'ema.'),
+      new Adam(net.params),
+      trainOptions,
+      { step: 0, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: deriveSeed(seed, 'train') },
+      trainOptions.edm ?? EDM_DEFAULTS,
+    );
+  }
+
+  /** Train (or continue training up to `trainOptions.steps`) on the table's observed cells. */
+  async fit(table: Table, opts: { validationFraction?: number; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainState> {
+    const enc = this.encoder.encode(table);
+    const n = table.nRows;
+    const nVal = n >= 50 ? Math.max(1, Math.round(n * (opts.validationFraction ?? 0.1))) : 0;
+    // The validation slice is a seeded random subset, the same on every resume.
+    const order = Array.from({ length: n }, (_, i) => i);
+    const rng = createRng(deriveSeed(this.trainOptions.seed, 'validation'));
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const pick = (idx: number[]) => {
+      const D = this.encoder.dim, C = this.encoder.nColumns;
+      const x = new Float32Array(idx.length * D), observed = new Uint8Array(idx.length * C);
+      idx.forEach((r, i) => {
+        x.set(enc.x.subarray(r * D, (r + 1) * D), i * D);
+        observed.set(enc.observed.subarray(r * C, (r + 1) * C), i * C);
+      });
+      return { x, observed, nRows: idx.length, dimColumn: this.encoder.dimColumn, nColumns: C };
+    };
+    const val = nVal ? pick(order.slice(0, nVal)) : undefined;
+    const train = pick(order.slice(nVal));
+    this.state = await trainDiffusion(this.net, this.ema, this.optimizer, train, val, this.trainOptions, this.state, opts.onProgress);
+    return this.state;
+  }
+
+  /**
+   * Fill every missing cell of `table`, `draws` times. Observed cells are copied from the input, never
+   * decoded, so they are unchanged bit for bit.
+   */
+  async complete(table: Table, opts: CompleteOptions = {}): Promise<Table[]> {
+    const draws = opts.draws ?? 1;
+    const enc = this.encoder.encode(table);
+    const n = table.nRows, D = this.encoder.dim, C = this.encoder.nColumns;
+    const condDims = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) condDims[i * D + d] = enc.observed[i * C + this.encoder.dimColumn[d]!]!;
+    const chunk = opts.chunkRows ?? 4096;
+    const seed = opts.seed ?? this.trainOptions.seed;
+    const sampler: SamplerOptions = { sampler: opts.sampler ?? 'heun', steps: opts.steps ?? 50, seed: 0 };
+    const out: Table[] = [];
+    for (let m = 0; m < draws; m++) {
+      const x = new Float32Array(n * D);
+      for (let start = 0; start < n; start += chunk) {
+        const end = Math.min(n, start + chunk);
+        const x0 = tf.tensor2d(enc.x.subarray(start * D, end * D), [end - start, D]);
+        const cond = tf.tensor2d(condDims.subarray(start * D, end * D), [end - start, D]);
+        const s = sampleBatch(this.ema, this.edm, x0, cond, { ...sampler, seed: deriveSeed(seed, `draw${m}/rows${start}`) });
+        x.set((await s.data()) as Float32Array, start * D);
+        tf.dispose([x0, cond, s]);
+        opts.onProgress?.(m * n + end, draws * n);
+      }
+      out.push(mergeObserved(table, this.encoder.decode(x, n)));
+    }
+    return out;
+  }
+
+  /** Generate `rows` new records; `fixed` pins columns to given values in every row. */
+  async generate(rows: number, opts: CompleteOptions & { fixed?: Record<string, string | number | boolean> } = {}): Promise<Table> {
+    const [t] = await this.complete(blankTable(this.encoder.columns, rows, opts.fixed ?? {}), { ...opts, draws: 1 });
+    return t!;
+  }
+
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const tensors: { name: string; shape: number[]; offset: number; length: number }[] = [];
+    const chunks: Float32Array[] = [];
+    let offset = 0;
+    const add = (name: string, shape: number[], data: Float32Array) => {
+      tensors.push({ name, shape, offset, length: data.length });
+      chunks.push(data);
+      offset += data.length;
+    };
+    const shapes = parameterShapes(this.mlp);
+    (await this.net.read()).forEach((v, i) => add(`net/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    (await this.ema.read()).forEach((v, i) => add(`ema/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    // Adam's moments (its step count is in model.json), so a resume continues exactly.
+    const moments = await this.optimizer.readMoments();
+    moments.m.forEach((v, i) => add(`adam.m/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    moments.v.forEach((v, i) => add(`adam.v/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    const bytes = new Uint8Array(offset * 4);
+    const f32 = new Float32Array(bytes.buffer);
+    let o = 0;
+    for (const c of chunks) {
+      f32.set(c, o);
+      o += c.length;
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const weightsFile = `weights-${digest.slice(0, 16)}.bin`;
+    await writeFileAtomic(join(dir, weightsFile), bytes);
+    const meta = {
+      format: FORMAT,
+      specHash: this.specHash,
+      savedWith: currentBackend()?.name,
+      mlp: this.mlp,
+      edm: this.edm,
+      encoder: this.encoder.toJSON(),
+      trainOptions: this.trainOptions,
+      state: this.state,
+      adamStep: this.optimizer.step,
+      weights: { file: weightsFile, sha256: digest, tensors },
+    };
+    // model.json is written last and names its weights file, so a crash mid-save leaves the old pair intact.
+    await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(meta, null, 1));
+    for (const f of await readdir(dir)) if (/^weights-.*\.bin$/.test(f) && f !== weightsFile) await rm(join(dir, f), { force: true });
+  }
+
+  static async load(dir: string): Promise<TabularDiffusion> {
+    let meta: {
+      format: string;
+      specHash: string;
+      mlp: MlpConfig;
+      edm: EdmConfig;
+      encoder: { columns: ColumnEncoding[] };
+      trainOptions: TrainOptions;
+      state: TrainState;
+      adamStep: number;
+      weights: { file: string; sha256: string; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
+    };
+    try {
+      meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    } catch (e) {
+      throw new ModelError(`${dir}: not a synthdiff checkpoint (cannot read model.json: ${(e as Error).message.split('\n')[0]})`);
+    }
+    if (meta.format !== FORMAT) throw new ModelError(`${dir}/model.json: format "${meta.format}", expected "${FORMAT}"`);
+    const bytes = await readFile(join(dir, meta.weights.file)).catch(() => {
+      throw new ModelError(`${dir}: weights file ${meta.weights.file} is missing`);
+    });
+    if (createHash('sha256').update(bytes).digest('hex') !== meta.weights.sha256) throw new ModelError(`${dir}/${meta.weights.file}: checksum mismatch (corrupt or partial checkpoint)`);
+    const f32 = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const get = (prefix: string) => meta.weights.tensors.filter((t) => t.name.startsWith(prefix)).map((t) => f32.slice(t.offset, t.offset + t.length));
+    const encoder = TableEncoder.fromJSON(meta.encoder);
+    const net = Mlp.create(meta.mlp, get('net/'), true, 'net.');
+    return new TabularDiffusion(
+      encoder,
+      meta.mlp,
+      net,
+      Mlp.create(meta.mlp, get('ema/'), false, 'ema.'),
+      new Adam(net.params, meta.adamStep, undefined, undefined, undefined, { m: get('adam.m/'), v: get('adam.v/') }),
+      meta.trainOptions,
+      meta.state,
+      meta.edm,
+      meta.specHash,
+    );
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.ema.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/** Observed cells from `input`, the rest from `decoded`: the guarantee that imputation never edits data. */
+function mergeObserved(input: Table, decoded: Table): Table {
+  const columns = input.columns.map((c, j): Column => {
+    const d = decoded.columns[j]!;
+    if (isCategorical(c)) {
+      const dc = d as typeof c;
+      const codes = Int32Array.from(c.codes, (v, i) => (v >= 0 ? v : dc.codes[i]!));
+      // A decoded column uses the encoder's category list; re-code into the input's if they differ.
+      if (c.categories !== dc.categories && c.categories.join('\u0000') !== dc.categories.join('\u0000')) {
+        const index = new Map(c.categories.map((k, i) => [k, i]));
+        const cats = [...c.categories];
+        for (let i = 0; i < codes.length; i++) {
+          if (c.codes[i]! >= 0) continue;
+          const label = dc.categories[dc.codes[i]!]!;
+          let k = index.get(label);
+          if (k === undefined) {
+            k = cats.length;
+            cats.push(label);
+            index.set(label, k);
+          }
+          codes[i] = k;
+        }
+        return { ...c, codes, categories: cats };
+      }
+      return { ...c, codes };
+    }
+    const dv = (d as typeof c).values;
+    return { ...c, values: Float64Array.from(c.values, (v, i) => (Number.isNaN(v) ? dv[i]! : v)) };
+  });
+  return { nRows: input.nRows, columns };
+}
+
+/** A table of `rows` all-missing rows except the `fixed` columns; generation is completing it. */
+export function blankTable(encodings: readonly ColumnEncoding[], rows: number, fixed: Record<string, string | number | boolean>): Table {
+  for (const k of Object.keys(fixed))
+    if (!encodings.some((e) => e.name === k)) throw new ModelError(`fixed.${k}: no such column (columns: ${encodings.map((e) => e.name).join(', ')})`);
+  const columns = encodings.map((e): Column => {
+    const v = fixed[e.name];
+    if (e.type === 'quantile') {
+      if (v !== undefined && typeof v !== 'number') throw new ModelError(`fixed.${e.name}: expected a number for ${e.kind} column, got ${JSON.stringify(v)}`);
+      const values = new Float64Array(rows).fill(v === undefined ? NaN : v);
+      return e.kind === 'datetime' ? { name: e.name, kind: 'datetime', values, resolution: e.resolution ?? 'datetime' } : { name: e.name, kind: e.kind, values };
+    }
+    let code = -1;
+    if (v !== undefined) {
+      code = e.categories.indexOf(String(v));
+      if (code < 0) throw new ModelError(`fixed.${e.name}: "${String(v)}" is not a category the model knows (${e.categories.slice(0, 12).join(', ')}${e.categories.length > 12 ? ', …' : ''})`);
+    }
+    return { name: e.name, kind: e.kind, codes: new Int32Array(rows).fill(code), categories: e.categories };
+  });
+  return { nRows: rows, columns };
+}

@@ -1,0 +1,185 @@
+import { tf } from '../backend/index.js';
+import { createRng, permutation, type Rng } from '../rng.js';
+import { edmLoss } from './denoiser.js';
+import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
+import { fillTrainingBatch, DEFAULT_MASK_POLICY, type MaskPolicy } from './masks.js';
+import type { Mlp } from './network.js';
+import type { Adam } from './adam.js';
+
+export interface TrainOptions {
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  /** Linear warm-up steps, then cosine decay to `finalLrFraction`·lr. */
+  warmupSteps: number;
+  finalLrFraction: number;
+  emaDecay: number;
+  /** Evaluate the validation loss every this many steps (0: never). */
+  evalEvery: number;
+  /** Stop after this many evaluations without improvement (0: never stop early). */
+  patience: number;
+  seed: number;
+  maskPolicy: MaskPolicy;
+  edm: EdmConfig;
+}
+
+export function defaultTrainOptions(nRows: number, overrides: Partial<TrainOptions> = {}): TrainOptions {
+  const steps = overrides.steps ?? (nRows < 2000 ? 4000 : nRows < 20000 ? 8000 : 12000);
+  return {
+    steps,
+    batchSize: Math.min(nRows, nRows < 2000 ? 256 : 512),
+    learningRate: 1e-3,
+    warmupSteps: Math.min(500, Math.round(steps * 0.05)),
+    finalLrFraction: 0.05,
+    emaDecay: 0.999,
+    evalEvery: Math.max(100, Math.round(steps / 40)),
+    patience: 12,
+    seed: 0,
+    maskPolicy: DEFAULT_MASK_POLICY,
+    edm: EDM_DEFAULTS,
+    ...overrides,
+  };
+}
+
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  valLoss?: number;
+  stepsPerSec: number;
+  etaSec: number;
+  lr: number;
+}
+
+/** Everything that must survive a checkpoint to resume training exactly where it stopped. */
+export interface TrainState {
+  step: number;
+  bestValLoss: number;
+  evalsWithoutImprovement: number;
+  rngState: number;
+}
+
+export interface TrainData {
+  x: Float32Array;
+  observed: Uint8Array;
+  nRows: number;
+  dimColumn: Int32Array;
+  nColumns: number;
+}
+
+export function learningRateAt(step: number, o: TrainOptions): number {
+  if (step < o.warmupSteps) return (o.learningRate * (step + 1)) / o.warmupSteps;
+  const t = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
+  return o.learningRate * (o.finalLrFraction + (1 - o.finalLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(t, 1))));
+}
+
+interface Batch {
+  x0: tf.Tensor2D;
+  cond: tf.Tensor2D;
+  target: tf.Tensor2D;
+  sigma: tf.Tensor2D;
+  noise: tf.Tensor2D;
+}
+
+function makeBatch(rows: ArrayLike<number>, data: TrainData, rng: Rng, o: TrainOptions, noiseSeed: number): Batch {
+  const B = rows.length;
+  const D = data.dimColumn.length;
+  const buf = { x0: new Float32Array(B * D), cond: new Float32Array(B * D), target: new Float32Array(B * D) };
+  fillTrainingBatch(rows, data.x, data.observed, data.dimColumn, data.nColumns, rng, o.maskPolicy, buf);
+  const sigma = new Float32Array(B);
+  for (let b = 0; b < B; b++) sigma[b] = Math.exp(o.edm.pMean + o.edm.pStd * rng.normal());
+  return {
+    x0: tf.tensor2d(buf.x0, [B, D]),
+    cond: tf.tensor2d(buf.cond, [B, D]),
+    target: tf.tensor2d(buf.target, [B, D]),
+    sigma: tf.tensor2d(sigma, [B, 1]),
+    noise: tf.randomNormal([B, D], 0, 1, 'float32', noiseSeed) as tf.Tensor2D,
+  };
+}
+
+function disposeBatch(b: Batch): void {
+  tf.dispose([b.x0, b.cond, b.target, b.sigma, b.noise]);
+}
+
+/**
+ * Train `net` (and its EMA copy `ema`) with Adam on the EDM loss. Rows are drawn by epoch-wise shuffles
+ * from the seeded generator, so the same seed and data give the same weights on the same backend.
+ * The validation batch (rows, masks, σ and noise) is fixed once, so successive validation losses compare.
+ */
+export async function trainDiffusion(
+  net: Mlp,
+  ema: Mlp,
+  optimizer: Adam,
+  train: TrainData,
+  val: TrainData | undefined,
+  o: TrainOptions,
+  state: TrainState,
+  onProgress?: (p: TrainProgress) => void,
+): Promise<TrainState> {
+  const rng = createRng(state.rngState);
+  const vars = net.params;
+  const valBatch = val && val.nRows > 0 ? makeBatch(Array.from({ length: Math.min(val.nRows, 2048) }, (_, i) => i), val, createRng(o.seed ^ 0x5eed), o, o.seed ^ 0xbeef) : undefined;
+  const valLoss = async (): Promise<number> => {
+    const l = tf.tidy(() => edmLoss(ema, o.edm, valBatch!.x0, valBatch!.cond, valBatch!.target, valBatch!.sigma, valBatch!.noise));
+    const v = (await l.data())[0]!;
+    l.dispose();
+    return v;
+  };
+  let order = permutation(train.nRows, rng);
+  let cursor = 0;
+  const rows = new Int32Array(Math.min(o.batchSize, train.nRows));
+  const started = performance.now();
+  const startStep = state.step;
+  let lossSum = 0, lossCount = 0, lastLoss = NaN;
+  let best = state.bestValLoss, stale = state.evalsWithoutImprovement;
+  let bestEma: Float32Array[] | undefined;
+  const logEvery = Math.max(1, Math.min(50, Math.round(o.steps / 100)));
+  let step = state.step;
+  for (; step < o.steps; step++) {
+    for (let b = 0; b < rows.length; b++) {
+      if (cursor === train.nRows) {
+        order = permutation(train.nRows, rng);
+        cursor = 0;
+      }
+      rows[b] = order[cursor++]!;
+    }
+    const batch = makeBatch(rows, train, rng, o, rng.int(2 ** 31));
+    const lr = learningRateAt(step, o);
+    const loss = optimizer.minimize(() => edmLoss(net, o.edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), lr);
+    disposeBatch(batch);
+    // EMA with the usual warm-up (decay grows with the step) so short runs are not dominated by init.
+    const decay = Math.min(o.emaDecay, (1 + step) / (10 + step));
+    tf.tidy(() => ema.params.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(vars[i]!, 1 - decay)))));
+    const done = step + 1;
+    if (done % logEvery === 0 || done === o.steps) {
+      lossSum += (await loss.data())[0]!;
+      lossCount++;
+    }
+    loss.dispose();
+    let v: number | undefined;
+    if (valBatch && o.evalEvery > 0 && (done % o.evalEvery === 0 || done === o.steps)) {
+      v = await valLoss();
+      if (v < best * 0.999) {
+        best = v;
+        stale = 0;
+        bestEma = await ema.read();
+      } else stale++;
+    }
+    if (onProgress && (done % logEvery === 0 || v !== undefined || done === o.steps)) {
+      const elapsed = (performance.now() - started) / 1000;
+      const sps = (done - startStep) / Math.max(elapsed, 1e-9);
+      if (lossCount) lastLoss = lossSum / lossCount;
+      onProgress({ step: done, steps: o.steps, loss: lastLoss, valLoss: v, stepsPerSec: sps, etaSec: (o.steps - done) / sps, lr });
+      lossSum = 0;
+      lossCount = 0;
+    }
+    if (o.patience > 0 && stale >= o.patience) {
+      step++;
+      break;
+    }
+  }
+  // Sample from the EMA weights that validated best, not merely the last ones.
+  if (bestEma && stale > 0) ema.assign(bestEma);
+  if (valBatch) disposeBatch(valBatch);
+  return { step, bestValLoss: best, evalsWithoutImprovement: stale, rngState: rng.int(2 ** 31) };
+}

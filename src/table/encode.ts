@@ -1,0 +1,274 @@
+import { ModelError } from '../errors.js';
+import { normalCdf, normalPpf } from './normal.js';
+import { isCategorical, type Column, type ColumnKind, type Table } from './table.js';
+
+/**
+ * Column encoders for the diffusion model: every column becomes a block of real-valued dimensions with
+ * roughly unit scale, fitted once and saved with the model so decoding returns the input's types and
+ * categories exactly.
+ * - numeric / integer / datetime → `quantile`: QuantileTransform to a standard normal, as TabDDPM and
+ *   TabSyn preprocess (sklearn's QuantileTransformer(output_distribution='normal'), n_quantiles ≤ 1000).
+ * - categorical / boolean with ≤ `maxOneHot` levels → `onehot` in {−1, +1}, argmax on decode.
+ * - more levels → `bits`: analog bits (Chen et al. 2022, "Analog Bits") in {−1, +1}, ⌈log₂K⌉ dimensions
+ *   instead of K, so a 5,000-level column costs 13 dimensions, not 5,000.
+ */
+export type ColumnEncoding =
+  | {
+      type: 'quantile';
+      name: string;
+      kind: 'numeric' | 'integer' | 'datetime';
+      offset: number;
+      width: 1;
+      /** Values at evenly spaced reference probabilities 0..1 (nondecreasing). */
+      quantiles: number[];
+      /** Decimal places seen in the data (numeric), so decoded values look like the input's. */
+      decimals: number;
+      min: number;
+      max: number;
+      resolution?: 'date' | 'datetime';
+    }
+  | { type: 'onehot' | 'bits'; name: string; kind: 'categorical' | 'boolean'; offset: number; width: number; categories: string[] };
+
+export interface EncodedTable {
+  readonly nRows: number;
+  /** Row-major n × dim matrix; missing cells hold 0. */
+  readonly x: Float32Array;
+  /** Row-major n × nColumns, 1 where the cell is observed. */
+  readonly observed: Uint8Array;
+}
+
+export interface EncoderOptions {
+  nQuantiles?: number;
+  maxOneHot?: number;
+  /** Per-column bounds from the spec, applied on decode. */
+  bounds?: Record<string, { min?: number; max?: number }>;
+}
+
+// sklearn's QuantileTransformer clips probabilities to [1e-7, 1 − 1e-7] (BOUNDS_THRESHOLD) before ppf.
+const P_CLIP = 1e-7;
+const DAY_MS = 86_400_000;
+
+function decimalsOf(values: Float64Array): number {
+  let d = 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    while (d < 8 && Math.abs(v * 10 ** d - Math.round(v * 10 ** d)) > 1e-9 * Math.max(1, Math.abs(v * 10 ** d))) d++;
+    if (d === 8) break;
+  }
+  return d;
+}
+
+/** np.percentile-style linear interpolation of sorted values at n evenly spaced probabilities. */
+function fitQuantiles(sorted: Float64Array, n: number): number[] {
+  const q: number[] = [];
+  const last = sorted.length - 1;
+  for (let i = 0; i < n; i++) {
+    const pos = n === 1 ? 0 : (i / (n - 1)) * last;
+    const lo = Math.floor(pos);
+    const frac = pos - lo;
+    q.push(frac === 0 ? sorted[lo]! : sorted[lo]! + frac * (sorted[Math.min(lo + 1, last)]! - sorted[lo]!));
+  }
+  return q;
+}
+
+/** Value → probability, averaging over flat stretches as sklearn does (interp forward and reversed). */
+export function quantileToProb(q: readonly number[], v: number): number {
+  const n = q.length;
+  if (n === 1) return 0.5;
+  if (v <= q[0]! && v < q[n - 1]!) return v < q[0]! ? 0 : lastIndexLE(q, v) / (2 * (n - 1));
+  if (v >= q[n - 1]!) return v > q[n - 1]! ? 1 : (firstIndexGE(q, v) + n - 1) / (2 * (n - 1));
+  const lo = firstIndexGE(q, v);
+  const hi = lastIndexLE(q, v);
+  if (lo <= hi) return (lo + hi) / (2 * (n - 1));
+  return (hi + (v - q[hi]!) / (q[lo]! - q[hi]!)) / (n - 1);
+}
+
+function firstIndexGE(q: readonly number[], v: number): number {
+  let a = 0, b = q.length;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (q[m]! < v) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+function lastIndexLE(q: readonly number[], v: number): number {
+  let a = 0, b = q.length;
+  while (a < b) {
+    const m = (a + b) >> 1;
+    if (q[m]! <= v) a = m + 1;
+    else b = m;
+  }
+  return a - 1;
+}
+
+/** Probability → value by linear interpolation in the quantile table (the inverse of `quantileToProb`). */
+export function probToQuantile(q: readonly number[], p: number): number {
+  const n = q.length;
+  const pos = Math.min(Math.max(p, 0), 1) * (n - 1);
+  const lo = Math.min(Math.floor(pos), n - 1);
+  const hi = Math.min(lo + 1, n - 1);
+  return q[lo]! + (pos - lo) * (q[hi]! - q[lo]!);
+}
+
+function bitsFor(k: number): number {
+  return Math.max(1, Math.ceil(Math.log2(k)));
+}
+
+export class TableEncoder {
+  readonly dim: number;
+  /** For each encoded dimension, the index of the column it belongs to. */
+  readonly dimColumn: Int32Array;
+
+  constructor(readonly columns: readonly ColumnEncoding[]) {
+    this.dim = columns.reduce((s, c) => s + c.width, 0);
+    this.dimColumn = new Int32Array(this.dim);
+    columns.forEach((c, j) => this.dimColumn.fill(j, c.offset, c.offset + c.width));
+  }
+
+  static fit(table: Table, opts: EncoderOptions = {}): TableEncoder {
+    const nQ = opts.nQuantiles ?? 1000;
+    const maxOneHot = opts.maxOneHot ?? 100;
+    let offset = 0;
+    const cols = table.columns.map((c): ColumnEncoding => {
+      if (isCategorical(c)) {
+        const k = c.categories.length;
+        const type = k > maxOneHot ? 'bits' : 'onehot';
+        const width = type === 'bits' ? bitsFor(k) : Math.max(k, 1);
+        const enc: ColumnEncoding = { type, name: c.name, kind: c.kind, offset, width, categories: [...c.categories] };
+        offset += width;
+        return enc;
+      }
+      const obs = c.values.filter((v) => !Number.isNaN(v)).sort();
+      if (obs.length === 0) throw new ModelError(`column "${c.name}": every value is missing, nothing to learn from (drop it in the spec's columns)`);
+      const b = opts.bounds?.[c.name];
+      const enc: ColumnEncoding = {
+        type: 'quantile',
+        name: c.name,
+        kind: c.kind,
+        offset,
+        width: 1,
+        quantiles: fitQuantiles(obs, Math.min(nQ, obs.length)),
+        decimals: c.kind === 'numeric' ? decimalsOf(obs) : 0,
+        min: b?.min ?? obs[0]!,
+        max: b?.max ?? obs[obs.length - 1]!,
+        ...(c.kind === 'datetime' ? { resolution: c.resolution } : {}),
+      };
+      offset += 1;
+      return enc;
+    });
+    return new TableEncoder(cols);
+  }
+
+  get nColumns(): number {
+    return this.columns.length;
+  }
+
+  /** Encode; throws if the table's columns don't match what the encoder was fitted on. */
+  encode(table: Table): EncodedTable {
+    this.checkColumns(table);
+    const n = table.nRows;
+    const D = this.dim;
+    const C = this.columns.length;
+    const x = new Float32Array(n * D);
+    const observed = new Uint8Array(n * C);
+    this.columns.forEach((enc, j) => {
+      const col = table.columns[j]!;
+      if (enc.type === 'quantile') {
+        const values = (col as Extract<Column, { values: Float64Array }>).values;
+        const zLo = normalPpf(P_CLIP), zHi = normalPpf(1 - P_CLIP);
+        for (let i = 0; i < n; i++) {
+          const v = values[i]!;
+          if (Number.isNaN(v)) continue;
+          observed[i * C + j] = 1;
+          const p = quantileToProb(enc.quantiles, v);
+          x[i * D + enc.offset] = p <= P_CLIP ? zLo : p >= 1 - P_CLIP ? zHi : normalPpf(p);
+        }
+        return;
+      }
+      const codes = (col as Extract<Column, { codes: Int32Array }>).codes;
+      const remap = categoryRemap(col as Extract<Column, { codes: Int32Array }>, enc);
+      for (let i = 0; i < n; i++) {
+        const raw = codes[i]!;
+        if (raw < 0) continue;
+        const k = remap ? remap[raw]! : raw;
+        if (k < 0) continue; // a category the model never saw is treated as missing
+        observed[i * C + j] = 1;
+        const row = i * D + enc.offset;
+        if (enc.type === 'onehot') {
+          for (let d = 0; d < enc.width; d++) x[row + d] = d === k ? 1 : -1;
+        } else {
+          for (let d = 0; d < enc.width; d++) x[row + d] = (k >> d) & 1 ? 1 : -1;
+        }
+      }
+    });
+    return { nRows: n, x, observed };
+  }
+
+  /** Decode a row-major n × dim matrix into a Table with the fitted kinds and categories. */
+  decode(x: Float32Array, n: number): Table {
+    const D = this.dim;
+    const columns = this.columns.map((enc): Column => {
+      if (enc.type === 'quantile') {
+        const values = new Float64Array(n);
+        const scale = 10 ** enc.decimals;
+        for (let i = 0; i < n; i++) {
+          let v = probToQuantile(enc.quantiles, normalCdf(x[i * D + enc.offset]!));
+          v = Math.min(Math.max(v, enc.min), enc.max);
+          if (enc.kind === 'integer') v = Math.round(v);
+          else if (enc.kind === 'datetime') v = enc.resolution === 'date' ? Math.round(v / DAY_MS) * DAY_MS : Math.round(v);
+          else if (enc.decimals < 8) v = Math.round(v * scale) / scale;
+          values[i] = v;
+        }
+        if (enc.kind === 'datetime') return { name: enc.name, kind: 'datetime', values, resolution: enc.resolution ?? 'datetime' };
+        return { name: enc.name, kind: enc.kind, values };
+      }
+      const codes = new Int32Array(n);
+      const K = enc.categories.length;
+      for (let i = 0; i < n; i++) {
+        const row = i * D + enc.offset;
+        if (enc.type === 'onehot') {
+          let best = 0;
+          for (let d = 1; d < enc.width; d++) if (x[row + d]! > x[row + best]!) best = d;
+          codes[i] = best;
+        } else {
+          let k = 0;
+          for (let d = 0; d < enc.width; d++) if (x[row + d]! > 0) k |= 1 << d;
+          // Bit patterns past the last level fold back by clearing the highest set bits.
+          for (let d = enc.width - 1; k >= K && d >= 0; d--) k &= ~(1 << d);
+          codes[i] = k;
+        }
+      }
+      return { name: enc.name, kind: enc.kind, codes, categories: enc.categories };
+    });
+    return { nRows: n, columns };
+  }
+
+  toJSON(): { columns: readonly ColumnEncoding[] } {
+    return { columns: this.columns };
+  }
+
+  static fromJSON(json: { columns: ColumnEncoding[] }): TableEncoder {
+    return new TableEncoder(json.columns);
+  }
+
+  checkColumns(table: Table): void {
+    if (table.columns.length !== this.columns.length)
+      throw new ModelError(`table has ${table.columns.length} columns, the model was trained on ${this.columns.length} (${this.columns.map((c) => c.name).join(', ')})`);
+    this.columns.forEach((enc, j) => {
+      const c = table.columns[j]!;
+      if (c.name !== enc.name) throw new ModelError(`column ${j + 1} is "${c.name}", the model expects "${enc.name}"`);
+      const fam = (k: ColumnKind): string => (k === 'categorical' || k === 'boolean' ? 'categorical' : 'continuous');
+      if (fam(c.kind) !== fam(enc.kind)) throw new ModelError(`column "${c.name}" is ${c.kind}, the model was trained on it as ${enc.kind}`);
+    });
+  }
+}
+
+/** Codes of a table whose category list differs from the encoder's (another file) mapped to the encoder's. */
+function categoryRemap(col: { categories: readonly string[] }, enc: { categories: string[] }): Int32Array | undefined {
+  if (col.categories === enc.categories) return undefined;
+  if (col.categories.length === enc.categories.length && col.categories.every((c, i) => c === enc.categories[i])) return undefined;
+  const index = new Map(enc.categories.map((c, i) => [c, i]));
+  return Int32Array.from(col.categories, (c) => index.get(c) ?? -1);
+}
