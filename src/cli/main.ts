@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { isUserError } from '../errors.js';
+import { BackendUnavailableError } from '../backend/index.js';
+import { runCommand, validateCommand, inspectCommand, evaluateCommand } from './commands.js';
+
+/** Exit codes: 0 success, 1 a user error (bad spec, bad data) with a one-line message, 2 bad usage. */
+export const EXIT = { ok: 0, user: 1, usage: 2 } as const;
+
+function program(): Command {
+  const p = new Command('synthdiff')
+    .description('Score-based diffusion for tables and medical scans: impute, generate, synthesize, evaluate.')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .exitOverride()
+    .showHelpAfterError('(run `synthdiff --help` for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  synthdiff run pipelines/default.yaml        train, impute, generate and report as the spec says
+  synthdiff validate pipelines/credit.yaml    check a spec without running it
+  synthdiff inspect data.csv --json           infer and print the column schema
+  synthdiff evaluate --real train.csv --synthetic synth.csv --holdout test.csv --out reports/eval`,
+    );
+  p.command('run')
+    .description('run a pipeline spec (JSON or YAML)')
+    .argument('<spec>', 'pipeline spec file')
+    .option('-q, --quiet', 'no progress output')
+    .action(runCommand);
+  p.command('validate')
+    .description('validate a pipeline spec against schemas/pipeline.schema.json')
+    .argument('<spec>', 'pipeline spec file')
+    .action(validateCommand);
+  p.command('inspect')
+    .description('infer and print the schema of a CSV or Arrow table')
+    .argument('<data>', 'table file (.csv, .tsv, .arrow, ...)')
+    .option('--json', 'print the schema as JSON')
+    .addOption(new Option('--delimiter <d>', 'CSV field delimiter').choices([',', ';', 'tab']))
+    .option('--missing <tokens...>', 'extra cell texts that mean missing (the empty field always does)')
+    .action(inspectCommand);
+  p.command('evaluate')
+    .description('grade any synthetic table against real data, without a model')
+    .requiredOption('--real <file>', 'real (training) table')
+    .requiredOption('--synthetic <file>', 'synthetic table to grade')
+    .option('--holdout <file>', 'real rows not used for training (enables privacy metrics)')
+    .option('--out <dir>', 'write report.json and report.html here')
+    .option('--seed <n>', 'seed for subsampling and classifiers', '0')
+    .option('-q, --quiet', 'no progress output')
+    .action(evaluateCommand);
+  return p;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    if (isUserError(e) || e instanceof BackendUnavailableError) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      return EXIT.user;
+    }
+    throw e;
+  }
+}
+
+// Run when executed, not when imported by tests.
+if (process.argv[1] && /(?:cli[\\/]main\.(?:js|ts)|synthdiff)$/.test(process.argv[1])) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`internal error (please report): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,245 @@
+import { readFile } from 'node:fs/promises';
+import { initBackend, tf, type BackendInfo } from '../backend/index.js';
+import { TabularDiffusion } from '../diffusion/tabular.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeTable, type TableFormat } from '../io/table-io.js';
+import { createLogger, type Logger } from '../report/log.js';
+import type { NormalizedSpec } from '../spec/parse.js';
+import type { ImputeTask, GenerateTask, OutputSpec, SamplerName } from '../spec/types.js';
+
+type Sampling = { sampler?: SamplerName; steps?: number };
+import { profileTable, type TableSchema } from '../table/infer.js';
+import { isCategorical, missingCount, type Table } from '../table/table.js';
+import { deriveSeed } from '../rng.js';
+import { loadSourceTable, splitTable } from './table-source.js';
+import { schemaTable } from './schema-table.js';
+import { cellIntervals } from './intervals.js';
+
+export interface TaskReport {
+  type: string;
+  output: string;
+  rows: number;
+  seconds: number;
+  [k: string]: unknown;
+}
+
+export interface RunReport {
+  synthdiff: string;
+  name: string;
+  specFile?: string;
+  specHash: string;
+  seed: number;
+  startedAt: string;
+  backend?: BackendInfo;
+  versions: Record<string, string>;
+  timings: Record<string, number>;
+  data: { source: string; rows: number; columns: number; dropped: string[]; trainRows: number; holdoutRows: number; missingCells: number; schema: TableSchema };
+  model?: Record<string, unknown>;
+  tasks: TaskReport[];
+  evaluation?: Record<string, unknown>;
+}
+
+/** What the evaluate stage receives: every table the run produced, aligned on columns. */
+export interface RunTables {
+  train: Table;
+  holdout?: Table;
+  synthetic?: Table;
+  model?: TabularDiffusion;
+}
+
+export type Evaluator = (ns: NormalizedSpec, tables: RunTables, log: Logger) => Promise<Record<string, unknown>>;
+
+async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const secondsSince = (t0: number): number => Math.round((performance.now() - t0) / 10) / 100;
+
+function outputFormat(o: OutputSpec): TableFormat | undefined {
+  return o.format;
+}
+
+/**
+ * Run a table pipeline: load → split → model (load or train) → tasks → evaluate → report.json.
+ * Returns the report; `evaluate` and `renderHtml` are injected so this module stays free of them.
+ */
+export async function runTablePipeline(
+  ns: NormalizedSpec,
+  opts: { log?: Logger; evaluate?: Evaluator; renderHtml?: (report: RunReport, tables: RunTables) => Promise<string> } = {},
+): Promise<RunReport> {
+  const log = opts.log ?? createLogger();
+  const { spec, seed } = ns;
+  const timings: Record<string, number> = {};
+  let t0 = performance.now();
+  log.info(`synthdiff: pipeline "${spec.name}" (spec ${ns.hash.slice(0, 12)}, seed ${seed})`);
+  const loaded = await loadSourceTable(spec);
+  const { table } = loaded;
+  const split = splitTable(table, spec.split?.holdout ?? 0, seed);
+  timings.load = secondsSince(t0);
+  const missingCells = table.columns.reduce((s, c) => s + missingCount(c), 0);
+  log.info(`loaded ${spec.source.path}: ${table.nRows} rows × ${table.columns.length} columns, ${missingCells} missing cells; train ${split.train.nRows}, holdout ${split.holdout?.nRows ?? 0}`);
+
+  const report: RunReport = {
+    synthdiff: await packageVersion(),
+    name: spec.name,
+    specFile: ns.specFile,
+    specHash: ns.hash,
+    seed,
+    startedAt: new Date().toISOString(),
+    versions: { node: process.versions.node, tfjs: tf.version.tfjs },
+    timings,
+    data: { source: spec.source.path, rows: table.nRows, columns: table.columns.length, dropped: loaded.dropped, trainRows: split.train.nRows, holdoutRows: split.holdout?.nRows ?? 0, missingCells, schema: loaded.schema },
+    tasks: [],
+  };
+
+  const tasks = spec.tasks ?? [];
+  const ev = spec.evaluate ?? {};
+  const needsModel = tasks.some((t) => t.type !== 'profile') || Boolean(ev.imputation) || Boolean(spec.model);
+  let model: TabularDiffusion | undefined;
+  if (needsModel) {
+    const m = spec.model ?? {};
+    report.backend = await initBackend({ device: m.device, backend: m.backend });
+    log.info(`backend: ${report.backend.detail}`);
+    t0 = performance.now();
+    if (m.load) {
+      model = await TabularDiffusion.load(m.load);
+      log.info(`loaded model ${m.load} (trained ${model.state.step} steps)`);
+      if (model.specHash && model.specHash !== ns.hash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
+    } else {
+      model = TabularDiffusion.create(split.train, { width: m.width, depth: m.depth, seed, train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) } });
+      model.specHash = ns.hash;
+    }
+    if (!m.load || m.resume) {
+      if (m.resume && m.steps) model.trainOptions = { ...model.trainOptions, steps: m.steps };
+      const o = model.trainOptions;
+      log.info(`training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${o.steps} steps at batch ${o.batchSize}`);
+      const state = await model.fit(split.train, {
+        onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
+      });
+      log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
+    }
+    timings.train = secondsSince(t0);
+    report.model = {
+      kind: 'tabular-diffusion (EDM, masked MLP)',
+      width: model.mlp.width,
+      depth: model.mlp.depth,
+      encodedDims: model.encoder.dim,
+      steps: model.state.step,
+      batchSize: model.trainOptions.batchSize,
+      bestValLoss: model.state.bestValLoss,
+      trainSeconds: timings.train,
+      stepsPerSecond: timings.train > 0 && !m.load ? Math.round((model.state.step / timings.train) * 10) / 10 : undefined,
+      sampler: m.sampler ?? 'heun',
+      samplerSteps: m.samplerSteps ?? 50,
+    };
+    if (m.checkpoint) {
+      await model.save(m.checkpoint);
+      report.model.checkpoint = m.checkpoint;
+      log.info(`saved checkpoint ${m.checkpoint}`);
+    }
+  }
+
+  const sampling = { sampler: spec.model?.sampler, steps: spec.model?.samplerSteps };
+  let synthetic: Table | undefined;
+  for (const [i, task] of tasks.entries()) {
+    t0 = performance.now();
+    const label = `tasks[${i}] ${task.type}`;
+    if (task.type === 'profile') {
+      await writeTable(task.output.path, schemaTable(loaded.schema), outputFormat(task.output));
+      report.tasks.push({ type: 'profile', output: task.output.path, rows: loaded.schema.columns.length, seconds: secondsSince(t0) });
+    } else if (task.type === 'generate') {
+      const t = await runGenerate(model!, task, seed, i, sampling, log, label);
+      synthetic ??= t;
+      report.tasks.push({ type: 'generate', output: task.output.path, rows: t.nRows, seconds: secondsSince(t0), fixed: task.fixed });
+    } else {
+      const r = await runImpute(model!, task, table, seed, i, sampling, log, label, spec);
+      report.tasks.push({ type: 'impute', output: task.output.path, rows: r.rows, seconds: secondsSince(t0), draws: task.draws ?? 1, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) });
+    }
+    log.info(`${label}: wrote ${task.output.path}`);
+    timings[`task${i}`] = secondsSince(t0);
+  }
+
+  if (opts.evaluate && Object.keys(ev).length) {
+    t0 = performance.now();
+    if (!synthetic && model && (ev.fidelity || ev.detection || ev.privacy || ev.outliers)) {
+      // Nothing generated yet: grade a synthetic table the size of the training split.
+      synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(seed, 'evaluate'), ...sampling });
+    }
+    report.evaluation = await opts.evaluate(ns, { train: split.train, holdout: split.holdout, synthetic, model }, log);
+    timings.evaluate = secondsSince(t0);
+  }
+
+  if (spec.report) {
+    const dir = spec.report.dir;
+    await writeFileAtomic(`${dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
+    log.info(`report: ${dir}/report.json`);
+    if (spec.report.html !== false && opts.renderHtml) {
+      await writeFileAtomic(`${dir}/report.html`, await opts.renderHtml(report, { train: split.train, holdout: split.holdout, synthetic, model }));
+      log.info(`report: ${dir}/report.html`);
+    }
+  }
+  model?.dispose();
+  return report;
+}
+
+async function runGenerate(model: TabularDiffusion, task: GenerateTask, seed: number, i: number, sampling: Sampling, log: Logger, label: string): Promise<Table> {
+  const t = await model.generate(task.rows, {
+    seed: deriveSeed(seed, `task${i}`),
+    fixed: task.fixed,
+    ...sampling,
+    onProgress: (d, n) => log.progress(label, d, n, 'rows'),
+  });
+  log.done(label, `(${t.nRows} rows)`);
+  await writeTable(task.output.path, t, outputFormat(task.output));
+  return t;
+}
+
+async function runImpute(
+  model: TabularDiffusion,
+  task: ImputeTask,
+  source: Table,
+  seed: number,
+  i: number,
+  sampling: Sampling,
+  log: Logger,
+  label: string,
+  spec: NormalizedSpec['spec'],
+): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+  const input = task.input ? (await loadSourceTable(spec, task.input)).table : source;
+  const draws = task.draws ?? 1;
+  const filled = await model.complete(input, {
+    draws,
+    seed: deriveSeed(seed, `task${i}`),
+    ...sampling,
+    onProgress: (d, n) => log.progress(label, d, n, 'rows×draws'),
+  });
+  log.done(label, `(${input.nRows} rows, ${draws} draw${draws > 1 ? 's' : ''})`);
+  const { point, intervals } = cellIntervals(input, filled);
+  assertObservedUnchanged(input, point);
+  await writeTable(task.output.path, point, outputFormat(task.output));
+  let intervalsPath: string | undefined;
+  if (task.intervals && intervals) {
+    await writeTable(task.intervals.path, intervals, outputFormat(task.intervals));
+    intervalsPath = task.intervals.path;
+  }
+  return { rows: input.nRows, imputedCells: input.columns.reduce((s, c) => s + missingCount(c), 0), intervals: intervalsPath };
+}
+
+/** The promise users rely on: an imputed table equals its input on every observed cell. */
+export function assertObservedUnchanged(input: Table, output: Table): void {
+  input.columns.forEach((c, j) => {
+    const o = output.columns[j]!;
+    for (let r = 0; r < input.nRows; r++) {
+      if (isCategorical(c)) {
+        const k = c.codes[r]!;
+        if (k >= 0 && (o as typeof c).categories[(o as typeof c).codes[r]!] !== c.categories[k]) throw new Error(`internal: imputation changed observed cell row ${r + 1}, column ${c.name}`);
+      } else {
+        const v = c.values[r]!;
+        if (!Number.isNaN(v) && !Object.is((o as typeof c).values[r], v)) throw new Error(`internal: imputation changed observed cell row ${r + 1}, column ${c.name}`);
+      }
+    }
+  });
+}
+
+export { profileTable };
