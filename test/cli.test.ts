@@ -1,0 +1,117 @@
+import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { readTable } from '../src/io/table-io.js';
+
+let dir: string;
+let stderr = '';
+let stdout = '';
+
+async function cli(...args: string[]): Promise<number> {
+  stderr = '';
+  stdout = '';
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  try {
+    return await main(args);
+  } finally {
+    e.mockRestore();
+    o.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'synthdiff-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('synthdiff CLI', () => {
+  it('prints help with examples and exits 0; bad usage exits 2', async () => {
+    expect(await cli('--help')).toBe(0);
+    expect(stdout).toContain('Examples:');
+    expect(await cli('frobnicate')).toBe(2);
+    expect(await cli('run')).toBe(2);
+  });
+
+  it('inspects a real table as text and JSON', async () => {
+    expect(await cli('inspect', 'fixtures/tables/survival__pbc.csv')).toBe(0);
+    expect(stdout).toMatch(/stage\s+integer\*\s+6/);
+    expect(await cli('inspect', 'fixtures/tables/forcats__gss_cat.csv', '--json')).toBe(0);
+    const schema = JSON.parse(stdout);
+    expect(schema.columns.find((c: { name: string }) => c.name === 'relig').categories).toContain('None');
+  });
+
+  it('validates the example specs and rejects a bad one with its spec path', async () => {
+    expect(await cli('validate', 'pipelines/default.yaml')).toBe(0);
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'version: 1\nname: x\nsource: { path: a.csv }\ntasks:\n  - { type: generate, rows: -3, output: { path: o.csv } }\n');
+    expect(await cli('validate', bad)).toBe(1);
+    expect(stderr).toBe(`error: ${bad}: tasks[0].rows: must be a positive integer\n`);
+  });
+
+  it.each([
+    ['ragged row', 'fixtures/broken/ragged-short.csv', /line \d+/],
+    ['missing file', 'fixtures/broken/does-not-exist.csv', /file not found/],
+    ['empty file', 'fixtures/broken/empty.csv', /empty/],
+    ['binary junk', 'fixtures/broken/binary-junk.csv', /binary|not text|UTF-8/i],
+  ])('gives a one-line error and exit 1 for %s', async (_what, file, msg) => {
+    expect(await cli('inspect', file)).toBe(1);
+    expect(stderr).toMatch(msg);
+    expect(stderr).toContain(file.split('/').pop()!.replace('does-not-exist', 'does-not-exist'));
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    if (!file.includes('does-not-exist')) expect(stderr).not.toMatch(/not found/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs a pipeline end to end: trains, imputes without touching observed cells, generates, reloads the checkpoint', async () => {
+    const spec = join(dir, 'nhanes.yaml');
+    const data = resolve('fixtures/tables/mice__nhanes.csv');
+    await writeFile(
+      spec,
+      `version: 1
+name: nhanes-smoke
+seed: 3
+source: { path: ${data} }
+columns: { hyp: { kind: categorical } }
+model: { steps: 60, width: 32, depth: 2, checkpoint: out/model }
+tasks:
+  - { type: impute, draws: 2, output: { path: out/imputed.csv }, intervals: { path: out/intervals.csv } }
+  - { type: generate, rows: 30, fixed: { hyp: "2" }, output: { path: out/synthetic.arrow } }
+report: { dir: out, html: false }
+`,
+    );
+    expect(await cli('run', spec, '--quiet')).toBe(0);
+    const imputed = (await readFile(join(dir, 'out/imputed.csv'), 'utf8')).trim().split('\n');
+    const original = (await readFile(data, 'utf8')).trim().split('\n');
+    expect(imputed).toHaveLength(original.length);
+    // Observed cells are byte-identical; missing ones are filled.
+    original.slice(1).forEach((line, r) => {
+      const a = line.split(','), b = imputed[r + 1]!.split(',');
+      a.forEach((cell, j) => {
+        if (cell !== '') expect(b[j]!.replace(/"/g, '')).toBe(cell.replace(/"/g, ''));
+        else expect(b[j]).not.toBe('');
+      });
+    });
+    const report = JSON.parse(await readFile(join(dir, 'out/report.json'), 'utf8'));
+    expect(report.backend.name).toBe('wasm');
+    expect(report.tasks.map((t: { type: string }) => t.type)).toEqual(['impute', 'generate']);
+    expect(await readdir(join(dir, 'out/model'))).toContain('model.json');
+    // A second spec loads the checkpoint instead of training and samples the same rows again.
+    const again = join(dir, 'again.yaml');
+    await writeFile(again, (await readFile(spec, 'utf8')).replace('checkpoint: out/model', 'load: out/model').replace(/out\//g, 'out2/').replace('load: out2/model', 'load: out/model'));
+    expect(await cli('run', again, '--quiet')).toBe(0);
+    expect((await readTable(join(dir, 'out2/synthetic.arrow'))).table).toEqual((await readTable(join(dir, 'out/synthetic.arrow'))).table);
+    expect(await readFile(join(dir, 'out2/imputed.csv'), 'utf8')).toBe(await readFile(join(dir, 'out/imputed.csv'), 'utf8'));
+  });
+
+  it('names an unknown column in the spec', async () => {
+    const spec = join(dir, 'badcol.yaml');
+    await writeFile(spec, `version: 1\nname: x\nsource: { path: ${resolve('fixtures/tables/mice__nhanes.csv')} }\ncolumns: { agee: { kind: categorical } }\ntasks: [{ type: profile, output: { path: s.csv } }]\n`);
+    expect(await cli('run', spec, '-q')).toBe(1);
+    expect(stderr).toMatch(/agee/);
+  });
+});
