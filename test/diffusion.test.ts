@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
-import { TabularDiffusion } from '../src/diffusion/tabular.js';
+import { TabularDiffusion, denoisingScores } from '../src/diffusion/tabular.js';
 import { sigmaSchedule, preconditioning } from '../src/diffusion/edm.js';
 import { learningRateAt, defaultTrainOptions } from '../src/diffusion/train.js';
 import { createRng } from '../src/rng.js';
@@ -112,6 +112,17 @@ describe('TabularDiffusion on a 2-D mixture', () => {
     const fq = (filled!.columns[2] as CategoricalColumn).codes;
     for (let i = 0; i < n; i++) if (q[i]! >= 0) expect(fq[i]).toBe(q[i]);
     expect(Array.from((second!.columns[0] as NumericColumn).values)).not.toEqual(Array.from(fa));
+  });
+
+  it('scores planted outliers (impossible category/blob pairs, far-out values) as the most unusual', async () => {
+    const t = mixture(200, 12);
+    const a = (t.columns[0] as NumericColumn).values, q = (t.columns[2] as CategoricalColumn).codes;
+    const planted = [3, 50, 101, 150, 177];
+    for (const i of planted.slice(0, 3)) q[i] = 3 - q[i]!; // the opposite blob's label
+    for (const i of planted.slice(3)) a[i] = 40;
+    const [scores] = await denoisingScores(model, [t], { reference: table, seed: 1 });
+    const top = Array.from(scores!.keys()).sort((x, y) => scores![y]! - scores![x]!).slice(0, 10);
+    for (const i of planted) expect(top).toContain(i);
   });
 
   it('is reproducible, and a reloaded checkpoint samples identically', async () => {

@@ -11,6 +11,7 @@ import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { initParameters, Mlp, parameterShapes, type MlpConfig } from './network.js';
 import { Adam } from './adam.js';
 import { sampleBatch, type SamplerOptions } from './samplers.js';
+import { denoise } from './denoiser.js';
 import { defaultTrainOptions, trainDiffusion, type TrainOptions, type TrainProgress, type TrainState } from './train.js';
 import type { SamplerName } from '../spec/types.js';
 
@@ -283,4 +284,58 @@ export function blankTable(encodings: readonly ColumnEncoding[], rows: number, f
     return { name: e.name, kind: e.kind, codes: new Int32Array(rows).fill(code), categories: e.categories };
   });
   return { nRows: rows, columns };
+}
+
+/**
+ * Per-record outlier score from the diffusion model (as in DTE, Livernoche et al. 2024, "On Diffusion
+ * Modeling for Anomaly Detection"): noise each record at several σ, denoise it unconditionally, and
+ * average the reconstruction error over noise levels. Each level's error is divided by its median over
+ * `reference` rows (the training data), so every level counts alike and 1 means "typical".
+ */
+export async function denoisingScores(model: TabularDiffusion, tables: readonly Table[], opts: { reference: Table; seed: number; sigmas?: number[]; repeats?: number }): Promise<Float64Array[]> {
+  const sigmas = opts.sigmas ?? [0.05, 0.1, 0.2, 0.4, 0.8, 1.6];
+  const repeats = opts.repeats ?? 2;
+  const raw = async (t: Table): Promise<Float64Array[]> => {
+    const enc = model.encoder.encode(t);
+    const n = t.nRows, D = model.encoder.dim, C = model.encoder.nColumns;
+    const obsDims = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) obsDims[i * D + d] = enc.observed[i * C + model.encoder.dimColumn[d]!]!;
+    const perSigma = sigmas.map(() => new Float64Array(n));
+    const chunk = 4096;
+    for (let start = 0; start < n; start += chunk) {
+      const end = Math.min(n, start + chunk);
+      const x0 = tf.tensor2d(enc.x.subarray(start * D, end * D), [end - start, D]);
+      const obs = tf.tensor2d(obsDims.subarray(start * D, end * D), [end - start, D]);
+      const cond = tf.zerosLike(x0) as tf.Tensor2D;
+      for (const [k, s] of sigmas.entries()) {
+        for (let r = 0; r < repeats; r++) {
+          const err = tf.tidy(() => {
+            const noise = tf.randomNormal(x0.shape, 0, 1, 'float32', deriveSeed(opts.seed, `${k}/${r}/${start}`));
+            const xs = tf.add(x0, tf.mul(noise, s)) as tf.Tensor2D;
+            const den = denoise(model.ema, model.edm, xs, x0, cond, s);
+            const e = tf.mul(tf.square(tf.sub(den, x0)), obs);
+            return tf.div(tf.sum(e, 1), tf.maximum(tf.sum(obs, 1), 1));
+          });
+          const v = (await err.data()) as Float32Array;
+          err.dispose();
+          for (let i = 0; i < v.length; i++) perSigma[k]![start + i]! += v[i]! / repeats;
+        }
+      }
+      tf.dispose([x0, obs, cond]);
+    }
+    return perSigma;
+  };
+  const ref = await raw(opts.reference);
+  const medians = ref.map((e) => {
+    const s = Float64Array.from(e).sort();
+    return Math.max(s[Math.floor(s.length / 2)]!, 1e-12);
+  });
+  const out: Float64Array[] = [];
+  for (const t of tables) {
+    const per = await raw(t);
+    const score = new Float64Array(t.nRows);
+    per.forEach((e, k) => e.forEach((v, i) => (score[i]! += v / medians[k]! / sigmas.length)));
+    out.push(score);
+  }
+  return out;
 }
