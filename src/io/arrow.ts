@@ -1,0 +1,310 @@
+/**
+ * Arrow IPC (file "ARROW1…" and stream formats) ⇄ Table, on apache-arrow.
+ *
+ * Kind mapping, written → read back:
+ * - numeric     → Float64                     (Float16/32/64 read as numeric)
+ * - integer     → Int32 when every value fits, else Int64; any Int8…Uint64 reads as integer, except
+ *                 64-bit columns holding a value beyond ±2^53, which read as numeric (rounded) since
+ *                 the integer kind promises exact values
+ * - categorical → Dictionary<Utf8, Int32> in category order (Utf8/LargeUtf8 and other dictionaries
+ *                 also read as categorical: plain strings get sorted categories, dictionaries keep
+ *                 their order)
+ * - boolean     → Bool, with the labels in field metadata `synthdiff:labels` (JSON [false, true]) so
+ *                 TRUE/FALSE vs true/false survive; foreign Bool columns read as ["false", "true"]
+ * - datetime    → DateDay (resolution 'date') or Timestamp[ms, UTC] ('datetime'); Date64 reads as
+ *                 'date' when every value is a whole day, any Timestamp unit as 'datetime'
+ * Nulls map to the table's missing sentinels both ways (a NaN float also reads as missing).
+ * With these, CSV → Arrow → CSV prints exactly what CSV → CSV does.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  Bool,
+  type Data,
+  DataType,
+  DateDay,
+  Dictionary,
+  Field,
+  Float64,
+  Int32,
+  Int64,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table as ArrowTable,
+  TimestampMillisecond,
+  Utf8,
+  type Vector,
+  makeData,
+  tableFromIPC,
+  tableToIPC,
+  vectorFromArray,
+} from 'apache-arrow';
+import { DataError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+import { fileError } from './csv.js';
+import { type Column, type Table, isCategorical } from '../table/table.js';
+import { type TableSchema, profileTable } from '../table/infer.js';
+import { MS_PER_DAY, isWholeDay, sortCategories } from '../table/values.js';
+
+export type ArrowFormat = 'file' | 'stream';
+
+export interface ArrowReadResult {
+  readonly table: Table;
+  readonly schema: TableSchema;
+  readonly format: ArrowFormat;
+}
+
+export interface ArrowWriteOptions {
+  /** IPC file (random access, default) or stream format. */
+  readonly format?: ArrowFormat;
+}
+
+const LABELS_KEY = 'synthdiff:labels';
+const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+export async function readArrow(path: string): Promise<ArrowReadResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw fileError(path, e);
+  }
+  const { table, format } = tableFromArrowBytes(bytes, path);
+  return { table, schema: profileTable(table), format };
+}
+
+/** Which IPC format the bytes hold, from the magic: "ARROW1" for files, a 0xFFFFFFFF continuation
+ * marker (or, in pre-1.0 streams, a positive metadata length) for streams. */
+export function detectArrowFormat(bytes: Uint8Array): ArrowFormat | undefined {
+  if (bytes.length >= 6 && FILE_MAGIC.every((b, i) => bytes[i] === b)) return 'file';
+  if (bytes.length >= 8) {
+    const first = new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true);
+    if (first === -1 || (first > 0 && first < bytes.length)) return 'stream';
+  }
+  return undefined;
+}
+
+/** Decode Arrow IPC bytes; `source` names the origin in error messages. */
+export function tableFromArrowBytes(bytes: Uint8Array, source = '<arrow bytes>'): { table: Table; format: ArrowFormat } {
+  if (bytes.length === 0) throw new DataError(`${source}: file is empty; expected Arrow IPC data`);
+  const format = detectArrowFormat(bytes);
+  if (!format) {
+    throw new DataError(
+      `${source}: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?`,
+    );
+  }
+  let at: ArrowTable;
+  try {
+    at = tableFromIPC(bytes);
+  } catch (e) {
+    throw new DataError(`${source}: corrupt or truncated Arrow ${format}: ${oneLine((e as Error).message)}`);
+  }
+  if (at.schema.fields.length === 0) {
+    throw new DataError(`${source}: Arrow ${format} holds no columns (truncated, or schema only?)`);
+  }
+  const nRows = at.numRows;
+  const columns = at.schema.fields.map((field, j) => readColumn(field, at.getChildAt(j)!, nRows, source));
+  return { table: { nRows, columns }, format };
+}
+
+function readColumn(field: Field, vec: Vector, n: number, source: string): Column {
+  const name = field.name;
+  const type = field.type as DataType;
+  if (DataType.isDictionary(type)) return readDictionary(name, vec, n, source);
+  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) {
+    return stringsToCategorical(name, vec, n);
+  }
+  if (DataType.isBool(type)) {
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = vec.get(i) as boolean | null;
+      codes[i] = v === null ? -1 : v ? 1 : 0;
+    }
+    return { name, kind: 'boolean', codes, categories: booleanLabels(field, source) };
+  }
+  if (DataType.isNull(type)) return { name, kind: 'numeric', values: new Float64Array(n).fill(NaN) };
+  if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isDate(type) || DataType.isTimestamp(type)) {
+    const values = new Float64Array(n);
+    let lossy = false;
+    for (let i = 0; i < n; i++) {
+      const v = vec.get(i) as number | bigint | null;
+      if (v === null) values[i] = NaN;
+      else if (typeof v === 'bigint') {
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) lossy = true;
+        values[i] = Number(v);
+      } else values[i] = v;
+    }
+    if (DataType.isFloat(type)) return { name, kind: 'numeric', values };
+    if (DataType.isInt(type)) return { name, kind: lossy ? 'numeric' : 'integer', values };
+    const dateOnly = DataType.isDate(type) && values.every((v) => Number.isNaN(v) || isWholeDay(v));
+    return { name, kind: 'datetime', values, resolution: dateOnly ? 'date' : 'datetime' };
+  }
+  throw new DataError(
+    `${source}: column "${name}" has Arrow type ${String(type)}, which synthdiff cannot read ` +
+      `(supported: int, float, bool, utf8, dictionary, date, timestamp)`,
+  );
+}
+
+function booleanLabels(field: Field, source: string): [string, string] {
+  const raw = field.metadata.get(LABELS_KEY);
+  if (raw === undefined) return ['false', 'true'];
+  try {
+    const labels: unknown = JSON.parse(raw);
+    if (Array.isArray(labels) && labels.length === 2 && labels.every((l) => typeof l === 'string')) {
+      return [labels[0] as string, labels[1] as string];
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new DataError(`${source}: column "${field.name}": metadata ${LABELS_KEY} is not a JSON pair of strings: ${raw}`);
+}
+
+function stringsToCategorical(name: string, vec: Vector, n: number): Column {
+  const seen = new Map<string, number>();
+  const raw = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = vec.get(i) as string | null;
+    if (v === null) {
+      raw[i] = -1;
+      continue;
+    }
+    let k = seen.get(v);
+    if (k === undefined) {
+      k = seen.size;
+      seen.set(v, k);
+    }
+    raw[i] = k;
+  }
+  const categories = sortCategories([...seen.keys()]);
+  const order = new Map(categories.map((c, i) => [c, i]));
+  const remap = [...seen.keys()].map((c) => order.get(c)!);
+  return { name, kind: 'categorical', codes: raw.map((k) => (k < 0 ? -1 : remap[k]!)), categories };
+}
+
+/** Dictionary columns keep their dictionary order (it may be a meaningful level order); batches with
+ * different dictionaries are merged by label, first seen first. */
+function readDictionary(name: string, vec: Vector, n: number, source: string): Column {
+  const categories: string[] = [];
+  const codeOf = new Map<string, number>();
+  const codes = new Int32Array(n);
+  let row = 0;
+  for (const data of vec.data as Data<Dictionary>[]) {
+    const dict = data.dictionary;
+    if (!dict) throw new DataError(`${source}: column "${name}": a dictionary batch is missing`);
+    const local = new Int32Array(dict.length);
+    for (let k = 0; k < dict.length; k++) {
+      const label = dict.get(k) as unknown;
+      if (label === null || label === undefined) {
+        local[k] = -1;
+        continue;
+      }
+      const text = typeof label === 'string' ? label : String(label);
+      let code = codeOf.get(text);
+      if (code === undefined) {
+        code = categories.length;
+        categories.push(text);
+        codeOf.set(text, code);
+      }
+      local[k] = code;
+    }
+    const idx = data.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < data.length; i++, row++) {
+      codes[row] = data.getValid(i) ? local[Number(idx[i]!)]! : -1;
+    }
+  }
+  return { name, kind: 'categorical', codes, categories };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+export function tableToArrowBytes(table: Table, format: ArrowFormat = 'file'): Uint8Array {
+  const n = table.nRows;
+  const fields: Field[] = [];
+  const children: Data[] = [];
+  for (const c of table.columns) {
+    const { field, data } = writeColumn(c, n);
+    fields.push(field);
+    children.push(data);
+  }
+  const schema = new Schema(fields);
+  const batch = new RecordBatch(
+    schema,
+    makeData({ type: new Struct(fields), length: n, nullCount: 0, children }),
+  );
+  return tableToIPC(new ArrowTable(schema, batch), format);
+}
+
+/** Write atomically; `format` defaults to the IPC file format. */
+export async function writeArrow(path: string, table: Table, opts: ArrowWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(path, tableToArrowBytes(table, opts.format ?? 'file'));
+}
+
+function validity(n: number, isValid: (i: number) => boolean): { nullBitmap: Uint8Array; nullCount: number } {
+  const nullBitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (isValid(i)) nullBitmap[i >> 3]! |= 1 << (i & 7);
+    else nullCount++;
+  }
+  return { nullBitmap, nullCount };
+}
+
+function writeColumn(c: Column, n: number): { field: Field; data: Data } {
+  if (isCategorical(c)) {
+    const codes = c.codes;
+    const nulls = validity(n, (i) => codes[i]! >= 0);
+    // Null slots still need an in-range index for readers that peek at them.
+    const data = codes.map((k) => (k < 0 ? 0 : k));
+    if (c.kind === 'boolean') {
+      const bits = validity(n, (i) => codes[i] === 1).nullBitmap;
+      const type = new Bool();
+      const metadata = new Map([[LABELS_KEY, JSON.stringify(c.categories)]]);
+      return { field: new Field(c.name, type, true, metadata), data: makeData({ type, length: n, ...nulls, data: bits }) };
+    }
+    const type = new Dictionary(new Utf8(), new Int32());
+    const dictionary = vectorFromArray([...c.categories], new Utf8());
+    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data, dictionary }) };
+  }
+  const v = c.values;
+  const nulls = validity(n, (i) => !Number.isNaN(v[i]!));
+  if (c.kind === 'numeric') {
+    const type = new Float64();
+    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data: v }) };
+  }
+  if (c.kind === 'integer') {
+    // Generated integer columns may hold fractions: round, as the CSV writer does.
+    let fits32 = true;
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!;
+      if (Number.isNaN(x)) continue;
+      if (!Number.isFinite(x)) {
+        throw new DataError(`column "${c.name}", row ${i + 1}: integer column holds ${x}, which Arrow Int64 cannot store`);
+      }
+      const r = Math.round(x);
+      if (r < INT32_MIN || r > INT32_MAX) fits32 = false;
+    }
+    if (fits32) {
+      const type = new Int32();
+      const data = Int32Array.from(v, (x) => (Number.isNaN(x) ? 0 : Math.round(x)));
+      return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
+    }
+    const type = new Int64();
+    const data = BigInt64Array.from(v, (x) => (Number.isNaN(x) ? 0n : BigInt(Math.round(x))));
+    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
+  }
+  if (c.kind === 'datetime' && c.resolution === 'date') {
+    const type = new DateDay();
+    const data = Int32Array.from(v, (x) => (Number.isNaN(x) ? 0 : Math.round(x / MS_PER_DAY)));
+    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
+  }
+  const type = new TimestampMillisecond('UTC');
+  const data = BigInt64Array.from(v, (x) => (Number.isNaN(x) ? 0n : BigInt(Math.round(x))));
+  return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
+}
