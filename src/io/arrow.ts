@@ -228,8 +228,8 @@ export function tableToArrowBytes(table: Table, format: ArrowFormat = 'file'): U
   const n = table.nRows;
   const fields: Field[] = [];
   const children: Data[] = [];
-  for (const c of table.columns) {
-    const { field, data } = writeColumn(c, n);
+  for (const [i, c] of table.columns.entries()) {
+    const { field, data } = writeColumn(c, n, i);
     fields.push(field);
     children.push(data);
   }
@@ -256,7 +256,7 @@ function validity(n: number, isValid: (i: number) => boolean): { nullBitmap: Uin
   return { nullBitmap, nullCount };
 }
 
-function writeColumn(c: Column, n: number): { field: Field; data: Data } {
+function writeColumn(c: Column, n: number, index: number): { field: Field; data: Data } {
   if (isCategorical(c)) {
     const codes = c.codes;
     const nulls = validity(n, (i) => codes[i]! >= 0);
@@ -268,7 +268,9 @@ function writeColumn(c: Column, n: number): { field: Field; data: Data } {
       const metadata = new Map([[LABELS_KEY, JSON.stringify(c.categories)]]);
       return { field: new Field(c.name, type, true, metadata), data: makeData({ type, length: n, ...nulls, data: bits }) };
     }
-    const type = new Dictionary(new Utf8(), new Int32());
+    // An explicit id (apache-arrow otherwise takes one from a process-wide counter) keeps the bytes
+    // identical when the same table is written twice in one process.
+    const type = new Dictionary(new Utf8(), new Int32(), index);
     const dictionary = vectorFromArray([...c.categories], new Utf8());
     return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data, dictionary }) };
   }
