@@ -1,0 +1,403 @@
+/**
+ * A compact seeded random forest (Breiman 2001: bootstrap samples, a fresh random feature subset at every
+ * split) with histogram split search (features pre-binned to ≤ maxBins quantile bins, as LightGBM /
+ * sklearn's HistGradientBoosting do), for classification (Gini) and regression (squared error).
+ *
+ * Why not ml-random-forest: its CART re-partitions the node for every candidate threshold (quadratic in the
+ * node size), samples features once per tree instead of per split, and took 17 s for 4,000 rows × 10 trees
+ * here, where detection needs ~3×100 trees on 6,667 rows in seconds.
+ *
+ * Features must be finite: the encoders impute and add missing indicators first. (A NaN would go right.)
+ */
+import { createRng, deriveSeed, type Rng } from '../rng.js';
+
+/** Column-major feature matrix: value of row i, feature j at data[j * nRows + i]. */
+export interface FeatureMatrix {
+  readonly nRows: number;
+  readonly nCols: number;
+  readonly data: Float64Array;
+  readonly names: readonly string[];
+}
+
+export interface ForestOptions {
+  readonly seed: number;
+  /** Trees in the ensemble (default 100). */
+  readonly nTrees?: number;
+  /** Depth limit; the root has depth 0 (default 12). */
+  readonly maxDepth?: number;
+  /** Smallest number of (bootstrap) samples in a leaf (default 1). */
+  readonly minSamplesLeaf?: number;
+  /** Features tried per split: a count, or 'sqrt' (classification default), 'third' (regression default), 'all'. */
+  readonly maxFeatures?: number | 'sqrt' | 'third' | 'all';
+  /** Quantile bins per feature, 2..256 (default 64). */
+  readonly maxBins?: number;
+  /** Bootstrap rows per tree (default true). */
+  readonly bootstrap?: boolean;
+}
+
+interface Tree {
+  /** Split feature per node, −1 at a leaf. */
+  readonly feature: Int32Array;
+  /** Go left when x ≤ threshold. */
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  /** Leaf payload: nOut values per node (class probabilities or the mean target). */
+  readonly value: Float64Array;
+}
+
+export interface RandomForest {
+  readonly task: 'classification' | 'regression';
+  /** Classes for classification (labels 0..nClasses−1), 1 for regression. */
+  readonly nOut: number;
+  readonly nFeatures: number;
+  readonly trees: readonly Tree[];
+}
+
+interface Binned {
+  /** Column-major bin codes. */
+  readonly bins: Uint8Array;
+  /** Per feature: ascending thresholds; bin b holds values ≤ thresholds[b] and > thresholds[b−1]. */
+  readonly thresholds: Float64Array[];
+}
+
+function binFeatures(X: FeatureMatrix, maxBins: number): Binned {
+  const n = X.nRows;
+  const bins = new Uint8Array(n * X.nCols);
+  const thresholds: Float64Array[] = [];
+  const sorted = new Float64Array(n);
+  for (let j = 0; j < X.nCols; j++) {
+    const col = X.data.subarray(j * n, (j + 1) * n);
+    sorted.set(col);
+    sorted.sort();
+    // Distinct values; with few of them every gap between neighbours is a candidate split.
+    const uniq: number[] = [];
+    for (let i = 0; i < n; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) uniq.push(sorted[i]!);
+    let thr: number[];
+    if (uniq.length <= maxBins) {
+      thr = [];
+      for (let k = 0; k + 1 < uniq.length; k++) thr.push((uniq[k]! + uniq[k + 1]!) / 2);
+    } else {
+      // Quantile cut points (upper ends of maxBins roughly equal-count groups), deduplicated.
+      const set: number[] = [];
+      for (let b = 1; b < maxBins; b++) {
+        const v = sorted[Math.min(n - 1, Math.floor((b * n) / maxBins) - 1)]!;
+        if (set.length === 0 || v > set[set.length - 1]!) set.push(v);
+      }
+      if (set.length && set[set.length - 1]! >= sorted[n - 1]!) set.pop();
+      thr = set;
+    }
+    const t = Float64Array.from(thr);
+    thresholds.push(t);
+    const out = bins.subarray(j * n, (j + 1) * n);
+    for (let i = 0; i < n; i++) out[i] = binOf(t, col[i]!);
+  }
+  return { bins, thresholds };
+}
+
+/** Number of thresholds strictly below v = index of the bin holding v. */
+function binOf(t: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function resolveMaxFeatures(opt: ForestOptions['maxFeatures'], d: number, task: 'classification' | 'regression'): number {
+  const o = opt ?? (task === 'classification' ? 'sqrt' : 'third');
+  let m: number;
+  if (o === 'sqrt') m = Math.floor(Math.sqrt(d));
+  else if (o === 'third') m = Math.floor(d / 3);
+  else if (o === 'all') m = d;
+  else m = Math.floor(o);
+  return Math.max(1, Math.min(d, m));
+}
+
+/** Growable node storage; plain arrays are fine here (one push per node, not per cell). */
+class TreeBuilder {
+  feature: number[] = [];
+  threshold: number[] = [];
+  left: number[] = [];
+  right: number[] = [];
+  value: number[] = [];
+  constructor(private readonly nOut: number) {}
+  add(): number {
+    const id = this.feature.length;
+    this.feature.push(-1);
+    this.threshold.push(0);
+    this.left.push(-1);
+    this.right.push(-1);
+    for (let k = 0; k < this.nOut; k++) this.value.push(0);
+    return id;
+  }
+  build(): Tree {
+    return {
+      feature: Int32Array.from(this.feature),
+      threshold: Float64Array.from(this.threshold),
+      left: Int32Array.from(this.left),
+      right: Int32Array.from(this.right),
+      value: Float64Array.from(this.value),
+    };
+  }
+}
+
+interface GrowContext {
+  readonly task: 'classification' | 'regression';
+  readonly n: number;
+  readonly d: number;
+  readonly nOut: number;
+  readonly binned: Binned;
+  readonly yClass: Int32Array | null;
+  readonly yReg: Float64Array | null;
+  readonly maxDepth: number;
+  readonly minLeaf: number;
+  readonly mtry: number;
+  readonly maxBins: number;
+}
+
+function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
+  const { n, d, nOut, binned, yClass, yReg, maxDepth, minLeaf, mtry, task } = ctx;
+  const idx = new Int32Array(n);
+  if (bootstrap) for (let i = 0; i < n; i++) idx[i] = rng.int(n);
+  else for (let i = 0; i < n; i++) idx[i] = i;
+
+  const tb = new TreeBuilder(nOut);
+  const B = ctx.maxBins;
+  // Scratch buffers reused by every node.
+  const hist = new Float64Array(B * Math.max(nOut, 2));
+  const total = new Float64Array(nOut);
+  const leftAcc = new Float64Array(nOut);
+  const feats = new Int32Array(d);
+  for (let j = 0; j < d; j++) feats[j] = j;
+
+  // Explicit stack of (node, start, end, depth) keeps deep trees off the JS call stack.
+  const stack: number[] = [tb.add(), 0, n, 0];
+  while (stack.length) {
+    const depth = stack.pop()!;
+    const end = stack.pop()!;
+    const start = stack.pop()!;
+    const node = stack.pop()!;
+    const size = end - start;
+
+    // Node summary: class counts, or sum for the mean.
+    total.fill(0);
+    let sumY = 0;
+    if (task === 'classification') {
+      for (let t = start; t < end; t++) total[yClass![idx[t]!]!]!++;
+    } else {
+      for (let t = start; t < end; t++) sumY += yReg![idx[t]!]!;
+    }
+    const base = node * nOut;
+    if (task === 'classification') for (let k = 0; k < nOut; k++) tb.value[base + k] = total[k]! / size;
+    else tb.value[base] = sumY / size;
+
+    let pure = false;
+    if (task === 'classification') {
+      let nonzero = 0;
+      for (let k = 0; k < nOut; k++) if (total[k]! > 0) nonzero++;
+      pure = nonzero <= 1;
+    }
+    if (pure || depth >= maxDepth || size < 2 * minLeaf) continue;
+
+    // Parent term of the impurity decrease; children maximise Σ_k c_k²/n (Gini) or s²/n (SSE).
+    let parentScore: number;
+    if (task === 'classification') {
+      parentScore = 0;
+      for (let k = 0; k < nOut; k++) parentScore += total[k]! * total[k]!;
+      parentScore /= size;
+    } else parentScore = (sumY * sumY) / size;
+
+    let bestScore = parentScore + 1e-12 * Math.max(1, Math.abs(parentScore));
+    let bestFeat = -1;
+    let bestBin = -1;
+    // Partial Fisher–Yates: the first mtry entries of feats become this node's random subset.
+    for (let m = 0; m < mtry; m++) {
+      const r = m + rng.int(d - m);
+      const tmp = feats[m]!;
+      feats[m] = feats[r]!;
+      feats[r] = tmp;
+      const f = feats[m]!;
+      const nb = binned.thresholds[f]!.length + 1;
+      if (nb < 2) continue;
+      const col = binned.bins.subarray(f * n, (f + 1) * n);
+      if (task === 'classification') {
+        hist.fill(0, 0, nb * nOut);
+        for (let t = start; t < end; t++) {
+          const i = idx[t]!;
+          hist[col[i]! * nOut + yClass![i]!]!++;
+        }
+        leftAcc.fill(0);
+        let nLeft = 0;
+        for (let b = 0; b + 1 < nb; b++) {
+          for (let k = 0; k < nOut; k++) {
+            const c = hist[b * nOut + k]!;
+            leftAcc[k]! += c;
+            nLeft += c;
+          }
+          const nRight = size - nLeft;
+          if (nLeft < minLeaf) continue;
+          if (nRight < minLeaf) break;
+          let sl = 0;
+          let sr = 0;
+          for (let k = 0; k < nOut; k++) {
+            const l = leftAcc[k]!;
+            const r2 = total[k]! - l;
+            sl += l * l;
+            sr += r2 * r2;
+          }
+          const score = sl / nLeft + sr / nRight;
+          if (score > bestScore) {
+            bestScore = score;
+            bestFeat = f;
+            bestBin = b;
+          }
+        }
+      } else {
+        // hist layout for regression: [sum per bin | count per bin].
+        hist.fill(0, 0, 2 * nb);
+        for (let t = start; t < end; t++) {
+          const i = idx[t]!;
+          const b = col[i]!;
+          hist[b]! += yReg![i]!;
+          hist[nb + b]!++;
+        }
+        let sLeft = 0;
+        let nLeft = 0;
+        for (let b = 0; b + 1 < nb; b++) {
+          sLeft += hist[b]!;
+          nLeft += hist[nb + b]!;
+          const nRight = size - nLeft;
+          if (nLeft < minLeaf) continue;
+          if (nRight < minLeaf) break;
+          const sRight = sumY - sLeft;
+          const score = (sLeft * sLeft) / nLeft + (sRight * sRight) / nRight;
+          if (score > bestScore) {
+            bestScore = score;
+            bestFeat = f;
+            bestBin = b;
+          }
+        }
+      }
+    }
+    if (bestFeat < 0) continue;
+
+    // In-place partition of idx[start, end) on bin ≤ bestBin.
+    const col = binned.bins.subarray(bestFeat * n, (bestFeat + 1) * n);
+    let lo = start;
+    let hi = end - 1;
+    while (lo <= hi) {
+      if (col[idx[lo]!]! <= bestBin) lo++;
+      else {
+        const tmp = idx[lo]!;
+        idx[lo] = idx[hi]!;
+        idx[hi] = tmp;
+        hi--;
+      }
+    }
+    const leftNode = tb.add();
+    const rightNode = tb.add();
+    tb.feature[node] = bestFeat;
+    tb.threshold[node] = binned.thresholds[bestFeat]![bestBin]!;
+    tb.left[node] = leftNode;
+    tb.right[node] = rightNode;
+    stack.push(leftNode, start, lo, depth + 1, rightNode, lo, end, depth + 1);
+  }
+  return tb.build();
+}
+
+function trainForest(
+  X: FeatureMatrix,
+  task: 'classification' | 'regression',
+  yClass: Int32Array | null,
+  yReg: Float64Array | null,
+  nOut: number,
+  options: ForestOptions,
+): RandomForest {
+  if (X.nRows < 1) throw new Error('random forest: no training rows');
+  const maxBins = Math.max(2, Math.min(256, options.maxBins ?? 64));
+  const binned = binFeatures(X, maxBins);
+  const ctx: GrowContext = {
+    task,
+    n: X.nRows,
+    d: X.nCols,
+    nOut,
+    binned,
+    yClass,
+    yReg,
+    maxDepth: options.maxDepth ?? 12,
+    minLeaf: Math.max(1, options.minSamplesLeaf ?? 1),
+    mtry: resolveMaxFeatures(options.maxFeatures, X.nCols, task),
+    maxBins,
+  };
+  const nTrees = options.nTrees ?? 100;
+  const trees: Tree[] = [];
+  for (let t = 0; t < nTrees; t++) {
+    // One derived stream per tree: a tree's randomness does not depend on how many draws earlier trees took.
+    trees.push(growTree(ctx, createRng(deriveSeed(options.seed, t)), options.bootstrap ?? true));
+  }
+  return { task, nOut, nFeatures: X.nCols, trees };
+}
+
+/** Random-forest classifier on labels 0..nClasses−1. */
+export function trainForestClassifier(
+  X: FeatureMatrix,
+  y: Int32Array,
+  nClasses: number,
+  options: ForestOptions,
+): RandomForest {
+  if (y.length !== X.nRows) throw new Error(`random forest: ${X.nRows} rows but ${y.length} labels`);
+  for (const v of y) if (v < 0 || v >= nClasses) throw new Error(`random forest: label ${v} outside 0..${nClasses - 1}`);
+  return trainForest(X, 'classification', y, null, nClasses, options);
+}
+
+/** Random-forest regressor. */
+export function trainForestRegressor(X: FeatureMatrix, y: Float64Array, options: ForestOptions): RandomForest {
+  if (y.length !== X.nRows) throw new Error(`random forest: ${X.nRows} rows but ${y.length} targets`);
+  for (const v of y) if (!Number.isFinite(v)) throw new Error('random forest: regression targets must be finite');
+  return trainForest(X, 'regression', null, y, 1, options);
+}
+
+/** Mean of the trees' leaf payloads: row-major nRows × nOut (class probabilities, or the prediction when nOut = 1). */
+export function forestPredict(forest: RandomForest, X: FeatureMatrix): Float64Array {
+  if (X.nCols !== forest.nFeatures) {
+    throw new Error(`random forest: trained on ${forest.nFeatures} features, got ${X.nCols}`);
+  }
+  const n = X.nRows;
+  const K = forest.nOut;
+  const out = new Float64Array(n * K);
+  const data = X.data;
+  for (const tree of forest.trees) {
+    const { feature, threshold, left, right, value } = tree;
+    for (let i = 0; i < n; i++) {
+      let node = 0;
+      let f = feature[0]!;
+      while (f >= 0) {
+        node = data[f * n + i]! <= threshold[node]! ? left[node]! : right[node]!;
+        f = feature[node]!;
+      }
+      const vb = node * K;
+      const ob = i * K;
+      for (let k = 0; k < K; k++) out[ob + k]! += value[vb + k]!;
+    }
+  }
+  const inv = 1 / forest.trees.length;
+  for (let i = 0; i < out.length; i++) out[i]! *= inv;
+  return out;
+}
+
+/** Rows of a feature matrix, in the given order. */
+export function takeFeatureRows(X: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
+  const m = rows.length;
+  const n = X.nRows;
+  const data = new Float64Array(m * X.nCols);
+  for (let j = 0; j < X.nCols; j++) {
+    const src = j * n;
+    const dst = j * m;
+    for (let i = 0; i < m; i++) data[dst + i] = X.data[src + rows[i]!]!;
+  }
+  return { nRows: m, nCols: X.nCols, data, names: X.names };
+}

@@ -1,0 +1,12 @@
+/** Evaluators over typed `Table`s: fidelity, detection, privacy, imputation, outliers, ML efficacy, α-precision/β-recall. */
+export * from './fidelity.js';
+export * from './detection.js';
+export * from './privacy.js';
+export * from './imputation.js';
+export * from './outliers.js';
+export * from './efficacy.js';
+export * from './precision-recall.js';
+export * from './forest.js';
+export * from './encode.js';
+export * from './schema.js';
+export * from './stats.js';
