@@ -14,6 +14,8 @@ import { deriveSeed } from '../rng.js';
 import { loadSourceTable, splitTable } from './table-source.js';
 import { schemaTable } from './schema-table.js';
 import { cellIntervals } from './intervals.js';
+import { evaluateTables } from './evaluate.js';
+import type { EvaluationReport } from '../report/types.js';
 
 export interface TaskReport {
   type: string;
@@ -36,18 +38,9 @@ export interface RunReport {
   data: { source: string; rows: number; columns: number; dropped: string[]; trainRows: number; holdoutRows: number; missingCells: number; schema: TableSchema };
   model?: Record<string, unknown>;
   tasks: TaskReport[];
-  evaluation?: Record<string, unknown>;
+  evaluation?: EvaluationReport;
 }
 
-/** What the evaluate stage receives: every table the run produced, aligned on columns. */
-export interface RunTables {
-  train: Table;
-  holdout?: Table;
-  synthetic?: Table;
-  model?: TabularDiffusion;
-}
-
-export type Evaluator = (ns: NormalizedSpec, tables: RunTables, log: Logger) => Promise<Record<string, unknown>>;
 
 async function packageVersion(): Promise<string> {
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -62,11 +55,11 @@ function outputFormat(o: OutputSpec): TableFormat | undefined {
 
 /**
  * Run a table pipeline: load → split → model (load or train) → tasks → evaluate → report.json.
- * Returns the report; `evaluate` and `renderHtml` are injected so this module stays free of them.
+ * Returns the report; `renderHtml` is injected so this module stays free of presentation.
  */
 export async function runTablePipeline(
   ns: NormalizedSpec,
-  opts: { log?: Logger; evaluate?: Evaluator; renderHtml?: (report: RunReport, tables: RunTables) => Promise<string> } = {},
+  opts: { log?: Logger; renderHtml?: (report: RunReport) => string } = {},
 ): Promise<RunReport> {
   const log = opts.log ?? createLogger();
   const { spec, seed } = ns;
@@ -160,13 +153,13 @@ export async function runTablePipeline(
     timings[`task${i}`] = secondsSince(t0);
   }
 
-  if (opts.evaluate && Object.keys(ev).length) {
+  if (Object.keys(ev).length) {
     t0 = performance.now();
     if (!synthetic && model && (ev.fidelity || ev.detection || ev.privacy || ev.outliers)) {
       // Nothing generated yet: grade a synthetic table the size of the training split.
       synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(seed, 'evaluate'), ...sampling });
     }
-    report.evaluation = await opts.evaluate(ns, { train: split.train, holdout: split.holdout, synthetic, model }, log);
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed, sampling }, log);
     timings.evaluate = secondsSince(t0);
   }
 
@@ -175,7 +168,7 @@ export async function runTablePipeline(
     await writeFileAtomic(`${dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
     log.info(`report: ${dir}/report.json`);
     if (spec.report.html !== false && opts.renderHtml) {
-      await writeFileAtomic(`${dir}/report.html`, await opts.renderHtml(report, { train: split.train, holdout: split.holdout, synthetic, model }));
+      await writeFileAtomic(`${dir}/report.html`, opts.renderHtml(report));
       log.info(`report: ${dir}/report.html`);
     }
   }

@@ -20,7 +20,8 @@ export interface ColumnDistribution {
 
 export interface FidelityReport {
   shapes: ScoreWithDefinition & { columns: { column: string; kind: string; metric: string; score: number }[] };
-  trends: ScoreWithDefinition & { pairs: { a: string; b: string; metric: string; score: number; real?: number; synthetic?: number }[] };
+  /** `realBinsScore`: the same with continuous columns binned on the real table's edges for both tables, a stricter variant robust to range shifts. */
+  trends: ScoreWithDefinition & { realBinsScore?: number; pairs: { a: string; b: string; metric: string; score: number; real?: number; synthetic?: number }[] };
   quality: number;
   /** Pairwise association matrices (Pearson for continuous pairs, Cramér's V otherwise) real vs synthetic. */
   correlation?: { columns: string[]; real: (number | null)[][]; synthetic: (number | null)[][] };
