@@ -24,15 +24,21 @@ export function denoise(net: Mlp, edm: EdmConfig, x: tf.Tensor2D, x0: tf.Tensor2
  * which equals EDM's λ(σ)-weighted denoising loss. Returns the mean over target entries.
  */
 export function edmLoss(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tensor2D, target: tf.Tensor2D, sigma: tf.Tensor2D, noise: tf.Tensor2D): tf.Scalar {
-  const sd2 = edm.sigmaData * edm.sigmaData;
-  const s2 = tf.add(tf.square(sigma), sd2);
-  const cIn = tf.rsqrt(s2);
-  const cSkip = tf.div(sd2, s2);
-  const cOut = tf.mul(tf.mul(sigma, edm.sigmaData), cIn);
-  const cNoise = tf.div(tf.log(sigma), 4) as tf.Tensor2D;
+  const { cIn, cSkip, cOut, cNoise } = edmCoefficients(sigma, edm.sigmaData);
   const xNoisy = tf.add(x0, tf.mul(sigma, noise)) as tf.Tensor2D;
-  const f = net.apply(networkInput(xNoisy, x0, cond, cIn), cNoise);
+  const f = net.apply(networkInput(xNoisy, x0, cond, cIn), cNoise as tf.Tensor2D);
   const fTarget = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
   const err = tf.mul(tf.square(tf.sub(f, fTarget)), target);
   return tf.div(tf.sum(err), tf.maximum(tf.sum(target), 1)) as tf.Scalar;
+}
+
+/**
+ * EDM Table 1 preconditioning as tensors for a per-sample σ (any shape that broadcasts against the data,
+ * e.g. [B,1] for tables or [B,1,1,1] for images). Call inside tf.tidy.
+ */
+export function edmCoefficients(sigma: tf.Tensor, sigmaData: number): { cIn: tf.Tensor; cSkip: tf.Tensor; cOut: tf.Tensor; cNoise: tf.Tensor } {
+  const sd2 = sigmaData * sigmaData;
+  const s2 = tf.add(tf.square(sigma), sd2);
+  const cIn = tf.rsqrt(s2);
+  return { cIn, cSkip: tf.div(sd2, s2), cOut: tf.mul(tf.mul(sigma, sigmaData), cIn), cNoise: tf.div(tf.log(sigma), 4) };
 }

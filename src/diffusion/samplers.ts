@@ -13,30 +13,36 @@ export interface SamplerOptions {
   churn?: number;
 }
 
-interface Step {
-  (x: tf.Tensor2D, i: number): tf.Tensor2D;
-}
+/** D(x; σ): the denoiser a sampler walks with; tables and images plug their own in. */
+export type DenoiseFn<T extends tf.Tensor> = (x: T, sigma: number) => T;
 
 /**
  * Draw target entries given conditioning entries. `x0` holds the conditioning values (other entries are
  * ignored), `cond` is 1 on conditioning entries. Returns a [B, D] tensor whose conditioning entries equal x0.
- * Every sampler starts from x = σ_max·ε and walks the EDM σ schedule down to 0.
  */
 export function sampleBatch(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tensor2D, opts: SamplerOptions): tf.Tensor2D {
+  const x = sampleEdm<tf.Tensor2D>((v, s) => denoise(net, edm, v, x0, cond, s), x0.shape, edm, opts);
+  const out = tf.tidy(() => tf.add(tf.mul(x, tf.sub(1, cond)), tf.mul(x0, cond)) as tf.Tensor2D);
+  x.dispose();
+  return out;
+}
+
+/**
+ * Walk the EDM σ schedule from x = σ_max·ε down to 0 with the chosen sampler; any tensor shape.
+ */
+export function sampleEdm<T extends tf.Tensor>(D: DenoiseFn<T>, shape: number[], edm: EdmConfig, opts: SamplerOptions): T {
   const sigmas = sigmaSchedule(opts.steps, edm);
   const rng = createRng(opts.seed);
-  const shape = x0.shape;
-  const noise = (): tf.Tensor2D => tf.randomNormal(shape, 0, 1, 'float32', rng.int(2 ** 31)) as tf.Tensor2D;
-  const D = (x: tf.Tensor2D, s: number): tf.Tensor2D => denoise(net, edm, x, x0, cond, s);
+  const noise = (): T => tf.randomNormal(shape, 0, 1, 'float32', rng.int(2 ** 31)) as T;
   // Heun step from σ_a to σ_b given x at σ_a (EDM Algorithm 1, lines 4–8).
-  const heun = (x: tf.Tensor2D, a: number, b: number): tf.Tensor2D => {
+  const heun = (x: T, a: number, b: number): T => {
     const d = tf.div(tf.sub(x, D(x, a)), a);
-    const xEuler = tf.add(x, tf.mul(d, b - a)) as tf.Tensor2D;
+    const xEuler = tf.add(x, tf.mul(d, b - a)) as T;
     if (b === 0) return xEuler;
     const d2 = tf.div(tf.sub(xEuler, D(xEuler, b)), b);
-    return tf.add(x, tf.mul(tf.add(d, d2), (b - a) / 2)) as tf.Tensor2D;
+    return tf.add(x, tf.mul(tf.add(d, d2), (b - a) / 2)) as T;
   };
-  let step: Step;
+  let step: (x: T, i: number) => T;
   switch (opts.sampler) {
     case 'heun':
       step = (x, i) => heun(x, sigmas[i]!, sigmas[i + 1]!);
@@ -47,7 +53,7 @@ export function sampleBatch(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.
       step = (x, i) => {
         const s = sigmas[i]!;
         const sHat = s * (1 + gamma);
-        const xHat = tf.add(x, tf.mul(noise(), Math.sqrt(sHat * sHat - s * s))) as tf.Tensor2D;
+        const xHat = tf.add(x, tf.mul(noise(), Math.sqrt(sHat * sHat - s * s))) as T;
         return heun(xHat, sHat, sigmas[i + 1]!);
       };
       break;
@@ -61,19 +67,17 @@ export function sampleBatch(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.
         if (b === 0) return den;
         const dv = a * a - b * b;
         const score = tf.div(tf.sub(den, x), a * a);
-        return tf.add(tf.add(x, tf.mul(score, dv)), tf.mul(noise(), Math.sqrt(dv))) as tf.Tensor2D;
+        return tf.add(tf.add(x, tf.mul(score, dv)), tf.mul(noise(), Math.sqrt(dv))) as T;
       };
       break;
     default:
       throw new Error(`unknown sampler ${String(opts.sampler)}`);
   }
-  let x = tf.tidy(() => tf.mul(noise(), sigmas[0]!) as tf.Tensor2D);
+  let x = tf.tidy(() => tf.mul(noise(), sigmas[0]!) as T);
   for (let i = 0; i < opts.steps; i++) {
     const next = tf.tidy(() => step(x, i));
     x.dispose();
     x = next;
   }
-  const out = tf.tidy(() => tf.add(tf.mul(x, tf.sub(1, cond)), tf.mul(x0, cond)) as tf.Tensor2D);
-  x.dispose();
-  return out;
+  return x;
 }
