@@ -43,7 +43,7 @@ describe('spec errors', () => {
     expect(errorOf({ ...base, split: { holdout: 1.5 } })).toContain('split.holdout: must be < 1');
     expect(errorOf({ ...base, model: { device: 'tpu' } })).toContain('model.device: must be one of "auto", "cpu", "gpu"');
     expect(errorOf({ name: 't', source: { path: 'x' } })).toContain('version: is required');
-    expect(errorOf({ ...base, tasks: [{ type: 'explode', output: { path: 'b' } }] })).toContain('tasks[0].type: must be one of profile, generate, impute');
+    expect(errorOf({ ...base, tasks: [{ type: 'explode', output: { path: 'b' } }] })).toContain('tasks[0].type: must be one of profile, generate, impute, synthesize, deidentify');
   });
   it('suggest the closest valid key for typos', () => {
     expect(errorOf({ ...base, tasks: [{ type: 'generate', rowz: 5, rows: 5, output: { path: 'b' } }] })).toContain('tasks[0].rowz: unknown key (did you mean "rows"?)');

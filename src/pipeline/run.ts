@@ -11,6 +11,7 @@ type Sampling = { sampler?: SamplerName; steps?: number };
 import { profileTable, type TableSchema } from '../table/infer.js';
 import { isCategorical, missingCount, type Table } from '../table/table.js';
 import { deriveSeed } from '../rng.js';
+import { SpecError } from '../errors.js';
 import { loadSourceTable, splitTable } from './table-source.js';
 import { schemaTable } from './schema-table.js';
 import { cellIntervals } from './intervals.js';
@@ -50,6 +51,7 @@ async function packageVersion(): Promise<string> {
 const secondsSince = (t0: number): number => Math.round((performance.now() - t0) / 10) / 100;
 
 function outputFormat(o: OutputSpec): TableFormat | undefined {
+  if (o.format === 'dicom') throw new SpecError(`${o.path}: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow`);
   return o.format;
 }
 
@@ -145,6 +147,8 @@ export async function runTablePipeline(
       const t = await runGenerate(model!, task, seed, i, sampling, log, label);
       synthetic ??= t;
       report.tasks.push({ type: 'generate', output: task.output.path, rows: t.nRows, seconds: secondsSince(t0), fixed: task.fixed });
+    } else if (task.type === 'synthesize' || task.type === 'deidentify') {
+      throw new SpecError(`tasks[${i}].type: ${task.type} needs a DICOM source (source.format: dicom); this pipeline reads a table`);
     } else {
       const r = await runImpute(model!, task, table, seed, i, sampling, log, label, spec);
       report.tasks.push({ type: 'impute', output: task.output.path, rows: r.rows, seconds: secondsSince(t0), draws: task.draws ?? 1, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) });

@@ -75,7 +75,7 @@ function describe(e: ErrorObject): string {
     }
     case 'discriminator': {
       const tag = String(p.tag);
-      return `${at}.${tag}: must be one of profile, generate, impute`;
+      return `${at}.${tag}: must be one of profile, generate, impute, synthesize, deidentify`;
     }
     default:
       return `${at}: ${e.message ?? 'is invalid'}`;

@@ -14,7 +14,7 @@ const output = {
   required: ['path'],
   properties: {
     path: { ...str, description: 'Output path, relative to the spec file.' },
-    format: { enum: ['csv', 'arrow'] },
+    format: { enum: ['csv', 'arrow', 'dicom'] },
   },
 } as const;
 
@@ -86,15 +86,24 @@ export const pipelineSchema = {
         resume: { type: 'boolean' },
         sampler: { enum: ['heun', 'euler-maruyama', 'edm-stochastic'] },
         samplerSteps: positiveInt,
+        imageSize: { type: 'integer', minimum: 8, maximum: 512, description: 'Image models: training resolution (pixels, square).' },
+        window: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: 'Image models: intensity window [low, high] in modality units.' },
+        flip: { type: 'boolean' },
       },
     },
     output,
     task: {
       type: 'object',
       required: ['type'],
-      properties: { type: { enum: ['profile', 'generate', 'impute'] } },
+      properties: { type: { enum: ['profile', 'generate', 'impute', 'synthesize', 'deidentify'] } },
       discriminator: { propertyName: 'type' },
-      oneOf: [{ $ref: '#/$defs/profileTask' }, { $ref: '#/$defs/generateTask' }, { $ref: '#/$defs/imputeTask' }],
+      oneOf: [
+        { $ref: '#/$defs/profileTask' },
+        { $ref: '#/$defs/generateTask' },
+        { $ref: '#/$defs/imputeTask' },
+        { $ref: '#/$defs/synthesizeTask' },
+        { $ref: '#/$defs/deidentifyTask' },
+      ],
     },
     profileTask: {
       type: 'object',
@@ -125,6 +134,18 @@ export const pipelineSchema = {
         intervals: { $ref: '#/$defs/output' },
       },
     },
+    synthesizeTask: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'count', 'output'],
+      properties: { type: { const: 'synthesize' }, count: positiveInt, output: { $ref: '#/$defs/output' } },
+    },
+    deidentifyTask: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'output'],
+      properties: { type: { const: 'deidentify' }, output: { $ref: '#/$defs/output' } },
+    },
     evaluate: {
       type: 'object',
       additionalProperties: false,
@@ -148,6 +169,7 @@ export const pipelineSchema = {
           required: ['target'],
           properties: { target: str },
         },
+        memorization: { type: 'boolean' },
       },
     },
     report: {
@@ -170,6 +192,8 @@ export const SCHEMA_TYPES = {
   ProfileTask: pipelineSchema.$defs.profileTask,
   GenerateTask: pipelineSchema.$defs.generateTask,
   ImputeTask: pipelineSchema.$defs.imputeTask,
+  SynthesizeTask: pipelineSchema.$defs.synthesizeTask,
+  DeidentifyTask: pipelineSchema.$defs.deidentifyTask,
   EvaluateSpec: pipelineSchema.$defs.evaluate,
   ReportSpec: pipelineSchema.$defs.report,
 } as const;

@@ -62,9 +62,15 @@ export interface ModelSpec {
   resume?: boolean;
   sampler?: SamplerName;
   samplerSteps?: number;
+  /** Image models: training resolution (square, pixels). */
+  imageSize?: number;
+  /** Image models: intensity window [low, high] in modality units (default: 0.5–99.5th percentiles). */
+  window?: number[];
+  /** Image models: random left-right flips as augmentation. */
+  flip?: boolean;
 }
 
-export type OutputFormat = 'csv' | 'arrow';
+export type OutputFormat = 'csv' | 'arrow' | 'dicom';
 
 export interface OutputSpec {
   path: string;
@@ -95,7 +101,20 @@ export interface ImputeTask {
   intervals?: OutputSpec;
 }
 
-export type TaskSpec = ProfileTask | GenerateTask | ImputeTask;
+/** Image pipelines: sample `count` synthetic slices and write them as de-identified DICOM into a folder. */
+export interface SynthesizeTask {
+  type: 'synthesize';
+  count: number;
+  output: OutputSpec;
+}
+
+/** Image pipelines: de-identify the source series (PS3.15 Annex E) into a folder. */
+export interface DeidentifyTask {
+  type: 'deidentify';
+  output: OutputSpec;
+}
+
+export type TaskSpec = ProfileTask | GenerateTask | ImputeTask | SynthesizeTask | DeidentifyTask;
 
 export interface EvaluateSpec {
   fidelity?: boolean;
@@ -105,6 +124,8 @@ export interface EvaluateSpec {
   /** Hide this fraction of observed cells, impute them, and score against baselines. */
   imputation?: { fraction: number; mechanism?: 'mcar' | 'mar' };
   efficacy?: { target: string };
+  /** Image pipelines: nearest-training-image similarity, near-copy threshold calibrated on held-out images. */
+  memorization?: boolean;
 }
 
 export interface ReportSpec {
@@ -120,11 +141,13 @@ export const KEYS = {
   SourceSpec: { format: true, path: true, delimiter: true, missing: true } satisfies Keys<SourceSpec>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
-  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, checkpoint: true, load: true, resume: true, sampler: true, samplerSteps: true } satisfies Keys<ModelSpec>,
+  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, checkpoint: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
   ImputeTask: { type: true, draws: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
-  EvaluateSpec: { fidelity: true, detection: true, privacy: true, outliers: true, imputation: true, efficacy: true } satisfies Keys<EvaluateSpec>,
+  SynthesizeTask: { type: true, count: true, output: true } satisfies Keys<SynthesizeTask>,
+  DeidentifyTask: { type: true, output: true } satisfies Keys<DeidentifyTask>,
+  EvaluateSpec: { fidelity: true, detection: true, privacy: true, outliers: true, imputation: true, efficacy: true, memorization: true } satisfies Keys<EvaluateSpec>,
   ReportSpec: { dir: true, html: true } satisfies Keys<ReportSpec>,
 };
