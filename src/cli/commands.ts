@@ -3,8 +3,11 @@ import { readTable } from '../io/table-io.js';
 import { formatSchema, type TableSchema } from '../table/infer.js';
 import { createLogger } from '../report/log.js';
 import { runTablePipeline } from '../pipeline/run.js';
+import { renderReportHtml } from '../report/html.js';
 import { SpecError } from '../errors.js';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { profileTable } from '../table/infer.js';
+import type { RunReport } from '../pipeline/run.js';
 import { alignTables } from '../table/align.js';
 import { evaluateTables } from '../pipeline/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -13,7 +16,7 @@ export async function runCommand(specPath: string, opts: { quiet?: boolean }): P
   const ns = await loadSpec(specPath);
   if (ns.spec.source.format === 'dicom') throw new SpecError(`${specPath}: source.format dicom: image pipelines are not available yet`);
   const log = createLogger({ quiet: opts.quiet });
-  await runTablePipeline(ns, { log });
+  await runTablePipeline(ns, { log, renderHtml: renderReportHtml });
 }
 
 export async function validateCommand(specPath: string): Promise<void> {
@@ -42,24 +45,28 @@ export async function evaluateCommand(opts: { real: string; synthetic: string; h
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new SpecError(`--seed: must be a non-negative integer, got "${opts.seed}"`);
   const log = createLogger({ quiet: opts.quiet });
+  const t0 = performance.now();
   const real = (await readTable(opts.real)).table;
   const synthetic = (await readTable(opts.synthetic)).table;
   const holdout = opts.holdout ? (await readTable(opts.holdout)).table : undefined;
   const [r, s, h] = alignTables(real, holdout ? [synthetic, holdout] : [synthetic], holdout ? [opts.synthetic, opts.holdout!] : [opts.synthetic]);
   const evaluation = await evaluateTables({ fidelity: true, detection: true, privacy: Boolean(h), outliers: true }, { train: r, synthetic: s, holdout: h, seed }, log);
-  const report = {
+  const report: RunReport = {
     synthdiff: 'evaluate',
-    real: opts.real,
-    synthetic: opts.synthetic,
-    holdout: opts.holdout,
+    name: `evaluate ${basename(opts.synthetic)}`,
+    specHash: '',
     seed,
     startedAt: new Date().toISOString(),
-    data: { rows: real.nRows, syntheticRows: synthetic.nRows, holdoutRows: holdout?.nRows ?? 0, columns: real.columns.length },
+    versions: { node: process.versions.node },
+    timings: { evaluate: Math.round(performance.now() - t0) / 1000 },
+    data: { source: opts.real, rows: real.nRows, columns: real.columns.length, dropped: [], trainRows: real.nRows, holdoutRows: holdout?.nRows ?? 0, missingCells: 0, schema: profileTable(r) },
+    tasks: [{ type: 'graded', output: opts.synthetic, rows: synthetic.nRows, seconds: 0 }],
     evaluation,
   };
   if (opts.out) {
     await writeFileAtomic(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    log.info(`report: ${join(opts.out, 'report.json')}`);
+    await writeFileAtomic(join(opts.out, 'report.html'), renderReportHtml(report));
+    log.info(`report: ${join(opts.out, 'report.json')}, report.html`);
   }
   const f = evaluation.fidelity!, d = evaluation.detection!, p = evaluation.privacy;
   process.stdout.write(

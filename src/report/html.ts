@@ -959,13 +959,10 @@ footer{color:var(--muted);font-size:12px;padding:24px 0 32px;border-top:1px soli
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }`;
 
-/**
- * The RunReport types `evaluation` loosely (the pipeline takes the evaluator as a plug-in); its contents are an
- * EvaluationReport, and each section renderer is guarded against anything malformed.
- */
+/** A report read back from disk may hold anything; each section renderer is guarded against malformed parts. */
 function evaluationOf(r: RunReport): EvaluationReport {
   const ev = r.evaluation;
-  return ev && typeof ev === 'object' ? (ev as EvaluationReport) : {};
+  return ev && typeof ev === 'object' ? ev : {};
 }
 
 /** Render a run report as one self-contained HTML page. Pure: same report, same string. */
