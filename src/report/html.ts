@@ -382,7 +382,8 @@ function imputationCard(im: ImputationReport): Card {
   const rmse = compareOverall(im.overall.rmse, names, true, 'Numeric cells', 'RMSE');
   const acc = compareOverall(im.overall.accuracy, names, false, 'Categorical cells', 'accuracy');
   const parts = [rmse?.sentence, acc?.sentence];
-  if (isNum(im.overall.coverage90)) parts.push(`90% intervals cover ${fmtPercent(im.overall.coverage90)} of hidden values.`);
+  if (isNum(im.overall.coverage90))
+    parts.push(`90% intervals cover ${fmtPercent(im.overall.coverage90)} of hidden values${isNum(im.overall.coverage90Calibrated) ? ` (a calibrated imputer with ${im.draws} draws: ${fmtPercent(im.overall.coverage90Calibrated)})` : ''}.`);
   const total = (rmse?.baselines.length ?? 0) + (acc?.baselines.length ?? 0);
   const wins = (rmse?.beaten.length ?? 0) + (acc?.beaten.length ?? 0);
   return {
@@ -748,6 +749,7 @@ function imputationSection(im: ImputationReport): Section {
       ['Hidden cells', `${fmtCount(im.hiddenCells)} (${im.mechanism.toUpperCase()}, ${fmtPercent(im.fraction, 0)} of observed cells)`],
       ['Draws per cell', im.draws],
       ['90% interval coverage', isNum(o.coverage90) ? fmtPercent(o.coverage90) : undefined],
+      ['… if perfectly calibrated', isNum(o.coverage90Calibrated) ? fmtPercent(o.coverage90Calibrated) : undefined],
     ])}<div class="grid wide">${charts.map((c) => (c ? c : ''))}</div><div class="split tables">${overall}${perColumn}</div>`,
   };
 }

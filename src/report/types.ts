@@ -87,7 +87,7 @@ export interface ImputationReport {
   fraction: number;
   hiddenCells: number;
   draws: number;
-  overall: { rmse: Record<string, number>; mae: Record<string, number>; accuracy: Record<string, number>; coverage90?: number };
+  overall: { rmse: Record<string, number>; mae: Record<string, number>; accuracy: Record<string, number>; coverage90?: number; coverage90Calibrated?: number };
   columns: ImputationColumnReport[];
 }
 
