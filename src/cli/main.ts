@@ -2,7 +2,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isUserError } from '../errors.js';
 import { BackendUnavailableError } from '../backend/index.js';
-import { runCommand, validateCommand, inspectCommand, evaluateCommand } from './commands.js';
+import { validateCommand, inspectCommand, evaluateCommand } from './commands.js';
+import { mergeCommand, runOrShardCommand, slurmCommand } from './cluster-commands.js';
 
 /** Exit codes: 0 success, 1 a user error (bad spec, bad data) with a one-line message, 2 bad usage. */
 export const EXIT = { ok: 0, user: 1, usage: 2 } as const;
@@ -20,13 +21,40 @@ Examples:
   synthdiff run pipelines/default.yaml        train, impute, generate and report as the spec says
   synthdiff validate pipelines/credit.yaml    check a spec without running it
   synthdiff inspect data.csv --json           infer and print the column schema
-  synthdiff evaluate --real train.csv --synthetic synth.csv --holdout test.csv --out reports/eval`,
+  synthdiff evaluate --real train.csv --synthetic synth.csv --holdout test.csv --out reports/eval
+  synthdiff slurm pipelines/credit.yaml --shards 16 --partition cpu --submit
+                                              train once, impute/generate in 16 jobs, merge`,
     );
   p.command('run')
     .description('run a pipeline spec (JSON or YAML)')
     .argument('<spec>', 'pipeline spec file')
     .option('-q, --quiet', 'no progress output')
-    .action(runCommand);
+    .option('--train-only', 'train and save model.checkpoint, nothing else (first step of a sharded run)')
+    .option('--shard <i/N>', 'run shard i (0-based) of N of every generate/impute task with the saved model')
+    .option('--force', 'with --train-only: retrain even if the checkpoint matches the spec')
+    .action(runOrShardCommand);
+  p.command('merge')
+    .description('join the parts of a sharded run in shard order and merge their statistics')
+    .argument('<spec|run-dir>', 'the pipeline spec, or a run dir written by `synthdiff slurm`')
+    .option('--shards <N>', 'number of shards (default: from the parts found)')
+    .option('--clean', 'delete the parts and their records after a successful merge')
+    .option('-q, --quiet', 'no progress output')
+    .action(mergeCommand);
+  p.command('slurm')
+    .description('write SLURM jobs for a sharded run (train → array of N shards → merge), optionally submit them')
+    .argument('<spec>', 'pipeline spec file')
+    .requiredOption('--shards <N>', 'number of shard jobs in the array')
+    .option('--partition <p>', 'sbatch --partition')
+    .option('--account <a>', 'sbatch --account')
+    .option('--time <t>', 'sbatch --time per job, e.g. 2:00:00')
+    .option('--mem <m>', 'sbatch --mem per job, e.g. 16G')
+    .option('--cpus-per-task <n>', 'sbatch --cpus-per-task')
+    .option('--gres <g>', 'sbatch --gres, e.g. gpu:1')
+    .option('--dir <run-dir>', 'where slurm/ goes (default: report.dir)')
+    .option('--synthdiff <command>', 'how compute nodes start synthdiff (default: this installation)')
+    .option('--submit', 'submit with sbatch, chaining the jobs with afterok dependencies')
+    .option('-q, --quiet', 'no progress output')
+    .action(slurmCommand);
   p.command('validate')
     .description('validate a pipeline spec against schemas/pipeline.schema.json')
     .argument('<spec>', 'pipeline spec file')

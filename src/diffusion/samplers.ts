@@ -11,6 +11,12 @@ export interface SamplerOptions {
   seed: number;
   /** EDM Algorithm 2's S_churn (edm-stochastic only). */
   churn?: number;
+  /**
+   * Supplies the walk's k-th standard-normal draw (k = 0, 1, … in the order the sampler asks) instead of
+   * `tf.randomNormal` seeded from `seed`. Lets a caller key noise to something steadier than the batch —
+   * a table row's global index — so a row samples the same in any batch (sharded or streamed imputation).
+   */
+  noise?: (shape: readonly number[], k: number) => tf.Tensor;
 }
 
 /** D(x; σ): the denoiser a sampler walks with; tables and images plug their own in. */
@@ -33,7 +39,8 @@ export function sampleBatch(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.
 export function sampleEdm<T extends tf.Tensor>(D: DenoiseFn<T>, shape: number[], edm: EdmConfig, opts: SamplerOptions): T {
   const sigmas = sigmaSchedule(opts.steps, edm);
   const rng = createRng(opts.seed);
-  const noise = (): T => tf.randomNormal(shape, 0, 1, 'float32', rng.int(2 ** 31)) as T;
+  let draws = 0;
+  const noise = (): T => (opts.noise ? opts.noise(shape, draws++) : tf.randomNormal(shape, 0, 1, 'float32', rng.int(2 ** 31))) as T;
   // Heun step from σ_a to σ_b given x at σ_a (EDM Algorithm 1, lines 4–8).
   const heun = (x: T, a: number, b: number): T => {
     const d = tf.div(tf.sub(x, D(x, a)), a);

@@ -32,6 +32,13 @@ export interface CompleteOptions {
   steps?: number;
   /** Rows per sampler call; bounds memory. */
   chunkRows?: number;
+  /**
+   * Key every row's sampler noise to its global row index, `rowOffset` + its index in `table`, instead
+   * of to the chunk it falls in. A row then completes identically whether the table is processed whole,
+   * in other chunk sizes, as shard rows [rowOffset, …) of a bigger table, or batch by batch from a
+   * stream (the batched network is row-wise). Unset: the original chunk-keyed noise.
+   */
+  rowOffset?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -127,7 +134,8 @@ export class TabularDiffusion {
         const end = Math.min(n, start + chunk);
         const x0 = tf.tensor2d(enc.x.subarray(start * D, end * D), [end - start, D]);
         const cond = tf.tensor2d(condDims.subarray(start * D, end * D), [end - start, D]);
-        const s = sampleBatch(this.ema, this.edm, x0, cond, { ...sampler, seed: deriveSeed(seed, `draw${m}/rows${start}`) });
+        const noise = opts.rowOffset === undefined ? {} : { noise: rowKeyedNoise(seed, m, opts.rowOffset + start, end - start, D) };
+        const s = sampleBatch(this.ema, this.edm, x0, cond, { ...sampler, seed: deriveSeed(seed, `draw${m}/rows${start}`), ...noise });
         x.set((await s.data()) as Float32Array, start * D);
         tf.dispose([x0, cond, s]);
         opts.onProgress?.(m * n + end, draws * n);
@@ -231,6 +239,31 @@ export class TabularDiffusion {
     this.ema.dispose();
     this.optimizer.dispose();
   }
+}
+
+/** murmur3's 32-bit finaliser applied to `h ^ v`: folds one more integer into a hash. */
+function mix32(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Standard-normal noise for rows firstRow … firstRow+nRows−1 where row g's k-th draw depends only on
+ * (seed, draw, g, k): its own small generator per row, so no row's noise depends on its neighbours.
+ */
+function rowKeyedNoise(seed: number, draw: number, firstRow: number, nRows: number, D: number): (shape: readonly number[], k: number) => tf.Tensor {
+  return (shape, k) => {
+    const v = new Float32Array(nRows * D);
+    const base = mix32(mix32(seed >>> 0, draw), k);
+    for (let r = 0; r < nRows; r++) {
+      const g = firstRow + r;
+      const rng = createRng(mix32(mix32(base, g >>> 0), Math.floor(g / 2 ** 32)));
+      for (let d = 0; d < D; d++) v[r * D + d] = rng.normal();
+    }
+    return tf.tensor(v, [...shape]);
+  };
 }
 
 /** Observed cells from `input`, the rest from `decoded`: the guarantee that imputation never edits data. */

@@ -1,7 +1,8 @@
 import { isCategorical, type Column, type Table } from '../table/table.js';
 
 /**
- * Pool m imputations into one completed table and per-cell uncertainty.
+ * Pool m imputations into one completed table and per-cell uncertainty (one line per imputed cell,
+ * in row-major order).
  * Point estimate: the mean of the draws for numeric cells (rounded for integers and dates) — the
  * posterior-mean estimate that minimises squared error — and the most frequent label for categorical
  * cells. Intervals: the empirical 5%–95% range of the draws.
@@ -9,6 +10,7 @@ import { isCategorical, type Column, type Table } from '../table/table.js';
 export function cellIntervals(input: Table, draws: Table[]): { point: Table; intervals?: Table } {
   if (draws.length === 1) return { point: draws[0]! };
   const m = draws.length;
+  const colIndex = new Map(input.columns.map((c, j) => [c.name, j]));
   const rowsOut: number[] = [], colOut: string[] = [], est: string[] = [];
   const mean: number[] = [], sd: number[] = [], lo: number[] = [], hi: number[] = [], share: number[] = [];
   const columns = input.columns.map((c, j): Column => {
@@ -53,6 +55,10 @@ export function cellIntervals(input: Table, draws: Table[]): { point: Table; int
     }
     return { ...c, values };
   });
+  // Row-major (by row, then column order): a row range of the input gives a contiguous block of lines,
+  // so the intervals of sharded or streamed imputations concatenate to the single-process file.
+  const order = Array.from(rowsOut.keys()).sort((a, b) => rowsOut[a]! - rowsOut[b]! || colIndex.get(colOut[a]!)! - colIndex.get(colOut[b]!)!);
+  const pick = <T,>(xs: T[]): T[] => order.map((k) => xs[k]!);
   const labels = (name: string, xs: string[]): Column => {
     const cats = [...new Set(xs)].sort();
     const index = new Map(cats.map((k, i) => [k, i]));
@@ -64,14 +70,14 @@ export function cellIntervals(input: Table, draws: Table[]): { point: Table; int
     intervals: {
       nRows: rowsOut.length,
       columns: [
-        { name: 'row', kind: 'integer', values: Float64Array.from(rowsOut) },
-        labels('column', colOut),
-        labels('estimate', est),
-        num('mean', mean),
-        num('sd', sd),
-        num('lower_5', lo),
-        num('upper_95', hi),
-        num('mode_share', share),
+        { name: 'row', kind: 'integer', values: Float64Array.from(pick(rowsOut)) },
+        labels('column', pick(colOut)),
+        labels('estimate', pick(est)),
+        num('mean', pick(mean)),
+        num('sd', pick(sd)),
+        num('lower_5', pick(lo)),
+        num('upper_95', pick(hi)),
+        num('mode_share', pick(share)),
       ],
     },
   };

@@ -61,7 +61,7 @@ function outputFormat(o: OutputSpec): TableFormat | undefined {
  */
 export async function runTablePipeline(
   ns: NormalizedSpec,
-  opts: { log?: Logger; renderHtml?: (report: RunReport) => string } = {},
+  opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean } = {},
 ): Promise<RunReport> {
   const log = opts.log ?? createLogger();
   const { spec, seed } = ns;
@@ -133,6 +133,11 @@ export async function runTablePipeline(
       report.model.checkpoint = m.checkpoint;
       log.info(`saved checkpoint ${m.checkpoint}`);
     }
+  }
+  // `--train-only`: the first job of a sharded run; the shards and `synthdiff merge` do the rest.
+  if (opts.trainOnly) {
+    model?.dispose();
+    return report;
   }
 
   const sampling = { sampler: spec.model?.sampler, steps: spec.model?.samplerSteps };
@@ -208,6 +213,8 @@ async function runImpute(
   const filled = await model.complete(input, {
     draws,
     seed: deriveSeed(seed, `task${i}`),
+    // Noise keyed to the row index, so `--shard` runs of this task concatenate to this same table.
+    rowOffset: 0,
     ...sampling,
     onProgress: (d, n) => log.progress(label, d, n, 'rows×draws'),
   });

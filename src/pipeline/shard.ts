@@ -1,0 +1,271 @@
+/**
+ * Sharded runs: `synthdiff run <spec> --shard i/N` does shard i (0-based) of every generate and impute
+ * task, with a model trained once beforehand (`synthdiff run <spec> --train-only`, or `model.load`).
+ *
+ * - generate: rows split into N contiguous counts; shard i samples its count with its own seed,
+ *   deriveSeed(seed, `task<t>/shard<i>`). Concatenated shards are a valid sample of `rows` rows but not
+ *   the rows a single-process run draws (that one seeds the whole task once).
+ * - impute: shard i takes input rows [⌊i·n/N⌋, ⌊(i+1)·n/N⌋). Sampler noise is keyed to each row's global
+ *   index (`complete`'s `rowOffset`), and the single-process run keys it the same way, so the shards
+ *   concatenated equal the single-process imputation byte for byte on a backend whose batched network is
+ *   row-wise deterministic (wasm and cpu are; tested).
+ *
+ * Each task's shard writes `<stem>.part-<i>-of-<N>.<ext>` beside the task output (and the intervals
+ * output), then — last — a record `<stem>.part-<i>-of-<N>.stats.json` with mergeable statistics of the
+ * part (see shard-stats.ts). The record marks the part finished: a rerun skips a shard whose record is
+ * valid and whose parts are on disk with the recorded sizes, so after a failure only the failed shards
+ * are recomputed.
+ */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
+import { initBackend } from '../backend/index.js';
+import { TabularDiffusion } from '../diffusion/tabular.js';
+import { ModelError, SpecError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeTable, type TableFormat } from '../io/table-io.js';
+import { createLogger, type Logger } from '../report/log.js';
+import { deriveSeed } from '../rng.js';
+import type { NormalizedSpec } from '../spec/parse.js';
+import type { GenerateTask, ImputeTask, OutputSpec } from '../spec/types.js';
+import { missingCount, takeRows, type Table } from '../table/table.js';
+import { cellIntervals } from './intervals.js';
+import { assertObservedUnchanged } from './run.js';
+import { statsLayout, tableStats, type TableStats } from './shard-stats.js';
+import { loadSourceTable } from './table-source.js';
+
+export interface ShardRef {
+  /** 0-based. */
+  index: number;
+  count: number;
+}
+
+/** `--shard 2/8` → { index: 2, count: 8 }. */
+export function parseShard(text: string): ShardRef {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || !(count >= 1) || !(index < count) || !Number.isSafeInteger(count))
+    throw new SpecError(`--shard: expected i/N with 0 ≤ i < N (shards count from 0), got "${text}"`);
+  return { index, count };
+}
+
+/** Contiguous, balanced row range of a shard: [⌊i·n/N⌋, ⌊(i+1)·n/N⌋). */
+export function shardRange(total: number, s: ShardRef): { start: number; end: number } {
+  return { start: Math.floor((s.index * total) / s.count), end: Math.floor(((s.index + 1) * total) / s.count) };
+}
+
+/** `out/imputed.csv` → `out/imputed.part-0-of-4.csv`. */
+export function partPath(path: string, s: ShardRef): string {
+  const ext = extname(path);
+  return join(dirname(path), `${basename(path, ext)}.part-${s.index}-of-${s.count}${ext}`);
+}
+
+/** `out/imputed.csv` → `out/imputed.part-0-of-4.stats.json`: the record that marks a part finished. */
+export function shardRecordPath(outputPath: string, s: ShardRef): string {
+  return join(dirname(outputPath), `${basename(outputPath, extname(outputPath))}.part-${s.index}-of-${s.count}.stats.json`);
+}
+
+export const SHARD_FORMAT = 'synthdiff-shard/1';
+
+export interface ShardRecord {
+  format: typeof SHARD_FORMAT;
+  /** Index of the task in the spec's `tasks`. */
+  task: number;
+  type: 'generate' | 'impute';
+  shard: ShardRef;
+  /** Generate: this shard's rows within the task's `rows`; impute: the input rows it imputed. */
+  rows: { start: number; end: number };
+  /** The task output this is a part of (absolute), and the intervals output if any. */
+  output: string;
+  intervals?: string;
+  /** Identifies what produced the part: the task, sampler settings, seed and the checkpoint's weights. */
+  key: string;
+  /** The part files, relative to this record's folder, with their sizes when finished. */
+  parts: { path: string; bytes: number }[];
+  seconds: number;
+  stats: TableStats;
+}
+
+/** The checkpoint a sharded run loads: `model.load` if given, else `model.checkpoint`. */
+export function checkpointDir(ns: NormalizedSpec): { dir: string; from: 'load' | 'checkpoint' } {
+  const m = ns.spec.model ?? {};
+  if (m.load) return { dir: m.load, from: 'load' };
+  if (m.checkpoint) return { dir: m.checkpoint, from: 'checkpoint' };
+  throw new SpecError(`${ns.specFile ?? 'spec'}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`);
+}
+
+/** The checkpoint's identity (its weights' sha256) and the spec hash it was trained from; undefined if there is none. */
+export async function checkpointInfo(dir: string): Promise<{ weights: string; specHash: string } | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { specHash?: string; weights?: { sha256?: string } };
+    if (typeof meta.weights?.sha256 !== 'string') return undefined;
+    return { weights: meta.weights.sha256, specHash: meta.specHash ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+function outputFormat(o: OutputSpec): TableFormat | undefined {
+  if (o.format === 'dicom') throw new SpecError(`${o.path}: format dicom is for image pipelines; a table task writes csv or arrow`);
+  return o.format;
+}
+
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+export function taskKey(ns: NormalizedSpec, t: number, weights: string): string {
+  const m = ns.spec.model ?? {};
+  const task = ns.spec.tasks![t]!;
+  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: m.sampler ?? 'heun', samplerSteps: m.samplerSteps ?? 50, weights })).digest('hex');
+}
+
+/** The shard's record if it is valid and every part it lists is on disk with its recorded size. */
+export async function finishedRecord(recordPath: string, expect?: { key?: string; task?: number; shard?: ShardRef }): Promise<ShardRecord | undefined> {
+  let rec: ShardRecord;
+  try {
+    rec = JSON.parse(await readFile(recordPath, 'utf8')) as ShardRecord;
+  } catch {
+    return undefined;
+  }
+  if (rec.format !== SHARD_FORMAT || !rec.stats || !Array.isArray(rec.parts)) return undefined;
+  if (expect?.key !== undefined && rec.key !== expect.key) return undefined;
+  if (expect?.task !== undefined && rec.task !== expect.task) return undefined;
+  if (expect?.shard && (rec.shard?.index !== expect.shard.index || rec.shard?.count !== expect.shard.count)) return undefined;
+  for (const p of rec.parts) {
+    const size = await stat(resolve(dirname(recordPath), p.path)).then((s) => s.size, () => -1);
+    if (size !== p.bytes) return undefined;
+  }
+  return rec;
+}
+
+export interface ShardTaskReport {
+  task: number;
+  type: 'generate' | 'impute';
+  output: string;
+  rows: number;
+  /** True when a finished part was found and kept. */
+  skipped: boolean;
+  seconds: number;
+}
+
+/**
+ * Run shard `shard` of every generate and impute task of the spec with the trained checkpoint. Profile
+ * tasks, evaluation and the report are left to the plain run and to `synthdiff merge`.
+ */
+export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?: Logger } = {}): Promise<ShardTaskReport[]> {
+  const log = opts.log ?? createLogger();
+  const { spec, seed } = ns;
+  const ckpt = checkpointDir(ns);
+  const info = await checkpointInfo(ckpt.dir);
+  if (!info)
+    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` before running shards`);
+  if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== ns.hash)
+    throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${ns.hash.slice(0, 12)}); retrain with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\``);
+  const tasks = spec.tasks ?? [];
+  const label0 = `shard ${shard.index}/${shard.count}`;
+  log.info(`synthdiff: pipeline "${spec.name}" ${label0} (spec ${ns.hash.slice(0, 12)}, seed ${seed})`);
+
+  // Decide what is left before loading anything: a finished shard costs no model load at all.
+  const todo: number[] = [];
+  const reports: ShardTaskReport[] = [];
+  for (const [t, task] of tasks.entries()) {
+    if (task.type === 'profile') {
+      log.info(`tasks[${t}] profile: skipped in a sharded run (the plain run writes it)`);
+      continue;
+    }
+    if (task.type !== 'generate' && task.type !== 'impute') throw new SpecError(`tasks[${t}].type: ${task.type} needs a DICOM source; this pipeline reads a table`);
+    const rec = await finishedRecord(shardRecordPath(task.output.path, shard), { key: taskKey(ns, t, info.weights), task: t, shard });
+    if (rec) {
+      log.info(`tasks[${t}] ${task.type} ${label0}: finished part found, skipped (${rec.rows.end - rec.rows.start} rows)`);
+      reports.push({ task: t, type: task.type, output: partPath(task.output.path, shard), rows: rec.rows.end - rec.rows.start, skipped: true, seconds: 0 });
+    } else todo.push(t);
+  }
+  if (todo.length === 0) return reports;
+
+  const backend = await initBackend({ device: spec.model?.device, backend: spec.model?.backend });
+  log.info(`backend: ${backend.detail}`);
+  const model = await TabularDiffusion.load(ckpt.dir);
+  try {
+    log.info(`loaded model ${ckpt.dir} (trained ${model.state.step} steps)`);
+    const layout = statsLayout(model.encoder.columns);
+    const sampling = { sampler: spec.model?.sampler, steps: spec.model?.samplerSteps };
+    const sources = new Map<string, Table>();
+    for (const t of todo) {
+      const task = tasks[t] as GenerateTask | ImputeTask;
+      const label = `tasks[${t}] ${task.type} ${label0}`;
+      const t0 = performance.now();
+      const out = partPath(task.output.path, shard);
+      const written: string[] = [out];
+      let part: Table;
+      let rows: { start: number; end: number };
+      if (task.type === 'generate') {
+        rows = shardRange(task.rows, shard);
+        part = await model.generate(rows.end - rows.start, {
+          seed: deriveSeed(seed, `task${t}/shard${shard.index}`),
+          fixed: task.fixed,
+          ...sampling,
+          onProgress: (d, n) => log.progress(label, d, n, 'rows'),
+        });
+        await writeTable(out, part, outputFormat(task.output));
+      } else {
+        const inputPath = task.input ?? spec.source.path;
+        let input = sources.get(inputPath);
+        if (!input) sources.set(inputPath, (input = (await loadSourceTable(spec, inputPath)).table));
+        rows = shardRange(input.nRows, shard);
+        const slice = takeRows(input, Int32Array.from({ length: rows.end - rows.start }, (_, k) => rows.start + k));
+        const filled = await model.complete(slice, {
+          draws: task.draws ?? 1,
+          // The same seed and row keys as the single-process run (run.ts), so the rows come out the same.
+          seed: deriveSeed(seed, `task${t}`),
+          rowOffset: rows.start,
+          ...sampling,
+          onProgress: (d, n) => log.progress(label, d, n, 'rows×draws'),
+        });
+        const { point, intervals } = cellIntervals(slice, filled);
+        assertObservedUnchanged(slice, point);
+        part = point;
+        await writeTable(out, point, outputFormat(task.output));
+        if (task.intervals && intervals) {
+          const ip = partPath(task.intervals.path, shard);
+          await writeTable(ip, withGlobalRows(intervals, rows.start), outputFormat(task.intervals));
+          written.push(ip);
+        }
+        log.info(`${label}: ${slice.columns.reduce((s, c) => s + missingCount(c), 0)} cells imputed`);
+      }
+      log.done(label, `(${rows.end - rows.start} rows)`);
+      const recordPath = shardRecordPath(task.output.path, shard);
+      const seconds = Math.round((performance.now() - t0) / 10) / 100;
+      const record: ShardRecord = {
+        format: SHARD_FORMAT,
+        task: t,
+        type: task.type,
+        shard,
+        rows,
+        output: task.output.path,
+        ...(task.type === 'impute' && task.intervals && (task.draws ?? 1) > 1 ? { intervals: task.intervals.path } : {}),
+        key: taskKey(ns, t, info.weights),
+        parts: await Promise.all(written.map(async (p) => ({ path: relative(dirname(recordPath), p), bytes: (await stat(p)).size }))),
+        seconds,
+        stats: tableStats(part, layout),
+      };
+      // Written last: its presence with matching part sizes is what marks the shard's task finished.
+      await writeFileAtomic(recordPath, `${JSON.stringify(record)}\n`);
+      log.info(`${label}: wrote ${out}`);
+      reports.push({ task: t, type: task.type, output: out, rows: rows.end - rows.start, skipped: false, seconds });
+    }
+  } finally {
+    model.dispose();
+  }
+  return reports.sort((a, b) => a.task - b.task);
+}
+
+/** Interval tables number rows from 1 within the part; a shard's rows start at `offset` in the input. */
+function withGlobalRows(intervals: Table, offset: number): Table {
+  const [row, ...rest] = intervals.columns;
+  if (!row || row.name !== 'row' || !('values' in row)) return intervals;
+  return { nRows: intervals.nRows, columns: [{ ...row, values: row.values.map((v) => v + offset) }, ...rest] };
+}
