@@ -132,7 +132,7 @@ export class TabularDiffusion {
       const x = new Float32Array(n * D);
       for (let start = 0; start < n; start += chunk) {
         const end = Math.min(n, start + chunk);
-        const x0 = tf.tensor2d(enc.x.subarray(start * D, end * D), [end - start, D]);
+        const x0 = tf.tensor2d(Float32Array.from(enc.x.subarray(start * D, end * D)), [end - start, D]);
         const cond = tf.tensor2d(condDims.subarray(start * D, end * D), [end - start, D]);
         const noise = opts.rowOffset === undefined ? {} : { noise: rowKeyedNoise(seed, m, opts.rowOffset + start, end - start, D) };
         const s = sampleBatch(this.ema, this.edm, x0, cond, { ...sampler, seed: deriveSeed(seed, `draw${m}/rows${start}`), ...noise });
@@ -337,7 +337,7 @@ export async function denoisingScores(model: TabularDiffusion, tables: readonly 
     const chunk = 4096;
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      const x0 = tf.tensor2d(enc.x.subarray(start * D, end * D), [end - start, D]);
+      const x0 = tf.tensor2d(Float32Array.from(enc.x.subarray(start * D, end * D)), [end - start, D]);
       const obs = tf.tensor2d(obsDims.subarray(start * D, end * D), [end - start, D]);
       const cond = tf.zerosLike(x0) as tf.Tensor2D;
       for (const [k, s] of sigmas.entries()) {

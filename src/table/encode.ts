@@ -31,8 +31,9 @@ export type ColumnEncoding =
 
 export interface EncodedTable {
   readonly nRows: number;
-  /** Row-major n × dim matrix; missing cells hold 0. */
-  readonly x: Float32Array;
+  /** Row-major n × dim matrix; missing cells hold 0. Float64 so decode(encode(t)) is exact; the model
+   * sees float32 copies. */
+  readonly x: Float64Array;
   /** Row-major n × nColumns, 1 where the cell is observed. */
   readonly observed: Uint8Array;
 }
@@ -48,15 +49,22 @@ export interface EncoderOptions {
 const P_CLIP = 1e-7;
 const DAY_MS = 86_400_000;
 
+/** Decimal places needed to print every value as the input did (JS shortest form), capped at 15. */
 function decimalsOf(values: Float64Array): number {
   let d = 0;
   for (const v of values) {
     if (Number.isNaN(v)) continue;
-    while (d < 8 && Math.abs(v * 10 ** d - Math.round(v * 10 ** d)) > 1e-9 * Math.max(1, Math.abs(v * 10 ** d))) d++;
-    if (d === 8) break;
+    const s = String(v);
+    const e = s.indexOf('e');
+    const dot = s.indexOf('.');
+    const frac = dot < 0 ? 0 : (e < 0 ? s.length : e) - dot - 1;
+    const exp = e < 0 ? 0 : Number(s.slice(e + 1));
+    d = Math.max(d, Math.min(MAX_DECIMALS, Math.max(0, frac - exp)));
   }
   return d;
 }
+
+const MAX_DECIMALS = 15;
 
 /** np.percentile-style linear interpolation of sorted values at n evenly spaced probabilities. */
 function fitQuantiles(sorted: Float64Array, n: number): number[] {
@@ -171,7 +179,7 @@ export class TableEncoder {
     const n = table.nRows;
     const D = this.dim;
     const C = this.columns.length;
-    const x = new Float32Array(n * D);
+    const x = new Float64Array(n * D);
     const observed = new Uint8Array(n * C);
     this.columns.forEach((enc, j) => {
       const col = table.columns[j]!;
@@ -207,18 +215,22 @@ export class TableEncoder {
   }
 
   /** Decode a row-major n × dim matrix into a Table with the fitted kinds and categories. */
-  decode(x: Float32Array, n: number): Table {
+  decode(x: Float32Array | Float64Array, n: number): Table {
     const D = this.dim;
     const columns = this.columns.map((enc): Column => {
       if (enc.type === 'quantile') {
         const values = new Float64Array(n);
         const scale = 10 ** enc.decimals;
         for (let i = 0; i < n; i++) {
-          let v = probToQuantile(enc.quantiles, normalCdf(x[i * D + enc.offset]!));
+          // Probabilities at the encoder's clip bounds are the extremes themselves (min and max decode exactly).
+          const p = normalCdf(x[i * D + enc.offset]!);
+          let v = probToQuantile(enc.quantiles, p <= P_CLIP * 1.001 ? 0 : p >= 1 - P_CLIP * 1.001 ? 1 : p);
           v = Math.min(Math.max(v, enc.min), enc.max);
           if (enc.kind === 'integer') v = Math.round(v);
           else if (enc.kind === 'datetime') v = enc.resolution === 'date' ? Math.round(v / DAY_MS) * DAY_MS : Math.round(v);
-          else if (enc.decimals < 8) v = Math.round(v * scale) / scale;
+          // Rounding to the input's precision undoes float error from the transform and its inverse, so
+          // training values decode exactly; skipped where v·10^d would lose integer precision.
+          else if (Math.abs(v * scale) < 2 ** 52) v = Math.round(v * scale) / scale;
           values[i] = v;
         }
         if (enc.kind === 'datetime') return { name: enc.name, kind: 'datetime', values, resolution: enc.resolution ?? 'datetime' };

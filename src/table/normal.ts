@@ -17,8 +17,25 @@ export function normalCdf(x: number): number {
   return 0.5 * erfc(-x / Math.SQRT2);
 }
 
-/** Acklam's rational approximation of the inverse normal CDF (relative error < 1.15e-9). */
+/**
+ * Inverse of `normalCdf` to machine precision: Acklam's approximation, then Newton steps on *our* CDF.
+ * Inverting our own CDF (rather than the exact normal's) is what makes decode(encode(v)) return v.
+ */
 export function normalPpf(p: number): number {
+  let z = acklamPpf(p);
+  if (!Number.isFinite(z)) return z;
+  for (let k = 0; k < 4; k++) {
+    const err = normalCdf(z) - p;
+    if (err === 0) break;
+    const step = err / (Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI));
+    z -= step;
+    if (Math.abs(step) < 1e-15 * Math.max(1, Math.abs(z))) break;
+  }
+  return z;
+}
+
+/** Acklam's rational approximation of the inverse normal CDF (relative error < 1.15e-9). */
+function acklamPpf(p: number): number {
   if (p <= 0) return -Infinity;
   if (p >= 1) return Infinity;
   const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
