@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, Device } from '../spec/types.js';
 import { patchWasmTransposedMatMul } from './wasm-matmul.js';
+import { bridgeWasmConvGradients } from './wasm-conv-bridge.js';
 import { SynthdiffError } from '../errors.js';
 
 /**
@@ -54,6 +55,7 @@ async function tryWasm(): Promise<BackendInfo | undefined> {
   const wasm = (await tryImport('@tensorflow/tfjs-backend-wasm')) as { setThreadsCount?: (n: number) => void } | undefined;
   if (!wasm) return undefined;
   patchWasmTransposedMatMul();
+  bridgeWasmConvGradients();
   if (!(await tf.setBackend('wasm').catch(() => false))) return undefined;
   return { name: 'wasm', device: 'cpu', detail: 'wasm (XNNPACK, SIMD)' };
 }

@@ -67,7 +67,8 @@ export interface TrainData {
   nColumns: number;
 }
 
-export function learningRateAt(step: number, o: TrainOptions): number {
+/** Linear warm-up, then cosine decay to `finalLrFraction`·lr (shared by the table and image models). */
+export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'learningRate' | 'warmupSteps' | 'finalLrFraction'>): number {
   if (step < o.warmupSteps) return (o.learningRate * (step + 1)) / o.warmupSteps;
   const t = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
   return o.learningRate * (o.finalLrFraction + (1 - o.finalLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(t, 1))));

@@ -1,0 +1,351 @@
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { tf, currentBackend } from '../backend/index.js';
+import { ModelError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { createRng, deriveSeed, permutation } from '../rng.js';
+import type { ImagePreprocessing } from '../pipeline/image-preprocess.js';
+import type { SamplerName } from '../spec/types.js';
+import { Adam } from './adam.js';
+import { edmCoefficients } from './denoiser.js';
+import { EDM_DEFAULTS, preconditioning, type EdmConfig } from './edm.js';
+import { sampleEdm } from './samplers.js';
+import { learningRateAt } from './train.js';
+import { initParameters, parameterShapes, UNet, type UNetConfig } from './unet.js';
+
+/**
+ * The image score model: EDM-preconditioned U-Net, D(x; σ) = c_skip·x + c_out·F(c_in·x, ln σ / 4), the
+ * same noise process, preconditioning, Adam, learning-rate schedule, EMA and samplers as the table model
+ * (edm.ts, denoiser.ts, adam.ts, train.ts, samplers.ts); only the network and the batches differ.
+ *
+ * Images are single-channel [imageSize, imageSize] in [−1, 1] (see image-preprocess.ts for the mapping
+ * from modality units). σ_data = 0.5, EDM's value for images scaled to [−1, 1].
+ */
+
+export interface ImageTrainOptions {
+  steps: number;
+  batchSize: number;
+  learningRate: number;
+  warmupSteps: number;
+  finalLrFraction: number;
+  emaDecay: number;
+  seed: number;
+  edm: EdmConfig;
+}
+
+export interface ImageModelOptions {
+  /** U-Net channels per level; default [32, 64, 128] on a GPU, [16, 32, 64] on CPU (see `defaultChannels`). */
+  channels?: number[];
+  seed?: number;
+  train?: Partial<ImageTrainOptions>;
+}
+
+export interface ImageTrainProgress {
+  step: number;
+  steps: number;
+  /** Mean training loss since the last report. */
+  loss: number;
+  stepsPerSec: number;
+  lr: number;
+}
+
+export interface ImageTrainState {
+  step: number;
+  rngState: number;
+  /** [step, mean loss over the steps since the previous entry], about 50 entries per run. */
+  lossCurve: [number, number][];
+}
+
+export interface ImageSampleOptions {
+  seed: number;
+  sampler?: SamplerName;
+  steps?: number;
+  /** Images per sampler call; bounds memory. */
+  batch?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const FORMAT = 'synthdiff-image/1';
+export const IMAGE_EDM: EdmConfig = { ...EDM_DEFAULTS, sigmaData: 0.5 };
+
+/**
+ * Default U-Net width. One wasm core trains [16, 32, 64] at 64² and batch 8 in ~0.4–0.7 s a step (a
+ * usable model in a few minutes); [32, 64, 128] is ~3× the cost and is the default where a GPU runs it.
+ */
+export function defaultChannels(device: 'cpu' | 'gpu', base?: number): number[] {
+  const b = base ?? (device === 'gpu' ? 32 : 16);
+  return [b, 2 * b, 4 * b];
+}
+
+export function defaultImageTrainOptions(overrides: Partial<ImageTrainOptions> = {}): ImageTrainOptions {
+  const steps = overrides.steps ?? 600;
+  return {
+    steps,
+    batchSize: 8,
+    learningRate: 1e-3,
+    warmupSteps: Math.min(100, Math.round(steps * 0.05)),
+    finalLrFraction: 0.05,
+    emaDecay: 0.999,
+    seed: 0,
+    edm: IMAGE_EDM,
+    ...overrides,
+  };
+}
+
+export class ImageDiffusion {
+  private constructor(
+    readonly unet: UNetConfig,
+    readonly net: UNet,
+    readonly ema: UNet,
+    readonly optimizer: Adam,
+    public trainOptions: ImageTrainOptions,
+    public state: ImageTrainState,
+    readonly preprocessing: ImagePreprocessing,
+    public specHash = '',
+  ) {}
+
+  static create(preprocessing: ImagePreprocessing, opts: ImageModelOptions = {}): ImageDiffusion {
+    const unet: UNetConfig = { imageSize: preprocessing.imageSize, channels: opts.channels ?? defaultChannels(currentBackend()?.device ?? 'cpu'), timeDim: 32, inChannels: 1 };
+    const seed = opts.seed ?? 0;
+    const init = initParameters(unet, createRng(deriveSeed(seed, 'init')));
+    const net = UNet.create(unet, init, true, 'net.');
+    return new ImageDiffusion(
+      unet,
+      net,
+      UNet.create(unet, init, false, 'ema.'),
+      new Adam(net.params),
+      defaultImageTrainOptions({ seed, ...opts.train }),
+      { step: 0, rngState: deriveSeed(seed, 'train'), lossCurve: [] },
+      preprocessing,
+    );
+  }
+
+  get size(): number {
+    return this.unet.imageSize;
+  }
+
+  /** D(x; σ) for one σ shared by the batch, from the EMA weights (sampling). Call inside tf.tidy. */
+  denoise(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
+    const { cSkip, cOut, cIn, cNoise } = preconditioning(sigma, this.trainOptions.edm.sigmaData);
+    const f = this.ema.apply(tf.mul(x, cIn), tf.fill([x.shape[0]], cNoise) as tf.Tensor1D);
+    return tf.add(tf.mul(x, cSkip), tf.mul(f, cOut)) as tf.Tensor4D;
+  }
+
+  /**
+   * EDM training loss for clean images x0 [B,S,S,1] with per-image σ [B] and noise: the mean over pixels of
+   * (F(c_in·x_σ, c_noise) − (x0 − c_skip·x_σ)/c_out)², which is EDM's λ(σ)-weighted denoising loss.
+   */
+  private loss(net: UNet, x0: tf.Tensor4D, sigma: tf.Tensor1D, noise: tf.Tensor4D): tf.Scalar {
+    const B = x0.shape[0];
+    const s4 = tf.reshape(sigma, [B, 1, 1, 1]);
+    const { cIn, cSkip, cOut, cNoise } = edmCoefficients(s4, this.trainOptions.edm.sigmaData);
+    const xNoisy = tf.add(x0, tf.mul(s4, noise));
+    const f = net.apply(tf.mul(xNoisy, cIn) as tf.Tensor4D, tf.reshape(cNoise, [B]) as tf.Tensor1D);
+    const target = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
+    return tf.mean(tf.square(tf.sub(f, target))) as tf.Scalar;
+  }
+
+  /**
+   * Train (or continue up to `trainOptions.steps`) on `images` (each imageSize² in [−1, 1]). Batches are
+   * drawn by epoch-wise shuffles from the seeded generator; with `preprocessing.flip` each drawn image is
+   * mirrored left-right with probability ½.
+   */
+  async fit(images: readonly Float32Array[], opts: { onProgress?: (p: ImageTrainProgress) => void } = {}): Promise<ImageTrainState> {
+    const o = this.trainOptions;
+    const S = this.size, P = S * S;
+    if (images.length === 0) throw new ModelError('no training images');
+    for (const im of images) if (im.length !== P) throw new ModelError(`training image has ${im.length} pixels, expected ${S}×${S}`);
+    const rng = createRng(this.state.rngState);
+    const B = o.batchSize;
+    const buf = new Float32Array(B * P);
+    const sig = new Float32Array(B);
+    let order = permutation(images.length, rng);
+    let cursor = 0;
+    const started = performance.now();
+    const startStep = this.state.step;
+    const reportEvery = Math.max(1, Math.min(25, Math.round(o.steps / 50)));
+    let lossSum = 0, lossCount = 0;
+    const curve = [...this.state.lossCurve];
+    let step = this.state.step;
+    for (; step < o.steps; step++) {
+      for (let b = 0; b < B; b++) {
+        if (cursor === images.length) {
+          order = permutation(images.length, rng);
+          cursor = 0;
+        }
+        const im = images[order[cursor++]!]!;
+        if (this.preprocessing.flip && rng.next() < 0.5) {
+          for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) buf[b * P + y * S + x] = im[y * S + S - 1 - x]!;
+        } else buf.set(im, b * P);
+        sig[b] = Math.exp(o.edm.pMean + o.edm.pStd * rng.normal());
+      }
+      const noiseSeed = rng.int(2 ** 31);
+      const lr = learningRateAt(step, o);
+      const x0 = tf.tensor4d(buf, [B, S, S, 1]);
+      const sigma = tf.tensor1d(sig);
+      const noise = tf.randomNormal([B, S, S, 1], 0, 1, 'float32', noiseSeed) as tf.Tensor4D;
+      const loss = this.optimizer.minimize(() => this.loss(this.net, x0, sigma, noise), lr);
+      tf.dispose([x0, sigma, noise]);
+      // EMA with the usual warm-up (decay grows with the step) so short runs are not dominated by init.
+      const decay = Math.min(o.emaDecay, (1 + step) / (10 + step));
+      tf.tidy(() => this.ema.params.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(this.net.params[i]!, 1 - decay)))));
+      lossSum += (await loss.data())[0]!;
+      lossCount++;
+      loss.dispose();
+      const done = step + 1;
+      if (done % reportEvery === 0 || done === o.steps) {
+        const mean = lossSum / lossCount;
+        curve.push([done, mean]);
+        const elapsed = (performance.now() - started) / 1000;
+        opts.onProgress?.({ step: done, steps: o.steps, loss: mean, stepsPerSec: (done - startStep) / Math.max(elapsed, 1e-9), lr });
+        lossSum = 0;
+        lossCount = 0;
+      }
+    }
+    this.state = { step, rngState: rng.int(2 ** 31), lossCurve: curve };
+    return this.state;
+  }
+
+  /**
+   * The EMA model's loss on `images` at a fixed set of noise levels (the EDM training σ's deciles) and a
+   * fixed noise draw: comparable between training and held-out images, and between runs.
+   */
+  async evaluateLoss(images: readonly Float32Array[], seed: number): Promise<number> {
+    if (images.length === 0) return NaN;
+    const S = this.size, P = S * S, edm = this.trainOptions.edm;
+    // Deciles of LogNormal(pMean, pStd): z-scores of the 5th, 15th, …, 95th percentiles.
+    const z = [-1.645, -1.036, -0.674, -0.385, -0.126, 0.126, 0.385, 0.674, 1.036, 1.645];
+    let total = 0, count = 0;
+    for (let start = 0; start < images.length; start += 8) {
+      const chunk = images.slice(start, start + 8);
+      const B = chunk.length;
+      const buf = new Float32Array(B * P);
+      chunk.forEach((im, i) => buf.set(im, i * P));
+      const x0 = tf.tensor4d(buf, [B, S, S, 1]);
+      for (const [k, zk] of z.entries()) {
+        const l = tf.tidy(() => {
+          const sigma = tf.fill([B], Math.exp(edm.pMean + edm.pStd * zk)) as tf.Tensor1D;
+          const noise = tf.randomNormal([B, S, S, 1], 0, 1, 'float32', deriveSeed(seed, `${start}/${k}`)) as tf.Tensor4D;
+          return this.loss(this.ema, x0, sigma, noise);
+        });
+        total += (await l.data())[0]! * B;
+        count += B;
+        l.dispose();
+      }
+      x0.dispose();
+    }
+    return total / count;
+  }
+
+  /** Draw `count` images (imageSize², model scale, not clipped) from the EMA weights. */
+  async sample(count: number, opts: ImageSampleOptions): Promise<Float32Array[]> {
+    const S = this.size, P = S * S;
+    const chunk = opts.batch ?? 16;
+    const out: Float32Array[] = [];
+    for (let start = 0; start < count; start += chunk) {
+      const n = Math.min(chunk, count - start);
+      const x = sampleEdm<tf.Tensor4D>((v, s) => this.denoise(v, s), [n, S, S, 1], this.trainOptions.edm, {
+        sampler: opts.sampler ?? 'heun',
+        steps: opts.steps ?? 24,
+        seed: deriveSeed(opts.seed, `images${start}`),
+      });
+      const values = (await x.data()) as Float32Array;
+      x.dispose();
+      for (let i = 0; i < n; i++) out.push(values.slice(i * P, (i + 1) * P));
+      opts.onProgress?.(start + n, count);
+    }
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const tensors: { name: string; shape: number[]; offset: number; length: number }[] = [];
+    const chunks: Float32Array[] = [];
+    let offset = 0;
+    const add = (name: string, shape: number[], data: Float32Array) => {
+      tensors.push({ name, shape, offset, length: data.length });
+      chunks.push(data);
+      offset += data.length;
+    };
+    const shapes = parameterShapes(this.unet);
+    (await this.net.read()).forEach((v, i) => add(`net/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    (await this.ema.read()).forEach((v, i) => add(`ema/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    // Adam's moments (its step count is in model.json), so a resume continues exactly.
+    const moments = await this.optimizer.readMoments();
+    moments.m.forEach((v, i) => add(`adam.m/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    moments.v.forEach((v, i) => add(`adam.v/${shapes[i]!.name}`, shapes[i]!.shape, v));
+    const bytes = new Uint8Array(offset * 4);
+    const f32 = new Float32Array(bytes.buffer);
+    let o = 0;
+    for (const c of chunks) {
+      f32.set(c, o);
+      o += c.length;
+    }
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const weightsFile = `weights-${digest.slice(0, 16)}.bin`;
+    await writeFileAtomic(join(dir, weightsFile), bytes);
+    const meta = {
+      format: FORMAT,
+      specHash: this.specHash,
+      savedWith: currentBackend()?.name,
+      unet: this.unet,
+      preprocessing: this.preprocessing,
+      trainOptions: this.trainOptions,
+      state: this.state,
+      adamStep: this.optimizer.step,
+      weights: { file: weightsFile, sha256: digest, tensors },
+    };
+    // model.json is written last and names its weights file, so a crash mid-save leaves the old pair intact.
+    await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(meta, null, 1));
+    for (const f of await readdir(dir)) if (/^weights-.*\.bin$/.test(f) && f !== weightsFile) await rm(join(dir, f), { force: true });
+  }
+
+  static async load(dir: string): Promise<ImageDiffusion> {
+    let meta: {
+      format: string;
+      specHash: string;
+      unet: UNetConfig;
+      preprocessing: ImagePreprocessing;
+      trainOptions: ImageTrainOptions;
+      state: ImageTrainState;
+      adamStep: number;
+      weights: { file: string; sha256: string; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
+    };
+    try {
+      meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    } catch (e) {
+      throw new ModelError(`${dir}: not a synthdiff checkpoint (cannot read model.json: ${(e as Error).message.split('\n')[0]})`);
+    }
+    if (meta.format !== FORMAT) throw new ModelError(`${dir}/model.json: format "${meta.format}", expected "${FORMAT}" (an image model checkpoint)`);
+    const bytes = await readFile(join(dir, meta.weights.file)).catch(() => {
+      throw new ModelError(`${dir}: weights file ${meta.weights.file} is missing`);
+    });
+    if (createHash('sha256').update(bytes).digest('hex') !== meta.weights.sha256) throw new ModelError(`${dir}/${meta.weights.file}: checksum mismatch (corrupt or partial checkpoint)`);
+    const f32 = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const shapes = parameterShapes(meta.unet);
+    const get = (prefix: string) =>
+      shapes.map((s) => {
+        const t = meta.weights.tensors.find((w) => w.name === `${prefix}${s.name}`);
+        if (!t) throw new ModelError(`${dir}/model.json: tensor ${prefix}${s.name} missing from the checkpoint`);
+        return f32.slice(t.offset, t.offset + t.length);
+      });
+    const net = UNet.create(meta.unet, get('net/'), true, 'net.');
+    return new ImageDiffusion(
+      meta.unet,
+      net,
+      UNet.create(meta.unet, get('ema/'), false, 'ema.'),
+      new Adam(net.params, meta.adamStep, undefined, undefined, undefined, { m: get('adam.m/'), v: get('adam.v/') }),
+      meta.trainOptions,
+      meta.state,
+      meta.preprocessing,
+      meta.specHash,
+    );
+  }
+
+  dispose(): void {
+    this.net.dispose();
+    this.ema.dispose();
+    this.optimizer.dispose();
+  }
+}
