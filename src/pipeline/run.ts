@@ -5,9 +5,19 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeTable, type TableFormat } from '../io/table-io.js';
 import { createLogger, type Logger } from '../report/log.js';
 import type { NormalizedSpec } from '../spec/parse.js';
-import type { ImputeTask, GenerateTask, OutputSpec, SamplerName } from '../spec/types.js';
+import type { ImputeTask, GenerateTask, ModelSpec, OutputSpec, SamplerName } from '../spec/types.js';
 
 type Sampling = { sampler?: SamplerName; steps?: number };
+
+/**
+ * The spec's sampler for every task, or per-task defaults: the deterministic Heun ODE for generation
+ * (best column shapes and detection) and EDM's stochastic sampler for imputation, whose fresh noise
+ * corrects early mistakes (credit_data, 3,000 steps: imputation RMSE 0.862 vs 0.884 with Heun).
+ */
+export function samplingFor(m: ModelSpec | undefined): { generate: Sampling; impute: Sampling } {
+  const steps = m?.samplerSteps;
+  return { generate: { sampler: m?.sampler ?? 'heun', steps }, impute: { sampler: m?.sampler ?? 'edm-stochastic', steps } };
+}
 import { profileTable, type TableSchema } from '../table/infer.js';
 import { isCategorical, missingCount, type Table } from '../table/table.js';
 import { deriveSeed } from '../rng.js';
@@ -125,7 +135,7 @@ export async function runTablePipeline(
       bestValLoss: model.state.bestValLoss,
       trainSeconds: timings.train,
       stepsPerSecond: timings.train > 0 && !m.load ? Math.round((model.state.step / timings.train) * 10) / 10 : undefined,
-      sampler: m.sampler ?? 'heun',
+      sampler: m.sampler ?? 'heun (generate), edm-stochastic (impute)',
       samplerSteps: m.samplerSteps ?? 50,
     };
     if (m.checkpoint) {
@@ -140,7 +150,7 @@ export async function runTablePipeline(
     return report;
   }
 
-  const sampling = { sampler: spec.model?.sampler, steps: spec.model?.samplerSteps };
+  const sampling = samplingFor(spec.model);
   let synthetic: Table | undefined;
   for (const [i, task] of tasks.entries()) {
     t0 = performance.now();
@@ -149,13 +159,13 @@ export async function runTablePipeline(
       await writeTable(task.output.path, schemaTable(loaded.schema), outputFormat(task.output));
       report.tasks.push({ type: 'profile', output: task.output.path, rows: loaded.schema.columns.length, seconds: secondsSince(t0) });
     } else if (task.type === 'generate') {
-      const t = await runGenerate(model!, task, seed, i, sampling, log, label);
+      const t = await runGenerate(model!, task, seed, i, sampling.generate, log, label);
       synthetic ??= t;
       report.tasks.push({ type: 'generate', output: task.output.path, rows: t.nRows, seconds: secondsSince(t0), fixed: task.fixed });
     } else if (task.type === 'synthesize' || task.type === 'deidentify') {
       throw new SpecError(`tasks[${i}].type: ${task.type} needs a DICOM source (source.format: dicom); this pipeline reads a table`);
     } else {
-      const r = await runImpute(model!, task, table, seed, i, sampling, log, label, spec);
+      const r = await runImpute(model!, task, table, seed, i, sampling.impute, log, label, spec);
       report.tasks.push({ type: 'impute', output: task.output.path, rows: r.rows, seconds: secondsSince(t0), draws: task.draws ?? 1, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) });
     }
     log.info(`${label}: wrote ${task.output.path}`);
@@ -166,9 +176,9 @@ export async function runTablePipeline(
     t0 = performance.now();
     if (!synthetic && model && (ev.fidelity || ev.detection || ev.privacy || ev.outliers)) {
       // Nothing generated yet: grade a synthetic table the size of the training split.
-      synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(seed, 'evaluate'), ...sampling });
+      synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(seed, 'evaluate'), ...sampling.generate });
     }
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed, sampling }, log);
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed, sampling: sampling.impute }, log);
     timings.evaluate = secondsSince(t0);
   }
 
