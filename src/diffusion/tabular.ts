@@ -44,9 +44,14 @@ export interface CompleteOptions {
 
 const FORMAT = 'synthdiff-tabular/1';
 
-/** Default denoiser size scaled to the table: wider for more rows, as TabDDPM's tuned configs are. */
+/**
+ * Default denoiser size scaled to the table: wider for more rows, as TabDDPM's tuned configs are. Small
+ * tables get a narrow net because a wide one memorises them: on survival::pbc (209 training rows) width
+ * 256 gave DCR share 0.61 and over-confident imputations (90% intervals covering 65%), width 128 gave
+ * 0.53 and 76% (a calibrated 10-draw imputer: 82%), at a cost in detection score (0.70 → 0.62).
+ */
 export function defaultArchitecture(nRows: number): { width: number; depth: number } {
-  return nRows < 5000 ? { width: 256, depth: 3 } : nRows < 50000 ? { width: 512, depth: 3 } : { width: 1024, depth: 3 };
+  return nRows < 1000 ? { width: 128, depth: 3 } : nRows < 5000 ? { width: 256, depth: 3 } : nRows < 50000 ? { width: 512, depth: 3 } : { width: 1024, depth: 3 };
 }
 
 /**

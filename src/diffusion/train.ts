@@ -24,7 +24,7 @@ export interface TrainOptions {
 }
 
 export function defaultTrainOptions(nRows: number, overrides: Partial<TrainOptions> = {}): TrainOptions {
-  const steps = overrides.steps ?? (nRows < 2000 ? 4000 : nRows < 20000 ? 8000 : 12000);
+  const steps = overrides.steps ?? (nRows < 1000 ? 2000 : nRows < 2000 ? 4000 : nRows < 20000 ? 8000 : 12000);
   return {
     steps,
     batchSize: Math.min(nRows, nRows < 2000 ? 256 : 512),
