@@ -62,7 +62,7 @@ describe('shard arithmetic', () => {
 });
 
 describe('complete() with row-keyed noise (rowOffset)', () => {
-  it.each(['heun', 'euler-maruyama'] as const)('imputes each row the same in any split of the table (%s)', async (sampler) => {
+  it.each(['heun', 'euler-maruyama', 'edm-stochastic'] as const)('imputes each row the same in any split of the table (%s)', async (sampler) => {
     const { table } = await readTable('fixtures/tables/mice__boys.csv');
     const model = TabularDiffusion.create(table, { width: 32, depth: 2, seed: 1, train: { steps: 20 } });
     await model.fit(table);

@@ -133,17 +133,32 @@ export class TabularDiffusion {
     const seed = opts.seed ?? this.trainOptions.seed;
     const sampler: SamplerOptions = { sampler: opts.sampler ?? 'heun', steps: opts.steps ?? 50, seed: 0 };
     const out: Table[] = [];
+    // Row-keyed noise makes rows independent, so rows without a missing cell (nothing to sample; their
+    // output is their input) are skipped — on a table with few holes most of the sampler's work.
+    const rows = opts.rowOffset === undefined ? undefined : rowsWithFreeDims(condDims, n, D);
+    const nSample = rows ? rows.length : n;
     for (let m = 0; m < draws; m++) {
-      const x = new Float32Array(n * D);
-      for (let start = 0; start < n; start += chunk) {
-        const end = Math.min(n, start + chunk);
-        const x0 = tf.tensor2d(Float32Array.from(enc.x.subarray(start * D, end * D)), [end - start, D]);
-        const cond = tf.tensor2d(condDims.subarray(start * D, end * D), [end - start, D]);
-        const noise = opts.rowOffset === undefined ? {} : { noise: rowKeyedNoise(seed, m, opts.rowOffset + start, end - start, D) };
-        const s = sampleBatch(this.ema, this.edm, x0, cond, { ...sampler, seed: deriveSeed(seed, `draw${m}/rows${start}`), ...noise });
-        x.set((await s.data()) as Float32Array, start * D);
-        tf.dispose([x0, cond, s]);
-        opts.onProgress?.(m * n + end, draws * n);
+      const x = rows ? Float32Array.from(enc.x) : new Float32Array(n * D);
+      for (let start = 0; start < nSample; start += chunk) {
+        const end = Math.min(nSample, start + chunk);
+        let s: tf.Tensor2D;
+        if (rows) {
+          const idx = rows.subarray(start, end);
+          const x0 = tf.tensor2d(gatherRows(enc.x, idx, D), [end - start, D]);
+          const cond = tf.tensor2d(gatherRows(condDims, idx, D), [end - start, D]);
+          s = sampleBatch(this.ema, this.edm, x0, cond, { ...sampler, noise: rowKeyedNoise(seed, m, idx, opts.rowOffset!, D) });
+          const v = (await s.data()) as Float32Array;
+          idx.forEach((r, k) => x.set(v.subarray(k * D, (k + 1) * D), r * D));
+          tf.dispose([x0, cond]);
+        } else {
+          const x0 = tf.tensor2d(Float32Array.from(enc.x.subarray(start * D, end * D)), [end - start, D]);
+          const cond = tf.tensor2d(condDims.subarray(start * D, end * D), [end - start, D]);
+          s = sampleBatch(this.ema, this.edm, x0, cond, { ...sampler, seed: deriveSeed(seed, `draw${m}/rows${start}`) });
+          x.set((await s.data()) as Float32Array, start * D);
+          tf.dispose([x0, cond]);
+        }
+        s.dispose();
+        opts.onProgress?.(m * nSample + end, draws * nSample);
       }
       out.push(mergeObserved(table, this.encoder.decode(x, n)));
     }
@@ -255,20 +270,44 @@ function mix32(h: number, v: number): number {
 }
 
 /**
- * Standard-normal noise for rows firstRow … firstRow+nRows−1 where row g's k-th draw depends only on
- * (seed, draw, g, k): its own small generator per row, so no row's noise depends on its neighbours.
+ * Standard-normal noise for the given rows, where global row g = offset + row gets, for its k-th draw,
+ * values that depend only on (seed, draw, g, k): a small generator per row, so no row's noise depends
+ * on which other rows share its batch.
  */
-function rowKeyedNoise(seed: number, draw: number, firstRow: number, nRows: number, D: number): (shape: readonly number[], k: number) => tf.Tensor {
+function rowKeyedNoise(seed: number, draw: number, rows: Int32Array, offset: number, D: number): (shape: readonly number[], k: number) => tf.Tensor {
   return (shape, k) => {
-    const v = new Float32Array(nRows * D);
+    const v = new Float32Array(rows.length * D);
     const base = mix32(mix32(seed >>> 0, draw), k);
-    for (let r = 0; r < nRows; r++) {
-      const g = firstRow + r;
+    rows.forEach((row, r) => {
+      const g = offset + row;
       const rng = createRng(mix32(mix32(base, g >>> 0), Math.floor(g / 2 ** 32)));
       for (let d = 0; d < D; d++) v[r * D + d] = rng.normal();
-    }
+    });
     return tf.tensor(v, [...shape]);
   };
+}
+
+/** Indices of rows with at least one dimension to sample (cond 0). */
+function rowsWithFreeDims(condDims: Float32Array, n: number, D: number): Int32Array {
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < D; d++) {
+      if (condDims[i * D + d] === 0) {
+        rows.push(i);
+        break;
+      }
+    }
+  }
+  return Int32Array.from(rows);
+}
+
+/** The given rows of a row-major n × D matrix, as float32 for the network. */
+function gatherRows(m: Float32Array | Float64Array, rows: Int32Array, D: number): Float32Array {
+  const out = new Float32Array(rows.length * D);
+  rows.forEach((r, k) => {
+    for (let d = 0; d < D; d++) out[k * D + d] = m[r * D + d]!;
+  });
+  return out;
 }
 
 /** Observed cells from `input`, the rest from `decoded`: the guarantee that imputation never edits data. */

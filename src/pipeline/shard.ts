@@ -8,7 +8,9 @@
  * - impute: shard i takes input rows [⌊i·n/N⌋, ⌊(i+1)·n/N⌋). Sampler noise is keyed to each row's global
  *   index (`complete`'s `rowOffset`), and the single-process run keys it the same way, so the shards
  *   concatenated equal the single-process imputation byte for byte on a backend whose batched network is
- *   row-wise deterministic (wasm and cpu are; tested).
+ *   row-wise deterministic (wasm and cpu are; tested). CSV in and out streams in record batches
+ *   (stream-impute.ts): a shard reads only its rows and memory stays flat in the input's length, so
+ *   `--shard 0/1` is also the way to impute one table too big for memory.
  *
  * Each task's shard writes `<stem>.part-<i>-of-<N>.<ext>` beside the task output (and the intervals
  * output), then — last — a record `<stem>.part-<i>-of-<N>.stats.json` with mergeable statistics of the
@@ -23,15 +25,17 @@ import { initBackend } from '../backend/index.js';
 import { TabularDiffusion } from '../diffusion/tabular.js';
 import { ModelError, SpecError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { writeTable, type TableFormat } from '../io/table-io.js';
+import { countCsvRows } from '../io/csv-stream.js';
+import { formatFromPath, writeTable, type TableFormat } from '../io/table-io.js';
 import { createLogger, type Logger } from '../report/log.js';
 import { deriveSeed } from '../rng.js';
 import type { NormalizedSpec } from '../spec/parse.js';
 import type { GenerateTask, ImputeTask, OutputSpec } from '../spec/types.js';
 import { missingCount, takeRows, type Table } from '../table/table.js';
 import { cellIntervals } from './intervals.js';
-import { assertObservedUnchanged } from './run.js';
+import { assertObservedUnchanged, samplingFor } from './run.js';
 import { statsLayout, tableStats, type TableStats } from './shard-stats.js';
+import { imputeStreamed, withGlobalRows } from './stream-impute.js';
 import { loadSourceTable } from './table-source.js';
 
 export interface ShardRef {
@@ -120,7 +124,8 @@ function canonicalJson(v: unknown): string {
 export function taskKey(ns: NormalizedSpec, t: number, weights: string): string {
   const m = ns.spec.model ?? {};
   const task = ns.spec.tasks![t]!;
-  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: m.sampler ?? 'heun', samplerSteps: m.samplerSteps ?? 50, weights })).digest('hex');
+  const sampling = samplingFor(m)[task.type === 'generate' ? 'generate' : 'impute'];
+  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: sampling.sampler, samplerSteps: sampling.steps ?? 50, weights })).digest('hex');
 }
 
 /** The shard's record if it is valid and every part it lists is on disk with its recorded size. */
@@ -156,7 +161,7 @@ export interface ShardTaskReport {
  * Run shard `shard` of every generate and impute task of the spec with the trained checkpoint. Profile
  * tasks, evaluation and the report are left to the plain run and to `synthdiff merge`.
  */
-export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?: Logger } = {}): Promise<ShardTaskReport[]> {
+export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?: Logger; batchRows?: number } = {}): Promise<ShardTaskReport[]> {
   const log = opts.log ?? createLogger();
   const { spec, seed } = ns;
   const ckpt = checkpointDir(ns);
@@ -192,7 +197,8 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   try {
     log.info(`loaded model ${ckpt.dir} (trained ${model.state.step} steps)`);
     const layout = statsLayout(model.encoder.columns);
-    const sampling = { sampler: spec.model?.sampler, steps: spec.model?.samplerSteps };
+    // The single-process run's per-task sampler defaults, so shards sample as it does.
+    const sampling = samplingFor(spec.model);
     const sources = new Map<string, Table>();
     for (const t of todo) {
       const task = tasks[t] as GenerateTask | ImputeTask;
@@ -200,17 +206,38 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
       const t0 = performance.now();
       const out = partPath(task.output.path, shard);
       const written: string[] = [out];
-      let part: Table;
+      let part: Table | undefined;
+      let stats: TableStats | undefined;
       let rows: { start: number; end: number };
       if (task.type === 'generate') {
         rows = shardRange(task.rows, shard);
         part = await model.generate(rows.end - rows.start, {
           seed: deriveSeed(seed, `task${t}/shard${shard.index}`),
           fixed: task.fixed,
-          ...sampling,
+          ...sampling.generate,
           onProgress: (d, n) => log.progress(label, d, n, 'rows'),
         });
         await writeTable(out, part, outputFormat(task.output));
+      } else if (streamable(spec, task)) {
+        const inputPath = task.input ?? spec.source.path;
+        // One shard of many needs the row count for its range; a single shard streams the whole file.
+        const range = shard.count === 1 ? { start: 0, end: undefined } : shardRange(await countCsvRows(inputPath, { delimiter: spec.source.delimiter as ',' | ';' | '\t' | undefined }), shard);
+        const r = await imputeStreamed(model, spec, {
+          input: inputPath,
+          output: out,
+          ...(task.intervals ? { intervals: partPath(task.intervals.path, shard) } : {}),
+          draws: task.draws ?? 1,
+          seed: deriveSeed(seed, `task${t}`),
+          sampling: sampling.impute,
+          ...range,
+          batchRows: opts.batchRows,
+          log,
+          label,
+        });
+        if (task.intervals && (task.draws ?? 1) > 1) written.push(partPath(task.intervals.path, shard));
+        rows = r.rows;
+        stats = r.stats;
+        log.info(`${label}: ${r.imputedCells} cells imputed (streamed in batches)`);
       } else {
         const inputPath = task.input ?? spec.source.path;
         let input = sources.get(inputPath);
@@ -222,7 +249,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
           // The same seed and row keys as the single-process run (run.ts), so the rows come out the same.
           seed: deriveSeed(seed, `task${t}`),
           rowOffset: rows.start,
-          ...sampling,
+          ...sampling.impute,
           onProgress: (d, n) => log.progress(label, d, n, 'rows×draws'),
         });
         const { point, intervals } = cellIntervals(slice, filled);
@@ -250,7 +277,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
         key: taskKey(ns, t, info.weights),
         parts: await Promise.all(written.map(async (p) => ({ path: relative(dirname(recordPath), p), bytes: (await stat(p)).size }))),
         seconds,
-        stats: tableStats(part, layout),
+        stats: stats ?? tableStats(part!, layout),
       };
       // Written last: its presence with matching part sizes is what marks the shard's task finished.
       await writeFileAtomic(recordPath, `${JSON.stringify(record)}\n`);
@@ -263,9 +290,13 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   return reports.sort((a, b) => a.task - b.task);
 }
 
-/** Interval tables number rows from 1 within the part; a shard's rows start at `offset` in the input. */
-function withGlobalRows(intervals: Table, offset: number): Table {
-  const [row, ...rest] = intervals.columns;
-  if (!row || row.name !== 'row' || !('values' in row)) return intervals;
-  return { nRows: intervals.nRows, columns: [{ ...row, values: row.values.map((v) => v + offset) }, ...rest] };
+/**
+ * Imputation streams (flat memory) when it reads and writes CSV; Arrow input or output is imputed in
+ * memory.
+ */
+function streamable(spec: NormalizedSpec['spec'], task: ImputeTask): boolean {
+  const input = task.input ?? spec.source.path;
+  const inFormat = spec.source.format === 'csv' || spec.source.format === 'arrow' ? spec.source.format : formatFromPath(input);
+  const csv = (o: OutputSpec | undefined) => !o || (o.format ?? formatFromPath(o.path)) === 'csv';
+  return inFormat === 'csv' && csv(task.output) && csv(task.intervals);
 }
