@@ -202,7 +202,7 @@ describe('errors from the reader', () => {
 
 // 254,654 rows × 8 columns, ~10 MB of CSV: the scale check the project budget is set against.
 describe('AER__Fertility (large)', () => {
-  const xz = '../shared/data/tabular/AER__Fertility.csv.xz';
+  const xz = 'fixtures/tables/AER__Fertility.csv.xz';
   const hasXz = spawnSync('xz', ['--version']).status === 0;
   const available = hasXz && existsSync(xz);
   let csv = '';

@@ -8,7 +8,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRng } from '../../src/rng.js';
 
-export const FERTILITY_XZ = '../shared/data/tabular/AER__Fertility.csv.xz';
+export const FERTILITY_XZ = 'fixtures/tables/AER__Fertility.csv.xz';
 
 /** Why the big-table tests cannot run here, or undefined when they can. */
 export function fertilityUnavailable(): string | undefined {
