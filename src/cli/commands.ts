@@ -3,6 +3,7 @@ import { readTable } from '../io/table-io.js';
 import { formatSchema, type TableSchema } from '../table/infer.js';
 import { createLogger } from '../report/log.js';
 import { runTablePipeline } from '../pipeline/run.js';
+import { runImagePipeline } from '../pipeline/image-run.js';
 import { renderReportHtml } from '../report/html.js';
 import { SpecError } from '../errors.js';
 import { basename, join } from 'node:path';
@@ -14,8 +15,11 @@ import { writeFileAtomic } from '../io/atomic.js';
 
 export async function runCommand(specPath: string, opts: { quiet?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);
-  if (ns.spec.source.format === 'dicom') throw new SpecError(`${specPath}: source.format dicom: image pipelines are not available yet`);
   const log = createLogger({ quiet: opts.quiet });
+  if (ns.spec.source.format === 'dicom') {
+    await runImagePipeline(ns, { log, renderHtml: renderReportHtml });
+    return;
+  }
   await runTablePipeline(ns, { log, renderHtml: renderReportHtml });
 }
 

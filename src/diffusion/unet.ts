@@ -15,8 +15,10 @@ import { tf } from '../backend/index.js';
  *    before the upsample, where it is 4× cheaper (nearest upsampling commutes with a 1×1 conv);
  *  - no normalisation layers: each residual branch's last conv is zero-initialised, so every block starts
  *    as the identity and activations stay at the input's scale without GroupNorm's extra ops;
- *  - the noise level enters as a per-channel bias after each block's first conv (DDPM), from one shared
- *    embedding MLP whose output for all blocks is a single matmul;
+ *  - the noise level modulates each block after its first conv, h·(1 + γ(σ)) + β(σ) per channel (FiLM, the
+ *    "adaptive scale" of EDM's U-Nets): a shift alone lets the network change little between σ = 80 (predict
+ *    the mean image) and σ = 0.01 (remove faint noise). γ and β for all blocks come from one shared
+ *    embedding MLP whose last layer is a single matmul;
  *  - two coordinate channels (y, x ∈ [−1, 1]) are fed with the image: scans are roughly registered
  *    (a brain sits in the middle of the field of view), and zero padding alone tells a small network
  *    little about where it is.
@@ -76,9 +78,9 @@ export function parameterShapes(cfg: UNetConfig): Param[] {
   const p: Param[] = [
     { name: 'time.w1', shape: [cfg.timeDim, E], init: 'he' },
     { name: 'time.b1', shape: [E], init: 'zero' },
-    // One matmul gives every block's per-channel noise bias (columns concatenated in block order).
-    { name: 'time.w2', shape: [E, bl.reduce((s, b) => s + b.cout, 0)], init: 'he' },
-    { name: 'time.b2', shape: [bl.reduce((s, b) => s + b.cout, 0)], init: 'zero' },
+    // One matmul gives every block's per-channel scale and shift (columns: [γ, β] per block, in block order).
+    { name: 'time.w2', shape: [E, bl.reduce((s, b) => s + 2 * b.cout, 0)], init: 'he' },
+    { name: 'time.b2', shape: [bl.reduce((s, b) => s + 2 * b.cout, 0)], init: 'zero' },
     { name: 'stem.w', shape: [3, 3, cfg.inChannels + 2, c[0]!], init: 'he' },
     { name: 'stem.b', shape: [c[0]!], init: 'zero' },
   ];
@@ -165,8 +167,8 @@ export class UNet {
     return tf.fused.conv2d({ x, filter: this.p<tf.Rank.R4>(`${name}.w`), strides: 1, pad: 'same', bias: bias ? this.p<tf.Rank.R1>(`${name}.b`) : undefined });
   }
 
-  private block(x: tf.Tensor4D, b: Block, noiseBias: tf.Tensor4D): tf.Tensor4D {
-    let h = tf.add(this.conv(silu(x), `${b.name}.conv1`), noiseBias) as tf.Tensor4D;
+  private block(x: tf.Tensor4D, b: Block, film: { scale: tf.Tensor4D; shift: tf.Tensor4D }): tf.Tensor4D {
+    let h = tf.add(tf.mul(this.conv(silu(x), `${b.name}.conv1`), film.scale), film.shift) as tf.Tensor4D;
     h = this.conv(silu(h), `${b.name}.conv2`);
     const skip = b.cin === b.cout ? x : this.conv(x, `${b.name}.skip`, false);
     return tf.add(skip, h) as tf.Tensor4D;
@@ -178,24 +180,28 @@ export class UNet {
     const angles = tf.mul(tf.reshape(cNoise, [B, 1]), this.freqs);
     const emb = tf.concat([tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D;
     const t = silu(tf.fused.matMul({ a: emb, b: this.p<tf.Rank.R2>('time.w1'), bias: this.p('time.b1') }));
-    const allBias = tf.fused.matMul({ a: t, b: this.p<tf.Rank.R2>('time.w2'), bias: this.p('time.b2') });
-    const biases = tf.split(allBias, this.blockList.map((b) => b.cout), 1).map((v, i) => tf.reshape(v, [B, 1, 1, this.blockList[i]!.cout]) as tf.Tensor4D);
+    const all = tf.fused.matMul({ a: t, b: this.p<tf.Rank.R2>('time.w2'), bias: this.p('time.b2') });
+    const parts = tf.split(all, this.blockList.flatMap((b) => [b.cout, b.cout]), 1);
+    const film = this.blockList.map((b, i) => ({
+      scale: tf.reshape(tf.add(parts[2 * i]!, 1), [B, 1, 1, b.cout]) as tf.Tensor4D,
+      shift: tf.reshape(parts[2 * i + 1]!, [B, 1, 1, b.cout]) as tf.Tensor4D,
+    }));
     let k = 0;
     const levels = this.cfg.channels.length;
     let h = this.conv(tf.concat([x, tf.tile(this.coords, [B, 1, 1, 1])], 3) as tf.Tensor4D, 'stem');
     const skips: tf.Tensor4D[] = [];
     for (let l = 0; l < levels; l++) {
-      h = this.block(h, this.blockList[k]!, biases[k]!);
+      h = this.block(h, this.blockList[k]!, film[k]!);
       k++;
       skips.push(h);
       if (l < levels - 1) h = tf.avgPool(h, 2, 2, 'valid');
     }
-    h = this.block(h, this.blockList[k]!, biases[k]!);
+    h = this.block(h, this.blockList[k]!, film[k]!);
     k++;
     for (let l = levels - 2; l >= 0; l--) {
       const proj = this.conv(h, `up${l}.proj`, false);
       h = tf.add(tf.image.resizeNearestNeighbor(proj, [proj.shape[1] * 2, proj.shape[2] * 2]), skips[l]!) as tf.Tensor4D;
-      h = this.block(h, this.blockList[k]!, biases[k]!);
+      h = this.block(h, this.blockList[k]!, film[k]!);
       k++;
     }
     return this.conv(silu(h), 'out');

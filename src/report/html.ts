@@ -7,6 +7,8 @@
  * same report always renders to the same string.
  */
 import type { RunReport, TaskReport } from '../pipeline/run.js';
+import type { ImageRunReport } from '../pipeline/image-run.js';
+import type { ImageReport } from './image-types.js';
 import type { ColumnSchema } from '../table/infer.js';
 import {
   COLORS,
@@ -18,6 +20,7 @@ import {
   groupThousands,
   heatmap,
   histogramOverlay,
+  imageGrid,
   metricBars,
   type Series,
 } from './svg.js';
@@ -147,18 +150,11 @@ function table(columns: readonly Column[], rows: readonly (readonly unknown[])[]
 // ---------------------------------------------------------------------------------------------------------
 // Header
 
-function header(r: RunReport): Raw {
+function header(r: RunReport | ImageRunReport): Raw {
   const backend = r.backend
     ? html`<div class="backend" title="tfjs backend used for training and sampling"><span class="backend-k">Backend</span><strong>${r.backend.detail}</strong><span class="backend-dev">${r.backend.device.toUpperCase()}</span></div>`
     : html`<div class="backend none"><span class="backend-k">Backend</span><strong>none (no model in this run)</strong></div>`;
-  const d = r.data;
-  const data = dl([
-    ['Source', path(d.source)],
-    ['Rows × columns', `${fmtCount(d.rows)} × ${fmtCount(d.columns)}`],
-    ['Train / holdout', `${fmtCount(d.trainRows)} / ${fmtCount(d.holdoutRows)}`],
-    ['Missing cells', `${fmtCount(d.missingCells)}${d.rows && d.columns ? ` (${fmtPercent(d.missingCells / (d.rows * d.columns))})` : ''}`],
-    ['Dropped', d.dropped?.length ? d.dropped.join(', ') : 'none'],
-  ]);
+  const data = isImageRun(r) ? imageData(r) : tableData(r);
   const timings = Object.entries(r.timings ?? {});
   const total = timings.reduce((s, [, v]) => s + (isNum(v) ? v : 0), 0);
   const timingRows = dl([...timings.map(([k, v]) => [timingLabel(k, r.tasks), fmtSeconds(v)] as const), ['Total', html`<strong>${fmtSeconds(total)}</strong>`]]);
@@ -175,8 +171,31 @@ function header(r: RunReport): Raw {
 </div></div></header>`;
 }
 
+function tableData(r: RunReport): Raw {
+  const d = r.data;
+  return dl([
+    ['Source', path(d.source)],
+    ['Rows × columns', `${fmtCount(d.rows)} × ${fmtCount(d.columns)}`],
+    ['Train / holdout', `${fmtCount(d.trainRows)} / ${fmtCount(d.holdoutRows)}`],
+    ['Missing cells', `${fmtCount(d.missingCells)}${d.rows && d.columns ? ` (${fmtPercent(d.missingCells / (d.rows * d.columns))})` : ''}`],
+    ['Dropped', d.dropped?.length ? d.dropped.join(', ') : 'none'],
+  ]);
+}
+
+/** Image runs (report.kind = 'image') describe slices rather than rows. */
+const isImageRun = (r: RunReport | ImageRunReport): r is ImageRunReport => (r as ImageRunReport).kind === 'image';
+
+function imageData(r: ImageRunReport): Raw {
+  const d = r.data;
+  return dl([
+    ['Source', path(d.source)],
+    ['Images', `${fmtCount(d.slices)} ${d.modality} slices in ${fmtCount(d.series)} series (${d.sourceRows} × ${d.sourceColumns})`],
+    ['Train / held out', `${fmtCount(d.trainSlices)} / ${fmtCount(d.holdoutSlices)}`],
+  ]);
+}
+
 /** "task1" → "task 1 · impute": the timing keys are positional. */
-function timingLabel(key: string, tasks: readonly TaskReport[]): string {
+function timingLabel(key: string, tasks: readonly { type: string }[]): string {
   const m = /^task(\d+)$/.exec(key);
   const t = m ? tasks?.[Number(m[1])] : undefined;
   return m ? `task ${m[1]}${t ? ` · ${t.type}` : ''}` : key;
@@ -214,6 +233,10 @@ function modelSummary(model: Record<string, unknown> | undefined): Raw {
   ['bestValLoss', 'trainSeconds', 'sampler', 'samplerSteps'].forEach((k) => shown.add(k));
   if (typeof m.checkpoint === 'string') entries.push(['Checkpoint', path(m.checkpoint)]);
   shown.add('checkpoint');
+  // Image models keep their loss curve ([step, loss] pairs): summarised, not dumped.
+  const curve = Array.isArray(m.lossCurve) ? (m.lossCurve as [number, number][]) : [];
+  if (curve.length) entries.push(['Loss curve', `${fmtFixed(curve[0]![1], 4)} at step ${curve[0]![0]} → ${fmtFixed(curve.at(-1)![1], 4)} at step ${curve.at(-1)![0]}`]);
+  shown.add('lossCurve');
   // Anything the pipeline adds later still shows up, under its own key.
   for (const [k, v] of Object.entries(m)) if (!shown.has(k) && v !== undefined) entries.push([MODEL_LABELS[k] ?? k, v]);
   return dl(entries);
@@ -819,19 +842,19 @@ function schemaSection(r: RunReport): Section {
 /** camelCase key → "camel case" for labels. */
 const words = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 
-function tasksSection(r: RunReport): Section | undefined {
+function tasksSection(r: RunReport | ImageRunReport): Section | undefined {
   if (!r.tasks?.length) return undefined;
-  const details = (t: TaskReport) =>
+  const details = (t: TaskReport | ImageRunReport['tasks'][number]) =>
     Object.entries(t)
-      .filter(([k, v]) => !['type', 'output', 'rows', 'seconds'].includes(k) && v !== undefined)
+      .filter(([k, v]) => !['type', 'output', 'rows', 'files', 'seconds'].includes(k) && v !== undefined)
       .map(([k, v]) => `${words(k)}: ${fmtAny(v)}`)
       .join(' · ');
   return {
     id: 'tasks',
     title: 'Tasks and outputs',
     body: table(
-      [{ head: '#', num: true }, { head: 'Task' }, { head: 'Output' }, { head: 'Rows', num: true }, { head: 'Time', num: true }, { head: 'Details', grow: true }],
-      r.tasks.map((t, i) => [i, html`<strong>${t.type}</strong>`, path(t.output), fmtCount(t.rows), fmtSeconds(t.seconds), details(t)]),
+      [{ head: '#', num: true }, { head: 'Task' }, { head: 'Output' }, { head: isImageRun(r) ? 'Files' : 'Rows', num: true }, { head: 'Time', num: true }, { head: 'Details', grow: true }],
+      (r.tasks as (TaskReport | ImageRunReport['tasks'][number])[]).map((t, i) => [i, html`<strong>${t.type}</strong>`, path(t.output), fmtCount((isImageRun(r) ? t.files : t.rows) as number), fmtSeconds(t.seconds), details(t)]),
     ),
   };
 }
@@ -961,25 +984,76 @@ footer{color:var(--muted);font-size:12px;padding:24px 0 32px;border-top:1px soli
   *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }`;
 
+// ---------------------------------------------------------------------------------------------------------
+// Images (DICOM pipelines)
+
+function imagesSection(img: ImageReport): Section {
+  const mz = img.memorization;
+  const cell = { columns: 8, cellSize: 112 };
+  const gate = img.export.blocked
+    ? html`<p class="skipped-note"><strong>Export blocked:</strong> ${img.export.reason ?? 'see the memorization figures'}</p>`
+    : html`<p>Export allowed: no synthetic slice is a near-copy of a training slice.</p>`;
+  const h = img.histogram;
+  return {
+    id: 'images',
+    title: 'Images',
+    body: html`${gate}
+${figure(imageGrid(img.grid.real, { title: 'Training slices (real)', ...cell }))}
+${figure(imageGrid(img.grid.synthetic, { title: 'Synthetic slices, with NCC to the nearest training slice', ...cell }))}
+${figure(imageGrid(img.grid.nearestTraining, { title: 'Nearest training slice of each synthetic slice', ...cell }))}
+${figure(
+  histogramOverlay({
+    title: 'Intensity histogram',
+    subtitle: `overlap ${fmtFixed(h.overlap, 3)} (1 − TV distance)`,
+    edges: h.edges,
+    series: [
+      { label: 'Real', values: h.real, color: COLORS.real, style: 'bar' },
+      { label: 'Synthetic', values: h.synthetic, color: COLORS.synthetic, style: 'step' },
+    ],
+    xLabel: `${img.modality} intensity (modality units)`,
+    width: 520,
+  }),
+  h.definition,
+)}
+<div class="card"><h3>Memorization</h3>${dl([
+      ['Max NCC to training', fmtFixed(mz.synthetic.max, 4)],
+      ['Median NCC to training', fmtFixed(mz.synthetic.median, 4)],
+      ['Near-copy threshold', fmtFixed(mz.threshold, 4)],
+      ['Held-out reference h', fmtFixed(mz.calibration.reference, 4)],
+      ['Near-copies', `${mz.synthetic.nearCopies.length} of ${mz.synthetic.nearest.length} (limit ${fmtPercent(mz.maxNearCopyRate, 0)})`],
+      ['Positive control', `${fmtFixed(mz.positiveControl.similarity, 4)} — ${mz.positiveControl.flagged ? 'flagged, as it must be' : 'NOT flagged: the check is not trustworthy'}`],
+      ['Rule', mz.calibration.rule],
+      ['Diversity (mean 1 − NCC)', `synthetic ${fmtFixed(img.diversity.synthetic, 3)}, real ${fmtFixed(img.diversity.real, 3)}`],
+      ['Window', `${img.window.map((v) => fmtValue(v)).join(' – ')} (${img.windowSource}), ${img.imageSize}² pixels`],
+    ])}<p class="def">${mz.definition}</p></div>`,
+  };
+}
+
 /** A report read back from disk may hold anything; each section renderer is guarded against malformed parts. */
-function evaluationOf(r: RunReport): EvaluationReport {
-  const ev = r.evaluation;
+function evaluationOf(r: RunReport | ImageRunReport): EvaluationReport {
+  const ev = isImageRun(r) ? undefined : r.evaluation;
   return ev && typeof ev === 'object' ? ev : {};
 }
 
 /** Render a run report as one self-contained HTML page. Pure: same report, same string. */
-export function renderReportHtml(report: RunReport): string {
+export function renderReportHtml(report: RunReport | ImageRunReport): string {
   const ev = evaluationOf(report);
   const summaryBlock = summary(ev);
   const run = (id: string, title: string, f: () => Section | undefined): Section | undefined => {
     const s = guard(f);
     return s instanceof Error ? { id, title, body: html`<p class="skipped-note">Could not render this section: ${s.message}</p>` } : s;
   };
-  const sections = [...evaluationSections(ev), run('schema', 'Schema', () => schemaSection(report)), run('tasks', 'Tasks and outputs', () => tasksSection(report))].filter(
+  const images = isImageRun(report) ? report.images : undefined;
+  const sections = [
+    ...(images ? [run('images', 'Images', () => imagesSection(images))] : []),
+    ...evaluationSections(ev),
+    ...(isImageRun(report) ? [] : [run('schema', 'Schema', () => schemaSection(report))]),
+    run('tasks', 'Tasks and outputs', () => tasksSection(report)),
+  ].filter(
     (s): s is Section => s !== undefined,
   );
   const nav = [...(summaryBlock ? [{ id: 'summary', title: 'Summary' }] : []), ...sections];
-  const noEval = report.evaluation ? '' : html`<p class="skipped-note">This run has no evaluation section.</p>`;
+  const noEval = images || (!isImageRun(report) && report.evaluation) ? '' : html`<p class="skipped-note">This run has no evaluation section.</p>`;
   const page = html`<!DOCTYPE html>
 <html lang="en">
 <head>

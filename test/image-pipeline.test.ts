@@ -1,0 +1,195 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { readDicomSeries } from '../src/io/dicom/index.js';
+import { newUid } from '../src/io/dicom/uid.js';
+import { writeSyntheticDicom } from '../src/io/dicom/write.js';
+import { splitSlices, type ImageRunReport } from '../src/pipeline/image-run.js';
+import { createRng } from '../src/rng.js';
+import { decodePng } from './helpers/png-decode.js';
+import { dciodvfy, dcmftest, HAVE_DCMTK, HAVE_DICOM3TOOLS, skipNote } from './helpers/dicom-validators.js';
+
+const BRAIN = resolve(import.meta.dirname, '../fixtures/dicom/brain-mr');
+
+let dir: string;
+let stderr = '';
+
+async function run(spec: object): Promise<number> {
+  const path = join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(path, JSON.stringify(spec));
+  stderr = '';
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  try {
+    return await main(['run', path]);
+  } finally {
+    e.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'synthdiff-image-pipeline-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A tiny, fast configuration of the brain pipeline (the real one is pipelines/brain-mr.yaml). */
+function brainSpec(out: string): object {
+  return {
+    version: 1,
+    name: 'brain-tiny',
+    seed: 3,
+    source: { format: 'dicom', path: BRAIN },
+    split: { holdout: 0.2 },
+    model: { backend: 'wasm', imageSize: 32, width: 8, steps: 40, batchSize: 8, samplerSteps: 6, flip: true, checkpoint: join(out, 'model') },
+    tasks: [
+      { type: 'synthesize', count: 4, output: { path: join(out, 'synthetic'), format: 'dicom' } },
+      { type: 'deidentify', output: { path: join(out, 'deidentified') } },
+    ],
+    evaluate: { memorization: true },
+    report: { dir: out },
+  };
+}
+
+describe('image pipeline on the brain MR series', () => {
+  let out: string;
+  let report: ImageRunReport;
+  const sourceIds: string[] = [];
+
+  beforeAll(async () => {
+    out = join(dir, 'brain');
+    const code = await run(brainSpec(out));
+    expect(code, stderr).toBe(0);
+    report = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    const source = await readDicomSeries(BRAIN, { pixels: false });
+    for (const im of source[0]!.images) {
+      sourceIds.push(im.meta.SOPInstanceUID!, im.meta.StudyInstanceUID!, im.meta.SeriesInstanceUID!);
+    }
+    // Patient ID and other identifying values of this series (Patient Name is empty in it).
+    sourceIds.push(source[0]!.images[0]!.tag('(0010,0020)')!, 'MRS1', '20010316');
+    expect(sourceIds).toContain('123565');
+  });
+
+  it('writes N synthetic slices that our reader reads back as one MR series at the model resolution', async () => {
+    const series = await readDicomSeries(join(out, 'synthetic'));
+    expect(series).toHaveLength(1);
+    const images = series[0]!.images;
+    expect(images.map((i) => i.meta.InstanceNumber)).toEqual([1, 2, 3, 4]);
+    expect(new Set(images.map((i) => i.meta.StudyInstanceUID)).size).toBe(1);
+    for (const im of images) {
+      expect(im.meta).toMatchObject({ Modality: 'MR', Rows: 32, Columns: 32, SOPClassUID: '1.2.840.10008.5.1.4.1.1.7' });
+      // 0.859375 mm at 256 px → ×8 at 32 px.
+      expect(im.meta.PixelSpacing).toEqual([6.875, 6.875]);
+      const v = im.frames[0]!.modality();
+      const [lo, hi] = report.images!.window;
+      expect(Math.min(...v)).toBeGreaterThanOrEqual(Math.floor(lo));
+      expect(Math.max(...v)).toBeLessThanOrEqual(Math.ceil(hi));
+    }
+    expect(report.tasks[0]).toMatchObject({ type: 'synthesize', files: 4, count: 4 });
+  });
+
+  it(`synthetic files pass dciodvfy with 0 errors and dcmftest${skipNote('dicom3tools/dcmtk', HAVE_DICOM3TOOLS && HAVE_DCMTK)}`, async () => {
+    const files = (await readdir(join(out, 'synthetic'))).map((f) => join(out, 'synthetic', f));
+    expect(files).toHaveLength(4);
+    if (HAVE_DICOM3TOOLS) for (const f of files) expect(dciodvfy(f).errors, f).toEqual([]);
+    if (HAVE_DCMTK) for (const f of files) expect(dcmftest(f).ok, f).toBe(true);
+  });
+
+  it('carries no identifier of the source in any output byte (synthetic and de-identified)', async () => {
+    for (const sub of ['synthetic', 'deidentified']) {
+      const files = await readdir(join(out, sub));
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) {
+        const text = (await readFile(join(out, sub, f))).toString('latin1');
+        for (const id of sourceIds) expect(text.includes(id), `${sub}/${f} contains ${id}`).toBe(false);
+      }
+    }
+    expect(report.tasks[1]).toMatchObject({ type: 'deidentify', files: 20 });
+    // The report names no source UID or patient either.
+    const json = await readFile(join(out, 'report.json'), 'utf8');
+    for (const id of sourceIds) expect(json.includes(id)).toBe(false);
+  });
+
+  it('reports the memorization check with its calibration and positive control, and image thumbnails', () => {
+    const img = report.images!;
+    expect(img.slices).toEqual({ total: 20, train: 16, holdout: 4 });
+    const mz = img.memorization;
+    expect(mz.calibration.holdoutNearest).toHaveLength(4);
+    expect(mz.positiveControl.flagged).toBe(true);
+    expect(mz.synthetic.nearest).toHaveLength(4);
+    expect(mz.synthetic.max).toBeLessThanOrEqual(mz.threshold);
+    expect(img.export.blocked).toBe(false);
+    expect(img.histogram.real).toHaveLength(img.histogram.edges.length - 1);
+    expect(img.grid.real.length).toBe(8);
+    expect(img.grid.synthetic.length).toBe(4);
+    const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));
+    expect([png.width, png.height]).toEqual([32, 32]);
+    expect(report.model).toMatchObject({ channels: [8, 16, 32], steps: 40, imageSize: 32 });
+    expect(report.backend?.name).toBe('wasm');
+  });
+
+  it('renders report.html with the image grids and memorization figures', async () => {
+    const page = await readFile(join(out, 'report.html'), 'utf8');
+    expect(page).toContain('<section id="images">');
+    expect(page.match(/href="data:image\/png;base64,/g)?.length).toBe(8 + 4 + 4);
+    expect(page).toContain('Near-copy threshold');
+    expect(page).toContain('Export allowed');
+    expect(page).not.toContain('Could not render');
+    const overview = decodePng(await readFile(join(out, 'images.png')));
+    expect(overview.width).toBe(8 * 32 + 7 * 2);
+  });
+
+  it('reloads the checkpoint instead of training', async () => {
+    const out2 = join(dir, 'brain-reload');
+    const spec = brainSpec(out2) as { model: Record<string, unknown>; tasks: unknown[] };
+    spec.model = { backend: 'wasm', load: join(out, 'model'), samplerSteps: 6 };
+    spec.tasks = [spec.tasks[0]];
+    expect(await run(spec), stderr).toBe(0);
+    const r: ImageRunReport = JSON.parse(await readFile(join(out2, 'report.json'), 'utf8'));
+    expect(r.model).toMatchObject({ steps: 40 });
+    expect(r.model!.stepsPerSecond).toBeUndefined(); // not trained in this run
+    expect(r.images!.window).toEqual(report.images!.window);
+  });
+});
+
+describe('export gate', () => {
+  it('blocks export, writes the report and exits 1 when synthetic images are near-copies', async () => {
+    // Training slices all show one pattern and held-out slices a different one, so whatever the model
+    // learns is far closer to a training slice than any held-out slice is: every sample is a near-copy.
+    const n = 10, size = 16;
+    const src = join(dir, 'copies-src');
+    const { holdout } = splitSlices(n, 0.2, 5);
+    const rng = createRng(1);
+    const study = newUid(), series = newUid();
+    for (let i = 0; i < n; i++) {
+      const pixels = new Uint16Array(size * size);
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          const pattern = holdout.includes(i) ? (x + y) % 4 < 2 : (x - 8) ** 2 + (y - 8) ** 2 < 30;
+          pixels[y * size + x] = (pattern ? 800 : 50) + Math.round(rng.next() * 10);
+        }
+      }
+      await writeSyntheticDicom(join(src, `s${i}.dcm`), { rows: size, columns: size, pixels, bitsStored: 16, pixelRepresentation: 0 }, { modality: 'OT', seriesDescription: 'gate test', instanceNumber: i + 1, studyInstanceUid: study, seriesInstanceUid: series });
+    }
+    const out = join(dir, 'copies');
+    const code = await run({
+      version: 1,
+      name: 'gate',
+      seed: 5,
+      source: { format: 'dicom', path: src },
+      split: { holdout: 0.2 },
+      model: { backend: 'wasm', imageSize: size, width: 8, steps: 60, samplerSteps: 6 },
+      tasks: [{ type: 'synthesize', count: 8, output: { path: join(out, 'synthetic') } }],
+      report: { dir: out },
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/error: synthetic DICOM not written: tasks\[0\] synthesize: \d+ of 8 synthetic images .* near-copies/);
+    expect(await readdir(join(out, 'synthetic')).catch(() => [])).toEqual([]);
+    const r: ImageRunReport = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(r.images!.export.blocked).toBe(true);
+    expect(r.images!.memorization.positiveControl.flagged).toBe(true);
+    expect(r.tasks[0]).toMatchObject({ files: 0 });
+  });
+});
