@@ -51,7 +51,9 @@ const FORMAT = 'synthdiff-tabular/1';
  * 0.53 and 76% (a calibrated 10-draw imputer: 82%), at a cost in detection score (0.70 → 0.62).
  */
 export function defaultArchitecture(nRows: number): { width: number; depth: number } {
-  return nRows < 1000 ? { width: 128, depth: 3 } : nRows < 5000 ? { width: 256, depth: 3 } : nRows < 50000 ? { width: 512, depth: 3 } : { width: 1024, depth: 3 };
+  // Capped at 512: a 3×1024 net trains at 1.25 steps/s on two wasm cores (bench/RESULTS.md, AER__Fertility),
+  // which makes the default run take hours on CPU; pass model.width for more on a GPU.
+  return nRows < 1000 ? { width: 128, depth: 3 } : nRows < 5000 ? { width: 256, depth: 3 } : { width: 512, depth: 3 };
 }
 
 /**
