@@ -126,7 +126,7 @@ describe('image pipeline on the brain MR series', () => {
     expect(img.grid.synthetic.length).toBe(4);
     const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));
     expect([png.width, png.height]).toEqual([32, 32]);
-    expect(report.model).toMatchObject({ channels: [8, 16, 32], steps: 40, imageSize: 32 });
+    expect(report.model).toMatchObject({ channels: [8, 16, 32, 32], steps: 40, imageSize: 32 });
     expect(report.backend?.name).toBe('wasm');
   });
 
@@ -151,6 +151,20 @@ describe('image pipeline on the brain MR series', () => {
     expect(r.model).toMatchObject({ steps: 40 });
     expect(r.model!.stepsPerSecond).toBeUndefined(); // not trained in this run
     expect(r.images!.window).toEqual(report.images!.window);
+  });
+});
+
+describe('de-identification only', () => {
+  it('needs no model: no backend, no training, 20 de-identified files', async () => {
+    const out = join(dir, 'deid-only');
+    const code = await run({ version: 1, name: 'deid', source: { format: 'dicom', path: BRAIN }, tasks: [{ type: 'deidentify', output: { path: join(out, 'files') } }], report: { dir: out } });
+    expect(code, stderr).toBe(0);
+    const r: ImageRunReport = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(r.model).toBeUndefined();
+    expect(r.backend).toBeUndefined();
+    expect(r.images).toBeUndefined();
+    expect(r.data).toMatchObject({ slices: 20, trainSlices: 20, holdoutSlices: 0 });
+    expect(await readdir(join(out, 'files'))).toHaveLength(20);
   });
 });
 

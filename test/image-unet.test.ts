@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
-import { ImageDiffusion } from '../src/diffusion/image.js';
+import { defaultChannels, ImageDiffusion } from '../src/diffusion/image.js';
 import { initParameters, parameterShapes, UNet, type UNetConfig } from '../src/diffusion/unet.js';
 import { readDicomSeries } from '../src/io/dicom/index.js';
 import { chooseWindow, normalize, prepareSlices, type ImagePreprocessing } from '../src/pipeline/image-preprocess.js';
@@ -97,6 +97,14 @@ describe('U-Net', () => {
     expect(out.maxAbs).toBe(0);
     expect(net.parameterCount).toBe(parameterShapes(cfg).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0));
     net.dispose();
+  });
+
+  it('defaults to up to four levels, down to no less than 4² pixels', () => {
+    expect(defaultChannels('cpu', 64)).toEqual([16, 32, 64, 64]);
+    expect(defaultChannels('gpu', 64)).toEqual([32, 64, 128, 128]);
+    expect(defaultChannels('cpu', 16, 8)).toEqual([8, 16, 32]);
+    expect(defaultChannels('cpu', 20)).toEqual([16, 32, 64]);
+    expect(defaultChannels('cpu', 18)).toEqual([16, 32]);
   });
 
   it('rejects an image size the levels cannot halve', () => {

@@ -102,7 +102,9 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
 
   const tasks = spec.tasks ?? [];
   const synthTasks = tasks.filter((t): t is SynthesizeTask => t.type === 'synthesize');
-  const evaluate = synthTasks.length > 0 || spec.evaluate?.memorization !== false;
+  // Synthesis is always checked (the check gates export); a model-free run (deidentify only) evaluates
+  // nothing unless asked to.
+  const evaluate = synthTasks.length > 0 || spec.evaluate?.memorization === true;
   const needsModel = synthTasks.length > 0 || evaluate;
 
   // Preprocess and split. A loaded model brings its own size and window.
@@ -160,7 +162,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       if (model.specHash && model.specHash !== ns.hash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
     } else {
       model = ImageDiffusion.create(preprocessing, {
-        channels: defaultChannels(report.backend.device, m.width),
+        channels: defaultChannels(report.backend.device, size, m.width),
         seed,
         train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) },
       });
@@ -346,13 +348,13 @@ function imageReport(d: {
   const realValues = d.trainSlices.map((s) => s.modality);
   const realPicks = spread(realValues.length, THUMBS);
   const synthPicks = spread(d.synthetic.length, THUMBS);
-  const real = realPicks.map((i) => thumb(`train slice ${i + 1}`, realValues[i]!, size, win));
+  const real = realPicks.map((i) => thumb(`train ${i + 1}`, realValues[i]!, size, win));
   const nearestTraining: ImageThumb[] = [];
   const synthetic = synthPicks.map((i) => {
     const m = d.memorization.synthetic.nearest[i]!;
     const t = realValues[m.index]!;
-    nearestTraining.push(thumb(`nearest: train ${m.index + 1}${m.mirrored ? ' (mirrored)' : ''}`, m.mirrored ? flipLeftRight(t, size) : t, size, win));
-    return thumb(`synthetic ${i + 1} · NCC ${m.similarity.toFixed(3)}`, d.synthetic[i]!, size, win);
+    nearestTraining.push(thumb(`train ${m.index + 1}${m.mirrored ? ' mirrored' : ''}`, m.mirrored ? flipLeftRight(t, size) : t, size, win));
+    return thumb(`#${i + 1} NCC ${m.similarity.toFixed(3)}`, d.synthetic[i]!, size, win);
   });
   const gray = (v: Float32Array) => toGray8(v, win[0], win[1]);
   const rows = [...realPicks.map((i) => gray(realValues[i]!)), ...synthPicks.map((i) => gray(d.synthetic[i]!))];

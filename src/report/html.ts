@@ -1011,7 +1011,8 @@ ${figure(
       { label: 'Synthetic', values: h.synthetic, color: COLORS.synthetic, style: 'step' },
     ],
     xLabel: `${img.modality} intensity (modality units)`,
-    width: 520,
+    width: 880,
+    height: 240,
   }),
   h.definition,
 )}

@@ -24,7 +24,7 @@ export interface ImageReport {
   grid: {
     /** Training slices at model resolution. */
     real: ImageThumb[];
-    /** Synthetic slices, labelled with their nearest training slice and its similarity. */
+    /** Synthetic slices, labelled with their index and the NCC to their nearest training slice. */
     synthetic: ImageThumb[];
     /** For each synthetic thumbnail, its nearest training slice (mirrored when that matched better). */
     nearestTraining: ImageThumb[];
