@@ -10,13 +10,13 @@ import * as tf from '@tensorflow/tfjs';
  * Both are rebuilt here from wasm kernels that are fast (XNNPACK or memcpy-like), so nothing leaves wasm
  * memory:
  *  - filter gradient: dW[i,j,:,:] = Σ_{b,y,x} x̃[b, s·y+i, s·x+j, :]ᵀ · dy[b,y,x,:] with x̃ the padded input.
- *    Per filter tap (i,j): slice the shifted input (strided for s > 1) to [N, Cin], multiply dyᵀ [Cout, N]
- *    by it (one GEMM), then stack the kh·kw results and transpose to [kh, kw, Cin, Cout]. Same FLOPs as
- *    the forward pass, at about the forward pass's speed.
+ *    Stride 1 (every conv of the U-Net): the kh·kw shifted inputs are laid out as contiguous runs and
+ *    multiplied by dy in one GEMM (see the comment in `filterGradient`); strided convolutions slice each
+ *    tap with StridedSlice and run one GEMM per tap. Same FLOPs as the forward pass, ~1–2× its time.
  *  - input gradient, stride 1: a forward convolution of dy with the filter rotated 180° and its in/out
  *    channels swapped, padded by (k−1−pad) on each side. Strided convolutions keep the original kernel.
- * Channels-first layouts (which the wasm forward Conv2D rejects anyway) and anything unforeseen fall back
- * to the cpu backend's kernels: inputs are copied out of wasm memory, run there, and copied back.
+ * Channels-first filter gradients (the wasm forward Conv2D rejects that layout anyway) are bridged to the
+ * cpu backend's kernel: inputs are copied out of wasm memory, run there, and the result copied back.
  *
  * Registered before the wasm backend initialises (next to the matmul patch); the kernels need no setup.
  */
@@ -102,7 +102,6 @@ function filterGradient(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
   const { batchSize: B, inHeight: H, inWidth: W, filterHeight: kh, filterWidth: kw, inChannels: ci, outChannels: co, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const { top, bottom, left, right } = info.padInfo;
   const k = new KernelScope(backend);
-  const taps: Info[] = [];
   if (sh === 1 && sw === 1) {
     // Stride 1: flatten each zero-padded image's rows into one axis of length P = Hp·Wp. Tap (i,j) of the
     // input is then the run starting at i·Wp + j, and dy, zero-padded to Hp×Wp at the bottom and right,
@@ -156,6 +155,7 @@ function filterGradient(args: { inputs: tf.NamedTensorInfoMap; backend: unknown;
   const xp = top || bottom || left || right ? k.run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]] as unknown as number[], constantValue: 0 }) : x;
   // Strided: per tap, a strided slice of the padded input [N, ci] against dyᵀ [co, N].
   const n = B * oh * ow;
+  const taps: Info[] = [];
   const dyT = k.run('Reshape', { x: k.run('Transpose', { x: k.run('Reshape', { x: dy }, { shape: [n, co] }) }, { perm: [1, 0] }) }, { shape: [1, co, n] });
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {

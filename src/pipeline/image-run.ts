@@ -158,7 +158,8 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     t0 = performance.now();
     if (loaded) {
       model = loaded;
-      log.info(`loaded model ${m.load} (trained ${model.state.step} steps)`);
+      log.info(`loaded model ${m.load} (trained ${model.state.step} steps; its preprocessing applies: ${size}², window [${win.map((v) => +v.toFixed(2)).join(', ')}])`);
+      if (m.imageSize && m.imageSize !== size) log.info(`note: model.imageSize ${m.imageSize} is ignored; the checkpoint was trained at ${size}²`);
       if (model.specHash && model.specHash !== ns.hash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
     } else {
       model = ImageDiffusion.create(preprocessing, {
@@ -238,6 +239,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       });
       log.info(`${label}: de-identified ${results.length} files into ${task.output.path}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     } else if (task.type === 'synthesize') {
+      log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
       const normalized = await model!.sample(task.count, { seed: deriveSeed(seed, `task${i}`), ...sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
       log.done(label, `(${task.count} images)`);
       const values = normalized.map((v) => denormalize(v, win));
