@@ -1,0 +1,281 @@
+/**
+ * RESULTS.md: rendered from the suite's JSON records, which it also stores (in a collapsed block at the
+ * end) so a later `--only X` run can replace X's rows and re-render the rest unchanged. Hand-written text
+ * between the notes markers survives re-rendering.
+ */
+import type { BenchRecord, MachineInfo } from './common.js';
+
+export interface RunMeta {
+  scenario: string;
+  command: string;
+  startedAt: string;
+  wallSeconds: number;
+  loadavgMean: number;
+  loadavgMax: number;
+  machine: MachineInfo;
+  tfjs: string;
+  /** Code measured: git commit (and whether src/ had uncommitted edits). */
+  commit?: string;
+  settings: Record<string, unknown>;
+  failures?: string[];
+}
+
+export interface Stored {
+  records: BenchRecord[];
+  runs: RunMeta[];
+  notes: string | undefined;
+}
+
+const NOTES_BEGIN = '<!-- notes:begin -->';
+const NOTES_END = '<!-- notes:end -->';
+const RAW_BEGIN = '```jsonl';
+
+export function parseRecords(md: string): Stored {
+  const records: BenchRecord[] = [];
+  const runs: RunMeta[] = [];
+  const a = md.indexOf(NOTES_BEGIN), b = md.indexOf(NOTES_END);
+  const notes = a >= 0 && b > a ? md.slice(a + NOTES_BEGIN.length, b).replace(/^\n|\n$/g, '') : undefined;
+  const raw = md.lastIndexOf(RAW_BEGIN);
+  if (raw >= 0) {
+    const body = md.slice(raw + RAW_BEGIN.length, md.indexOf('```', raw + RAW_BEGIN.length));
+    for (const line of body.split('\n')) {
+      if (!line.trim().startsWith('{')) continue;
+      const o = JSON.parse(line) as { run?: RunMeta } & BenchRecord;
+      if (o.run) runs.push(o.run);
+      else records.push(o);
+    }
+  }
+  return { records, runs, notes };
+}
+
+const fmt = (x: unknown, digits = 2): string => {
+  if (x === null || x === undefined || (typeof x === 'number' && !Number.isFinite(x))) return '–';
+  if (typeof x !== 'number') return String(x);
+  const abs = Math.abs(x);
+  if (abs >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (abs >= 1e4) return Math.round(x).toLocaleString('en-US');
+  if (abs >= 100) return x.toFixed(0);
+  return x.toFixed(digits);
+};
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+function runLine(run: RunMeta | undefined): string {
+  if (!run) return '_No run metadata._';
+  const m = run.machine;
+  const fail = run.failures?.length ? `\n\n**Failures:** ${run.failures.map((f) => `\`${f}\``).join('; ')}` : '';
+  return (
+    `_Measured ${run.startedAt.slice(0, 16).replace('T', ' ')} UTC with \`${run.command}\` on ${m.cpu} (${m.cores} cores, ${m.memoryGB} GB), ` +
+    `Node ${m.node}, tfjs ${run.tfjs}, code ${run.commit ?? 'unknown'}; wall ${fmt(run.wallSeconds, 0)} s; 1-min load average ${run.loadavgMean} mean, ${run.loadavgMax} max._${fail}`
+  );
+}
+
+const num = (r: BenchRecord, k: string): number => r[k] as number;
+const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+
+function trainStepSection(rs: BenchRecord[]): string {
+  if (!rs.length) return '_Not run._';
+  const r0 = rs[0]!;
+  const intro = `Default table model: ${r0.mlp} MLP (time embedding + 3 hidden layers), ${r0.encodedDims} encoded dims from \`${r0.table}\`, backend ${r0.device}. ` +
+    'Step = EDM-loss gradients + Adam + EMA update (trainDiffusion\'s device work per step); forward = the MLP alone at the same batch; ' +
+    'host batch = drawing masks/σ/noise on the CPU and uploading them. Times are medians of the timed repetitions after one warm-up.';
+  return `${intro}\n\n${table(
+    ['batch', 'step ms', 'forward ms', 'step / forward (target ≤ 5)', 'host batch ms', 'train rows/s', 'forward rows/s', 'timed reps', 'peak RSS MB'],
+    rs.map((r) => [fmt(r.batch, 0), fmt(num(r, 'stepMs'), 1), fmt(num(r, 'forwardMs'), 1), `${fmt(num(r, 'stepOverForward'), 2)} ${num(r, 'stepOverForward') <= 5 ? '✔' : '✘'}`, fmt(num(r, 'hostBatchMs'), 1), fmt(r.rowsPerSec, 0), fmt(num(r, 'forwardRowsPerSec'), 0), fmt(r.steps, 0), fmt(r.peakRssMB, 0)]),
+  )}`;
+}
+
+function sampleSection(rs: BenchRecord[]): string {
+  if (!rs.length) return '_Not run._';
+  const r0 = rs[0]!;
+  const intro = `\`TabularDiffusion.generate\` (encode → sampler in 4,096-row chunks → decode) with the default model for \`${r0.table}\` (${r0.mlp} MLP, ${r0.encodedDims} dims), untrained weights (the cost does not depend on them), backend ${r0.device}. ` +
+    '"network rows/s" = rows × network evaluations per second, comparable with train-step\'s forward rows/s.';
+  return `${intro}\n\n${table(
+    ['sampler', 'steps', 'network evals', 'rows', 'seconds', 'rows/s', 'network rows/s', 'peak RSS MB'],
+    rs.map((r) => [String(r.sampler), fmt(r.steps, 0), fmt(num(r, 'networkEvaluations'), 0), fmt(r.rows, 0), fmt(r.seconds, 1), fmt(r.rowsPerSec, 1), fmt(num(r, 'networkRowsPerSec'), 0), fmt(r.peakRssMB, 0)]),
+  )}`;
+}
+
+function endToEndSection(rs: BenchRecord[]): string {
+  if (!rs.length) return '_Not run._';
+  const s = (r: BenchRecord, k: string) => get(r, `stages.${k}.seconds`) as number;
+  const evalRows = fmt(Math.max(...rs.map((r) => get(r, 'evaluate.realRows') as number)), 0);
+  const steps = fmt(get(rs[0], 'generate.samplerSteps'), 0);
+  const imputeWith = `${get(rs[0], 'impute.sampler') ?? 'heun'} ${steps} steps`, generateWith = `${get(rs[0], 'generate.sampler')} ${steps} steps`;
+  const intro =
+    'load → 80/20 split → train (default architecture and batch for the training rows, **a fixed step budget with early stopping off** — ' +
+    `fewer steps than the library default, see the steps column) → impute m = 1 (≤ ${evalRows} unseen holdout rows, 20% of cells hidden MCAR, ${imputeWith}) → ` +
+    `generate (min(train rows, ${evalRows}) rows, ${generateWith}); samplers are the pipeline's per-task defaults) → evaluate on ≤ ${evalRows}-row samples. Sampling every row of the large tables is ` +
+    'left out on purpose: the `sample` scenario\'s rows/s says what it would cost. Peak RSS is the process high-water mark (getrusage).';
+  const timing = table(
+    ['table', 'rows × cols', 'train rows', 'MLP', 'steps × batch', 'load s', 'train s', 'steps/s', 'train rows/s', 'impute s', 'generate s', 'gen rows/s', 'evaluate s', 'total s', 'peak RSS MB'],
+    rs.map((r) => [
+      `\`${r.table}\``,
+      `${fmt(r.rows, 0)} × ${r.columns}`,
+      fmt(num(r, 'trainRows'), 0),
+      String(r.mlp),
+      `${r.steps} × ${r.batch}`,
+      fmt(s(r, 'load'), 1),
+      fmt(s(r, 'train'), 0),
+      fmt(num(r, 'stepsPerSec'), 2),
+      fmt(r.rowsPerSec, 0),
+      `${fmt(s(r, 'impute'), 1)} (${fmt(get(r, 'impute.rows'), 0)} rows)`,
+      `${fmt(s(r, 'generate'), 1)} (${fmt(get(r, 'generate.rows'), 0)} rows)`,
+      fmt(get(r, 'generate.rowsPerSec'), 1),
+      fmt(s(r, 'evaluate'), 1),
+      fmt(r.seconds, 0),
+      `**${fmt(r.peakRssMB, 0)}**`,
+    ]),
+  );
+  const quality = table(
+    ['table', 'impute RMSE (mean/mode)', 'impute accuracy (mean/mode)', 'column shapes (holdout)', 'pair trends (holdout)', 'detection (holdout)'],
+    rs.map((r) => [
+      `\`${r.table}\``,
+      `${fmt(get(r, 'impute.rmse'), 3)} (${fmt(get(r, 'impute.meanModeRmse'), 3)})`,
+      `${fmt(get(r, 'impute.accuracy'), 3)} (${fmt(get(r, 'impute.meanModeAccuracy'), 3)})`,
+      `${fmt(get(r, 'evaluate.shapes'), 3)} (${fmt(get(r, 'evaluate.holdoutShapes'), 3)})`,
+      `${fmt(get(r, 'evaluate.trends'), 3)} (${fmt(get(r, 'evaluate.holdoutTrends'), 3)})`,
+      `${fmt(get(r, 'evaluate.detection'), 3)} (${fmt(get(r, 'evaluate.holdoutDetection'), 3)})`,
+    ]),
+  );
+  const rss = table(
+    ['table', 'load', 'train', 'impute', 'generate', 'evaluate'],
+    rs.map((r) => [`\`${r.table}\``, ...['load', 'train', 'impute', 'generate', 'evaluate'].map((k) => fmt(get(r, `stages.${k}.rssMB`), 0))]),
+  );
+  const fert = rs.find((r) => r.table === 'AER__Fertility');
+  const target = fert ? `\n\n\`AER__Fertility\` peak RSS: **${fmt(fert.peakRssMB, 0)} MB** — target ≤ 2 GB ${fert.peakRssMB <= 2048 ? 'met' : 'NOT met'}.` : '';
+  return (
+    `${intro}\n\n${timing}${target}\n\nQuality after that budget (in brackets: mean/mode imputation, and the real holdout rows scored as if they were synthetic — what a perfect generator would get). ` +
+    `Shapes/trends: SDMetrics-style, 1 = identical; detection: 1 − (2·AUC − 1) of a random-forest C2ST, 1 = indistinguishable.\n\n${quality}\n\n` +
+    `Per-stage peak RSS in MB, sampled every 25 ms between awaited tensor reads (a lower bound; the table above has the kernel's figure):\n\n${rss}`
+  );
+}
+
+const PEER_NAMES: Record<string, string> = {
+  synthdiff: 'synthdiff',
+  mice: 'R mice (pmm)',
+  'sklearn-iterative': 'IterativeImputer',
+  'sklearn-knn': 'KNNImputer',
+  'mean-mode': 'mean/mode',
+  'knn-gower (ours, k=5)': 'kNN-Gower',
+};
+const EXTERNAL = ['mice', 'sklearn-iterative', 'sklearn-knn'];
+const METHOD_ORDER = ['synthdiff', ...EXTERNAL, 'mean-mode', 'knn-gower (ours, k=5)'];
+
+const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+function imputePeersSection(rs: BenchRecord[]): string {
+  if (!rs.length) return '_Not run._';
+  const tables = [...new Set(rs.map((r) => r.table))];
+  const methods = METHOD_ORDER.filter((m) => rs.some((r) => r.method === m));
+  const of = (t: string, m: string) => rs.filter((r) => r.table === t && r.method === m);
+  const avg = (t: string, m: string, k: 'rmse' | 'accuracy' | 'seconds'): number => mean(of(t, m).map((r) => r[k] as number).filter((v) => typeof v === 'number' && Number.isFinite(v)));
+  const ours = rs.find((r) => r.method === 'synthdiff');
+  const intro =
+    'Identical masks: 30% of the observed cells hidden MCAR (`hideCells(table, 0.3, seed)`), one holey CSV per table × seed given to every method; ' +
+    'all completed tables scored by synthdiff\'s `imputationErrors` on the same hidden cells. RMSE: numeric cells standardized by the column sd (lower is better); ' +
+    'accuracy: categorical cells (higher is better). Mean over seeds ' +
+    `${[...new Set(rs.map((r) => r.seed as number))].join(', ')}. ` +
+    `synthdiff: default model trained on the holey table itself (${ours ? `${ours.mlp} MLP, step budget ${ours.stepBudget}, early stopping on` : ''}), ` +
+    `${ours?.draws ?? '?'} draws (${ours?.sampler ?? 'heun'}, ${ours?.samplerSteps ?? 50} steps: the pipeline's imputation default) pooled by \`cellIntervals\` (mean / mode). ` +
+    'mice: m = 5, mice defaults (pmm numeric, logreg/polyreg factors, maxit 5), pooled mean/mode. IterativeImputer: BayesianRidge, max_iter 10, ' +
+    'sample_posterior False; KNNImputer: k = 5. Both sklearn imputers see z-scored numerics and one-hot categoricals (argmax decoded). ' +
+    'mean/mode and kNN-Gower (VIM-style hot deck) are in-process references. "ours / best peer" uses the three external peers only.';
+  const rmseRows = tables.map((t) => {
+    const r0 = rs.find((r) => r.table === t)!;
+    const peerBest = Math.min(...EXTERNAL.map((m) => avg(t, m, 'rmse')).filter(Number.isFinite));
+    const bestName = EXTERNAL.find((m) => avg(t, m, 'rmse') === peerBest);
+    const o = avg(t, 'synthdiff', 'rmse');
+    return [
+      `\`${t}\``,
+      `${fmt(r0.rows, 0)} × ${r0.columns}`,
+      `${fmt(mean(of(t, 'synthdiff').map((r) => r.hiddenNumeric as number)), 0)} / ${fmt(mean(of(t, 'synthdiff').map((r) => r.hiddenCategorical as number)), 0)}`,
+      ...methods.map((m) => {
+        const v = avg(t, m, 'rmse');
+        return v === peerBest && EXTERNAL.includes(m) ? `**${fmt(v, 3)}**` : fmt(v, 3);
+      }),
+      Number.isFinite(peerBest) ? `${fmt(o / peerBest, 2)}${o <= peerBest ? ' ✔' : ''}` : '–',
+      bestName ? PEER_NAMES[bestName]! : '–',
+    ];
+  });
+  const accTables = tables.filter((t) => rs.some((r) => r.table === t && Number(r.hiddenCategorical) > 0));
+  const accRows = accTables.map((t) => {
+    const peerBest = Math.max(...EXTERNAL.map((m) => avg(t, m, 'accuracy')).filter(Number.isFinite));
+    const o = avg(t, 'synthdiff', 'accuracy');
+    return [
+      `\`${t}\``,
+      ...methods.map((m) => {
+        const v = avg(t, m, 'accuracy');
+        return v === peerBest && EXTERNAL.includes(m) ? `**${fmt(v, 3)}**` : fmt(v, 3);
+      }),
+      Number.isFinite(peerBest) ? `${o - peerBest >= 0 ? '+' : ''}${fmt((o - peerBest) * 100, 1)} pts` : '–',
+    ];
+  });
+  const timeRows = tables.map((t) => [`\`${t}\``, ...methods.map((m) => fmt(avg(t, m, 'seconds'), 1))]);
+  const oursTrain = tables.map((t) => {
+    const o = of(t, 'synthdiff');
+    return `\`${t}\`: ${fmt(mean(o.map((r) => r.steps as number)), 0)} steps at batch ${o[0]?.batch}, train ${fmt(mean(o.map((r) => r.trainSeconds as number)), 0)} s + impute ${fmt(mean(o.map((r) => r.imputeSeconds as number)), 0)} s`;
+  });
+  const detail = table(
+    ['table', 'seed', 'method', 'RMSE', 'accuracy', 'unimputed', 'seconds', 'note'],
+    rs.map((r) => [
+      `\`${r.table}\``,
+      String(r.seed),
+      PEER_NAMES[r.method as string] ?? String(r.method),
+      fmt(r.rmse, 3),
+      fmt(r.accuracy, 3),
+      fmt(r.unimputed, 0),
+      fmt(r.seconds, 1),
+      String(r.skipped ? `skipped: ${r.skipped}` : r.failed ? `failed: ${r.failed}` : r.method === 'synthdiff' ? `${r.steps} steps` : ''),
+    ]),
+  );
+  const skipped = [...new Set(rs.filter((r) => r.skipped || r.failed).map((r) => `${PEER_NAMES[r.method as string]}: ${r.skipped ?? r.failed}`))];
+  return (
+    `${intro}\n\n**RMSE (standardized numeric cells; bold = best external peer)**\n\n${table(['table', 'rows × cols', 'hidden num / cat (per seed)', ...methods.map((m) => PEER_NAMES[m]!), 'ours / best peer', 'best peer'], rmseRows)}\n\n` +
+    (accRows.length ? `**Categorical accuracy (bold = best external peer)**\n\n${table(['table', ...methods.map((m) => PEER_NAMES[m]!), 'ours − best peer'], accRows)}\n\n` : '') +
+    `**Wall seconds per table × seed (mean; synthdiff = training + ${ours?.draws ?? '?'} draws)**\n\n${table(['table', ...methods.map((m) => PEER_NAMES[m]!)], timeRows)}\n\n` +
+    `synthdiff training per table: ${oursTrain.join('; ')}.\n\n` +
+    (skipped.length ? `Skipped / failed peers: ${skipped.join('; ')}.\n\n` : '') +
+    `<details><summary>Per seed</summary>\n\n${detail}\n\n</details>`
+  );
+}
+
+const SECTIONS: Array<[string, string, (rs: BenchRecord[]) => string]> = [
+  ['train-step', 'Training step vs forward pass', trainStepSection],
+  ['sample', 'Sampling throughput', sampleSection],
+  ['end-to-end', 'End to end', endToEndSection],
+  ['impute-peers', 'Imputation vs peers', imputePeersSection],
+];
+
+const DEFAULT_NOTES = '_No notes yet: write observations here; re-running the suite keeps this block._';
+
+export function renderMarkdown(records: BenchRecord[], runs: RunMeta[], notes: string | undefined): string {
+  const last = runs[runs.length - 1];
+  const m = last?.machine;
+  const backends = [...new Set(records.map((r) => r.device))].join('; ');
+  const head = [
+    '# synthdiff benchmarks',
+    '',
+    'Measured by `npm run bench` (bench/run.ts; `--quick` for a smoke run, `--only <scenario>` to re-measure one section). ' +
+      'Every number is a measurement from the run named in its section, not an estimate.',
+    '',
+    m ? `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB RAM, ${m.platform}; Node ${m.node}; tfjs ${last!.tfjs}; backend: ${backends || '–'}.` : '',
+    '',
+    'The CPU is shared with other engineers\' builds and tests, so wall times are upper bounds for an idle machine. Each section gives the ' +
+      '1-minute load average during its run; the benchmark itself (one busy thread: wasm runs single-threaded in Node) accounts for about 1.0 of it.',
+    '',
+    NOTES_BEGIN,
+    notes ?? DEFAULT_NOTES,
+    NOTES_END,
+  ];
+  const body = SECTIONS.map(([key, title, render]) => {
+    const rs = records.filter((r) => r.scenario === key);
+    const run = runs.find((r) => r.scenario === key);
+    if (!rs.length && !run) return `## ${title} (\`${key}\`)\n\n_Not run yet._`;
+    return `## ${title} (\`${key}\`)\n\n${runLine(run)}\n\n${render(rs)}`;
+  });
+  const raw = ['<details><summary>Raw records (JSON lines; the suite re-reads them to re-render)</summary>', '', RAW_BEGIN, ...runs.map((r) => JSON.stringify({ run: r })), ...records.map((r) => JSON.stringify(r)), '```', '', '</details>'];
+  return `${[...head, '', ...body.flatMap((b) => [b, '']), ...raw].join('\n')}\n`;
+}

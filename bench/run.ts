@@ -1,0 +1,267 @@
+/**
+ * synthdiff benchmark suite: `npm run bench [-- options]`.
+ *
+ *   --quick               tiny smoke run (fixtures table, a few steps); writes to the OS temp dir unless --out
+ *   --only a,b            scenarios to run: train-step, sample, end-to-end, impute-peers (default: all)
+ *   --out FILE            Markdown report (default bench/RESULTS.md; --quick: $TMPDIR/synthdiff-bench-quick.md)
+ *   --table NAME|PATH     table for train-step / sample (and for everything in --quick)
+ *   --e2e-tables a,b      end-to-end tables (default credit_data, diamonds, Fertility)
+ *   --e2e-steps N|t=N,..  end-to-end training steps, for all tables or per table (default 2000)
+ *   --eval-rows N         end-to-end impute / generate / evaluate sample size (default 5000)
+ *   --impute-tables a,b   impute-peers tables
+ *   --impute-steps N      impute-peers training steps for ours (default: the library default per table size)
+ *   --seeds 1,2,3         impute-peers mask seeds
+ *   --draws N             impute-peers draws for ours (default 10)
+ *   --no-peers            skip R / Python peers (they are skipped anyway when not installed)
+ *   --backend NAME        force a tfjs backend (default: the library's auto ladder)
+ *
+ * Every unit runs in a child process (bench/scenario.ts) whose stdout JSON lines are relayed here and
+ * collected. The report keeps the raw records inside RESULTS.md, so `--only X` re-measures X and
+ * re-renders the others from their earlier records; text between the notes markers is kept as written.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { machineInfo, REPO_ROOT, round, say, type BenchRecord } from './common.js';
+import { renderMarkdown, parseRecords, type RunMeta, type Stored } from './markdown.js';
+import type { UnitSpec } from './scenario.js';
+import type { BackendName } from '../src/spec/types.js';
+
+export const SCENARIOS = ['train-step', 'sample', 'end-to-end', 'impute-peers'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface SuiteOptions {
+  quick: boolean;
+  only: Scenario[];
+  out: string;
+  table: string;
+  e2eTables: string[];
+  e2eSteps: (table: string) => number;
+  e2eStepsText: string;
+  evalRows: number;
+  imputeTables: string[];
+  imputeSteps?: number;
+  seeds: number[];
+  draws: number;
+  peers: boolean;
+  backend?: BackendName;
+  argv: string[];
+}
+
+const DEFAULT_IMPUTE_TABLES = ['datasets__airquality', 'mice__boys', 'modeldata__credit_data', 'survival__pbc', 'palmerpenguins__penguins', 'MASS__birthwt'];
+const DEFAULT_E2E_TABLES = ['modeldata__credit_data', 'ggplot2__diamonds', 'AER__Fertility'];
+const QUICK_TABLE = join(REPO_ROOT, 'fixtures/tables/palmerpenguins__penguins.csv');
+
+export function parseArgs(argv: string[]): SuiteOptions {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
+    const [k, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (['quick', 'no-peers'].includes(k)) flags.set(k, true);
+    else {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`--${k} needs a value`);
+      flags.set(k, v);
+    }
+  }
+  const known = new Set(['quick', 'only', 'out', 'table', 'e2e-tables', 'e2e-steps', 'eval-rows', 'impute-tables', 'impute-steps', 'seeds', 'draws', 'no-peers', 'backend']);
+  for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
+  const str = (k: string): string | undefined => (typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined);
+  const list = (k: string): string[] | undefined => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
+  const quick = flags.has('quick');
+  const only = (list('only') ?? [...SCENARIOS]) as Scenario[];
+  for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
+  const table = str('table') ?? (quick ? QUICK_TABLE : 'modeldata__credit_data');
+  const stepsText = str('e2e-steps') ?? (quick ? '10' : '2000');
+  const perTable = new Map<string, number>();
+  let all = quick ? 10 : 2000;
+  for (const part of stepsText.split(',')) {
+    const [a, b] = part.split('=');
+    if (b === undefined) all = Number(a);
+    else perTable.set(a!.trim(), Number(b));
+  }
+  return {
+    quick,
+    only,
+    out: resolve(str('out') ?? (quick ? join(tmpdir(), 'synthdiff-bench-quick.md') : join(REPO_ROOT, 'bench/RESULTS.md'))),
+    table,
+    e2eTables: list('e2e-tables') ?? (quick ? [table] : DEFAULT_E2E_TABLES),
+    e2eSteps: (t) => perTable.get(t) ?? all,
+    e2eStepsText: stepsText,
+    evalRows: Number(str('eval-rows') ?? (quick ? 200 : 5000)),
+    imputeTables: list('impute-tables') ?? (quick ? [table] : DEFAULT_IMPUTE_TABLES),
+    imputeSteps: str('impute-steps') !== undefined ? Number(str('impute-steps')) : quick ? 10 : undefined,
+    seeds: (list('seeds') ?? (quick ? ['1'] : ['1', '2', '3'])).map(Number),
+    draws: Number(str('draws') ?? (quick ? 2 : 10)),
+    peers: !flags.has('no-peers'),
+    backend: str('backend') as BackendName | undefined,
+    argv,
+  };
+}
+
+/** The units of one scenario, in run order. */
+export function unitsFor(s: Scenario, o: SuiteOptions): UnitSpec[] {
+  const backend = o.backend ? { backend: o.backend } : {};
+  switch (s) {
+    case 'train-step':
+      // Fewer repetitions at large batch: a wasm step at 65,536 rows takes several seconds.
+      return [{ scenario: s, table: o.table, batches: o.quick ? [64, 256] : [256, 4096, 65536], reps: o.quick ? [2, 2] : [20, 5, 2], ...backend }];
+    case 'sample':
+      return [
+        {
+          scenario: s,
+          table: o.table,
+          rows: o.quick ? 128 : 8192,
+          runs: [
+            { sampler: 'heun', steps: o.quick ? 4 : 50 },
+            { sampler: 'edm-stochastic', steps: o.quick ? 4 : 50 },
+          ],
+          ...backend,
+        },
+      ];
+    case 'end-to-end':
+      return o.e2eTables.map((t) => ({ scenario: s, table: t, steps: o.e2eSteps(t), evalRows: o.evalRows, seed: 42, ...(o.quick ? { samplerSteps: 4 } : {}), ...backend }));
+    case 'impute-peers':
+      return o.imputeTables.flatMap((t) =>
+        o.seeds.map((seed) => ({
+          scenario: s,
+          table: t,
+          seed,
+          ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}),
+          draws: o.draws,
+          ...(o.quick ? { samplerSteps: 4 } : {}),
+          peers: o.peers,
+          ...backend,
+        })),
+      );
+  }
+}
+
+/** Run one unit in a child process; its JSON lines are echoed to our stdout and returned. */
+function runChild(unit: UnitSpec): Promise<{ records: BenchRecord[]; code: number | null; stderrTail: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/scenario.ts'), JSON.stringify(unit)], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const records: BenchRecord[] = [];
+    let buf = '';
+    let errTail = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        try {
+          records.push(JSON.parse(line) as BenchRecord);
+          process.stdout.write(`${line}\n`);
+        } catch {
+          process.stderr.write(`${line}\n`);
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      process.stderr.write(d);
+      errTail = (errTail + d).slice(-2000);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ records, code, stderrTail: errTail }));
+  });
+}
+
+export async function runSuite(o: SuiteOptions): Promise<{ records: BenchRecord[]; out: string }> {
+  const machine = machineInfo();
+  const tfjs = JSON.parse(await readFile(join(REPO_ROOT, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8')) as { version: string };
+  const command = `npm run bench${o.argv.length ? ` -- ${o.argv.join(' ')}` : ''}`;
+  const previous: Stored = existsSync(o.out) ? parseRecords(await readFile(o.out, 'utf8')) : { records: [], runs: [], notes: undefined };
+  const fresh: BenchRecord[] = [];
+  const runs: RunMeta[] = [];
+  say(`${machine.cpu}, ${machine.cores} cores, load ${machine.loadavg.join(' ')}; scenarios ${o.only.join(', ')}${o.quick ? ' (quick)' : ''}`);
+  for (const s of o.only) {
+    const t0 = performance.now();
+    const startedAt = new Date().toISOString();
+    const loads: number[] = [loadavg()[0]!];
+    // One-minute load average sampled through the scenario: the CPU is shared, and our own process
+    // (one busy thread, wasm is single-threaded here) accounts for about 1.0 of it.
+    const timer = setInterval(() => loads.push(loadavg()[0]!), 30_000);
+    const failures: string[] = [];
+    for (const unit of unitsFor(s, o)) {
+      const r = await runChild(unit);
+      fresh.push(...r.records);
+      if (r.code !== 0) {
+        const why = `${s} ${'table' in unit ? unit.table : ''}: exit ${r.code}: ${r.stderrTail.trim().split('\n').slice(-2).join(' | ')}`;
+        say(`FAILED ${why}`);
+        failures.push(why);
+      }
+    }
+    clearInterval(timer);
+    loads.push(loadavg()[0]!);
+    runs.push({
+      scenario: s,
+      command,
+      startedAt,
+      wallSeconds: round((performance.now() - t0) / 1000, 1),
+      loadavgMean: round(loads.reduce((a, b) => a + b, 0) / loads.length, 2),
+      loadavgMax: round(Math.max(...loads), 2),
+      machine,
+      tfjs: tfjs.version,
+      commit: codeVersion(),
+      settings: settingsFor(s, o),
+      ...(failures.length ? { failures } : {}),
+    });
+    // Re-render after every scenario so a long suite that dies late still leaves what it measured.
+    await writeReport(o, previous, fresh, runs);
+  }
+  say(`wrote ${relative(process.cwd(), o.out) || o.out}`);
+  return { records: fresh, out: o.out };
+}
+
+/**
+ * The code being measured. Other engineers commit while a long suite runs, so this is read per scenario;
+ * SYNTHDIFF_BENCH_COMMIT names it when the suite runs from an exported snapshot with no .git.
+ */
+function codeVersion(): string {
+  if (process.env.SYNTHDIFF_BENCH_COMMIT) return process.env.SYNTHDIFF_BENCH_COMMIT;
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
+  return `${head.stdout.trim()}${dirty ? ' + uncommitted src/ edits' : ''}`;
+}
+
+async function writeReport(o: SuiteOptions, previous: Stored, fresh: BenchRecord[], runs: RunMeta[]): Promise<void> {
+  // Scenarios run now replace their earlier records; the rest are carried over.
+  const rerun = new Set<string>(runs.map((r) => r.scenario));
+  const records = [...previous.records.filter((r) => !rerun.has(r.scenario)), ...fresh];
+  const allRuns = [...previous.runs.filter((r) => !rerun.has(r.scenario)), ...runs];
+  await writeFile(o.out, renderMarkdown(records, allRuns, previous.notes));
+}
+
+function settingsFor(s: Scenario, o: SuiteOptions): Record<string, unknown> {
+  const name = (t: string) => t.replace(/^.*\//, '').replace(/\.csv$/, '');
+  switch (s) {
+    case 'train-step':
+    case 'sample':
+      return { table: name(o.table), ...(unitsFor(s, o)[0] as object), scenario: undefined };
+    case 'end-to-end':
+      return { tables: o.e2eTables.map(name), steps: o.e2eStepsText, evalRows: o.evalRows };
+    case 'impute-peers':
+      return { tables: o.imputeTables.map(name), seeds: o.seeds, steps: o.imputeSteps ?? 'library default', draws: o.draws, peers: o.peers };
+  }
+}
+
+// Entry point when run as a script (the smoke test imports parseArgs/runSuite instead).
+if (process.argv[1] && resolve(process.argv[1]) === resolve(REPO_ROOT, 'bench/run.ts')) {
+  try {
+    await runSuite(parseArgs(process.argv.slice(2)));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Scenario `train-step`: what one optimisation step of the default table denoiser costs, next to one
+ * forward pass at the same batch, so "a training step ≤ 5× a forward pass" can be read off directly.
+ *
+ * The network, optimizer and batch contents are the real ones (TabularDiffusion.create on the table,
+ * fillTrainingBatch over its encoded rows); only the loop around them is ours, so each phase can be timed
+ * alone:
+ * - forward: F(input, c_noise), the MLP alone (what a sampler pays per network evaluation);
+ * - step: gradients of the EDM loss + the Adam update + the EMA update, i.e. trainDiffusion's per-step
+ *   device work;
+ * - host batch: drawing masks/noise levels on the CPU and uploading them, which trainDiffusion also pays.
+ * Every timed call ends with a read of its result, so asynchronous backends are timed to completion.
+ */
+import { initBackend, tf } from '../src/backend/index.js';
+import { edmLoss } from '../src/diffusion/denoiser.js';
+import { fillTrainingBatch, DEFAULT_MASK_POLICY } from '../src/diffusion/masks.js';
+import { TabularDiffusion } from '../src/diffusion/tabular.js';
+import { createRng } from '../src/rng.js';
+import type { BackendName } from '../src/spec/types.js';
+import { emit, loadBenchTable, maxRssMB, round, say } from './common.js';
+
+export interface TrainStepOptions {
+  table: string;
+  batches: number[];
+  /** Timed repetitions per batch size (parallel to `batches`); each size also gets one untimed warm-up call. */
+  reps: number[];
+  backend?: BackendName;
+  width?: number;
+  depth?: number;
+}
+
+/** Wall time of `reps` calls after one warm-up call, in ms per call (median, robust to a noisy neighbour). */
+async function timeMs(reps: number, f: () => Promise<void>): Promise<{ median: number; mean: number; all: number[] }> {
+  await f();
+  const all: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    all.push(performance.now() - t0);
+  }
+  const sorted = [...all].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, mean: all.reduce((s, v) => s + v, 0) / all.length, all };
+}
+
+export async function runTrainStep(o: TrainStepOptions): Promise<void> {
+  const info = await initBackend(o.backend ? { backend: o.backend } : {});
+  const bt = await loadBenchTable(o.table);
+  const model = TabularDiffusion.create(bt.table, { width: o.width ?? 256, depth: o.depth ?? 3, seed: 1 });
+  const enc = model.encoder.encode(bt.table);
+  // The model trains on float32 copies of the (float64) encoded matrix, as TabularDiffusion.fit makes.
+  const x32 = Float32Array.from(enc.x);
+  const D = model.encoder.dim, C = model.encoder.nColumns;
+  const edm = model.edm;
+  say(`train-step: ${bt.name} → ${D} encoded dims, ${model.mlp.depth}×${model.mlp.width} MLP on ${info.detail}`);
+  const rng = createRng(7);
+  for (const [bi, B] of o.batches.entries()) {
+    const reps = o.reps[bi] ?? 3;
+    // Real rows (cycled when the batch is larger than the table) with the training mask policy.
+    const rows = Int32Array.from({ length: B }, (_, i) => i % bt.table.nRows);
+    const buf = { x0: new Float32Array(B * D), cond: new Float32Array(B * D), target: new Float32Array(B * D) };
+    const sig = new Float32Array(B);
+    const makeBatch = () => {
+      fillTrainingBatch(rows, x32, enc.observed, model.encoder.dimColumn, C, rng, DEFAULT_MASK_POLICY, buf);
+      for (let b = 0; b < B; b++) sig[b] = Math.exp(edm.pMean + edm.pStd * rng.normal());
+      return {
+        x0: tf.tensor2d(buf.x0, [B, D]),
+        cond: tf.tensor2d(buf.cond, [B, D]),
+        target: tf.tensor2d(buf.target, [B, D]),
+        sigma: tf.tensor2d(sig, [B, 1]),
+        noise: tf.randomNormal([B, D], 0, 1, 'float32', rng.int(2 ** 31)) as tf.Tensor2D,
+      };
+    };
+    const batch = makeBatch();
+    const input = tf.concat([batch.x0, batch.cond], 1) as tf.Tensor2D;
+    const cNoise = tf.div(tf.log(batch.sigma), 4) as tf.Tensor2D;
+
+    const host = await timeMs(Math.min(reps, 5), async () => {
+      const b = makeBatch();
+      await b.noise.data();
+      tf.dispose(Object.values(b));
+    });
+    const forward = await timeMs(reps, async () => {
+      const f = tf.tidy(() => model.net.apply(input, cNoise));
+      await f.data();
+      f.dispose();
+    });
+    let k = 0;
+    const step = await timeMs(reps, async () => {
+      const loss = model.optimizer.minimize(() => edmLoss(model.net, edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), 1e-4);
+      // The EMA update exactly as trainDiffusion does it, so the step is the loop's device work.
+      const decay = Math.min(0.999, (1 + k) / (10 + k));
+      k++;
+      tf.tidy(() => model.ema.params.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(model.net.params[i]!, 1 - decay)))));
+      await loss.data();
+      loss.dispose();
+    });
+    tf.dispose([...Object.values(batch), input, cNoise]);
+    const stepMs = step.median, fwdMs = forward.median;
+    emit({
+      scenario: 'train-step',
+      table: bt.name,
+      rows: B,
+      columns: bt.table.columns.length,
+      backend: info.name,
+      device: info.detail,
+      steps: reps,
+      batch: B,
+      seconds: round((step.all.reduce((s, v) => s + v, 0)) / 1000, 3),
+      rowsPerSec: round((B / stepMs) * 1000, 0),
+      peakRssMB: maxRssMB(),
+      encodedDims: D,
+      mlp: `${model.mlp.depth}x${model.mlp.width}`,
+      stepMs: round(stepMs, 2),
+      forwardMs: round(fwdMs, 2),
+      stepOverForward: round(stepMs / fwdMs, 2),
+      hostBatchMs: round(host.median, 2),
+      forwardRowsPerSec: round((B / fwdMs) * 1000, 0),
+      stepMsAll: step.all.map((v) => round(v, 1)),
+    });
+  }
+  model.dispose();
+}

@@ -1,0 +1,109 @@
+/**
+ * Smoke test of the benchmark harness (not a benchmark: CI never runs `npm run bench`). Runs the suite in
+ * --quick mode on the small penguins fixture — a few training steps, 4 sampler steps, no R/Python peers so
+ * it stays well under 30 s — and checks that every scenario printed well-formed JSON records and that the
+ * Markdown report was written and re-reads losslessly. Where R mice and scikit-learn are installed, one
+ * tiny impute-peers unit also runs them for real, to prove their output is read back and scored.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRecords, renderMarkdown } from '../bench/markdown.js';
+import type { BenchRecord } from '../bench/common.js';
+import { PEERS, peerUnavailable } from '../bench/impute-peers.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+let dir: string;
+let records: BenchRecord[] = [];
+let markdown = '';
+let status: number | null = null;
+let stderr = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'synthdiff-bench-smoke-'));
+  const out = join(dir, 'RESULTS.md');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--no-peers', '--out', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  status = r.status;
+  stderr = r.stderr;
+  records = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BenchRecord);
+  markdown = await readFile(out, 'utf8').catch(() => '');
+}, 90_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('bench harness (--quick)', () => {
+  it('exits 0 and prints JSON records for every scenario', () => {
+    expect(status, stderr.slice(-2000)).toBe(0);
+    const scenarios = new Set(records.map((r) => r.scenario));
+    expect([...scenarios].sort()).toEqual(['end-to-end', 'impute-peers', 'sample', 'train-step']);
+    for (const r of records) {
+      for (const k of ['scenario', 'table', 'rows', 'columns', 'backend', 'device', 'steps', 'batch', 'seconds', 'rowsPerSec', 'peakRssMB']) expect(r, k).toHaveProperty(k);
+      expect(r.peakRssMB).toBeGreaterThan(0);
+    }
+  });
+
+  it('measures what each scenario promises', () => {
+    const steps = records.filter((r) => r.scenario === 'train-step');
+    expect(steps.map((r) => r.batch)).toEqual([64, 256]);
+    for (const r of steps) {
+      expect(r.stepMs as number).toBeGreaterThan(0);
+      expect(r.forwardMs as number).toBeGreaterThan(0);
+      expect(r.stepOverForward).toBeCloseTo((r.stepMs as number) / (r.forwardMs as number), 1);
+    }
+    expect(records.filter((r) => r.scenario === 'sample').map((r) => r.sampler)).toEqual(['heun', 'edm-stochastic']);
+    const e2e = records.find((r) => r.scenario === 'end-to-end')!;
+    expect(Object.keys(e2e.stages as object)).toEqual(['load', 'train', 'impute', 'generate', 'evaluate']);
+    expect(e2e.steps).toBe(10);
+    const methods = records.filter((r) => r.scenario === 'impute-peers').map((r) => r.method);
+    expect(methods).toEqual(expect.arrayContaining(['synthdiff', 'mean-mode', 'mice', 'sklearn-iterative', 'sklearn-knn']));
+    const ours = records.find((r) => r.method === 'synthdiff')!;
+    expect(ours.rmse as number).toBeGreaterThan(0);
+    // --no-peers: the suite says the peers were skipped rather than dropping them.
+    expect(records.find((r) => r.method === 'mice')!.skipped).toMatch(/no-peers/);
+  });
+
+  it('writes the Markdown report with machine, command and every section', () => {
+    expect(markdown).toContain('# synthdiff benchmarks');
+    expect(markdown).toMatch(/Machine: .+, \d+ cores/);
+    expect(markdown).toContain('npm run bench -- --quick --no-peers');
+    for (const s of ['train-step', 'sample', 'end-to-end', 'impute-peers']) expect(markdown).toContain(`(\`${s}\`)`);
+    expect(markdown).toContain('| batch | step ms | forward ms | step / forward');
+    expect(markdown).toContain('ours / best peer');
+  });
+
+  it('stores its raw records so a partial re-run can re-render, keeping hand-written notes', () => {
+    const stored = parseRecords(markdown);
+    expect(stored.records).toHaveLength(records.length);
+    expect(stored.runs.map((r) => r.scenario)).toEqual(['train-step', 'sample', 'end-to-end', 'impute-peers']);
+    const withNotes = renderMarkdown(stored.records, stored.runs, 'A hand-written observation.');
+    const again = parseRecords(withNotes);
+    expect(again.notes).toBe('A hand-written observation.');
+    expect(again.records).toEqual(stored.records);
+  });
+
+  const missingPeer = PEERS.map((p) => peerUnavailable(p)).find(Boolean);
+  it.skipIf(missingPeer !== undefined)('runs the installed peers on identical masks and scores them', () => {
+    const unit = { scenario: 'impute-peers', table: join(ROOT, 'fixtures/tables/palmerpenguins__penguins.csv'), seed: 1, steps: 5, draws: 2, samplerSteps: 2, peers: true };
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/scenario.ts', JSON.stringify(unit)], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr.slice(-2000)).toBe(0);
+    const rs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BenchRecord);
+    const by = new Map(rs.map((x) => [x.method as string, x]));
+    const base = by.get('mean-mode')!;
+    for (const p of PEERS) {
+      const x = by.get(p)!;
+      expect(x.failed, p).toBeUndefined();
+      expect(x.unimputed, p).toBe(0);
+      // Penguin measurements predict each other well: any working peer beats the column means.
+      expect(x.rmse as number, p).toBeLessThan(base.rmse as number);
+      expect(x.hiddenCells).toBe(base.hiddenCells);
+    }
+  }, 60_000);
+});
