@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
 import { splitTable } from '../src/pipeline/table-source.js';
 
@@ -11,16 +11,9 @@ let stderr = '';
 let stdout = '';
 
 async function cli(...args: string[]): Promise<number> {
-  stderr = '';
-  stdout = '';
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  try {
-    return await main(args);
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
+  const r = await runCli(...args);
+  ({ stdout, stderr } = r);
+  return r.code;
 }
 
 beforeAll(async () => {

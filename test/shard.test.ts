@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 import { initBackend, tf } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { sampleBatch } from '../src/diffusion/samplers.js';
@@ -19,16 +19,9 @@ let stderr = '';
 let stdout = '';
 
 async function cli(...args: string[]): Promise<number> {
-  stderr = '';
-  stdout = '';
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  try {
-    return await main(args);
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
+  const r = await runCli(...args);
+  ({ stdout, stderr } = r);
+  return r.code;
 }
 
 const rows = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, k) => a + k);

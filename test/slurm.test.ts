@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
 
 function clusterUp(): string | undefined {
   // Looked up on PATH rather than run: without a slurm.conf the SLURM tools retry for a minute.
@@ -37,16 +37,9 @@ let stdout = '';
 let stderr = '';
 
 async function cli(...args: string[]): Promise<number> {
-  stdout = '';
-  stderr = '';
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  try {
-    return await main(args);
-  } finally {
-    e.mockRestore();
-    o.mockRestore();
-  }
+  const r = await runCli(...args);
+  ({ stdout, stderr } = r);
+  return r.code;
 }
 
 /** Wait until none of the jobs is queued or running any more. */

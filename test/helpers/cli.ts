@@ -1,0 +1,16 @@
+import { vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+
+/** Run the CLI in-process, capturing what it writes; returns the exit code it would exit with. */
+export async function runCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    e.mockRestore();
+    o.mockRestore();
+  }
+}
