@@ -1,13 +1,10 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { tf, currentBackend } from '../backend/index.js';
 import { ModelError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { createRng, deriveSeed, permutation } from '../rng.js';
 import type { ImagePreprocessing } from '../pipeline/image-preprocess.js';
 import type { SamplerName } from '../spec/types.js';
 import { Adam } from './adam.js';
+import { readCheckpoint, trainingTensors, writeCheckpoint } from './checkpoint.js';
 import { edmCoefficients } from './denoiser.js';
 import { EDM_DEFAULTS, preconditioning, type EdmConfig } from './edm.js';
 import { sampleEdm } from './samplers.js';
@@ -266,50 +263,12 @@ export class ImageDiffusion {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const tensors: { name: string; shape: number[]; offset: number; length: number }[] = [];
-    const chunks: Float32Array[] = [];
-    let offset = 0;
-    const add = (name: string, shape: number[], data: Float32Array) => {
-      tensors.push({ name, shape, offset, length: data.length });
-      chunks.push(data);
-      offset += data.length;
-    };
-    const shapes = parameterShapes(this.unet);
-    (await this.net.read()).forEach((v, i) => add(`net/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    (await this.ema.read()).forEach((v, i) => add(`ema/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    // Adam's moments (its step count is in model.json), so a resume continues exactly.
-    const moments = await this.optimizer.readMoments();
-    moments.m.forEach((v, i) => add(`adam.m/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    moments.v.forEach((v, i) => add(`adam.v/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    const bytes = new Uint8Array(offset * 4);
-    const f32 = new Float32Array(bytes.buffer);
-    let o = 0;
-    for (const c of chunks) {
-      f32.set(c, o);
-      o += c.length;
-    }
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    const weightsFile = `weights-${digest.slice(0, 16)}.bin`;
-    await writeFileAtomic(join(dir, weightsFile), bytes);
-    const meta = {
-      format: FORMAT,
-      specHash: this.specHash,
-      savedWith: currentBackend()?.name,
-      unet: this.unet,
-      preprocessing: this.preprocessing,
-      trainOptions: this.trainOptions,
-      state: this.state,
-      adamStep: this.optimizer.step,
-      weights: { file: weightsFile, sha256: digest, tensors },
-    };
-    // model.json is written last and names its weights file, so a crash mid-save leaves the old pair intact.
-    await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(meta, null, 1));
-    for (const f of await readdir(dir)) if (/^weights-.*\.bin$/.test(f) && f !== weightsFile) await rm(join(dir, f), { force: true });
+    const meta = { format: FORMAT, specHash: this.specHash, unet: this.unet, preprocessing: this.preprocessing, trainOptions: this.trainOptions, state: this.state, adamStep: this.optimizer.step };
+    await writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.unet), this.net, this.ema, this.optimizer));
   }
 
   static async load(dir: string): Promise<ImageDiffusion> {
-    let meta: {
+    const { meta, get: getNamed } = await readCheckpoint<{
       format: string;
       specHash: string;
       unet: UNetConfig;
@@ -317,26 +276,9 @@ export class ImageDiffusion {
       trainOptions: ImageTrainOptions;
       state: ImageTrainState;
       adamStep: number;
-      weights: { file: string; sha256: string; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
-    };
-    try {
-      meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-    } catch (e) {
-      throw new ModelError(`${dir}: not a synthdiff checkpoint (cannot read model.json: ${(e as Error).message.split('\n')[0]})`);
-    }
-    if (meta.format !== FORMAT) throw new ModelError(`${dir}/model.json: format "${meta.format}", expected "${FORMAT}" (an image model checkpoint)`);
-    const bytes = await readFile(join(dir, meta.weights.file)).catch(() => {
-      throw new ModelError(`${dir}: weights file ${meta.weights.file} is missing`);
-    });
-    if (createHash('sha256').update(bytes).digest('hex') !== meta.weights.sha256) throw new ModelError(`${dir}/${meta.weights.file}: checksum mismatch (corrupt or partial checkpoint)`);
-    const f32 = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const shapes = parameterShapes(meta.unet);
-    const get = (prefix: string) =>
-      shapes.map((s) => {
-        const t = meta.weights.tensors.find((w) => w.name === `${prefix}${s.name}`);
-        if (!t) throw new ModelError(`${dir}/model.json: tensor ${prefix}${s.name} missing from the checkpoint`);
-        return f32.slice(t.offset, t.offset + t.length);
-      });
+    }>(dir, FORMAT, 'an image model checkpoint');
+    const names = parameterShapes(meta.unet).map((s) => s.name);
+    const get = (prefix: string) => getNamed(prefix, names);
     const net = UNet.create(meta.unet, get('net/'), true, 'net.');
     return new ImageDiffusion(
       meta.unet,

@@ -1,15 +1,13 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { tf, currentBackend } from '../backend/index.js';
+import { tf } from '../backend/index.js';
 import { ModelError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { createRng, deriveSeed } from '../rng.js';
 import { TableEncoder, type ColumnEncoding, type EncoderOptions } from '../table/encode.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
 import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { initParameters, Mlp, parameterShapes, type MlpConfig } from './network.js';
 import { Adam } from './adam.js';
+import { readCheckpoint, trainingTensors, writeCheckpoint } from './checkpoint.js';
 import { sampleBatch, type SamplerOptions } from './samplers.js';
 import { denoise } from './denoiser.js';
 import { defaultTrainOptions, trainDiffusion, type TrainOptions, type TrainProgress, type TrainState } from './train.js';
@@ -174,51 +172,12 @@ export class TabularDiffusion {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const tensors: { name: string; shape: number[]; offset: number; length: number }[] = [];
-    const chunks: Float32Array[] = [];
-    let offset = 0;
-    const add = (name: string, shape: number[], data: Float32Array) => {
-      tensors.push({ name, shape, offset, length: data.length });
-      chunks.push(data);
-      offset += data.length;
-    };
-    const shapes = parameterShapes(this.mlp);
-    (await this.net.read()).forEach((v, i) => add(`net/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    (await this.ema.read()).forEach((v, i) => add(`ema/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    // Adam's moments (its step count is in model.json), so a resume continues exactly.
-    const moments = await this.optimizer.readMoments();
-    moments.m.forEach((v, i) => add(`adam.m/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    moments.v.forEach((v, i) => add(`adam.v/${shapes[i]!.name}`, shapes[i]!.shape, v));
-    const bytes = new Uint8Array(offset * 4);
-    const f32 = new Float32Array(bytes.buffer);
-    let o = 0;
-    for (const c of chunks) {
-      f32.set(c, o);
-      o += c.length;
-    }
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    const weightsFile = `weights-${digest.slice(0, 16)}.bin`;
-    await writeFileAtomic(join(dir, weightsFile), bytes);
-    const meta = {
-      format: FORMAT,
-      specHash: this.specHash,
-      savedWith: currentBackend()?.name,
-      mlp: this.mlp,
-      edm: this.edm,
-      encoder: this.encoder.toJSON(),
-      trainOptions: this.trainOptions,
-      state: this.state,
-      adamStep: this.optimizer.step,
-      weights: { file: weightsFile, sha256: digest, tensors },
-    };
-    // model.json is written last and names its weights file, so a crash mid-save leaves the old pair intact.
-    await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(meta, null, 1));
-    for (const f of await readdir(dir)) if (/^weights-.*\.bin$/.test(f) && f !== weightsFile) await rm(join(dir, f), { force: true });
+    const meta = { format: FORMAT, specHash: this.specHash, mlp: this.mlp, edm: this.edm, encoder: this.encoder.toJSON(), trainOptions: this.trainOptions, state: this.state, adamStep: this.optimizer.step };
+    await writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.mlp), this.net, this.ema, this.optimizer));
   }
 
   static async load(dir: string): Promise<TabularDiffusion> {
-    let meta: {
+    const { meta, get } = await readCheckpoint<{
       format: string;
       specHash: string;
       mlp: MlpConfig;
@@ -227,28 +186,15 @@ export class TabularDiffusion {
       trainOptions: TrainOptions;
       state: TrainState;
       adamStep: number;
-      weights: { file: string; sha256: string; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
-    };
-    try {
-      meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-    } catch (e) {
-      throw new ModelError(`${dir}: not a synthdiff checkpoint (cannot read model.json: ${(e as Error).message.split('\n')[0]})`);
-    }
-    if (meta.format !== FORMAT) throw new ModelError(`${dir}/model.json: format "${meta.format}", expected "${FORMAT}"`);
-    const bytes = await readFile(join(dir, meta.weights.file)).catch(() => {
-      throw new ModelError(`${dir}: weights file ${meta.weights.file} is missing`);
-    });
-    if (createHash('sha256').update(bytes).digest('hex') !== meta.weights.sha256) throw new ModelError(`${dir}/${meta.weights.file}: checksum mismatch (corrupt or partial checkpoint)`);
-    const f32 = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    const get = (prefix: string) => meta.weights.tensors.filter((t) => t.name.startsWith(prefix)).map((t) => f32.slice(t.offset, t.offset + t.length));
-    const encoder = TableEncoder.fromJSON(meta.encoder);
-    const net = Mlp.create(meta.mlp, get('net/'), true, 'net.');
+    }>(dir, FORMAT, 'a table model checkpoint');
+    const names = parameterShapes(meta.mlp).map((s) => s.name);
+    const net = Mlp.create(meta.mlp, get('net/', names), true, 'net.');
     return new TabularDiffusion(
-      encoder,
+      TableEncoder.fromJSON(meta.encoder),
       meta.mlp,
       net,
-      Mlp.create(meta.mlp, get('ema/'), false, 'ema.'),
-      new Adam(net.params, meta.adamStep, undefined, undefined, undefined, { m: get('adam.m/'), v: get('adam.v/') }),
+      Mlp.create(meta.mlp, get('ema/', names), false, 'ema.'),
+      new Adam(net.params, meta.adamStep, undefined, undefined, undefined, { m: get('adam.m/', names), v: get('adam.v/', names) }),
       meta.trainOptions,
       meta.state,
       meta.edm,
