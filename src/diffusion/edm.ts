@@ -21,7 +21,7 @@ export interface EdmConfig {
 /**
  * Training σ ~ LogNormal(−0.5, 1.4) rather than EDM's image setting (−1.2, 1.2): one-hot categories are
  * decided at σ ≈ 1–3, which (−1.2, 1.2) visits in only ~16% of steps. Measured on credit_data (3,000 steps,
- * bench/scratch-style sweep in the issue notes): shapes 0.979→0.982, trends 0.901→0.905, detection
+ * `node --import tsx bench/noise-sweep.ts ...`): shapes 0.979→0.982, trends 0.901→0.905, detection
  * 0.672→0.701, imputation RMSE 0.898→0.884 (heun) — better on every figure.
  */
 export const EDM_DEFAULTS: EdmConfig = { sigmaMin: 0.002, sigmaMax: 80, sigmaData: 1, rho: 7, pMean: -0.5, pStd: 1.4 };
