@@ -178,10 +178,11 @@ function imputePeersSection(rs: BenchRecord[]): string {
     'all completed tables scored by synthdiff\'s `imputationErrors` on the same hidden cells. RMSE: numeric cells standardized by the column sd (lower is better); ' +
     'accuracy: categorical cells (higher is better). Mean over seeds ' +
     `${[...new Set(rs.map((r) => r.seed as number))].join(', ')}. ` +
-    `synthdiff: default model trained on the holey table itself (${ours ? `${ours.mlp} MLP, step budget ${ours.stepBudget}, early stopping on` : ''}), ` +
+    'synthdiff: the default architecture and step budget for the table size (early stopping on; per-table figures below the timing table), trained on the holey table itself, ' +
     `${ours?.draws ?? '?'} draws (${ours?.sampler ?? 'heun'}, ${ours?.samplerSteps ?? 50} steps: the pipeline's imputation default) pooled by \`cellIntervals\` (mean / mode). ` +
     'mice: m = 5, mice defaults (pmm numeric, logreg/polyreg factors, maxit 5), pooled mean/mode. IterativeImputer: BayesianRidge, max_iter 10, ' +
-    'sample_posterior False; KNNImputer: k = 5. Both sklearn imputers see z-scored numerics and one-hot categoricals (argmax decoded). ' +
+    'sample_posterior False, z-scored numerics, categoricals ordinal-coded then rounded (one-hot collapses to the mode: a row\'s dummies are missing together); ' +
+    'KNNImputer: k = 5 on z-scored numerics and one-hot categoricals (majority label). '  +
     'mean/mode and kNN-Gower (VIM-style hot deck) are in-process references. "ours / best peer" uses the three external peers only.';
   const rmseRows = tables.map((t) => {
     const r0 = rs.find((r) => r.table === t)!;
@@ -216,7 +217,7 @@ function imputePeersSection(rs: BenchRecord[]): string {
   const timeRows = tables.map((t) => [`\`${t}\``, ...methods.map((m) => fmt(avg(t, m, 'seconds'), 1))]);
   const oursTrain = tables.map((t) => {
     const o = of(t, 'synthdiff');
-    return `\`${t}\`: ${fmt(mean(o.map((r) => r.steps as number)), 0)} steps at batch ${o[0]?.batch}, train ${fmt(mean(o.map((r) => r.trainSeconds as number)), 0)} s + impute ${fmt(mean(o.map((r) => r.imputeSeconds as number)), 0)} s`;
+    return `\`${t}\`: ${o[0]?.mlp} MLP, budget ${o[0]?.stepBudget}, ${fmt(mean(o.map((r) => r.steps as number)), 0)} steps (mean) at batch ${o[0]?.batch}, train ${fmt(mean(o.map((r) => r.trainSeconds as number)), 0)} s + impute ${fmt(mean(o.map((r) => r.imputeSeconds as number)), 0)} s`;
   });
   const detail = table(
     ['table', 'seed', 'method', 'RMSE', 'accuracy', 'unimputed', 'seconds', 'note'],

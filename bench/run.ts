@@ -14,6 +14,7 @@
  *   --draws N             impute-peers draws for ours (default 10)
  *   --no-peers            skip R / Python peers (they are skipped anyway when not installed)
  *   --backend NAME        force a tfjs backend (default: the library's auto ladder)
+ *   --render              measure nothing: re-render --out from the records stored in it (after editing markdown.ts)
  *
  * Every unit runs in a child process (bench/scenario.ts) whose stdout JSON lines are relayed here and
  * collected. The report keeps the raw records inside RESULTS.md, so `--only X` re-measures X and
@@ -34,6 +35,7 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
   quick: boolean;
+  render: boolean;
   only: Scenario[];
   out: string;
   table: string;
@@ -60,14 +62,14 @@ export function parseArgs(argv: string[]): SuiteOptions {
     const a = argv[i]!;
     if (!a.startsWith('--')) throw new Error(`unexpected argument ${a}`);
     const [k, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (['quick', 'no-peers'].includes(k)) flags.set(k, true);
+    if (['quick', 'no-peers', 'render'].includes(k)) flags.set(k, true);
     else {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value`);
       flags.set(k, v);
     }
   }
-  const known = new Set(['quick', 'only', 'out', 'table', 'e2e-tables', 'e2e-steps', 'eval-rows', 'impute-tables', 'impute-steps', 'seeds', 'draws', 'no-peers', 'backend']);
+  const known = new Set(['quick', 'only', 'out', 'table', 'e2e-tables', 'e2e-steps', 'eval-rows', 'impute-tables', 'impute-steps', 'seeds', 'draws', 'no-peers', 'backend', 'render']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const str = (k: string): string | undefined => (typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined);
   const list = (k: string): string[] | undefined => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -85,6 +87,7 @@ export function parseArgs(argv: string[]): SuiteOptions {
   }
   return {
     quick,
+    render: flags.has('render'),
     only,
     out: resolve(str('out') ?? (quick ? join(tmpdir(), 'synthdiff-bench-quick.md') : join(REPO_ROOT, 'bench/RESULTS.md'))),
     table,
@@ -183,6 +186,11 @@ export async function runSuite(o: SuiteOptions): Promise<{ records: BenchRecord[
   const previous: Stored = existsSync(o.out) ? parseRecords(await readFile(o.out, 'utf8')) : { records: [], runs: [], notes: undefined };
   const fresh: BenchRecord[] = [];
   const runs: RunMeta[] = [];
+  if (o.render) {
+    await writeReport(o, previous, fresh, runs);
+    say(`re-rendered ${o.out} from ${previous.records.length} stored records`);
+    return { records: [], out: o.out };
+  }
   say(`${machine.cpu}, ${machine.cores} cores, load ${machine.loadavg.join(' ')}; scenarios ${o.only.join(', ')}${o.quick ? ' (quick)' : ''}`);
   for (const s of o.only) {
     const t0 = performance.now();
