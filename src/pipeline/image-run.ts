@@ -1,11 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initBackend, tf, type BackendInfo } from '../backend/index.js';
+import { initBackend } from '../backend/index.js';
 import { ImageDiffusion, defaultChannels } from '../diffusion/image.js';
 import { DicomError, SpecError, SynthdiffError } from '../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../evaluate/image-fidelity.js';
 import { assessMemorization, type MemorizationResult } from '../evaluate/memorization.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { runHeader, secondsSince, type RunHeader } from './run-header.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../io/dicom/index.js';
 import { deidentifyFiles } from '../io/dicom/deidentify.js';
 import { buildSyntheticDicom } from '../io/dicom/write.js';
@@ -43,17 +43,8 @@ export interface ImageTaskReport {
   [k: string]: unknown;
 }
 
-export interface ImageRunReport {
-  synthdiff: string;
+export interface ImageRunReport extends RunHeader {
   kind: 'image';
-  name: string;
-  specFile?: string;
-  specHash: string;
-  seed: number;
-  startedAt: string;
-  backend?: BackendInfo;
-  versions: Record<string, string>;
-  timings: Record<string, number>;
   data: { source: string; series: number; files: number; modality: string; sourceRows: number; sourceColumns: number; slices: number; trainSlices: number; holdoutSlices: number; skippedFiles: number };
   model?: Record<string, unknown>;
   tasks: ImageTaskReport[];
@@ -65,12 +56,7 @@ const EVALUATION_SAMPLES = 16;
 /** Thumbnails per row in the report. */
 const THUMBS = 8;
 
-const secondsSince = (t0: number): number => Math.round((performance.now() - t0) / 10) / 100;
 
-async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Seeded split of slice indices into train and held-out; at least one of each when asked for any. */
 export function splitSlices(n: number, holdout: number, seed: number): { train: number[]; holdout: number[] } {
@@ -127,15 +113,8 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   );
 
   const report: ImageRunReport = {
-    synthdiff: await packageVersion(),
+    ...(await runHeader(ns, timings)),
     kind: 'image',
-    name: spec.name,
-    specFile: ns.specFile,
-    specHash: ns.hash,
-    seed,
-    startedAt: new Date().toISOString(),
-    versions: { node: process.versions.node, tfjs: tf.version.tfjs },
-    timings,
     data: {
       source: spec.source.path,
       series: seriesList.length,

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { initBackend, tf, type BackendInfo } from '../backend/index.js';
+import { initBackend } from '../backend/index.js';
 import { TabularDiffusion } from '../diffusion/tabular.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { runHeader, secondsSince, type RunHeader } from './run-header.js';
 import { writeTable, type TableFormat } from '../io/table-io.js';
 import { createLogger, type Logger } from '../report/log.js';
 import type { NormalizedSpec } from '../spec/parse.js';
@@ -36,16 +36,7 @@ export interface TaskReport {
   [k: string]: unknown;
 }
 
-export interface RunReport {
-  synthdiff: string;
-  name: string;
-  specFile?: string;
-  specHash: string;
-  seed: number;
-  startedAt: string;
-  backend?: BackendInfo;
-  versions: Record<string, string>;
-  timings: Record<string, number>;
+export interface RunReport extends RunHeader {
   data: { source: string; rows: number; columns: number; dropped: string[]; trainRows: number; holdoutRows: number; missingCells: number; schema: TableSchema };
   model?: Record<string, unknown>;
   tasks: TaskReport[];
@@ -53,12 +44,7 @@ export interface RunReport {
 }
 
 
-async function packageVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
-const secondsSince = (t0: number): number => Math.round((performance.now() - t0) / 10) / 100;
 
 function outputFormat(o: OutputSpec): TableFormat | undefined {
   if (o.format === 'dicom') throw new SpecError(`${o.path}: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow`);
@@ -86,14 +72,7 @@ export async function runTablePipeline(
   log.info(`loaded ${spec.source.path}: ${table.nRows} rows × ${table.columns.length} columns, ${missingCells} missing cells; train ${split.train.nRows}, holdout ${split.holdout?.nRows ?? 0}`);
 
   const report: RunReport = {
-    synthdiff: await packageVersion(),
-    name: spec.name,
-    specFile: ns.specFile,
-    specHash: ns.hash,
-    seed,
-    startedAt: new Date().toISOString(),
-    versions: { node: process.versions.node, tfjs: tf.version.tfjs },
-    timings,
+    ...(await runHeader(ns, timings)),
     data: { source: spec.source.path, rows: table.nRows, columns: table.columns.length, dropped: loaded.dropped, trainRows: split.train.nRows, holdoutRows: split.holdout?.nRows ?? 0, missingCells, schema: loaded.schema },
     tasks: [],
   };

@@ -1,0 +1,33 @@
+import { readFile } from 'node:fs/promises';
+import { tf, type BackendInfo } from '../backend/index.js';
+import type { NormalizedSpec } from '../spec/parse.js';
+
+/** What every run report opens with, table or image: which spec, seed, code and backend produced it. */
+export interface RunHeader {
+  synthdiff: string;
+  name: string;
+  specFile?: string;
+  specHash: string;
+  seed: number;
+  startedAt: string;
+  backend?: BackendInfo;
+  versions: Record<string, string>;
+  timings: Record<string, number>;
+  model?: Record<string, unknown>;
+}
+
+export async function runHeader(ns: NormalizedSpec, timings: Record<string, number>): Promise<RunHeader> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return {
+    synthdiff: pkg.version,
+    name: ns.spec.name,
+    specFile: ns.specFile,
+    specHash: ns.hash,
+    seed: ns.seed,
+    startedAt: new Date().toISOString(),
+    versions: { node: process.versions.node, tfjs: tf.version.tfjs },
+    timings,
+  };
+}
+
+export const secondsSince = (t0: number): number => Math.round((performance.now() - t0) / 10) / 100;
