@@ -18,6 +18,8 @@ export interface TabularModelOptions {
   depth?: number;
   seed?: number;
   encoder?: EncoderOptions;
+  /** An encoder fitted elsewhere (e.g. from sketches of a table streamed past once) instead of fitting on `table`. */
+  fittedEncoder?: TableEncoder;
   train?: Partial<TrainOptions>;
   /** Fraction of rows kept aside for the validation loss (early stopping). */
   validationFraction?: number;
@@ -73,7 +75,7 @@ export class TabularDiffusion {
   ) {}
 
   static create(table: Table, opts: TabularModelOptions = {}): TabularDiffusion {
-    const encoder = TableEncoder.fit(table, opts.encoder);
+    const encoder = opts.fittedEncoder ?? TableEncoder.fit(table, opts.encoder);
     const arch = { ...defaultArchitecture(table.nRows), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
     const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
     const seed = opts.seed ?? 0;

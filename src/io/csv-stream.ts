@@ -38,6 +38,8 @@ export interface CsvBatchOptions {
   missing?: readonly string[];
   /** Records per batch (default 65,536). */
   batchRows?: number;
+  /** How a cell that does not read as its column's kind is explained (default: the model's kind). */
+  kindOrigin?: string;
   /** Yield only data rows [start, end) (0-based, header excluded); earlier rows are parsed and skipped. */
   start?: number;
   end?: number;
@@ -88,6 +90,17 @@ function parseError(path: string, e: unknown): Error {
   return new DataError(`${path}: line ${ce.lines ?? '?'}: ${ce.message.split('\n')[0]}`);
 }
 
+/** The header line's column names. */
+export async function readCsvHeader(path: string, opts: { delimiter?: CsvDelimiter | 'auto' } = {}): Promise<string[]> {
+  const delimiter = opts.delimiter && opts.delimiter !== 'auto' ? opts.delimiter : await sniffDelimiter(path);
+  try {
+    for await (const rec of records(path, delimiter)) return rec;
+  } catch (e) {
+    throw parseError(path, e);
+  }
+  throw new DataError(`${path}: file is empty; expected a header line of column names`);
+}
+
 /** Number of data rows (records after the header): one parsing pass, constant memory. */
 export async function countCsvRows(path: string, opts: { delimiter?: CsvDelimiter | 'auto' } = {}): Promise<number> {
   const delimiter = opts.delimiter && opts.delimiter !== 'auto' ? opts.delimiter : await sniffDelimiter(path);
@@ -133,7 +146,7 @@ export async function* readCsvBatches(path: string, opts: CsvBatchOptions): Asyn
         col = columnFromStrings({ name: c.name, values: texts[j]!, index: index[j]!, nRows, missing: missingSets[j], kind: c.kind === 'boolean' ? 'categorical' : c.kind });
       } catch (e) {
         if (!(e instanceof CellError)) throw e;
-        throw new DataError(`${path}: data row ${batchStart + e.row + 1}, column "${c.name}": ${JSON.stringify(e.value)} is not ${e.expected === 'integer' ? 'an' : 'a'} ${e.expected}, the kind the model has for it${e.detail ? ` (${e.detail})` : ''}`);
+        throw new DataError(`${path}: data row ${batchStart + e.row + 1}, column "${c.name}": ${JSON.stringify(e.value)} is not ${e.expected === 'integer' ? 'an' : 'a'} ${e.expected}, ${opts.kindOrigin ?? 'the kind the model has for it'}${e.detail ? ` (${e.detail})` : ''}`);
       }
       // Labels are per batch; the kind and resolution are the schema's, not this batch's guess.
       if (c.kind === 'boolean' && 'codes' in col) return { ...col, kind: 'boolean' };

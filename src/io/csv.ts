@@ -180,6 +180,18 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
   return { table, schema: profileTable(table), delimiter };
 }
 
+/**
+ * Per header column, whether its values hold labels because every non-empty one is quoted (judged on
+ * the first records, as `readCsv` does): what a streaming reader needs to infer kinds as readCsv would.
+ */
+export async function quotedColumns(path: string, opts: Pick<CsvReadOptions, 'delimiter' | 'missing' | 'columns' | 'trim' | 'quotedAsText'> = {}): Promise<boolean[] | undefined> {
+  if (opts.quotedAsText === false) return undefined;
+  const head = await readHead(path);
+  checkHead(path, head);
+  const delimiter = opts.delimiter && opts.delimiter !== 'auto' ? opts.delimiter : sniffDelimiter(head);
+  return sampleQuoting(head, delimiter, opts.trim ?? false, opts.missing ?? [], opts.columns);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Up-front checks on the first bytes
 

@@ -23,6 +23,11 @@ import { isCategorical, missingCount, type Table } from '../table/table.js';
 import { deriveSeed } from '../rng.js';
 import { SpecError } from '../errors.js';
 import { loadSourceTable, splitTable } from './table-source.js';
+import { sampleSource } from './stream-source.js';
+import { imputeStreamed } from './stream-impute.js';
+import { TableEncoder } from '../table/encode.js';
+import type { ColumnSketch } from '../table/sketch.js';
+import { streamable } from './shard.js';
 import { schemaTable } from './schema-table.js';
 import { cellIntervals } from './intervals.js';
 import { evaluateTables } from './evaluate.js';
@@ -37,7 +42,18 @@ export interface TaskReport {
 }
 
 export interface RunReport extends RunHeader {
-  data: { source: string; rows: number; columns: number; dropped: string[]; trainRows: number; holdoutRows: number; missingCells: number; schema: TableSchema };
+  data: {
+    source: string;
+    rows: number;
+    columns: number;
+    dropped: string[];
+    trainRows: number;
+    holdoutRows: number;
+    missingCells: number;
+    schema: TableSchema;
+    /** Streamed sources (`model.trainRows`): the sample sizes the model and the evaluation saw. */
+    sample?: { trainRows: number; holdoutRows: number; method: string };
+  };
   model?: Record<string, unknown>;
   tasks: TaskReport[];
   evaluation?: EvaluationReport;
@@ -64,16 +80,30 @@ export async function runTablePipeline(
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   log.info(`synthdiff: pipeline "${spec.name}" (spec ${ns.hash.slice(0, 12)}, seed ${seed})`);
-  const loaded = await loadSourceTable(spec);
-  const { table } = loaded;
-  const split = splitTable(table, spec.split?.holdout ?? 0, seed);
+  const holdoutFraction = spec.split?.holdout ?? 0;
+  const data = spec.model?.trainRows
+    ? await streamedData(spec, { trainRows: spec.model.trainRows, holdout: holdoutFraction, seed, log })
+    : await inMemoryData(spec, holdoutFraction, seed);
+  const { split } = data;
   timings.load = secondsSince(t0);
-  const missingCells = table.columns.reduce((s, c) => s + missingCount(c), 0);
-  log.info(`loaded ${spec.source.path}: ${table.nRows} rows × ${table.columns.length} columns, ${missingCells} missing cells; train ${split.train.nRows}, holdout ${split.holdout?.nRows ?? 0}`);
+  log.info(
+    `loaded ${spec.source.path}: ${data.rows} rows × ${data.schema.columns.length} columns, ${data.missingCells} missing cells; train ${data.trainRows}, holdout ${data.holdoutRows}` +
+      (data.sampled ? ` (model trains on a uniform sample of ${split.train.nRows} training rows, encoders on all of them)` : ''),
+  );
 
   const report: RunReport = {
     ...(await runHeader(ns, timings)),
-    data: { source: spec.source.path, rows: table.nRows, columns: table.columns.length, dropped: loaded.dropped, trainRows: split.train.nRows, holdoutRows: split.holdout?.nRows ?? 0, missingCells, schema: loaded.schema },
+    data: {
+      source: spec.source.path,
+      rows: data.rows,
+      columns: data.schema.columns.length,
+      dropped: data.dropped,
+      trainRows: data.trainRows,
+      holdoutRows: data.holdoutRows,
+      missingCells: data.missingCells,
+      schema: data.schema,
+      ...(data.sampled ? { sample: { trainRows: split.train.nRows, holdoutRows: split.holdout?.nRows ?? 0, method: 'reservoir (Algorithm R) in one streaming pass; encoders fitted on every training row with KLL/label-count sketches; schema profiled on the sample' } } : {}),
+    },
     tasks: [],
   };
 
@@ -91,7 +121,7 @@ export async function runTablePipeline(
       log.info(`loaded model ${m.load} (trained ${model.state.step} steps)`);
       if (model.specHash && model.specHash !== ns.hash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
     } else {
-      model = TabularDiffusion.create(split.train, { width: m.width, depth: m.depth, seed, train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) } });
+      model = TabularDiffusion.create(split.train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed, train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) } });
       model.specHash = ns.hash;
     }
     if (!m.load || m.resume) {
@@ -135,8 +165,8 @@ export async function runTablePipeline(
     t0 = performance.now();
     const label = `tasks[${i}] ${task.type}`;
     if (task.type === 'profile') {
-      await writeTable(task.output.path, schemaTable(loaded.schema), outputFormat(task.output));
-      report.tasks.push({ type: 'profile', output: task.output.path, rows: loaded.schema.columns.length, seconds: secondsSince(t0) });
+      await writeTable(task.output.path, schemaTable(data.schema), outputFormat(task.output));
+      report.tasks.push({ type: 'profile', output: task.output.path, rows: data.schema.columns.length, seconds: secondsSince(t0) });
     } else if (task.type === 'generate') {
       const t = await runGenerate(model!, task, seed, i, sampling.generate, log, label);
       synthetic ??= t;
@@ -144,7 +174,9 @@ export async function runTablePipeline(
     } else if (task.type === 'synthesize' || task.type === 'deidentify') {
       throw new SpecError(`tasks[${i}].type: ${task.type} needs a DICOM source (source.format: dicom); this pipeline reads a table`);
     } else {
-      const r = await runImpute(model!, task, table, seed, i, sampling.impute, log, label, spec);
+      const r = data.table || !streamable(spec, task)
+        ? await runImpute(model!, task, data.table ?? (await loadSourceTable(spec)).table, seed, i, sampling.impute, log, label, spec)
+        : await imputeStreamedTask(model!, task, seed, i, sampling.impute, log, label, spec);
       report.tasks.push({ type: 'impute', output: task.output.path, rows: r.rows, seconds: secondsSince(t0), draws: task.draws ?? 1, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) });
     }
     log.info(`${label}: wrote ${task.output.path}`);
@@ -172,6 +204,79 @@ export async function runTablePipeline(
   }
   model?.dispose();
   return report;
+}
+
+/** The source as the run sees it: the split tables, counts over the whole source, and how it was read. */
+interface RunData {
+  split: { train: Table; holdout: Table | undefined };
+  /** The whole source in memory (in-memory runs only). */
+  table?: Table;
+  /** Encoder sketches over every training row (streamed runs only). */
+  sketches?: ColumnSketch[];
+  sampled: boolean;
+  schema: TableSchema;
+  dropped: string[];
+  rows: number;
+  trainRows: number;
+  holdoutRows: number;
+  missingCells: number;
+}
+
+async function inMemoryData(spec: NormalizedSpec['spec'], holdout: number, seed: number): Promise<RunData> {
+  const loaded = await loadSourceTable(spec);
+  const { table } = loaded;
+  const split = splitTable(table, holdout, seed);
+  return {
+    split,
+    table,
+    sampled: false,
+    schema: loaded.schema,
+    dropped: loaded.dropped,
+    rows: table.nRows,
+    trainRows: split.train.nRows,
+    holdoutRows: split.holdout?.nRows ?? 0,
+    missingCells: table.columns.reduce((s, c) => s + missingCount(c), 0),
+  };
+}
+
+async function streamedData(spec: NormalizedSpec['spec'], o: { trainRows: number; holdout: number; seed: number; log: Logger }): Promise<RunData> {
+  const s = await sampleSource(spec, o);
+  return {
+    split: { train: s.train, holdout: s.holdout },
+    sketches: s.sketches,
+    sampled: true,
+    schema: profileTable(s.train),
+    dropped: s.dropped,
+    rows: s.rows,
+    trainRows: s.trainRows,
+    holdoutRows: s.holdoutRows,
+    missingCells: s.missingCells,
+  };
+}
+
+/** Impute a CSV task batch by batch (streamed runs): memory flat in the input's length. */
+async function imputeStreamedTask(
+  model: TabularDiffusion,
+  task: ImputeTask,
+  seed: number,
+  i: number,
+  sampling: Sampling,
+  log: Logger,
+  label: string,
+  spec: NormalizedSpec['spec'],
+): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+  const r = await imputeStreamed(model, spec, {
+    input: task.input ?? spec.source.path,
+    output: task.output.path,
+    ...(task.intervals ? { intervals: task.intervals.path } : {}),
+    draws: task.draws ?? 1,
+    seed: deriveSeed(seed, `task${i}`),
+    sampling,
+    log,
+    label,
+  });
+  log.done(label, `(${r.rows.end - r.rows.start} rows, streamed)`);
+  return { rows: r.rows.end - r.rows.start, imputedCells: r.imputedCells, ...(task.intervals && (task.draws ?? 1) > 1 ? { intervals: task.intervals.path } : {}) };
 }
 
 async function runGenerate(model: TabularDiffusion, task: GenerateTask, seed: number, i: number, sampling: Sampling, log: Logger, label: string): Promise<Table> {

@@ -294,7 +294,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
  * Imputation streams (flat memory) when it reads and writes CSV; Arrow input or output is imputed in
  * memory.
  */
-function streamable(spec: NormalizedSpec['spec'], task: ImputeTask): boolean {
+export function streamable(spec: NormalizedSpec['spec'], task: ImputeTask): boolean {
   const input = task.input ?? spec.source.path;
   const inFormat = spec.source.format === 'csv' || spec.source.format === 'arrow' ? spec.source.format : formatFromPath(input);
   const csv = (o: OutputSpec | undefined) => !o || (o.format ?? formatFromPath(o.path)) === 'csv';

@@ -81,6 +81,10 @@ export const pipelineSchema = {
         steps: positiveInt,
         batchSize: positiveInt,
         learningRate: { type: 'number', exclusiveMinimum: 0 },
+        trainRows: {
+          ...positiveInt,
+          description: 'Stream the source once: encoders fitted on every training row (mergeable sketches), the model trained on a uniform reservoir sample of at most this many rows.',
+        },
         checkpoint: str,
         load: str,
         resume: { type: 'boolean' },

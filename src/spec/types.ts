@@ -55,6 +55,11 @@ export interface ModelSpec {
   steps?: number;
   batchSize?: number;
   learningRate?: number;
+  /**
+   * Tables bigger than memory: stream the source once, fit the encoders on every training row with
+   * mergeable sketches and train on a uniform (reservoir) sample of at most this many rows.
+   */
+  trainRows?: number;
   /** Directory to save the trained model to. */
   checkpoint?: string;
   /** Load this checkpoint instead of training (`resume: true` continues training from it). */
@@ -141,7 +146,7 @@ export const KEYS = {
   SourceSpec: { format: true, path: true, delimiter: true, missing: true } satisfies Keys<SourceSpec>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
-  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, checkpoint: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,
+  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,

@@ -1,5 +1,6 @@
 import { ModelError } from '../errors.js';
 import { normalCdf, normalPpf } from './normal.js';
+import { decimalsOfValue, type ColumnSketch } from './sketch.js';
 import { isCategorical, type Column, type ColumnKind, type Table } from './table.js';
 
 /**
@@ -38,6 +39,11 @@ export interface EncodedTable {
   readonly observed: Uint8Array;
 }
 
+/** What an encoder needs to know of a column, from the data in memory or from a sketch. */
+type ColumnSummary =
+  | { name: string; kind: 'categorical' | 'boolean'; categories: readonly string[] }
+  | { name: string; kind: 'numeric' | 'integer' | 'datetime'; observed: number; quantiles: number[]; decimals: number; min: number; max: number; resolution?: 'date' | 'datetime' };
+
 export interface EncoderOptions {
   nQuantiles?: number;
   maxOneHot?: number;
@@ -52,19 +58,9 @@ const DAY_MS = 86_400_000;
 /** Decimal places needed to print every value as the input did (JS shortest form), capped at 15. */
 function decimalsOf(values: Float64Array): number {
   let d = 0;
-  for (const v of values) {
-    if (Number.isNaN(v)) continue;
-    const s = String(v);
-    const e = s.indexOf('e');
-    const dot = s.indexOf('.');
-    const frac = dot < 0 ? 0 : (e < 0 ? s.length : e) - dot - 1;
-    const exp = e < 0 ? 0 : Number(s.slice(e + 1));
-    d = Math.max(d, Math.min(MAX_DECIMALS, Math.max(0, frac - exp)));
-  }
+  for (const v of values) if (!Number.isNaN(v)) d = Math.max(d, decimalsOfValue(v));
   return d;
 }
-
-const MAX_DECIMALS = 15;
 
 /** np.percentile-style linear interpolation of sorted values at n evenly spaced probabilities. */
 function fitQuantiles(sorted: Float64Array, n: number): number[] {
@@ -120,6 +116,13 @@ export function probToQuantile(q: readonly number[], p: number): number {
   return q[lo]! + (pos - lo) * (q[hi]! - q[lo]!);
 }
 
+/** A compacted sketch may have dropped the extremes; the exact min and max are the 0 and 1 quantiles. */
+function withExtremes(q: number[], min: number, max: number): number[] {
+  q[0] = min;
+  q[q.length - 1] = max;
+  return q;
+}
+
 function bitsFor(k: number): number {
   return Math.max(1, Math.ceil(Math.log2(k)));
 }
@@ -137,10 +140,54 @@ export class TableEncoder {
 
   static fit(table: Table, opts: EncoderOptions = {}): TableEncoder {
     const nQ = opts.nQuantiles ?? 1000;
+    return TableEncoder.fromSummaries(
+      table.columns.map((c): ColumnSummary => {
+        if (isCategorical(c)) return { name: c.name, kind: c.kind, categories: c.categories };
+        const obs = c.values.filter((v) => !Number.isNaN(v)).sort();
+        return {
+          name: c.name,
+          kind: c.kind,
+          observed: obs.length,
+          quantiles: obs.length ? fitQuantiles(obs, Math.min(nQ, obs.length)) : [],
+          decimals: c.kind === 'numeric' ? decimalsOf(obs) : 0,
+          min: obs[0] ?? NaN,
+          max: obs[obs.length - 1] ?? NaN,
+          ...(c.kind === 'datetime' ? { resolution: c.resolution } : {}),
+        };
+      }),
+      opts,
+    );
+  }
+
+  /**
+   * Fit from one-pass mergeable sketches (sketch.ts) instead of a table in memory: the same encodings,
+   * with quantiles read off the KLL sketch (exact while the column had fewer rows than the sketch's k).
+   */
+  static fromSketches(sketches: readonly ColumnSketch[], opts: EncoderOptions = {}): TableEncoder {
+    const nQ = opts.nQuantiles ?? 1000;
+    return TableEncoder.fromSummaries(
+      sketches.map((s): ColumnSummary => {
+        if (!s.quantile) return { name: s.name, kind: s.kind as 'categorical' | 'boolean', categories: s.categories() };
+        return {
+          name: s.name,
+          kind: s.kind as 'numeric' | 'integer' | 'datetime',
+          observed: s.observed,
+          quantiles: s.observed ? withExtremes(s.quantile.quantiles(Math.min(nQ, s.observed)), s.min, s.max) : [],
+          decimals: s.kind === 'numeric' ? s.decimals : 0,
+          min: s.observed ? s.min : NaN,
+          max: s.observed ? s.max : NaN,
+          ...(s.kind === 'datetime' ? { resolution: s.resolution ?? 'datetime' } : {}),
+        };
+      }),
+      opts,
+    );
+  }
+
+  private static fromSummaries(summaries: readonly ColumnSummary[], opts: EncoderOptions): TableEncoder {
     const maxOneHot = opts.maxOneHot ?? 100;
     let offset = 0;
-    const cols = table.columns.map((c): ColumnEncoding => {
-      if (isCategorical(c)) {
+    const cols = summaries.map((c): ColumnEncoding => {
+      if ('categories' in c) {
         const k = c.categories.length;
         const type = k > maxOneHot ? 'bits' : 'onehot';
         const width = type === 'bits' ? bitsFor(k) : Math.max(k, 1);
@@ -148,8 +195,7 @@ export class TableEncoder {
         offset += width;
         return enc;
       }
-      const obs = c.values.filter((v) => !Number.isNaN(v)).sort();
-      if (obs.length === 0) throw new ModelError(`column "${c.name}": every value is missing, nothing to learn from (drop it in the spec's columns)`);
+      if (c.observed === 0) throw new ModelError(`column "${c.name}": every value is missing, nothing to learn from (drop it in the spec's columns)`);
       const b = opts.bounds?.[c.name];
       const enc: ColumnEncoding = {
         type: 'quantile',
@@ -157,10 +203,10 @@ export class TableEncoder {
         kind: c.kind,
         offset,
         width: 1,
-        quantiles: fitQuantiles(obs, Math.min(nQ, obs.length)),
-        decimals: c.kind === 'numeric' ? decimalsOf(obs) : 0,
-        min: b?.min ?? obs[0]!,
-        max: b?.max ?? obs[obs.length - 1]!,
+        quantiles: c.quantiles,
+        decimals: c.decimals,
+        min: b?.min ?? c.min,
+        max: b?.max ?? c.max,
         ...(c.kind === 'datetime' ? { resolution: c.resolution } : {}),
       };
       offset += 1;
