@@ -19,6 +19,8 @@ import type { NormalizedSpec } from '../spec/parse.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
 import { finishedRecord, partPath, shardRecordPath, type ShardRecord, type ShardRef } from './shard.js';
 import { mergeStats, summarizeStats, type StatsSummary, type TableStats } from './shard-stats.js';
+import { fidelityFromStats, type MergedFidelity } from './merged-fidelity.js';
+import type { ReferenceStats } from './reference-stats.js';
 
 export const MERGED_FORMAT = 'synthdiff-merged/1';
 
@@ -32,6 +34,10 @@ export interface MergedOutput {
   /** `<stem>.stats.json`: merged mergeable statistics and their summary. */
   statsFile: string;
   summary: StatsSummary;
+  /** Generate tasks with reference statistics beside the checkpoint: the fidelity report from merged statistics. */
+  fidelity?: MergedFidelity;
+  /** Why `fidelity` is absent for a generate task. */
+  fidelityNote?: string;
 }
 
 /** `out/imputed.csv` → `out/imputed.stats.json`. */
@@ -139,6 +145,11 @@ export async function mergeOutput(output: string, count: number, opts: { log?: L
   }
   const stats: TableStats = mergeStats(records.map((r) => r.stats), output);
   const summary = summarizeStats(stats);
+  const graded = first.type === 'generate' ? await gradeAgainstReference(first.reference, stats) : {};
+  if (graded.fidelity) {
+    const f = graded.fidelity;
+    log.info(`fidelity from merged statistics: shapes ${f.shapes.score} (exact value in [${f.shapes.range.join(', ')}]), trends ${f.trends.score} (real-edge bins)${f.holdoutBaseline ? `; holdout ${f.holdoutBaseline.shapes} / ${f.holdoutBaseline.trends}` : ''}`);
+  } else if (graded.fidelityNote) log.info(`fidelity: ${graded.fidelityNote}`);
   const statsFile = mergedStatsPath(output);
   await writeFileAtomic(statsFile, `${JSON.stringify({ format: MERGED_FORMAT, task: first.task, type: first.type, output, shards: count, rows: stats.rows, key: first.key, summary, stats }, null, 1)}\n`);
   log.info(`merged ${count} part${count > 1 ? 's' : ''} into ${output} (${stats.rows} rows, ${((performance.now() - t0) / 1000).toFixed(2)} s); statistics in ${statsFile}`);
@@ -149,7 +160,20 @@ export async function mergeOutput(output: string, count: number, opts: { log?: L
       await rm(shardRecordPath(output, s), { force: true });
     }
   }
-  return { task: first.task, type: first.type, output, ...(intervals ? { intervals } : {}), shards: count, rows: stats.rows, statsFile, summary };
+  return { task: first.task, type: first.type, output, ...(intervals ? { intervals } : {}), shards: count, rows: stats.rows, statsFile, summary, ...graded };
+}
+
+/** Merged synthetic statistics against the training data's, when the shards counted on the reference's layout. */
+async function gradeAgainstReference(reference: string | undefined, stats: TableStats): Promise<{ fidelity?: MergedFidelity; fidelityNote?: string }> {
+  if (!reference) return { fidelityNote: 'the checkpoint has no reference statistics (train with model.checkpoint set to write them); summaries only' };
+  let ref: ReferenceStats;
+  try {
+    ref = JSON.parse(await readFile(reference, 'utf8')) as ReferenceStats;
+  } catch {
+    return { fidelityNote: `${reference} is gone or unreadable; summaries only` };
+  }
+  if (JSON.stringify(ref.layout) !== JSON.stringify(stats.layout)) return { fidelityNote: `${reference} was counted on other bins than the parts (retrained since?); rerun the shards` };
+  return { fidelity: fidelityFromStats(ref.train, stats, ref.holdout) };
 }
 
 /** Concatenate table files in order into `target`, atomically; the format follows the extension. */

@@ -27,7 +27,8 @@ import { sampleSource } from './stream-source.js';
 import { imputeStreamed } from './stream-impute.js';
 import { TableEncoder } from '../table/encode.js';
 import type { ColumnSketch } from '../table/sketch.js';
-import { streamable } from './shard.js';
+import { checkpointInfo, streamable } from './shard.js';
+import { referenceStats, writeReferenceStats } from './reference-stats.js';
 import { schemaTable } from './schema-table.js';
 import { cellIntervals } from './intervals.js';
 import { evaluateTables } from './evaluate.js';
@@ -151,6 +152,9 @@ export async function runTablePipeline(
       await model.save(m.checkpoint);
       report.model.checkpoint = m.checkpoint;
       log.info(`saved checkpoint ${m.checkpoint}`);
+      // What `synthdiff merge` grades sharded synthetic parts against.
+      const info = await checkpointInfo(m.checkpoint);
+      if (info) await writeReferenceStats(m.checkpoint, referenceStats(model.encoder.columns, split.train, split.holdout, info.weights));
     }
   }
   // `--train-only`: the first job of a sharded run; the shards and `synthdiff merge` do the rest.

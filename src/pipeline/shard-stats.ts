@@ -1,33 +1,39 @@
 /**
  * Mergeable table statistics: what each shard of a sharded run records about its part of an output, so
- * `synthdiff merge` can give global summaries without reading the parts again.
+ * `synthdiff merge` can give global summaries and the fidelity report without reading the parts again.
  *
  * Every statistic is a sum over rows (or a min/max), so merging shards is adding them up:
  * - continuous columns (numeric, integer, datetime ms): observed count, missing count, Σx, Σx², the
  *   centred sum of squares M2 = Σ(x − x̄)² (merged with Chan et al.'s pairwise update, which keeps the
- *   variance accurate where Σx² − n·x̄² would cancel), min, max, and a histogram on fixed bins;
+ *   variance accurate where Σx² − n·x̄² would cancel), min, max, and a fine histogram on fixed edges;
  * - categorical columns: count per label;
  * - every pair of columns: co-occurrence counts of (bin or label, bin or label) over rows where both are
  *   observed — the contingency tables SDMetrics' column-pair trends compare — and, for two continuous
  *   columns, Chan-mergeable co-moments for Pearson's r.
  *
- * The bins come from the model, not from the data: the edges are the encoder's training quantiles at
- * k/BINS, so every shard bins identically and the histograms are on the training data's scale (values
- * outside the training range fall into the two outer bins).
+ * The bins come from the model and the training data, never from the part, so every shard bins alike:
+ * - `edges`: every distinct training value where there are at most 2,000, else the encoder's training
+ *   quantiles (up to 1,000), for the column-shape KS statistic;
+ * - `pairEdges`: 10 equal-width bins over the reference (training) table's range, np.histogram_bin_edges
+ *   as SDMetrics computes them, for the pair contingency tables — so merged pair trends equal
+ *   fidelity.ts's real-edge-binned trends exactly.
  */
-import { SynthdiffError } from '../errors.js';
-import { probToQuantile, type ColumnEncoding } from '../table/encode.js';
+import { DataError, SynthdiffError } from '../errors.js';
+import { histogramBinEdges } from '../evaluate/fidelity.js';
+import type { ColumnEncoding } from '../table/encode.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
 
-export const STATS_FORMAT = 'synthdiff-stats/1';
-/** Histogram bins per continuous column (fewer where quantiles tie, as in integer columns). */
-export const STATS_BINS = 20;
+export const STATS_FORMAT = 'synthdiff-stats/2';
+/** Equal-width bins of a continuous column in pair counts (SDMetrics' ColumnPairTrends uses 10). */
+export const PAIR_BINS = 10;
+/** A continuous reference column with at most this many distinct values gets an edge at each. */
+export const MAX_ATOMS = 2000;
 /** Categorical columns with more labels than this are left out of pair counts (the tables grow as K²). */
-export const MAX_PAIR_LEVELS = 50;
+export const MAX_PAIR_LEVELS = 200;
 
 /** How a column is counted: fixed bin edges, or a fixed label list (index K holds labels outside it). */
 export type LayoutColumn =
-  | { name: string; kind: 'continuous'; integer: boolean; edges: number[] }
+  | { name: string; kind: 'continuous'; integer: boolean; edges: number[]; pairEdges: number[] }
   | { name: string; kind: 'categorical'; labels: string[] };
 
 export interface StatsLayout {
@@ -45,8 +51,14 @@ export interface ContinuousStats {
   /** null when no cell is observed (JSON has no ±Infinity). */
   min: number | null;
   max: number | null;
-  /** Counts per bin: (−∞, e₁), [e₁, e₂), …, [e_k, ∞) — edges.length + 1 bins. */
+  /**
+   * Counts per cell, each edge a cell of its own: (−∞, e₁), {e₁}, (e₁, e₂), {e₂}, …, {e_k}, (e_k, ∞) —
+   * 2·edges.length + 1 cells. Counting the edges apart is what lets KS be exact where one table has
+   * nothing strictly between two edges (integer columns with an edge at every training value).
+   */
   hist: number[];
+  /** Counts per np.digitize code on the pair edges (pairEdges.length + 1 codes). */
+  pairHist: number[];
 }
 
 export interface CategoricalStats {
@@ -78,19 +90,43 @@ export interface TableStats {
   pairs: PairStats[];
 }
 
-/** Bin edges and label lists from a model's encoder: identical in every shard that loads the checkpoint. */
-export function statsLayout(encodings: readonly ColumnEncoding[]): StatsLayout {
+/**
+ * Bin edges and label lists from a model's encoder, with pair bins on `reference`'s range (the table
+ * the fidelity report compares with; by default the encoder's training range, which is the same table
+ * when the encoder was fitted in memory). Identical in every shard that loads the same layout.
+ */
+export function statsLayout(encodings: readonly ColumnEncoding[], reference?: Table): StatsLayout {
   return {
     columns: encodings.map((e): LayoutColumn => {
       if (e.type !== 'quantile') return { name: e.name, kind: 'categorical', labels: [...e.categories] };
+      const ref = reference?.columns.find((c) => c.name === e.name);
+      if (reference && (!ref || isCategorical(ref))) throw new DataError(`statistics: the reference table has no continuous column "${e.name}"`);
+      // Every distinct reference value where there are few (integer codes, counts, dates), else the quantiles.
+      const distinct = ref ? distinctValues((ref as Extract<Column, { values: Float64Array }>).values, MAX_ATOMS) : undefined;
       const edges: number[] = [];
-      for (let k = 1; k < STATS_BINS; k++) {
-        const v = probToQuantile(e.quantiles, k / STATS_BINS);
-        if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
-      }
-      return { name: e.name, kind: 'continuous', integer: e.kind === 'integer', edges };
+      for (const v of distinct ?? e.quantiles) if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
+      const range = ref ? (ref as Extract<Column, { values: Float64Array }>).values : [e.quantiles[0]!, e.quantiles[e.quantiles.length - 1]!];
+      const pairEdges = histogramBinEdges(range, PAIR_BINS);
+      return { name: e.name, kind: 'continuous', integer: e.kind === 'integer', edges, pairEdges: pairEdges ? [...pairEdges] : [] };
     }),
   };
+}
+
+/** Sorted distinct non-missing values, or undefined if there are more than `limit`. */
+function distinctValues(values: Float64Array, limit: number): number[] | undefined {
+  const seen = new Set<number>();
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    seen.add(v);
+    if (seen.size > limit) return undefined;
+  }
+  return [...seen].sort((a, b) => a - b);
+}
+
+/** Index of v's cell in the edge-split histogram (see ContinuousStats.hist). */
+function cellOf(edges: readonly number[], v: number): number {
+  const b = binOf(edges, v);
+  return b > 0 && edges[b - 1] === v ? 2 * b - 1 : 2 * b;
 }
 
 /** Number of edges ≤ v: the bin index of v in (−∞, e₁), [e₁, e₂), …, [e_k, ∞). */
@@ -124,9 +160,10 @@ function prepare(col: Column, lc: LayoutColumn, nRows: number): Prepared {
       let v = col.values[r]!;
       if (lc.integer && !Number.isNaN(v)) v = Math.round(v) + 0;
       values[r] = v;
-      axis[r] = Number.isNaN(v) ? -1 : binOf(lc.edges, v);
+      // np.digitize on the pair edges: 0 below the first, edges.length at or above the last.
+      axis[r] = Number.isNaN(v) ? -1 : binOf(lc.pairEdges, v);
     }
-    return { values, axis, axisSize: lc.edges.length + 1, pairable: true };
+    return { values, axis, axisSize: lc.pairEdges.length + 1, pairable: true };
   }
   if (!isCategorical(col)) throw new SynthdiffError(`column "${col.name}" is ${col.kind}; the model treats it as categorical`);
   const index = new Map(lc.labels.map((l, i) => [l, i]));
@@ -152,7 +189,8 @@ export function tableStats(table: Table, layout: StatsLayout): TableStats {
     if (lc.kind === 'continuous') {
       const v = p.values!;
       let cnt = 0, sum = 0, sumSq = 0, min = Infinity, max = -Infinity;
-      const hist = new Array<number>(lc.edges.length + 1).fill(0);
+      const hist = new Array<number>(2 * lc.edges.length + 1).fill(0);
+      const pairHist = new Array<number>(lc.pairEdges.length + 1).fill(0);
       for (let r = 0; r < n; r++) {
         const x = v[r]!;
         if (Number.isNaN(x)) continue;
@@ -161,13 +199,14 @@ export function tableStats(table: Table, layout: StatsLayout): TableStats {
         sumSq += x * x;
         if (x < min) min = x;
         if (x > max) max = x;
-        hist[p.axis[r]!]!++;
+        hist[cellOf(lc.edges, x)]!++;
+        pairHist[p.axis[r]!]!++;
       }
       // Two-pass M2 about this part's own mean: exact enough to merge without cancellation.
       const mean = cnt ? sum / cnt : 0;
       let m2 = 0;
       for (let r = 0; r < n; r++) if (!Number.isNaN(v[r]!)) m2 += (v[r]! - mean) ** 2;
-      return { name: lc.name, kind: 'continuous', n: cnt, missing: n - cnt, sum, sumSq, m2, min: cnt ? min : null, max: cnt ? max : null, hist };
+      return { name: lc.name, kind: 'continuous', n: cnt, missing: n - cnt, sum, sumSq, m2, min: cnt ? min : null, max: cnt ? max : null, hist, pairHist };
     }
     const c = col as Extract<Column, { codes: Int32Array }>;
     const perCode = new Array<number>(c.categories.length).fill(0);
@@ -249,7 +288,7 @@ export function mergeStats(parts: readonly TableStats[], what = 'statistics'): T
       throw new SynthdiffError(`${what}: part ${i} was counted on different bins or labels (another model checkpoint?); rerun its shard`);
   const columns = first.columns.map((c0, j): ColumnStats => {
     if (c0.kind === 'continuous') {
-      let acc = { ...c0, hist: [...c0.hist] };
+      let acc = { ...c0, hist: [...c0.hist], pairHist: [...c0.pairHist] };
       for (const p of parts.slice(1)) {
         const c = p.columns[j] as ContinuousStats;
         const m = chan(acc.n, acc.n ? acc.sum / acc.n : 0, acc.m2, c.n, c.n ? c.sum / c.n : 0, c.m2);
@@ -263,6 +302,7 @@ export function mergeStats(parts: readonly TableStats[], what = 'statistics'): T
           min: acc.min === null ? c.min : c.min === null ? acc.min : Math.min(acc.min, c.min),
           max: acc.max === null ? c.max : c.max === null ? acc.max : Math.max(acc.max, c.max),
           hist: acc.hist.map((h, k) => h + c.hist[k]!),
+          pairHist: acc.pairHist.map((h, k) => h + c.pairHist[k]!),
         };
       }
       return acc;
@@ -336,6 +376,18 @@ export interface StatsSummary {
   correlations: { a: string; b: string; n: number; pearson: number | null }[];
 }
 
+/**
+ * The pair codes as a readable histogram: the 10 equal-width bins on the reference range, values below
+ * the first edge counted in the first bin and those at or past the last edge in the last.
+ */
+function pairHistogram(edges: readonly number[], codes: readonly number[], n: number): { edges: number[]; counts: number[]; frequencies: number[] } {
+  if (edges.length < 2) return { edges: [...edges], counts: [], frequencies: [] };
+  const counts = codes.slice(1, edges.length);
+  counts[0]! += codes[0]!;
+  counts[counts.length - 1]! += codes[edges.length]!;
+  return { edges: [...edges], counts, frequencies: counts.map((h) => (n ? h / n : 0)) };
+}
+
 /** Readable global summaries (means, sds, histograms, category frequencies, correlations). */
 export function summarizeStats(s: TableStats): StatsSummary {
   const columns = s.columns.map((c, j): ColumnSummary => {
@@ -350,7 +402,7 @@ export function summarizeStats(s: TableStats): StatsSummary {
         sd: c.n > 1 ? Math.sqrt(c.m2 / (c.n - 1)) : null,
         min: c.min,
         max: c.max,
-        histogram: { edges: lc.edges, counts: c.hist, frequencies: c.hist.map((h) => (c.n ? h / c.n : 0)) },
+        histogram: pairHistogram(lc.pairEdges, c.pairHist, c.n),
       };
     }
     return { name: c.name, kind: 'categorical', n: c.n, missing: c.missing, frequencies: Object.fromEntries(Object.entries(c.counts).map(([k, v]) => [k, v / c.n])) };

@@ -36,6 +36,7 @@ import { cellIntervals } from './intervals.js';
 import { assertObservedUnchanged, samplingFor } from './run.js';
 import { statsLayout, tableStats, type TableStats } from './shard-stats.js';
 import { imputeStreamed, withGlobalRows } from './stream-impute.js';
+import { readReferenceStats, referencePath } from './reference-stats.js';
 import { loadSourceTable } from './table-source.js';
 
 export interface ShardRef {
@@ -82,6 +83,8 @@ export interface ShardRecord {
   /** The task output this is a part of (absolute), and the intervals output if any. */
   output: string;
   intervals?: string;
+  /** The training data's statistics on the layout this part was counted on (absolute path), if any. */
+  reference?: string;
   /** Identifies what produced the part: the task, sampler settings, seed and the checkpoint's weights. */
   key: string;
   /** The part files, relative to this record's folder, with their sizes when finished. */
@@ -196,7 +199,10 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   const model = await TabularDiffusion.load(ckpt.dir);
   try {
     log.info(`loaded model ${ckpt.dir} (trained ${model.state.step} steps)`);
-    const layout = statsLayout(model.encoder.columns);
+    // Count every part on the reference's layout, so merge can grade the parts against the training data.
+    const reference = await readReferenceStats(ckpt.dir, info.weights);
+    const layout = reference?.layout ?? statsLayout(model.encoder.columns);
+    if (!reference) log.info(`note: no ${referencePath(ckpt.dir)} for this checkpoint; merge will summarise the parts but not grade them against the training data`);
     // The single-process run's per-task sampler defaults, so shards sample as it does.
     const sampling = samplingFor(spec.model);
     const sources = new Map<string, Table>();
@@ -231,6 +237,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
           sampling: sampling.impute,
           ...range,
           batchRows: opts.batchRows,
+          layout,
           log,
           label,
         });
@@ -274,6 +281,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
         rows,
         output: task.output.path,
         ...(task.type === 'impute' && task.intervals && (task.draws ?? 1) > 1 ? { intervals: task.intervals.path } : {}),
+        ...(reference ? { reference: resolve(referencePath(ckpt.dir)) } : {}),
         key: taskKey(ns, t, info.weights),
         parts: await Promise.all(written.map(async (p) => ({ path: relative(dirname(recordPath), p), bytes: (await stat(p)).size }))),
         seconds,

@@ -10,7 +10,7 @@ import type { SamplerName, PipelineSpec } from '../spec/types.js';
 import { missingCount, type Table } from '../table/table.js';
 import { cellIntervals } from './intervals.js';
 import { assertObservedUnchanged } from './run.js';
-import { mergeStats, statsLayout, tableStats, type TableStats } from './shard-stats.js';
+import { mergeStats, statsLayout, tableStats, type StatsLayout, type TableStats } from './shard-stats.js';
 
 export interface StreamImputeOptions {
   input: string;
@@ -23,6 +23,8 @@ export interface StreamImputeOptions {
   start?: number;
   end?: number;
   batchRows?: number;
+  /** The layout to count the output's statistics on (default: the encoder's). */
+  layout?: StatsLayout;
   log: Logger;
   label: string;
 }
@@ -44,7 +46,7 @@ export async function imputeStreamed(
   spec: PipelineSpec,
   o: StreamImputeOptions,
 ): Promise<{ rows: { start: number; end: number }; imputedCells: number; stats: TableStats }> {
-  const layout = statsLayout(model.encoder.columns);
+  const layout = o.layout ?? statsLayout(model.encoder.columns);
   const out = await CsvBatchWriter.open(o.output);
   // As in the in-memory path, intervals exist only for more than one draw.
   const iv = o.intervals && o.draws > 1 ? await CsvBatchWriter.open(o.intervals) : undefined;
