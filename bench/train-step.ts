@@ -15,6 +15,7 @@ import { initBackend, tf } from '../src/backend/index.js';
 import { edmLoss } from '../src/diffusion/denoiser.js';
 import { fillTrainingBatch, DEFAULT_MASK_POLICY } from '../src/diffusion/masks.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
+import { updateEma } from '../src/diffusion/train.js';
 import { createRng } from '../src/rng.js';
 import type { BackendName } from '../src/spec/types.js';
 import { emit, loadBenchTable, maxRssMB, round, say } from './common.js';
@@ -87,10 +88,9 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
     let k = 0;
     const step = await timeMs(reps, async () => {
       const loss = model.optimizer.minimize(() => edmLoss(model.net, edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), 1e-4);
-      // The EMA update exactly as trainDiffusion does it, so the step is the loop's device work.
-      const decay = Math.min(0.999, (1 + k) / (10 + k));
+      // The EMA update trainDiffusion runs (the same function), so the step is the loop's device work.
+      updateEma(model.ema.params, model.net.params, Math.min(0.999, (1 + k) / (10 + k)));
       k++;
-      tf.tidy(() => model.ema.params.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(model.net.params[i]!, 1 - decay)))));
       await loss.data();
       loss.dispose();
     });

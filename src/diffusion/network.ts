@@ -47,6 +47,18 @@ export function initParameters(cfg: MlpConfig, rng: { next(): number }): Float32
   });
 }
 
+/**
+ * x·W + b with an optional relu as the one fused kernel `tf.fused.matMul` uses off the tape (called
+ * directly because, on the tape, tf.fused.matMul falls back to separate matMul/add/relu kernels).
+ */
+function denseKernel(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, activation: 'relu' | 'linear'): tf.Tensor2D {
+  const [B, K] = x.shape as [number, number];
+  const N = w.shape[1]!;
+  const inputs = { a: tf.reshape(x, [1, B, K]), b: tf.reshape(w, [1, K, N]), bias: b } as unknown as tf.NamedTensorMap;
+  const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0.2 } as unknown as tf.NamedAttrMap;
+  return tf.reshape(tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor, [B, N]);
+}
+
 // tfjs variable names are global per process; a serial keeps two models' names apart.
 let variableSerial = 0;
 
@@ -72,15 +84,79 @@ export class Mlp {
 
   /** F(input, c_noise): input [B, 2D], cNoise [B, 1] → [B, D]. Call inside tf.tidy. */
   apply(input: tf.Tensor2D, cNoise: tf.Tensor2D): tf.Tensor2D {
+    // Under a gradient tape (training) the whole network is one node with a hand-written backward pass.
+    if (tf.engine().state.gradientDepth > 0) return this.applyForTraining(input, cNoise);
     const p = this.params as unknown as tf.Tensor2D[];
-    const angles = tf.mul(cNoise, this.freqs);
-    const emb = tf.concat([tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D;
+    const emb = this.embed(cNoise);
     let t = tf.fused.matMul({ a: emb, b: p[0]!, bias: p[1], activation: 'relu' }) as tf.Tensor2D;
     t = tf.fused.matMul({ a: t, b: p[2]!, bias: p[3] }) as tf.Tensor2D;
     let h = tf.relu(tf.add(tf.fused.matMul({ a: input, b: p[4]!, bias: p[5] }), t)) as tf.Tensor2D;
     const depth = this.cfg.depth;
     for (let k = 1; k < depth; k++) h = tf.fused.matMul({ a: h, b: p[4 + 2 * k]!, bias: p[5 + 2 * k], activation: 'relu' }) as tf.Tensor2D;
     return tf.fused.matMul({ a: h, b: p[4 + 2 * depth]!, bias: p[5 + 2 * depth] }) as tf.Tensor2D;
+  }
+
+  /** The sinusoidal noise-level embedding [B, timeDim] (no trainable parameters). */
+  private embed(cNoise: tf.Tensor2D): tf.Tensor2D {
+    const angles = tf.mul(cNoise, this.freqs);
+    return tf.concat([tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D;
+  }
+
+  /**
+   * The same function as `apply`, as one custom-gradient op over the parameters. tfjs would otherwise
+   * record the relu layers unfused (matMul, add, relu: fused kernels are only used off the tape), take bias
+   * gradients with a transposing Sum, and compute input gradients nobody needs (for the data input and the
+   * time embedding). Here the forward runs the same fused kernels as `apply` (so the values are identical)
+   * and the backward is the minimal set: per layer dz = dy·[y > 0], dW = xᵀ·dz, db = 1ᵀ·dz (a matmul, far
+   * cheaper than a column Sum on wasm) and dx = dz·Wᵀ only where x depends on parameters.
+   */
+  private applyForTraining(input: tf.Tensor2D, cNoise: tf.Tensor2D): tf.Tensor2D {
+    const depth = this.cfg.depth;
+    const B = input.shape[0];
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const p = args.slice(0, this.params.length) as tf.Tensor[];
+      const save = args[this.params.length] as tf.GradSaveFunc;
+      const emb = this.embed(cNoise);
+      const t1 = denseKernel(emb, p[0]!, p[1]!, 'relu');
+      const t = denseKernel(t1, p[2]!, p[3]!, 'linear');
+      const hs = [tf.relu(tf.add(denseKernel(input, p[4]!, p[5]!, 'linear'), t)) as tf.Tensor2D];
+      for (let k = 1; k < depth; k++) hs.push(denseKernel(hs[k - 1]!, p[4 + 2 * k]!, p[5 + 2 * k]!, 'relu'));
+      const out = denseKernel(hs[depth - 1]!, p[4 + 2 * depth]!, p[5 + 2 * depth]!, 'linear');
+      // The forward runs in its own tidy scope: everything the backward reads must be saved, the input too.
+      save([input, emb, t1, ...hs]);
+      const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+        const [sIn, sEmb, sT1, ...sH] = saved as tf.Tensor2D[];
+        const ones = tf.ones([1, B]) as tf.Tensor2D;
+        const colSum = (dz: tf.Tensor2D) => tf.reshape(tf.matMul(ones, dz), [dz.shape[1]]);
+        const reluMask = (d: tf.Tensor2D, y: tf.Tensor2D) => tf.mul(d, tf.step(y)) as tf.Tensor2D;
+        const g: tf.Tensor[] = new Array(this.params.length);
+        // Output layer.
+        let d = dy as tf.Tensor2D;
+        g[4 + 2 * depth] = tf.matMul(sH[depth - 1]!, d, true, false);
+        g[5 + 2 * depth] = colSum(d);
+        d = tf.matMul(d, p[4 + 2 * depth]! as tf.Tensor2D, false, true);
+        // Hidden layers, top down.
+        for (let k = depth - 1; k >= 1; k--) {
+          const dz = reluMask(d, sH[k]!);
+          g[4 + 2 * k] = tf.matMul(sH[k - 1]!, dz, true, false);
+          g[5 + 2 * k] = colSum(dz);
+          d = tf.matMul(dz, p[4 + 2 * k]! as tf.Tensor2D, false, true);
+        }
+        // First layer h0 = relu(input·Win + bin + t): Win/bin, and t's layer (W2, b2) gets the same dz.
+        const dz0 = reluMask(d, sH[0]!);
+        g[4] = tf.matMul(sIn!, dz0, true, false);
+        g[5] = colSum(dz0);
+        g[2] = tf.matMul(sT1!, dz0, true, false);
+        g[3] = tf.clone(g[5]!);
+        // Time MLP's first layer.
+        const dzT = reluMask(tf.matMul(dz0, p[2]! as tf.Tensor2D, false, true), sT1!);
+        g[0] = tf.matMul(sEmb!, dzT, true, false);
+        g[1] = colSum(dzT);
+        return g;
+      };
+      return { value: out, gradFunc };
+    });
+    return op(...this.params) as tf.Tensor2D;
   }
 
   async read(): Promise<Float32Array[]> {

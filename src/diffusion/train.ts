@@ -5,6 +5,7 @@ import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { fillTrainingBatch, DEFAULT_MASK_POLICY, type MaskPolicy } from './masks.js';
 import type { Mlp } from './network.js';
 import type { Adam } from './adam.js';
+import { hostMemoryBackend, hostTensor, hostView } from '../backend/host-memory.js';
 
 export interface TrainOptions {
   steps: number;
@@ -72,6 +73,27 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
   if (step < o.warmupSteps) return (o.learningRate * (step + 1)) / o.warmupSteps;
   const t = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
   return o.learningRate * (o.finalLrFraction + (1 - o.finalLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(t, 1))));
+}
+
+/**
+ * `ema ← decay·ema + (1 − decay)·net`, parameter by parameter. On host-memory backends (wasm, cpu) one
+ * plain loop per parameter replaces three kernels; elsewhere it is tensor ops on the device.
+ */
+export function updateEma(ema: readonly tf.Variable[], net: readonly tf.Variable[], decay: number): void {
+  if (!hostMemoryBackend()) {
+    tf.tidy(() => ema.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(net[i]!, 1 - decay)))));
+    return;
+  }
+  const c = 1 - decay;
+  tf.tidy(() =>
+    ema.forEach((e, i) => {
+      const next = hostTensor(e.shape, (out) => {
+        const a = hostView(e), p = hostView(net[i]!);
+        for (let j = 0; j < out.length; j++) out[j] = a[j]! * decay + p[j]! * c;
+      });
+      e.assign(next);
+    }),
+  );
 }
 
 interface Batch {
@@ -149,8 +171,7 @@ export async function trainDiffusion(
     const loss = optimizer.minimize(() => edmLoss(net, o.edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), lr);
     disposeBatch(batch);
     // EMA with the usual warm-up (decay grows with the step) so short runs are not dominated by init.
-    const decay = Math.min(o.emaDecay, (1 + step) / (10 + step));
-    tf.tidy(() => ema.params.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(vars[i]!, 1 - decay)))));
+    updateEma(ema.params, vars, Math.min(o.emaDecay, (1 + step) / (10 + step)));
     const done = step + 1;
     if (done % logEvery === 0 || done === o.steps) {
       lossSum += (await loss.data())[0]!;
