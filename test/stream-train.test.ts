@@ -2,9 +2,12 @@
  * Training on tables bigger than memory (`model.trainRows`): one streaming pass that splits rows by a
  * per-row coin, fits encoders on every training row with sketches, and keeps a reservoir sample.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ksStatistic } from '../src/evaluate/fidelity.js';
 import { readCsv } from '../src/io/csv.js';
@@ -129,4 +132,41 @@ describe('streamed training source', () => {
       expect(worst / n).toBeLessThan(0.002);
     });
   }, 120_000);
+});
+
+// Training from a streamed source keeps memory flat in the row count: the pass holds one read batch,
+// the sketches and the reservoir, never the table.
+describe.skipIf(fertilityUnavailable() !== undefined)('streamed training memory (AER__Fertility)', () => {
+  const main = resolve('src/cli/main.ts');
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const report = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxRSS '+process.resourceUsage().maxRSS+'\\n'))";
+  const synthdiff = (...args: string[]): { mb: number; stderr: string } => {
+    const r = spawnSync(process.execPath, ['--import', tsx, '--import', report, main, ...args], { encoding: 'utf8', cwd: dir });
+    if (r.status !== 0) throw new Error(`synthdiff ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-2000)}`);
+    return { mb: Number(/maxRSS (\d+)/.exec(r.stderr)![1]) / 1024, stderr: r.stderr };
+  };
+  const spec = (input: string, out: string) => `version: 1
+name: fertility-train-stream
+seed: 4
+source: { path: ${input} }
+split: { holdout: 0.2 }
+model: { steps: 20, width: 32, depth: 2, trainRows: 20000, checkpoint: ${out}/model, backend: wasm }
+tasks:
+  - { type: generate, rows: 100, output: { path: ${out}/synthetic.csv } }
+`;
+
+  it('peak RSS training from 1M rows stays within 1.5× of the 254,654-row run; the checkpoint carries reference statistics', async () => {
+    await writeFertility(join(dir, 'base.csv'), 254_654, { holes: 0.01, seed: 5 });
+    await writeFertility(join(dir, 'big.csv'), 1_000_000, { holes: 0.01, seed: 5 });
+    await writeFile(join(dir, 'base.yaml'), spec('base.csv', 'base'));
+    await writeFile(join(dir, 'big.yaml'), spec('big.csv', 'big'));
+    const base = synthdiff('run', 'base.yaml', '--train-only');
+    const big = synthdiff('run', 'big.yaml', '--train-only');
+    console.info(`streamed training peak RSS: ${base.mb.toFixed(0)} MB at 254,654 rows, ${big.mb.toFixed(0)} MB at 1,000,000 rows (×${(big.mb / base.mb).toFixed(2)})`);
+    expect(big.stderr).toMatch(/loaded \S*big\.csv: 1000000 rows × 8 columns, \d+ missing cells; train 8\d{5}, holdout 1\d{5} \(model trains on a uniform sample of 20000 training rows, encoders on all of them\)/);
+    expect(big.mb / base.mb).toBeLessThanOrEqual(1.5);
+    const ref = JSON.parse(await readFile(join(dir, 'big/model/reference.stats.json'), 'utf8'));
+    expect(ref.train.rows).toBe(20_000);
+    expect(ref.holdout.rows).toBe(20_000);
+  }, 240_000);
 });
