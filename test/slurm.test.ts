@@ -66,7 +66,8 @@ async function jobLogs(run: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'synthdiff-slurm-'));
+  // A blank in the path: job scripts and sbatch arguments must survive it.
+  dir = await mkdtemp(join(tmpdir(), 'synthdiff slurm-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -80,6 +80,13 @@ export function runDirFor(ns: NormalizedSpec, opts: Pick<SlurmOptions, 'runDir'>
   return opts.runDir ?? ns.spec.report?.dir ?? join(ns.baseDir, `${ns.spec.name}-run`);
 }
 
+const LOGS = { train: 'train-%j.out', shards: 'shard-%a-%A.out', merge: 'merge-%j.out' } as const;
+
+/** sbatch options that name paths: working folder and log file, passed as single arguments. */
+function jobPlacement(slurmDir: string, job: keyof typeof LOGS): string[] {
+  return [`--chdir=${slurmDir}`, `--output=${join(slurmDir, 'logs', LOGS[job])}`];
+}
+
 /** Write the job scripts and manifest; nothing is submitted. */
 export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions): Promise<SlurmPlan> {
   if (!ns.specFile) throw new SpecError('slurm: the spec must be a file the jobs can read');
@@ -99,8 +106,9 @@ export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions):
     [
       '#!/bin/bash',
       `#SBATCH --job-name=${name}-${job}`,
-      `#SBATCH --output=${join(logs, out)}`,
-      `#SBATCH --chdir=${dir}`,
+      // The log path and working folder go on sbatch's command line (submit.sh), not here: #SBATCH
+      // lines are split on blanks, and run folders may have them.
+      `# log: ${join(logs, out)}`,
       ...(opts.partition ? [`#SBATCH --partition=${opts.partition}`] : []),
       ...(opts.account ? [`#SBATCH --account=${opts.account}`] : []),
       ...(opts.time ? [`#SBATCH --time=${opts.time}`] : []),
@@ -113,12 +121,12 @@ export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions):
       '',
     ].join('\n');
   const scripts = { train: join(dir, 'train.sbatch'), shards: join(dir, 'shards.sbatch'), merge: join(dir, 'merge.sbatch'), submit: join(dir, 'submit.sh') };
-  await writeFileAtomic(scripts.train, `${header('train', 'train-%j.out')}# Trains once and saves model.checkpoint; exits at once if the checkpoint already matches the spec.\nexec ${cmd} run ${spec} --train-only\n`);
+  await writeFileAtomic(scripts.train, `${header('train', LOGS.train)}# Trains once and saves model.checkpoint; exits at once if the checkpoint already matches the spec.\nexec ${cmd} run ${spec} --train-only\n`);
   await writeFileAtomic(
     scripts.shards,
-    `${header('shard', 'shard-%a-%A.out', [`#SBATCH --array=0-${N - 1}`])}# Shard i of every generate/impute task; a finished shard (valid part + record) is skipped.\nexec ${cmd} run ${spec} --shard "\${SLURM_ARRAY_TASK_ID}/${N}"\n`,
+    `${header('shard', LOGS.shards, [`#SBATCH --array=0-${N - 1}`])}# Shard i of every generate/impute task; a finished shard (valid part + record) is skipped.\nexec ${cmd} run ${spec} --shard "\${SLURM_ARRAY_TASK_ID}/${N}"\n`,
   );
-  await writeFileAtomic(scripts.merge, `${header('merge', 'merge-%j.out')}# Concatenates the parts in shard order and merges their statistics.\nexec ${cmd} merge ${spec} --shards ${N}\n`);
+  await writeFileAtomic(scripts.merge, `${header('merge', LOGS.merge)}# Concatenates the parts in shard order and merges their statistics.\nexec ${cmd} merge ${spec} --shards ${N}\n`);
   await writeFileAtomic(
     scripts.submit,
     [
@@ -126,9 +134,9 @@ export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions):
       '# Submit train → shard array → merge, each waiting for the previous to succeed (afterok).',
       'set -euo pipefail',
       'cd "$(dirname "$0")"',
-      'train=$(sbatch --parsable train.sbatch); train=${train%%;*}',
-      'shards=$(sbatch --parsable --dependency=afterok:$train shards.sbatch); shards=${shards%%;*}',
-      'merge=$(sbatch --parsable --dependency=afterok:$shards merge.sbatch); merge=${merge%%;*}',
+      `train=$(sbatch --parsable ${jobPlacement(dir, 'train').map(shellQuote).join(' ')} train.sbatch); train=\${train%%;*}`,
+      `shards=$(sbatch --parsable ${jobPlacement(dir, 'shards').map(shellQuote).join(' ')} --dependency=afterok:$train shards.sbatch); shards=\${shards%%;*}`,
+      `merge=$(sbatch --parsable ${jobPlacement(dir, 'merge').map(shellQuote).join(' ')} --dependency=afterok:$shards merge.sbatch); merge=\${merge%%;*}`,
       'echo "train $train, shards $shards (array of ' + String(N) + '), merge $merge"',
       '',
     ].join('\n'),
@@ -180,12 +188,12 @@ function sbatch(args: string[]): Promise<string> {
 export async function submitSlurm(ns: NormalizedSpec, plan: SlurmPlan, opts: { log?: Logger } = {}): Promise<SlurmJobs> {
   const log = opts.log ?? createLogger();
   const todo = await unfinishedShards(ns, plan.shards);
-  const train = await sbatch([plan.scripts.train]);
+  const train = await sbatch([...jobPlacement(plan.dir, 'train'), plan.scripts.train]);
   let shards: string | undefined;
   if (todo.length) {
-    shards = await sbatch([`--dependency=afterok:${train}`, `--array=${compactRanges(todo)}`, plan.scripts.shards]);
+    shards = await sbatch([...jobPlacement(plan.dir, 'shards'), `--dependency=afterok:${train}`, `--array=${compactRanges(todo)}`, plan.scripts.shards]);
   } else log.info(`all ${plan.shards} shards are finished; submitting only the merge`);
-  const merge = await sbatch([`--dependency=afterok:${shards ?? train}`, plan.scripts.merge]);
+  const merge = await sbatch([...jobPlacement(plan.dir, 'merge'), `--dependency=afterok:${shards ?? train}`, plan.scripts.merge]);
   const jobs: SlurmJobs = { train, ...(shards ? { shards, array: todo } : {}), merge };
   await writeFileAtomic(plan.manifest, `${JSON.stringify({ format: 'synthdiff-slurm/1', spec: plan.spec, specHash: ns.hash, shards: plan.shards, scripts: plan.scripts, jobs, submittedAt: new Date().toISOString() }, null, 2)}\n`);
   return jobs;
