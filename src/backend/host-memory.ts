@@ -20,8 +20,19 @@ interface CpuBackendLike {
   data: { get(dataId: object): { values?: Float32Array } };
 }
 
+let deviceUpdatesForced = false;
+
+/**
+ * For tests: make `hostMemoryBackend()` answer false, so the parameter updates take their tensor-op (GPU)
+ * path on wasm/cpu too.
+ */
+export function forceDeviceUpdates(on: boolean): void {
+  deviceUpdatesForced = on;
+}
+
 /** True when the active backend keeps tensors in host memory (wasm, cpu). */
 export function hostMemoryBackend(): boolean {
+  if (deviceUpdatesForced) return false;
   const b = tf.getBackend();
   return b === 'wasm' || b === 'cpu';
 }

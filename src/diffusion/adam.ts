@@ -1,5 +1,6 @@
 import { tf } from '../backend/index.js';
 import { hostMemoryBackend, hostTensor, hostView } from '../backend/host-memory.js';
+import { heapOffset, wasmSimdKernels, type WasmSimdKernels } from '../backend/wasm-simd-kernels.js';
 
 /**
  * Adam (Kingma & Ba 2015) with its whole state in plain view: first/second moments and the step count as
@@ -7,20 +8,17 @@ import { hostMemoryBackend, hostTensor, hostView } from '../backend/host-memory.
  * step, so a resumed run drifts by rounding; here the bias correction is computed in double precision from
  * the step count, and a resumed run continues bit for bit.
  *
- * Where tensors live in host memory (the wasm and cpu backends) the update runs as one plain loop per
- * parameter over Float32Arrays: reading a gradient there is a memcpy, not a device sync, and one loop
- * replaces the ~12 small kernels per parameter (each with its own dispatch and allocation) that the
- * tensor form costs. On a GPU backend the moments stay on the device and the update is tensor ops.
- * Either way the moments are float32 and the arithmetic is a fixed sequence, so a run is reproducible on
- * its backend; the two forms round differently, so they are not bit-identical to each other.
+ * The update per parameter tensor is one pass where tensors live in host memory: on wasm a SIMD kernel
+ * (wasm-simd-kernels.ts) reads the gradient and weights in the heap, updates the moments in place and
+ * writes the new weights into a fresh tensor; on cpu the same as a JavaScript loop. That replaces ~12
+ * tfjs kernels per parameter (each allocating and sweeping memory). On a GPU backend it stays tensor ops
+ * on the device. Each form is a fixed float sequence, so a run is reproducible on its backend; the forms
+ * round differently from one another.
  */
 export class Adam {
-  /** Moments in host memory (`host` form), or undefined while they live on the device. */
-  private hostM?: Float32Array[];
-  private hostV?: Float32Array[];
-  /** Moments as device tensors (`device` form), or undefined while they live on the host. */
-  private devM?: tf.Variable[];
-  private devV?: tf.Variable[];
+  /** First and second moments, one float32 tensor per parameter, owned here (updated in place on wasm/cpu). */
+  private m: tf.Tensor[];
+  private v: tf.Tensor[];
 
   constructor(
     readonly params: tf.Variable[],
@@ -30,11 +28,15 @@ export class Adam {
     readonly epsilon = 1e-8,
     moments?: { m: Float32Array[]; v: Float32Array[] },
   ) {
-    this.hostM = params.map((p, i) => (moments ? Float32Array.from(moments.m[i]!) : new Float32Array(p.size)));
-    this.hostV = params.map((p, i) => (moments ? Float32Array.from(moments.v[i]!) : new Float32Array(p.size)));
-    params.forEach((p, i) => {
-      if (this.hostM![i]!.length !== p.size || this.hostV![i]!.length !== p.size) throw new Error(`Adam: moment ${i} has the wrong size for ${p.name}`);
-    });
+    const init = (xs: Float32Array[] | undefined) =>
+      params.map((p, i) => {
+        const x = xs?.[i];
+        if (x && x.length !== p.size) throw new Error(`Adam: a stored moment has ${x.length} values, ${p.name} has ${p.size}`);
+        // A private copy: on cpu the array becomes the tensor's storage, which the update writes in place.
+        return tf.keep(tf.tensor(x ? Float32Array.from(x) : new Float32Array(p.size), p.shape, 'float32'));
+      });
+    this.m = init(moments?.m);
+    this.v = init(moments?.v);
   }
 
   /** One step on `loss()`; returns the loss tensor (caller disposes). */
@@ -44,7 +46,9 @@ export class Adam {
     // Bias-corrected step size (Adam paper, Algorithm 1's efficient form).
     const lr = (learningRate * Math.sqrt(1 - this.beta2 ** this.step)) / (1 - this.beta1 ** this.step);
     try {
-      if (hostMemoryBackend()) this.hostUpdate(grads, lr);
+      const simd = wasmSimdKernels();
+      if (simd) this.simdUpdate(simd, grads, lr);
+      else if (hostMemoryBackend()) this.hostUpdate(grads, lr);
       else this.deviceUpdate(grads, lr);
     } finally {
       tf.dispose(grads);
@@ -52,15 +56,27 @@ export class Adam {
     return value;
   }
 
+  private simdUpdate(k: WasmSimdKernels, grads: tf.NamedTensorMap, lr: number): void {
+    const { beta1: b1, beta2: b2, epsilon: eps } = this;
+    tf.tidy(() => {
+      this.params.forEach((p, i) => {
+        const next = hostTensor(p.shape, (out) => {
+          k.adam(heapOffset(grads[p.name]!), heapOffset(p), heapOffset(this.m[i]!), heapOffset(this.v[i]!), out.byteOffset, p.size, b1, 1 - b1, b2, 1 - b2, lr, eps);
+        });
+        p.assign(next);
+      });
+    });
+  }
+
   private hostUpdate(grads: tf.NamedTensorMap, lr: number): void {
-    this.toHost();
     const { beta1: b1, beta2: b2, epsilon: eps } = this;
     const c1 = 1 - b1, c2 = 1 - b2;
     tf.tidy(() => {
       this.params.forEach((p, i) => {
-        const m = this.hostM![i]!, v = this.hostV![i]!;
         const next = hostTensor(p.shape, (out) => {
           const g = hostView(grads[p.name]!), w = hostView(p);
+          // The moments are this optimizer's own tensors: written in place.
+          const m = hostView(this.m[i]!), v = hostView(this.v[i]!);
           for (let j = 0; j < out.length; j++) {
             const gj = g[j]!;
             const mj = m[j]! * b1 + gj * c1;
@@ -76,47 +92,29 @@ export class Adam {
   }
 
   private deviceUpdate(grads: tf.NamedTensorMap, lr: number): void {
-    this.toDevice();
-    const M = this.devM!, V = this.devV!;
-    tf.tidy(() => {
-      this.params.forEach((p, i) => {
+    const next = tf.tidy(() =>
+      this.params.map((p, i) => {
         const g = grads[p.name]!;
-        const m = tf.add(tf.mul(M[i]!, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(V[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        M[i]!.assign(m);
-        V[i]!.assign(v);
+        const m = tf.add(tf.mul(this.m[i]!, this.beta1), tf.mul(g, 1 - this.beta1));
+        const v = tf.add(tf.mul(this.v[i]!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
         p.assign(tf.sub(p, tf.div(tf.mul(m, lr), tf.add(tf.sqrt(v), this.epsilon))));
-      });
-    });
-  }
-
-  /** Move the moments into host arrays (no-op when they are there already). */
-  private toHost(): void {
-    if (this.hostM) return;
-    this.hostM = this.devM!.map((x) => Float32Array.from(x.dataSync() as Float32Array));
-    this.hostV = this.devV!.map((x) => Float32Array.from(x.dataSync() as Float32Array));
-    tf.dispose([...this.devM!, ...this.devV!]);
-    this.devM = this.devV = undefined;
-  }
-
-  /** Move the moments onto the device (no-op when they are there already). */
-  private toDevice(): void {
-    if (this.devM) return;
-    const up = (xs: Float32Array[]) => xs.map((x, i) => tf.tidy(() => tf.variable(tf.tensor(x, this.params[i]!.shape, 'float32'), false)));
-    this.devM = up(this.hostM!);
-    this.devV = up(this.hostV!);
-    this.hostM = this.hostV = undefined;
+        return [m, v] as const;
+      }),
+    );
+    tf.dispose([...this.m, ...this.v]);
+    this.m = next.map(([m]) => m);
+    this.v = next.map(([, v]) => v);
   }
 
   async readMoments(): Promise<{ m: Float32Array[]; v: Float32Array[] }> {
-    if (this.hostM) return { m: this.hostM.map((x) => x.slice()), v: this.hostV!.map((x) => x.slice()) };
-    const read = (xs: tf.Variable[]) => Promise.all(xs.map(async (x) => Float32Array.from((await x.data()) as Float32Array)));
-    return { m: await read(this.devM!), v: await read(this.devV!) };
+    // Copies: on cpu a read returns the storage itself, which later steps overwrite.
+    const read = (xs: tf.Tensor[]) => Promise.all(xs.map(async (x) => Float32Array.from((await x.data()) as Float32Array)));
+    return { m: await read(this.m), v: await read(this.v) };
   }
 
   dispose(): void {
-    if (this.devM) tf.dispose([...this.devM, ...this.devV!]);
-    this.devM = this.devV = undefined;
-    this.hostM = this.hostV = undefined;
+    tf.dispose([...this.m, ...this.v]);
+    this.m = [];
+    this.v = [];
   }
 }

@@ -78,7 +78,8 @@ export class Mlp {
     const shapes = parameterShapes(cfg);
     return new Mlp(
       cfg,
-      shapes.map((s, i) => tf.variable(tf.tensor(values[i]!, s.shape, 'float32'), trainable, `${prefix}${s.name}#${++variableSerial}`)),
+      // tidy disposes the initial tensors (the variables hold their own reference to the data).
+      tf.tidy(() => shapes.map((s, i) => tf.variable(tf.tensor(values[i]!, s.shape, 'float32'), trainable, `${prefix}${s.name}#${++variableSerial}`))),
     );
   }
 

@@ -6,6 +6,7 @@ import { fillTrainingBatch, DEFAULT_MASK_POLICY, type MaskPolicy } from './masks
 import type { Mlp } from './network.js';
 import type { Adam } from './adam.js';
 import { hostMemoryBackend, hostTensor, hostView } from '../backend/host-memory.js';
+import { heapOffset, wasmSimdKernels } from '../backend/wasm-simd-kernels.js';
 
 export interface TrainOptions {
   steps: number;
@@ -76,10 +77,16 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
 }
 
 /**
- * `ema ← decay·ema + (1 − decay)·net`, parameter by parameter. On host-memory backends (wasm, cpu) one
- * plain loop per parameter replaces three kernels; elsewhere it is tensor ops on the device.
+ * `ema ← decay·ema + (1 − decay)·net`, parameter by parameter, into new tensors (never in place: the wasm
+ * backend caches weights packed for matmuls by tensor). One pass per parameter where tensors live in host
+ * memory (a SIMD kernel on wasm, a loop on cpu) instead of three kernels; tensor ops on a GPU backend.
  */
 export function updateEma(ema: readonly tf.Variable[], net: readonly tf.Variable[], decay: number): void {
+  const simd = wasmSimdKernels();
+  if (simd) {
+    tf.tidy(() => ema.forEach((e, i) => e.assign(hostTensor(e.shape, (out) => simd.ema(heapOffset(e), heapOffset(net[i]!), out.byteOffset, e.size, decay, 1 - decay)))));
+    return;
+  }
   if (!hostMemoryBackend()) {
     tf.tidy(() => ema.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(net[i]!, 1 - decay)))));
     return;
