@@ -248,7 +248,33 @@ const SECTIONS: Array<[string, string, (rs: BenchRecord[]) => string]> = [
   ['sample', 'Sampling throughput', sampleSection],
   ['end-to-end', 'End to end', endToEndSection],
   ['impute-peers', 'Imputation vs peers', imputePeersSection],
+  ['scale', 'Memory and time vs rows', scaleSection],
 ];
+
+function scaleSection(rs: BenchRecord[]): string {
+  if (!rs.length) return '_Not run._';
+  const base = (mode: string) => rs.filter((r) => r.mode === mode).sort((a, b) => a.rows - b.rows)[0];
+  const intro =
+    'Training data path on AER__Fertility repeated to more rows (1% of cells blanked). **streamed** = `model.trainRows`: one pass ' +
+    '(per-row train/holdout coin, KLL/label sketches of every training row, reservoir sample) → encoder from the sketches → train on the sample; ' +
+    '**in-memory** = read the whole table, split, fit. A fixed small step budget: this measures the data path, not model quality. ' +
+    '"vs smallest" = peak RSS over the same mode\'s smallest run.';
+  return `${intro}\n\n${table(
+    ['mode', 'rows', 'training rows seen', 'sample rows', 'data s', 'rows/s (data)', 'train s', 'MLP', 'peak RSS MB', 'vs smallest'],
+    [...rs].sort((a, b) => String(a.mode).localeCompare(String(b.mode)) || a.rows - b.rows).map((r) => [
+      String(r.mode),
+      fmt(r.rows, 0),
+      fmt(num(r, 'trainRowsSeen'), 0),
+      fmt(num(r, 'sampleRows'), 0),
+      fmt(num(r, 'dataSeconds'), 1),
+      fmt(r.rowsPerSec, 0),
+      fmt(num(r, 'trainSeconds'), 1),
+      String(r.mlp),
+      fmt(r.peakRssMB, 0),
+      `${fmt(r.peakRssMB / base(String(r.mode))!.peakRssMB, 2)}×`,
+    ]),
+  )}`;
+}
 
 const DEFAULT_NOTES = '_No notes yet: write observations here; re-running the suite keeps this block._';
 

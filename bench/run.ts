@@ -30,7 +30,7 @@ import { renderMarkdown, parseRecords, type RunMeta, type Stored } from './markd
 import type { UnitSpec } from './scenario.js';
 import type { BackendName } from '../src/spec/types.js';
 
-export const SCENARIOS = ['train-step', 'sample', 'end-to-end', 'impute-peers'] as const;
+export const SCENARIOS = ['train-step', 'sample', 'end-to-end', 'impute-peers', 'scale'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
@@ -127,6 +127,15 @@ export function unitsFor(s: Scenario, o: SuiteOptions): UnitSpec[] {
       ];
     case 'end-to-end':
       return o.e2eTables.map((t) => ({ scenario: s, table: t, steps: o.e2eSteps(t), evalRows: o.evalRows, seed: 42, ...(o.quick ? { samplerSteps: 4 } : {}), ...backend }));
+    case 'scale': {
+      const sizes = o.quick ? [20_000, 60_000] : [254_654, 1_000_000, 5_000_000];
+      const steps = o.quick ? 5 : 100;
+      return [
+        ...sizes.map((rows) => ({ scenario: s, rows, mode: 'streamed' as const, trainRows: o.quick ? 5_000 : 100_000, steps, ...backend })),
+        // The in-memory path for contrast, where it is reasonable to hold the table.
+        ...sizes.slice(0, 2).map((rows) => ({ scenario: s, rows, mode: 'in-memory' as const, trainRows: 0, steps, ...backend })),
+      ];
+    }
     case 'impute-peers':
       return o.imputeTables.flatMap((t) =>
         o.seeds.map((seed) => ({
@@ -261,6 +270,8 @@ function settingsFor(s: Scenario, o: SuiteOptions): Record<string, unknown> {
       return { tables: o.e2eTables.map(name), steps: o.e2eStepsText, evalRows: o.evalRows };
     case 'impute-peers':
       return { tables: o.imputeTables.map(name), seeds: o.seeds, steps: o.imputeSteps ?? 'library default', draws: o.draws, peers: o.peers };
+    case 'scale':
+      return { units: unitsFor(s, o).map((u) => ({ ...u, scenario: undefined })) };
   }
 }
 

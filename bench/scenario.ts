@@ -7,13 +7,15 @@
 import { runEndToEnd, type EndToEndOptions } from './end-to-end.js';
 import { runImputePeers, type ImputePeersOptions } from './impute-peers.js';
 import { runSample, type SampleOptions } from './sample.js';
+import { runScale, type ScaleOptions } from './scale.js';
 import { runTrainStep, type TrainStepOptions } from './train-step.js';
 
 export type UnitSpec =
   | ({ scenario: 'train-step' } & TrainStepOptions)
   | ({ scenario: 'sample' } & SampleOptions)
   | ({ scenario: 'end-to-end' } & EndToEndOptions)
-  | ({ scenario: 'impute-peers' } & ImputePeersOptions);
+  | ({ scenario: 'impute-peers' } & ImputePeersOptions)
+  | ({ scenario: 'scale' } & ScaleOptions);
 
 export async function runUnit(u: UnitSpec): Promise<void> {
   switch (u.scenario) {
@@ -25,6 +27,8 @@ export async function runUnit(u: UnitSpec): Promise<void> {
       return runEndToEnd(u);
     case 'impute-peers':
       return runImputePeers(u);
+    case 'scale':
+      return runScale(u);
   }
 }
 

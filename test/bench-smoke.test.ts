@@ -43,7 +43,7 @@ describe('bench harness (--quick)', () => {
   it('exits 0 and prints JSON records for every scenario', () => {
     expect(status, stderr.slice(-2000)).toBe(0);
     const scenarios = new Set(records.map((r) => r.scenario));
-    expect([...scenarios].sort()).toEqual(['end-to-end', 'impute-peers', 'sample', 'train-step']);
+    expect([...scenarios].sort()).toEqual(['end-to-end', 'impute-peers', 'sample', 'scale', 'train-step']);
     for (const r of records) {
       for (const k of ['scenario', 'table', 'rows', 'columns', 'backend', 'device', 'steps', 'batch', 'seconds', 'rowsPerSec', 'peakRssMB']) expect(r, k).toHaveProperty(k);
       expect(r.peakRssMB).toBeGreaterThan(0);
@@ -62,6 +62,13 @@ describe('bench harness (--quick)', () => {
     const e2e = records.find((r) => r.scenario === 'end-to-end')!;
     expect(Object.keys(e2e.stages as object)).toEqual(['load', 'train', 'impute', 'generate', 'evaluate']);
     expect(e2e.steps).toBe(10);
+    // scale: the streamed path reads every row but trains on the reservoir sample only.
+    const scale = records.filter((r) => r.scenario === 'scale');
+    expect(scale.map((r) => `${r.mode} ${r.rows}`)).toEqual(['streamed 20000', 'streamed 60000', 'in-memory 20000', 'in-memory 60000']);
+    for (const r of scale.filter((x) => x.mode === 'streamed')) {
+      expect(r.sampleRows).toBe(5000);
+      expect(Math.abs((r.trainRowsSeen as number) / r.rows - 0.8)).toBeLessThan(0.02);
+    }
     const methods = records.filter((r) => r.scenario === 'impute-peers').map((r) => r.method);
     expect(methods).toEqual(expect.arrayContaining(['synthdiff', 'mean-mode', 'mice', 'sklearn-iterative', 'sklearn-knn']));
     const ours = records.find((r) => r.method === 'synthdiff')!;
@@ -82,7 +89,7 @@ describe('bench harness (--quick)', () => {
   it('stores its raw records so a partial re-run can re-render, keeping hand-written notes', () => {
     const stored = parseRecords(markdown);
     expect(stored.records).toHaveLength(records.length);
-    expect(stored.runs.map((r) => r.scenario)).toEqual(['train-step', 'sample', 'end-to-end', 'impute-peers']);
+    expect(stored.runs.map((r) => r.scenario)).toEqual(['train-step', 'sample', 'end-to-end', 'impute-peers', 'scale']);
     const withNotes = renderMarkdown(stored.records, stored.runs, 'A hand-written observation.');
     const again = parseRecords(withNotes);
     expect(again.notes).toBe('A hand-written observation.');
