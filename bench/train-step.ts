@@ -10,6 +10,8 @@
  *   device work;
  * - host batch: drawing masks/noise levels on the CPU and uploading them, which trainDiffusion also pays.
  * Every timed call ends with a read of its result, so asynchronous backends are timed to completion.
+ * Forward and step calls are timed interleaved (forward, step, forward, step, …), so the ratio compares
+ * the two under the same machine load.
  */
 import { initBackend, tf } from '../src/backend/index.js';
 import { edmLoss } from '../src/diffusion/denoiser.js';
@@ -30,6 +32,12 @@ export interface TrainStepOptions {
   depth?: number;
 }
 
+/** Median and mean of a list of wall times in ms. */
+function summary(all: number[]): { median: number; mean: number; all: number[] } {
+  const sorted = [...all].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, mean: all.reduce((s, v) => s + v, 0) / all.length, all };
+}
+
 /** Wall time of `reps` calls after one warm-up call, in ms per call (median, robust to a noisy neighbour). */
 async function timeMs(reps: number, f: () => Promise<void>): Promise<{ median: number; mean: number; all: number[] }> {
   await f();
@@ -39,8 +47,30 @@ async function timeMs(reps: number, f: () => Promise<void>): Promise<{ median: n
     await f();
     all.push(performance.now() - t0);
   }
-  const sorted = [...all].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, mean: all.reduce((s, v) => s + v, 0) / all.length, all };
+  return summary(all);
+}
+
+/**
+ * `timeMs` for two functions at once, their calls interleaved (f, g, f, g, …) after one warm-up call of
+ * each, so both see the same machine load: on a shared box a ratio of two timings taken minutes apart
+ * measures the neighbours as much as the code. Each timed f is preceded by an untimed one: g (a training
+ * step) replaces the weights, and on wasm the first matmul with new weights packs them, which a sampler
+ * (fixed weights) pays once, not per call.
+ */
+async function timeInterleaved(reps: number, f: () => Promise<void>, g: () => Promise<void>): Promise<[ReturnType<typeof summary>, ReturnType<typeof summary>]> {
+  await f();
+  await g();
+  const fs: number[] = [], gs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    await f();
+    let t0 = performance.now();
+    await f();
+    fs.push(performance.now() - t0);
+    t0 = performance.now();
+    await g();
+    gs.push(performance.now() - t0);
+  }
+  return [summary(fs), summary(gs)];
 }
 
 export async function runTrainStep(o: TrainStepOptions): Promise<void> {
@@ -80,20 +110,23 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
       await b.noise.data();
       tf.dispose(Object.values(b));
     });
-    const forward = await timeMs(reps, async () => {
-      const f = tf.tidy(() => model.net.apply(input, cNoise));
-      await f.data();
-      f.dispose();
-    });
     let k = 0;
-    const step = await timeMs(reps, async () => {
-      const loss = model.optimizer.minimize(() => edmLoss(model.net, edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), 1e-4);
-      // The EMA update trainDiffusion runs (the same function), so the step is the loop's device work.
-      updateEma(model.ema.params, model.net.params, Math.min(0.999, (1 + k) / (10 + k)));
-      k++;
-      await loss.data();
-      loss.dispose();
-    });
+    const [forward, step] = await timeInterleaved(
+      reps,
+      async () => {
+        const f = tf.tidy(() => model.net.apply(input, cNoise));
+        await f.data();
+        f.dispose();
+      },
+      async () => {
+        const loss = model.optimizer.minimize(() => edmLoss(model.net, edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), 1e-4);
+        // The EMA update trainDiffusion runs (the same function), so the step is the loop's device work.
+        updateEma(model.ema.params, model.net.params, Math.min(0.999, (1 + k) / (10 + k)));
+        k++;
+        await loss.data();
+        loss.dispose();
+      },
+    );
     tf.dispose([...Object.values(batch), input, cNoise]);
     const stepMs = step.median, fwdMs = forward.median;
     emit({

@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
 import { forceDeviceUpdates } from '../src/backend/host-memory.js';
-import { heapOffset, wasmSimdKernels } from '../src/backend/wasm-simd-kernels.js';
+import { heapOffset, reluBackward, sumRows, wasmSimdKernels } from '../src/backend/wasm-simd-kernels.js';
 import { Adam } from '../src/diffusion/adam.js';
 import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
 import { updateEma } from '../src/diffusion/train.js';
@@ -106,6 +106,28 @@ describe('wasm SIMD kernels', () => {
       });
       tf.dispose([g!, w!, m!, v!]);
     }
+  });
+});
+
+describe('backward-pass kernels', () => {
+  it.each([
+    [256, 256],
+    [37, 10],
+    [3, 5],
+    [1, 64],
+    [64, 1],
+  ])('transpose inside matMul, sum columns and mask relus like the plain ops (%i × %i)', (R, C) => {
+    const x = tf.randomNormal([R, C], 0, 1, 'float32', R + C), y = tf.randomNormal([R, 7], 0, 1, 'float32', 3);
+    const z = tf.randomNormal([7, C], 0, 1, 'float32', 4), d = tf.randomNormal([R, C], 0, 1, 'float32', 5);
+    const before = tf.memory().numTensors;
+    const got = tf.tidy(() => [tf.matMul(x, y, true, false), tf.matMul(y, z.transpose(), false, true), tf.transpose(tf.matMul(x, y, true, false)), sumRows(x as tf.Tensor2D), reluBackward(d, x)].map((t) => t.dataSync().slice()));
+    // The plain forms: operands transposed up front, tf.sum, mul by step.
+    const want = tf.tidy(() => [tf.matMul(tf.transpose(x), y), tf.matMul(y, z), tf.transpose(tf.matMul(tf.transpose(x), y)), tf.sum(x, 0), tf.mul(d, tf.step(x))].map((t) => t.dataSync().slice()));
+    expect(tf.memory().numTensors).toBe(before);
+    got.forEach((g, i) => expect(relErr(g, want[i]!)).toBeLessThan(1e-6));
+    // The mask is exact (a select); the column sums differ from tf.sum only by summation order.
+    expect(Array.from(got[4]!)).toEqual(Array.from(want[4]!).map((v) => (v === 0 ? 0 : v)));
+    tf.dispose([x, y, z, d]);
   });
 });
 

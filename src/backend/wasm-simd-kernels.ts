@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { hostMemoryBackend } from './host-memory.js';
+import { hostTensor } from './host-memory.js';
 
 /**
  * Two element-wise kernels the wasm backend does not have, as a tiny hand-assembled WebAssembly module
@@ -7,7 +7,9 @@ import { hostMemoryBackend } from './host-memory.js';
  * they live, without copies:
  *
  * - `adam`: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², out ← w − (m·lr)/(√v + ε), in one pass;
- * - `ema`:  out ← a·decay + p·c.
+ * - `ema`:  out ← a·decay + p·c;
+ * - `transpose4`, `colsum`, `relugrad`: the backward pass's transposes (tfjs's wasm Transpose kernel is
+ *   scalar and ~10× slower), bias gradients (a column Sum there transposes first) and relu masks.
  *
  * As tfjs kernels the same updates cost 12 and 3 kernel launches per parameter tensor, each with an
  * allocation and a full pass over memory; as a JavaScript loop they run without SIMD. Both kernels compute
@@ -19,6 +21,12 @@ import { hostMemoryBackend } from './host-memory.js';
 export interface WasmSimdKernels {
   adam(g: number, w: number, m: number, v: number, out: number, n: number, b1: number, c1: number, b2: number, c2: number, lr: number, eps: number): void;
   ema(a: number, p: number, out: number, n: number, decay: number, c: number): void;
+  /** out[j·R + i] = x[i·C + j] for i < R & ~3, j < C & ~3 (the caller does the ragged edges). */
+  transpose4(x: number, out: number, R: number, C: number): void;
+  /** out[j] = Σ_i x[i·C + j] (rows summed in order). */
+  colsum(x: number, out: number, R: number, C: number): void;
+  /** out = y > 0 ? d : 0 (the gradient through a relu with output y). */
+  relugrad(d: number, y: number, out: number, n: number): void;
 }
 
 // --- a minimal assembler for the two functions -------------------------------------------------------
@@ -75,6 +83,15 @@ const op = {
   vsub: [0xfd, 0xe5, 0x01],
   vmul: [0xfd, 0xe6, 0x01],
   vdiv: [0xfd, 0xe7, 0x01],
+  vgt: [0xfd, 0x44],
+  vand: [0xfd, 0x4e],
+  f32gt: [0x5e],
+  f32zero: [0x43, 0, 0, 0, 0],
+  select: [0x1b],
+  i32mul: [0x6c],
+  i32ltu: [0x49],
+  /** i8x16.shuffle picking float lanes (0–3 from the first operand, 4–7 from the second). */
+  shuffle: (lanes: number[]) => [0xfd, 0x0d, ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3])],
 };
 
 /**
@@ -178,15 +195,123 @@ function emaBody(): number[] {
   return [...locals, ...code];
 }
 
+function transposeBody(): number[] {
+  // params: 0 x, 1 out, 2 R, 3 C; locals: 4 sRow, 5 dCol, 6 dEnd, 7 s, 8 d, 9 sEnd, 10 CB, 11 RB (i32);
+  //         12..15 r0..r3, 16..19 t0..t3 (v128)
+  const [X, OUT, R, C] = [0, 1, 2, 3];
+  const [SROW, DCOL, DEND, S, D, SEND, CB, RB] = [4, 5, 6, 7, 8, 9, 10, 11];
+  const r = (k: number) => 12 + k, t = (k: number) => 16 + k;
+  const locals = vec([
+    [8, I32],
+    [8, V128],
+  ]);
+  const load = (k: number) => [...op.get(S), ...(k ? [...op.get(CB), ...op.i32(k), ...op.i32mul, ...op.i32add] : []), ...op.v128load, ...op.set(r(k))];
+  const store = (k: number, a: number, b: number, lanes: number[]) => [
+    ...op.get(D), ...(k ? [...op.get(RB), ...op.i32(k), ...op.i32mul, ...op.i32add] : []),
+    ...op.get(a), ...op.get(b), ...op.shuffle(lanes), ...op.v128store,
+  ];
+  const code: number[] = [
+    ...op.get(C), ...op.i32(2), ...op.i32shl, ...op.set(CB),
+    ...op.get(R), ...op.i32(2), ...op.i32shl, ...op.set(RB),
+    ...op.get(X), ...op.set(SROW),
+    ...op.get(OUT), ...op.set(DCOL),
+    ...op.get(OUT), ...op.get(R), ...op.i32(-4), ...op.i32and, ...op.i32(2), ...op.i32shl, ...op.i32add, ...op.set(DEND),
+    ...op.block, ...op.loop,
+    ...op.get(DCOL), ...op.get(DEND), ...op.i32geu, ...op.brIf(1),
+    ...op.get(SROW), ...op.set(S),
+    ...op.get(DCOL), ...op.set(D),
+    ...op.get(SROW), ...op.get(C), ...op.i32(-4), ...op.i32and, ...op.i32(2), ...op.i32shl, ...op.i32add, ...op.set(SEND),
+    ...op.block, ...op.loop,
+    ...op.get(S), ...op.get(SEND), ...op.i32geu, ...op.brIf(1),
+    ...load(0), ...load(1), ...load(2), ...load(3),
+    ...op.get(r(0)), ...op.get(r(1)), ...op.shuffle([0, 4, 1, 5]), ...op.set(t(0)),
+    ...op.get(r(0)), ...op.get(r(1)), ...op.shuffle([2, 6, 3, 7]), ...op.set(t(1)),
+    ...op.get(r(2)), ...op.get(r(3)), ...op.shuffle([0, 4, 1, 5]), ...op.set(t(2)),
+    ...op.get(r(2)), ...op.get(r(3)), ...op.shuffle([2, 6, 3, 7]), ...op.set(t(3)),
+    ...store(0, t(0), t(2), [0, 1, 4, 5]),
+    ...store(1, t(0), t(2), [2, 3, 6, 7]),
+    ...store(2, t(1), t(3), [0, 1, 4, 5]),
+    ...store(3, t(1), t(3), [2, 3, 6, 7]),
+    ...op.get(S), ...op.i32(16), ...op.i32add, ...op.set(S),
+    ...op.get(D), ...op.get(RB), ...op.i32(4), ...op.i32mul, ...op.i32add, ...op.set(D),
+    ...op.br(0), ...op.end, ...op.end,
+    ...op.get(SROW), ...op.get(CB), ...op.i32(4), ...op.i32mul, ...op.i32add, ...op.set(SROW),
+    ...op.get(DCOL), ...op.i32(16), ...op.i32add, ...op.set(DCOL),
+    ...op.br(0), ...op.end, ...op.end,
+    ...op.end,
+  ];
+  return [...locals, ...code];
+}
+
+function colsumBody(): number[] {
+  // params: 0 x, 1 out, 2 R, 3 C; locals: 4 j, 5 end4, 6 endC, 7 row, 8 rowEnd (i32), 9 zero (v128)
+  const [X, OUT, R, C] = [0, 1, 2, 3];
+  const [J, END4, ENDC, ROW, ROWEND, Z] = [4, 5, 6, 7, 8, 9];
+  const locals = vec([
+    [5, I32],
+    [1, V128],
+  ]);
+  const code: number[] = [
+    ...op.get(C), ...op.i32(-4), ...op.i32and, ...op.i32(2), ...op.i32shl, ...op.set(END4),
+    ...op.get(C), ...op.i32(2), ...op.i32shl, ...op.set(ENDC),
+    // out = 0
+    ...op.f32zero, ...op.splat, ...op.set(Z),
+    ...op.i32(0), ...op.set(J),
+    ...loopTo(J, END4, 16, [...addr(OUT, J), ...op.get(Z), ...op.v128store]),
+    ...loopTo(J, ENDC, 4, [...addr(OUT, J), ...op.f32zero, ...op.f32store]),
+    // for each row: out += row
+    ...op.get(X), ...op.set(ROW),
+    ...op.get(X), ...op.get(R), ...op.get(ENDC), ...op.i32mul, ...op.i32add, ...op.set(ROWEND),
+    ...op.block, ...op.loop,
+    ...op.get(ROW), ...op.get(ROWEND), ...op.i32geu, ...op.brIf(1),
+    ...op.i32(0), ...op.set(J),
+    ...loopTo(J, END4, 16, [...addr(OUT, J), ...addr(OUT, J), ...op.v128load, ...addr(ROW, J), ...op.v128load, ...op.vadd, ...op.v128store]),
+    ...loopTo(J, ENDC, 4, [...addr(OUT, J), ...addr(OUT, J), ...op.f32load, ...addr(ROW, J), ...op.f32load, ...op.f32add, ...op.f32store]),
+    ...op.get(ROW), ...op.get(ENDC), ...op.i32add, ...op.set(ROW),
+    ...op.br(0), ...op.end, ...op.end,
+    ...op.end,
+  ];
+  return [...locals, ...code];
+}
+
+function relugradBody(): number[] {
+  // params: 0 d, 1 y, 2 out, 3 n; locals: 4 i, 5 end4, 6 endN (i32), 7 zero (v128)
+  const [DD, Y, OUT, N] = [0, 1, 2, 3];
+  const [I, END4, ENDN, Z] = [4, 5, 6, 7];
+  const locals = vec([
+    [3, I32],
+    [1, V128],
+  ]);
+  const code: number[] = [
+    ...op.get(N), ...op.i32(-4), ...op.i32and, ...op.i32(2), ...op.i32shl, ...op.set(END4),
+    ...op.get(N), ...op.i32(2), ...op.i32shl, ...op.set(ENDN),
+    ...op.f32zero, ...op.splat, ...op.set(Z),
+    ...loopTo(I, END4, 16, [
+      ...addr(OUT, I),
+      ...addr(DD, I), ...op.v128load,
+      ...addr(Y, I), ...op.v128load, ...op.get(Z), ...op.vgt,
+      ...op.vand, ...op.v128store,
+    ]),
+    ...loopTo(I, ENDN, 4, [
+      ...addr(OUT, I),
+      ...addr(DD, I), ...op.f32load, ...op.f32zero,
+      ...addr(Y, I), ...op.f32load, ...op.f32zero, ...op.f32gt,
+      ...op.select, ...op.f32store,
+    ]),
+    ...op.end,
+  ];
+  return [...locals, ...code];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const func = (params: number[]) => [0x60, ...vec(params.map((p) => [p])), 0x00];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([func([I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32]), func([I32, I32, I32, I32, F32, F32])])),
+    ...section(1, vec([func([I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32]), func([I32, I32, I32, I32, F32, F32]), func([I32, I32, I32, I32])])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]])),
-    ...section(3, vec([[0], [1]])),
-    ...section(7, vec([[...str('adam'), 0x00, 0], [...str('ema'), 0x00, 1]])),
-    ...section(10, vec([adamBody(), emaBody()].map((b) => [...uleb(b.length), ...b]))),
+    ...section(3, vec([[0], [1], [2], [2], [2]])),
+    ...section(7, vec(['adam', 'ema', 'transpose4', 'colsum', 'relugrad'].map((name, i) => [...str(name), 0x00, i]))),
+    ...section(10, vec([adamBody(), emaBody(), transposeBody(), colsumBody(), relugradBody()].map((b) => [...uleb(b.length), ...b]))),
   ];
   return new Uint8Array(bytes);
 }
@@ -203,7 +328,7 @@ let cached: { memory: WebAssembly.Memory; kernels: WasmSimdKernels } | null | un
  * memory cannot be reached (or is shared, as in the threaded build), or this runtime lacks wasm SIMD.
  */
 export function wasmSimdKernels(): WasmSimdKernels | undefined {
-  if (tf.getBackend() !== 'wasm' || !hostMemoryBackend()) return undefined;
+  if (tf.getBackend() !== 'wasm') return undefined;
   const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory) || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return undefined;
   if (cached === null) return undefined;
@@ -226,4 +351,47 @@ export function wasmSimdKernels(): WasmSimdKernels | undefined {
 /** Byte offset of a wasm tensor's storage in the heap (valid until that tensor is disposed). */
 export function heapOffset(t: tf.TensorInfo): number {
   return (tf.backend() as unknown as WasmBackendInternals).typedArrayFromHeap(t).byteOffset;
+}
+
+/** Column sums of a [R, C] matrix → [C] (the bias gradient of a dense layer). */
+export function sumRows(x: tf.Tensor2D): tf.Tensor1D {
+  const k = wasmSimdKernels();
+  if (!k) return tf.sum(x, 0);
+  const [R, C] = x.shape;
+  return hostTensor([C], (out) => k.colsum(heapOffset(x), out.byteOffset, R, C)) as tf.Tensor1D;
+}
+
+/** d where y > 0, else 0: the gradient `d` of a relu's output `y` taken back through the relu. */
+export function reluBackward<T extends tf.Tensor>(d: T, y: T): T {
+  const k = wasmSimdKernels();
+  if (!k) return tf.mul(d, tf.step(y));
+  return hostTensor(d.shape, (out) => k.relugrad(heapOffset(d), heapOffset(y), out.byteOffset, d.size)) as T;
+}
+
+interface WasmKernelBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * The transpose of a float32 matrix (rank 2, or rank 3 with a leading 1) as a new tensor on the wasm
+ * backend `backend`, or undefined where the SIMD kernels are unavailable or the shape is another one.
+ * Kernel-level (TensorInfo in and out), for use inside other kernels.
+ */
+export function transposeMatrix(x: tf.TensorInfo, backend: unknown): tf.TensorInfo | undefined {
+  const k = wasmSimdKernels();
+  const shape = x.shape;
+  if (!k || x.dtype !== 'float32' || tf.backend() !== backend) return undefined;
+  if (!(shape.length === 2 || (shape.length === 3 && shape[0] === 1))) return undefined;
+  const R = shape[shape.length - 2]!, C = shape[shape.length - 1]!;
+  const b = backend as WasmKernelBackend;
+  const out = b.makeOutput(shape.length === 2 ? [C, R] : [1, C, R], 'float32');
+  const R4 = R & ~3, C4 = C & ~3;
+  k.transpose4(b.typedArrayFromHeap(x).byteOffset, b.typedArrayFromHeap(out).byteOffset, R, C);
+  if (R4 < R || C4 < C) {
+    // The ragged strips (last R % 4 rows, last C % 4 columns) in plain code.
+    const src = b.typedArrayFromHeap(x), dst = b.typedArrayFromHeap(out);
+    for (let i = 0; i < R; i++) for (let j = i < R4 ? C4 : 0; j < C; j++) dst[j * R + i] = src[i * C + j]!;
+  }
+  return out;
 }

@@ -46,7 +46,7 @@ export class Adam {
     // Bias-corrected step size (Adam paper, Algorithm 1's efficient form).
     const lr = (learningRate * Math.sqrt(1 - this.beta2 ** this.step)) / (1 - this.beta1 ** this.step);
     try {
-      const simd = wasmSimdKernels();
+      const simd = hostMemoryBackend() ? wasmSimdKernels() : undefined;
       if (simd) this.simdUpdate(simd, grads, lr);
       else if (hostMemoryBackend()) this.hostUpdate(grads, lr);
       else this.deviceUpdate(grads, lr);

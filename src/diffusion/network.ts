@@ -1,4 +1,5 @@
 import { tf } from '../backend/index.js';
+import { reluBackward, sumRows } from '../backend/wasm-simd-kernels.js';
 
 /**
  * The denoiser F: an MLP over [values (D), conditioning mask (D)] with a sinusoidal embedding of the
@@ -108,12 +109,12 @@ export class Mlp {
    * record the relu layers unfused (matMul, add, relu: fused kernels are only used off the tape), take bias
    * gradients with a transposing Sum, and compute input gradients nobody needs (for the data input and the
    * time embedding). Here the forward runs the same fused kernels as `apply` (so the values are identical)
-   * and the backward is the minimal set: per layer dz = dy·[y > 0], dW = xᵀ·dz, db = 1ᵀ·dz (a matmul, far
-   * cheaper than a column Sum on wasm) and dx = dz·Wᵀ only where x depends on parameters.
+   * and the backward is the minimal set: per layer dz = dy·[y > 0], dW = xᵀ·dz, db = column sums of dz and
+   * dx = dz·Wᵀ, the last only where x depends on parameters. On wasm the relu mask and the column sums are
+   * SIMD kernels (wasm-simd-kernels.ts): tfjs's Sum over axis 0 transposes first.
    */
   private applyForTraining(input: tf.Tensor2D, cNoise: tf.Tensor2D): tf.Tensor2D {
     const depth = this.cfg.depth;
-    const B = input.shape[0];
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const p = args.slice(0, this.params.length) as tf.Tensor[];
       const save = args[this.params.length] as tf.GradSaveFunc;
@@ -127,9 +128,8 @@ export class Mlp {
       save([input, emb, t1, ...hs]);
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
         const [sIn, sEmb, sT1, ...sH] = saved as tf.Tensor2D[];
-        const ones = tf.ones([1, B]) as tf.Tensor2D;
-        const colSum = (dz: tf.Tensor2D) => tf.reshape(tf.matMul(ones, dz), [dz.shape[1]]);
-        const reluMask = (d: tf.Tensor2D, y: tf.Tensor2D) => tf.mul(d, tf.step(y)) as tf.Tensor2D;
+        const colSum = sumRows;
+        const reluMask = reluBackward<tf.Tensor2D>;
         const g: tf.Tensor[] = new Array(this.params.length);
         // Output layer.
         let d = dy as tf.Tensor2D;

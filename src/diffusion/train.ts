@@ -82,7 +82,7 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
  * memory (a SIMD kernel on wasm, a loop on cpu) instead of three kernels; tensor ops on a GPU backend.
  */
 export function updateEma(ema: readonly tf.Variable[], net: readonly tf.Variable[], decay: number): void {
-  const simd = wasmSimdKernels();
+  const simd = hostMemoryBackend() ? wasmSimdKernels() : undefined;
   if (simd) {
     tf.tidy(() => ema.forEach((e, i) => e.assign(hostTensor(e.shape, (out) => simd.ema(heapOffset(e), heapOffset(net[i]!), out.byteOffset, e.size, decay, 1 - decay)))));
     return;
