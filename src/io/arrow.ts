@@ -15,6 +15,9 @@
  *                 'date' when every value is a whole day, any Timestamp unit as 'datetime'
  * Nulls map to the table's missing sentinels both ways (a NaN float also reads as missing).
  * With these, CSV → Arrow → CSV prints exactly what CSV → CSV does.
+ *
+ * Tables of more than RECORD_BATCH_ROWS rows are written as several record batches of that many rows
+ * sharing one dictionary per column, so they can be read back batch by batch (arrow-stream.ts).
  */
 import { readFile } from 'node:fs/promises';
 import {
@@ -59,7 +62,9 @@ export interface ArrowWriteOptions {
   readonly format?: ArrowFormat;
 }
 
-const LABELS_KEY = 'synthdiff:labels';
+export const LABELS_KEY = 'synthdiff:labels';
+/** Rows per record batch when writing a table (smaller tables are one batch). */
+export const RECORD_BATCH_ROWS = 65_536;
 const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -76,43 +81,73 @@ export async function readArrow(path: string): Promise<ArrowReadResult> {
 }
 
 /** Which IPC format the bytes hold, from the magic: "ARROW1" for files, a 0xFFFFFFFF continuation
- * marker (or, in pre-1.0 streams, a positive metadata length) for streams. */
-export function detectArrowFormat(bytes: Uint8Array): ArrowFormat | undefined {
+ * marker (or, in pre-1.0 streams, a positive metadata length) for streams. `size` is the whole input's
+ * length when `bytes` is only its head. */
+export function detectArrowFormat(bytes: Uint8Array, size = bytes.length): ArrowFormat | undefined {
   if (bytes.length >= 6 && FILE_MAGIC.every((b, i) => bytes[i] === b)) return 'file';
-  if (bytes.length >= 8) {
+  if (bytes.length >= 8 && size >= 8) {
     const first = new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true);
-    if (first === -1 || (first > 0 && first < bytes.length)) return 'stream';
+    if (first === -1 || (first > 0 && first < size)) return 'stream';
   }
   return undefined;
 }
 
+/** The errors readArrow and the batch reader share, so both say the same about the same file. */
+export function emptyArrowError(source: string): DataError {
+  return new DataError(`${source}: file is empty; expected Arrow IPC data`);
+}
+export function notArrowError(source: string): DataError {
+  return new DataError(`${source}: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?`);
+}
+export function corruptArrowError(source: string, format: ArrowFormat, e: unknown): DataError {
+  if (e instanceof DataError) return e;
+  return new DataError(`${source}: corrupt or truncated Arrow ${format}: ${oneLine(e instanceof Error ? e.message : String(e))}`);
+}
+/** An IPC file ends with its footer, the footer's int32 length and "ARROW1"; a cut file does not.
+ * `tail` is the file's last 10 bytes (fewer when it is shorter). */
+export function missingFooterError(source: string, tail: Uint8Array, size: number): DataError | undefined {
+  const magicAt = tail.length - FILE_MAGIC.length;
+  const closed = tail.length === 10 && size >= 8 + 10 && FILE_MAGIC.every((b, i) => tail[magicAt + i] === b);
+  const footerLength = closed ? new DataView(tail.buffer, tail.byteOffset, 4).getInt32(0, true) : 0;
+  if (closed && footerLength > 0 && footerLength <= size - 18) return undefined;
+  return new DataError(`${source}: corrupt or truncated Arrow file: no footer (it does not end with the "ARROW1" magic after one)`);
+}
+export function noColumnsError(source: string, format: ArrowFormat): DataError {
+  return new DataError(`${source}: Arrow ${format} holds no columns (truncated, or schema only?)`);
+}
+
 /** Decode Arrow IPC bytes; `source` names the origin in error messages. */
 export function tableFromArrowBytes(bytes: Uint8Array, source = '<arrow bytes>'): { table: Table; format: ArrowFormat } {
-  if (bytes.length === 0) throw new DataError(`${source}: file is empty; expected Arrow IPC data`);
+  if (bytes.length === 0) throw emptyArrowError(source);
   const format = detectArrowFormat(bytes);
-  if (!format) {
-    throw new DataError(
-      `${source}: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?`,
-    );
+  if (!format) throw notArrowError(source);
+  if (format === 'file') {
+    const footerError = missingFooterError(source, bytes.subarray(Math.max(0, bytes.length - 10)), bytes.length);
+    if (footerError) throw footerError;
   }
   let at: ArrowTable;
   try {
     at = tableFromIPC(bytes);
   } catch (e) {
-    throw new DataError(`${source}: corrupt or truncated Arrow ${format}: ${oneLine((e as Error).message)}`);
+    throw corruptArrowError(source, format, e);
   }
-  if (at.schema.fields.length === 0) {
-    throw new DataError(`${source}: Arrow ${format} holds no columns (truncated, or schema only?)`);
-  }
+  if (at.schema.fields.length === 0) throw noColumnsError(source, format);
   const nRows = at.numRows;
   const columns = at.schema.fields.map((field, j) => readColumn(field, at.getChildAt(j)!, nRows, source));
   return { table: { nRows, columns }, format };
 }
 
-function readColumn(field: Field, vec: Vector, n: number, source: string): Column {
+export interface ReadColumnOptions {
+  /** Dictionary columns: only the labels some row uses, in dictionary order (the batch reader's
+   * choice, so a batch's categories stay within its rows however large the dictionary grows). */
+  readonly usedLabelsOnly?: boolean;
+}
+
+/** One Arrow column (all of `vec`'s chunks, `n` rows) as a table column; DataError for types we do not read. */
+export function readColumn(field: Field, vec: Vector, n: number, source: string, opts: ReadColumnOptions = {}): Column {
   const name = field.name;
   const type = field.type as DataType;
-  if (DataType.isDictionary(type)) return readDictionary(name, vec, n, source);
+  if (DataType.isDictionary(type)) return readDictionary(name, vec, n, source, opts.usedLabelsOnly ?? false);
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) {
     return stringsToCategorical(name, vec, n);
   }
@@ -147,7 +182,7 @@ function readColumn(field: Field, vec: Vector, n: number, source: string): Colum
   );
 }
 
-function booleanLabels(field: Field, source: string): [string, string] {
+export function booleanLabels(field: Field, source: string): [string, string] {
   const raw = field.metadata.get(LABELS_KEY);
   if (raw === undefined) return ['false', 'true'];
   try {
@@ -184,8 +219,9 @@ function stringsToCategorical(name: string, vec: Vector, n: number): Column {
 }
 
 /** Dictionary columns keep their dictionary order (it may be a meaningful level order); batches with
- * different dictionaries are merged by label, first seen first. */
-function readDictionary(name: string, vec: Vector, n: number, source: string): Column {
+ * different dictionaries are merged by label, first seen first. With `usedOnly`, labels no row uses
+ * are left out (only the used entries are decoded). */
+function readDictionary(name: string, vec: Vector, n: number, source: string, usedOnly: boolean): Column {
   const categories: string[] = [];
   const codeOf = new Map<string, number>();
   const codes = new Int32Array(n);
@@ -193,8 +229,15 @@ function readDictionary(name: string, vec: Vector, n: number, source: string): C
   for (const data of vec.data as Data<Dictionary>[]) {
     const dict = data.dictionary;
     if (!dict) throw new DataError(`${source}: column "${name}": a dictionary batch is missing`);
+    const idx = data.values as ArrayLike<number | bigint>;
+    let used: Uint8Array | undefined;
+    if (usedOnly) {
+      used = new Uint8Array(dict.length);
+      for (let i = 0; i < data.length; i++) if (data.getValid(i)) used[Number(idx[i]!)] = 1;
+    }
     const local = new Int32Array(dict.length);
     for (let k = 0; k < dict.length; k++) {
+      if (used && !used[k]) continue;
       const label = dict.get(k) as unknown;
       if (label === null || label === undefined) {
         local[k] = -1;
@@ -209,7 +252,6 @@ function readDictionary(name: string, vec: Vector, n: number, source: string): C
       }
       local[k] = code;
     }
-    const idx = data.values as ArrayLike<number | bigint>;
     for (let i = 0; i < data.length; i++, row++) {
       codes[row] = data.getValid(i) ? local[Number(idx[i]!)]! : -1;
     }
@@ -217,7 +259,7 @@ function readDictionary(name: string, vec: Vector, n: number, source: string): C
   return { name, kind: 'categorical', codes, categories };
 }
 
-function oneLine(s: string): string {
+export function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
@@ -238,7 +280,11 @@ export function tableToArrowBytes(table: Table, format: ArrowFormat = 'file'): U
     schema,
     makeData({ type: new Struct(fields), length: n, nullCount: 0, children }),
   );
-  return tableToIPC(new ArrowTable(schema, batch), format);
+  if (n <= RECORD_BATCH_ROWS) return tableToIPC(new ArrowTable(schema, batch), format);
+  // Slices share each column's dictionary Vector, so the writer emits every dictionary once.
+  const batches: RecordBatch[] = [];
+  for (let at = 0; at < n; at += RECORD_BATCH_ROWS) batches.push(batch.slice(at, Math.min(n, at + RECORD_BATCH_ROWS)));
+  return tableToIPC(new ArrowTable(schema, batches), format);
 }
 
 /** Write atomically; `format` defaults to the IPC file format. */
@@ -246,7 +292,7 @@ export async function writeArrow(path: string, table: Table, opts: ArrowWriteOpt
   await writeFileAtomic(path, tableToArrowBytes(table, opts.format ?? 'file'));
 }
 
-function validity(n: number, isValid: (i: number) => boolean): { nullBitmap: Uint8Array; nullCount: number } {
+export function validity(n: number, isValid: (i: number) => boolean): { nullBitmap: Uint8Array; nullCount: number } {
   const nullBitmap = new Uint8Array((n + 7) >> 3);
   let nullCount = 0;
   for (let i = 0; i < n; i++) {
@@ -256,7 +302,8 @@ function validity(n: number, isValid: (i: number) => boolean): { nullBitmap: Uin
   return { nullBitmap, nullCount };
 }
 
-function writeColumn(c: Column, n: number, index: number): { field: Field; data: Data } {
+/** One table column as an Arrow field and its data (`index` is the dictionary id for categorical columns). */
+export function writeColumn(c: Column, n: number, index: number): { field: Field; data: Data } {
   if (isCategorical(c)) {
     const codes = c.codes;
     const nulls = validity(n, (i) => codes[i]! >= 0);
