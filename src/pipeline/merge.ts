@@ -3,17 +3,18 @@
  * the shards' statistics into global summaries without reading the data again.
  *
  * CSV parts are concatenated as bytes (the header once; every part's header must be the same), so
- * merging costs one pass over the files and constant memory. Arrow parts are read, their category
- * lists united, and written as one table (memory ∝ the output). Every output is written to a temp
+ * merging costs one pass over the files and constant memory. Arrow parts are copied record batch by
+ * record batch (categories united by label in one growing dictionary per column; memory is one batch). Every output is written to a temp
  * sibling and renamed, so readers never see a half-merged file, and a merge can simply be rerun.
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { DataError } from '../errors.js';
-import { readArrow } from '../io/arrow.js';
+import { readArrowBatches } from '../io/arrow-stream.js';
+import { openTableWriter } from '../io/table-stream.js';
 import { tempSibling, writeFileAtomic } from '../io/atomic.js';
-import { formatFromPath, writeTable } from '../io/table-io.js';
+import { formatFromPath } from '../io/table-io.js';
 import { createLogger, type Logger } from '../report/log.js';
 import type { NormalizedSpec } from '../spec/parse.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
@@ -179,9 +180,28 @@ async function gradeAgainstReference(reference: string | undefined, stats: Table
 /** Concatenate table files in order into `target`, atomically; the format follows the extension. */
 export async function concatParts(parts: readonly string[], target: string): Promise<void> {
   if (formatFromPath(target) === 'csv') return concatCsv(parts, target);
-  const tables: Table[] = [];
-  for (const p of parts) tables.push((await readArrow(p)).table);
-  await writeTable(target, concatTables(tables, parts));
+  return concatArrow(parts, target);
+}
+
+/** Arrow parts record batch by record batch into one file: memory is one batch, not the output. */
+async function concatArrow(parts: readonly string[], target: string): Promise<void> {
+  const writer = await openTableWriter(target, 'arrow');
+  let first: { names: string[]; categorical: boolean[] } | undefined;
+  try {
+    for (const p of parts) {
+      for await (const { table } of readArrowBatches(p)) {
+        const names = table.columns.map((c) => c.name), categorical = table.columns.map(isCategorical);
+        first ??= { names, categorical };
+        if (names.join('\u0000') !== first.names.join('\u0000') || categorical.some((c, j) => c !== first!.categorical[j]))
+          throw new DataError(`${p}: columns differ from the first part's (${names.join(', ')} vs ${first.names.join(', ')}); the parts come from different runs — rerun this shard`);
+        await writer.write(table);
+      }
+    }
+    await writer.close();
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
 }
 
 /** Byte-level CSV concatenation: the first part whole, then each part after its header line. */

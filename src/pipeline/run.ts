@@ -27,7 +27,7 @@ import { sampleSource } from './stream-source.js';
 import { imputeStreamed } from './stream-impute.js';
 import { TableEncoder } from '../table/encode.js';
 import type { ColumnSketch } from '../table/sketch.js';
-import { checkpointInfo, streamable } from './shard.js';
+import { checkpointInfo, inputFormatFor } from './shard.js';
 import { referenceStats, writeReferenceStats } from './reference-stats.js';
 import { schemaTable } from './schema-table.js';
 import { cellIntervals } from './intervals.js';
@@ -178,9 +178,9 @@ export async function runTablePipeline(
     } else if (task.type === 'synthesize' || task.type === 'deidentify') {
       throw new SpecError(`tasks[${i}].type: ${task.type} needs a DICOM source (source.format: dicom); this pipeline reads a table`);
     } else {
-      const r = data.table || !streamable(spec, task)
-        ? await runImpute(model!, task, data.table ?? (await loadSourceTable(spec)).table, seed, i, sampling.impute, log, label, spec)
-        : await imputeStreamedTask(model!, task, seed, i, sampling.impute, log, label, spec);
+      const job: ImputeJob = { model: model!, task, seed, index: i, sampling: sampling.impute, log, label, spec };
+      // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
+      const r = data.table ? await runImpute(job, data.table) : await imputeStreamedTask(job);
       report.tasks.push({ type: 'impute', output: task.output.path, rows: r.rows, seconds: secondsSince(t0), draws: task.draws ?? 1, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) });
     }
     log.info(`${label}: wrote ${task.output.path}`);
@@ -258,23 +258,29 @@ async function streamedData(spec: NormalizedSpec['spec'], o: { trainRows: number
   };
 }
 
-/** Impute a CSV task batch by batch (streamed runs): memory flat in the input's length. */
-async function imputeStreamedTask(
-  model: TabularDiffusion,
-  task: ImputeTask,
-  seed: number,
-  i: number,
-  sampling: Sampling,
-  log: Logger,
-  label: string,
-  spec: NormalizedSpec['spec'],
-): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+/** What an impute task needs from the run. */
+interface ImputeJob {
+  model: TabularDiffusion;
+  task: ImputeTask;
+  seed: number;
+  /** The task's index in the spec (its seed and noise keys). */
+  index: number;
+  sampling: Sampling;
+  log: Logger;
+  label: string;
+  spec: NormalizedSpec['spec'];
+}
+
+/** Impute a task batch by batch (streamed runs): memory flat in the input's length. */
+async function imputeStreamedTask({ model, task, seed, index, sampling, log, label, spec }: ImputeJob): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
   const r = await imputeStreamed(model, spec, {
     input: task.input ?? spec.source.path,
+    inputFormat: inputFormatFor(spec, task),
     output: task.output.path,
-    ...(task.intervals ? { intervals: task.intervals.path } : {}),
+    outputFormat: outputFormat(task.output),
+    ...(task.intervals ? { intervals: task.intervals.path, intervalsFormat: outputFormat(task.intervals) } : {}),
     draws: task.draws ?? 1,
-    seed: deriveSeed(seed, `task${i}`),
+    seed: deriveSeed(seed, `task${index}`),
     sampling,
     log,
     label,
@@ -295,22 +301,12 @@ async function runGenerate(model: TabularDiffusion, task: GenerateTask, seed: nu
   return t;
 }
 
-async function runImpute(
-  model: TabularDiffusion,
-  task: ImputeTask,
-  source: Table,
-  seed: number,
-  i: number,
-  sampling: Sampling,
-  log: Logger,
-  label: string,
-  spec: NormalizedSpec['spec'],
-): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+async function runImpute({ model, task, seed, index, sampling, log, label, spec }: ImputeJob, source: Table): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
   const input = task.input ? (await loadSourceTable(spec, task.input)).table : source;
   const draws = task.draws ?? 1;
   const filled = await model.complete(input, {
     draws,
-    seed: deriveSeed(seed, `task${i}`),
+    seed: deriveSeed(seed, `task${index}`),
     // Noise keyed to the row index, so `--shard` runs of this task concatenate to this same table.
     rowOffset: 0,
     ...sampling,

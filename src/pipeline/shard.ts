@@ -8,7 +8,7 @@
  * - impute: shard i takes input rows [⌊i·n/N⌋, ⌊(i+1)·n/N⌋). Sampler noise is keyed to each row's global
  *   index (`complete`'s `rowOffset`), and the single-process run keys it the same way, so the shards
  *   concatenated equal the single-process imputation byte for byte on a backend whose batched network is
- *   row-wise deterministic (wasm and cpu are; tested). CSV in and out streams in record batches
+ *   row-wise deterministic (wasm and cpu are; tested). Input and output (CSV or Arrow) stream in record batches
  *   (stream-impute.ts): a shard reads only its rows and memory stays flat in the input's length, so
  *   `--shard 0/1` is also the way to impute one table too big for memory.
  *
@@ -25,19 +25,17 @@ import { initBackend } from '../backend/index.js';
 import { TabularDiffusion } from '../diffusion/tabular.js';
 import { ModelError, SpecError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { countCsvRows } from '../io/csv-stream.js';
+import { countTableRows } from '../io/table-stream.js';
 import { formatFromPath, writeTable, type TableFormat } from '../io/table-io.js';
 import { createLogger, type Logger } from '../report/log.js';
 import { deriveSeed } from '../rng.js';
 import type { NormalizedSpec } from '../spec/parse.js';
 import type { GenerateTask, ImputeTask, OutputSpec } from '../spec/types.js';
-import { missingCount, takeRows, type Table } from '../table/table.js';
-import { cellIntervals } from './intervals.js';
-import { assertObservedUnchanged, samplingFor } from './run.js';
+import type { Table } from '../table/table.js';
+import { samplingFor } from './run.js';
 import { statsLayout, tableStats, type TableStats } from './shard-stats.js';
-import { imputeStreamed, withGlobalRows } from './stream-impute.js';
+import { imputeStreamed } from './stream-impute.js';
 import { readReferenceStats, referencePath } from './reference-stats.js';
-import { loadSourceTable } from './table-source.js';
 
 export interface ShardRef {
   /** 0-based. */
@@ -205,7 +203,6 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
     if (!reference) log.info(`note: no ${referencePath(ckpt.dir)} for this checkpoint; merge will summarise the parts but not grade them against the training data`);
     // The single-process run's per-task sampler defaults, so shards sample as it does.
     const sampling = samplingFor(spec.model);
-    const sources = new Map<string, Table>();
     for (const t of todo) {
       const task = tasks[t] as GenerateTask | ImputeTask;
       const label = `tasks[${t}] ${task.type} ${label0}`;
@@ -224,14 +221,17 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
           onProgress: (d, n) => log.progress(label, d, n, 'rows'),
         });
         await writeTable(out, part, outputFormat(task.output));
-      } else if (streamable(spec, task)) {
+      } else {
         const inputPath = task.input ?? spec.source.path;
+        const inputFormat = inputFormatFor(spec, task);
         // One shard of many needs the row count for its range; a single shard streams the whole file.
-        const range = shard.count === 1 ? { start: 0, end: undefined } : shardRange(await countCsvRows(inputPath, { delimiter: spec.source.delimiter as ',' | ';' | '\t' | undefined }), shard);
+        const range = shard.count === 1 ? { start: 0, end: undefined } : shardRange(await countTableRows(inputPath, inputFormat, { delimiter: spec.source.delimiter as ',' | ';' | '\t' | undefined }), shard);
         const r = await imputeStreamed(model, spec, {
           input: inputPath,
+          inputFormat,
           output: out,
-          ...(task.intervals ? { intervals: partPath(task.intervals.path, shard) } : {}),
+          outputFormat: outputFormat(task.output),
+          ...(task.intervals ? { intervals: partPath(task.intervals.path, shard), intervalsFormat: outputFormat(task.intervals) } : {}),
           draws: task.draws ?? 1,
           seed: deriveSeed(seed, `task${t}`),
           sampling: sampling.impute,
@@ -245,30 +245,6 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
         rows = r.rows;
         stats = r.stats;
         log.info(`${label}: ${r.imputedCells} cells imputed (streamed in batches)`);
-      } else {
-        const inputPath = task.input ?? spec.source.path;
-        let input = sources.get(inputPath);
-        if (!input) sources.set(inputPath, (input = (await loadSourceTable(spec, inputPath)).table));
-        rows = shardRange(input.nRows, shard);
-        const slice = takeRows(input, Int32Array.from({ length: rows.end - rows.start }, (_, k) => rows.start + k));
-        const filled = await model.complete(slice, {
-          draws: task.draws ?? 1,
-          // The same seed and row keys as the single-process run (run.ts), so the rows come out the same.
-          seed: deriveSeed(seed, `task${t}`),
-          rowOffset: rows.start,
-          ...sampling.impute,
-          onProgress: (d, n) => log.progress(label, d, n, 'rows×draws'),
-        });
-        const { point, intervals } = cellIntervals(slice, filled);
-        assertObservedUnchanged(slice, point);
-        part = point;
-        await writeTable(out, point, outputFormat(task.output));
-        if (task.intervals && intervals) {
-          const ip = partPath(task.intervals.path, shard);
-          await writeTable(ip, withGlobalRows(intervals, rows.start), outputFormat(task.intervals));
-          written.push(ip);
-        }
-        log.info(`${label}: ${slice.columns.reduce((s, c) => s + missingCount(c), 0)} cells imputed`);
       }
       log.done(label, `(${rows.end - rows.start} rows)`);
       const recordPath = shardRecordPath(task.output.path, shard);
@@ -298,13 +274,9 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   return reports.sort((a, b) => a.task - b.task);
 }
 
-/**
- * Imputation streams (flat memory) when it reads and writes CSV; Arrow input or output is imputed in
- * memory.
- */
-export function streamable(spec: NormalizedSpec['spec'], task: ImputeTask): boolean {
+/** The format an impute task's input is read as: the source's explicit format, else the extension's. */
+export function inputFormatFor(spec: NormalizedSpec['spec'], task: ImputeTask): TableFormat {
   const input = task.input ?? spec.source.path;
-  const inFormat = spec.source.format === 'csv' || spec.source.format === 'arrow' ? spec.source.format : formatFromPath(input);
-  const csv = (o: OutputSpec | undefined) => !o || (o.format ?? formatFromPath(o.path)) === 'csv';
-  return inFormat === 'csv' && csv(task.output) && csv(task.intervals);
+  if (spec.source.format === 'dicom') throw new SpecError(`${input}: source.format is dicom; a table task reads csv or arrow`);
+  return spec.source.format ?? formatFromPath(input);
 }

@@ -1,10 +1,12 @@
 /**
- * Imputation batch by batch: read a CSV batch → impute → write it, so memory stays flat in the number
- * of rows. Each batch is completed with noise keyed to its rows' global indices (`rowOffset`), so the
+ * Imputation batch by batch: read a CSV or Arrow batch → impute → write it (CSV or Arrow), so memory
+ * stays flat in the number of rows. Each batch is completed with noise keyed to its rows' global indices (`rowOffset`), so the
  * result equals imputing the whole table at once, byte for byte, whatever the batch size.
  */
 import type { TabularDiffusion } from '../diffusion/tabular.js';
-import { CsvBatchWriter, readCsvBatches, streamColumnsFor, type CsvBatchOptions } from '../io/csv-stream.js';
+import { streamColumnsFor } from '../io/csv-stream.js';
+import { openTableWriter, readTableBatches, type TableBatchOptions } from '../io/table-stream.js';
+import type { TableFormat } from '../io/table-io.js';
 import type { Logger } from '../report/log.js';
 import type { SamplerName, PipelineSpec } from '../spec/types.js';
 import { missingCount, type Table } from '../table/table.js';
@@ -14,8 +16,12 @@ import { mergeStats, statsLayout, tableStats, type StatsLayout, type TableStats 
 
 export interface StreamImputeOptions {
   input: string;
+  /** Formats; default from the extensions. */
+  inputFormat?: TableFormat;
   output: string;
+  outputFormat?: TableFormat;
   intervals?: string;
+  intervalsFormat?: TableFormat;
   draws: number;
   seed: number;
   sampling: { sampler?: SamplerName; steps?: number };
@@ -29,8 +35,8 @@ export interface StreamImputeOptions {
   label: string;
 }
 
-/** The CSV options a spec implies for reading `input` against the model's columns. */
-export function csvBatchOptionsFor(spec: PipelineSpec, model: TabularDiffusion): Pick<CsvBatchOptions, 'columns' | 'drop' | 'delimiter' | 'missing'> {
+/** The batch-reading options a spec implies for reading `input` against the model's columns. */
+export function batchOptionsFor(spec: PipelineSpec, model: TabularDiffusion): Pick<TableBatchOptions, 'columns' | 'drop' | 'delimiter' | 'missing'> {
   const columnMissing = Object.fromEntries(Object.entries(spec.columns ?? {}).map(([k, c]) => [k, c.missing]));
   return {
     columns: streamColumnsFor(model.encoder.columns as readonly { name: string; kind: Table['columns'][number]['kind']; resolution?: 'date' | 'datetime' }[], columnMissing),
@@ -47,15 +53,15 @@ export async function imputeStreamed(
   o: StreamImputeOptions,
 ): Promise<{ rows: { start: number; end: number }; imputedCells: number; stats: TableStats }> {
   const layout = o.layout ?? statsLayout(model.encoder.columns);
-  const out = await CsvBatchWriter.open(o.output);
+  const out = await openTableWriter(o.output, o.outputFormat);
   // As in the in-memory path, intervals exist only for more than one draw.
-  const iv = o.intervals && o.draws > 1 ? await CsvBatchWriter.open(o.intervals) : undefined;
+  const iv = o.intervals && o.draws > 1 ? await openTableWriter(o.intervals, o.intervalsFormat) : undefined;
   let stats: TableStats | undefined;
   let imputedCells = 0;
   const start = o.start ?? 0;
   let end = start;
   try {
-    for await (const batch of readCsvBatches(o.input, { ...csvBatchOptionsFor(spec, model), batchRows: o.batchRows, start: o.start, end: o.end })) {
+    for await (const batch of readTableBatches(o.input, o.inputFormat, { ...batchOptionsFor(spec, model), batchRows: o.batchRows, start: o.start, end: o.end })) {
       const t = batch.table;
       const filled = await model.complete(t, { draws: o.draws, seed: o.seed, rowOffset: batch.start, ...o.sampling });
       const { point, intervals } = cellIntervals(t, filled);

@@ -14,14 +14,15 @@
  * trains the model on one end of the file at a time. The sample also serves as the evaluation's
  * "real" table. Memory is O(trainRows × columns) plus one read batch, whatever the file's length.
  *
- * CSV sources stream in record batches; their column kinds are inferred from the first `headRows`
- * rows (a later cell that does not read as that kind is an error naming its row, column and the spec
- * key that overrides the kind). Arrow sources are typed already and are read whole (record-batch
- * streaming of Arrow is not implemented), then sampled the same way.
+ * Both formats stream in record batches. CSV column kinds are inferred from the first `headRows` rows
+ * (a later cell that does not read as that kind is an error naming its row, column and the spec key
+ * that overrides the kind); Arrow columns are typed by the file's schema, overridden by the spec.
  */
 import { DataError } from '../errors.js';
 import { quotedColumns } from '../io/csv.js';
+import { readArrowBatches } from '../io/arrow-stream.js';
 import { readCsvBatches, readCsvHeader, type StreamColumn } from '../io/csv-stream.js';
+import { readTableBatches } from '../io/table-stream.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import type { Logger } from '../report/log.js';
 import { createRng, deriveSeed, type Rng } from '../rng.js';
@@ -29,7 +30,6 @@ import type { PipelineSpec } from '../spec/types.js';
 import { inferKind } from '../table/infer.js';
 import { ColumnSketch } from '../table/sketch.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
-import { loadSourceTable } from './table-source.js';
 
 export const DEFAULT_HEAD_ROWS = 10_000;
 
@@ -163,6 +163,24 @@ export async function inferStreamColumns(spec: PipelineSpec, path: string, headR
   return { columns, dropped };
 }
 
+/** Column kinds of an Arrow source from its schema (first row), with the spec's per-column overrides. */
+async function arrowStreamColumns(spec: PipelineSpec, path: string): Promise<{ columns: StreamColumn[]; dropped: string[] }> {
+  let first: Table | undefined;
+  for await (const b of readArrowBatches(path, { end: 1 })) first = b.table;
+  const specCols = spec.columns ?? {};
+  const names = first!.columns.map((c) => c.name);
+  for (const name of Object.keys(specCols)) if (!names.includes(name)) throw new DataError(`columns.${name}: ${path} has no such column (columns: ${names.join(', ')})`);
+  const dropped = names.filter((n) => specCols[n]?.drop);
+  const columns = first!.columns
+    .filter((c) => !specCols[c.name]?.drop)
+    .map((c): StreamColumn => {
+      const kind = specCols[c.name]?.kind ?? c.kind;
+      const resolution = kind === 'datetime' ? (c.kind === 'datetime' ? c.resolution : 'datetime') : undefined;
+      return { name: c.name, kind, ...(resolution ? { resolution } : {}), ...(specCols[c.name]?.missing ? { missing: specCols[c.name]!.missing } : {}) };
+    });
+  return { columns, dropped };
+}
+
 /**
  * Stream the spec's source once: split, sketch and sample (see the module comment). `trainRows` caps
  * each sample; `holdout` is the fraction of rows held out (0 for none).
@@ -189,12 +207,8 @@ export async function sampleSource(
       kindOrigin: `the kind inferred from the first ${headRows} rows (set columns.<name>.kind in the spec to choose another)`,
     });
   } else {
-    const loaded = await loadSourceTable(spec);
-    dropped = loaded.dropped;
-    columns = loaded.table.columns.map((c) => ({ name: c.name, kind: c.kind, ...(c.kind === 'datetime' ? { resolution: c.resolution } : {}) }));
-    batches = (async function* () {
-      yield { start: 0, table: loaded.table };
-    })();
+    ({ columns, dropped } = await arrowStreamColumns(spec, path));
+    batches = readTableBatches(path, 'arrow', { columns, drop: dropped, missing: spec.source.missing, batchRows: opts.batchRows });
   }
 
   const sketches = columns.map((c) => new ColumnSketch(c.name, c.kind, { seed: deriveSeed(opts.seed, `sketch/${c.name}`), resolution: c.resolution }));
