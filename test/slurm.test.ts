@@ -106,6 +106,11 @@ report: { dir: ${out}, html: false }
     expect(merged).toBe(await readFile(join(dir, 'single/imputed.csv'), 'utf8'));
     expect(await readFile(join(run, 'intervals.csv'), 'utf8')).toBe(await readFile(join(dir, 'single/intervals.csv'), 'utf8'));
     expect((await readFile(join(run, 'synthetic.csv'), 'utf8')).trim().split('\n')).toHaveLength(41);
+    // The merge job graded the generated parts against the training data's statistics.
+    const report = JSON.parse(await readFile(join(run, 'merge.json'), 'utf8'));
+    const gen = report.outputs.find((o: { type: string }) => o.type === 'generate');
+    expect(gen.fidelity.shapes.score).toBeGreaterThan(0.3);
+    expect(gen.fidelity.trends.pairs.length).toBe(36); // 9 columns: every pair
 
     // Lose shard 2's part: resubmitting asks SLURM for array index 2 only; the train job does not retrain.
     await unlink(join(run, 'imputed.part-2-of-4.csv'));
