@@ -131,6 +131,9 @@ export class Mlp {
         const colSum = sumRows;
         const reluMask = reluBackward<tf.Tensor2D>;
         const g: tf.Tensor[] = new Array(this.params.length);
+        // Intermediates and saved activations are freed as soon as they are used up (the engine's later
+        // dispose of the saved ones is then a no-op): at large batches this bounds the wasm heap's growth.
+        const free = (...ts: tf.Tensor[]) => ts.forEach((t) => t !== dy && t.dispose());
         // Output layer.
         let d = dy as tf.Tensor2D;
         g[4 + 2 * depth] = tf.matMul(sH[depth - 1]!, d, true, false);
@@ -139,20 +142,28 @@ export class Mlp {
         // Hidden layers, top down.
         for (let k = depth - 1; k >= 1; k--) {
           const dz = reluMask(d, sH[k]!);
+          free(d, sH[k]!);
           g[4 + 2 * k] = tf.matMul(sH[k - 1]!, dz, true, false);
           g[5 + 2 * k] = colSum(dz);
           d = tf.matMul(dz, p[4 + 2 * k]! as tf.Tensor2D, false, true);
+          free(dz);
         }
         // First layer h0 = relu(input·Win + bin + t): Win/bin, and t's layer (W2, b2) gets the same dz.
         const dz0 = reluMask(d, sH[0]!);
+        free(d, sH[0]!);
         g[4] = tf.matMul(sIn!, dz0, true, false);
+        free(sIn!);
         g[5] = colSum(dz0);
         g[2] = tf.matMul(sT1!, dz0, true, false);
         g[3] = tf.clone(g[5]!);
         // Time MLP's first layer.
-        const dzT = reluMask(tf.matMul(dz0, p[2]! as tf.Tensor2D, false, true), sT1!);
+        const dT1 = tf.matMul(dz0, p[2]! as tf.Tensor2D, false, true) as tf.Tensor2D;
+        free(dz0);
+        const dzT = reluMask(dT1, sT1!);
+        free(dT1, sT1!);
         g[0] = tf.matMul(sEmb!, dzT, true, false);
         g[1] = colSum(dzT);
+        free(dzT, sEmb!);
         return g;
       };
       return { value: out, gradFunc };
