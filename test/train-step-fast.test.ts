@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
 import { forceDeviceUpdates } from '../src/backend/host-memory.js';
-import { heapOffset, reluBackward, sumRows, wasmSimdKernels } from '../src/backend/wasm-simd-kernels.js';
+import { heapOffset, reluBackward, sumRows, transposedAChunk, wasmSimdKernels } from '../src/backend/wasm-simd-kernels.js';
 import { Adam } from '../src/diffusion/adam.js';
 import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
 import { updateEma } from '../src/diffusion/train.js';
@@ -128,6 +128,35 @@ describe('backward-pass kernels', () => {
     // The mask is exact (a select); the column sums differ from tf.sum only by summation order.
     expect(Array.from(got[4]!)).toEqual(Array.from(want[4]!).map((v) => (v === 0 ? 0 : v)));
     tf.dispose([x, y, z, d]);
+  });
+});
+
+describe('aᵀ·b over a long contraction', () => {
+  it.each([
+    { K: 1000, M: 37, N: 5, rank3: false },
+    { K: 257, M: 8, N: 8, rank3: true },
+  ])('sums partial products over K-chunks like the one-shot product (K $K, M $M, N $N)', ({ K, M, N, rank3 }) => {
+    const a = tf.randomNormal(rank3 ? [1, K, M] : [K, M], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const b = tf.randomNormal(rank3 ? [1, K, N] : [K, N], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const saved = { ...transposedAChunk };
+    try {
+      transposedAChunk.above = Infinity;
+      const whole = tf.matMul(a, b, true, false);
+      Object.assign(transposedAChunk, { above: 10, rows: 7 });
+      const backend = tf.backend() as unknown as { numDataIds(): number };
+      const [tensors, buffers] = [tf.memory().numTensors, backend.numDataIds()];
+      const chunked = tf.matMul(a, b, true, false);
+      expect([tf.memory().numTensors, backend.numDataIds()]).toEqual([tensors + 1, buffers + 1]);
+      expect(chunked.shape).toEqual(whole.shape);
+      expect(relErr(chunked.dataSync(), whole.dataSync())).toBeLessThan(1e-5);
+      // Deterministic: the same chunks summed in the same order.
+      const again = tf.matMul(a, b, true, false);
+      expect(Array.from(again.dataSync())).toEqual(Array.from(chunked.dataSync()));
+      tf.dispose([whole, chunked, again]);
+    } finally {
+      Object.assign(transposedAChunk, saved);
+    }
+    tf.dispose([a, b]);
   });
 });
 

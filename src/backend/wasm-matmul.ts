@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { transposeMatrix } from './wasm-simd-kernels.js';
+import { matMulTransposedAChunked, transposeMatrix } from './wasm-simd-kernels.js';
 
 /**
  * tfjs-backend-wasm 4.22's BatchMatMul runs ~15–30× slower when an operand is transposed (XNNPACK's
@@ -28,6 +28,12 @@ export function patchWasmTransposedMatMul(): void {
         const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
         if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
         const inputs = args.inputs as Record<string, tf.TensorInfo>;
+        if (kernelName === 'BatchMatMul' && attrs.transposeA && !attrs.transposeB) {
+          const plain = (a: tf.TensorInfo, b: tf.TensorInfo) =>
+            original.kernelFunc({ inputs: { a, b }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo;
+          const chunked = matMulTransposedAChunked(inputs.a!, inputs.b!, args.backend, plain);
+          if (chunked) return chunked;
+        }
         const temps: tf.TensorInfo[] = [];
         const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
           const fast = transposeMatrix(x, args.backend);
