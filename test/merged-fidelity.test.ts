@@ -105,7 +105,7 @@ split: { holdout: 0.5 }
 model: { device: cpu, backend: wasm, steps: 60, width: 32, depth: 2, samplerSteps: 8, checkpoint: out/model }
 tasks:
   - { type: generate, rows: 700, output: { path: out/synthetic.csv } }
-report: { dir: out, html: false }
+report: { dir: out }
 `,
     );
     expect((await runCli('run', specPath, '--train-only', '-q')).code).toBe(0);
@@ -116,6 +116,12 @@ report: { dir: out, html: false }
     const report = JSON.parse(await readFile(join(dir, 'out/merge.json'), 'utf8'));
     const f = report.outputs[0].fidelity as MergedFidelity;
     expect(f.holdoutBaseline?.shapes).toBeGreaterThan(0.9);
+    // merge.html: the run report's fidelity views, drawn from the merged statistics, self-contained.
+    const page = await readFile(join(dir, 'out/merge.html'), 'utf8');
+    expect(page).toContain('<section id="fidelity-0"><h2>Fidelity · tasks[0] generate</h2>');
+    expect(page).toContain(f.shapes.score.toFixed(3));
+    expect(page.match(/<svg/g)!.length).toBeGreaterThanOrEqual(1 + f.distributions.length);
+    expect(page).not.toMatch(/<script|https?:\/\//);
 
     const ns = await loadSpec(specPath);
     const { train } = splitTable((await loadSourceTable(ns.spec)).table, 0.5, ns.seed);

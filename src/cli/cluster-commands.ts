@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { SpecError } from '../errors.js';
 import { runTablePipeline } from '../pipeline/run.js';
 import { mergeDir, mergeSpec, type MergedOutput } from '../pipeline/merge.js';
+import { renderMergeHtml } from '../report/html.js';
 import { checkpointInfo, parseShard, runShard } from '../pipeline/shard.js';
 import { runDirFor, submitSlurm, writeSlurmScripts } from '../pipeline/slurm.js';
 import { createLogger } from '../report/log.js';
@@ -56,9 +57,9 @@ export async function mergeCommand(target: string, opts: { shards?: string; clea
     const manifest = [join(target, 'slurm', 'manifest.json'), join(target, 'manifest.json')].find(existsSync);
     if (manifest) {
       const m = JSON.parse(await readFile(manifest, 'utf8')) as { spec: string; shards: number };
-      results = await mergeSpec(await loadSpec(m.spec), { shards: shards ?? m.shards, log, clean: opts.clean });
+      results = await mergeSpec(await loadSpec(m.spec), { shards: shards ?? m.shards, log, clean: opts.clean, renderHtml: renderMergeHtml });
     } else results = await mergeDir(target, { shards, log, clean: opts.clean });
-  } else results = await mergeSpec(await loadSpec(target), { shards, log, clean: opts.clean });
+  } else results = await mergeSpec(await loadSpec(target), { shards, log, clean: opts.clean, renderHtml: renderMergeHtml });
   for (const r of results) process.stdout.write(`${r.output}: ${r.rows} rows from ${r.shards} shard${r.shards > 1 ? 's' : ''}${r.intervals ? ` (+ ${r.intervals})` : ''}; statistics ${r.statsFile}\n`);
 }
 

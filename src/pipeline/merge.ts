@@ -64,7 +64,19 @@ async function shardCountsFor(output: string): Promise<number[]> {
  * Merge every generate/impute task of a spec. `shards` picks N when parts for several shard counts lie
  * beside an output; otherwise N is read from the records found.
  */
-export async function mergeSpec(ns: NormalizedSpec, opts: { shards?: number; log?: Logger; clean?: boolean } = {}): Promise<MergedOutput[]> {
+/** merge.json: what `synthdiff merge <spec>` writes into the spec's report folder. */
+export interface MergeReport {
+  synthdiff: 'merge';
+  name: string;
+  specHash: string;
+  mergedAt: string;
+  outputs: MergedOutput[];
+}
+
+export async function mergeSpec(
+  ns: NormalizedSpec,
+  opts: { shards?: number; log?: Logger; clean?: boolean; renderHtml?: (report: MergeReport) => string } = {},
+): Promise<MergedOutput[]> {
   const log = opts.log ?? createLogger();
   const tasks = ns.spec.tasks ?? [];
   const results: MergedOutput[] = [];
@@ -82,9 +94,15 @@ export async function mergeSpec(ns: NormalizedSpec, opts: { shards?: number; log
   }
   if (results.length === 0) throw new DataError(`${spec}: no generate or impute task to merge`);
   if (ns.spec.report) {
+    const report: MergeReport = { synthdiff: 'merge', name: ns.spec.name, specHash: ns.hash, mergedAt: new Date().toISOString(), outputs: results };
     const path = join(ns.spec.report.dir, 'merge.json');
-    await writeFileAtomic(path, `${JSON.stringify({ synthdiff: 'merge', name: ns.spec.name, specHash: ns.hash, mergedAt: new Date().toISOString(), outputs: results }, null, 2)}\n`);
+    await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
     log.info(`report: ${path}`);
+    if (ns.spec.report.html !== false && opts.renderHtml) {
+      const htmlPath = join(ns.spec.report.dir, 'merge.html');
+      await writeFileAtomic(htmlPath, opts.renderHtml(report));
+      log.info(`report: ${htmlPath}`);
+    }
   }
   return results;
 }

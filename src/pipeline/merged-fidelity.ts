@@ -16,26 +16,23 @@
  *   single-process `synthdiff evaluate` of the merged file.
  */
 import { finiteMean } from '../evaluate/stats.js';
-import type { ContinuousStats, CategoricalStats, PairStats, TableStats } from './shard-stats.js';
+import type { ColumnDistribution, FidelityReport } from '../report/types.js';
+import { pairHistogram, type ContinuousStats, type CategoricalStats, type LayoutColumn, type PairStats, type TableStats } from './shard-stats.js';
 
-export interface MergedFidelity {
+/** A FidelityReport (so report.html's fidelity views render it) with what only merged statistics have. */
+export interface MergedFidelity extends FidelityReport {
   definition: string;
-  shapes: {
-    score: number;
+  shapes: Omit<FidelityReport['shapes'], 'columns'> & {
     /** Every column's score lies in its `range`; the mean score lies in this. */
     range: [number, number];
-    columns: { column: string; metric: 'KSComplement' | 'TVComplement'; score: number; range?: [number, number] }[];
+    columns: { column: string; kind: string; metric: 'KSComplement' | 'TVComplement'; score: number; range?: [number, number] }[];
   };
-  trends: {
-    score: number;
+  trends: Omit<FidelityReport['trends'], 'pairs'> & {
     binning: 'real';
     pairs: { a: string; b: string; metric: 'CorrelationSimilarity' | 'ContingencySimilarity'; score: number; real?: number; synthetic?: number }[];
     /** Pairs the statistics do not count (a categorical column with too many labels). */
     skipped: number;
   };
-  quality: number;
-  /** The same figures for the holdout half standing in for synthetic data, where the reference has one. */
-  holdoutBaseline?: { shapes: number; trends: number };
 }
 
 /**
@@ -91,11 +88,15 @@ const round = (x: number, d = 4) => (Number.isFinite(x) ? Math.round(x * 10 ** d
 
 /** Column shapes and real-edge column-pair trends of `synthetic` against `real`, counted on one layout. */
 export function fidelityFromStats(real: TableStats, synthetic: TableStats, holdout?: TableStats): MergedFidelity {
+  const kindOf = (j: number) => {
+    const lc = real.layout.columns[j]!;
+    return lc.kind === 'continuous' ? (lc.integer ? 'integer' : 'numeric') : 'categorical';
+  };
   const columns = real.columns.map((rc, j): MergedFidelity['shapes']['columns'][number] => {
     const sc = synthetic.columns[j]!;
-    if (rc.kind === 'categorical') return { column: rc.name, metric: 'TVComplement', score: tvComplement(rc, sc as CategoricalStats) };
+    if (rc.kind === 'categorical') return { column: rc.name, kind: kindOf(j), metric: 'TVComplement', score: tvComplement(rc, sc as CategoricalStats) };
     const k = ksFromHistograms(rc.hist, (sc as ContinuousStats).hist);
-    return { column: rc.name, metric: 'KSComplement', score: 1 - k.ks, range: [1 - k.upper, 1 - k.ks] };
+    return { column: rc.name, kind: kindOf(j), metric: 'KSComplement', score: 1 - k.ks, range: [1 - k.upper, 1 - k.ks] };
   });
   const pairs = real.pairs.map((rp, k): MergedFidelity['trends']['pairs'][number] => {
     const sp = synthetic.pairs[k]!;
@@ -113,17 +114,59 @@ export function fidelityFromStats(real: TableStats, synthetic: TableStats, holdo
     definition:
       'From merged shard statistics: SDMetrics ColumnShapes (KSComplement at the training quantiles, exact interval given; TVComplement exact) and ColumnPairTrends with continuous columns in 10 equal-width bins on the training range for both tables (exact)',
     shapes: {
+      definition: 'SDMetrics ColumnShapes from merged statistics: KSComplement at the histogram edges (exact interval per column), TVComplement exact',
       score: round(shapes),
       range: [round(finiteMean(columns.map((c) => c.range?.[0] ?? c.score))), round(finiteMean(columns.map((c) => c.range?.[1] ?? c.score)))],
       columns: columns.map((c) => ({ ...c, score: round(c.score), ...(c.range ? { range: [round(c.range[0]), round(c.range[1])] as [number, number] } : {}) })),
     },
     trends: {
+      definition: 'SDMetrics ColumnPairTrends over all pairs from merged statistics: CorrelationSimilarity (Pearson, from co-moments) for two continuous columns, ContingencySimilarity otherwise with continuous columns in 10 equal-width bins on the training range for both tables',
       score: round(trends),
       binning: 'real',
       pairs: pairs.map((p) => ({ ...p, score: round(p.score), ...(p.real !== undefined ? { real: round(p.real, 3), synthetic: round(p.synthetic!, 3) } : {}) })),
       skipped: (d * (d - 1)) / 2 - pairs.length,
     },
     quality: round(finiteMean([shapes, trends])),
+    correlation: associations(real, synthetic),
+    distributions: real.columns.map((rc, j) => distribution(rc, synthetic.columns[j]!, real.layout.columns[j]!)),
     ...(base ? { holdoutBaseline: { shapes: base.shapes.score, trends: base.trends.score } } : {}),
   };
+}
+
+/** Per column, real vs synthetic counts: the 10 pair bins for continuous columns, labels for categorical ones. */
+function distribution(rc: TableStats['columns'][number], sc: TableStats['columns'][number], lc: LayoutColumn): ColumnDistribution {
+  if (rc.kind === 'continuous' && lc.kind === 'continuous') {
+    const r = pairHistogram(lc.pairEdges, rc.pairHist, rc.n), s = pairHistogram(lc.pairEdges, (sc as ContinuousStats).pairHist, sc.n);
+    return { column: rc.name, kind: lc.integer ? 'integer' : 'numeric', edges: r.edges, real: r.counts, synthetic: s.counts };
+  }
+  const labels = lc.kind === 'categorical' ? lc.labels : [];
+  const count = (c: CategoricalStats) => labels.map((l) => c.counts[l] ?? 0);
+  return { column: rc.name, kind: 'categorical', categories: [...labels], real: count(rc as CategoricalStats), synthetic: count(sc as CategoricalStats) };
+}
+
+/** Pearson r for two continuous columns, bias-uncorrected Cramér's V otherwise, as fidelity.ts's matrices. */
+function associations(real: TableStats, synthetic: TableStats): NonNullable<FidelityReport['correlation']> {
+  const names = real.columns.map((c) => c.name);
+  const at = new Map(names.map((n, i) => [n, i]));
+  const matrix = (t: TableStats) => {
+    const m = names.map((_, i) => names.map((__, j): number | null => (i === j ? 1 : null)));
+    for (const p of t.pairs) {
+      const v = p.moments ? pearson(p) : cramersV(p);
+      const i = at.get(p.a)!, j = at.get(p.b)!;
+      m[i]![j] = m[j]![i] = Number.isFinite(v) ? round(v, 3) : null;
+    }
+    return m;
+  };
+  return { columns: names, real: matrix(real), synthetic: matrix(synthetic) };
+}
+
+function cramersV(p: PairStats): number {
+  const ra = new Map<number, number>(), rb = new Map<number, number>();
+  for (const [a, b, c] of p.counts) (ra.set(a, (ra.get(a) ?? 0) + c), rb.set(b, (rb.get(b) ?? 0) + c));
+  const k = Math.min(ra.size, rb.size);
+  if (p.n === 0 || k < 2) return NaN;
+  // χ² = Σ o²/e − n over the non-empty margins (cells with o = 0 contribute e, which the −n accounts for).
+  let sum = 0;
+  for (const [a, b, o] of p.counts) sum += (o * o) / ((ra.get(a)! * rb.get(b)!) / p.n);
+  return Math.sqrt(Math.max(0, sum - p.n) / (p.n * (k - 1)));
 }

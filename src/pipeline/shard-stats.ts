@@ -380,7 +380,7 @@ export interface StatsSummary {
  * The pair codes as a readable histogram: the 10 equal-width bins on the reference range, values below
  * the first edge counted in the first bin and those at or past the last edge in the last.
  */
-function pairHistogram(edges: readonly number[], codes: readonly number[], n: number): { edges: number[]; counts: number[]; frequencies: number[] } {
+export function pairHistogram(edges: readonly number[], codes: readonly number[], n: number): { edges: number[]; counts: number[]; frequencies: number[] } {
   if (edges.length < 2) return { edges: [...edges], counts: [], frequencies: [] };
   const counts = codes.slice(1, edges.length);
   counts[0]! += codes[0]!;
