@@ -112,6 +112,8 @@ export class Mlp {
    * and the backward is the minimal set: per layer dz = dy·[y > 0], dW = xᵀ·dz, db = column sums of dz and
    * dx = dz·Wᵀ, the last only where x depends on parameters. On wasm the relu mask and the column sums are
    * SIMD kernels (wasm-simd-kernels.ts): tfjs's Sum over axis 0 transposes first.
+   * Gradients flow to the parameters only: `input` and `cNoise` are constants of this op (training never
+   * differentiates with respect to them).
    */
   private applyForTraining(input: tf.Tensor2D, cNoise: tf.Tensor2D): tf.Tensor2D {
     const depth = this.cfg.depth;
