@@ -136,8 +136,8 @@ describe('aᵀ·b over a long contraction', () => {
     { K: 1000, M: 37, N: 5, rank3: false },
     { K: 257, M: 8, N: 8, rank3: true },
   ])('sums partial products over K-chunks like the one-shot product (K $K, M $M, N $N)', ({ K, M, N, rank3 }) => {
-    const a = tf.randomNormal(rank3 ? [1, K, M] : [K, M], 0, 1, 'float32', 1) as tf.Tensor2D;
-    const b = tf.randomNormal(rank3 ? [1, K, N] : [K, N], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const a = tf.randomNormal(rank3 ? [1, K, M] : [K, M], 0, 1, 'float32', 1) as tf.Tensor as tf.Tensor2D;
+    const b = tf.randomNormal(rank3 ? [1, K, N] : [K, N], 0, 1, 'float32', 2) as tf.Tensor as tf.Tensor2D;
     const saved = { ...transposedAChunk };
     try {
       transposedAChunk.above = Infinity;
