@@ -14,7 +14,8 @@ import { mergeStats, statsLayout, tableStats } from '../src/pipeline/shard-stats
 import { splitTable } from '../src/pipeline/table-source.js';
 import { loadSpec } from '../src/spec/parse.js';
 import { loadSourceTable } from '../src/pipeline/table-source.js';
-import { createRng, permutation } from '../src/rng.js';
+import { createRng, deriveSeed, permutation } from '../src/rng.js';
+import { dcr } from '../src/evaluate/privacy.js';
 import { TableEncoder } from '../src/table/encode.js';
 import { isCategorical, takeRows, type Table } from '../src/table/table.js';
 import { runCli } from './helpers/cli.js';
@@ -105,6 +106,7 @@ split: { holdout: 0.5 }
 model: { device: cpu, backend: wasm, steps: 60, width: 32, depth: 2, samplerSteps: 8, checkpoint: out/model }
 tasks:
   - { type: generate, rows: 700, output: { path: out/synthetic.csv } }
+evaluate: { privacy: true }
 report: { dir: out }
 `,
     );
@@ -138,5 +140,20 @@ report: { dir: out }
       }),
     };
     expectMatchesInMemory(f, train, aligned);
+
+    // Privacy from per-shard sums, sketches and element-wise minima = dcr() on the whole merged output.
+    const { holdout } = splitTable((await loadSourceTable(ns.spec)).table, 0.5, ns.seed);
+    const alignedHoldout = holdout!;
+    const whole = dcr(aligned, train, alignedHoldout, { seed: deriveSeed(ns.seed, 'dcr') });
+    const p = report.outputs[0].privacy;
+    expect(p.dcrShare).toBeCloseTo(whole.dcrShare, 4);
+    expect(p.exactCopyRate).toBeCloseTo(whole.exactCopyRate, 4);
+    expect(p.holdoutExactCopyRate).toBeCloseTo(whole.holdoutExactCopyRate, 4);
+    expect(p.membershipAuc).toBeCloseTo(whole.membershipAuc, 4);
+    expect(p.medianDcrTrain).toBeCloseTo(whole.summary.dcrTrain.quantiles.p50, 5);
+    expect(p.medianDcrHoldout).toBeCloseTo(whole.summary.dcrHoldout.quantiles.p50, 5);
+    expect(p.nndrMedian).toBeCloseTo(whole.summary.nndr.quantiles.p50, 4);
+    expect(p.dcrHistogram.train.reduce((a: number, b: number) => a + b, 0)).toBe(700);
+    expect(page).toContain('<section id="privacy-0"><h2>Privacy · tasks[0] generate</h2>');
   }, 120_000);
 });

@@ -249,6 +249,8 @@ export interface DcrResult {
   readonly summary: { readonly dcrTrain: Summary; readonly dcrHoldout: Summary; readonly nndr: Summary };
   /** AUC of −(distance to nearest synthetic row) for train (members) vs holdout (non-members); 0.5 = no signal. */
   readonly membershipAuc: number;
+  /** Per train row then per (subsampled) holdout row: distance to the nearest synthetic row, the attack's score. */
+  readonly nearestSynthetic: Float64Array;
   /** Shared edges so the two DCR distributions overlay. */
   readonly histogram: { readonly edges: number[]; readonly train: number[]; readonly holdout: number[] };
 }
@@ -321,6 +323,7 @@ export function dcr(synthetic: Table, train: Table, holdout: Table, options: Dcr
     nndr,
     summary: { dcrTrain: summarize(nn.first1), dcrHoldout: summarize(nn.second1), nndr: summarize(nndr) },
     membershipAuc: aucTwoSample(memberScore, nonMemberScore),
+    nearestSynthetic: nn.bToQuery,
     histogram: { edges: hT.edges, train: hT.counts, holdout: hH.counts },
   };
 }

@@ -22,6 +22,8 @@ import { finishedRecord, partPath, shardRecordPath, type ShardRecord, type Shard
 import { mergeStats, summarizeStats, type StatsSummary, type TableStats } from './shard-stats.js';
 import { fidelityFromStats, type MergedFidelity } from './merged-fidelity.js';
 import type { ReferenceStats } from './reference-stats.js';
+import { mergePrivacyStats, privacyReport } from './shard-privacy.js';
+import type { PrivacyReport } from '../report/types.js';
 
 export const MERGED_FORMAT = 'synthdiff-merged/1';
 
@@ -39,6 +41,8 @@ export interface MergedOutput {
   fidelity?: MergedFidelity;
   /** Why `fidelity` is absent for a generate task. */
   fidelityNote?: string;
+  /** Generate tasks whose shards measured privacy (`evaluate.privacy` with a holdout): merged from their sums. */
+  privacy?: PrivacyReport;
 }
 
 /** `out/imputed.csv` → `out/imputed.stats.json`. */
@@ -169,6 +173,14 @@ export async function mergeOutput(output: string, count: number, opts: { log?: L
     const f = graded.fidelity;
     log.info(`fidelity from merged statistics: shapes ${f.shapes.score} (exact value in [${f.shapes.range.join(', ')}]), trends ${f.trends.score} (real-edge bins)${f.holdoutBaseline ? `; holdout ${f.holdoutBaseline.shapes} / ${f.holdoutBaseline.trends}` : ''}`);
   } else if (graded.fidelityNote) log.info(`fidelity: ${graded.fidelityNote}`);
+  let privacy: PrivacyReport | undefined;
+  if (first.type === 'generate' && records.some((r) => r.privacy)) {
+    const merged = mergePrivacyStats(records.map((r) => r.privacy));
+    if (merged) {
+      privacy = privacyReport(merged);
+      log.info(`privacy from merged statistics: DCR share ${privacy.dcrShare}, exact copies ${privacy.exactCopyRate} (holdout's own rate ${privacy.holdoutExactCopyRate}), membership AUC ${privacy.membershipAuc}`);
+    } else log.info('privacy: the shards measured it against different tables or not all of them did; rerun the shards to merge it');
+  }
   const statsFile = mergedStatsPath(output);
   await writeFileAtomic(statsFile, `${JSON.stringify({ format: MERGED_FORMAT, task: first.task, type: first.type, output, shards: count, rows: stats.rows, key: first.key, summary, stats }, null, 1)}\n`);
   log.info(`merged ${count} part${count > 1 ? 's' : ''} into ${output} (${stats.rows} rows, ${((performance.now() - t0) / 1000).toFixed(2)} s); statistics in ${statsFile}`);
@@ -179,7 +191,7 @@ export async function mergeOutput(output: string, count: number, opts: { log?: L
       await rm(shardRecordPath(output, s), { force: true });
     }
   }
-  return { task: first.task, type: first.type, output, ...(intervals ? { intervals } : {}), shards: count, rows: stats.rows, statsFile, summary, ...graded };
+  return { task: first.task, type: first.type, output, ...(intervals ? { intervals } : {}), shards: count, rows: stats.rows, statsFile, summary, ...graded, ...(privacy ? { privacy } : {}) };
 }
 
 /** Merged synthetic statistics against the training data's, when the shards counted on the reference's layout. */

@@ -81,10 +81,7 @@ export async function runTablePipeline(
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   log.info(`synthdiff: pipeline "${spec.name}" (spec ${ns.hash.slice(0, 12)}, seed ${seed})`);
-  const holdoutFraction = spec.split?.holdout ?? 0;
-  const data = spec.model?.trainRows
-    ? await streamedData(spec, { trainRows: spec.model.trainRows, holdout: holdoutFraction, seed, log })
-    : await inMemoryData(spec, holdoutFraction, seed);
+  const data = await runData(spec, seed, log);
   const { split } = data;
   timings.load = secondsSince(t0);
   log.info(
@@ -211,7 +208,7 @@ export async function runTablePipeline(
 }
 
 /** The source as the run sees it: the split tables, counts over the whole source, and how it was read. */
-interface RunData {
+export interface RunData {
   split: { train: Table; holdout: Table | undefined };
   /** The whole source in memory (in-memory runs only). */
   table?: Table;
@@ -224,6 +221,12 @@ interface RunData {
   trainRows: number;
   holdoutRows: number;
   missingCells: number;
+}
+
+/** The source as a run sees it: streamed and sampled with `model.trainRows`, else read whole; split by the spec. */
+export function runData(spec: NormalizedSpec['spec'], seed: number, log: Logger): Promise<RunData> {
+  const holdout = spec.split?.holdout ?? 0;
+  return spec.model?.trainRows ? streamedData(spec, { trainRows: spec.model.trainRows, holdout, seed, log }) : inMemoryData(spec, holdout, seed);
 }
 
 async function inMemoryData(spec: NormalizedSpec['spec'], holdout: number, seed: number): Promise<RunData> {

@@ -32,7 +32,8 @@ import { deriveSeed } from '../rng.js';
 import type { NormalizedSpec } from '../spec/parse.js';
 import type { GenerateTask, ImputeTask, OutputSpec } from '../spec/types.js';
 import type { Table } from '../table/table.js';
-import { samplingFor } from './run.js';
+import { runData, samplingFor, type RunData } from './run.js';
+import { privacyStats, type PrivacyStats } from './shard-privacy.js';
 import { statsLayout, tableStats, type TableStats } from './shard-stats.js';
 import { imputeStreamed } from './stream-impute.js';
 import { readReferenceStats, referencePath } from './reference-stats.js';
@@ -89,6 +90,8 @@ export interface ShardRecord {
   parts: { path: string; bytes: number }[];
   seconds: number;
   stats: TableStats;
+  /** Generate parts, when the spec evaluates privacy: mergeable DCR statistics (shard-privacy.ts). */
+  privacy?: PrivacyStats;
 }
 
 /** The checkpoint a sharded run loads: `model.load` if given, else `model.checkpoint`. */
@@ -126,7 +129,14 @@ export function taskKey(ns: NormalizedSpec, t: number, weights: string): string 
   const m = ns.spec.model ?? {};
   const task = ns.spec.tasks![t]!;
   const sampling = samplingFor(m)[task.type === 'generate' ? 'generate' : 'impute'];
-  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: sampling.sampler, samplerSteps: sampling.steps ?? 50, weights })).digest('hex');
+  // Privacy measured in the shard is part of what a finished part carries (added only when on, so older records stay valid).
+  const privacy = task.type === 'generate' && measuresPrivacy(ns.spec) ? { privacy: true } : {};
+  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: sampling.sampler, samplerSteps: sampling.steps ?? 50, weights, ...privacy })).digest('hex');
+}
+
+/** Generate shards measure privacy when the spec evaluates it and has a holdout to compare with. */
+export function measuresPrivacy(spec: NormalizedSpec['spec']): boolean {
+  return Boolean(spec.evaluate?.privacy) && (spec.split?.holdout ?? 0) > 0;
 }
 
 /** The shard's record if it is valid and every part it lists is on disk with its recorded size. */
@@ -203,6 +213,8 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
     if (!reference) log.info(`note: no ${referencePath(ckpt.dir)} for this checkpoint; merge will summarise the parts but not grade them against the training data`);
     // The single-process run's per-task sampler defaults, so shards sample as it does.
     const sampling = samplingFor(spec.model);
+    // The training and holdout rows, loaded once if a generate task measures privacy.
+    let reference0: RunData | undefined;
     for (const t of todo) {
       const task = tasks[t] as GenerateTask | ImputeTask;
       const label = `tasks[${t}] ${task.type} ${label0}`;
@@ -211,6 +223,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
       const written: string[] = [out];
       let part: Table | undefined;
       let stats: TableStats | undefined;
+      let privacy: PrivacyStats | undefined;
       let rows: { start: number; end: number };
       if (task.type === 'generate') {
         rows = shardRange(task.rows, shard);
@@ -221,6 +234,11 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
           onProgress: (d, n) => log.progress(label, d, n, 'rows'),
         });
         await writeTable(out, part, outputFormat(task.output));
+        if (measuresPrivacy(spec)) {
+          log.info(`${label}: privacy (DCR of this part's rows vs the training and holdout rows)`);
+          const ref = (reference0 ??= await runData(spec, seed, log)).split;
+          if (ref.holdout) privacy = privacyStats(part, ref.train, ref.holdout, deriveSeed(seed, 'dcr'));
+        }
       } else {
         const inputPath = task.input ?? spec.source.path;
         const inputFormat = inputFormatFor(spec, task);
@@ -262,6 +280,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
         parts: await Promise.all(written.map(async (p) => ({ path: relative(dirname(recordPath), p), bytes: (await stat(p)).size }))),
         seconds,
         stats: stats ?? tableStats(part!, layout),
+        ...(privacy ? { privacy } : {}),
       };
       // Written last: its presence with matching part sizes is what marks the shard's task finished.
       await writeFileAtomic(recordPath, `${JSON.stringify(record)}\n`);

@@ -1118,6 +1118,14 @@ Continuous columns are binned on the training range for both tables in pair tren
     } else if (o.type === 'generate') {
       cards.push(skippedCard(`Fidelity · ${label}`, o.fidelityNote ?? 'not computed'));
     }
+    if (o.privacy) {
+      const id = `privacy-${o.task}`;
+      const p = o.privacy;
+      const c = guard(() => privacyCard(p));
+      cards.push(c instanceof Error ? skippedCard(label, c.message) : card({ ...c, href: id, title: `Privacy · ${label}` }));
+      const s = guard(() => privacySection(p));
+      sections.push({ id, title: `Privacy · ${label}`, body: s instanceof Error ? html`<p class="skipped-note">Could not render this section: ${s.message}</p>` : s.body });
+    }
     sections.push({ id: `output-${o.task}`, title: `Output · ${label}`, body: mergedSummary(o) });
   }
   const head = html`<header class="top"><div class="wrap">
