@@ -37,6 +37,9 @@ export interface ImputePeersOptions {
   seed: number;
   /** Training steps for ours; undefined = the library default for the table size (with early stopping). */
   steps?: number;
+  /** MLP width / depth for ours; undefined = the library default for the table size. */
+  width?: number;
+  depth?: number;
   draws: number;
   samplerSteps?: number;
   peers: boolean;
@@ -140,7 +143,7 @@ export async function runImputePeers(o: ImputePeersOptions): Promise<void> {
 
   // Ours.
   {
-    const model = TabularDiffusion.create(masked, { seed: o.seed, train: o.steps !== undefined ? { steps: o.steps } : {} });
+    const model = TabularDiffusion.create(masked, { seed: o.seed, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}), train: o.steps !== undefined ? { steps: o.steps } : {} });
     const to = model.trainOptions;
     const fit = await timed(() => model.fit(masked));
     // The pipeline's default sampler for imputation (what `synthdiff run` uses when the spec names none).
