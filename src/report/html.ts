@@ -1102,30 +1102,31 @@ ${p.main}
 export function renderMergeHtml(m: MergeReport): string {
   const sections: Section[] = [];
   const cards: Raw[] = [];
+  // One summary card and one section per evaluated area of an output, linked by id.
+  const area = (id: string, title: string, build: () => { card: Card; section: Section }, prefix?: Raw): void => {
+    const b = guard(build);
+    if (b instanceof Error) {
+      cards.push(skippedCard(title, b.message));
+      sections.push({ id, title, body: html`<p class="skipped-note">Could not render this section: ${b.message}</p>` });
+      return;
+    }
+    cards.push(card({ ...b.card, href: id, title }));
+    sections.push({ id, title, body: html`${prefix ?? ''}${b.section.body}` });
+  };
   for (const o of m.outputs) {
     const label = `tasks[${o.task}] ${o.type}`;
     if (o.fidelity) {
-      const id = `fidelity-${o.task}`;
       const f = o.fidelity;
-      const c = guard(() => fidelityCard(f));
-      cards.push(c instanceof Error ? skippedCard(label, c.message) : card({ ...c, href: id, title: `Fidelity · ${label}` }));
-      const s = guard(() => fidelitySection(f));
       const ranges = f.shapes.columns.filter((x) => x.range && x.range[1] - x.range[0] > 0);
       const note = html`<p class="muted small">Computed from the shards' merged statistics, not by reading the rows: TVComplement and pair trends are exact;
 KSComplement is evaluated at the histogram edges${ranges.length ? html` — for ${ranges.length} column${ranges.length > 1 ? 's' : ''} the exact value lies in [${fmtFixed(f.shapes.range[0], 4)}, ${fmtFixed(f.shapes.range[1], 4)}] on average` : ' and is exact here'}.
 Continuous columns are binned on the training range for both tables in pair trends.${f.trends.skipped ? ` ${f.trends.skipped} pairs with a many-label column are not counted.` : ''}</p>`;
-      sections.push({ id, title: `Fidelity · ${label}`, body: s instanceof Error ? html`<p class="skipped-note">Could not render this section: ${s.message}</p>` : html`${note}${s.body}` });
+      area(`fidelity-${o.task}`, `Fidelity · ${label}`, () => ({ card: fidelityCard(f), section: fidelitySection(f) }), note);
     } else if (o.type === 'generate') {
       cards.push(skippedCard(`Fidelity · ${label}`, o.fidelityNote ?? 'not computed'));
     }
-    if (o.privacy) {
-      const id = `privacy-${o.task}`;
-      const p = o.privacy;
-      const c = guard(() => privacyCard(p));
-      cards.push(c instanceof Error ? skippedCard(label, c.message) : card({ ...c, href: id, title: `Privacy · ${label}` }));
-      const s = guard(() => privacySection(p));
-      sections.push({ id, title: `Privacy · ${label}`, body: s instanceof Error ? html`<p class="skipped-note">Could not render this section: ${s.message}</p>` : s.body });
-    }
+    const p = o.privacy;
+    if (p) area(`privacy-${o.task}`, `Privacy · ${label}`, () => ({ card: privacyCard(p), section: privacySection(p) }));
     sections.push({ id: `output-${o.task}`, title: `Output · ${label}`, body: mergedSummary(o) });
   }
   const head = html`<header class="top"><div class="wrap">
