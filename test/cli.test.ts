@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
-import { splitTable } from '../src/pipeline/table-source.js';
+import { splitTable } from '../src/run/table/source.js';
 
 let dir: string;
 let stderr = '';

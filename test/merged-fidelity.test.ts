@@ -9,16 +9,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnPairTrends, columnShapes } from '../src/evaluate/fidelity.js';
 import { readTable } from '../src/io/table-io.js';
-import { fidelityFromStats, ksFromHistograms, type MergedFidelity } from '../src/pipeline/merged-fidelity.js';
-import { mergeStats, statsLayout, tableStats } from '../src/pipeline/shard-stats.js';
-import { splitTable } from '../src/pipeline/table-source.js';
+import { fidelityFromStats, ksFromHistograms } from '../src/stats/merged-fidelity.js';
+import { mergeStats, statsLayout, tableStats } from '../src/stats/shard-stats.js';
+import { splitTable } from '../src/run/table/source.js';
 import { loadSpec } from '../src/spec/parse.js';
-import { loadSourceTable } from '../src/pipeline/table-source.js';
+import { loadSourceTable } from '../src/run/table/source.js';
 import { createRng, deriveSeed, permutation } from '../src/rng.js';
 import { dcr } from '../src/evaluate/privacy.js';
 import { TableEncoder } from '../src/table/encode.js';
 import { isCategorical, takeRows, type Table } from '../src/table/table.js';
 import { runCli } from './helpers/cli.js';
+import type { MergedFidelity } from '../src/report/model.js';
 
 const rows = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, k) => a + k);
 

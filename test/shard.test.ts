@@ -9,9 +9,9 @@ import { sampleBatch } from '../src/diffusion/samplers.js';
 import { readTable } from '../src/io/table-io.js';
 import { tableToCsvString } from '../src/io/csv.js';
 import { createRng } from '../src/rng.js';
-import { parseShard, partPath, shardRange } from '../src/pipeline/shard.js';
-import { mergeStats, statsLayout, summarizeStats, tableStats } from '../src/pipeline/shard-stats.js';
-import { compactRanges } from '../src/pipeline/slurm.js';
+import { parseShard, partPath, shardRange } from '../src/run/shard/shard.js';
+import { mergeStats, statsLayout, summarizeStats, tableStats } from '../src/stats/shard-stats.js';
+import { compactRanges } from '../src/run/shard/slurm.js';
 import { takeRows, type Table } from '../src/table/table.js';
 
 let dir: string;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, Device } from '../spec/types.js';
+import type { BackendName, Device } from './names.js';
 import { patchWasmTransposedMatMul } from './wasm-matmul.js';
 import { bridgeWasmConvGradients } from './wasm-conv-bridge.js';
 import { SynthdiffError } from '../errors.js';

@@ -6,14 +6,16 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpecError } from '../errors.js';
-import { runTablePipeline } from '../pipeline/run.js';
-import { mergeDir, mergeSpec, type MergedOutput } from '../pipeline/merge.js';
+import { runTablePipeline } from '../run/table/run.js';
+import { mergeDir, mergeSpec } from '../run/shard/merge.js';
 import { renderMergeHtml } from '../report/html.js';
-import { checkpointInfo, parseShard, runShard } from '../pipeline/shard.js';
-import { runDirFor, submitSlurm, writeSlurmScripts } from '../pipeline/slurm.js';
+import { checkpointInfo } from '../run/model.js';
+import { parseShard, runShard } from '../run/shard/shard.js';
+import { runDirFor, submitSlurm, writeSlurmScripts } from '../run/shard/slurm.js';
 import { createLogger } from '../report/log.js';
 import { loadSpec } from '../spec/parse.js';
 import { runCommand } from './commands.js';
+import type { MergedOutput } from '../report/model.js';
 
 export interface RunOptions {
   quiet?: boolean;

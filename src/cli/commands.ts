@@ -2,16 +2,16 @@ import { loadSpec } from '../spec/parse.js';
 import { readTable } from '../io/table-io.js';
 import { formatSchema, type TableSchema } from '../table/infer.js';
 import { createLogger } from '../report/log.js';
-import { runTablePipeline } from '../pipeline/run.js';
-import { runImagePipeline } from '../pipeline/image-run.js';
+import { runTablePipeline } from '../run/table/run.js';
+import { runImagePipeline } from '../run/image/run.js';
 import { renderReportHtml } from '../report/html.js';
 import { SpecError } from '../errors.js';
 import { basename, join } from 'node:path';
 import { profileTable } from '../table/infer.js';
-import type { RunReport } from '../pipeline/run.js';
 import { alignTables } from '../table/align.js';
-import { evaluateTables } from '../pipeline/evaluate.js';
+import { evaluateTables } from '../run/table/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import type { RunReport } from '../report/model.js';
 
 export async function runCommand(specPath: string, opts: { quiet?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);

@@ -3,7 +3,7 @@ import { createRng } from '../rng.js';
 import { denoise } from './denoiser.js';
 import { sigmaSchedule, type EdmConfig } from './edm.js';
 import type { Mlp } from './network.js';
-import type { SamplerName } from '../spec/types.js';
+import type { SamplerName } from './sampler-name.js';
 
 export interface SamplerOptions {
   sampler: SamplerName;

@@ -11,7 +11,7 @@ import { readCheckpoint, trainingTensors, writeCheckpoint } from './checkpoint.j
 import { sampleBatch, type SamplerOptions } from './samplers.js';
 import { denoise } from './denoiser.js';
 import { defaultTrainOptions, trainDiffusion, type TrainOptions, type TrainProgress, type TrainState } from './train.js';
-import type { SamplerName } from '../spec/types.js';
+import type { SamplerName } from './sampler-name.js';
 
 export interface TabularModelOptions {
   width?: number;

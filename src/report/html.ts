@@ -6,10 +6,6 @@
  * they are explicitly `raw` (markup produced here or by ./svg.ts). Output depends only on the report, so the
  * same report always renders to the same string.
  */
-import type { RunReport, TaskReport } from '../pipeline/run.js';
-import type { MergedOutput, MergeReport } from '../pipeline/merge.js';
-import type { ImageRunReport } from '../pipeline/image-run.js';
-import type { ImageReport } from './image-types.js';
 import type { ColumnSchema } from '../table/infer.js';
 import {
   COLORS,
@@ -25,17 +21,7 @@ import {
   metricBars,
   type Series,
 } from './svg.js';
-import type {
-  ColumnDistribution,
-  DetectionReport,
-  EfficacyReport,
-  EvaluationReport,
-  FidelityReport,
-  ImputationReport,
-  OutlierRecord,
-  OutlierReport,
-  PrivacyReport,
-} from './types.js';
+import type { ColumnDistribution, DetectionReport, EfficacyReport, EvaluationReport, FidelityReport, ImputationReport, OutlierRecord, OutlierReport, PrivacyReport, RunReport, TaskReport, MergedOutput, MergeReport, ImageRunReport, ImageReport } from './model.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Escaping template

@@ -1,5 +1,5 @@
-import { DicomError } from '../errors.js';
-import type { DicomImage } from '../io/dicom/index.js';
+import { DicomError } from '../../errors.js';
+import type { DicomImage } from './index.js';
 
 /**
  * From DICOM slices to the model's training images and back.

@@ -18,18 +18,18 @@
  * (a later cell that does not read as that kind is an error naming its row, column and the spec key
  * that overrides the kind); Arrow columns are typed by the file's schema, overridden by the spec.
  */
-import { DataError } from '../errors.js';
-import { quotedColumns } from '../io/csv.js';
-import { readArrowBatches } from '../io/arrow-stream.js';
-import { readCsvBatches, readCsvHeader, type StreamColumn } from '../io/csv-stream.js';
-import { readTableBatches } from '../io/table-stream.js';
-import { formatFromPath, type TableFormat } from '../io/table-io.js';
-import type { Logger } from '../report/log.js';
-import { createRng, deriveSeed, type Rng } from '../rng.js';
-import type { PipelineSpec } from '../spec/types.js';
-import { inferKind } from '../table/infer.js';
-import { ColumnSketch } from '../table/sketch.js';
-import { isCategorical, type Column, type Table } from '../table/table.js';
+import { DataError } from '../../errors.js';
+import { quotedColumns } from '../../io/csv.js';
+import { readArrowBatches } from '../../io/arrow-stream.js';
+import { readCsvBatches, readCsvHeader, type StreamColumn } from '../../io/csv-stream.js';
+import { readTableBatches } from '../../io/table-stream.js';
+import { formatFromPath, type TableFormat } from '../../io/table-io.js';
+import type { Logger } from '../../report/log.js';
+import { createRng, deriveSeed, type Rng } from '../../rng.js';
+import type { PipelineSpec } from '../../spec/types.js';
+import { inferKind } from '../../table/infer.js';
+import { ColumnSketch } from '../../table/sketch.js';
+import { isCategorical, type Column, type Table } from '../../table/table.js';
 
 export const DEFAULT_HEAD_ROWS = 10_000;
 

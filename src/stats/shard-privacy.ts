@@ -12,7 +12,7 @@
  */
 import { dcr } from '../evaluate/privacy.js';
 import { aucTwoSample } from '../evaluate/stats.js';
-import type { PrivacyReport } from '../report/types.js';
+import type { PrivacyReport } from '../report/model.js';
 import { QuantileSketch, type QuantileSketchJSON } from '../table/sketch.js';
 import type { Table } from '../table/table.js';
 

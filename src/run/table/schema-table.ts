@@ -1,5 +1,5 @@
-import type { TableSchema } from '../table/infer.js';
-import type { Column, Table } from '../table/table.js';
+import type { TableSchema } from '../../table/infer.js';
+import type { Column, Table } from '../../table/table.js';
 
 /** The inferred schema as a table (one row per column), so the profile task can write CSV or Arrow. */
 export function schemaTable(schema: TableSchema): Table {

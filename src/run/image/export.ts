@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { newUid } from '../io/dicom/uid.js';
-import { writeSyntheticDicom, type SyntheticImage } from '../io/dicom/write.js';
+import { newUid } from '../../io/dicom/uid.js';
+import { writeSyntheticDicom, type SyntheticImage } from '../../io/dicom/write.js';
 
 /**
  * Synthetic slices (modality units) → stored DICOM pixel values, and a synthetic series → files.

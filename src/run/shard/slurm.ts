@@ -19,11 +19,12 @@ import { chmod, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { SpecError, SynthdiffError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { createLogger, type Logger } from '../report/log.js';
-import type { NormalizedSpec } from '../spec/parse.js';
-import { checkpointDir, checkpointInfo, finishedRecord, shardRecordPath, taskKey, type ShardRef } from './shard.js';
+import { SpecError, SynthdiffError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { createLogger, type Logger } from '../../report/log.js';
+import type { NormalizedSpec } from '../../spec/parse.js';
+import { checkpointDir, checkpointInfo } from '../model.js';
+import { finishedRecord, shardRecordPath, taskKey, type ShardRef } from './shard.js';
 
 export interface SlurmOptions {
   shards: number;

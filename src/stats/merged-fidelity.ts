@@ -16,24 +16,8 @@
  *   single-process `synthdiff evaluate` of the merged file.
  */
 import { finiteMean } from '../evaluate/stats.js';
-import type { ColumnDistribution, FidelityReport } from '../report/types.js';
+import type { ColumnDistribution, FidelityReport, MergedFidelity } from '../report/model.js';
 import { pairHistogram, type ContinuousStats, type CategoricalStats, type LayoutColumn, type PairStats, type TableStats } from './shard-stats.js';
-
-/** A FidelityReport (so report.html's fidelity views render it) with what only merged statistics have. */
-export interface MergedFidelity extends FidelityReport {
-  definition: string;
-  shapes: Omit<FidelityReport['shapes'], 'columns'> & {
-    /** Every column's score lies in its `range`; the mean score lies in this. */
-    range: [number, number];
-    columns: { column: string; kind: string; metric: 'KSComplement' | 'TVComplement'; score: number; range?: [number, number] }[];
-  };
-  trends: Omit<FidelityReport['trends'], 'pairs'> & {
-    binning: 'real';
-    pairs: { a: string; b: string; metric: 'CorrelationSimilarity' | 'ContingencySimilarity'; score: number; real?: number; synthetic?: number }[];
-    /** Pairs the statistics do not count (a categorical column with too many labels). */
-    skipped: number;
-  };
-}
 
 /**
  * KS between two edge-split histograms on the same edges (cells alternate open interval, edge, …, open

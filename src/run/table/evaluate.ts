@@ -1,18 +1,18 @@
-import type { TabularDiffusion } from '../diffusion/tabular.js';
-import { denoisingScores } from '../diffusion/tabular.js';
-import { columnPairTrends, qualityScore } from '../evaluate/fidelity.js';
-import { detectionC2ST, concatRows } from '../evaluate/detection.js';
-import { dcr } from '../evaluate/privacy.js';
-import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImpute } from '../evaluate/imputation.js';
-import { isolationForestScores, topK, scoreSummary } from '../evaluate/outliers.js';
-import { mlEfficacy } from '../evaluate/efficacy.js';
-import { alphaPrecisionBetaRecall } from '../evaluate/precision-recall.js';
-import { histogram } from '../evaluate/stats.js';
-import type { Logger } from '../report/log.js';
-import type { ColumnDistribution, EvaluationReport, FidelityReport, OutlierRecord } from '../report/types.js';
-import { deriveSeed } from '../rng.js';
-import type { EvaluateSpec } from '../spec/types.js';
-import { cellValue, isCategorical, takeRows, type Table } from '../table/table.js';
+import type { TabularDiffusion } from '../../diffusion/tabular.js';
+import { denoisingScores } from '../../diffusion/tabular.js';
+import { columnPairTrends, qualityScore } from '../../evaluate/fidelity.js';
+import { detectionC2ST, concatRows } from '../../evaluate/detection.js';
+import { dcr } from '../../evaluate/privacy.js';
+import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImpute } from '../../evaluate/imputation.js';
+import { isolationForestScores, topK, scoreSummary } from '../../evaluate/outliers.js';
+import { mlEfficacy } from '../../evaluate/efficacy.js';
+import { alphaPrecisionBetaRecall } from '../../evaluate/precision-recall.js';
+import { histogram } from '../../evaluate/stats.js';
+import type { Logger } from '../../report/log.js';
+import type { ColumnDistribution, EvaluationReport, FidelityReport, OutlierRecord } from '../../report/model.js';
+import { deriveSeed } from '../../rng.js';
+import type { EvaluateSpec } from '../../spec/types.js';
+import { cellValue, isCategorical, takeRows, type Table } from '../../table/table.js';
 import { cellIntervals } from './intervals.js';
 
 export interface EvaluateInput {

@@ -21,22 +21,25 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { initBackend } from '../backend/index.js';
-import { TabularDiffusion } from '../diffusion/tabular.js';
-import { ModelError, SpecError } from '../errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { countTableRows } from '../io/table-stream.js';
-import { formatFromPath, writeTable, type TableFormat } from '../io/table-io.js';
-import { createLogger, type Logger } from '../report/log.js';
-import { deriveSeed } from '../rng.js';
-import type { NormalizedSpec } from '../spec/parse.js';
-import type { GenerateTask, ImputeTask, OutputSpec } from '../spec/types.js';
-import type { Table } from '../table/table.js';
-import { runData, samplingFor, type RunData } from './run.js';
-import { privacyStats, type PrivacyStats } from './shard-privacy.js';
-import { statsLayout, tableStats, type TableStats } from './shard-stats.js';
-import { imputeStreamed } from './stream-impute.js';
-import { readReferenceStats, referencePath } from './reference-stats.js';
+import { initBackend } from '../../backend/index.js';
+import { TabularDiffusion } from '../../diffusion/tabular.js';
+import { ModelError, SpecError } from '../../errors.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { countTableRows } from '../../io/table-stream.js';
+import { writeTable } from '../../io/table-io.js';
+import { createLogger, type Logger } from '../../report/log.js';
+import { deriveSeed } from '../../rng.js';
+import type { NormalizedSpec } from '../../spec/parse.js';
+import type { GenerateTask, ImputeTask } from '../../spec/types.js';
+import type { Table } from '../../table/table.js';
+import { checkpointDir, checkpointInfo } from '../model.js';
+import { inputFormatFor, outputFormat, samplingFor } from '../plan.js';
+import { runData, type RunData } from '../table/data.js';
+import { privacyStats, type PrivacyStats } from '../../stats/shard-privacy.js';
+import { statsLayout, tableStats, type TableStats } from '../../stats/shard-stats.js';
+import { imputeStreamed } from '../table/stream-impute.js';
+import { readReferenceStats, referencePath } from '../../stats/reference-stats.js';
+import type { ShardTaskReport } from '../../report/model.js';
 
 export interface ShardRef {
   /** 0-based. */
@@ -94,29 +97,8 @@ export interface ShardRecord {
   privacy?: PrivacyStats;
 }
 
-/** The checkpoint a sharded run loads: `model.load` if given, else `model.checkpoint`. */
-export function checkpointDir(ns: NormalizedSpec): { dir: string; from: 'load' | 'checkpoint' } {
-  const m = ns.spec.model ?? {};
-  if (m.load) return { dir: m.load, from: 'load' };
-  if (m.checkpoint) return { dir: m.checkpoint, from: 'checkpoint' };
-  throw new SpecError(`${ns.specFile ?? 'spec'}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`);
-}
 
-/** The checkpoint's identity (its weights' sha256) and the spec hash it was trained from; undefined if there is none. */
-export async function checkpointInfo(dir: string): Promise<{ weights: string; specHash: string } | undefined> {
-  try {
-    const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { specHash?: string; weights?: { sha256?: string } };
-    if (typeof meta.weights?.sha256 !== 'string') return undefined;
-    return { weights: meta.weights.sha256, specHash: meta.specHash ?? '' };
-  } catch {
-    return undefined;
-  }
-}
 
-function outputFormat(o: OutputSpec): TableFormat | undefined {
-  if (o.format === 'dicom') throw new SpecError(`${o.path}: format dicom is for image pipelines; a table task writes csv or arrow`);
-  return o.format;
-}
 
 function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
@@ -156,16 +138,6 @@ export async function finishedRecord(recordPath: string, expect?: { key?: string
     if (size !== p.bytes) return undefined;
   }
   return rec;
-}
-
-export interface ShardTaskReport {
-  task: number;
-  type: 'generate' | 'impute';
-  output: string;
-  rows: number;
-  /** True when a finished part was found and kept. */
-  skipped: boolean;
-  seconds: number;
 }
 
 /**
@@ -293,9 +265,3 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   return reports.sort((a, b) => a.task - b.task);
 }
 
-/** The format an impute task's input is read as: the source's explicit format, else the extension's. */
-export function inputFormatFor(spec: NormalizedSpec['spec'], task: ImputeTask): TableFormat {
-  const input = task.input ?? spec.source.path;
-  if (spec.source.format === 'dicom') throw new SpecError(`${input}: source.format is dicom; a table task reads csv or arrow`);
-  return spec.source.format ?? formatFromPath(input);
-}

@@ -22,6 +22,7 @@ import { DataError, SynthdiffError } from '../errors.js';
 import { histogramBinEdges } from '../evaluate/fidelity.js';
 import type { ColumnEncoding } from '../table/encode.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
+import type { StatsSummary, ColumnSummary } from '../report/model.js';
 
 export const STATS_FORMAT = 'synthdiff-stats/2';
 /** Equal-width bins of a continuous column in pair counts (SDMetrics' ColumnPairTrends uses 10). */
@@ -351,29 +352,6 @@ export function mergeStats(parts: readonly TableStats[], what = 'statistics'): T
     return out;
   });
   return { format: STATS_FORMAT, rows: parts.reduce((s, p) => s + p.rows, 0), layout: first.layout, columns, pairs };
-}
-
-export type ColumnSummary =
-  | {
-      name: string;
-      kind: 'continuous';
-      n: number;
-      missing: number;
-      /** null where undefined (no observed cells; sd needs two). */
-      mean: number | null;
-      /** Sample standard deviation (n − 1). */
-      sd: number | null;
-      min: number | null;
-      max: number | null;
-      histogram: { edges: number[]; counts: number[]; frequencies: number[] };
-    }
-  | { name: string; kind: 'categorical'; n: number; missing: number; frequencies: Record<string, number> };
-
-export interface StatsSummary {
-  rows: number;
-  columns: ColumnSummary[];
-  /** Pearson's r for every pair of continuous columns, over rows where both are observed. */
-  correlations: { a: string; b: string; n: number; pearson: number | null }[];
 }
 
 /**

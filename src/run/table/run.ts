@@ -1,72 +1,31 @@
-import { initBackend } from '../backend/index.js';
-import { TabularDiffusion } from '../diffusion/tabular.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { runHeader, secondsSince, type RunHeader } from './run-header.js';
-import { writeTable, type TableFormat } from '../io/table-io.js';
-import { createLogger, type Logger } from '../report/log.js';
-import type { NormalizedSpec } from '../spec/parse.js';
-import type { ImputeTask, GenerateTask, ModelSpec, OutputSpec, SamplerName } from '../spec/types.js';
+import { initBackend } from '../../backend/index.js';
+import { TabularDiffusion } from '../../diffusion/tabular.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { runHeader, secondsSince } from '../header.js';
+import { writeTable } from '../../io/table-io.js';
+import { createLogger, type Logger } from '../../report/log.js';
+import type { NormalizedSpec } from '../../spec/parse.js';
+import type { ImputeTask, GenerateTask } from '../../spec/types.js';
 
-type Sampling = { sampler?: SamplerName; steps?: number };
-
-/**
- * The spec's sampler for every task, or per-task defaults: the deterministic Heun ODE for generation
- * (best column shapes and detection) and EDM's stochastic sampler for imputation, whose fresh noise
- * corrects early mistakes (credit_data, 3,000 steps: imputation RMSE 0.862 vs 0.884 with Heun).
- */
-export function samplingFor(m: ModelSpec | undefined): { generate: Sampling; impute: Sampling } {
-  const steps = m?.samplerSteps;
-  return { generate: { sampler: m?.sampler ?? 'heun', steps }, impute: { sampler: m?.sampler ?? 'edm-stochastic', steps } };
-}
-import { profileTable, type TableSchema } from '../table/infer.js';
-import { isCategorical, missingCount, type Table } from '../table/table.js';
-import { deriveSeed } from '../rng.js';
-import { SpecError } from '../errors.js';
-import { loadSourceTable, splitTable } from './table-source.js';
-import { sampleSource } from './stream-source.js';
+import { profileTable } from '../../table/infer.js';
+import { missingCount, type Table } from '../../table/table.js';
+import { deriveSeed } from '../../rng.js';
+import { SpecError } from '../../errors.js';
+import { loadSourceTable } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
-import { TableEncoder } from '../table/encode.js';
-import type { ColumnSketch } from '../table/sketch.js';
-import { checkpointInfo, inputFormatFor } from './shard.js';
-import { referenceStats, writeReferenceStats } from './reference-stats.js';
+import { TableEncoder } from '../../table/encode.js';
+import { checkpointInfo } from '../model.js';
+import { inputFormatFor, outputFormat, samplingFor, type Sampling } from '../plan.js';
+import { runData } from './data.js';
+import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
 import { schemaTable } from './schema-table.js';
-import { cellIntervals } from './intervals.js';
+import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { evaluateTables } from './evaluate.js';
-import type { EvaluationReport } from '../report/types.js';
-
-export interface TaskReport {
-  type: string;
-  output: string;
-  rows: number;
-  seconds: number;
-  [k: string]: unknown;
-}
-
-export interface RunReport extends RunHeader {
-  data: {
-    source: string;
-    rows: number;
-    columns: number;
-    dropped: string[];
-    trainRows: number;
-    holdoutRows: number;
-    missingCells: number;
-    schema: TableSchema;
-    /** Streamed sources (`model.trainRows`): the sample sizes the model and the evaluation saw. */
-    sample?: { trainRows: number; holdoutRows: number; method: string };
-  };
-  model?: Record<string, unknown>;
-  tasks: TaskReport[];
-  evaluation?: EvaluationReport;
-}
+import type { RunReport } from '../../report/model.js';
 
 
 
 
-function outputFormat(o: OutputSpec): TableFormat | undefined {
-  if (o.format === 'dicom') throw new SpecError(`${o.path}: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow`);
-  return o.format;
-}
 
 /**
  * Run a table pipeline: load → split → model (load or train) → tasks → evaluate → report.json.
@@ -207,60 +166,6 @@ export async function runTablePipeline(
   return report;
 }
 
-/** The source as the run sees it: the split tables, counts over the whole source, and how it was read. */
-export interface RunData {
-  split: { train: Table; holdout: Table | undefined };
-  /** The whole source in memory (in-memory runs only). */
-  table?: Table;
-  /** Encoder sketches over every training row (streamed runs only). */
-  sketches?: ColumnSketch[];
-  sampled: boolean;
-  schema: TableSchema;
-  dropped: string[];
-  rows: number;
-  trainRows: number;
-  holdoutRows: number;
-  missingCells: number;
-}
-
-/** The source as a run sees it: streamed and sampled with `model.trainRows`, else read whole; split by the spec. */
-export function runData(spec: NormalizedSpec['spec'], seed: number, log: Logger): Promise<RunData> {
-  const holdout = spec.split?.holdout ?? 0;
-  return spec.model?.trainRows ? streamedData(spec, { trainRows: spec.model.trainRows, holdout, seed, log }) : inMemoryData(spec, holdout, seed);
-}
-
-async function inMemoryData(spec: NormalizedSpec['spec'], holdout: number, seed: number): Promise<RunData> {
-  const loaded = await loadSourceTable(spec);
-  const { table } = loaded;
-  const split = splitTable(table, holdout, seed);
-  return {
-    split,
-    table,
-    sampled: false,
-    schema: loaded.schema,
-    dropped: loaded.dropped,
-    rows: table.nRows,
-    trainRows: split.train.nRows,
-    holdoutRows: split.holdout?.nRows ?? 0,
-    missingCells: table.columns.reduce((s, c) => s + missingCount(c), 0),
-  };
-}
-
-async function streamedData(spec: NormalizedSpec['spec'], o: { trainRows: number; holdout: number; seed: number; log: Logger }): Promise<RunData> {
-  const s = await sampleSource(spec, o);
-  return {
-    split: { train: s.train, holdout: s.holdout },
-    sketches: s.sketches,
-    sampled: true,
-    schema: profileTable(s.train),
-    dropped: s.dropped,
-    rows: s.rows,
-    trainRows: s.trainRows,
-    holdoutRows: s.holdoutRows,
-    missingCells: s.missingCells,
-  };
-}
-
 /** What an impute task needs from the run. */
 interface ImputeJob {
   model: TabularDiffusion;
@@ -325,22 +230,6 @@ async function runImpute({ model, task, seed, index, sampling, log, label, spec 
     intervalsPath = task.intervals.path;
   }
   return { rows: input.nRows, imputedCells: input.columns.reduce((s, c) => s + missingCount(c), 0), intervals: intervalsPath };
-}
-
-/** The promise users rely on: an imputed table equals its input on every observed cell. */
-export function assertObservedUnchanged(input: Table, output: Table): void {
-  input.columns.forEach((c, j) => {
-    const o = output.columns[j]!;
-    for (let r = 0; r < input.nRows; r++) {
-      if (isCategorical(c)) {
-        const k = c.codes[r]!;
-        if (k >= 0 && (o as typeof c).categories[(o as typeof c).codes[r]!] !== c.categories[k]) throw new Error(`internal: imputation changed observed cell row ${r + 1}, column ${c.name}`);
-      } else {
-        const v = c.values[r]!;
-        if (!Number.isNaN(v) && !Object.is((o as typeof c).values[r], v)) throw new Error(`internal: imputation changed observed cell row ${r + 1}, column ${c.name}`);
-      }
-    }
-  });
 }
 
 export { profileTable };

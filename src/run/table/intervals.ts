@@ -1,4 +1,4 @@
-import { isCategorical, type Column, type Table } from '../table/table.js';
+import { isCategorical, type Column, type Table } from '../../table/table.js';
 
 /**
  * Pool m imputations into one completed table and per-cell uncertainty (one line per imputed cell,
@@ -87,4 +87,20 @@ function quantile(sorted: Float64Array, p: number): number {
   const pos = p * (sorted.length - 1);
   const i = Math.floor(pos);
   return sorted[i]! + (pos - i) * ((sorted[Math.min(i + 1, sorted.length - 1)] ?? sorted[i]!) - sorted[i]!);
+}
+
+/** The promise users rely on: an imputed table equals its input on every observed cell. */
+export function assertObservedUnchanged(input: Table, output: Table): void {
+  input.columns.forEach((c, j) => {
+    const o = output.columns[j]!;
+    for (let r = 0; r < input.nRows; r++) {
+      if (isCategorical(c)) {
+        const k = c.codes[r]!;
+        if (k >= 0 && (o as typeof c).categories[(o as typeof c).codes[r]!] !== c.categories[k]) throw new Error(`internal: imputation changed observed cell row ${r + 1}, column ${c.name}`);
+      } else {
+        const v = c.values[r]!;
+        if (!Number.isNaN(v) && !Object.is((o as typeof c).values[r], v)) throw new Error(`internal: imputation changed observed cell row ${r + 1}, column ${c.name}`);
+      }
+    }
+  });
 }

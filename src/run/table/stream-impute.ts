@@ -3,16 +3,15 @@
  * stays flat in the number of rows. Each batch is completed with noise keyed to its rows' global indices (`rowOffset`), so the
  * result equals imputing the whole table at once, byte for byte, whatever the batch size.
  */
-import type { TabularDiffusion } from '../diffusion/tabular.js';
-import { streamColumnsFor } from '../io/csv-stream.js';
-import { openTableWriter, readTableBatches, type TableBatchOptions } from '../io/table-stream.js';
-import type { TableFormat } from '../io/table-io.js';
-import type { Logger } from '../report/log.js';
-import type { SamplerName, PipelineSpec } from '../spec/types.js';
-import { missingCount, type Table } from '../table/table.js';
-import { cellIntervals } from './intervals.js';
-import { assertObservedUnchanged } from './run.js';
-import { mergeStats, statsLayout, tableStats, type StatsLayout, type TableStats } from './shard-stats.js';
+import type { TabularDiffusion } from '../../diffusion/tabular.js';
+import { streamColumnsFor } from '../../io/csv-stream.js';
+import { openTableWriter, readTableBatches, type TableBatchOptions } from '../../io/table-stream.js';
+import type { TableFormat } from '../../io/table-io.js';
+import type { Logger } from '../../report/log.js';
+import type { SamplerName, PipelineSpec } from '../../spec/types.js';
+import { missingCount, type Table } from '../../table/table.js';
+import { assertObservedUnchanged, cellIntervals } from './intervals.js';
+import { mergeStats, statsLayout, tableStats, type StatsLayout, type TableStats } from '../../stats/shard-stats.js';
 
 export interface StreamImputeOptions {
   input: string;

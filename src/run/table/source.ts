@@ -1,10 +1,10 @@
-import { DataError } from '../errors.js';
-import { readTable, type ReadTableResult } from '../io/table-io.js';
-import type { ColumnOverride } from '../table/infer.js';
-import { profileTable, type TableSchema } from '../table/infer.js';
-import { permutation, createRng, deriveSeed } from '../rng.js';
-import { takeRows, type Table } from '../table/table.js';
-import type { PipelineSpec } from '../spec/types.js';
+import { DataError } from '../../errors.js';
+import { readTable, type ReadTableResult } from '../../io/table-io.js';
+import type { ColumnOverride } from '../../table/infer.js';
+import { profileTable, type TableSchema } from '../../table/infer.js';
+import { permutation, createRng, deriveSeed } from '../../rng.js';
+import { takeRows, type Table } from '../../table/table.js';
+import type { PipelineSpec } from '../../spec/types.js';
 
 export interface LoadedTable {
   /** The table as the model sees it (dropped columns removed). */

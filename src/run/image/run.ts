@@ -1,22 +1,22 @@
 import { join } from 'node:path';
-import { initBackend } from '../backend/index.js';
-import { ImageDiffusion, defaultChannels } from '../diffusion/image.js';
-import { DicomError, SpecError, SynthdiffError } from '../errors.js';
-import { intensityHistograms, meanPairwiseDissimilarity } from '../evaluate/image-fidelity.js';
-import { assessMemorization, type MemorizationResult } from '../evaluate/memorization.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { runHeader, secondsSince, type RunHeader } from './run-header.js';
-import { parseDicom, readDicomSeries, type DicomImage } from '../io/dicom/index.js';
-import { deidentifyFiles } from '../io/dicom/deidentify.js';
-import { buildSyntheticDicom } from '../io/dicom/write.js';
-import { encodeGrayPng, tileGray, toGray8 } from '../report/png.js';
-import type { ImageReport, ImageThumb } from '../report/image-types.js';
-import { createLogger, type Logger } from '../report/log.js';
-import { deriveSeed, createRng, permutation } from '../rng.js';
-import type { NormalizedSpec } from '../spec/parse.js';
-import type { SynthesizeTask } from '../spec/types.js';
-import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from './image-preprocess.js';
-import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './image-export.js';
+import { initBackend } from '../../backend/index.js';
+import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
+import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
+import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
+import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { runHeader, secondsSince } from '../header.js';
+import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
+import { deidentifyFiles } from '../../io/dicom/deidentify.js';
+import { buildSyntheticDicom } from '../../io/dicom/write.js';
+import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
+import { createLogger, type Logger } from '../../report/log.js';
+import { deriveSeed, createRng, permutation } from '../../rng.js';
+import type { NormalizedSpec } from '../../spec/parse.js';
+import type { SynthesizeTask } from '../../spec/types.js';
+import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
+import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 
 /**
  * The image pipeline: a DICOM folder → slices at model resolution → held-out split → U-Net score model
@@ -32,23 +32,6 @@ import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, ty
 
 export class ExportBlockedError extends SynthdiffError {
   override name = 'ExportBlockedError';
-}
-
-export interface ImageTaskReport {
-  type: 'synthesize' | 'deidentify';
-  output: string;
-  /** Files written (0 when export was blocked). */
-  files: number;
-  seconds: number;
-  [k: string]: unknown;
-}
-
-export interface ImageRunReport extends RunHeader {
-  kind: 'image';
-  data: { source: string; series: number; files: number; modality: string; sourceRows: number; sourceColumns: number; slices: number; trainSlices: number; holdoutSlices: number; skippedFiles: number };
-  model?: Record<string, unknown>;
-  tasks: ImageTaskReport[];
-  images?: ImageReport;
 }
 
 /** Images sampled for evaluation when the spec has no synthesize task. */

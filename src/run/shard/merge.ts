@@ -10,40 +10,22 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { DataError } from '../errors.js';
-import { readArrowBatches } from '../io/arrow-stream.js';
-import { openTableWriter } from '../io/table-stream.js';
-import { tempSibling, writeFileAtomic } from '../io/atomic.js';
-import { formatFromPath } from '../io/table-io.js';
-import { createLogger, type Logger } from '../report/log.js';
-import type { NormalizedSpec } from '../spec/parse.js';
-import { isCategorical, type Column, type Table } from '../table/table.js';
+import { DataError } from '../../errors.js';
+import { readArrowBatches } from '../../io/arrow-stream.js';
+import { openTableWriter } from '../../io/table-stream.js';
+import { tempSibling, writeFileAtomic } from '../../io/atomic.js';
+import { formatFromPath } from '../../io/table-io.js';
+import { createLogger, type Logger } from '../../report/log.js';
+import type { NormalizedSpec } from '../../spec/parse.js';
+import { isCategorical, type Column, type Table } from '../../table/table.js';
 import { finishedRecord, partPath, shardRecordPath, type ShardRecord, type ShardRef } from './shard.js';
-import { mergeStats, summarizeStats, type StatsSummary, type TableStats } from './shard-stats.js';
-import { fidelityFromStats, type MergedFidelity } from './merged-fidelity.js';
-import type { ReferenceStats } from './reference-stats.js';
-import { mergePrivacyStats, privacyReport } from './shard-privacy.js';
-import type { PrivacyReport } from '../report/types.js';
+import { mergeStats, summarizeStats, type TableStats } from '../../stats/shard-stats.js';
+import { fidelityFromStats } from '../../stats/merged-fidelity.js';
+import type { ReferenceStats } from '../../stats/reference-stats.js';
+import { mergePrivacyStats, privacyReport } from '../../stats/shard-privacy.js';
+import type { PrivacyReport, MergedFidelity, MergeReport, MergedOutput } from '../../report/model.js';
 
 export const MERGED_FORMAT = 'synthdiff-merged/1';
-
-export interface MergedOutput {
-  task: number;
-  type: 'generate' | 'impute';
-  output: string;
-  intervals?: string;
-  shards: number;
-  rows: number;
-  /** `<stem>.stats.json`: merged mergeable statistics and their summary. */
-  statsFile: string;
-  summary: StatsSummary;
-  /** Generate tasks with reference statistics beside the checkpoint: the fidelity report from merged statistics. */
-  fidelity?: MergedFidelity;
-  /** Why `fidelity` is absent for a generate task. */
-  fidelityNote?: string;
-  /** Generate tasks whose shards measured privacy (`evaluate.privacy` with a holdout): merged from their sums. */
-  privacy?: PrivacyReport;
-}
 
 /** `out/imputed.csv` → `out/imputed.stats.json`. */
 export function mergedStatsPath(output: string): string {
@@ -68,14 +50,6 @@ async function shardCountsFor(output: string): Promise<number[]> {
  * Merge every generate/impute task of a spec. `shards` picks N when parts for several shard counts lie
  * beside an output; otherwise N is read from the records found.
  */
-/** merge.json: what `synthdiff merge <spec>` writes into the spec's report folder. */
-export interface MergeReport {
-  synthdiff: 'merge';
-  name: string;
-  specHash: string;
-  mergedAt: string;
-  outputs: MergedOutput[];
-}
 
 export async function mergeSpec(
   ns: NormalizedSpec,

@@ -1,20 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { tf, type BackendInfo } from '../backend/index.js';
+import { tf } from '../backend/index.js';
 import type { NormalizedSpec } from '../spec/parse.js';
-
-/** What every run report opens with, table or image: which spec, seed, code and backend produced it. */
-export interface RunHeader {
-  synthdiff: string;
-  name: string;
-  specFile?: string;
-  specHash: string;
-  seed: number;
-  startedAt: string;
-  backend?: BackendInfo;
-  versions: Record<string, string>;
-  timings: Record<string, number>;
-  model?: Record<string, unknown>;
-}
+import type { RunHeader } from '../report/model.js';
 
 export async function runHeader(ns: NormalizedSpec, timings: Record<string, number>): Promise<RunHeader> {
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,0 +1,2 @@
+/** The samplers a diffusion model can draw with (the spec's `model.sampler`); see samplers.ts. */
+export type SamplerName = 'heun' | 'euler-maruyama' | 'edm-stochastic';
