@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * (`report/model.ts` is its own group below the rest of `report/`).
  *
  *   cli → run → spec → report (renderers, logger) → stats → report/model.ts → evaluate → diffusion → io
- *     → table / backend → errors / rng
+ *     → table / backend → errors / messages / rng
  *
  * `stats/` sits above `evaluate/` (its mergeable sums reuse evaluate's metrics: histogram edges, DCR,
  * AUC) and above the report contract it fills in (merged fidelity, privacy, summaries).
@@ -24,7 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['diffusion'],
   ['io'],
   ['table', 'backend'],
-  ['errors.ts', 'rng.ts', 'types'],
+  ['errors.ts', 'messages.ts', 'rng.ts', 'types'],
 ];
 
 const SRC = 'src';

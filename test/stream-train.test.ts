@@ -11,7 +11,6 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ksStatistic } from '../src/evaluate/fidelity.js';
 import { readCsv } from '../src/io/csv.js';
-import { normalizeSpec } from '../src/spec/parse.js';
 import { runTablePipeline } from '../src/run/table/run.js';
 import { rowUnit, sampleSource } from '../src/run/table/stream-source.js';
 import { createLogger } from '../src/report/log.js';
@@ -20,6 +19,8 @@ import { TableEncoder } from '../src/table/encode.js';
 import { isCategorical, type Table } from '../src/table/table.js';
 import type { PipelineSpec } from '../src/spec/types.js';
 import { fertilityUnavailable, writeFertility } from './helpers/fertility-big.js';
+import { normalizeSpec } from '../src/spec/normalize.js';
+import { sourceRead } from '../src/run/plan.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -60,8 +61,8 @@ describe('streamed training source', () => {
 
   it('splits by a per-row coin: about the asked share, the same rows for the same seed', async () => {
     const s = spec(dir, { trainRows: 100 });
-    const one = await sampleSource(s, { trainRows: 100, holdout: 0.3, seed: 3 });
-    const two = await sampleSource(s, { trainRows: 100, holdout: 0.3, seed: 3 });
+    const one = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 100, holdout: 0.3, seed: 3 });
+    const two = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 100, holdout: 0.3, seed: 3 });
     expect(one.rows).toBe(418);
     expect(one.trainRows + one.holdoutRows).toBe(418);
     const expected = Array.from({ length: 418 }, (_, r) => rowUnit(deriveSeed(3, 'split'), r) < 0.3).filter(Boolean).length;
@@ -79,7 +80,7 @@ describe('streamed training source', () => {
     const lines = ['x,y', ...Array.from({ length: 50 }, (_, i) => `${i},${i % 3 === 0 ? 'a' : 'b'}`), 'oops,a'];
     await writeFile(path, `${lines.join('\n')}\n`);
     const s = { ...spec(dir, { trainRows: 10 }), source: { path }, columns: {} } as PipelineSpec;
-    await expect(sampleSource(s, { trainRows: 10, holdout: 0, seed: 1, headRows: 20 })).rejects.toThrow(/data row 51, column "x": "oops" is not an integer, the kind inferred from the first 20 rows \(set columns.<name>.kind/);
+    await expect(sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 10, holdout: 0, seed: 1, headRows: 20 })).rejects.toThrow(/data row 51, column "x": "oops" is not an integer, the kind inferred from the first 20 rows \(set columns.<name>.kind/);
   });
 
   it.skipIf(fertilityUnavailable())('AER__Fertility sorted by age: a uniform sample and sketch-fitted quantiles within 0.2% rank of the exact fit', async () => {
@@ -93,7 +94,7 @@ describe('streamed training source', () => {
     await writeFile(sorted, `${text[0]}\n${Array.from(order, (r) => text[r + 1]).join('\n')}\n`);
 
     const s = { ...spec(dir, { trainRows: 20_000 }), source: { path: sorted }, columns: {} } as PipelineSpec;
-    const sampled = await sampleSource(s, { trainRows: 20_000, holdout: 0.5, seed: 11 });
+    const sampled = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 20_000, holdout: 0.5, seed: 11 });
     expect(sampled.rows).toBe(254_654);
     expect(sampled.train.nRows).toBe(20_000);
     expect(Math.abs(sampled.trainRows / 254_654 - 0.5)).toBeLessThan(0.005);

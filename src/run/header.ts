@@ -1,12 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { tf } from '../backend/index.js';
-import type { NormalizedSpec } from '../spec/parse.js';
 import type { RunHeader } from '../report/model.js';
+import type { NormalizedSpec } from '../spec/normalize.js';
+
+/** synthdiff's version, from package.json: what every report states it was produced by. */
+export async function packageVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export async function runHeader(ns: NormalizedSpec, timings: Record<string, number>): Promise<RunHeader> {
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return {
-    synthdiff: pkg.version,
+    synthdiff: await packageVersion(),
     name: ns.spec.name,
     specFile: ns.specFile,
     specHash: ns.hash,

@@ -1,22 +1,22 @@
 import { join } from 'node:path';
-import { initBackend } from '../../backend/index.js';
 import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
 import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { runHeader, secondsSince } from '../header.js';
+import { prepareModel, saveModel, startBackend } from '../model.js';
+import { planImage } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
 import { buildSyntheticDicom } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
-import type { NormalizedSpec } from '../../spec/parse.js';
-import type { SynthesizeTask } from '../../spec/types.js';
 import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
 import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
+import type { NormalizedSpec } from '../../spec/normalize.js';
 
 /**
  * The image pipeline: a DICOM folder → slices at model resolution → held-out split → U-Net score model
@@ -51,47 +51,37 @@ export function splitSlices(n: number, holdout: number, seed: number): { train: 
 }
 
 export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
+  const plan = planImage(ns);
   const log = opts.log ?? createLogger();
-  const { spec, seed } = ns;
-  const m = spec.model ?? {};
+  const { seed, evaluate } = plan;
   const timings: Record<string, number> = {};
-  for (const [i, t] of (spec.tasks ?? []).entries()) {
-    if (t.type !== 'synthesize' && t.type !== 'deidentify') throw new SpecError(`tasks[${i}].type: ${t.type} is a table task; a DICOM pipeline runs synthesize and deidentify`);
-    if (t.output.format && t.output.format !== 'dicom') throw new SpecError(`tasks[${i}].output.format: ${t.type} writes DICOM files into a folder; got "${t.output.format}"`);
-  }
   let t0 = performance.now();
-  log.info(`synthdiff: pipeline "${spec.name}" (spec ${ns.hash.slice(0, 12)}, seed ${seed})`);
+  log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${seed})`);
 
   // Load: every image under the folder, all series together (each slice is one training image).
-  const seriesList = await readDicomSeries(spec.source.path);
+  const seriesList = await readDicomSeries(plan.source);
   const images: DicomImage[] = seriesList.flatMap((s) => s.images);
-  if (images.length === 0) throw new DicomError(`${spec.source.path}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
+  if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
   const modality = seriesList[0]!.modality ?? 'OT';
   timings.load = secondsSince(t0);
 
-  const tasks = spec.tasks ?? [];
-  const synthTasks = tasks.filter((t): t is SynthesizeTask => t.type === 'synthesize');
-  // Synthesis is always checked (the check gates export); a model-free run (deidentify only) evaluates
-  // nothing unless asked to.
-  const evaluate = synthTasks.length > 0 || spec.evaluate?.memorization === true;
-  const needsModel = synthTasks.length > 0 || evaluate;
-
   // Preprocess and split. A loaded model brings its own size and window.
   t0 = performance.now();
-  const loaded = m.load ? await ImageDiffusion.load(m.load) : undefined;
-  const size = loaded?.preprocessing.imageSize ?? m.imageSize ?? 64;
+  const pre = plan.preprocess;
+  const loaded = pre.load ? await ImageDiffusion.load(pre.load) : undefined;
+  const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
   const slices = prepareSlices(images, size);
-  const split = splitSlices(slices.length, spec.split?.holdout ?? (evaluate ? 0.2 : 0), seed);
+  const split = splitSlices(slices.length, plan.split.holdout, seed);
   if (evaluate && split.holdout.length === 0) throw new SpecError('split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)');
   const trainSlices = split.train.map((i) => slices[i]!);
   const holdoutSlices = split.holdout.map((i) => slices[i]!);
-  const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? { imageSize: size, ...chooseWindow(trainSlices.map((s) => s.modality), m.window), flip: m.flip ?? false };
+  const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? { imageSize: size, ...chooseWindow(trainSlices.map((s) => s.modality), pre.window), flip: pre.flip };
   const win = preprocessing.window;
   const train = trainSlices.map((s) => normalize(s.modality, win));
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
   timings.preprocess = secondsSince(t0);
   log.info(
-    `loaded ${spec.source.path}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ` +
+    `loaded ${plan.source}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ` +
       `${slices.length} slices at ${size}²; train ${train.length}, held out ${holdout.length}; window [${win.map((v) => +v.toFixed(2)).join(', ')}] (${preprocessing.windowSource})`,
   );
 
@@ -99,7 +89,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     ...(await runHeader(ns, timings)),
     kind: 'image',
     data: {
-      source: spec.source.path,
+      source: plan.source,
       series: seriesList.length,
       files: new Set(images.map((i) => i.source)).size,
       modality,
@@ -114,32 +104,25 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   };
 
   let model: ImageDiffusion | undefined;
-  if (needsModel) {
-    report.backend = await initBackend({ device: m.device, backend: m.backend });
-    log.info(`backend: ${report.backend.detail}`);
+  const m = plan.model;
+  if (m) {
+    const backend = (report.backend = await startBackend(m, log));
     t0 = performance.now();
-    if (loaded) {
-      model = loaded;
-      log.info(`loaded model ${m.load} (trained ${model.state.step} steps; its preprocessing applies: ${size}², window [${win.map((v) => +v.toFixed(2)).join(', ')}])`);
-      if (m.imageSize && m.imageSize !== size) log.info(`note: model.imageSize ${m.imageSize} is ignored; the checkpoint was trained at ${size}²`);
-      if (model.specHash && model.specHash !== ns.hash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
-    } else {
-      model = ImageDiffusion.create(preprocessing, {
-        channels: defaultChannels(report.backend.device, size, m.width),
-        seed,
-        train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) },
-      });
-      model.specHash = ns.hash;
-    }
-    let trained = false;
-    if (!loaded || m.resume) {
-      if (m.resume && m.steps) model.trainOptions = { ...model.trainOptions, steps: m.steps };
-      const o = model.trainOptions;
-      log.info(`training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${o.steps} steps at batch ${o.batchSize}${preprocessing.flip ? ', random flips' : ''}`);
-      const state = await model.fit(train, { onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`) });
-      log.done('train', `(${state.step} steps, final loss ${state.lossCurve.at(-1)?.[1].toFixed(4) ?? '?'})`);
-      trained = true;
-    }
+    const prepared = await prepareModel<ImageDiffusion>(m, plan.hash, log, {
+      load: async () => loaded!,
+      loadedDetail: () => `; its preprocessing applies: ${size}², window [${win.map((v) => +v.toFixed(2)).join(', ')}]`,
+      onLoaded: () => {
+        if (m.imageSize && m.imageSize !== size) log.info(`note: model.imageSize ${m.imageSize} is ignored; the checkpoint was trained at ${size}²`);
+      },
+      create: () => ImageDiffusion.create(preprocessing, { channels: defaultChannels(backend.device, size, m.width), seed, train: m.train }),
+      describeTraining: (model) =>
+        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}`,
+      fit: async (model) => {
+        const state = await model.fit(train, { onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`) });
+        log.done('train', `(${state.step} steps, final loss ${state.lossCurve.at(-1)?.[1].toFixed(4) ?? '?'})`);
+      },
+    });
+    model = prepared.model;
     timings.train = secondsSince(t0);
     t0 = performance.now();
     const trainLoss = await model.evaluateLoss(train, deriveSeed(seed, 'loss'));
@@ -160,36 +143,32 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       holdoutLoss,
       lossCurve: model.state.lossCurve,
       trainSeconds: timings.train,
-      stepsPerSecond: trained && timings.train > 0 ? Math.round((model.trainOptions.steps / timings.train) * 100) / 100 : undefined,
-      sampler: m.sampler ?? 'heun',
-      samplerSteps: m.samplerSteps ?? 24,
+      stepsPerSecond: prepared.trained && timings.train > 0 ? Math.round((model.trainOptions.steps / timings.train) * 100) / 100 : undefined,
+      sampler: m.samplerLabel,
+      samplerSteps: m.samplerSteps,
     };
     log.info(`model loss (EMA, fixed σ): train ${trainLoss.toFixed(4)}, held-out ${holdoutLoss.toFixed(4)}`);
-    if (m.checkpoint) {
-      await model.save(m.checkpoint);
-      report.model.checkpoint = m.checkpoint;
-      log.info(`saved checkpoint ${m.checkpoint}`);
-    }
+    const saved = await saveModel(model, m, log);
+    if (saved) report.model.checkpoint = saved;
   }
 
   // Stored-value encoding shared by every synthetic file and by the positive control.
   const first = images[0]!.meta;
   const encoding = pixelEncoding(win, { rescaleSlope: first.RescaleSlope, rescaleIntercept: first.RescaleIntercept, signed: first.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined });
   const spacing = slices[0]!.pixelSpacing;
-  const sampling = { sampler: m.sampler, steps: m.samplerSteps ?? 24 };
 
   let shown: { synthetic: Float32Array[]; memorization: MemorizationResult } | undefined;
   const blocked: string[] = [];
-  for (const [i, task] of tasks.entries()) {
+  for (const task of plan.tasks) {
     t0 = performance.now();
-    const label = `tasks[${i}] ${task.type}`;
+    const { label } = task;
     if (task.type === 'deidentify') {
       const files = [...new Set(images.map((im) => im.source))];
-      const results = await deidentifyFiles(files, task.output.path);
+      const results = await deidentifyFiles(files, task.output);
       const warnings = [...new Set(results.flatMap((r) => r.warnings))];
       report.tasks.push({
         type: 'deidentify',
-        output: task.output.path,
+        output: task.output,
         files: results.length,
         seconds: secondsSince(t0),
         profile: 'DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile',
@@ -199,38 +178,38 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         uidsRemapped: results.reduce((s, r) => s + r.uidsRemapped, 0),
         warnings,
       });
-      log.info(`${label}: de-identified ${results.length} files into ${task.output.path}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
+      log.info(`${label}: de-identified ${results.length} files into ${task.output}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     } else if (task.type === 'synthesize') {
       log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
-      const normalized = await model!.sample(task.count, { seed: deriveSeed(seed, `task${i}`), ...sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
+      const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
       log.done(label, `(${task.count} images)`);
       const values = normalized.map((v) => denormalize(v, win));
-      const memorization = await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: deriveSeed(seed, `control${i}`) });
+      const memorization = await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: task.controlSeed });
       shown ??= { synthetic: values, memorization };
-      const entry: ImageTaskReport = { type: 'synthesize', output: task.output.path, files: 0, seconds: 0, count: task.count, maxSimilarity: memorization.synthetic.max, threshold: memorization.threshold, nearCopies: memorization.synthetic.nearCopies.length };
+      const entry: ImageTaskReport = { type: 'synthesize', output: task.output, files: 0, seconds: 0, count: task.count, maxSimilarity: memorization.synthetic.max, threshold: memorization.threshold, nearCopies: memorization.synthetic.nearCopies.length };
       if (memorization.blocked) {
         blocked.push(`${label}: ${memorization.reason}`);
         entry.blocked = memorization.reason;
         log.info(`${label}: EXPORT BLOCKED: ${memorization.reason}`);
       } else {
         const written = await writeSyntheticSeries(
-          task.output.path,
+          task.output,
           values.map((v) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing })),
           { modality, seriesDescription: `SYNTHETIC ${modality} (synthdiff)` },
         );
         entry.files = written.files.length;
-        log.info(`${label}: wrote ${written.files.length} DICOM files into ${task.output.path} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
+        log.info(`${label}: wrote ${written.files.length} DICOM files into ${task.output} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
       }
       entry.seconds = secondsSince(t0);
       report.tasks.push(entry);
     }
-    timings[`task${i}`] = secondsSince(t0);
+    timings[`task${task.index}`] = secondsSince(t0);
   }
 
   if (evaluate && model) {
     t0 = performance.now();
     if (!shown) {
-      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...sampling, onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
+      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
       log.done('evaluate: sampling');
       const values = normalized.map((v) => denormalize(v, win));
       shown = { synthetic: values, memorization: await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: deriveSeed(seed, 'control') }) };
@@ -245,21 +224,21 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     timings.evaluate = secondsSince(t0);
   }
 
-  if (spec.report) {
-    const dir = spec.report.dir;
+  if (plan.report) {
+    const { dir } = plan.report;
     await writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     log.info(`report: ${join(dir, 'report.json')}`);
     if (report.images) {
       // The real-vs-synthetic overview as a file too, for a quick look without the HTML report.
       await writeFileAtomic(join(dir, 'images.png'), Buffer.from(report.images.grid.overview.pngBase64, 'base64'));
     }
-    if (spec.report.html !== false && opts.renderHtml) {
+    if (plan.report.html && opts.renderHtml) {
       await writeFileAtomic(join(dir, 'report.html'), opts.renderHtml(report));
       log.info(`report: ${join(dir, 'report.html')}`);
     }
   }
   model?.dispose();
-  if (blocked.length) throw new ExportBlockedError(`synthetic DICOM not written: ${blocked.join('; ')}${spec.report ? ` (evidence in ${join(spec.report.dir, 'report.json')})` : ''}`);
+  if (blocked.length) throw new ExportBlockedError(`synthetic DICOM not written: ${blocked.join('; ')}${plan.report ? ` (evidence in ${join(plan.report.dir, 'report.json')})` : ''}`);
   return report;
 }
 

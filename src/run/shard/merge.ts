@@ -16,7 +16,6 @@ import { openTableWriter } from '../../io/table-stream.js';
 import { tempSibling, writeFileAtomic } from '../../io/atomic.js';
 import { formatFromPath } from '../../io/table-io.js';
 import { createLogger, type Logger } from '../../report/log.js';
-import type { NormalizedSpec } from '../../spec/parse.js';
 import { isCategorical, type Column, type Table } from '../../table/table.js';
 import { finishedRecord, partPath, shardRecordPath, type ShardRecord, type ShardRef } from './shard.js';
 import { mergeStats, summarizeStats, type TableStats } from '../../stats/shard-stats.js';
@@ -24,6 +23,7 @@ import { fidelityFromStats } from '../../stats/merged-fidelity.js';
 import type { ReferenceStats } from '../../stats/reference-stats.js';
 import { mergePrivacyStats, privacyReport } from '../../stats/shard-privacy.js';
 import type { PrivacyReport, MergedFidelity, MergeReport, MergedOutput } from '../../report/model.js';
+import type { NormalizedSpec } from '../../spec/normalize.js';
 
 export const MERGED_FORMAT = 'synthdiff-merged/1';
 
@@ -56,7 +56,7 @@ export async function mergeSpec(
   opts: { shards?: number; log?: Logger; clean?: boolean; renderHtml?: (report: MergeReport) => string } = {},
 ): Promise<MergedOutput[]> {
   const log = opts.log ?? createLogger();
-  const tasks = ns.spec.tasks ?? [];
+  const { tasks } = ns.spec;
   const results: MergedOutput[] = [];
   const spec = ns.specFile ?? '<spec>';
   for (const [t, task] of tasks.entries()) {
@@ -76,7 +76,7 @@ export async function mergeSpec(
     const path = join(ns.spec.report.dir, 'merge.json');
     await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
     log.info(`report: ${path}`);
-    if (ns.spec.report.html !== false && opts.renderHtml) {
+    if (ns.spec.report.html && opts.renderHtml) {
       const htmlPath = join(ns.spec.report.dir, 'merge.html');
       await writeFileAtomic(htmlPath, opts.renderHtml(report));
       log.info(`report: ${htmlPath}`);

@@ -21,7 +21,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { initBackend } from '../../backend/index.js';
 import { TabularDiffusion } from '../../diffusion/tabular.js';
 import { ModelError, SpecError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
@@ -29,17 +28,17 @@ import { countTableRows } from '../../io/table-stream.js';
 import { writeTable } from '../../io/table-io.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed } from '../../rng.js';
-import type { NormalizedSpec } from '../../spec/parse.js';
-import type { GenerateTask, ImputeTask } from '../../spec/types.js';
 import type { Table } from '../../table/table.js';
-import { checkpointDir, checkpointInfo } from '../model.js';
-import { inputFormatFor, outputFormat, samplingFor } from '../plan.js';
+import { checkpointDir, checkpointInfo, startBackend } from '../model.js';
+import { inputFormat, planTable, tableSampling, taskSeed, type TableTaskPlan } from '../plan.js';
+import { canonicalJson } from '../../spec/normalize.js';
 import { runData, type RunData } from '../table/data.js';
 import { privacyStats, type PrivacyStats } from '../../stats/shard-privacy.js';
 import { statsLayout, tableStats, type TableStats } from '../../stats/shard-stats.js';
 import { imputeStreamed } from '../table/stream-impute.js';
 import { readReferenceStats, referencePath } from '../../stats/reference-stats.js';
 import type { ShardTaskReport } from '../../report/model.js';
+import type { NormalizedSpec } from '../../spec/normalize.js';
 
 export interface ShardRef {
   /** 0-based. */
@@ -100,25 +99,18 @@ export interface ShardRecord {
 
 
 
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
-
+/** What identifies a shard's part of task `t`: the task as written, seed, sampler and the checkpoint's weights. */
 export function taskKey(ns: NormalizedSpec, t: number, weights: string): string {
-  const m = ns.spec.model ?? {};
-  const task = ns.spec.tasks![t]!;
-  const sampling = samplingFor(m)[task.type === 'generate' ? 'generate' : 'impute'];
+  const task = ns.written.tasks![t]!;
+  const sampling = tableSampling(ns)[task.type === 'generate' ? 'generate' : 'impute'];
   // Privacy measured in the shard is part of what a finished part carries (added only when on, so older records stay valid).
   const privacy = task.type === 'generate' && measuresPrivacy(ns.spec) ? { privacy: true } : {};
-  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: sampling.sampler, samplerSteps: sampling.steps ?? 50, weights, ...privacy })).digest('hex');
+  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: sampling.sampler, samplerSteps: sampling.steps, weights, ...privacy })).digest('hex');
 }
 
 /** Generate shards measure privacy when the spec evaluates it and has a holdout to compare with. */
-export function measuresPrivacy(spec: NormalizedSpec['spec']): boolean {
-  return Boolean(spec.evaluate?.privacy) && (spec.split?.holdout ?? 0) > 0;
+export function measuresPrivacy(spec: Pick<NormalizedSpec['spec'], 'evaluate' | 'split'>): boolean {
+  return Boolean(spec.evaluate?.privacy) && spec.split.holdout > 0;
 }
 
 /** The shard's record if it is valid and every part it lists is on disk with its recorded size. */
@@ -146,26 +138,25 @@ export async function finishedRecord(recordPath: string, expect?: { key?: string
  */
 export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?: Logger; batchRows?: number } = {}): Promise<ShardTaskReport[]> {
   const log = opts.log ?? createLogger();
-  const { spec, seed } = ns;
   const ckpt = checkpointDir(ns);
   const info = await checkpointInfo(ckpt.dir);
   if (!info)
     throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` before running shards`);
   if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== ns.hash)
     throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${ns.hash.slice(0, 12)}); retrain with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\``);
-  const tasks = spec.tasks ?? [];
+  const plan = planTable(ns);
   const label0 = `shard ${shard.index}/${shard.count}`;
-  log.info(`synthdiff: pipeline "${spec.name}" ${label0} (spec ${ns.hash.slice(0, 12)}, seed ${seed})`);
+  log.info(`synthdiff: pipeline "${plan.name}" ${label0} (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
 
   // Decide what is left before loading anything: a finished shard costs no model load at all.
   const todo: number[] = [];
   const reports: ShardTaskReport[] = [];
-  for (const [t, task] of tasks.entries()) {
+  for (const task of plan.tasks) {
+    const t = task.index;
     if (task.type === 'profile') {
       log.info(`tasks[${t}] profile: skipped in a sharded run (the plain run writes it)`);
       continue;
     }
-    if (task.type !== 'generate' && task.type !== 'impute') throw new SpecError(`tasks[${t}].type: ${task.type} needs a DICOM source; this pipeline reads a table`);
     const rec = await finishedRecord(shardRecordPath(task.output.path, shard), { key: taskKey(ns, t, info.weights), task: t, shard });
     if (rec) {
       log.info(`tasks[${t}] ${task.type} ${label0}: finished part found, skipped (${rec.rows.end - rec.rows.start} rows)`);
@@ -174,8 +165,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   }
   if (todo.length === 0) return reports;
 
-  const backend = await initBackend({ device: spec.model?.device, backend: spec.model?.backend });
-  log.info(`backend: ${backend.detail}`);
+  await startBackend(ns.spec.model, log);
   const model = await TabularDiffusion.load(ckpt.dir);
   try {
     log.info(`loaded model ${ckpt.dir} (trained ${model.state.step} steps)`);
@@ -183,13 +173,11 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
     const reference = await readReferenceStats(ckpt.dir, info.weights);
     const layout = reference?.layout ?? statsLayout(model.encoder.columns);
     if (!reference) log.info(`note: no ${referencePath(ckpt.dir)} for this checkpoint; merge will summarise the parts but not grade them against the training data`);
-    // The single-process run's per-task sampler defaults, so shards sample as it does.
-    const sampling = samplingFor(spec.model);
     // The training and holdout rows, loaded once if a generate task measures privacy.
     let reference0: RunData | undefined;
     for (const t of todo) {
-      const task = tasks[t] as GenerateTask | ImputeTask;
-      const label = `tasks[${t}] ${task.type} ${label0}`;
+      const task = plan.tasks[t] as Extract<TableTaskPlan, { type: 'generate' | 'impute' }>;
+      const label = `${task.label} ${label0}`;
       const t0 = performance.now();
       const out = partPath(task.output.path, shard);
       const written: string[] = [out];
@@ -200,38 +188,37 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
       if (task.type === 'generate') {
         rows = shardRange(task.rows, shard);
         part = await model.generate(rows.end - rows.start, {
-          seed: deriveSeed(seed, `task${t}/shard${shard.index}`),
+          seed: taskSeed(plan.seed, t, shard.index),
           fixed: task.fixed,
-          ...sampling.generate,
+          ...task.sampling,
           onProgress: (d, n) => log.progress(label, d, n, 'rows'),
         });
-        await writeTable(out, part, outputFormat(task.output));
-        if (measuresPrivacy(spec)) {
+        await writeTable(out, part, task.output.format);
+        if (measuresPrivacy(ns.spec)) {
           log.info(`${label}: privacy (DCR of this part's rows vs the training and holdout rows)`);
-          const ref = (reference0 ??= await runData(spec, seed, log)).split;
-          if (ref.holdout) privacy = privacyStats(part, ref.train, ref.holdout, deriveSeed(seed, 'dcr'));
+          const ref = (reference0 ??= await runData(plan, log)).split;
+          if (ref.holdout) privacy = privacyStats(part, ref.train, ref.holdout, deriveSeed(plan.seed, 'dcr'));
         }
       } else {
-        const inputPath = task.input ?? spec.source.path;
-        const inputFormat = inputFormatFor(spec, task);
+        const format = inputFormat(task.read);
         // One shard of many needs the row count for its range; a single shard streams the whole file.
-        const range = shard.count === 1 ? { start: 0, end: undefined } : shardRange(await countTableRows(inputPath, inputFormat, { delimiter: spec.source.delimiter as ',' | ';' | '\t' | undefined }), shard);
-        const r = await imputeStreamed(model, spec, {
-          input: inputPath,
-          inputFormat,
+        const range = shard.count === 1 ? { start: 0, end: undefined } : shardRange(await countTableRows(task.read.path, format, { delimiter: task.read.delimiter }), shard);
+        const r = await imputeStreamed(model, task.read, {
+          input: task.read.path,
+          inputFormat: format,
           output: out,
-          outputFormat: outputFormat(task.output),
-          ...(task.intervals ? { intervals: partPath(task.intervals.path, shard), intervalsFormat: outputFormat(task.intervals) } : {}),
-          draws: task.draws ?? 1,
-          seed: deriveSeed(seed, `task${t}`),
-          sampling: sampling.impute,
+          outputFormat: task.output.format,
+          ...(task.intervals ? { intervals: partPath(task.intervals.path, shard), intervalsFormat: task.intervals.format } : {}),
+          draws: task.draws,
+          seed: task.seed,
+          sampling: task.sampling,
           ...range,
           batchRows: opts.batchRows,
           layout,
           log,
           label,
         });
-        if (task.intervals && (task.draws ?? 1) > 1) written.push(partPath(task.intervals.path, shard));
+        if (task.intervals && task.draws > 1) written.push(partPath(task.intervals.path, shard));
         rows = r.rows;
         stats = r.stats;
         log.info(`${label}: ${r.imputedCells} cells imputed (streamed in batches)`);
@@ -246,7 +233,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
         shard,
         rows,
         output: task.output.path,
-        ...(task.type === 'impute' && task.intervals && (task.draws ?? 1) > 1 ? { intervals: task.intervals.path } : {}),
+        ...(task.type === 'impute' && task.intervals && task.draws > 1 ? { intervals: task.intervals.path } : {}),
         ...(reference ? { reference: resolve(referencePath(ckpt.dir)) } : {}),
         key: taskKey(ns, t, info.weights),
         parts: await Promise.all(written.map(async (p) => ({ path: relative(dirname(recordPath), p), bytes: (await stat(p)).size }))),

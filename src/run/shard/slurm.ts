@@ -22,9 +22,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpecError, SynthdiffError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createLogger, type Logger } from '../../report/log.js';
-import type { NormalizedSpec } from '../../spec/parse.js';
 import { checkpointDir, checkpointInfo } from '../model.js';
 import { finishedRecord, shardRecordPath, taskKey, type ShardRef } from './shard.js';
+import type { NormalizedSpec } from '../../spec/normalize.js';
 
 export interface SlurmOptions {
   shards: number;
@@ -92,9 +92,9 @@ function jobPlacement(slurmDir: string, job: keyof typeof LOGS): string[] {
 export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions): Promise<SlurmPlan> {
   if (!ns.specFile) throw new SpecError('slurm: the spec must be a file the jobs can read');
   if (!Number.isSafeInteger(opts.shards) || opts.shards < 1) throw new SpecError(`--shards: must be a positive integer, got ${opts.shards}`);
-  if (!ns.spec.model?.checkpoint && !ns.spec.model?.load)
+  if (!ns.spec.model.checkpoint && !ns.spec.model.load)
     throw new SpecError(`${ns.specFile}: model.checkpoint: the train job saves the model there for the shard jobs to load; set it (or model.load)`);
-  if (!(ns.spec.tasks ?? []).some((t) => t.type === 'generate' || t.type === 'impute'))
+  if (!ns.spec.tasks.some((t) => t.type === 'generate' || t.type === 'impute'))
     throw new SpecError(`${ns.specFile}: tasks: nothing to shard (no generate or impute task)`);
   const dir = join(runDirFor(ns, opts), 'slurm');
   const logs = join(dir, 'logs');
@@ -157,7 +157,7 @@ export async function unfinishedShards(ns: NormalizedSpec, count: number): Promi
   const out: number[] = [];
   for (const i of all) {
     const shard: ShardRef = { index: i, count };
-    for (const [t, task] of (ns.spec.tasks ?? []).entries()) {
+    for (const [t, task] of ns.spec.tasks.entries()) {
       if (task.type !== 'generate' && task.type !== 'impute') continue;
       if (!(await finishedRecord(shardRecordPath(task.output.path, shard), { key: taskKey(ns, t, info.weights), task: t, shard }))) {
         out.push(i);

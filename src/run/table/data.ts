@@ -1,10 +1,10 @@
 import type { Logger } from '../../report/log.js';
-import type { NormalizedSpec } from '../../spec/parse.js';
 import { profileTable, type TableSchema } from '../../table/infer.js';
 import type { ColumnSketch } from '../../table/sketch.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { loadSourceTable, splitTable } from './source.js';
 import { sampleSource } from './stream-source.js';
+import type { SourceRead, TablePlan } from '../plan.js';
 
 /** The source as the run sees it: the split tables, counts over the whole source, and how it was read. */
 export interface RunData {
@@ -22,14 +22,17 @@ export interface RunData {
   missingCells: number;
 }
 
-/** The source as a run sees it: streamed and sampled with `model.trainRows`, else read whole; split by the spec. */
-export function runData(spec: NormalizedSpec['spec'], seed: number, log: Logger): Promise<RunData> {
-  const holdout = spec.split?.holdout ?? 0;
-  return spec.model?.trainRows ? streamedData(spec, { trainRows: spec.model.trainRows, holdout, seed, log }) : inMemoryData(spec, holdout, seed);
+/** What loading the data needs from the plan. */
+export type DataPlan = Pick<TablePlan, 'read' | 'split' | 'trainRows' | 'seed'>;
+
+/** The source as a run sees it: streamed and sampled with `model.trainRows`, else read whole; split by the plan. */
+export function runData(plan: DataPlan, log: Logger): Promise<RunData> {
+  const { holdout } = plan.split;
+  return plan.trainRows ? streamedData(plan.read, { trainRows: plan.trainRows, holdout, seed: plan.seed, log }) : inMemoryData(plan.read, holdout, plan.seed);
 }
 
-async function inMemoryData(spec: NormalizedSpec['spec'], holdout: number, seed: number): Promise<RunData> {
-  const loaded = await loadSourceTable(spec);
+async function inMemoryData(read: SourceRead, holdout: number, seed: number): Promise<RunData> {
+  const loaded = await loadSourceTable(read);
   const { table } = loaded;
   const split = splitTable(table, holdout, seed);
   return {
@@ -45,8 +48,8 @@ async function inMemoryData(spec: NormalizedSpec['spec'], holdout: number, seed:
   };
 }
 
-async function streamedData(spec: NormalizedSpec['spec'], o: { trainRows: number; holdout: number; seed: number; log: Logger }): Promise<RunData> {
-  const s = await sampleSource(spec, o);
+async function streamedData(read: SourceRead, o: { trainRows: number; holdout: number; seed: number; log: Logger }): Promise<RunData> {
+  const s = await sampleSource(read, o);
   return {
     split: { train: s.train, holdout: s.holdout },
     sketches: s.sketches,

@@ -1,116 +1,58 @@
-import { initBackend } from '../../backend/index.js';
 import { TabularDiffusion } from '../../diffusion/tabular.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { runHeader, secondsSince } from '../header.js';
 import { writeTable } from '../../io/table-io.js';
+import type { RunReport } from '../../report/model.js';
 import { createLogger, type Logger } from '../../report/log.js';
-import type { NormalizedSpec } from '../../spec/parse.js';
-import type { ImputeTask, GenerateTask } from '../../spec/types.js';
-
-import { profileTable } from '../../table/infer.js';
-import { missingCount, type Table } from '../../table/table.js';
+import type { NormalizedSpec } from '../../spec/normalize.js';
 import { deriveSeed } from '../../rng.js';
-import { SpecError } from '../../errors.js';
+import { TableEncoder } from '../../table/encode.js';
+import { missingCount, type Table } from '../../table/table.js';
+import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
+import { runHeader, secondsSince } from '../header.js';
+import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
+import { inputFormat, planTable, type ModelPlan, type TablePlan, type TableTaskPlan } from '../plan.js';
+import { runData, type RunData } from './data.js';
+import { evaluateTables } from './evaluate.js';
+import { assertObservedUnchanged, cellIntervals } from './intervals.js';
+import { schemaTable } from './schema-table.js';
 import { loadSourceTable } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
-import { TableEncoder } from '../../table/encode.js';
-import { checkpointInfo } from '../model.js';
-import { inputFormatFor, outputFormat, samplingFor, type Sampling } from '../plan.js';
-import { runData } from './data.js';
-import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
-import { schemaTable } from './schema-table.js';
-import { assertObservedUnchanged, cellIntervals } from './intervals.js';
-import { evaluateTables } from './evaluate.js';
-import type { RunReport } from '../../report/model.js';
-
-
-
-
 
 /**
- * Run a table pipeline: load → split → model (load or train) → tasks → evaluate → report.json.
+ * Run a table pipeline: plan → load → split → model (load or train) → tasks → evaluate → report.json.
  * Returns the report; `renderHtml` is injected so this module stays free of presentation.
  */
 export async function runTablePipeline(
   ns: NormalizedSpec,
   opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean } = {},
 ): Promise<RunReport> {
+  const plan = planTable(ns);
   const log = opts.log ?? createLogger();
-  const { spec, seed } = ns;
   const timings: Record<string, number> = {};
   let t0 = performance.now();
-  log.info(`synthdiff: pipeline "${spec.name}" (spec ${ns.hash.slice(0, 12)}, seed ${seed})`);
-  const data = await runData(spec, seed, log);
+  log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
+  const data = await runData(plan, log);
   const { split } = data;
   timings.load = secondsSince(t0);
   log.info(
-    `loaded ${spec.source.path}: ${data.rows} rows × ${data.schema.columns.length} columns, ${data.missingCells} missing cells; train ${data.trainRows}, holdout ${data.holdoutRows}` +
+    `loaded ${plan.read.path}: ${data.rows} rows × ${data.schema.columns.length} columns, ${data.missingCells} missing cells; train ${data.trainRows}, holdout ${data.holdoutRows}` +
       (data.sampled ? ` (model trains on a uniform sample of ${split.train.nRows} training rows, encoders on all of them)` : ''),
   );
+  const report: RunReport = { ...(await runHeader(ns, timings)), data: dataReport(plan, data), tasks: [] };
 
-  const report: RunReport = {
-    ...(await runHeader(ns, timings)),
-    data: {
-      source: spec.source.path,
-      rows: data.rows,
-      columns: data.schema.columns.length,
-      dropped: data.dropped,
-      trainRows: data.trainRows,
-      holdoutRows: data.holdoutRows,
-      missingCells: data.missingCells,
-      schema: data.schema,
-      ...(data.sampled ? { sample: { trainRows: split.train.nRows, holdoutRows: split.holdout?.nRows ?? 0, method: 'reservoir (Algorithm R) in one streaming pass; encoders fitted on every training row with KLL/label-count sketches; schema profiled on the sample' } } : {}),
-    },
-    tasks: [],
-  };
-
-  const tasks = spec.tasks ?? [];
-  const ev = spec.evaluate ?? {};
-  const needsModel = tasks.some((t) => t.type !== 'profile') || Boolean(ev.imputation) || Boolean(spec.model);
   let model: TabularDiffusion | undefined;
-  if (needsModel) {
-    const m = spec.model ?? {};
-    report.backend = await initBackend({ device: m.device, backend: m.backend });
-    log.info(`backend: ${report.backend.detail}`);
+  if (plan.model) {
+    report.backend = await startBackend(plan.model, log);
     t0 = performance.now();
-    if (m.load) {
-      model = await TabularDiffusion.load(m.load);
-      log.info(`loaded model ${m.load} (trained ${model.state.step} steps)`);
-      if (model.specHash && model.specHash !== ns.hash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
-    } else {
-      model = TabularDiffusion.create(split.train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed, train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) } });
-      model.specHash = ns.hash;
-    }
-    if (!m.load || m.resume) {
-      if (m.resume && m.steps) model.trainOptions = { ...model.trainOptions, steps: m.steps };
-      const o = model.trainOptions;
-      log.info(`training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${o.steps} steps at batch ${o.batchSize}`);
-      const state = await model.fit(split.train, {
-        onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
-      });
-      log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
-    }
+    model = await tableModel(plan.model, plan, data, log);
     timings.train = secondsSince(t0);
-    report.model = {
-      kind: 'tabular-diffusion (EDM, masked MLP)',
-      width: model.mlp.width,
-      depth: model.mlp.depth,
-      encodedDims: model.encoder.dim,
-      steps: model.state.step,
-      batchSize: model.trainOptions.batchSize,
-      bestValLoss: model.state.bestValLoss,
-      trainSeconds: timings.train,
-      stepsPerSecond: timings.train > 0 && !m.load ? Math.round((model.state.step / timings.train) * 10) / 10 : undefined,
-      sampler: m.sampler ?? 'heun (generate), edm-stochastic (impute)',
-      samplerSteps: m.samplerSteps ?? 50,
-    };
-    if (m.checkpoint) {
-      await model.save(m.checkpoint);
-      report.model.checkpoint = m.checkpoint;
-      log.info(`saved checkpoint ${m.checkpoint}`);
+    report.model = modelReport(model, plan.model, timings.train);
+    const saved = await saveModel(model, plan.model, log);
+    if (saved) {
+      report.model.checkpoint = saved;
       // What `synthdiff merge` grades sharded synthetic parts against.
-      const info = await checkpointInfo(m.checkpoint);
-      if (info) await writeReferenceStats(m.checkpoint, referenceStats(model.encoder.columns, split.train, split.holdout, info.weights));
+      const info = await checkpointInfo(saved);
+      if (info) await writeReferenceStats(saved, referenceStats(model.encoder.columns, split.train, split.holdout, info.weights));
     }
   }
   // `--train-only`: the first job of a sharded run; the shards and `synthdiff merge` do the rest.
@@ -119,117 +61,158 @@ export async function runTablePipeline(
     return report;
   }
 
-  const sampling = samplingFor(spec.model);
   let synthetic: Table | undefined;
-  for (const [i, task] of tasks.entries()) {
+  for (const task of plan.tasks) {
     t0 = performance.now();
-    const label = `tasks[${i}] ${task.type}`;
-    if (task.type === 'profile') {
-      await writeTable(task.output.path, schemaTable(data.schema), outputFormat(task.output));
-      report.tasks.push({ type: 'profile', output: task.output.path, rows: data.schema.columns.length, seconds: secondsSince(t0) });
-    } else if (task.type === 'generate') {
-      const t = await runGenerate(model!, task, seed, i, sampling.generate, log, label);
-      synthetic ??= t;
-      report.tasks.push({ type: 'generate', output: task.output.path, rows: t.nRows, seconds: secondsSince(t0), fixed: task.fixed });
-    } else if (task.type === 'synthesize' || task.type === 'deidentify') {
-      throw new SpecError(`tasks[${i}].type: ${task.type} needs a DICOM source (source.format: dicom); this pipeline reads a table`);
-    } else {
-      const job: ImputeJob = { model: model!, task, seed, index: i, sampling: sampling.impute, log, label, spec };
-      // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
-      const r = data.table ? await runImpute(job, data.table) : await imputeStreamedTask(job);
-      report.tasks.push({ type: 'impute', output: task.output.path, rows: r.rows, seconds: secondsSince(t0), draws: task.draws ?? 1, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) });
-    }
-    log.info(`${label}: wrote ${task.output.path}`);
-    timings[`task${i}`] = secondsSince(t0);
+    const r = await runTask(task, { model, data, log });
+    synthetic ??= r.table;
+    report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
+    log.info(`${task.label}: wrote ${task.output.path}`);
+    timings[`task${task.index}`] = secondsSince(t0);
   }
 
-  if (Object.keys(ev).length) {
+  if (plan.evaluate) {
+    const ev = plan.evaluate.spec;
     t0 = performance.now();
     if (!synthetic && model && (ev.fidelity || ev.detection || ev.privacy || ev.outliers)) {
       // Nothing generated yet: grade a synthetic table the size of the training split.
-      synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(seed, 'evaluate'), ...sampling.generate });
+      synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(plan.seed, 'evaluate'), ...plan.sampling.generate });
     }
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed, sampling: sampling.impute }, log);
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute }, log);
     timings.evaluate = secondsSince(t0);
   }
 
-  if (spec.report) {
-    const dir = spec.report.dir;
-    await writeFileAtomic(`${dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
-    log.info(`report: ${dir}/report.json`);
-    if (spec.report.html !== false && opts.renderHtml) {
-      await writeFileAtomic(`${dir}/report.html`, opts.renderHtml(report));
-      log.info(`report: ${dir}/report.html`);
-    }
-  }
+  await writeRunReport(report, plan.report, opts.renderHtml, log);
   model?.dispose();
   return report;
 }
 
-/** What an impute task needs from the run. */
-interface ImputeJob {
-  model: TabularDiffusion;
-  task: ImputeTask;
-  seed: number;
-  /** The task's index in the spec (its seed and noise keys). */
-  index: number;
-  sampling: Sampling;
-  log: Logger;
-  label: string;
-  spec: NormalizedSpec['spec'];
+/** report.json (and report.html unless `html: false`) into the report folder, if the spec has one. */
+export async function writeRunReport<R>(report: R, where: { dir: string; html: boolean } | undefined, renderHtml: ((r: R) => string) | undefined, log: Logger): Promise<void> {
+  if (!where) return;
+  await writeFileAtomic(`${where.dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
+  log.info(`report: ${where.dir}/report.json`);
+  if (where.html && renderHtml) {
+    await writeFileAtomic(`${where.dir}/report.html`, renderHtml(report));
+    log.info(`report: ${where.dir}/report.html`);
+  }
 }
+
+function dataReport(plan: TablePlan, data: RunData): RunReport['data'] {
+  const { split } = data;
+  return {
+    source: plan.read.path,
+    rows: data.rows,
+    columns: data.schema.columns.length,
+    dropped: data.dropped,
+    trainRows: data.trainRows,
+    holdoutRows: data.holdoutRows,
+    missingCells: data.missingCells,
+    schema: data.schema,
+    ...(data.sampled ? { sample: { trainRows: split.train.nRows, holdoutRows: split.holdout?.nRows ?? 0, method: 'reservoir (Algorithm R) in one streaming pass; encoders fitted on every training row with KLL/label-count sketches; schema profiled on the sample' } } : {}),
+  };
+}
+
+/** Load or create the tabular model and train it (run/model.ts's lifecycle with the table model's parts). */
+async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, log: Logger): Promise<TabularDiffusion> {
+  const { model } = await prepareModel<TabularDiffusion>(m, plan.hash, log, {
+    load: (dir) => TabularDiffusion.load(dir),
+    create: () =>
+      TabularDiffusion.create(data.split.train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train }),
+    describeTraining: (model) => `training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}`,
+    fit: async (model) => {
+      const state = await model.fit(data.split.train, {
+        onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
+      });
+      log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
+    },
+  });
+  return model;
+}
+
+function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number): Record<string, unknown> {
+  return {
+    kind: 'tabular-diffusion (EDM, masked MLP)',
+    width: model.mlp.width,
+    depth: model.mlp.depth,
+    encodedDims: model.encoder.dim,
+    steps: model.state.step,
+    batchSize: model.trainOptions.batchSize,
+    bestValLoss: model.state.bestValLoss,
+    trainSeconds,
+    stepsPerSecond: trainSeconds > 0 && !m.load ? Math.round((model.state.step / trainSeconds) * 10) / 10 : undefined,
+    sampler: m.samplerLabel,
+    samplerSteps: m.samplerSteps,
+  };
+}
+
+interface TaskRun {
+  report: { type: string; output: string; rows: number };
+  /** Report entries after `seconds`. */
+  extra?: Record<string, unknown>;
+  /** A generated table (the first one is what evaluation grades). */
+  table?: Table;
+}
+
+async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger }): Promise<TaskRun> {
+  const { data, log } = ctx;
+  switch (task.type) {
+    case 'profile':
+      await writeTable(task.output.path, schemaTable(data.schema), task.output.format);
+      return { report: { type: 'profile', output: task.output.path, rows: data.schema.columns.length } };
+    case 'generate': {
+      const t = await ctx.model!.generate(task.rows, { seed: task.seed, fixed: task.fixed, ...task.sampling, onProgress: (d, n) => log.progress(task.label, d, n, 'rows') });
+      log.done(task.label, `(${t.nRows} rows)`);
+      await writeTable(task.output.path, t, task.output.format);
+      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed }, table: t };
+    }
+    case 'impute': {
+      // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
+      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log) : await imputeStreamedTask(ctx.model!, task, log);
+      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) } };
+    }
+  }
+}
+
+type ImputeTaskPlan = Extract<TableTaskPlan, { type: 'impute' }>;
 
 /** Impute a task batch by batch (streamed runs): memory flat in the input's length. */
-async function imputeStreamedTask({ model, task, seed, index, sampling, log, label, spec }: ImputeJob): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
-  const r = await imputeStreamed(model, spec, {
-    input: task.input ?? spec.source.path,
-    inputFormat: inputFormatFor(spec, task),
+async function imputeStreamedTask(model: TabularDiffusion, task: ImputeTaskPlan, log: Logger): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+  const r = await imputeStreamed(model, task.read, {
+    input: task.read.path,
+    inputFormat: inputFormat(task.read),
     output: task.output.path,
-    outputFormat: outputFormat(task.output),
-    ...(task.intervals ? { intervals: task.intervals.path, intervalsFormat: outputFormat(task.intervals) } : {}),
-    draws: task.draws ?? 1,
-    seed: deriveSeed(seed, `task${index}`),
-    sampling,
+    outputFormat: task.output.format,
+    ...(task.intervals ? { intervals: task.intervals.path, intervalsFormat: task.intervals.format } : {}),
+    draws: task.draws,
+    seed: task.seed,
+    sampling: task.sampling,
     log,
-    label,
+    label: task.label,
   });
-  log.done(label, `(${r.rows.end - r.rows.start} rows, streamed)`);
-  return { rows: r.rows.end - r.rows.start, imputedCells: r.imputedCells, ...(task.intervals && (task.draws ?? 1) > 1 ? { intervals: task.intervals.path } : {}) };
+  log.done(task.label, `(${r.rows.end - r.rows.start} rows, streamed)`);
+  return { rows: r.rows.end - r.rows.start, imputedCells: r.imputedCells, ...(task.intervals && task.draws > 1 ? { intervals: task.intervals.path } : {}) };
 }
 
-async function runGenerate(model: TabularDiffusion, task: GenerateTask, seed: number, i: number, sampling: Sampling, log: Logger, label: string): Promise<Table> {
-  const t = await model.generate(task.rows, {
-    seed: deriveSeed(seed, `task${i}`),
-    fixed: task.fixed,
-    ...sampling,
-    onProgress: (d, n) => log.progress(label, d, n, 'rows'),
-  });
-  log.done(label, `(${t.nRows} rows)`);
-  await writeTable(task.output.path, t, outputFormat(task.output));
-  return t;
-}
-
-async function runImpute({ model, task, seed, index, sampling, log, label, spec }: ImputeJob, source: Table): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
-  const input = task.input ? (await loadSourceTable(spec, task.input)).table : source;
-  const draws = task.draws ?? 1;
+async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+  const input = task.ownInput ? (await loadSourceTable(task.read)).table : source;
+  const { draws } = task;
   const filled = await model.complete(input, {
     draws,
-    seed: deriveSeed(seed, `task${index}`),
+    seed: task.seed,
     // Noise keyed to the row index, so `--shard` runs of this task concatenate to this same table.
     rowOffset: 0,
-    ...sampling,
-    onProgress: (d, n) => log.progress(label, d, n, 'rows×draws'),
+    ...task.sampling,
+    onProgress: (d, n) => log.progress(task.label, d, n, 'rows×draws'),
   });
-  log.done(label, `(${input.nRows} rows, ${draws} draw${draws > 1 ? 's' : ''})`);
+  log.done(task.label, `(${input.nRows} rows, ${draws} draw${draws > 1 ? 's' : ''})`);
   const { point, intervals } = cellIntervals(input, filled);
   assertObservedUnchanged(input, point);
-  await writeTable(task.output.path, point, outputFormat(task.output));
+  await writeTable(task.output.path, point, task.output.format);
   let intervalsPath: string | undefined;
   if (task.intervals && intervals) {
-    await writeTable(task.intervals.path, intervals, outputFormat(task.intervals));
+    await writeTable(task.intervals.path, intervals, task.intervals.format);
     intervalsPath = task.intervals.path;
   }
   return { rows: input.nRows, imputedCells: input.columns.reduce((s, c) => s + missingCount(c), 0), intervals: intervalsPath };
 }
-
-export { profileTable };

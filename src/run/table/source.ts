@@ -1,10 +1,12 @@
 import { DataError } from '../../errors.js';
-import { readTable, type ReadTableResult } from '../../io/table-io.js';
+import { formatFromPath, readTable, type ReadTableResult } from '../../io/table-io.js';
+import { readCsvHeader } from '../../io/csv-stream.js';
 import type { ColumnOverride } from '../../table/infer.js';
 import { profileTable, type TableSchema } from '../../table/infer.js';
 import { permutation, createRng, deriveSeed } from '../../rng.js';
 import { takeRows, type Table } from '../../table/table.js';
-import type { PipelineSpec } from '../../spec/types.js';
+import { messages } from '../../messages.js';
+import type { SourceRead } from '../plan.js';
 
 export interface LoadedTable {
   /** The table as the model sees it (dropped columns removed). */
@@ -14,23 +16,23 @@ export interface LoadedTable {
   format: ReadTableResult['format'];
 }
 
-/** Read the spec's source table with its per-column overrides, and drop the columns marked `drop`. */
-export async function loadSourceTable(spec: PipelineSpec, path = spec.source.path): Promise<LoadedTable> {
-  if (spec.source.format === 'dicom') throw new DataError(`${path}: source.format is dicom; a table pipeline needs csv or arrow`);
+/** Read a table with the spec's per-column overrides, and drop the columns marked `drop`. */
+export async function loadSourceTable(src: SourceRead): Promise<LoadedTable> {
+  const { path } = src;
+  // A column the spec names must be in the table: checked on the header first, so CSV and Arrow sources
+  // (and the streamed reader, stream-source.ts) word it the same.
+  if (Object.keys(src.columns).length && (src.format ?? formatFromPath(path)) === 'csv') {
+    const header = await readCsvHeader(path, { delimiter: src.delimiter });
+    for (const name of Object.keys(src.columns)) if (!header.includes(name)) throw new DataError(messages.specColumnMissing(`columns.${name}`, path, header));
+  }
   const overrides: Record<string, ColumnOverride> = {};
-  for (const [name, c] of Object.entries(spec.columns ?? {})) if (c.kind || c.missing) overrides[name] = { kind: c.kind, missing: c.missing };
-  const read = await readTable(path, {
-    format: spec.source.format === 'arrow' || spec.source.format === 'csv' ? spec.source.format : undefined,
-    delimiter: spec.source.delimiter as ',' | ';' | '\t' | undefined,
-    missing: spec.source.missing,
-    columns: overrides,
-  });
-  const names = new Set(read.table.columns.map((c) => c.name));
-  for (const name of Object.keys(spec.columns ?? {}))
-    if (!names.has(name)) throw new DataError(`columns.${name}: ${path} has no such column (columns: ${[...names].join(', ')})`);
-  const dropped = Object.entries(spec.columns ?? {}).filter(([, c]) => c.drop).map(([n]) => n);
+  for (const [name, c] of Object.entries(src.columns)) if (c.kind || c.missing) overrides[name] = { kind: c.kind, missing: c.missing };
+  const read = await readTable(path, { format: src.format, delimiter: src.delimiter, missing: src.missing, columns: overrides });
+  const names = [...read.table.columns.map((c) => c.name)];
+  for (const name of Object.keys(src.columns)) if (!names.includes(name)) throw new DataError(messages.specColumnMissing(`columns.${name}`, path, names));
+  const dropped = Object.entries(src.columns).filter(([, c]) => c.drop).map(([n]) => n);
   const table: Table = { nRows: read.table.nRows, columns: read.table.columns.filter((c) => !dropped.includes(c.name)) };
-  if (table.nRows === 0) throw new DataError(`${path}: the table has no data rows`);
+  if (table.nRows === 0) throw new DataError(messages.noDataRows(path));
   return { table, schema: profileTable(table), dropped, format: read.format };
 }
 

@@ -8,7 +8,8 @@ import { streamColumnsFor } from '../../io/csv-stream.js';
 import { openTableWriter, readTableBatches, type TableBatchOptions } from '../../io/table-stream.js';
 import type { TableFormat } from '../../io/table-io.js';
 import type { Logger } from '../../report/log.js';
-import type { SamplerName, PipelineSpec } from '../../spec/types.js';
+import type { SamplerName } from '../../spec/types.js';
+import type { SourceRead } from '../plan.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { mergeStats, statsLayout, tableStats, type StatsLayout, type TableStats } from '../../stats/shard-stats.js';
@@ -34,21 +35,21 @@ export interface StreamImputeOptions {
   label: string;
 }
 
-/** The batch-reading options a spec implies for reading `input` against the model's columns. */
-export function batchOptionsFor(spec: PipelineSpec, model: TabularDiffusion): Pick<TableBatchOptions, 'columns' | 'drop' | 'delimiter' | 'missing'> {
-  const columnMissing = Object.fromEntries(Object.entries(spec.columns ?? {}).map(([k, c]) => [k, c.missing]));
+/** The batch-reading options for reading `read` against the model's columns. */
+export function batchOptionsFor(read: SourceRead, model: TabularDiffusion): Pick<TableBatchOptions, 'columns' | 'drop' | 'delimiter' | 'missing'> {
+  const columnMissing = Object.fromEntries(Object.entries(read.columns).map(([k, c]) => [k, c.missing]));
   return {
     columns: streamColumnsFor(model.encoder.columns as readonly { name: string; kind: Table['columns'][number]['kind']; resolution?: 'date' | 'datetime' }[], columnMissing),
-    drop: Object.entries(spec.columns ?? {}).filter(([, c]) => c.drop).map(([k]) => k),
-    delimiter: spec.source.delimiter as ',' | ';' | '\t' | undefined,
-    missing: spec.source.missing,
+    drop: Object.entries(read.columns).filter(([, c]) => c.drop).map(([k]) => k),
+    delimiter: read.delimiter,
+    missing: read.missing,
   };
 }
 
 /** Impute `input` rows [start, end) into `output` (and `intervals`) batch by batch; returns what was done. */
 export async function imputeStreamed(
   model: TabularDiffusion,
-  spec: PipelineSpec,
+  read: SourceRead,
   o: StreamImputeOptions,
 ): Promise<{ rows: { start: number; end: number }; imputedCells: number; stats: TableStats }> {
   const layout = o.layout ?? statsLayout(model.encoder.columns);
@@ -60,7 +61,7 @@ export async function imputeStreamed(
   const start = o.start ?? 0;
   let end = start;
   try {
-    for await (const batch of readTableBatches(o.input, o.inputFormat, { ...batchOptionsFor(spec, model), batchRows: o.batchRows, start: o.start, end: o.end })) {
+    for await (const batch of readTableBatches(o.input, o.inputFormat, { ...batchOptionsFor(read, model), batchRows: o.batchRows, start: o.start, end: o.end })) {
       const t = batch.table;
       const filled = await model.complete(t, { draws: o.draws, seed: o.seed, rowOffset: batch.start, ...o.sampling });
       const { point, intervals } = cellIntervals(t, filled);

@@ -26,7 +26,8 @@ import { readTableBatches } from '../../io/table-stream.js';
 import { formatFromPath, type TableFormat } from '../../io/table-io.js';
 import type { Logger } from '../../report/log.js';
 import { createRng, deriveSeed, type Rng } from '../../rng.js';
-import type { PipelineSpec } from '../../spec/types.js';
+import { messages } from '../../messages.js';
+import type { SourceRead } from '../plan.js';
 import { inferKind } from '../../table/infer.js';
 import { ColumnSketch } from '../../table/sketch.js';
 import { isCategorical, type Column, type Table } from '../../table/table.js';
@@ -135,23 +136,22 @@ export interface SampledSource {
   seconds: number;
 }
 
-function csvOptions(spec: PipelineSpec) {
-  return { delimiter: spec.source.delimiter as ',' | ';' | '\t' | undefined, missing: spec.source.missing };
+function csvOptions(src: SourceRead) {
+  return { delimiter: src.delimiter, missing: src.missing };
 }
 
 /** Column kinds of a CSV from its first `headRows` rows, with the spec's per-column overrides. */
-export async function inferStreamColumns(spec: PipelineSpec, path: string, headRows = DEFAULT_HEAD_ROWS): Promise<{ columns: StreamColumn[]; dropped: string[] }> {
-  const header = await readCsvHeader(path, csvOptions(spec));
-  const specCols = spec.columns ?? {};
-  const quoted = await quotedColumns(path, csvOptions(spec));
-  for (const name of Object.keys(specCols))
-    if (!header.includes(name)) throw new DataError(`columns.${name}: ${path} has no such column (columns: ${header.join(', ')})`);
+export async function inferStreamColumns(src: SourceRead, path: string, headRows = DEFAULT_HEAD_ROWS): Promise<{ columns: StreamColumn[]; dropped: string[] }> {
+  const header = await readCsvHeader(path, csvOptions(src));
+  const specCols = src.columns;
+  const quoted = await quotedColumns(path, csvOptions(src));
+  for (const name of Object.keys(specCols)) if (!header.includes(name)) throw new DataError(messages.specColumnMissing(`columns.${name}`, path, header));
   const dropped = header.filter((n) => specCols[n]?.drop);
   const names = header.filter((n) => !specCols[n]?.drop);
   const asText: StreamColumn[] = names.map((name) => ({ name, kind: 'categorical', ...(specCols[name]?.missing ? { missing: specCols[name]!.missing } : {}) }));
   let head: Table | undefined;
-  for await (const b of readCsvBatches(path, { ...csvOptions(spec), columns: asText, drop: dropped, end: headRows, batchRows: headRows })) head = b.table;
-  if (!head || head.nRows === 0) throw new DataError(`${path}: the table has no data rows`);
+  for await (const b of readCsvBatches(path, { ...csvOptions(src), columns: asText, drop: dropped, end: headRows, batchRows: headRows })) head = b.table;
+  if (!head || head.nRows === 0) throw new DataError(messages.noDataRows(path));
   const columns = asText.map((c, j): StreamColumn => {
     const forced = specCols[c.name]?.kind;
     const labels = (head!.columns[j] as Extract<Column, { codes: Int32Array }>).categories;
@@ -164,12 +164,12 @@ export async function inferStreamColumns(spec: PipelineSpec, path: string, headR
 }
 
 /** Column kinds of an Arrow source from its schema (first row), with the spec's per-column overrides. */
-async function arrowStreamColumns(spec: PipelineSpec, path: string): Promise<{ columns: StreamColumn[]; dropped: string[] }> {
+async function arrowStreamColumns(src: SourceRead, path: string): Promise<{ columns: StreamColumn[]; dropped: string[] }> {
   let first: Table | undefined;
   for await (const b of readArrowBatches(path, { end: 1 })) first = b.table;
-  const specCols = spec.columns ?? {};
+  const specCols = src.columns;
   const names = first!.columns.map((c) => c.name);
-  for (const name of Object.keys(specCols)) if (!names.includes(name)) throw new DataError(`columns.${name}: ${path} has no such column (columns: ${names.join(', ')})`);
+  for (const name of Object.keys(specCols)) if (!names.includes(name)) throw new DataError(messages.specColumnMissing(`columns.${name}`, path, names));
   const dropped = names.filter((n) => specCols[n]?.drop);
   const columns = first!.columns
     .filter((c) => !specCols[c.name]?.drop)
@@ -186,29 +186,28 @@ async function arrowStreamColumns(spec: PipelineSpec, path: string): Promise<{ c
  * each sample; `holdout` is the fraction of rows held out (0 for none).
  */
 export async function sampleSource(
-  spec: PipelineSpec,
+  src: SourceRead,
   opts: { trainRows: number; holdout: number; seed: number; headRows?: number; batchRows?: number; log?: Logger },
 ): Promise<SampledSource> {
   const t0 = performance.now();
-  const path = spec.source.path;
-  if (spec.source.format === 'dicom') throw new DataError(`${path}: source.format is dicom; a table pipeline needs csv or arrow`);
-  const format: TableFormat = spec.source.format === 'csv' || spec.source.format === 'arrow' ? spec.source.format : formatFromPath(path);
+  const path = src.path;
+  const format: TableFormat = src.format ?? formatFromPath(path);
   let columns: StreamColumn[];
   let dropped: string[];
   let batches: AsyncIterable<{ start: number; table: Table }>;
   if (format === 'csv') {
     const headRows = opts.headRows ?? DEFAULT_HEAD_ROWS;
-    ({ columns, dropped } = await inferStreamColumns(spec, path, headRows));
+    ({ columns, dropped } = await inferStreamColumns(src, path, headRows));
     batches = readCsvBatches(path, {
-      ...csvOptions(spec),
+      ...csvOptions(src),
       columns,
       drop: dropped,
       batchRows: opts.batchRows,
       kindOrigin: `the kind inferred from the first ${headRows} rows (set columns.<name>.kind in the spec to choose another)`,
     });
   } else {
-    ({ columns, dropped } = await arrowStreamColumns(spec, path));
-    batches = readTableBatches(path, 'arrow', { columns, drop: dropped, missing: spec.source.missing, batchRows: opts.batchRows });
+    ({ columns, dropped } = await arrowStreamColumns(src, path));
+    batches = readTableBatches(path, 'arrow', { columns, drop: dropped, missing: src.missing, batchRows: opts.batchRows });
   }
 
   const sketches = columns.map((c) => new ColumnSketch(c.name, c.kind, { seed: deriveSeed(opts.seed, `sketch/${c.name}`), resolution: c.resolution }));
@@ -230,7 +229,7 @@ export async function sampleSource(
     }
     opts.log?.progress('sample', rows, rows, `rows read (train ${train.seen}, holdout ${hold?.seen ?? 0})`);
   }
-  if (rows === 0) throw new DataError(`${path}: the table has no data rows`);
+  if (rows === 0) throw new DataError(messages.noDataRows(path));
   if (train.seen === 0) throw new DataError(`${path}: no row left for training after the holdout split (${rows} rows, holdout ${opts.holdout})`);
   opts.log?.done('sample', `(${rows} rows: train ${train.seen}, sampled ${Math.min(train.seen, opts.trainRows)}; holdout ${hold?.seen ?? 0})`);
   return {
