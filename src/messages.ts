@@ -17,7 +17,7 @@ export const messages = {
   tableTaskInImagePipeline: (index: number, type: string) => `tasks[${index}].type: ${type} is a table task; a DICOM pipeline runs synthesize and deidentify`,
   imageTaskOutputFormat: (index: number, type: string, format: string) => `tasks[${index}].output.format: ${type} writes DICOM files into a folder; got "${format}"`,
   /** A column the spec names (`columns.<name>`, `evaluate.efficacy.target`) is not in the table. */
-  specColumnMissing: (specPath: string, file: string, columns: readonly string[]) => `${specPath}: ${file} has no such column (columns: ${list(columns)})`,
+  specColumnMissing: (specPath: string, table: string, columns: readonly string[]) => `${specPath}: ${table} has no such column (columns: ${list(columns)})`,
   /** A table with a header and no rows. */
   noDataRows: (path: string) => `${path}: the table has no data rows`,
 } as const;

@@ -6,6 +6,8 @@ import type { PipelineSpec } from '../src/spec/types.js';
 import { loadSourceTable } from '../src/run/table/source.js';
 import { sourceRead } from '../src/run/plan.js';
 import { resolve } from 'node:path';
+import { readTable } from '../src/io/table-io.js';
+import { mlEfficacy } from '../src/evaluate/efficacy.js';
 
 const table = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/t.csv' }, ...extra });
 const image = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/dcm', format: 'dicom' }, ...extra });
@@ -47,5 +49,7 @@ describe('user-facing messages', () => {
     const path = resolve('fixtures/tables/mice__nhanes.csv');
     const ns = normalizeSpec({ version: 1, name: 't', source: { path }, columns: { agee: { kind: 'categorical' } } });
     await expect(loadSourceTable(sourceRead(ns))).rejects.toThrow(`columns.agee: ${path} has no such column (columns: age, bmi, hyp, chl)`);
+    const { table } = await readTable(path);
+    expect(() => mlEfficacy(table, table, table, 'agee', { seed: 1 })).toThrow('evaluate.efficacy.target: the training table has no such column (columns: age, bmi, hyp, chl)');
   });
 });
