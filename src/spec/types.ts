@@ -44,7 +44,7 @@ export interface SplitSpec {
 
 export type Device = 'auto' | 'cpu' | 'gpu';
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type SamplerName = 'heun' | 'euler-maruyama' | 'edm-stochastic';
+export type SamplerName = 'heun' | 'euler-maruyama' | 'edm-stochastic' | 'dpmpp-2m';
 
 export interface ModelSpec {
   device?: Device;
