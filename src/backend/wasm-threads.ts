@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -48,6 +48,7 @@ export function prepareWasmThreads(threads: number, wasm: { setThreadsCount(n: n
 })();
 `;
   writeFileSync(workerFile, wasmWorkerContents.replace(/\n/g, '\\n') + shim);
+  process.once('exit', () => rmSync(workerFile, { force: true }));
   // The only Blob URL the backend asks for in the main thread is the worker script's.
   const createObjectURL = URL.createObjectURL;
   URL.createObjectURL = () => workerFile;
