@@ -88,7 +88,7 @@ export const pipelineSchema = {
         checkpoint: str,
         load: str,
         resume: { type: 'boolean' },
-        sampler: { enum: ['heun', 'euler-maruyama', 'edm-stochastic'] },
+        sampler: { enum: ['heun', 'euler-maruyama', 'edm-stochastic', 'dpmpp-2m'] },
         samplerSteps: positiveInt,
         imageSize: { type: 'integer', minimum: 8, maximum: 512, description: 'Image models: training resolution (pixels, square).' },
         window: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: 'Image models: intensity window [low, high] in modality units.' },

@@ -21,7 +21,7 @@ export interface EvaluateInput {
   synthetic?: Table;
   model?: TabularDiffusion;
   seed: number;
-  sampling?: { sampler?: 'heun' | 'euler-maruyama' | 'edm-stochastic'; steps?: number };
+  sampling?: { sampler?: 'heun' | 'euler-maruyama' | 'edm-stochastic' | 'dpmpp-2m'; steps?: number };
 }
 
 const round = (x: number, d = 4): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
