@@ -10,24 +10,16 @@
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readSpecFile } from './parse.js';
-import type { BackendName, ColumnSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SourceSpec, TaskSpec } from './types.js';
+import type { ColumnSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SourceSpec, TaskSpec } from './types.js';
 
 /** Table pipelines read CSV or Arrow; image pipelines read a folder of DICOM files (`source.format: dicom`). */
 export type PipelineKind = 'table' | 'image';
 
-export interface NormalizedModel {
+/** The spec's model section with every default filled (its optional sizes stay optional: they scale with the data). */
+export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | 'sampler' | 'samplerSteps' | 'flip'> {
   /** Whether the spec has a `model` section: a table run then trains even when no task needs the model. */
   declared: boolean;
   device: Device;
-  backend?: BackendName;
-  width?: number;
-  depth?: number;
-  steps?: number;
-  batchSize?: number;
-  learningRate?: number;
-  trainRows?: number;
-  checkpoint?: string;
-  load?: string;
   resume: boolean;
   /**
    * The sampler per use. Unset, the defaults differ: the deterministic Heun ODE for generation (best column
@@ -40,9 +32,6 @@ export interface NormalizedModel {
   samplerSet: boolean;
   /** 50 for tables, 24 for images. */
   samplerSteps: number;
-  /** Image models; absent: 64, or a loaded checkpoint's own size. */
-  imageSize?: number;
-  window?: number[];
   flip: boolean;
 }
 
