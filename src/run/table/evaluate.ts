@@ -1,4 +1,5 @@
 import type { TabularDiffusion } from '../../diffusion/tabular.js';
+import type { SamplerName } from '../../diffusion/sampler-name.js';
 import { denoisingScores } from '../../diffusion/tabular.js';
 import { columnPairTrends, qualityScore } from '../../evaluate/fidelity.js';
 import { detectionC2ST, concatRows } from '../../evaluate/detection.js';
@@ -21,7 +22,7 @@ export interface EvaluateInput {
   synthetic?: Table;
   model?: TabularDiffusion;
   seed: number;
-  sampling?: { sampler?: 'heun' | 'euler-maruyama' | 'edm-stochastic' | 'dpmpp-2m'; steps?: number };
+  sampling?: { sampler?: SamplerName; steps?: number };
 }
 
 const round = (x: number, d = 4): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
