@@ -17,7 +17,7 @@ export interface LifecycleModel {
   specHash?: string;
   trainOptions: { steps: number };
   state: { step: number };
-  save(dir: string): Promise<void>;
+  save(dir: string): Promise<unknown>;
 }
 
 export async function startBackend(m: Pick<ModelPlan, 'device' | 'backend'>, log: Logger): Promise<BackendInfo> {
@@ -64,12 +64,12 @@ export async function prepareModel<M extends LifecycleModel>(
   return { model, trained, seconds: secondsSince(t0) };
 }
 
-/** Save to `m.checkpoint` if the plan has one; returns the directory saved to. */
-export async function saveModel(model: LifecycleModel, m: Pick<ModelPlan, 'checkpoint'>, log: Logger): Promise<string | undefined> {
+/** Save to `m.checkpoint` if the plan has one; returns the directory saved to and what `save` returned. */
+export async function saveModel<R>(model: { save(dir: string): Promise<R> }, m: Pick<ModelPlan, 'checkpoint'>, log: Logger): Promise<{ dir: string; saved: R } | undefined> {
   if (!m.checkpoint) return undefined;
-  await model.save(m.checkpoint);
+  const saved = await model.save(m.checkpoint);
   log.info(`saved checkpoint ${m.checkpoint}`);
-  return m.checkpoint;
+  return { dir: m.checkpoint, saved };
 }
 
 /** The checkpoint a sharded run loads: `model.load` if given, else `model.checkpoint`. */

@@ -149,7 +149,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     };
     log.info(`model loss (EMA, fixed σ): train ${trainLoss.toFixed(4)}, held-out ${holdoutLoss.toFixed(4)}`);
     const saved = await saveModel(model, m, log);
-    if (saved) report.model.checkpoint = saved;
+    if (saved) report.model.checkpoint = saved.dir;
   }
 
   // Stored-value encoding shared by every synthetic file and by the positive control.

@@ -9,7 +9,7 @@ import { TableEncoder } from '../../table/encode.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
 import { runHeader, secondsSince } from '../header.js';
-import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
+import { prepareModel, saveModel, startBackend } from '../model.js';
 import { inputFormat, planTable, type ModelPlan, type TablePlan, type TableTaskPlan } from '../plan.js';
 import { runData, type RunData } from './data.js';
 import { evaluateTables } from './evaluate.js';
@@ -49,10 +49,9 @@ export async function runTablePipeline(
     report.model = modelReport(model, plan.model, timings.train);
     const saved = await saveModel(model, plan.model, log);
     if (saved) {
-      report.model.checkpoint = saved;
+      report.model.checkpoint = saved.dir;
       // What `synthdiff merge` grades sharded synthetic parts against.
-      const info = await checkpointInfo(saved);
-      if (info) await writeReferenceStats(saved, referenceStats(model.encoder.columns, split.train, split.holdout, info.weights));
+      await writeReferenceStats(saved.dir, referenceStats(model.encoder.columns, split.train, split.holdout, saved.saved.weights));
     }
   }
   // `--train-only`: the first job of a sharded run; the shards and `synthdiff merge` do the rest.
