@@ -70,9 +70,9 @@ export function shellQuote(s: string): string {
  */
 export function synthdiffCommand(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, '../cli/main.js');
+  const js = join(here, '../../cli/main.js');
   if (existsSync(js)) return [process.execPath, js].map(shellQuote).join(' ');
-  const ts = join(here, '../cli/main.ts');
+  const ts = join(here, '../../cli/main.ts');
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return [process.execPath, '--import', tsx, ts].map(shellQuote).join(' ');
 }
