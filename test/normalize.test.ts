@@ -36,7 +36,7 @@ describe('normalize: defaults', () => {
     expect(spec.kind).toBe('table');
     expect(spec.seed).toBe(0);
     expect(spec.split).toEqual({ holdout: 0 });
-    expect(spec.tasks[0]).toEqual({ type: 'impute', draws: 1, output: { path: '/a/o.csv' } });
+    expect(spec.tasks[0]).toEqual({ type: 'impute', draws: 1, engine: 'auto', output: { path: '/a/o.csv' } });
     expect(spec.evaluate).toEqual({ fidelity: false, detection: false, privacy: false, outliers: false, memorization: false, imputation: { fraction: 0.2, mechanism: 'mcar' } });
     expect(spec.report).toEqual({ dir: '/a/r', html: true });
     expect(spec.model).toEqual({ declared: false, device: 'auto', resume: false, sampler: { generate: 'heun', impute: 'edm-stochastic' }, samplerSet: false, samplerSteps: 50, flip: false });

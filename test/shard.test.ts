@@ -109,7 +109,7 @@ source: { path: ${data} }
 model: { steps: 40, width: 32, depth: 2, ${model}, samplerSteps: 8 }
 tasks:
   - { type: profile, output: { path: ${out}/schema.csv } }
-  - { type: impute, draws: 3, output: { path: ${out}/imputed.csv }, intervals: { path: ${out}/intervals.csv } }
+  - { type: impute, engine: diffusion, draws: 3, output: { path: ${out}/imputed.csv }, intervals: { path: ${out}/intervals.csv } }
   - { type: generate, rows: 90, output: { path: ${out}/synthetic.arrow } }
 report: { dir: ${out}, html: false }
 `;

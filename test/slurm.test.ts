@@ -82,7 +82,7 @@ seed: 5
 source: { path: ${data} }
 model: { steps: 40, width: 32, depth: 2, ${model}, samplerSteps: 8, backend: wasm }
 tasks:
-  - { type: impute, draws: 2, output: { path: ${out}/imputed.csv }, intervals: { path: ${out}/intervals.csv } }
+  - { type: impute, engine: diffusion, draws: 2, output: { path: ${out}/imputed.csv }, intervals: { path: ${out}/intervals.csv } }
   - { type: generate, rows: 40, output: { path: ${out}/synthetic.csv } }
 report: { dir: ${out}, html: false }
 `;

@@ -27,7 +27,7 @@ seed: 9
 source: { path: ${source} }
 model: { device: cpu, backend: wasm, steps: 30, width: 32, depth: 2, samplerSteps: 6, ${model} }
 tasks:
-  - { type: impute, draws: 3, output: { path: ${out}/imputed.${ext} }, intervals: { path: ${out}/intervals.${ext} } }
+  - { type: impute, engine: diffusion, draws: 3, output: { path: ${out}/imputed.${ext} }, intervals: { path: ${out}/intervals.${ext} } }
   - { type: generate, rows: 120, output: { path: ${out}/synthetic.${ext} } }
 report: { dir: ${out}, html: false }
 `;

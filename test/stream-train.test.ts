@@ -41,7 +41,7 @@ function spec(out: string, model: PipelineSpec['model'], extra: Partial<Pipeline
     columns: { id: { drop: true }, status: { kind: 'categorical' }, stage: { kind: 'categorical' } },
     model: { device: 'cpu', backend: 'wasm', steps: 40, width: 32, depth: 2, ...model },
     tasks: [
-      { type: 'impute', draws: 2, output: { path: join(out, 'imputed.csv') }, intervals: { path: join(out, 'iv.csv') } },
+      { type: 'impute', engine: 'diffusion', draws: 2, output: { path: join(out, 'imputed.csv') }, intervals: { path: join(out, 'iv.csv') } },
       { type: 'generate', rows: 40, output: { path: join(out, 'syn.csv') } },
     ],
     ...extra,

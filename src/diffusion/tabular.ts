@@ -3,6 +3,7 @@ import { tf } from '../backend/index.js';
 import { ModelError } from '../errors.js';
 import { createRng, deriveSeed } from '../rng.js';
 import { TableEncoder, type ColumnEncoding, type EncoderOptions } from '../table/encode.js';
+import { enforceDependencies, findDependencies, type FunctionalDependency, type LevelScorer } from '../table/dependencies.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
 import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { initParameters, Mlp, parameterShapes, type MlpConfig } from './network.js';
@@ -23,6 +24,8 @@ export interface TabularModelOptions {
   train?: Partial<TrainOptions>;
   /** Fraction of rows kept aside for the validation loss (early stopping). */
   validationFraction?: number;
+  /** Find exact relations between discrete columns and enforce them on outputs (default true). */
+  dependencies?: boolean;
 }
 
 export interface CompleteOptions {
@@ -40,6 +43,12 @@ export interface CompleteOptions {
    */
   rowOffset?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * How the model's missingness flags treat the input's empty cells: `impute` (default) fills every one
+   * as if it had been observed; `generate` samples the flags too and leaves a cell empty where the model
+   * says the data would have had a hole (generation keeps the data's missingness pattern).
+   */
+  missingness?: 'impute' | 'generate';
 }
 
 const FORMAT = 'synthdiff-tabular/1';
@@ -72,6 +81,8 @@ export class TabularDiffusion {
     public state: TrainState,
     readonly edm: EdmConfig,
     public specHash = '',
+    /** Exact relations between discrete columns of the training table, enforced on every output. */
+    readonly dependencies: readonly FunctionalDependency[] = [],
   ) {}
 
   static create(table: Table, opts: TabularModelOptions = {}): TabularDiffusion {
@@ -91,6 +102,8 @@ export class TabularDiffusion {
       trainOptions,
       { step: 0, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: deriveSeed(seed, 'train') },
       trainOptions.edm ?? EDM_DEFAULTS,
+      '',
+      opts.dependencies === false ? [] : findDependencies(table),
     );
   }
 
@@ -107,7 +120,7 @@ export class TabularDiffusion {
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
     const pick = (idx: number[]) => {
-      const D = this.encoder.dim, C = this.encoder.nColumns;
+      const D = this.encoder.dim, C = this.encoder.nMaskColumns;
       const x = new Float32Array(idx.length * D), observed = new Uint8Array(idx.length * C);
       idx.forEach((r, i) => {
         x.set(enc.x.subarray(r * D, (r + 1) * D), i * D);
@@ -128,9 +141,20 @@ export class TabularDiffusion {
   async complete(table: Table, opts: CompleteOptions = {}): Promise<Table[]> {
     const draws = opts.draws ?? 1;
     const enc = this.encoder.encode(table);
-    const n = table.nRows, D = this.encoder.dim, C = this.encoder.nColumns;
+    const n = table.nRows, D = this.encoder.dim, C = this.encoder.nMaskColumns;
     const condDims = new Float32Array(n * D);
     for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) condDims[i * D + d] = enc.observed[i * C + this.encoder.dimColumn[d]!]!;
+    const freeFlags = opts.missingness === 'generate';
+    this.encoder.flagColumns.forEach((j) => {
+      const f = this.encoder.columns[j]!.missingDim!;
+      for (let i = 0; i < n; i++) {
+        if (enc.observed[i * C + j]) continue;
+        // Imputation fills a hole as if the cell had been observed (flag −1, conditioned); generation
+        // samples the flag with the values and leaves the cell empty where it comes out positive.
+        if (freeFlags) condDims[i * D + f] = 0;
+        else enc.x[i * D + f] = -1;
+      }
+    });
     const chunk = opts.chunkRows ?? 4096;
     const seed = opts.seed ?? this.trainOptions.seed;
     const sampler: SamplerOptions = { sampler: opts.sampler ?? 'heun', steps: opts.steps ?? 50, seed: 0 };
@@ -162,20 +186,40 @@ export class TabularDiffusion {
         s.dispose();
         opts.onProgress?.(m * nSample + end, draws * nSample);
       }
-      out.push(mergeObserved(table, this.encoder.decode(x, n)));
+      const completed = mergeObserved(table, this.encoder.decode(x, n, { flagsToMissing: freeFlags }));
+      enforceDependencies(table, completed, this.dependencies, this.levelScorer(x, completed));
+      out.push(completed);
     }
     return out;
   }
 
+  /** How strongly the encoded sample `x` (row-major n × dim) leans to each level of a discrete column. */
+  private levelScorer(x: Float32Array, completed: Table): LevelScorer {
+    const D = this.encoder.dim;
+    const index = new Map(this.encoder.columns.map((e, j) => [e.name, j]));
+    return (column, row, level) => {
+      const j = index.get(column)!;
+      const e = this.encoder.columns[j]!;
+      if (e.type === 'quantile') return -Math.abs((completed.columns[j] as { values: Float64Array }).values[row]! - Number(level));
+      const k = e.categories.indexOf(level);
+      if (k < 0) return -Infinity;
+      const base = row * D + e.offset;
+      if (e.type === 'onehot') return x[base + k]!;
+      let s = 0;
+      for (let d = 0; d < e.width; d++) s += x[base + d]! * ((k >> d) & 1 ? 1 : -1);
+      return s;
+    };
+  }
+
   /** Generate `rows` new records; `fixed` pins columns to given values in every row. */
   async generate(rows: number, opts: CompleteOptions & { fixed?: Record<string, string | number | boolean> } = {}): Promise<Table> {
-    const [t] = await this.complete(blankTable(this.encoder.columns, rows, opts.fixed ?? {}), { ...opts, draws: 1 });
+    const [t] = await this.complete(blankTable(this.encoder.columns, rows, opts.fixed ?? {}), { missingness: 'generate', ...opts, draws: 1 });
     return t!;
   }
 
   /** Write the checkpoint; returns its weights' sha256 (the checkpoint's identity). */
   async save(dir: string): Promise<{ weights: string }> {
-    const meta = { format: FORMAT, specHash: this.specHash, mlp: this.mlp, edm: this.edm, encoder: this.encoder.toJSON(), trainOptions: this.trainOptions, state: this.state, adamStep: this.optimizer.step };
+    const meta = { format: FORMAT, specHash: this.specHash, mlp: this.mlp, edm: this.edm, encoder: this.encoder.toJSON(), dependencies: this.dependencies, trainOptions: this.trainOptions, state: this.state, adamStep: this.optimizer.step };
     return writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.mlp), this.net, this.ema, this.optimizer));
   }
 
@@ -189,6 +233,7 @@ export class TabularDiffusion {
       trainOptions: TrainOptions;
       state: TrainState;
       adamStep: number;
+      dependencies?: FunctionalDependency[];
     }>(dir, FORMAT, 'a table model checkpoint');
     const names = parameterShapes(meta.mlp).map((s) => s.name);
     const net = Mlp.create(meta.mlp, get('net/', names), true, 'net.');
@@ -202,6 +247,7 @@ export class TabularDiffusion {
       meta.state,
       meta.edm,
       meta.specHash,
+      meta.dependencies ?? [],
     );
   }
 
@@ -325,7 +371,7 @@ export async function denoisingScores(model: TabularDiffusion, tables: readonly 
   const repeats = opts.repeats ?? 2;
   const raw = async (t: Table): Promise<Float64Array[]> => {
     const enc = model.encoder.encode(t);
-    const n = t.nRows, D = model.encoder.dim, C = model.encoder.nColumns;
+    const n = t.nRows, D = model.encoder.dim, C = model.encoder.nMaskColumns;
     const obsDims = new Float32Array(n * D);
     for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) obsDims[i * D + d] = enc.observed[i * C + model.encoder.dimColumn[d]!]!;
     const perSigma = sigmas.map(() => new Float64Array(n));

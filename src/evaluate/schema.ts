@@ -18,7 +18,9 @@ export function assertSameSchema(a: Table, b: Table, nameA = 'real', nameB = 'sy
     if (ca.name !== cb.name) {
       throw new DataError(`${nameA} and ${nameB} tables differ at column ${j + 1}: "${ca.name}" vs "${cb.name}"`);
     }
-    if (ca.kind !== cb.kind) {
+    // An integer column whose imputed or pooled values are fractional comes back numeric: same values, same scale.
+    const continuous = (k: string): boolean => k === 'integer' || k === 'numeric';
+    if (ca.kind !== cb.kind && !(continuous(ca.kind) && continuous(cb.kind))) {
       throw new DataError(`column "${ca.name}" is ${ca.kind} in ${nameA} but ${cb.kind} in ${nameB}`);
     }
     if (isCategorical(ca) && isCategorical(cb) && ca.categories !== cb.categories) {

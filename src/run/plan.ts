@@ -6,6 +6,7 @@
  *   parse (spec/parse.ts) → normalize (spec/normalize.ts) → plan (here) → run (run/table, run/image,
  *   run/shard) → report (one place per kind; the contract is report/model.ts)
  */
+import type { ImputeEngine } from '../impute/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
@@ -59,6 +60,7 @@ export type TableTaskPlan =
       label: string;
       seed: number;
       draws: number;
+      engine: ImputeEngine;
       /** The table to impute: the task's `input`, else the source. */
       read: SourceRead;
       /** Whether `read` is the task's own input (else an in-memory run reuses the loaded source). */
@@ -188,6 +190,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
           label,
           seed: taskSeed(seed, index),
           draws: t.draws,
+          engine: t.engine,
           read: t.input ? sourceRead(ns, t.input) : read,
           ownInput: Boolean(t.input),
           sampling: sampling.impute,

@@ -7,6 +7,7 @@
  * The golden files in test/golden/normalized/ hold the normalized form of every example in pipelines/;
  * a test fails when one changes unnoticed.
  */
+import type { ImputeEngine } from '../impute/engine-name.js';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readSpecFile } from './parse.js';
@@ -38,7 +39,7 @@ export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | '
 export type NormalizedTask =
   | { type: 'profile'; output: OutputSpec }
   | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; output: OutputSpec }
-  | { type: 'impute'; draws: number; input?: string; output: OutputSpec; intervals?: OutputSpec }
+  | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec }
   | { type: 'synthesize'; count: number; output: OutputSpec }
   | { type: 'deidentify'; output: OutputSpec };
 
@@ -118,7 +119,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
 }
 
 function normalizeTask(t: TaskSpec): NormalizedTask {
-  if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, input: t.input, output: t.output, intervals: t.intervals });
+  if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, engine: t.engine ?? 'auto', input: t.input, output: t.output, intervals: t.intervals });
   return t;
 }
 

@@ -1,5 +1,6 @@
 import { COLUMN_KINDS } from '../table/table.js';
 import { SAMPLER_NAMES } from '../diffusion/sampler-name.js';
+import { IMPUTE_ENGINES } from '../impute/engine-name.js';
 
 /**
  * JSON Schema (draft 2020-12) of the pipeline spec. `npm run schemas` writes it to
@@ -135,6 +136,7 @@ export const pipelineSchema = {
         type: { const: 'impute' },
         draws: positiveInt,
         input: str,
+        engine: { enum: [...IMPUTE_ENGINES], description: 'auto (default): diffusion blended per column with chained forests and ridge, weights chosen on held-out cells; or one engine alone.' },
         output: { $ref: '#/$defs/output' },
         intervals: { $ref: '#/$defs/output' },
       },

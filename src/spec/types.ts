@@ -1,3 +1,4 @@
+import type { ImputeEngine } from '../impute/engine-name.js';
 import type { BackendName, Device } from '../backend/names.js';
 import type { SamplerName } from '../diffusion/sampler-name.js';
 import type { ColumnKind } from '../table/table.js';
@@ -102,6 +103,12 @@ export interface ImputeTask {
   draws?: number;
   /** Table to impute; default the source. */
   input?: string;
+  /**
+   * `auto` (default): the diffusion model blended per column with chained forests and ridge regressions,
+   * weights chosen on held-out observed cells; or one engine alone. Streamed and sharded runs use
+   * `diffusion` (they impute row by row).
+   */
+  engine?: ImputeEngine;
   output: OutputSpec;
   /** Where to write per-cell intervals (m > 1): a CSV of row, column, mean/mode, lower, upper. */
   intervals?: OutputSpec;
@@ -151,7 +158,7 @@ export const KEYS = {
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
-  ImputeTask: { type: true, draws: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
+  ImputeTask: { type: true, draws: true, engine: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
   SynthesizeTask: { type: true, count: true, output: true } satisfies Keys<SynthesizeTask>,
   DeidentifyTask: { type: true, output: true } satisfies Keys<DeidentifyTask>,
   EvaluateSpec: { fidelity: true, detection: true, privacy: true, outliers: true, imputation: true, efficacy: true, memorization: true } satisfies Keys<EvaluateSpec>,

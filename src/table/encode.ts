@@ -12,6 +12,11 @@ import { isCategorical, type Column, type ColumnKind, type Table } from './table
  * - categorical / boolean with ≤ `maxOneHot` levels → `onehot` in {−1, +1}, argmax on decode.
  * - more levels → `bits`: analog bits (Chen et al. 2022, "Analog Bits") in {−1, +1}, ⌈log₂K⌉ dimensions
  *   instead of K, so a 5,000-level column costs 13 dimensions, not 5,000.
+ * A column with missing cells in the training data also gets a missingness flag: one more dimension,
+ * +1 where the cell is missing and −1 where it is observed, placed after every value dimension. The
+ * flag is always observed, so the model learns the missingness pattern jointly with the values (which
+ * cells are empty, and together with which values) and generation reproduces it instead of emitting
+ * complete rows a detector tells apart at once.
  */
 export type ColumnEncoding =
   | {
@@ -27,28 +32,36 @@ export type ColumnEncoding =
       min: number;
       max: number;
       resolution?: 'date' | 'datetime';
+      /** Offset of the missingness flag dimension, when the column had missing training cells. */
+      missingDim?: number;
     }
-  | { type: 'onehot' | 'bits'; name: string; kind: 'categorical' | 'boolean'; offset: number; width: number; categories: string[] };
+  | { type: 'onehot' | 'bits'; name: string; kind: 'categorical' | 'boolean'; offset: number; width: number; categories: string[]; missingDim?: number };
 
 export interface EncodedTable {
   readonly nRows: number;
   /** Row-major n × dim matrix; missing cells hold 0. Float64 so decode(encode(t)) is exact; the model
    * sees float32 copies. */
   readonly x: Float64Array;
-  /** Row-major n × nColumns, 1 where the cell is observed. */
+  /**
+   * Row-major n × nMaskColumns, 1 where the cell is observed: the table's columns, then one always-observed
+   * entry per missingness flag.
+   */
   readonly observed: Uint8Array;
 }
 
 /** What an encoder needs to know of a column, from the data in memory or from a sketch. */
-type ColumnSummary =
+type ColumnSummary = { missing: number } & (
   | { name: string; kind: 'categorical' | 'boolean'; categories: readonly string[] }
-  | { name: string; kind: 'numeric' | 'integer' | 'datetime'; observed: number; quantiles: number[]; decimals: number; min: number; max: number; resolution?: 'date' | 'datetime' };
+  | { name: string; kind: 'numeric' | 'integer' | 'datetime'; observed: number; quantiles: number[]; decimals: number; min: number; max: number; resolution?: 'date' | 'datetime' }
+);
 
 export interface EncoderOptions {
   nQuantiles?: number;
   maxOneHot?: number;
   /** Per-column bounds from the spec, applied on decode. */
   bounds?: Record<string, { min?: number; max?: number }>;
+  /** Give columns with missing training cells a missingness flag dimension (default true). */
+  missingFlags?: boolean;
 }
 
 // sklearn's QuantileTransformer clips probabilities to [1e-7, 1 − 1e-7] (BOUNDS_THRESHOLD) before ppf.
@@ -129,22 +142,34 @@ function bitsFor(k: number): number {
 
 export class TableEncoder {
   readonly dim: number;
-  /** For each encoded dimension, the index of the column it belongs to. */
+  /**
+   * For each encoded dimension, the mask column it belongs to: a table column's index for value
+   * dimensions, nColumns + k for the k-th missingness flag.
+   */
   readonly dimColumn: Int32Array;
+  /** Table columns plus missingness flags: the width of `EncodedTable.observed`. */
+  readonly nMaskColumns: number;
+  /** Table column of each missingness flag, in flag order. */
+  readonly flagColumns: readonly number[];
 
   constructor(readonly columns: readonly ColumnEncoding[]) {
-    this.dim = columns.reduce((s, c) => s + c.width, 0);
+    const flagColumns = columns.flatMap((c, j) => (c.missingDim === undefined ? [] : [j]));
+    this.flagColumns = flagColumns;
+    this.nMaskColumns = columns.length + flagColumns.length;
+    this.dim = columns.reduce((s, c) => s + c.width, 0) + flagColumns.length;
     this.dimColumn = new Int32Array(this.dim);
     columns.forEach((c, j) => this.dimColumn.fill(j, c.offset, c.offset + c.width));
+    flagColumns.forEach((j, k) => (this.dimColumn[columns[j]!.missingDim!] = columns.length + k));
   }
 
   static fit(table: Table, opts: EncoderOptions = {}): TableEncoder {
     const nQ = opts.nQuantiles ?? 1000;
     return TableEncoder.fromSummaries(
       table.columns.map((c): ColumnSummary => {
-        if (isCategorical(c)) return { name: c.name, kind: c.kind, categories: c.categories };
+        if (isCategorical(c)) return { name: c.name, kind: c.kind, categories: c.categories, missing: c.codes.reduce((s, k) => s + (k < 0 ? 1 : 0), 0) };
         const obs = c.values.filter((v) => !Number.isNaN(v)).sort();
         return {
+          missing: table.nRows - obs.length,
           name: c.name,
           kind: c.kind,
           observed: obs.length,
@@ -167,8 +192,9 @@ export class TableEncoder {
     const nQ = opts.nQuantiles ?? 1000;
     return TableEncoder.fromSummaries(
       sketches.map((s): ColumnSummary => {
-        if (!s.quantile) return { name: s.name, kind: s.kind as 'categorical' | 'boolean', categories: s.categories() };
+        if (!s.quantile) return { name: s.name, kind: s.kind as 'categorical' | 'boolean', categories: s.categories(), missing: s.missing };
         return {
+          missing: s.missing,
           name: s.name,
           kind: s.kind as 'numeric' | 'integer' | 'datetime',
           observed: s.observed,
@@ -212,6 +238,8 @@ export class TableEncoder {
       offset += 1;
       return enc;
     });
+    // Flag dimensions go after every value dimension, so a table without missing cells encodes as before.
+    if (opts.missingFlags ?? true) summaries.forEach((c, j) => c.missing > 0 && (cols[j]!.missingDim = offset++));
     return new TableEncoder(cols);
   }
 
@@ -224,7 +252,7 @@ export class TableEncoder {
     this.checkColumns(table);
     const n = table.nRows;
     const D = this.dim;
-    const C = this.columns.length;
+    const C = this.nMaskColumns;
     const x = new Float64Array(n * D);
     const observed = new Uint8Array(n * C);
     this.columns.forEach((enc, j) => {
@@ -257,11 +285,37 @@ export class TableEncoder {
         }
       }
     });
+    this.flagColumns.forEach((j, k) => {
+      const f = this.columns[j]!.missingDim!;
+      for (let i = 0; i < n; i++) {
+        observed[i * C + this.columns.length + k] = 1;
+        x[i * D + f] = observed[i * C + j] ? -1 : 1;
+      }
+    });
     return { nRows: n, x, observed };
   }
 
-  /** Decode a row-major n × dim matrix into a Table with the fitted kinds and categories. */
-  decode(x: Float32Array | Float64Array, n: number): Table {
+  /**
+   * Decode a row-major n × dim matrix into a Table with the fitted kinds and categories. With
+   * `flagsToMissing`, a cell whose missingness flag is positive decodes as missing (generation).
+   */
+  decode(x: Float32Array | Float64Array, n: number, opts: { flagsToMissing?: boolean } = {}): Table {
+    const table = this.decodeValues(x, n);
+    if (!opts.flagsToMissing) return table;
+    const D = this.dim;
+    for (const j of this.flagColumns) {
+      const f = this.columns[j]!.missingDim!;
+      const col = table.columns[j]!;
+      for (let i = 0; i < n; i++) {
+        if (!(x[i * D + f]! > 0)) continue;
+        if (isCategorical(col)) col.codes[i] = -1;
+        else col.values[i] = NaN;
+      }
+    }
+    return table;
+  }
+
+  private decodeValues(x: Float32Array | Float64Array, n: number): Table {
     const D = this.dim;
     const columns = this.columns.map((enc): Column => {
       if (enc.type === 'quantile') {

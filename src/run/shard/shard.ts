@@ -201,6 +201,8 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
         }
       } else {
         const format = inputFormat(task.read);
+        // The blend's chained engines need the whole table; a shard imputes its rows with the model alone.
+        if (task.engine !== 'diffusion') log.info(`${label}: engine ${task.engine} → diffusion (a shard imputes its rows alone; set engine: diffusion for shards that equal the single-process run)`);
         // One shard of many needs the row count for its range; a single shard streams the whole file.
         const range = shard.count === 1 ? { start: 0, end: undefined } : shardRange(await countTableRows(task.read.path, format, { delimiter: task.read.delimiter }), shard);
         const r = await imputeStreamed(model, task.read, {

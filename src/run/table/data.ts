@@ -8,7 +8,8 @@ import type { SourceRead, TablePlan } from '../plan.js';
 
 /** The source as the run sees it: the split tables, counts over the whole source, and how it was read. */
 export interface RunData {
-  split: { train: Table; holdout: Table | undefined };
+  /** `trainRows`: the source row of each training row (in-memory runs). */
+  split: { train: Table; holdout: Table | undefined; trainRows?: Int32Array };
   /** The whole source in memory (in-memory runs only). */
   table?: Table;
   /** Encoder sketches over every training row (streamed runs only). */

@@ -1,3 +1,5 @@
+import { blendImpute } from '../../impute/blend.js';
+import type { ImputeEngine } from '../../impute/engine-name.js';
 import type { TabularDiffusion } from '../../diffusion/tabular.js';
 import type { SamplerName } from '../../diffusion/sampler-name.js';
 import { denoisingScores } from '../../diffusion/tabular.js';
@@ -23,6 +25,8 @@ export interface EvaluateInput {
   model?: TabularDiffusion;
   seed: number;
   sampling?: { sampler?: SamplerName; steps?: number };
+  /** The engine imputation accuracy grades (the spec's impute task's; default `auto`). */
+  imputeEngine?: ImputeEngine;
 }
 
 const round = (x: number, d = 4): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
@@ -183,13 +187,23 @@ async function imputationAccuracy(spec: NonNullable<EvaluateSpec['imputation']>,
   const { masked, hidden } = hideCells(target, spec.fraction, deriveSeed(input.seed, 'hide'), mechanism);
   log.info(`evaluate: imputation accuracy (${hidden.rows.length} cells hidden ${mechanism.toUpperCase()} at ${spec.fraction} from ${input.holdout ? 'the holdout' : 'the training rows'})`);
   const draws = 10;
-  const filled = await model.complete(masked, { draws, seed: deriveSeed(input.seed, 'impute-eval'), ...input.sampling });
-  const { point } = cellIntervals(masked, filled);
-  const ours = imputationErrors(target, point, hidden);
-  const coverage = intervalCoverage(target, filled, hidden, 0.9);
-  // Baselines see the training rows too (stacked above the masked rows), as the model did.
+  const engine = input.imputeEngine ?? 'auto';
+  // Baselines and the blend's chained engines see the training rows too (stacked above the masked rows), as the model did.
   const stacked = input.holdout ? concatRows(input.train, masked) : masked;
   const tail = (t: Table): Table => (input.holdout ? takeRows(t, Int32Array.from({ length: masked.nRows }, (_, i) => input.train.nRows + i)) : t);
+  let filled: Table[];
+  let point: Table;
+  if (engine === 'diffusion') {
+    filled = await model.complete(masked, { draws, seed: deriveSeed(input.seed, 'impute-eval'), ...input.sampling });
+    point = cellIntervals(masked, filled).point;
+  } else {
+    // Validation cells only from the masked rows: the model trained on the rows stacked above them.
+    const r = await blendImpute(stacked, { seed: deriveSeed(input.seed, 'impute-eval'), trained: model, engines: engine, draws, validationFrom: input.holdout ? input.train.nRows : 0, sampler: input.sampling?.sampler, samplerSteps: input.sampling?.steps });
+    point = tail(r.point);
+    filled = r.draws.map(tail);
+  }
+  const ours = imputationErrors(target, point, hidden);
+  const coverage = intervalCoverage(target, filled, hidden, 0.9);
   const mean = imputationErrors(target, tail(meanModeImpute(stacked)), hidden);
   const knn = imputationErrors(target, tail(knnImpute(stacked, 5)), hidden);
   const pick = (e: typeof ours, j: number, k: 'rmse' | 'accuracy') => round(e.columns[j]![k]);
@@ -197,6 +211,7 @@ async function imputationAccuracy(spec: NonNullable<EvaluateSpec['imputation']>,
     mechanism,
     fraction: spec.fraction,
     hiddenCells: hidden.rows.length,
+    engine,
     draws,
     overall: {
       rmse: { synthdiff: round(ours.rmse), mean: round(mean.rmse), knn: round(knn.rmse) },

@@ -3,7 +3,7 @@ import { isCategorical, type Column, type Table } from '../../table/table.js';
 /**
  * Pool m imputations into one completed table and per-cell uncertainty (one line per imputed cell,
  * in row-major order).
- * Point estimate: the mean of the draws for numeric cells (rounded for integers and dates) — the
+ * Point estimate: the mean of the draws for numeric cells (integers included; rounded for dates) — the
  * posterior-mean estimate that minimises squared error — and the most frequent label for categorical
  * cells. Intervals: the empirical 5%–95% range of the draws.
  */
@@ -45,7 +45,10 @@ export function cellIntervals(input: Table, draws: Table[]): { point: Table; int
         s += xs[k]!;
       });
       let mu = s / m;
-      if (c.kind !== 'numeric') mu = Math.round(mu);
+      // Dates round to their unit; integers keep the mean (a 0/1 column's estimate is its probability),
+      // which the point table then types numeric.
+      if (c.kind === 'datetime') mu = Math.round(mu);
+      else if (c.kind === 'integer') mu = Math.round(mu * 1e6) / 1e6;
       let v = 0;
       for (const x of xs) v += (x - s / m) ** 2;
       xs.sort();
@@ -53,6 +56,7 @@ export function cellIntervals(input: Table, draws: Table[]): { point: Table; int
       rowsOut.push(r + 1), colOut.push(c.name), est.push(String(mu));
       mean.push(s / m), sd.push(Math.sqrt(v / Math.max(1, m - 1))), lo.push(quantile(xs, 0.05)), hi.push(quantile(xs, 0.95)), share.push(NaN);
     }
+    if (c.kind === 'integer' && values.some((v) => !Number.isNaN(v) && !Number.isInteger(v))) return { name: c.name, kind: 'numeric', values };
     return { ...c, values };
   });
   // Row-major (by row, then column order): a row range of the input gives a contiguous block of lines,

@@ -17,6 +17,8 @@ import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { schemaTable } from './schema-table.js';
 import { loadSourceTable } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
+import { blendImpute, hideCells, validationCells } from '../../impute/blend.js';
+import type { ImputeEngine } from '../../impute/engine-name.js';
 
 /**
  * Run a table pipeline: plan → load → split → model (load or train) → tasks → evaluate → report.json.
@@ -41,10 +43,12 @@ export async function runTablePipeline(
   const report: RunReport = { ...(await runHeader(ns, timings)), data: dataReport(plan, data), tasks: [] };
 
   let model: TabularDiffusion | undefined;
+  // Cells the blended imputation weighs its engines on, hidden from a model trained here (see impute/blend.ts).
+  const validation = plan.model && !plan.model.load ? blendValidation(plan, data) : undefined;
   if (plan.model) {
     report.backend = await startBackend(plan.model, log);
     t0 = performance.now();
-    model = await tableModel(plan.model, plan, data, log);
+    model = await tableModel(plan.model, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
     timings.train = secondsSince(t0);
     report.model = modelReport(model, plan.model, timings.train);
     const saved = await saveModel(model, plan.model, log);
@@ -63,7 +67,7 @@ export async function runTablePipeline(
   let synthetic: Table | undefined;
   for (const task of plan.tasks) {
     t0 = performance.now();
-    const r = await runTask(task, { model, data, log });
+    const r = await runTask(task, { model, data, log, validation: validation?.source });
     synthetic ??= r.table;
     report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
     log.info(`${task.label}: wrote ${task.output.path}`);
@@ -77,7 +81,7 @@ export async function runTablePipeline(
       // Nothing generated yet: grade a synthetic table the size of the training split.
       synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(plan.seed, 'evaluate'), ...plan.sampling.generate });
     }
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute }, log);
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute, imputeEngine: plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
     timings.evaluate = secondsSince(t0);
   }
 
@@ -113,14 +117,14 @@ function dataReport(plan: TablePlan, data: RunData): RunReport['data'] {
 }
 
 /** Load or create the tabular model and train it (run/model.ts's lifecycle with the table model's parts). */
-async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, log: Logger): Promise<TabularDiffusion> {
+async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, train: Table, log: Logger): Promise<TabularDiffusion> {
   const { model } = await prepareModel<TabularDiffusion>(m, plan.hash, log, {
     load: (dir) => TabularDiffusion.load(dir),
     create: () =>
-      TabularDiffusion.create(data.split.train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train }),
+      TabularDiffusion.create(train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train }),
     describeTraining: (model) => `training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}`,
     fit: async (model) => {
-      const state = await model.fit(data.split.train, {
+      const state = await model.fit(train, {
         onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
       });
       log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
@@ -153,7 +157,22 @@ interface TaskRun {
   table?: Table;
 }
 
-async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger }): Promise<TaskRun> {
+/**
+ * Validation cells for a blended imputation of the source (in-memory runs whose impute task reads the
+ * source with an engine other than `diffusion`): chosen on the source, and the same cells as training-row
+ * indices so the model can train without them. Undefined when no task needs them.
+ */
+function blendValidation(plan: TablePlan, data: RunData): { source: number[][]; train: number[][] } | undefined {
+  const task = plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute' && t.engine !== 'diffusion' && !t.ownInput);
+  if (!task || !data.table || !data.split.trainRows) return undefined;
+  const source = validationCells(data.table, task.seed);
+  const trainIndex = new Int32Array(data.table.nRows).fill(-1);
+  data.split.trainRows.forEach((r, i) => (trainIndex[r] = i));
+  const train = source.map((rows) => rows.map((r) => trainIndex[r]!).filter((i) => i >= 0));
+  return { source, train };
+}
+
+async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][] }): Promise<TaskRun> {
   const { data, log } = ctx;
   switch (task.type) {
     case 'profile':
@@ -167,8 +186,8 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
-      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log) : await imputeStreamedTask(ctx.model!, task, log);
-      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) } };
+      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation) : await imputeStreamedTask(ctx.model!, task, log);
+      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
     }
   }
 }
@@ -176,7 +195,8 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
 type ImputeTaskPlan = Extract<TableTaskPlan, { type: 'impute' }>;
 
 /** Impute a task batch by batch (streamed runs): memory flat in the input's length. */
-async function imputeStreamedTask(model: TabularDiffusion, task: ImputeTaskPlan, log: Logger): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+async function imputeStreamedTask(model: TabularDiffusion, task: ImputeTaskPlan, log: Logger): Promise<ImputeRun> {
+  if (task.engine !== 'diffusion') log.info(`${task.label}: engine ${task.engine} → diffusion (streamed runs impute batch by batch)`);
   const r = await imputeStreamed(model, task.read, {
     input: task.read.path,
     inputFormat: inputFormat(task.read),
@@ -190,12 +210,53 @@ async function imputeStreamedTask(model: TabularDiffusion, task: ImputeTaskPlan,
     label: task.label,
   });
   log.done(task.label, `(${r.rows.end - r.rows.start} rows, streamed)`);
-  return { rows: r.rows.end - r.rows.start, imputedCells: r.imputedCells, ...(task.intervals && task.draws > 1 ? { intervals: task.intervals.path } : {}) };
+  return { rows: r.rows.end - r.rows.start, engine: 'diffusion', imputedCells: r.imputedCells, ...(task.intervals && task.draws > 1 ? { intervals: task.intervals.path } : {}) };
 }
 
-async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+interface ImputeRun {
+  rows: number;
+  engine: ImputeEngine;
+  imputedCells: number;
+  intervals?: string;
+  blend?: Record<string, unknown>;
+}
+
+/** Draws the blend's diffusion estimate pools at least (one draw is too noisy a mean). */
+const BLEND_MIN_DRAWS = 5;
+
+async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][]): Promise<ImputeRun> {
   const input = task.ownInput ? (await loadSourceTable(task.read)).table : source;
   const { draws } = task;
+  const imputedCells = input.columns.reduce((s, c) => s + missingCount(c), 0);
+  if (task.engine !== 'diffusion') {
+    const r = await blendImpute(input, {
+      seed: task.seed,
+      trained: model,
+      engines: task.engine,
+      draws: Math.max(draws, BLEND_MIN_DRAWS),
+      ...(task.ownInput ? {} : { validation }),
+      sampler: task.sampling.sampler,
+      samplerSteps: task.sampling.steps,
+      onProgress: (stage, d, n) => log.progress(`${task.label}: ${stage}`, d, n, 'rows×draws'),
+    });
+    log.done(task.label, `(${input.nRows} rows, engine ${task.engine}: ${r.choices.map((c) => `${c.column} ${c.weights.join('/')}`).join(', ') || 'no holes'})`);
+    assertObservedUnchanged(input, r.point);
+    await writeTable(task.output.path, r.point, task.output.format);
+    let intervalsPath: string | undefined;
+    if (task.intervals && draws > 1 && r.draws.length) {
+      await writeTable(task.intervals.path, cellIntervals(input, r.draws).intervals!, task.intervals.format);
+      intervalsPath = task.intervals.path;
+    }
+    const blend = {
+      engines: ['diffusion', 'forest', 'ridge'],
+      diffusionDraws: r.draws.length,
+      // The model saw the validation cells only when it was loaded, or trained on a different split of them.
+      validationUnseen: !task.ownInput && validation !== undefined,
+      seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds) },
+      columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
+    };
+    return { rows: input.nRows, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), blend };
+  }
   const filled = await model.complete(input, {
     draws,
     seed: task.seed,
@@ -213,5 +274,9 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
     await writeTable(task.intervals.path, intervals, task.intervals.format);
     intervalsPath = task.intervals.path;
   }
-  return { rows: input.nRows, imputedCells: input.columns.reduce((s, c) => s + missingCount(c), 0), intervals: intervalsPath };
+  return { rows: input.nRows, engine: 'diffusion', imputedCells, intervals: intervalsPath };
+}
+
+function round3(x: number): number | null {
+  return Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null;
 }

@@ -1,0 +1,273 @@
+/**
+ * Imputation by validated blending of three engines (in the spirit of HyperImpute, Jarrett et al. 2022:
+ * choose per column by held-out error): the diffusion model's pooled draws, chained random forests
+ * (missForest) and chained ridge regressions. A seeded share of the observed cells is hidden before the
+ * engines see the table; each imputes them with the real holes, and per column the weights on a simplex
+ * grid (class probabilities for labels) with the lowest error on those cells are chosen. Observed cells,
+ * validation cells included, come out as they went in.
+ *
+ * The diffusion model is either trained here on the held-out table or passed in trained; a run that
+ * trains its model for imputation hides the same validation cells from training (run/table/run.ts), so
+ * the weights are not chosen on cells the model has seen.
+ */
+import { createRng, deriveSeed } from '../rng.js';
+import { isCategorical, type Column, type Table } from '../table/table.js';
+import { enforceDependencies } from '../table/dependencies.js';
+import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
+import type { SamplerName } from '../diffusion/sampler-name.js';
+import { chainedForestImpute, type ChainedResult } from './chained.js';
+
+/** Engine weights tried per column: (diffusion, forest, ridge) on a simplex grid of step ¼. */
+export const BLEND_GRID: readonly (readonly [number, number, number])[] = (() => {
+  const g: [number, number, number][] = [];
+  for (let a = 0; a <= 4; a++) for (let b = 0; a + b <= 4; b++) g.push([a / 4, b / 4, (4 - a - b) / 4]);
+  return g;
+})();
+export const ENGINES = ['diffusion', 'forest', 'ridge'] as const;
+
+export interface BlendOptions {
+  seed: number;
+  draws?: number;
+  sampler?: SamplerName;
+  samplerSteps?: number;
+  /** Share of each incomplete column's observed cells held out to choose the weights. */
+  validationShare?: number;
+  /** A fresh model's options (when `trained` is absent). */
+  model?: TabularModelOptions;
+  /** An already trained model (not disposed here); else one is trained on the held-out table. */
+  trained?: TabularDiffusion;
+  /** Validation cells per column (row indices); default `validationCells(table, seed, share)`. */
+  validation?: number[][];
+  /** Only rows from this index on may be validation cells (rows above it may be ones the model trained on). */
+  validationFrom?: number;
+  /** 'auto' blends all three; one engine's name uses it alone. */
+  engines?: 'auto' | (typeof ENGINES)[number];
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface ColumnChoice {
+  column: string;
+  /** Weights of diffusion, forest, ridge. */
+  weights: [number, number, number];
+  validationCells: number;
+  /** Validation error of each engine alone and of the chosen blend: RMSE (data units), or for labels the root Brier score. */
+  errors: { diffusion: number; forest: number; ridge: number; blend: number };
+}
+
+export interface BlendResult {
+  point: Table;
+  /** The diffusion draws (multiple imputation), observed cells as input. */
+  draws: Table[];
+  choices: ColumnChoice[];
+  model: { width: number; depth: number; steps: number; trainSeconds: number; imputeSeconds: number; forestSeconds: number; ridgeSeconds: number };
+}
+
+/** Per engine, per column: an estimate for every row (value, or K class probabilities row-major). */
+type Estimates = (Float64Array | undefined)[];
+
+/**
+ * Validation cells: per column with holes, a seeded ~`share` of its observed cells (at least 10, and at
+ * least 10 observed cells left), from rows `from` on. Row indices, ascending.
+ */
+export function validationCells(table: Table, seed: number, share = 0.1, from = 0): number[][] {
+  const n = table.nRows;
+  const rng = createRng(deriveSeed(seed, 'blend-validation'));
+  return table.columns.map((c) => {
+    const obs: number[] = [];
+    let holes = 0;
+    for (let i = 0; i < n; i++) {
+      if (cellMissing(c, i)) holes++;
+      else if (i >= from) obs.push(i);
+    }
+    if (!holes || obs.length < 20) return [];
+    const k = Math.min(obs.length - 10, Math.max(10, Math.round(obs.length * share)));
+    for (let a = 0; a < k; a++) {
+      const r = a + rng.int(obs.length - a);
+      [obs[a], obs[r]] = [obs[r]!, obs[a]!];
+    }
+    return obs.slice(0, k).sort((x, y) => x - y);
+  });
+}
+
+export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendResult> {
+  const n = table.nRows;
+  const valRows = o.validation ?? validationCells(table, o.seed, o.validationShare ?? 0.1, o.validationFrom ?? 0);
+  const held = hideCells(table, valRows);
+  const engines = o.engines ?? 'auto';
+  const use = (e: (typeof ENGINES)[number]): boolean => engines === 'auto' || engines === e;
+  const draws = o.draws ?? 10;
+
+  let t0 = performance.now();
+  const model = o.trained ?? TabularDiffusion.create(held, { seed: o.seed, ...o.model });
+  if (use('diffusion') && !o.trained) await model.fit(held);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, sampler: o.sampler ?? 'edm-stochastic', steps: o.samplerSteps ?? 50, onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k) }) : [];
+  const imputeSeconds = (performance.now() - t0) / 1000;
+  const diffusion = filled.length ? drawEstimates(table, filled) : undefined;
+  // Forest and ridge run twice: on the held-out table to weigh them, then on the whole table (cheap
+  // beside the diffusion model, and the final fill then uses every observed cell).
+  t0 = performance.now();
+  const forestHeld = use('forest') ? chainedEstimates(table, chainedForestImpute(held, { seed: deriveSeed(o.seed, 'forest') })) : undefined;
+  const forestFull = use('forest') ? chainedEstimates(table, chainedForestImpute(table, { seed: deriveSeed(o.seed, 'forest') })) : undefined;
+  const forestSeconds = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const ridgeHeld = use('ridge') ? chainedEstimates(table, chainedForestImpute(held, { seed: o.seed, learner: 'ridge' })) : undefined;
+  const ridgeFull = use('ridge') ? chainedEstimates(table, chainedForestImpute(table, { seed: o.seed, learner: 'ridge' })) : undefined;
+  const ridgeSeconds = (performance.now() - t0) / 1000;
+
+  const held3 = [diffusion, forestHeld, ridgeHeld];
+  const full3 = [diffusion, forestFull, ridgeFull];
+  const choices: ColumnChoice[] = [];
+  const columns = table.columns.map((c, j): Column => {
+    const holes: number[] = [];
+    for (let i = 0; i < n; i++) if (cellMissing(c, i)) holes.push(i);
+    if (!holes.length) return c;
+    const val = valRows[j]!;
+    const avail = [0, 1, 2].filter((e) => held3[e]?.[j]);
+    const grid = BLEND_GRID.filter((w) => w.every((x, e) => x === 0 || avail.includes(e)));
+    const K = isCategorical(c) ? c.categories.length : 1;
+    const blendAt = (est: (Estimates | undefined)[], w: readonly number[], i: number, k: number): number => {
+      let s = 0;
+      for (let e = 0; e < 3; e++) if (w[e]) s += w[e]! * est[e]![j]![i * K + k]!;
+      return s;
+    };
+    const argmaxAt = (est: (Estimates | undefined)[], w: readonly number[], i: number): number => {
+      let best = 0, bestP = -Infinity;
+      for (let k = 0; k < K; k++) {
+        const pk = blendAt(est, w, i, k);
+        if (pk > bestP) (best = k), (bestP = pk);
+      }
+      return best;
+    };
+    const error = (w: readonly number[]): number => {
+      if (!val.length) return NaN;
+      let s = 0;
+      for (const i of val) {
+        // Labels: the Brier score of the blended probabilities — smoother than 0/1 accuracy on a few
+        // dozen cells, and lowest for the blend whose argmax is right most confidently.
+        if (isCategorical(c)) for (let k = 0; k < K; k++) s += (blendAt(held3, w, i, k) - (k === c.codes[i] ? 1 : 0)) ** 2;
+        else s += (blendAt(held3, w, i, 0) - c.values[i]!) ** 2;
+      }
+      return Math.sqrt(s / val.length);
+    };
+    const errs = grid.map(error);
+    // The lowest validation error, preferring the most even blend among those within 1% of it: with a
+    // few dozen validation cells, smaller differences are noise, and averaging engines rarely hurts.
+    const min = Math.min(...errs.filter(Number.isFinite));
+    let pick = grid.findIndex((w) => avail.every((e) => Math.abs(w[e]! - 1 / avail.length) < 0.2)) ;
+    if (pick < 0) pick = grid.length - 1;
+    let bestSpread = Infinity;
+    if (Number.isFinite(min)) {
+      pick = -1;
+      grid.forEach((w, g) => {
+        if (!(errs[g]! <= min * 1.01 + 1e-12)) return;
+        const spread = Math.max(...avail.map((e) => w[e]!)) - Math.min(...avail.map((e) => w[e]!));
+        if (spread < bestSpread) (bestSpread = spread), (pick = g);
+      });
+    }
+    const w = grid[pick]!;
+    const alone = (e: number): number => (avail.includes(e) ? error([0, 1, 2].map((x) => (x === e ? 1 : 0))) : NaN);
+    choices.push({ column: c.name, weights: [w[0]!, w[1]!, w[2]!], validationCells: val.length, errors: { diffusion: alone(0), forest: alone(1), ridge: alone(2), blend: errs[pick]! } });
+    if (isCategorical(c)) {
+      const codes = Int32Array.from(c.codes);
+      for (const i of holes) codes[i] = argmaxAt(full3, w, i);
+      return { ...c, codes };
+    }
+    const values = Float64Array.from(c.values);
+    for (const i of holes) values[i] = blendAt(full3, w, i, 0);
+    if (c.kind === 'datetime') for (const i of holes) values[i] = Math.round(values[i]!);
+    if (c.kind === 'integer' && holes.some((i) => !Number.isInteger(values[i]!))) return { name: c.name, kind: 'numeric', values };
+    return { ...c, values };
+  });
+  const point: Table = { nRows: n, columns };
+  enforceDependencies(table, point, model.dependencies, (col, row, level) => {
+    const c = point.columns[table.columns.findIndex((x) => x.name === col)]!;
+    return isCategorical(c) ? (c.codes[row] === c.categories.indexOf(level) ? 1 : 0) : -Math.abs(c.values[row]! - Number(level));
+  });
+  const result: BlendResult = {
+    point,
+    draws: filled.map((d) => restoreObserved(table, d)),
+    choices,
+    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, trainSeconds, imputeSeconds, forestSeconds, ridgeSeconds },
+  };
+  if (!o.trained) model.dispose();
+  return result;
+}
+
+/** Diffusion draws as estimates: the mean value, or the share of draws per label. */
+function drawEstimates(table: Table, filled: readonly Table[]): Estimates {
+  const n = table.nRows, m = filled.length;
+  return table.columns.map((c, j) => {
+    if (isCategorical(c)) {
+      const K = c.categories.length;
+      const out = new Float64Array(n * K);
+      for (const d of filled) {
+        const dc = d.columns[j] as typeof c;
+        const remap = Int32Array.from(dc.categories, (l) => c.categories.indexOf(l));
+        for (let i = 0; i < n; i++) {
+          const k = dc.codes[i]! >= 0 ? remap[dc.codes[i]!]! : -1;
+          if (k >= 0) out[i * K + k]! += 1 / m;
+        }
+      }
+      return out;
+    }
+    const out = new Float64Array(n);
+    for (const d of filled) {
+      const v = (d.columns[j] as typeof c).values;
+      for (let i = 0; i < n; i++) out[i]! += v[i]! / m;
+    }
+    return out;
+  });
+}
+
+/** A chained imputer's output as estimates (probabilities for labels; observed rows one-hot). */
+function chainedEstimates(table: Table, r: ChainedResult): Estimates {
+  const n = table.nRows;
+  return table.columns.map((c, j) => {
+    if (!isCategorical(c)) return r.values[j];
+    const K = c.categories.length;
+    const out = r.probs[j] ? Float64Array.from(r.probs[j]!) : new Float64Array(n * K);
+    if (!r.probs[j]) for (let i = 0; i < n; i++) out[i * K + r.values[j]![i]!] = 1;
+    return out;
+  });
+}
+
+function cellMissing(c: Column, i: number): boolean {
+  return isCategorical(c) ? c.codes[i]! < 0 : Number.isNaN(c.values[i]!);
+}
+
+/** The table with the given cells (row indices per column) made missing. */
+export function hideCells(table: Table, rows: readonly (readonly number[])[]): Table {
+  return {
+    nRows: table.nRows,
+    columns: table.columns.map((c, j) => {
+      const r = rows[j]!;
+      if (!r.length) return c;
+      if (isCategorical(c)) {
+        const codes = Int32Array.from(c.codes);
+        for (const i of r) codes[i] = -1;
+        return { ...c, codes };
+      }
+      const values = Float64Array.from(c.values);
+      for (const i of r) values[i] = NaN;
+      return { ...c, values };
+    }),
+  };
+}
+
+/** A draw over the held-out table with the input's observed cells (validation cells included) put back. */
+function restoreObserved(input: Table, draw: Table): Table {
+  return {
+    nRows: input.nRows,
+    columns: input.columns.map((c, j) => {
+      const d = draw.columns[j]!;
+      if (isCategorical(c)) {
+        const dc = d as typeof c;
+        return { ...dc, codes: Int32Array.from(dc.codes, (k, i) => (c.codes[i]! >= 0 ? dc.categories.indexOf(c.categories[c.codes[i]!]!) : k)) };
+      }
+      const dv = (d as typeof c).values;
+      return { ...(d as typeof c), values: Float64Array.from(c.values, (v, i) => (Number.isNaN(v) ? dv[i]! : v)) };
+    }),
+  };
+}
