@@ -1,21 +1,28 @@
 /**
- * Imputation on the shared yardsticks (`../shared/bench/impute`): the mask folder written by `mask.py`
- * (masked.csv, truth.json, meta.json) is imputed by synthdiff with the library defaults, written as
- * `ours.csv` beside the peers' files, and every method present (`peer-*.csv`, ours) is scored with
- * `score.py` — the same scorer for everyone.
+ * Scenario `impute-shared`: imputation on the shared yardsticks (`../shared/bench/impute`), so our
+ * numbers and the peers' come from one scorer. One unit = one table × one mask seed:
  *
- *   npx tsx bench/impute-shared.ts DIR [--draws 10] [--tag name] [--steps N] [--width W]
+ * 1. `mask.py` hides 30% of the observed cells MCAR (kept if the folder already has them);
+ * 2. `peers.py` runs missForest, R mice, IterativeImputer (BayesianRidge, ExtraTrees), KNNImputer,
+ *    VIM kNN and mean/mode on the same masked.csv (kept if peers.json exists; `--no-peers` skips);
+ * 3. ours through the CLI, as a user runs it: a spec with the masked table as source, mask.py's column
+ *    kinds, and one impute task (engine auto, 10 draws) — `synthdiff run spec.json`;
+ * 4. `score.py` scores every completed table on the hidden cells. One record per method.
+ *
+ * Also a manual tool on one mask folder, in-process:
+ *   npx tsx bench/impute-shared.ts DIR [--draws 10] [--tag name] [--engine auto|diffusion|forest|ridge|legacy] [--steps N] [--width W]
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
 import { cellIntervals } from '../src/run/table/intervals.js';
 import { blendImpute } from '../src/impute/blend.js';
 import type { ColumnOverride } from '../src/table/infer.js';
-import { round, say, timed } from './common.js';
+import { emit, maxRssMB, REPO_ROOT, round, say, timed } from './common.js';
+import { synthdiffCommand } from '../src/run/shard/slurm.js';
 
 export const SHARED_IMPUTE = process.env.SYNTHDIFF_SHARED_BENCH ?? join(import.meta.dirname, '..', '..', 'shared', 'bench', 'impute');
 const PYTHON = process.env.SYNTHDIFF_PYTHON ?? '/usr/bin/python3';
@@ -70,6 +77,87 @@ export async function imputeShared(dir: string, o: OursOptions): Promise<{ file:
   const out = { file, trainSeconds: round(fit.seconds, 1), imputeSeconds: round(imp.seconds, 1), steps: fit.value.step, mlp: `${model.mlp.depth}x${model.mlp.width}` };
   model.dispose();
   return out;
+}
+
+export interface ImputeSharedOptions {
+  table: string;
+  seed: number;
+  /** Where mask folders live (`<table>-s<seed>/`); reused across runs since the peers take minutes. */
+  maskDir: string;
+  draws: number;
+  peers: boolean;
+  /** Training steps for ours (quick runs); absent: the library default. */
+  steps?: number;
+}
+
+const PY_ENV = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+function sh(cmd: string, args: string[], what: string): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: PY_ENV, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+}
+
+/** One table × seed on the shared yardsticks: mask, peers, ours via the CLI, score.py for all. */
+export async function runImputeShared(o: ImputeSharedOptions): Promise<void> {
+  const dataPath = resolve(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${o.table}.csv`);
+  const dir = resolve(o.maskDir, `${o.table}-s${o.seed}`);
+  if (!existsSync(join(dir, 'truth.json'))) {
+    say(`${o.table} seed ${o.seed}: mask.py`);
+    sh(PYTHON, [join(SHARED_IMPUTE, 'mask.py'), dataPath, '--frac', '0.3', '--seed', String(o.seed), '--out', dir], 'mask.py');
+  }
+  if (o.peers && !existsSync(join(dir, 'peers.json'))) {
+    say(`${o.table} seed ${o.seed}: peers.py (minutes)`);
+    sh(PYTHON, [join(SHARED_IMPUTE, 'peers.py'), dir], 'peers.py');
+  }
+  const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { n_rows: number; columns: { name: string; kind: string; n_hidden: number }[] };
+  const spec = {
+    version: 1,
+    name: `impute-shared-${o.table}-s${o.seed}`,
+    seed: o.seed,
+    source: { path: join(dir, 'masked.csv') },
+    columns: Object.fromEntries(Object.entries(maskKinds(dir)).map(([k, v]) => [k, { kind: v.kind }])),
+    ...(o.steps ? { model: { steps: o.steps } } : {}),
+    tasks: [{ type: 'impute', engine: 'auto', draws: o.draws, output: { path: join(dir, 'synthdiff.csv') } }],
+    report: { dir: join(dir, 'synthdiff-report'), html: false },
+  };
+  writeFileSync(join(dir, 'synthdiff-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+  say(`${o.table} seed ${o.seed}: synthdiff run (engine auto, ${o.draws} draws)`);
+  const t0 = performance.now();
+  const [node, ...pre] = synthdiffCommand().split(' ').map((x) => x.replace(/^'|'$/g, ''));
+  const run = spawnSync(node!, [...pre, 'run', join(dir, 'synthdiff-spec.json'), '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const oursSeconds = (performance.now() - t0) / 1000;
+  if (run.status !== 0) throw new Error(`synthdiff run failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  const report = JSON.parse(readFileSync(join(dir, 'synthdiff-report', 'report.json'), 'utf8')) as { model: { width: number; depth: number; steps: number; trainSeconds: number }; tasks: { blend?: { columns: { column: string; weights: number[] }[] } }[] };
+  const peersJson = existsSync(join(dir, 'peers.json')) ? (JSON.parse(readFileSync(join(dir, 'peers.json'), 'utf8')) as Record<string, { status: string; seconds: number }>) : {};
+  const hiddenNumeric = meta.columns.filter((c) => c.kind !== 'categorical').reduce((s, c) => s + c.n_hidden, 0);
+  const hiddenCategorical = meta.columns.filter((c) => c.kind === 'categorical').reduce((s, c) => s + c.n_hidden, 0);
+  const files = readdirSync(dir).filter((f) => (f.startsWith('peer-') && f.endsWith('.csv')) || f === 'synthdiff.csv');
+  for (const f of files) {
+    const sc = scoreShared(dir, join(dir, f));
+    const method = sc.method;
+    const ours = method === 'synthdiff';
+    emit({
+      scenario: 'impute-shared',
+      table: o.table,
+      rows: meta.n_rows,
+      columns: meta.columns.length,
+      backend: ours ? 'wasm' : 'peer',
+      device: 'cpu',
+      steps: ours ? report.model.steps : null,
+      batch: null,
+      seconds: round(ours ? oursSeconds : (peersJson[method.replace(/_first$/, '')]?.seconds ?? NaN), 2),
+      rowsPerSec: null,
+      peakRssMB: maxRssMB(),
+      seed: o.seed,
+      method,
+      rmse: sc.rmse,
+      accuracy: sc.accuracy,
+      hiddenNumeric,
+      hiddenCategorical,
+      ...(sc.error ? { error: sc.error } : {}),
+      ...(ours ? { draws: o.draws, mlp: `${report.model.depth}x${report.model.width}`, weights: Object.fromEntries((report.tasks[0]?.blend?.columns ?? []).map((c) => [c.column, c.weights])) } : {}),
+    });
+  }
 }
 
 async function main(): Promise<void> {

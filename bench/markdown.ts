@@ -279,8 +279,76 @@ const SECTIONS: Array<[string, string, (rs: BenchRecord[]) => string]> = [
   ['sample', 'Sampling throughput', sampleSection],
   ['end-to-end', 'End to end', endToEndSection],
   ['impute-peers', 'Imputation vs peers', imputePeersSection],
+  ['impute-shared', 'Imputation on the shared yardsticks', imputeSharedSection],
+  ['synth-shared', 'Synthesis on the shared yardstick', synthSharedSection],
   ['scale', 'Memory and time vs rows', scaleSection],
 ];
+
+/** Peers of the shared yardsticks (`../shared/bench/impute/peers.py`); mean_mode and mice_first are references. */
+const SHARED_PEERS = ['missforest', 'mice', 'iterative_bayesridge', 'iterative_extratrees', 'knn', 'vim_knn'];
+
+function imputeSharedSection(rs: BenchRecord[]): string {
+  if (!rs.length) return '_Not run._';
+  const tables = [...new Set(rs.map((r) => r.table))];
+  const seeds = [...new Set(rs.map((r) => r.seed as number))].sort();
+  const avg = (t: string, m: string, k: 'rmse' | 'accuracy' | 'seconds'): number => mean(rs.filter((r) => r.table === t && r.method === m).map((r) => r[k] as number).filter((v) => typeof v === 'number' && Number.isFinite(v)));
+  const intro =
+    '`../shared/bench/impute`: `mask.py` hides 30% of the observed cells MCAR; `peers.py` runs the peers on the same masked.csv; ' +
+    '`score.py` scores every completed table (RMSE on numeric cells standardized by the observed sd, lower is better; accuracy on labels). ' +
+    `Ours: \`synthdiff run\` on a spec with the masked table as source, mask.py's kinds, one impute task (engine auto). Mean over seeds ${seeds.join(', ')}. ` +
+    '"best peer" = the best of missForest, mice, IterativeImputer (BayesianRidge, ExtraTrees), KNNImputer and VIM kNN on that table.';
+  const rows = tables.map((t) => {
+    const r0 = rs.find((r) => r.table === t)!;
+    const best = (k: 'rmse' | 'accuracy') => {
+      const vals = SHARED_PEERS.map((m) => [m, avg(t, m, k)] as const).filter(([, v]) => Number.isFinite(v));
+      return vals.length ? vals.reduce((a, b) => (k === 'rmse' ? (b[1] < a[1] ? b : a) : b[1] > a[1] ? b : a)) : undefined;
+    };
+    const br = best('rmse'), ba = best('accuracy');
+    const o = avg(t, 'synthdiff', 'rmse'), oa = avg(t, 'synthdiff', 'accuracy');
+    return [
+      `\`${t}\``,
+      `${fmt(r0.rows, 0)} × ${r0.columns}`,
+      fmt(o, 3),
+      br ? `${fmt(br[1], 3)} (${br[0]})` : '–',
+      br && Number.isFinite(o) ? `${fmt(o / br[1], 3)}${o <= br[1] ? ' ✔' : ''}` : '–',
+      fmt(oa, 3),
+      ba ? `${fmt(ba[1], 3)} (${ba[0]})` : '–',
+      ba && Number.isFinite(oa) ? `${oa - ba[1] >= 0 ? '+' : ''}${fmt((oa - ba[1]) * 100, 1)} pts` : '–',
+      fmt(avg(t, 'synthdiff', 'seconds'), 1),
+      br ? fmt(avg(t, br[0], 'seconds'), 1) : '–',
+    ];
+  });
+  return `${intro}\n\n${table(['table', 'rows × cols', 'RMSE ours', 'RMSE best peer', 'ours / best', 'acc ours', 'acc best peer', 'Δ acc', 'ours s', 'best peer s'], rows)}`;
+}
+
+function synthSharedSection(rs: BenchRecord[]): string {
+  if (!rs.length) return '_Not run._';
+  const tables = [...new Set(rs.map((r) => r.table))];
+  const seeds = [...new Set(rs.map((r) => r.seed as number))].sort();
+  const avg = (t: string, m: string, k: string): number => mean(rs.filter((r) => r.table === t && r.method === m).map((r) => r[k] as number).filter((v) => typeof v === 'number' && Number.isFinite(v)));
+  const intro =
+    '`../shared/bench/fidelity/score.py` on a seeded 50/50 split of each table: ours = `synthdiff run` on the training half with one generate task ' +
+    `(as many rows); holdout = the held-out half scored as if it were synthetic (what fresh real rows score). Mean over seeds ${seeds.join(', ')}. ` +
+    'Detection: 1 − (2·AUC − 1) of a 3-fold C2ST, higher is better (bar ≥ 0.80 with HistGradientBoosting). DCR share: synthetic rows closer to train than to holdout (bar ≤ 0.52). ' +
+    'Trends Δ: ours − holdout (bar within 0.01). Copies: synthetic rows equal to a training row, beside the holdout\'s own rate.';
+  const rows = tables.map((t) => {
+    const r0 = rs.find((r) => r.table === t && r.method === 'synthdiff') ?? rs.find((r) => r.table === t)!;
+    const d = avg(t, 'synthdiff', 'trends') - avg(t, 'holdout', 'trends');
+    return [
+      `\`${t}\``,
+      `${fmt(r0.rows, 0)} × ${r0.columns}`,
+      `${fmt(avg(t, 'synthdiff', 'detectionHGB'), 3)} / ${fmt(avg(t, 'holdout', 'detectionHGB'), 3)}`,
+      fmt(avg(t, 'synthdiff', 'detectionLR'), 3),
+      fmt(avg(t, 'synthdiff', 'shapes'), 3),
+      `${fmt(avg(t, 'synthdiff', 'trends'), 3)} (${d >= 0 ? '+' : ''}${fmt(d, 3)})`,
+      fmt(avg(t, 'synthdiff', 'dcrShare'), 3),
+      `${fmt(avg(t, 'synthdiff', 'exactCopies'), 4)} / ${fmt(avg(t, 'holdout', 'holdoutCopies'), 4)}`,
+      fmt(avg(t, 'synthdiff', 'missingnessMin'), 3),
+      fmt(avg(t, 'synthdiff', 'seconds'), 0),
+    ];
+  });
+  return `${intro}\n\n${table(['table', 'train rows × cols', 'detection HGB ours / holdout', 'detection LR', 'shapes', 'trends (Δ vs holdout)', 'DCR share', 'copies ours / holdout', 'missingness (worst column)', 'run s'], rows)}`;
+}
 
 function scaleSection(rs: BenchRecord[]): string {
   if (!rs.length) return '_Not run._';

@@ -2,7 +2,7 @@
  * synthdiff benchmark suite: `npm run bench [-- options]`.
  *
  *   --quick               tiny smoke run (fixtures table, a few steps); writes to the OS temp dir unless --out
- *   --only a,b            scenarios to run: train-step, sample, end-to-end, impute-peers (default: all)
+ *   --only a,b            scenarios to run: train-step, sample, end-to-end, impute-peers, impute-shared, scale (default: all)
  *   --out FILE            Markdown report (default bench/RESULTS.md; --quick: $TMPDIR/synthdiff-bench-quick.md)
  *   --table NAME|PATH     table for train-step / sample (and for everything in --quick)
  *   --e2e-tables a,b      end-to-end tables (default credit_data, diamonds, Fertility)
@@ -10,7 +10,11 @@
  *   --eval-rows N         end-to-end impute / generate / evaluate sample size (default 5000)
  *   --impute-tables a,b   impute-peers tables
  *   --impute-steps N      impute-peers training steps for ours (default: the library default per table size)
- *   --seeds 1,2,3         impute-peers mask seeds
+ *   --shared-tables a,b   impute-shared tables (../shared/data/tabular names)
+ *   --mask-dir DIR        impute-shared mask folders, kept between runs (default bench/.impute-masks)
+ *   --synth-tables a:t,b  synth-shared tables, each with an optional ML-efficacy target after ':'
+ *   --synth-dir DIR       synth-shared split folders (default bench/.synth-splits)
+ *   --seeds 1,2,3         impute-peers / impute-shared / synth-shared seeds
  *   --draws N             impute-peers draws for ours (default 10)
  *   --no-peers            skip R / Python peers (they are skipped anyway when not installed)
  *   --backend NAME        force a tfjs backend (default: the library's auto ladder)
@@ -30,7 +34,7 @@ import { renderMarkdown, parseRecords, type RunMeta, type Stored } from './markd
 import type { UnitSpec } from './scenario.js';
 import type { BackendName } from '../src/spec/types.js';
 
-export const SCENARIOS = ['train-step', 'sample', 'end-to-end', 'impute-peers', 'scale'] as const;
+export const SCENARIOS = ['train-step', 'sample', 'end-to-end', 'impute-peers', 'impute-shared', 'synth-shared', 'scale'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface SuiteOptions {
@@ -45,6 +49,12 @@ export interface SuiteOptions {
   evalRows: number;
   imputeTables: string[];
   imputeSteps?: number;
+  /** impute-shared: the tables, and where their mask folders (with the peers' outputs) are kept. */
+  sharedTables: string[];
+  maskDir: string;
+  /** synth-shared: tables (name or name:target for ML efficacy) and where their splits are kept. */
+  synthTables: string[];
+  synthDir: string;
   seeds: number[];
   draws: number;
   peers: boolean;
@@ -53,6 +63,10 @@ export interface SuiteOptions {
 }
 
 const DEFAULT_IMPUTE_TABLES = ['datasets__airquality', 'mice__boys', 'modeldata__credit_data', 'survival__pbc', 'palmerpenguins__penguins', 'MASS__birthwt'];
+/** The shared-yardstick tables: every bench table the peers finish on in minutes (sklearn__breast_cancer is the one with ≥ 25 columns). */
+const DEFAULT_SHARED_TABLES = ['datasets__airquality', 'MASS__birthwt', 'palmerpenguins__penguins', 'mice__boys', 'survival__pbc', 'mlbench__BreastCancer', 'sklearn__breast_cancer', 'survival__colon', 'modeldata__credit_data', 'carData__SLID'];
+/** Synthesis on the shared yardstick: tables of ≥ 2,000 rows with an efficacy target. */
+const DEFAULT_SYNTH_TABLES = ['modeldata__credit_data:Status', 'carData__SLID:wages', 'dslabs__gapminder:continent', 'forcats__gss_cat:marital', 'survival__colon:status', 'ggplot2__diamonds:price'];
 const DEFAULT_E2E_TABLES = ['modeldata__credit_data', 'ggplot2__diamonds', 'AER__Fertility'];
 const QUICK_TABLE = join(REPO_ROOT, 'fixtures/tables/palmerpenguins__penguins.csv');
 
@@ -69,7 +83,7 @@ export function parseArgs(argv: string[]): SuiteOptions {
       flags.set(k, v);
     }
   }
-  const known = new Set(['quick', 'only', 'out', 'table', 'e2e-tables', 'e2e-steps', 'eval-rows', 'impute-tables', 'impute-steps', 'seeds', 'draws', 'no-peers', 'backend', 'render']);
+  const known = new Set(['quick', 'only', 'out', 'table', 'e2e-tables', 'e2e-steps', 'eval-rows', 'impute-tables', 'impute-steps', 'shared-tables', 'mask-dir', 'synth-tables', 'synth-dir', 'seeds', 'draws', 'no-peers', 'backend', 'render']);
   for (const k of flags.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}`);
   const str = (k: string): string | undefined => (typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined);
   const list = (k: string): string[] | undefined => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -96,6 +110,10 @@ export function parseArgs(argv: string[]): SuiteOptions {
     e2eStepsText: stepsText,
     evalRows: Number(str('eval-rows') ?? (quick ? 200 : 5000)),
     imputeTables: list('impute-tables') ?? (quick ? [table] : DEFAULT_IMPUTE_TABLES),
+    sharedTables: list('shared-tables') ?? (quick ? ['datasets__airquality'] : DEFAULT_SHARED_TABLES),
+    maskDir: resolve(str('mask-dir') ?? join(REPO_ROOT, 'bench', '.impute-masks')),
+    synthTables: list('synth-tables') ?? (quick ? ['modeldata__credit_data:Status'] : DEFAULT_SYNTH_TABLES),
+    synthDir: resolve(str('synth-dir') ?? join(REPO_ROOT, 'bench', '.synth-splits')),
     imputeSteps: str('impute-steps') !== undefined ? Number(str('impute-steps')) : quick ? 10 : undefined,
     seeds: (list('seeds') ?? (quick ? ['1'] : ['1', '2', '3'])).map(Number),
     draws: Number(str('draws') ?? (quick ? 2 : 10)),
@@ -145,6 +163,13 @@ export function unitsFor(s: Scenario, o: SuiteOptions): UnitSpec[] {
         ...sizes.slice(0, 2).map((rows) => ({ scenario: s, rows, mode: 'in-memory' as const, trainRows: 0, steps, ...backend })),
       ];
     }
+    case 'synth-shared':
+      return o.synthTables.flatMap((t) => {
+        const [table, target] = t.split(':') as [string, string | undefined];
+        return o.seeds.map((seed) => ({ scenario: s, table, seed, dir: o.synthDir, ...(target ? { target } : {}), ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}) }));
+      });
+    case 'impute-shared':
+      return o.sharedTables.flatMap((t) => o.seeds.map((seed) => ({ scenario: s, table: t, seed, maskDir: o.maskDir, draws: o.draws, peers: o.peers, ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}) })));
     case 'impute-peers':
       return o.imputeTables.flatMap((t) =>
         o.seeds.map((seed) => ({
@@ -279,6 +304,10 @@ function settingsFor(s: Scenario, o: SuiteOptions): Record<string, unknown> {
       return { tables: o.e2eTables.map(name), steps: o.e2eStepsText, evalRows: o.evalRows };
     case 'impute-peers':
       return { tables: o.imputeTables.map(name), seeds: o.seeds, steps: o.imputeSteps ?? 'library default', draws: o.draws, peers: o.peers };
+    case 'synth-shared':
+      return { tables: o.synthTables, seeds: o.seeds, split: '50/50 of the CSV lines, seeded', rows: 'as many as the training half', steps: o.imputeSteps ?? 'library default' };
+    case 'impute-shared':
+      return { tables: o.sharedTables, seeds: o.seeds, draws: o.draws, engine: 'auto', steps: o.imputeSteps ?? 'library default', peers: o.peers ? 'peers.py (reused when the mask folder has them)' : 'none' };
     case 'scale':
       return { units: unitsFor(s, o).map((u) => ({ ...u, scenario: undefined })) };
   }

@@ -6,6 +6,8 @@
  */
 import { runEndToEnd, type EndToEndOptions } from './end-to-end.js';
 import { runImputePeers, type ImputePeersOptions } from './impute-peers.js';
+import { runImputeShared, type ImputeSharedOptions } from './impute-shared.js';
+import { runSynthShared, type SynthSharedOptions } from './synth-shared.js';
 import { runSample, type SampleOptions } from './sample.js';
 import { runScale, type ScaleOptions } from './scale.js';
 import { runTrainStep, type TrainStepOptions } from './train-step.js';
@@ -15,6 +17,8 @@ export type UnitSpec =
   | ({ scenario: 'sample' } & SampleOptions)
   | ({ scenario: 'end-to-end' } & EndToEndOptions)
   | ({ scenario: 'impute-peers' } & ImputePeersOptions)
+  | ({ scenario: 'impute-shared' } & ImputeSharedOptions)
+  | ({ scenario: 'synth-shared' } & SynthSharedOptions)
   | ({ scenario: 'scale' } & ScaleOptions);
 
 export async function runUnit(u: UnitSpec): Promise<void> {
@@ -27,6 +31,10 @@ export async function runUnit(u: UnitSpec): Promise<void> {
       return runEndToEnd(u);
     case 'impute-peers':
       return runImputePeers(u);
+    case 'impute-shared':
+      return runImputeShared(u);
+    case 'synth-shared':
+      return runSynthShared(u);
     case 'scale':
       return runScale(u);
   }

@@ -145,9 +145,9 @@ describe('blended imputation', () => {
     expect(r.choices.map((c) => c.column).sort()).toEqual(['Ozone', 'Solar.R']);
     for (const c of r.choices) {
       expect(c.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
-      // The chosen blend is as good as the best single engine on the validation cells, within the 1%
+      // The chosen blend is as good as the best single engine on the validation cells, within the 5%
       // by which it prefers an even blend (smaller differences are noise on a few dozen cells).
-      expect(c.errors.blend).toBeLessThanOrEqual(1.01 * Math.min(c.errors.diffusion, c.errors.forest, c.errors.ridge) + 1e-9);
+      expect(c.errors.blend).toBeLessThanOrEqual(1.05 * Math.min(c.errors.diffusion, c.errors.forest, c.errors.ridge) + 1e-9);
     }
     expect(r.draws).toHaveLength(5);
     r.draws.forEach((d) => expectObservedKept(table, d));
