@@ -57,7 +57,7 @@ import {
   validity,
   writeColumn,
 } from './arrow.js';
-import { tempSibling } from './atomic.js';
+import { freshTempSibling } from './atomic.js';
 import { fileError } from './csv.js';
 
 export interface ArrowBatchOptions {
@@ -333,7 +333,7 @@ export class ArrowBatchWriter {
   static async open(path: string, opts: { format?: ArrowFormat } = {}): Promise<ArrowBatchWriter> {
     const format = opts.format ?? (extname(path).toLowerCase() === '.arrows' ? 'stream' : 'file');
     await mkdir(dirname(path), { recursive: true });
-    const tmp = tempSibling(path);
+    const tmp = await freshTempSibling(path);
     const fh = await open(tmp, 'w');
     const sink = new ChunkSink();
     const writer: RecordBatchWriter = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();

@@ -17,7 +17,7 @@ import { CellError, type ColumnNote, type InferredKind, KindInference, inference
 import type { Column, ColumnKind, Table } from '../table/table.js';
 import type { Logger } from '../report/log.js';
 import { parseNumber } from '../table/values.js';
-import { tempSibling } from './atomic.js';
+import { freshTempSibling } from './atomic.js';
 import { logNotes, tableToCsvString } from './csv.js';
 import { type CsvDelimiter, type CsvSource, TextColumns, cellErrorMessage, checkHeader, csvRecords, openCsv } from './csv-core.js';
 
@@ -237,7 +237,7 @@ export class CsvBatchWriter {
 
   static async open(path: string, opts: { delimiter?: CsvDelimiter } = {}): Promise<CsvBatchWriter> {
     await mkdir(dirname(path), { recursive: true });
-    const tmp = tempSibling(path);
+    const tmp = await freshTempSibling(path);
     return new CsvBatchWriter(path, tmp, await open(tmp, 'w'), opts.delimiter ?? (path.toLowerCase().endsWith('.tsv') ? '\t' : ','));
   }
 

@@ -14,7 +14,7 @@ import { open, rename, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DataError } from '../errors.js';
-import { tempSibling } from './atomic.js';
+import { freshTempSibling } from './atomic.js';
 import { type Column, type Table, isCategorical, observedText } from '../table/table.js';
 import { CellError, type ColumnNote, type ColumnOverride, type TableSchema, overrideFor, profileTable } from '../table/infer.js';
 import { formatDatetime } from '../table/values.js';
@@ -128,7 +128,7 @@ export function tableToCsvString(table: Table, opts: CsvWriteOptions = {}): stri
 /** Write a table as CSV atomically: a temp sibling is streamed in chunks, then renamed over `path`. */
 export async function writeCsv(path: string, table: Table, opts: CsvWriteOptions = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = tempSibling(path);
+  const tmp = await freshTempSibling(path);
   const fh = await open(tmp, 'w');
   try {
     for (const s of csvChunks(table, opts)) await fh.write(s);

@@ -1,0 +1,42 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempSibling, writeFileAtomic } from '../src/io/atomic.js';
+import { writeCsv } from '../src/io/csv.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'synthdiff-atomic-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const host = hostname().replace(/[^A-Za-z0-9_]/g, '_') || 'host';
+
+describe('temp files of killed writers (issue 17)', () => {
+  it('the next write of the same file removes the ones whose writer is gone, and no other', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    try {
+      const target = join(dir, 'out.csv');
+      const names = {
+        dead: `.out.csv.tmp-${host}-${dead}-0123abcd`,
+        live: `.out.csv.tmp-${host}-${live.pid}-0123abcd`,
+        otherHost: `.out.csv.tmp-elsewhere_node-${dead}-0123abcd`,
+        oldStyle: '.out.csv.tmp-89abcdef',
+        otherFile: `.other.csv.tmp-${host}-${dead}-0123abcd`,
+      };
+      for (const n of Object.values(names)) writeFileSync(join(dir, n), 'partial');
+      expect(tempSibling(target)).toMatch(new RegExp(`/\\.out\\.csv\\.tmp-${host}-${process.pid}-[0-9a-f]{8}$`));
+      await writeCsv(target, { nRows: 1, columns: [{ name: 'x', kind: 'numeric', values: Float64Array.of(1) }] });
+      const left = readdirSync(dir).sort();
+      expect(left).toEqual([names.live, names.oldStyle, names.otherFile, names.otherHost, 'out.csv'].sort());
+      // writeFileAtomic (checkpoints, reports) cleans the same way.
+      await writeFileAtomic(join(dir, 'other.csv'), 'x\n');
+      expect(readdirSync(dir)).not.toContain(names.otherFile);
+    } finally {
+      live.kill();
+    }
+  });
+});
