@@ -40,6 +40,11 @@ import {
   makeVector,
   vectorFromArray,
 } from 'apache-arrow';
+import { ByteBuffer } from 'flatbuffers';
+import { Message as FbMessage } from 'apache-arrow/fb/message';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { DictionaryBatch as FbDictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
+import { Schema as FbSchema } from 'apache-arrow/fb/schema';
 import { DataError } from '../errors.js';
 import { type Column, type Table, isCategorical } from '../table/table.js';
 import { FORCED_BOOLEAN_PAIRS, booleanPairFor } from '../table/values.js';
@@ -144,9 +149,10 @@ async function messageAt(o: OpenedArrow, offset: number, path: string): Promise<
   const meta = await readAt(fh, offset + at, length, path);
   let message: Message;
   try {
+    checkMetadata(meta);
     message = Message.decode(meta);
   } catch (e) {
-    throw corruptArrowError(path, format, e);
+    throw corruptArrowError(path, format, e, `the message metadata at byte ${offset}`);
   }
   const next = offset + at + length + message.bodyLength;
   if (!(next <= size)) throw truncated('message body');
@@ -161,7 +167,7 @@ export async function countArrowRows(path: string): Promise<number> {
     if (o.format === 'stream') {
       let at = 0;
       for (let m = await messageAt(o, at, path); m; m = await messageAt(o, at, path)) {
-        if (m.message.isRecordBatch()) rows += m.message.header().length;
+        if (m.message.isRecordBatch()) rows += batchLength(m.message, path, o.format, at);
         at = m.next;
       }
       return rows;
@@ -182,7 +188,18 @@ export async function countArrowRows(path: string): Promise<number> {
 async function blockRows(o: OpenedArrow, offset: number | undefined, path: string): Promise<number> {
   const m = offset === undefined ? undefined : await messageAt(o, offset, path);
   if (!m?.message.isRecordBatch()) throw new DataError(`${path}: corrupt Arrow file: a footer entry at byte ${offset} is not a record batch`);
-  return m.message.header().length;
+  return batchLength(m.message, path, o.format, offset!);
+}
+
+/** A record batch message's row count, decoded from its metadata (lazily, so faults surface here). */
+function batchLength(message: Message, path: string, format: ArrowFormat, offset: number): number {
+  try {
+    const n = Number((message.header() as { length: number | bigint }).length);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error('bad length');
+    return n;
+  } catch (e) {
+    throw corruptArrowError(path, format, e, `the record batch metadata at byte ${offset}`);
+  }
 }
 
 async function openReader(o: OpenedArrow, path: string): Promise<RecordBatchReader> {
@@ -192,7 +209,7 @@ async function openReader(o: OpenedArrow, path: string): Promise<RecordBatchRead
     await reader.open({ autoDestroy: false });
   } catch (e) {
     if (reader) await Promise.resolve(reader.cancel()).catch(() => undefined);
-    throw corruptArrowError(path, o.format, e);
+    throw corruptArrowError(path, o.format, e, o.format === 'file' ? 'the footer or schema' : 'the schema at the start of the stream');
   }
   if (!reader.schema || reader.schema.fields.length === 0) {
     await Promise.resolve(reader.cancel()).catch(() => undefined);
@@ -229,6 +246,7 @@ export async function* readArrowBatches(path: string, opts: ArrowBatchOptions = 
   const o = await openArrow(path);
   let reader: RecordBatchReader | undefined;
   try {
+    if (o.format === 'stream') await checkStreamMetadata(o, path);
     reader = await openReader(o, path);
     const fields = reader.schema.fields;
     let row = 0; // file row of the current record batch's first row
@@ -253,10 +271,10 @@ export async function* readArrowBatches(path: string, opts: ArrowBatchOptions = 
           try {
             rb = await reader.readRecordBatch(i);
           } catch (e) {
-            throw corruptArrowError(path, o.format, e);
+            throw corruptArrowError(path, o.format, e, `record batch ${i + 1} at byte ${offset}`);
           }
           if (!rb || rb.numRows !== n) throw new DataError(`${path}: corrupt Arrow file: record batch ${i + 1} at byte ${offset} cannot be read`);
-          yield* pieces(rb);
+          yield* decoded(pieces(rb), `record batch ${i + 1} at byte ${offset}`);
         }
         row += n;
       }
@@ -266,17 +284,30 @@ export async function* readArrowBatches(path: string, opts: ArrowBatchOptions = 
         try {
           r = await (reader.next() as Promise<IteratorResult<RecordBatch>>);
         } catch (e) {
-          throw corruptArrowError(path, o.format, e);
+          throw corruptArrowError(path, o.format, e, `the record batch after data row ${row}`);
         }
         if (r.done) break;
         const rb = r.value;
         // apache-arrow yields a placeholder batch without children for a stream with no batches.
         if (rb.numRows === 0) continue;
-        yield* pieces(rb);
+        yield* decoded(pieces(rb), `the record batch from data row ${row + 1}`);
         row += rb.numRows;
       }
     }
     if (!yielded) yield { start, table: emptyTable(fields, path) };
+    // Library faults while typing a batch's columns (corrupt offsets, lengths, dictionaries) are named by place.
+    function* decoded(batches: Generator<ArrowBatch>, place: string): Generator<ArrowBatch> {
+      for (;;) {
+        let r: IteratorResult<ArrowBatch>;
+        try {
+          r = batches.next();
+        } catch (e) {
+          throw corruptArrowError(path, o.format, e, place);
+        }
+        if (r.done) return;
+        yield r.value;
+      }
+    }
   } finally {
     if (reader) await Promise.resolve(reader.cancel()).catch(() => undefined);
     await o.fh.close();
@@ -522,4 +553,38 @@ export class ArrowBatchWriter {
     if (s.kind === 'datetime' && c.kind === 'datetime') return writeColumn({ ...c, resolution: s.resolution }, n, j).data;
     throw new Error(`internal: column "${c.name}" is ${describe(c)}, which the schema of ${this.path} cannot hold`);
   }
+}
+
+/**
+ * Refuse message metadata whose vector lengths cannot fit in it: a corrupt length makes the Arrow
+ * library loop for billions of entries (a hang of many seconds) before it fails. Each field node and
+ * buffer takes 16 bytes, each schema field at least 4.
+ */
+export function checkMetadata(meta: Uint8Array): void {
+  const m = FbMessage.getRootAsMessage(new ByteBuffer(meta));
+  const fits = (n: number, size: number) => Number.isSafeInteger(n) && n >= 0 && n * size <= meta.length;
+  const batch = (rb: FbRecordBatch | null) => {
+    if (rb && !(fits(rb.nodesLength(), 16) && fits(rb.buffersLength(), 16))) throw new Error('record batch vectors overrun the metadata');
+  };
+  switch (m.headerType()) {
+    case 1: {
+      const schema = m.header(new FbSchema()) as FbSchema | null;
+      if (schema && !fits(schema.fieldsLength(), 4)) throw new Error('schema fields overrun the metadata');
+      break;
+    }
+    case 2:
+      batch((m.header(new FbDictionaryBatch()) as FbDictionaryBatch | null)?.data(new FbRecordBatch()) ?? null);
+      break;
+    case 3:
+      batch(m.header(new FbRecordBatch()) as FbRecordBatch | null);
+      break;
+    default:
+      break;
+  }
+}
+
+/** Check every message's metadata of a stream (bodies are skipped) before the library reads it. */
+export async function checkStreamMetadata(o: OpenedArrow, path: string): Promise<void> {
+  let at = 0;
+  for (let m = await messageAt(o, at, path); m; m = await messageAt(o, at, path)) at = m.next;
 }

@@ -37,6 +37,7 @@ import {
   TimestampMillisecond,
   Utf8,
   type Vector,
+  Message,
   makeData,
   tableFromIPC,
   tableToIPC,
@@ -44,6 +45,7 @@ import {
 } from 'apache-arrow';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { checkMetadata, readArrowBatches } from './arrow-stream.js';
 import { fileError } from './csv.js';
 import { type Column, type Table, isCategorical } from '../table/table.js';
 import { type TableSchema, profileTable } from '../table/infer.js';
@@ -76,7 +78,15 @@ export async function readArrow(path: string): Promise<ArrowReadResult> {
   } catch (e) {
     throw fileError(path, e);
   }
-  const { table, format } = tableFromArrowBytes(bytes, path);
+  let read: { table: Table; format: ArrowFormat };
+  try {
+    read = tableFromArrowBytes(bytes, path);
+  } catch (e) {
+    // The whole-file decoder cannot say where; the batch reader walks message by message and can.
+    if (e instanceof DataError && e.message.endsWith('cannot be decoded')) throw (await locateArrowFault(path)) ?? e;
+    throw e;
+  }
+  const { table, format } = read;
   return { table, schema: profileTable(table), format };
 }
 
@@ -99,9 +109,11 @@ export function emptyArrowError(source: string): DataError {
 export function notArrowError(source: string): DataError {
   return new DataError(`${source}: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?`);
 }
-export function corruptArrowError(source: string, format: ArrowFormat, e: unknown): DataError {
+/** A fault the Arrow library met, as the place in the file that holds it: the library's own text
+ * (`Cannot destructure property 'length' of …`) says nothing a user can act on, so it is not shown. */
+export function corruptArrowError(source: string, format: ArrowFormat, e: unknown, place = 'its schema, footer or record batches'): DataError {
   if (e instanceof DataError) return e;
-  return new DataError(`${source}: corrupt or truncated Arrow ${format}: ${oneLine(e instanceof Error ? e.message : String(e))}`);
+  return new DataError(`${source}: corrupt or truncated Arrow ${format}: ${place} cannot be decoded`);
 }
 /** An IPC file ends with its footer, the footer's int32 length and "ARROW1"; a cut file does not.
  * `tail` is the file's last 10 bytes (fewer when it is shorter). */
@@ -127,14 +139,19 @@ export function tableFromArrowBytes(bytes: Uint8Array, source = '<arrow bytes>')
   }
   let at: ArrowTable;
   try {
+    if (format === 'stream') checkStreamBytes(bytes);
     at = tableFromIPC(bytes);
   } catch (e) {
     throw corruptArrowError(source, format, e);
   }
   if (at.schema.fields.length === 0) throw noColumnsError(source, format);
   const nRows = at.numRows;
-  const columns = at.schema.fields.map((field, j) => readColumn(field, at.getChildAt(j)!, nRows, source));
-  return { table: { nRows, columns }, format };
+  try {
+    const columns = at.schema.fields.map((field, j) => readColumn(field, at.getChildAt(j)!, nRows, source));
+    return { table: { nRows, columns }, format };
+  } catch (e) {
+    throw corruptArrowError(source, format, e);
+  }
 }
 
 export interface ReadColumnOptions {
@@ -356,4 +373,34 @@ export function writeColumn(c: Column, n: number, index: number): { field: Field
   const type = new TimestampMillisecond('UTC');
   const data = BigInt64Array.from(v, (x) => (Number.isNaN(x) ? 0n : BigInt(Math.round(x))));
   return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
+}
+
+/** The batch reader's account of a fault the whole-file decoder met (with its place), if it finds one. */
+async function locateArrowFault(path: string): Promise<DataError | undefined> {
+  try {
+    for await (const _ of readArrowBatches(path, {}));
+  } catch (e) {
+    if (e instanceof DataError) return e;
+  }
+  return undefined;
+}
+
+/** `checkMetadata` on every message of an in-memory stream, before the library decodes it. */
+function checkStreamBytes(bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let offset = 0; offset + 4 <= bytes.length; ) {
+    let length = view.getInt32(offset, true);
+    let at = 4;
+    if (length === -1) {
+      if (offset + 8 > bytes.length) return;
+      length = view.getInt32(offset + 4, true);
+      at = 8;
+    }
+    if (length <= 0 || offset + at + length > bytes.length) return; // end marker, or the library reports the cut
+    const meta = bytes.subarray(offset + at, offset + at + length);
+    checkMetadata(meta);
+    const body = Number(Message.decode(meta).bodyLength);
+    if (!Number.isSafeInteger(body) || body < 0) throw new Error('message body length is not a length');
+    offset += at + length + body;
+  }
 }
