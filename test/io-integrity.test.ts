@@ -11,6 +11,9 @@ import { DataError } from '../src/errors.js';
 import { readCsv, tableToCsvString } from '../src/io/csv.js';
 import { readCsvBatches, readCsvHeader } from '../src/io/csv-stream.js';
 import { cellValue, takeRows, type Table } from '../src/table/table.js';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import { readTable } from '../src/io/table-io.js';
+import { concatTables } from '../src/pipeline/merge.js';
 
 let dir: string;
 beforeAll(() => {
@@ -62,6 +65,19 @@ describe('observed cells keep their text (issue 17)', () => {
     const { table } = await readCsv(tmp('dt.csv', text));
     expect(table.columns[0]!.kind).toBe('datetime');
     expect(tableToCsvString(table)).toBe(text);
+  });
+
+  it('Arrow Int64 values beyond 2^53 are written to CSV with their exact digits', async () => {
+    const p = join(dir, 'wide.arrow');
+    writeFileSync(p, tableToIPC(tableFromArrays({ id: BigInt64Array.of(9007199254740993n, 5n) }), 'file'));
+    const { table } = await readTable(p);
+    expect(table.columns[0]!.kind).toBe('numeric');
+    expect(tableToCsvString(table)).toBe('"id"\n9007199254740993\n5\n');
+  });
+
+  it('stacked parts (merge) keep each part\'s text', async () => {
+    const { table } = await readCsv(tmp('parts.csv', 'x\n1.50\n2\n-0\n'));
+    expect(tableToCsvString(concatTables([takeRows(table, [0, 1]), takeRows(table, [2])]))).toBe('"x"\n1.50\n2\n-0\n');
   });
 
   it('batches carry the same text as the whole table', async () => {

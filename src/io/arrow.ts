@@ -180,16 +180,27 @@ export function readColumn(field: Field, vec: Vector, n: number, source: string,
   if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isDate(type) || DataType.isTimestamp(type)) {
     const values = new Float64Array(n);
     let lossy = false;
+    // Int64 values beyond ±2^53 keep their exact digits for the writers (Column.text).
+    const wide: { row: number; text: string }[] = [];
     for (let i = 0; i < n; i++) {
       const v = vec.get(i) as number | bigint | null;
       if (v === null) values[i] = NaN;
       else if (typeof v === 'bigint') {
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) lossy = true;
+        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) {
+          lossy = true;
+          wide.push({ row: i, text: v.toString() });
+        }
         values[i] = Number(v);
       } else values[i] = v;
     }
     if (DataType.isFloat(type)) return { name, kind: 'numeric', values };
-    if (DataType.isInt(type)) return { name, kind: lossy ? 'numeric' : 'integer', values };
+    if (DataType.isInt(type)) {
+      if (!lossy) return { name, kind: 'integer', values };
+      const index = new Int32Array(n).fill(-1);
+      wide.forEach((w, k) => (index[w.row] = k));
+      const text = { texts: wide.map((w) => w.text), values: Float64Array.from(wide, (w) => values[w.row]!), index };
+      return { name, kind: 'numeric', values, text };
+    }
     const dateOnly = DataType.isDate(type) && values.every((v) => Number.isNaN(v) || isWholeDay(v));
     return { name, kind: 'datetime', values, resolution: dateOnly ? 'date' : 'datetime' };
   }

@@ -17,7 +17,7 @@ import { tempSibling, writeFileAtomic } from '../io/atomic.js';
 import { formatFromPath } from '../io/table-io.js';
 import { createLogger, type Logger } from '../report/log.js';
 import type { NormalizedSpec } from '../spec/parse.js';
-import { isCategorical, type Column, type Table } from '../table/table.js';
+import { isCategorical, stackedText, type Column, type Table } from '../table/table.js';
 import { finishedRecord, partPath, shardRecordPath, type ShardRecord, type ShardRef } from './shard.js';
 import { mergeStats, summarizeStats, type StatsSummary, type TableStats } from './shard-stats.js';
 import { fidelityFromStats, type MergedFidelity } from './merged-fidelity.js';
@@ -306,7 +306,7 @@ export function concatTables(tables: readonly Table[], names: readonly string[] 
       values.set((t.columns[j] as typeof c0).values, o);
       o += t.nRows;
     }
-    return { ...c0, values };
+    return { ...c0, values, ...stackedText(tables.map((t) => t.columns[j] as typeof c0)) };
   });
   return { nRows, columns };
 }

@@ -125,3 +125,26 @@ export function cellValue(c: Column, row: number): number | string | null {
   const v = c.values[row]!;
   return Number.isNaN(v) ? null : v;
 }
+
+/** The observed text of continuous columns stacked row-wise (parts in order), for `{ ...c, values, ...stackedText(parts) }`. */
+export function stackedText(parts: readonly ContinuousColumn[]): { text?: ObservedText } {
+  if (!parts.some((p) => p.text)) return {};
+  const nRows = parts.reduce((s, p) => s + p.values.length, 0);
+  const texts: string[] = [];
+  const values: number[] = [];
+  const index = new Int32Array(nRows).fill(-1);
+  let o = 0;
+  for (const p of parts) {
+    if (p.text) {
+      const base = texts.length;
+      texts.push(...p.text.texts);
+      values.push(...p.text.values);
+      for (let r = 0; r < p.values.length; r++) {
+        const k = p.text.index[r] ?? -1;
+        if (k >= 0) index[o + r] = base + k;
+      }
+    }
+    o += p.values.length;
+  }
+  return { text: { texts, values: Float64Array.from(values), index } };
+}
