@@ -8,7 +8,7 @@
  * - imputation completes ≤ `evalRows` unseen holdout rows with 20% of their observed cells hidden (MCAR),
  *   scored against the truth next to mean/mode — sampling every row of a 255k-row table would be
  *   255k × 99 network evaluations and is what the `sample` scenario's rows/s extrapolates;
- * - imputation and generation use the pipeline's per-task sampler defaults (`samplingFor`: EDM stochastic
+ * - imputation and generation use the pipeline's per-task sampler defaults (`defaultTableSampling`: EDM stochastic
  *   to impute, Heun to generate, 50 steps); generation draws min(train rows, `evalRows`) rows;
  * - evaluation compares ≤ `evalRows`-row samples: SDMetrics-style shapes/trends and RF detection (C2ST),
  *   each also for the real holdout rows in place of synthetic ones, the score a perfect generator gets.
@@ -18,8 +18,8 @@ import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { detectionC2ST } from '../src/evaluate/detection.js';
 import { qualityScore } from '../src/evaluate/fidelity.js';
 import { hideCells, imputationErrors, meanModeImpute } from '../src/evaluate/imputation.js';
-import { samplingFor } from '../src/pipeline/run.js';
-import { splitTable } from '../src/pipeline/table-source.js';
+import { defaultTableSampling } from '../src/run/plan.js';
+import { splitTable } from '../src/run/table/source.js';
 import { createRng, deriveSeed, permutation } from '../src/rng.js';
 import type { BackendName } from '../src/spec/types.js';
 import { takeRows, type Table } from '../src/table/table.js';
@@ -75,7 +75,7 @@ export async function runEndToEnd(o: EndToEndOptions): Promise<void> {
   const stepsDone = fit.value.step;
 
   // The pipeline's per-task sampler defaults (what `synthdiff run` uses when the spec names none).
-  const defaults = samplingFor(undefined);
+  const defaults = defaultTableSampling();
   const samplerSteps = o.samplerSteps ?? defaults.impute.steps ?? 50;
   const imputeSampler = defaults.impute.sampler ?? 'heun', generateSampler = defaults.generate.sampler ?? 'heun';
   const evalHoldout = sampleRows(holdout, o.evalRows, o.seed, 'eval-holdout');

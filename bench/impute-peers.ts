@@ -24,8 +24,8 @@ import { initBackend, type BackendInfo } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { hideCells, imputationErrors, knnImpute, meanModeImpute, type HiddenCells, type ImputationErrors } from '../src/evaluate/imputation.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
-import { cellIntervals } from '../src/pipeline/intervals.js';
-import { samplingFor } from '../src/pipeline/run.js';
+import { cellIntervals } from '../src/run/table/intervals.js';
+import { defaultTableSampling } from '../src/run/plan.js';
 import type { BackendName } from '../src/spec/types.js';
 import { alignTables } from '../src/table/align.js';
 import type { ColumnOverride } from '../src/table/infer.js';
@@ -147,7 +147,7 @@ export async function runImputePeers(o: ImputePeersOptions): Promise<void> {
     const to = model.trainOptions;
     const fit = await timed(() => model.fit(masked));
     // The pipeline's default sampler for imputation (what `synthdiff run` uses when the spec names none).
-    const def = samplingFor(undefined).impute;
+    const def = defaultTableSampling().impute;
     const sampler = def.sampler ?? 'heun', samplerSteps = o.samplerSteps ?? def.steps ?? 50;
     const imp = await timed(() => model.complete(masked, { draws: o.draws, seed: o.seed, sampler, steps: samplerSteps }));
     const point = cellIntervals(masked, imp.value).point;

@@ -78,23 +78,54 @@ const get = (o: unknown, path: string): unknown => path.split('.').reduce<unknow
 function trainStepSection(rs: BenchRecord[]): string {
   if (!rs.length) return '_Not run._';
   const r0 = rs[0]!;
-  const intro = `Default table model: ${r0.mlp} MLP (time embedding + 3 hidden layers), ${r0.encodedDims} encoded dims from \`${r0.table}\`, backend ${r0.device}. ` +
+  const intro = `Default table model: ${r0.mlp} MLP (time embedding + 3 hidden layers), ${r0.encodedDims} encoded dims from \`${r0.table}\`, backend wasm (XNNPACK, SIMD; threads per row). ` +
     'Step = EDM-loss gradients + Adam + EMA update (trainDiffusion\'s device work per step); forward = the MLP alone at the same batch; ' +
-    'host batch = drawing masks/σ/noise on the CPU and uploading them. Times are medians of the timed repetitions after one warm-up.';
-  return `${intro}\n\n${table(
-    ['batch', 'step ms', 'forward ms', 'step / forward (target ≤ 5)', 'host batch ms', 'train rows/s', 'forward rows/s', 'timed reps', 'peak RSS MB'],
-    rs.map((r) => [fmt(r.batch, 0), fmt(num(r, 'stepMs'), 1), fmt(num(r, 'forwardMs'), 1), `${fmt(num(r, 'stepOverForward'), 2)} ${num(r, 'stepOverForward') <= 5 ? '✔' : '✘'}`, fmt(num(r, 'hostBatchMs'), 1), fmt(r.rowsPerSec, 0), fmt(num(r, 'forwardRowsPerSec'), 0), fmt(r.steps, 0), fmt(r.peakRssMB, 0)]),
-  )}`;
+    'host batch = drawing masks/σ/noise on the CPU and uploading them. Times are medians of the timed repetitions after one warm-up. ' +
+    'PyTorch = `bench/peers/torch_step.py` (the same MLP, EDM loss, Adam and EMA on CPU, `torch.set_num_threads` = the same thread count), run right after each unit; ' +
+    'units run 1, 2, 1, 2 threads so each comparison sees the same load (load = 1-min load average at the end of the batch).';
+  const main = table(
+    ['round', 'threads', 'batch', 'step ms', 'PyTorch step ms', 'ours / PyTorch (target ≤ 1.5)', 'forward ms', 'PyTorch forward ms', 'step / forward', 'train rows/s', 'forward rows/s', 'reps', 'load', 'peak RSS MB'],
+    rs.map((r) => [
+      r.round === undefined ? '–' : String(r.round),
+      String(r.threads ?? 1),
+      fmt(r.batch, 0),
+      fmt(num(r, 'stepMs'), 1),
+      r.torchStepMs === undefined ? '–' : fmt(num(r, 'torchStepMs'), 1),
+      r.stepOverTorch === undefined ? '–' : `${fmt(num(r, 'stepOverTorch'), 2)} ${num(r, 'stepOverTorch') <= 1.5 ? '✔' : '✘'}`,
+      fmt(num(r, 'forwardMs'), 1),
+      r.torchForwardMs === undefined ? '–' : fmt(num(r, 'torchForwardMs'), 2),
+      fmt(num(r, 'stepOverForward'), 2),
+      fmt(r.rowsPerSec, 0),
+      fmt(num(r, 'forwardRowsPerSec'), 0),
+      fmt(r.steps, 0),
+      r.load1 === undefined ? '–' : fmt(num(r, 'load1'), 2),
+      fmt(r.peakRssMB, 0),
+    ]),
+  );
+  // 2 threads over 1 thread, per round and batch (step throughput).
+  const speedups: string[][] = [];
+  for (const round of [...new Set(rs.map((r) => r.round).filter((x) => x !== undefined))]) {
+    for (const B of [...new Set(rs.map((r) => r.batch))]) {
+      const one = rs.find((r) => r.round === round && r.batch === B && (r.threads ?? 1) === 1);
+      const two = rs.find((r) => r.round === round && r.batch === B && r.threads === 2);
+      if (!one || !two) continue;
+      const ours = num(one, 'stepMs') / num(two, 'stepMs');
+      const torch = one.torchStepMs !== undefined && two.torchStepMs !== undefined ? num(one, 'torchStepMs') / num(two, 'torchStepMs') : undefined;
+      speedups.push([String(round), fmt(B, 0), `${fmt(ours, 2)} ${ours >= 1.7 ? '✔' : '✘'}`, torch === undefined ? '–' : fmt(torch, 2)]);
+    }
+  }
+  const sp = speedups.length ? `\n\n2 threads over 1 thread (step throughput; target ≥ 1.7):\n\n${table(['round', 'batch', 'ours', 'PyTorch'], speedups)}` : '';
+  return `${intro}\n\n${main}${sp}`;
 }
 
 function sampleSection(rs: BenchRecord[]): string {
   if (!rs.length) return '_Not run._';
   const r0 = rs[0]!;
-  const intro = `\`TabularDiffusion.generate\` (encode → sampler in 4,096-row chunks → decode) with the default model for \`${r0.table}\` (${r0.mlp} MLP, ${r0.encodedDims} dims), untrained weights (the cost does not depend on them), backend ${r0.device}. ` +
+  const intro = `\`TabularDiffusion.generate\` (encode → sampler in 4,096-row chunks → decode) with the default model for \`${r0.table}\` (${r0.mlp} MLP, ${r0.encodedDims} dims), untrained weights (the cost does not depend on them), backend wasm (XNNPACK, SIMD; threads per row). A sampler step evaluates the time MLP once per batch (one noise level for every row). ` +
     '"network rows/s" = rows × network evaluations per second, comparable with train-step\'s forward rows/s.';
   return `${intro}\n\n${table(
-    ['sampler', 'steps', 'network evals', 'rows', 'seconds', 'rows/s', 'network rows/s', 'peak RSS MB'],
-    rs.map((r) => [String(r.sampler), fmt(r.steps, 0), fmt(num(r, 'networkEvaluations'), 0), fmt(r.rows, 0), fmt(r.seconds, 1), fmt(r.rowsPerSec, 1), fmt(num(r, 'networkRowsPerSec'), 0), fmt(r.peakRssMB, 0)]),
+    ['threads', 'sampler', 'steps', 'network evals', 'rows', 'seconds', 'rows/s', 'network rows/s', 'load', 'peak RSS MB'],
+    rs.map((r) => [String(r.threads ?? 1), String(r.sampler), fmt(r.steps, 0), fmt(num(r, 'networkEvaluations'), 0), fmt(r.rows, 0), fmt(r.seconds, 1), fmt(r.rowsPerSec, 1), fmt(num(r, 'networkRowsPerSec'), 0), r.load1 === undefined ? '–' : fmt(num(r, 'load1'), 2), fmt(r.peakRssMB, 0)]),
   )}`;
 }
 

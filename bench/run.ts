@@ -111,20 +111,29 @@ export function unitsFor(s: Scenario, o: SuiteOptions): UnitSpec[] {
   switch (s) {
     case 'train-step':
       // Fewer repetitions at large batch: a wasm step at 65,536 rows takes several seconds.
-      return [{ scenario: s, table: o.table, batches: o.quick ? [64, 256] : [256, 4096, 65536], reps: o.quick ? [2, 2] : [20, 5, 2], ...backend }];
-    case 'sample':
+      // 1 and 2 threads interleaved (1, 2, 1, 2), each unit with PyTorch at the same thread count right after
+      // it, so both ratios are read under the same machine load; then one batch-65,536 unit on every core.
+      if (o.quick) return [{ scenario: s, table: o.table, batches: [64, 256], reps: [2, 2], ...backend }];
       return [
-        {
-          scenario: s,
-          table: o.table,
-          rows: o.quick ? 128 : 8192,
-          runs: [
-            { sampler: 'heun', steps: o.quick ? 4 : 50 },
-            { sampler: 'edm-stochastic', steps: o.quick ? 4 : 50 },
-          ],
-          ...backend,
-        },
+        ...[1, 2].flatMap((round) => [1, 2].map((threads) => ({ scenario: s, table: o.table, batches: [256, 4096], reps: [20, 5], threads, torch: true, round, ...backend }) as UnitSpec)),
+        { scenario: s, table: o.table, batches: [65536], reps: [2], ...backend },
       ];
+    case 'sample':
+      if (o.quick) return [{ scenario: s, table: o.table, rows: 128, runs: [{ sampler: 'heun', steps: 4 }, { sampler: 'edm-stochastic', steps: 4 }, { sampler: 'dpmpp-2m', steps: 4 }], ...backend }];
+      // 1 and 2 threads, interleaved like train-step.
+      return [1, 2, 1, 2].map((threads) => ({
+        scenario: s,
+        table: o.table,
+        rows: 8192,
+        threads,
+        runs: [
+          { sampler: 'heun', steps: 50 },
+          { sampler: 'edm-stochastic', steps: 50 },
+          { sampler: 'dpmpp-2m', steps: 20 },
+          { sampler: 'dpmpp-2m', steps: 10 },
+        ],
+        ...backend,
+      }));
     case 'end-to-end':
       return o.e2eTables.map((t) => ({ scenario: s, table: t, steps: o.e2eSteps(t), evalRows: o.evalRows, seed: 42, ...(o.quick ? { samplerSteps: 4 } : {}), ...backend }));
     case 'scale': {

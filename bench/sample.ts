@@ -5,11 +5,12 @@
  * The weights are the untrained initialisation: the cost of a sampler step does not depend on the weight
  * values, and skipping training keeps this scenario about sampling alone. Heun's method calls the network
  * twice per step except the last (2·steps − 1 evaluations); edm-stochastic adds fresh noise before each
- * Heun step (same count); euler-maruyama calls it once per step.
+ * Heun step (same count); euler-maruyama and dpmpp-2m (DPM-Solver++(2M)) call it once per step.
  */
 import { initBackend } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import type { BackendName, SamplerName } from '../src/spec/types.js';
+import { loadavg } from 'node:os';
 import { emit, loadBenchTable, maxRssMB, round, say, timed } from './common.js';
 
 export interface SampleOptions {
@@ -17,14 +18,16 @@ export interface SampleOptions {
   rows: number;
   runs: Array<{ sampler: SamplerName; steps: number }>;
   backend?: BackendName;
+  /** wasm threads (default: the library's). */
+  threads?: number;
 }
 
 export function networkEvaluations(sampler: SamplerName, steps: number): number {
-  return sampler === 'euler-maruyama' ? steps : 2 * steps - 1;
+  return sampler === 'euler-maruyama' || sampler === 'dpmpp-2m' ? steps : 2 * steps - 1;
 }
 
 export async function runSample(o: SampleOptions): Promise<void> {
-  const info = await initBackend(o.backend ? { backend: o.backend } : {});
+  const info = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), ...(o.threads ? { threads: o.threads } : {}) });
   const bt = await loadBenchTable(o.table);
   const model = TabularDiffusion.create(bt.table, { seed: 1 });
   say(`sample: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} dims, ${o.rows} rows on ${info.detail}`);
@@ -40,6 +43,8 @@ export async function runSample(o: SampleOptions): Promise<void> {
       columns: t.columns.length,
       backend: info.name,
       device: info.detail,
+      threads: info.threads ?? 1,
+      load1: round(loadavg()[0]!, 2),
       steps: run.steps,
       batch: Math.min(4096, o.rows),
       seconds: round(seconds),

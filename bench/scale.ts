@@ -14,12 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
-import { sampleSource } from '../src/pipeline/stream-source.js';
-import { loadSourceTable, splitTable } from '../src/pipeline/table-source.js';
+import { sampleSource } from '../src/run/table/stream-source.js';
+import { loadSourceTable, splitTable } from '../src/run/table/source.js';
 import type { BackendName, PipelineSpec } from '../src/spec/types.js';
 import { TableEncoder } from '../src/table/encode.js';
 import { fertilityUnavailable, writeFertility } from '../test/helpers/fertility-big.js';
 import { emit, maxRssMB, round, say, timed } from './common.js';
+import { sourceRead } from '../src/run/plan.js';
+import { normalizeSpec } from '../src/spec/normalize.js';
 
 export interface ScaleOptions {
   rows: number;
@@ -51,10 +53,10 @@ export async function runScale(o: ScaleOptions): Promise<void> {
   const spec = { version: 1, name: 'scale', seed: 4, source: { path } } as PipelineSpec;
   const data = await timed(async () => {
     if (o.mode === 'streamed') {
-      const s = await sampleSource(spec, { trainRows: o.trainRows, holdout: 0.2, seed: 4 });
+      const s = await sampleSource(sourceRead(normalizeSpec(spec)), { trainRows: o.trainRows, holdout: 0.2, seed: 4 });
       return { train: s.train, encoder: TableEncoder.fromSketches(s.sketches), columns: s.columns.length, trainSeen: s.trainRows };
     }
-    const { table } = await loadSourceTable(spec);
+    const { table } = await loadSourceTable(sourceRead(normalizeSpec(spec)));
     const { train } = splitTable(table, 0.2, 4);
     return { train, encoder: undefined, columns: table.columns.length, trainSeen: train.nRows };
   });

@@ -16,7 +16,7 @@ import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { detectionC2ST } from '../src/evaluate/detection.js';
 import { columnPairTrends, columnShapes } from '../src/evaluate/fidelity.js';
 import { readTable } from '../src/io/table-io.js';
-import { splitTable } from '../src/pipeline/table-source.js';
+import { splitTable } from '../src/run/table/source.js';
 import { createRng, permutation } from '../src/rng.js';
 import { takeRows } from '../src/table/table.js';
 import { REPO_ROOT } from './common.js';

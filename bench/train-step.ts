@@ -20,7 +20,10 @@ import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { updateEma } from '../src/diffusion/train.js';
 import { createRng } from '../src/rng.js';
 import type { BackendName } from '../src/spec/types.js';
-import { emit, loadBenchTable, maxRssMB, round, say } from './common.js';
+import { emit, loadBenchTable, maxRssMB, REPO_ROOT, round, say } from './common.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
 
 export interface TrainStepOptions {
   table: string;
@@ -30,6 +33,24 @@ export interface TrainStepOptions {
   backend?: BackendName;
   width?: number;
   depth?: number;
+  /** wasm threads (default: the library's, every core). */
+  threads?: number;
+  /** Also time PyTorch (bench/peers/torch_step.py, CPU, the same thread count) right after each batch. */
+  torch?: boolean;
+  /** A label for repeated runs (1, 2, …) so interleaved repeats can be told apart. */
+  round?: number;
+}
+
+/** PyTorch's step/forward for one batch, or undefined when `/usr/bin/python3 -c 'import torch'` fails. */
+function torchStep(dim: number, width: number, depth: number, batch: number, reps: number, threads: number): { stepMs: number; forwardMs: number; torch: string } | undefined {
+  const script = join(REPO_ROOT, 'bench/peers/torch_step.py');
+  const args = [script, '--dim', String(dim), '--width', String(width), '--depth', String(depth), '--batch', String(batch), '--reps', String(reps), '--threads', String(threads)];
+  const r = spawnSync(process.env.SYNTHDIFF_TORCH_PYTHON ?? '/usr/bin/python3', args, { encoding: 'utf8' });
+  if (r.status !== 0) {
+    say(`train-step: PyTorch peer unavailable (${(r.stderr || String(r.error)).trim().split('\n').pop()})`);
+    return undefined;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { stepMs: number; forwardMs: number; torch: string };
 }
 
 /** Median and mean of a list of wall times in ms. */
@@ -74,7 +95,7 @@ async function timeInterleaved(reps: number, f: () => Promise<void>, g: () => Pr
 }
 
 export async function runTrainStep(o: TrainStepOptions): Promise<void> {
-  const info = await initBackend(o.backend ? { backend: o.backend } : {});
+  const info = await initBackend({ ...(o.backend ? { backend: o.backend } : {}), ...(o.threads ? { threads: o.threads } : {}) });
   const bt = await loadBenchTable(o.table);
   const model = TabularDiffusion.create(bt.table, { width: o.width ?? 256, depth: o.depth ?? 3, seed: 1 });
   const enc = model.encoder.encode(bt.table);
@@ -129,6 +150,7 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
     );
     tf.dispose([...Object.values(batch), input, cNoise]);
     const stepMs = step.median, fwdMs = forward.median;
+    const peer = o.torch ? torchStep(D, model.mlp.width, model.mlp.depth, B, reps, info.threads ?? 1) : undefined;
     emit({
       scenario: 'train-step',
       table: bt.name,
@@ -136,6 +158,7 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
       columns: bt.table.columns.length,
       backend: info.name,
       device: info.detail,
+      threads: info.threads ?? 1,
       steps: reps,
       batch: B,
       seconds: round((step.all.reduce((s, v) => s + v, 0)) / 1000, 3),
@@ -149,6 +172,9 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
       hostBatchMs: round(host.median, 2),
       forwardRowsPerSec: round((B / fwdMs) * 1000, 0),
       stepMsAll: step.all.map((v) => round(v, 1)),
+      ...(o.round ? { round: o.round } : {}),
+      load1: round(loadavg()[0]!, 2),
+      ...(peer ? { torchStepMs: peer.stepMs, torchForwardMs: peer.forwardMs, torchVersion: peer.torch, stepOverTorch: round(stepMs / peer.stepMs, 2) } : {}),
     });
   }
   model.dispose();

@@ -12,7 +12,7 @@ import { readArrow, tableToArrowBytes, writeArrow } from '../src/io/arrow.js';
 import { ArrowBatchWriter, countArrowRows, readArrowBatches, type ArrowBatch } from '../src/io/arrow-stream.js';
 import { readCsv, tableToCsvString } from '../src/io/csv.js';
 import { readCsvBatches, type StreamColumn } from '../src/io/csv-stream.js';
-import { concatTables } from '../src/pipeline/merge.js';
+import { concatTables } from '../src/run/shard/merge.js';
 import { type Column, type Table, cellValue, takeRows } from '../src/table/table.js';
 import { fertilityUnavailable, writeFertility } from './helpers/fertility-big.js';
 

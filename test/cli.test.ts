@@ -1,10 +1,11 @@
+import { missingCount } from '../src/table/table.js';
 import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
-import { splitTable } from '../src/pipeline/table-source.js';
+import { splitTable } from '../src/run/table/source.js';
 
 let dir: string;
 let stderr = '';
@@ -96,7 +97,7 @@ report: { dir: out, html: false }
     expect(await readdir(join(dir, 'out/model'))).toContain('model.json');
     // A second spec loads the checkpoint instead of training and samples the same rows again.
     const again = join(dir, 'again.yaml');
-    await writeFile(again, (await readFile(spec, 'utf8')).replace('checkpoint: out/model', 'load: out/model').replace(/out\//g, 'out2/').replace('load: out2/model', 'load: out/model'));
+    await writeFile(again, (await readFile(spec, 'utf8')).replace('checkpoint: out/model', 'load: out/model').replace(/\bout\//g, 'out2/').replace('load: out2/model', 'load: out/model'));
     expect(await cli('run', again, '--quiet')).toBe(0);
     expect(await readFile(join(dir, 'out2/synthetic.arrow'))).toEqual(await readFile(join(dir, 'out/synthetic.arrow')));
     expect(await readFile(join(dir, 'out2/imputed.csv'), 'utf8')).toBe(await readFile(join(dir, 'out/imputed.csv'), 'utf8'));
@@ -109,7 +110,12 @@ report: { dir: out, html: false }
     await writeTable(join(dir, 'real.csv'), split.train);
     await writeTable(join(dir, 'holdout.csv'), split.holdout!);
     expect(await cli('evaluate', '--real', join(dir, 'real.csv'), '--synthetic', join(dir, 'real.csv'), '--holdout', join(dir, 'holdout.csv'), '--out', join(dir, 'eval'), '-q')).toBe(0);
-    const copy = JSON.parse(await readFile(join(dir, 'eval/report.json'), 'utf8')).evaluation;
+    const graded = JSON.parse(await readFile(join(dir, 'eval/report.json'), 'utf8'));
+    // The report states the real table's missing cells and synthdiff's version, not placeholders.
+    expect(graded.data.missingCells).toBe(split.train.columns.reduce((n, c) => n + missingCount(c), 0));
+    expect(graded.data.missingCells).toBeGreaterThan(0);
+    expect(graded.synthdiff).toBe(JSON.parse(await readFile('package.json', 'utf8')).version);
+    const copy = graded.evaluation;
     expect(copy.privacy.dcrShare).toBeGreaterThan(0.95);
     expect(copy.privacy.exactCopyRate).toBe(1);
     expect(copy.fidelity.shapes.score).toBe(1);

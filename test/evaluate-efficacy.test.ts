@@ -48,6 +48,6 @@ describe('ML efficacy (train on synthetic, test on real)', () => {
   });
 
   it('rejects an unknown target', () => {
-    expect(() => mlEfficacy(train, train, test, 'nope', { seed: 1 })).toThrow(/not found/);
+    expect(() => mlEfficacy(train, train, test, 'nope', { seed: 1 })).toThrow(/^evaluate.efficacy.target: the training table has no such column \(columns: /);
   });
 });

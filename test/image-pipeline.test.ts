@@ -6,10 +6,11 @@ import { main } from '../src/cli/main.js';
 import { readDicomSeries } from '../src/io/dicom/index.js';
 import { newUid } from '../src/io/dicom/uid.js';
 import { writeSyntheticDicom } from '../src/io/dicom/write.js';
-import { splitSlices, type ImageRunReport } from '../src/pipeline/image-run.js';
+import { splitSlices } from '../src/run/image/run.js';
 import { createRng } from '../src/rng.js';
 import { decodePng } from './helpers/png-decode.js';
 import { dciodvfy, dcmftest, HAVE_DCMTK, HAVE_DICOM3TOOLS, skipNote } from './helpers/dicom-validators.js';
+import type { ImageRunReport } from '../src/report/model.js';
 
 const BRAIN = resolve(import.meta.dirname, '../fixtures/dicom/brain-mr');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseWindow, denormalize, fillPadding, flipLeftRight, normalize, padToSquare, percentiles, resample } from '../src/pipeline/image-preprocess.js';
-import { exportedValues, pixelEncoding, storedPixels } from '../src/pipeline/image-export.js';
+import { chooseWindow, denormalize, fillPadding, flipLeftRight, normalize, padToSquare, percentiles, resample } from '../src/io/dicom/preprocess.js';
+import { exportedValues, pixelEncoding, storedPixels } from '../src/run/image/export.js';
 import { decodePng } from './helpers/png-decode.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../src/report/png.js';
 

@@ -6,7 +6,7 @@ import { initBackend, tf } from '../src/backend/index.js';
 import { defaultChannels, ImageDiffusion } from '../src/diffusion/image.js';
 import { initParameters, parameterShapes, UNet, type UNetConfig } from '../src/diffusion/unet.js';
 import { readDicomSeries } from '../src/io/dicom/index.js';
-import { chooseWindow, normalize, prepareSlices, type ImagePreprocessing } from '../src/pipeline/image-preprocess.js';
+import { chooseWindow, normalize, prepareSlices, type ImagePreprocessing } from '../src/io/dicom/preprocess.js';
 import { createRng } from '../src/rng.js';
 
 const BRAIN = resolve(import.meta.dirname, '../fixtures/dicom/brain-mr');

@@ -61,18 +61,20 @@ describe('unreadable paths', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('says when the file does not exist, is a directory, or is not readable', async () => {
+  it('says when the file does not exist or is a directory', async () => {
     expect((await failure(join(dir, 'missing.csv'))).message).toBe(`${join(dir, 'missing.csv')}: file not found`);
     const sub = join(dir, 'folder.csv');
     mkdirSync(sub);
     expect((await failure(sub)).message).toBe(`${sub}: not a regular file; expected a CSV file`);
     expect((await failure(join(dir, 'missing.arrow'))).message).toBe(`${join(dir, 'missing.arrow')}: file not found`);
+  });
+
+  // Root reads any file whatever its mode, so there is nothing to check there.
+  it.skipIf(process.getuid?.() === 0)('says when the file is not readable', async () => {
     const locked = join(dir, 'locked.csv');
     writeFileSync(locked, 'a\n1\n');
     chmodSync(locked, 0);
-    // root ignores permissions, so only check the message when the read really fails.
-    const err = await readTable(locked).then(() => undefined, (e: Error) => e);
-    if (err) expect(err.message).toBe(`${locked}: permission denied`);
+    expect((await failure(locked)).message).toBe(`${locked}: permission denied`);
   });
 
   it('names the other formats it recognises under a .csv name', async () => {

@@ -13,7 +13,7 @@ import { readCsvBatches, readCsvHeader } from '../src/io/csv-stream.js';
 import { cellValue, takeRows, type Table } from '../src/table/table.js';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { readTable } from '../src/io/table-io.js';
-import { concatTables } from '../src/pipeline/merge.js';
+import { concatTables } from '../src/run/shard/merge.js';
 
 let dir: string;
 beforeAll(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessMemorization, ncc, quantile, TrainingIndex } from '../src/evaluate/memorization.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../src/evaluate/image-fidelity.js';
-import { flipLeftRight } from '../src/pipeline/image-preprocess.js';
+import { flipLeftRight } from '../src/io/dicom/preprocess.js';
 import { createRng, type Rng } from '../src/rng.js';
 
 const SIZE = 32;

@@ -9,16 +9,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnPairTrends, columnShapes } from '../src/evaluate/fidelity.js';
 import { readTable } from '../src/io/table-io.js';
-import { fidelityFromStats, ksFromHistograms, type MergedFidelity } from '../src/pipeline/merged-fidelity.js';
-import { mergeStats, statsLayout, tableStats } from '../src/pipeline/shard-stats.js';
-import { splitTable } from '../src/pipeline/table-source.js';
-import { loadSpec } from '../src/spec/parse.js';
-import { loadSourceTable } from '../src/pipeline/table-source.js';
+import { fidelityFromStats, ksFromHistograms } from '../src/stats/merged-fidelity.js';
+import { mergeStats, statsLayout, tableStats } from '../src/stats/shard-stats.js';
+import { splitTable } from '../src/run/table/source.js';
+import { loadSourceTable } from '../src/run/table/source.js';
 import { createRng, deriveSeed, permutation } from '../src/rng.js';
 import { dcr } from '../src/evaluate/privacy.js';
 import { TableEncoder } from '../src/table/encode.js';
 import { isCategorical, takeRows, type Table } from '../src/table/table.js';
 import { runCli } from './helpers/cli.js';
+import type { MergedFidelity } from '../src/report/model.js';
+import { loadSpec } from '../src/spec/normalize.js';
+import { sourceRead } from '../src/run/plan.js';
 
 const rows = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, k) => a + k);
 
@@ -126,7 +128,7 @@ report: { dir: out }
     expect(page).not.toMatch(/<script|https?:\/\//);
 
     const ns = await loadSpec(specPath);
-    const { train } = splitTable((await loadSourceTable(ns.spec)).table, 0.5, ns.seed);
+    const { train } = splitTable((await loadSourceTable(sourceRead(ns))).table, 0.5, ns.seed);
     const synthetic = (await readTable(join(dir, 'out/synthetic.csv'))).table;
     expect(synthetic.nRows).toBe(700);
     // Same column order and category lists as the training half, for fidelity.ts's same-schema check.
@@ -142,7 +144,7 @@ report: { dir: out }
     expectMatchesInMemory(f, train, aligned);
 
     // Privacy from per-shard sums, sketches and element-wise minima = dcr() on the whole merged output.
-    const { holdout } = splitTable((await loadSourceTable(ns.spec)).table, 0.5, ns.seed);
+    const { holdout } = splitTable((await loadSourceTable(sourceRead(ns))).table, 0.5, ns.seed);
     const alignedHoldout = holdout!;
     const whole = dcr(aligned, train, alignedHoldout, { seed: deriveSeed(ns.seed, 'dcr') });
     const p = report.outputs[0].privacy;

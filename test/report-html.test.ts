@@ -3,10 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RunReport } from '../src/pipeline/run.js';
 import { collapseCategories, correlationDifference, renderReportHtml, splitMethods } from '../src/report/html.js';
 import { esc, fmtTick, timeTicks, groupedBars, heatmap, histogramOverlay, imageGrid, metricBars, niceTicks } from '../src/report/svg.js';
-import type { EvaluationReport } from '../src/report/types.js';
+import type { EvaluationReport, RunReport } from '../src/report/model.js';
 
 const FIXTURE = new URL('../fixtures/report/sample-run.json', import.meta.url);
 const load = (): RunReport => JSON.parse(readFileSync(FIXTURE, 'utf8')) as RunReport;

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readTable } from '../src/io/table-io.js';
-import { mergeStats, statsLayout, summarizeStats, tableStats, type StatsSummary } from '../src/pipeline/shard-stats.js';
-import { concatTables } from '../src/pipeline/merge.js';
+import { mergeStats, statsLayout, summarizeStats, tableStats } from '../src/stats/shard-stats.js';
+import { concatTables } from '../src/run/shard/merge.js';
 import { createRng } from '../src/rng.js';
 import { TableEncoder } from '../src/table/encode.js';
 import { takeRows, type Table } from '../src/table/table.js';
+import type { StatsSummary } from '../src/report/model.js';
 
 const range = (a: number, b: number) => Int32Array.from({ length: b - a }, (_, k) => a + k);
 

@@ -9,9 +9,10 @@ import { sampleBatch } from '../src/diffusion/samplers.js';
 import { readTable } from '../src/io/table-io.js';
 import { tableToCsvString } from '../src/io/csv.js';
 import { createRng } from '../src/rng.js';
-import { parseShard, partPath, shardRange } from '../src/pipeline/shard.js';
-import { mergeStats, statsLayout, summarizeStats, tableStats } from '../src/pipeline/shard-stats.js';
-import { compactRanges } from '../src/pipeline/slurm.js';
+import { parseShard, partPath, shardRange } from '../src/run/shard/shard.js';
+import { mergeStats, statsLayout, summarizeStats, tableStats } from '../src/stats/shard-stats.js';
+import { compactRanges, synthdiffCommand } from '../src/run/shard/slurm.js';
+import { existsSync } from 'node:fs';
 import { takeRows, type Table } from '../src/table/table.js';
 
 let dir: string;
@@ -33,6 +34,16 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('the command SLURM jobs run', () => {
+  // Runs without a cluster: a moved module once left job scripts pointing at a CLI that did not exist.
+  it('names a CLI entry point that exists', () => {
+    const parts = synthdiffCommand().split(' ').map((p) => p.replace(/^'|'$/g, ''));
+    const entry = parts.at(-1)!;
+    expect(entry).toMatch(/cli[\/]main\.(ts|js)$/);
+    expect(existsSync(entry)).toBe(true);
+  });
 });
 
 describe('shard arithmetic', () => {

@@ -2,9 +2,10 @@ import { readFile, readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { KEYS } from '../src/spec/types.js';
 import { SCHEMA_TYPES } from '../src/spec/schema.js';
-import { closest, loadSpec, normalizeSpec, specPath, validateSpec } from '../src/spec/parse.js';
+import { closest, specPath, validateSpec } from '../src/spec/parse.js';
 import { pipelineSchemaJson } from '../src/spec/write-schema.js';
 import { SpecError } from '../src/errors.js';
+import { loadSpec, normalizeSpec } from '../src/spec/normalize.js';
 
 const base = { version: 1, name: 't', source: { path: 'x.csv' } };
 
@@ -63,7 +64,7 @@ describe('normalizeSpec', () => {
     expect(n.spec.tasks![0]!.output.path).toBe('/a/out/s.csv');
     const m = normalizeSpec({ version: 1, name: 'other', source: { path: 'd.csv' } }, '/a/b/spec.yaml');
     expect(m.hash).toBe(n.hash);
-    expect(normalizeSpec({ ...m.spec, seed: 3 }).hash).not.toBe(n.hash);
+    expect(normalizeSpec({ ...m.written, seed: 3 }).hash).not.toBe(n.hash);
   });
   it('reads spec paths as users write them', () => {
     expect(specPath('/tasks/1/rows')).toBe('tasks[1].rows');

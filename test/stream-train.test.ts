@@ -11,15 +11,16 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ksStatistic } from '../src/evaluate/fidelity.js';
 import { readCsv } from '../src/io/csv.js';
-import { normalizeSpec } from '../src/spec/parse.js';
-import { runTablePipeline } from '../src/pipeline/run.js';
-import { rowUnit, sampleSource } from '../src/pipeline/stream-source.js';
+import { runTablePipeline } from '../src/run/table/run.js';
+import { rowUnit, sampleSource } from '../src/run/table/stream-source.js';
 import { createLogger } from '../src/report/log.js';
 import { deriveSeed } from '../src/rng.js';
 import { TableEncoder } from '../src/table/encode.js';
 import { isCategorical, type Table } from '../src/table/table.js';
 import type { PipelineSpec } from '../src/spec/types.js';
 import { fertilityUnavailable, writeFertility } from './helpers/fertility-big.js';
+import { normalizeSpec } from '../src/spec/normalize.js';
+import { sourceRead } from '../src/run/plan.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -60,8 +61,8 @@ describe('streamed training source', () => {
 
   it('splits by a per-row coin: about the asked share, the same rows for the same seed', async () => {
     const s = spec(dir, { trainRows: 100 });
-    const one = await sampleSource(s, { trainRows: 100, holdout: 0.3, seed: 3 });
-    const two = await sampleSource(s, { trainRows: 100, holdout: 0.3, seed: 3 });
+    const one = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 100, holdout: 0.3, seed: 3 });
+    const two = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 100, holdout: 0.3, seed: 3 });
     expect(one.rows).toBe(418);
     expect(one.trainRows + one.holdoutRows).toBe(418);
     const expected = Array.from({ length: 418 }, (_, r) => rowUnit(deriveSeed(3, 'split'), r) < 0.3).filter(Boolean).length;
@@ -79,7 +80,7 @@ describe('streamed training source', () => {
     const lines = ['zip,y', ...Array.from({ length: 10_500 }, (_, i) => `${i < 10_000 ? 10_000 + i : `0${4000 + i - 10_000}`},${i % 3 === 0 ? 'a' : 'b'}`)];
     await writeFile(path, `${lines.join('\n')}\n`);
     const s = { ...spec(dir, { trainRows: 20_000 }), source: { path }, columns: {} } as PipelineSpec;
-    const streamed = await sampleSource(s, { trainRows: 20_000, holdout: 0, seed: 1 });
+    const streamed = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 20_000, holdout: 0, seed: 1 });
     const whole = await readCsv(path);
     expect(streamed.columns.map((c) => c.kind)).toEqual(whole.table.columns.map((c) => c.kind));
     const zip = streamed.train.columns[0]!;
@@ -92,10 +93,10 @@ describe('streamed training source', () => {
     const lines = ['x,y', ...Array.from({ length: 50 }, (_, i) => `${i},${i % 3 === 0 ? 'a' : 'b'}`), 'oops,a'];
     await writeFile(path, `${lines.join('\n')}\n`);
     const s = { ...spec(dir, { trainRows: 10 }), source: { path }, columns: {} } as PipelineSpec;
-    const quiet = { info() {} };
-    expect((await sampleSource(s, { trainRows: 10, holdout: 0, seed: 1, headRows: 20 })).columns[0]!.kind).toBe((await readCsv(path, { log: quiet })).table.columns[0]!.kind);
+    const silent = { info() {} };
+    expect((await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 10, holdout: 0, seed: 1, headRows: 20 })).columns[0]!.kind).toBe((await readCsv(path, { log: silent })).table.columns[0]!.kind);
     const forced = { ...s, columns: { x: { kind: 'integer' } } } as PipelineSpec;
-    await expect(sampleSource(forced, { trainRows: 10, holdout: 0, seed: 1 })).rejects.toThrow(`${path}: line 52 (data row 51), column "x": "oops" is not an integer, the kind set for it in the spec (columns.<name>.kind)`);
+    await expect(sampleSource(sourceRead(normalizeSpec(forced)), { trainRows: 10, holdout: 0, seed: 1 })).rejects.toThrow(`${path}: line 52 (data row 51), column "x": "oops" is not an integer, the kind set for it in the spec (columns.<name>.kind)`);
   });
 
   it.skipIf(fertilityUnavailable())('AER__Fertility sorted by age: a uniform sample and sketch-fitted quantiles within 0.2% rank of the exact fit', async () => {
@@ -109,7 +110,7 @@ describe('streamed training source', () => {
     await writeFile(sorted, `${text[0]}\n${Array.from(order, (r) => text[r + 1]).join('\n')}\n`);
 
     const s = { ...spec(dir, { trainRows: 20_000 }), source: { path: sorted }, columns: {} } as PipelineSpec;
-    const sampled = await sampleSource(s, { trainRows: 20_000, holdout: 0.5, seed: 11 });
+    const sampled = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 20_000, holdout: 0.5, seed: 11 });
     expect(sampled.rows).toBe(254_654);
     expect(sampled.train.nRows).toBe(20_000);
     expect(Math.abs(sampled.trainRows / 254_654 - 0.5)).toBeLessThan(0.005);

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv, tableToCsvString } from '../src/io/csv.js';
 import { countCsvRows, CsvBatchWriter, readCsvBatches, type StreamColumn } from '../src/io/csv-stream.js';
-import { concatTables } from '../src/pipeline/merge.js';
+import { concatTables } from '../src/run/shard/merge.js';
 import type { Table } from '../src/table/table.js';
 import { fertilityUnavailable, writeFertility } from './helpers/fertility-big.js';
 

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName, Device } from '../spec/types.js';
+import type { BackendName, Device } from './names.js';
 import { patchWasmTransposedMatMul } from './wasm-matmul.js';
 import { bridgeWasmConvGradients } from './wasm-conv-bridge.js';
+import { finishWasmThreads, prepareWasmThreads } from './wasm-threads.js';
+import { availableParallelism } from 'node:os';
 import { SynthdiffError } from '../errors.js';
 
 /**
@@ -15,8 +17,21 @@ export interface BackendInfo {
   /** The tfjs backend name actually in use (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   name: BackendName;
   device: 'cpu' | 'gpu';
-  /** A human description for logs and reports, e.g. `wasm (SIMD, 1 thread)`. */
+  /** A human description for logs and reports, e.g. `wasm (XNNPACK, SIMD, 2 threads)`. */
   detail: string;
+  /** CPU threads the backend computes on (wasm: XNNPACK's pool, the calling thread included). */
+  threads?: number;
+}
+
+/**
+ * Threads for the wasm backend when the caller names none: `SYNTHDIFF_THREADS` (e.g. `os.availableParallelism()`'s
+ * value), else 1. Not every core by default: on the shared 2-core development box (load average 2.6–9)
+ * XNNPACK's pool measured slower than one thread — a pool thread that another process has descheduled
+ * stalls every matmul (batch-256 step 26 → 125 ms; `npm run bench -- --only train-step`, bench/RESULTS.md).
+ */
+export function defaultThreads(): number {
+  const env = Number(process.env.SYNTHDIFF_THREADS);
+  return Number.isInteger(env) && env >= 1 ? Math.min(env, availableParallelism() * 4) : 1;
 }
 
 let current: BackendInfo | undefined;
@@ -51,13 +66,18 @@ async function tryWebgpu(): Promise<BackendInfo | undefined> {
   return { name: 'webgpu', device: 'gpu', detail: `webgpu (Dawn, ${desc})` };
 }
 
-async function tryWasm(): Promise<BackendInfo | undefined> {
-  const wasm = (await tryImport('@tensorflow/tfjs-backend-wasm')) as { setThreadsCount?: (n: number) => void } | undefined;
+async function tryWasm(threads: number): Promise<BackendInfo | undefined> {
+  const wasm = (await tryImport('@tensorflow/tfjs-backend-wasm')) as { setThreadsCount(n: number): void; getThreadsCount(): number } | undefined;
   if (!wasm) return undefined;
   patchWasmTransposedMatMul();
   bridgeWasmConvGradients();
-  if (!(await tf.setBackend('wasm').catch(() => false))) return undefined;
-  return { name: 'wasm', device: 'cpu', detail: 'wasm (XNNPACK, SIMD)' };
+  // The pool is fixed when the module instantiates: the first initialisation's thread count holds.
+  if (threads > 1) prepareWasmThreads(threads, wasm);
+  const ok = await tf.setBackend('wasm').catch(() => false);
+  finishWasmThreads();
+  if (!ok) return undefined;
+  const n = wasm.getThreadsCount();
+  return { name: 'wasm', device: 'cpu', detail: `wasm (XNNPACK, SIMD, ${n} thread${n === 1 ? '' : 's'})`, threads: n };
 }
 
 async function tryCpu(): Promise<BackendInfo | undefined> {
@@ -65,10 +85,12 @@ async function tryCpu(): Promise<BackendInfo | undefined> {
   return { name: 'cpu', device: 'cpu', detail: 'cpu (pure JavaScript)' };
 }
 
+let wantThreads = 1;
+
 const BY_NAME: Record<BackendName, () => Promise<BackendInfo | undefined>> = {
   tensorflow: async () => (await tryTensorflow(true)) ?? tryTensorflow(false),
   webgpu: tryWebgpu,
-  wasm: tryWasm,
+  wasm: () => tryWasm(wantThreads),
   cpu: tryCpu,
 };
 
@@ -80,20 +102,21 @@ export class BackendUnavailableError extends SynthdiffError {
  * Initialise a backend once per process. An explicit `backend` must work or it is an error (the user
  * asked for it); `device: gpu` must find a GPU; `auto` walks the ladder.
  */
-export async function initBackend(opts: { device?: Device; backend?: BackendName } = {}): Promise<BackendInfo> {
+export async function initBackend(opts: { device?: Device; backend?: BackendName; threads?: number } = {}): Promise<BackendInfo> {
+  wantThreads = opts.threads ?? defaultThreads();
   const wantKey = `${opts.backend ?? ''}/${opts.device ?? 'auto'}`;
   if (current && (current as BackendInfo & { key?: string }).key === wantKey) return current;
   let ladder: Array<() => Promise<BackendInfo | undefined>>;
   if (opts.backend) ladder = [BY_NAME[opts.backend]];
   else if (opts.device === 'gpu') ladder = [() => tryTensorflow(true), tryWebgpu];
-  else if (opts.device === 'cpu') ladder = [() => tryTensorflow(false), tryWasm, tryCpu];
-  else ladder = [() => tryTensorflow(true), tryWebgpu, () => tryTensorflow(false), tryWasm, tryCpu];
+  else if (opts.device === 'cpu') ladder = [() => tryTensorflow(false), BY_NAME.wasm, tryCpu];
+  else ladder = [() => tryTensorflow(true), tryWebgpu, () => tryTensorflow(false), BY_NAME.wasm, tryCpu];
   for (const step of ladder) {
     const info = await step();
     if (info) {
       await tf.ready();
       current = Object.assign(info, { key: wantKey });
-      return { name: info.name, device: info.device, detail: info.detail };
+      return { name: info.name, device: info.device, detail: info.detail, ...(info.threads ? { threads: info.threads } : {}) };
     }
   }
   throw new BackendUnavailableError(
@@ -104,5 +127,5 @@ export async function initBackend(opts: { device?: Device; backend?: BackendName
 }
 
 export function currentBackend(): BackendInfo | undefined {
-  return current && { name: current.name, device: current.device, detail: current.detail };
+  return current && { name: current.name, device: current.device, detail: current.detail, ...(current.threads ? { threads: current.threads } : {}) };
 }

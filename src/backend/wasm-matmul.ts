@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { matMulTransposedAChunked, transposeMatrix } from './wasm-simd-kernels.js';
+import { fastPathCalls, matMulTransposedAChunked, transposeMatrix } from './wasm-simd-kernels.js';
 
 /**
  * tfjs-backend-wasm 4.22's BatchMatMul runs ~15–30× slower when an operand is transposed (XNNPACK's
@@ -41,6 +41,7 @@ export function patchWasmTransposedMatMul(): void {
             temps.push(fast);
             return fast;
           }
+          fastPathCalls.slowTranspose++;
           const r = x.shape.length;
           const perm = [...Array(r - 2).keys(), r - 1, r - 2];
           const out = transpose.kernelFunc({ inputs: { x }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;

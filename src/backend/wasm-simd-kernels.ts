@@ -303,12 +303,16 @@ function relugradBody(): number[] {
   return [...locals, ...code];
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+/**
+ * The module's bytes. `shared`: import the heap as a shared memory (the threaded wasm build), whose
+ * import must declare a maximum: 65,536 pages (4 GiB), the most a 32-bit heap can have.
+ */
+export function moduleBytes(shared = false): Uint8Array<ArrayBuffer> {
   const func = (params: number[]) => [0x60, ...vec(params.map((p) => [p])), 0x00];
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([func([I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32]), func([I32, I32, I32, I32, F32, F32]), func([I32, I32, I32, I32])])),
-    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]])),
+    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, ...(shared ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00])]])),
     ...section(3, vec([[0], [1], [2], [2], [2]])),
     ...section(7, vec(['adam', 'ema', 'transpose4', 'colsum', 'relugrad'].map((name, i) => [...str(name), 0x00, i]))),
     ...section(10, vec([adamBody(), emaBody(), transposeBody(), colsumBody(), relugradBody()].map((b) => [...uleb(b.length), ...b]))),
@@ -317,30 +321,66 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 }
 
 interface WasmBackendInternals {
-  wasm: { asm?: { memory?: WebAssembly.Memory } };
+  wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
 }
 
-let cached: { memory: WebAssembly.Memory; kernels: WasmSimdKernels } | null | undefined;
+const KERNEL_NAMES = ['adam', 'ema', 'transpose4', 'colsum', 'relugrad'] as const;
+type KernelName = (typeof KERNEL_NAMES)[number];
 
 /**
- * The kernels bound to the active wasm backend's memory, or undefined when the backend is not wasm, its
- * memory cannot be reached (or is shared, as in the threaded build), or this runtime lacks wasm SIMD.
+ * Calls of each fast kernel since start, and of the slow paths they replace (`slowTranspose`: tfjs's
+ * scalar Transpose kernel inside a transposed matmul). Tests read these to fail when a fast path silently
+ * falls back.
+ */
+export const fastPathCalls: Record<KernelName | 'chunkedMatMul' | 'slowTranspose', number> = {
+  adam: 0,
+  ema: 0,
+  transpose4: 0,
+  colsum: 0,
+  relugrad: 0,
+  chunkedMatMul: 0,
+  slowTranspose: 0,
+};
+
+let cached: { memory: WebAssembly.Memory; kernels: WasmSimdKernels } | null | undefined;
+
+/** The active wasm backend's heap (exported by the single-threaded build, imported by the threaded one). */
+export function wasmHeap(): WebAssembly.Memory | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const w = (tf.backend() as unknown as WasmBackendInternals).wasm;
+  const memory = w?.asm?.memory ?? w?.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/**
+ * The kernels bound to the active wasm backend's memory (plain or shared), or undefined when the backend
+ * is not wasm, its memory cannot be reached, or this runtime lacks wasm SIMD.
  */
 export function wasmSimdKernels(): WasmSimdKernels | undefined {
-  if (tf.getBackend() !== 'wasm') return undefined;
-  const memory = (tf.backend() as unknown as WasmBackendInternals).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory) || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  const memory = wasmHeap();
+  if (!memory) return undefined;
   if (cached === null) return undefined;
   if (cached?.memory === memory) return cached.kernels;
   try {
-    const bytes = moduleBytes();
+    const bytes = moduleBytes(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
     if (!WebAssembly.validate(bytes)) {
       cached = null;
       return undefined;
     }
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    cached = { memory, kernels: instance.exports as unknown as WasmSimdKernels };
+    const raw = instance.exports as unknown as Record<KernelName, (...args: number[]) => void>;
+    // Each export counted (a JavaScript call per kernel launch, tens per training step).
+    const counted = Object.fromEntries(
+      KERNEL_NAMES.map((name) => [
+        name,
+        (...args: number[]) => {
+          fastPathCalls[name]++;
+          raw[name](...args);
+        },
+      ]),
+    );
+    cached = { memory, kernels: counted as unknown as WasmSimdKernels };
     return cached.kernels;
   } catch {
     cached = null;
@@ -383,7 +423,7 @@ function transposeAt(k: WasmSimdKernels, b: WasmKernelBackend, src: number, R: n
   const R4 = R & ~3, C4 = C & ~3;
   if (R4 < R || C4 < C) {
     // The ragged strips (last R % 4 rows, last C % 4 columns) in plain code.
-    const heap = new Float32Array(b.wasm.HEAPU8.buffer, src, R * C);
+    const heap = new Float32Array(wasmHeap()!.buffer, src, R * C);
     for (let i = 0; i < R; i++) for (let j = i < R4 ? C4 : 0; j < C; j++) dst[j * R + i] = heap[i * C + j]!;
   }
   return out;
@@ -439,6 +479,7 @@ export function matMulTransposedAChunked(
   const [K, M] = da, N = db[1];
   const b = backend as WasmKernelBackend;
   const heapOf = (t: tf.TensorInfo) => b.typedArrayFromHeap(t).byteOffset;
+  fastPathCalls.chunkedMatMul++;
   let acc: tf.TensorInfo | undefined;
   const chunk = transposedAChunk.rows;
   for (let k0 = 0; k0 < K; k0 += chunk) {
@@ -446,7 +487,7 @@ export function matMulTransposedAChunked(
     const at = transposeAt(k, b, heapOf(a) + k0 * M * 4, kc, M, [1, M, kc]);
     const bc = b.makeOutput([1, kc, N], 'float32');
     const bFrom = heapOf(bIn) + k0 * N * 4;
-    b.wasm.HEAPU8.copyWithin(heapOf(bc), bFrom, bFrom + kc * N * 4);
+    new Uint8Array(wasmHeap()!.buffer).copyWithin(heapOf(bc), bFrom, bFrom + kc * N * 4);
     const part = matMul(at, bc);
     b.disposeData(at.dataId);
     b.disposeData(bc.dataId);

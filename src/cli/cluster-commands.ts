@@ -6,14 +6,17 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SpecError } from '../errors.js';
-import { runTablePipeline } from '../pipeline/run.js';
-import { mergeDir, mergeSpec, type MergedOutput } from '../pipeline/merge.js';
+import { messages } from '../messages.js';
+import { runTablePipeline } from '../run/table/run.js';
+import { mergeDir, mergeSpec } from '../run/shard/merge.js';
 import { renderMergeHtml } from '../report/html.js';
-import { checkpointInfo, parseShard, runShard } from '../pipeline/shard.js';
-import { runDirFor, submitSlurm, writeSlurmScripts } from '../pipeline/slurm.js';
+import { checkpointInfo } from '../run/model.js';
+import { parseShard, runShard } from '../run/shard/shard.js';
+import { runDirFor, submitSlurm, writeSlurmScripts } from '../run/shard/slurm.js';
 import { createLogger } from '../report/log.js';
-import { loadSpec } from '../spec/parse.js';
 import { runCommand } from './commands.js';
+import type { MergedOutput } from '../report/model.js';
+import { loadSpec } from '../spec/normalize.js';
 
 export interface RunOptions {
   quiet?: boolean;
@@ -27,12 +30,12 @@ export async function runOrShardCommand(specPath: string, opts: RunOptions): Pro
   if (opts.shard === undefined && !opts.trainOnly) return runCommand(specPath, opts);
   const log = createLogger({ quiet: opts.quiet });
   const ns = await loadSpec(specPath);
-  if (ns.spec.source.format === 'dicom') throw new SpecError(`${specPath}: source.format dicom: sharded runs are for tables`);
+  if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(ns.spec.source.path));
   if (opts.shard !== undefined) {
     await runShard(ns, parseShard(opts.shard), { log });
     return;
   }
-  const m = ns.spec.model ?? {};
+  const m = ns.spec.model;
   if (!m.checkpoint) throw new SpecError(`${specPath}: model.checkpoint: --train-only saves the model there for the shards to load; set it`);
   if (m.load && !m.resume) {
     log.info(`model.load ${m.load}: the model is trained already; nothing to train (the shards load it)`);

@@ -1,22 +1,19 @@
-import { loadSpec } from '../spec/parse.js';
 import { readTable } from '../io/table-io.js';
 import { formatSchema, type TableSchema } from '../table/infer.js';
 import { createLogger } from '../report/log.js';
-import { runTablePipeline } from '../pipeline/run.js';
-import { runImagePipeline } from '../pipeline/image-run.js';
+import { runTablePipeline } from '../run/table/run.js';
+import { runImagePipeline } from '../run/image/run.js';
 import { renderReportHtml } from '../report/html.js';
 import { SpecError } from '../errors.js';
-import { basename, join } from 'node:path';
-import { profileTable } from '../table/infer.js';
-import type { RunReport } from '../pipeline/run.js';
-import { alignTables } from '../table/align.js';
-import { evaluateTables } from '../pipeline/evaluate.js';
+import { join } from 'node:path';
+import { evaluateFiles } from '../run/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { loadSpec } from '../spec/normalize.js';
 
 export async function runCommand(specPath: string, opts: { quiet?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);
   const log = createLogger({ quiet: opts.quiet });
-  if (ns.spec.source.format === 'dicom') {
+  if (ns.spec.kind === 'image') {
     await runImagePipeline(ns, { log, renderHtml: renderReportHtml });
     return;
   }
@@ -25,7 +22,7 @@ export async function runCommand(specPath: string, opts: { quiet?: boolean }): P
 
 export async function validateCommand(specPath: string): Promise<void> {
   const ns = await loadSpec(specPath);
-  const tasks = ns.spec.tasks ?? [];
+  const { tasks } = ns.spec;
   process.stdout.write(`${specPath}: valid (spec ${ns.hash.slice(0, 12)}; ${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${tasks.map((t) => t.type).join(', ') || 'none'})\n`);
 }
 
@@ -41,32 +38,13 @@ function describeMissing(s: TableSchema): string {
   return `${missing} missing cells`;
 }
 
-/**
- * Grade any synthetic table against real data, no model needed (outliers from Isolation Forest). The
- * synthetic and holdout tables are re-coded against the real table's categories so codes compare.
- */
+/** Grade any synthetic table against real data, no model needed (run/evaluate.ts). */
 export async function evaluateCommand(opts: { real: string; synthetic: string; holdout?: string; out?: string; seed: string; quiet?: boolean }): Promise<void> {
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new SpecError(`--seed: must be a non-negative integer, got "${opts.seed}"`);
   const log = createLogger({ quiet: opts.quiet });
-  const t0 = performance.now();
-  const real = (await readTable(opts.real)).table;
-  const synthetic = (await readTable(opts.synthetic)).table;
-  const holdout = opts.holdout ? (await readTable(opts.holdout)).table : undefined;
-  const [r, s, h] = alignTables(real, holdout ? [synthetic, holdout] : [synthetic], holdout ? [opts.synthetic, opts.holdout!] : [opts.synthetic]);
-  const evaluation = await evaluateTables({ fidelity: true, detection: true, privacy: Boolean(h), outliers: true }, { train: r, synthetic: s, holdout: h, seed }, log);
-  const report: RunReport = {
-    synthdiff: 'evaluate',
-    name: `evaluate ${basename(opts.synthetic)}`,
-    specHash: '',
-    seed,
-    startedAt: new Date().toISOString(),
-    versions: { node: process.versions.node },
-    timings: { evaluate: Math.round(performance.now() - t0) / 1000 },
-    data: { source: opts.real, rows: real.nRows, columns: real.columns.length, dropped: [], trainRows: real.nRows, holdoutRows: holdout?.nRows ?? 0, missingCells: 0, schema: profileTable(r) },
-    tasks: [{ type: 'graded', output: opts.synthetic, rows: synthetic.nRows, seconds: 0 }],
-    evaluation,
-  };
+  const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log });
+  const evaluation = report.evaluation!;
   if (opts.out) {
     await writeFileAtomic(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFileAtomic(join(opts.out, 'report.html'), renderReportHtml(report));

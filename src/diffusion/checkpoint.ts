@@ -36,7 +36,7 @@ export async function trainingTensors(
   return [...named('net/', await net.read()), ...named('ema/', await ema.read()), ...named('adam.m/', moments.m), ...named('adam.v/', moments.v)];
 }
 
-export async function writeCheckpoint(dir: string, meta: { format: string } & Record<string, unknown>, tensors: readonly NamedTensor[]): Promise<void> {
+export async function writeCheckpoint(dir: string, meta: { format: string } & Record<string, unknown>, tensors: readonly NamedTensor[]): Promise<{ weights: string }> {
   await mkdir(dir, { recursive: true });
   const index: TensorIndex[] = [];
   let offset = 0;
@@ -53,6 +53,7 @@ export async function writeCheckpoint(dir: string, meta: { format: string } & Re
   const full = { ...meta, savedWith: currentBackend()?.name, weights: { file: weightsFile, sha256: digest, tensors: index } };
   await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(full, null, 1));
   for (const f of await readdir(dir)) if (/^weights-.*\.bin$/.test(f) && f !== weightsFile) await rm(join(dir, f), { force: true });
+  return { weights: digest };
 }
 
 export interface LoadedCheckpoint<M> {

@@ -15,7 +15,7 @@ export function networkInput(xNoisy: tf.Tensor2D, x0: tf.Tensor2D, cond: tf.Tens
 /** D(x; σ) for one σ shared by the whole batch (sampling). Call inside tf.tidy. */
 export function denoise(net: Mlp, edm: EdmConfig, x: tf.Tensor2D, x0: tf.Tensor2D, cond: tf.Tensor2D, sigma: number): tf.Tensor2D {
   const { cSkip, cOut, cIn, cNoise } = preconditioning(sigma, edm.sigmaData);
-  const f = net.apply(networkInput(x, x0, cond, cIn), tf.fill([x.shape[0], 1], cNoise) as tf.Tensor2D);
+  const f = net.applyAtNoiseLevel(networkInput(x, x0, cond, cIn), cNoise);
   return tf.add(tf.mul(x, cSkip), tf.mul(f, cOut)) as tf.Tensor2D;
 }
 

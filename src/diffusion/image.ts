@@ -1,8 +1,8 @@
 import { tf, currentBackend } from '../backend/index.js';
 import { ModelError } from '../errors.js';
 import { createRng, deriveSeed, permutation } from '../rng.js';
-import type { ImagePreprocessing } from '../pipeline/image-preprocess.js';
-import type { SamplerName } from '../spec/types.js';
+import type { ImagePreprocessing } from '../io/dicom/preprocess.js';
+import type { SamplerName } from './sampler-name.js';
 import { Adam } from './adam.js';
 import { readCheckpoint, trainingTensors, writeCheckpoint } from './checkpoint.js';
 import { edmCoefficients } from './denoiser.js';

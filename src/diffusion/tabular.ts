@@ -11,7 +11,7 @@ import { readCheckpoint, trainingTensors, writeCheckpoint } from './checkpoint.j
 import { sampleBatch, type SamplerOptions } from './samplers.js';
 import { denoise } from './denoiser.js';
 import { defaultTrainOptions, trainDiffusion, type TrainOptions, type TrainProgress, type TrainState } from './train.js';
-import type { SamplerName } from '../spec/types.js';
+import type { SamplerName } from './sampler-name.js';
 
 export interface TabularModelOptions {
   width?: number;
@@ -173,9 +173,10 @@ export class TabularDiffusion {
     return t!;
   }
 
-  async save(dir: string): Promise<void> {
+  /** Write the checkpoint; returns its weights' sha256 (the checkpoint's identity). */
+  async save(dir: string): Promise<{ weights: string }> {
     const meta = { format: FORMAT, specHash: this.specHash, mlp: this.mlp, edm: this.edm, encoder: this.encoder.toJSON(), trainOptions: this.trainOptions, state: this.state, adamStep: this.optimizer.step };
-    await writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.mlp), this.net, this.ema, this.optimizer));
+    return writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.mlp), this.net, this.ema, this.optimizer));
   }
 
   static async load(dir: string): Promise<TabularDiffusion> {

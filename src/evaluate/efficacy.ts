@@ -4,6 +4,7 @@
  * score both on a real holdout, and report the ratio synthetic / real.
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { deriveSeed } from '../rng.js';
 import { isCategorical, takeRows, type Table } from '../table/table.js';
 import { applyTreeEncoder, fitTreeEncoder } from './encode.js';
@@ -61,7 +62,7 @@ export function mlEfficacy(
   assertSameSchema(realTrain, synthetic, 'real train', 'synthetic');
   assertSameSchema(realTrain, realHoldout, 'real train', 'holdout');
   const tj = realTrain.columns.findIndex((c) => c.name === target);
-  if (tj < 0) throw new DataError(`target column "${target}" not found`);
+  if (tj < 0) throw new DataError(messages.specColumnMissing('evaluate.efficacy.target', 'the training table', realTrain.columns.map((c) => c.name)));
   const test = observedTarget(realHoldout, tj);
   if (test.nRows === 0) throw new DataError(`holdout has no rows with "${target}" observed`);
   const forestOpts = { nTrees: options.nTrees ?? 100, maxDepth: options.maxDepth ?? 16, minSamplesLeaf: options.minSamplesLeaf ?? 1 };

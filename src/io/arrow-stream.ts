@@ -3,7 +3,7 @@
  *
  * `readArrowBatches` reads a file's record batches one at a time through a FileHandle — the IPC file
  * format by random access (footer, then one batch), the stream format message by message — and turns
- * each into a Table with arrow.ts's column readers, slicing batches longer than `batchRows`. Memory is
+ * each into a Table with arrow-core.ts's column readers, slicing batches longer than `batchRows`. Memory is
  * one record batch (plus the dictionaries), whatever the file's length. A batch's categories are the
  * labels its rows use (dictionary order; labels matter, not codes).
  *
@@ -40,11 +40,6 @@ import {
   makeVector,
   vectorFromArray,
 } from 'apache-arrow';
-import { ByteBuffer } from 'flatbuffers';
-import { Message as FbMessage } from 'apache-arrow/fb/message';
-import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
-import { DictionaryBatch as FbDictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
-import { Schema as FbSchema } from 'apache-arrow/fb/schema';
 import { DataError } from '../errors.js';
 import { type Column, type Table, isCategorical } from '../table/table.js';
 import { FORCED_BOOLEAN_PAIRS, booleanPairFor } from '../table/values.js';
@@ -61,7 +56,8 @@ import {
   readColumn,
   validity,
   writeColumn,
-} from './arrow.js';
+  checkMetadata,
+} from './arrow-core.js';
 import { freshTempSibling } from './atomic.js';
 import { fileError } from './csv.js';
 
@@ -555,33 +551,6 @@ export class ArrowBatchWriter {
   }
 }
 
-/**
- * Refuse message metadata whose vector lengths cannot fit in it: a corrupt length makes the Arrow
- * library loop for billions of entries (a hang of many seconds) before it fails. Each field node and
- * buffer takes 16 bytes, each schema field at least 4.
- */
-export function checkMetadata(meta: Uint8Array): void {
-  const m = FbMessage.getRootAsMessage(new ByteBuffer(meta));
-  const fits = (n: number, size: number) => Number.isSafeInteger(n) && n >= 0 && n * size <= meta.length;
-  const batch = (rb: FbRecordBatch | null) => {
-    if (rb && !(fits(rb.nodesLength(), 16) && fits(rb.buffersLength(), 16))) throw new Error('record batch vectors overrun the metadata');
-  };
-  switch (m.headerType()) {
-    case 1: {
-      const schema = m.header(new FbSchema()) as FbSchema | null;
-      if (schema && !fits(schema.fieldsLength(), 4)) throw new Error('schema fields overrun the metadata');
-      break;
-    }
-    case 2:
-      batch((m.header(new FbDictionaryBatch()) as FbDictionaryBatch | null)?.data(new FbRecordBatch()) ?? null);
-      break;
-    case 3:
-      batch(m.header(new FbRecordBatch()) as FbRecordBatch | null);
-      break;
-    default:
-      break;
-  }
-}
 
 /** Check every message's metadata of a stream (bodies are skipped) before the library reads it. */
 export async function checkStreamMetadata(o: OpenedArrow, path: string): Promise<void> {

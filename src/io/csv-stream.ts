@@ -15,10 +15,9 @@ import { dirname } from 'node:path';
 import { DataError } from '../errors.js';
 import { CellError, type ColumnNote, type InferredKind, KindInference, inferenceNotes } from '../table/infer.js';
 import type { Column, ColumnKind, Table } from '../table/table.js';
-import type { Logger } from '../report/log.js';
 import { parseNumber } from '../table/values.js';
 import { freshTempSibling } from './atomic.js';
-import { logNotes, tableToCsvString } from './csv.js';
+import { logNotes, tableToCsvString, type NoteSink } from './csv.js';
 import { type CsvDelimiter, type CsvSource, TextColumns, cellErrorMessage, checkHeader, csvRecords, openCsv } from './csv-core.js';
 
 export interface StreamColumn {
@@ -45,7 +44,7 @@ export interface CsvBatchOptions {
   start?: number;
   end?: number;
   /** Where notes go (see CsvReadOptions.log); they are summed over batches and logged at the end. */
-  log?: Pick<Logger, 'info'>;
+  log?: NoteSink;
 }
 
 export interface CsvBatch {
@@ -78,7 +77,7 @@ export async function countCsvRows(path: string, opts: { delimiter?: CsvDelimite
  */
 export async function inferCsvKinds(
   path: string,
-  opts: { delimiter?: CsvDelimiter | 'auto'; missing?: readonly string[]; columns?: readonly { name: string; kind?: ColumnKind; missing?: readonly string[] }[]; log?: Pick<Logger, 'info'>; batchRows?: number },
+  opts: { delimiter?: CsvDelimiter | 'auto'; missing?: readonly string[]; columns?: readonly { name: string; kind?: ColumnKind; missing?: readonly string[] }[]; log?: NoteSink; batchRows?: number },
 ): Promise<{ names: string[]; kinds: InferredKind[]; notes: string[] }> {
   const src = await openCsv(path, { delimiter: opts.delimiter, missing: opts.missing });
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;

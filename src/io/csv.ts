@@ -18,10 +18,16 @@ import { freshTempSibling } from './atomic.js';
 import { type Column, type Table, isCategorical, observedText } from '../table/table.js';
 import { CellError, type ColumnNote, type ColumnOverride, type TableSchema, overrideFor, profileTable } from '../table/infer.js';
 import { formatDatetime } from '../table/values.js';
-import { createLogger, type Logger } from '../report/log.js';
 import { type CsvDelimiter, TextColumns, cellErrorMessage, checkHeader, csvRecords, noteMessage, openCsv } from './csv-core.js';
 
 export { fileError, QUOTE_SAMPLE_RECORDS, type CsvDelimiter } from './csv-core.js';
+
+/** Where reading notes (warnings) go: the run's logger, or stderr when none is given. io sits below
+ * report/, so it names only the one method it calls. */
+export interface NoteSink {
+  info(msg: string): void;
+}
+const stderrSink: NoteSink = { info: (msg) => void process.stderr.write(`${msg}\n`) };
 
 export interface CsvReadOptions {
   /** Field delimiter; 'auto' (default) picks whichever of , ; TAB occurs most in the header line. */
@@ -41,7 +47,7 @@ export interface CsvReadOptions {
   readonly trim?: boolean;
   /** Where notes about the data go (a token read as missing, a kind chosen because of a few cells, …);
    * default: stderr, as `warning: <file>: column "<name>", data row <n>: …`. */
-  readonly log?: Pick<Logger, 'info'>;
+  readonly log?: NoteSink;
 }
 
 export interface CsvReadResult {
@@ -100,10 +106,10 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
 }
 
 /** Word and log the notes (see CsvReadOptions.log); returns the lines. */
-export function logNotes(path: string, notes: readonly ColumnNote[], log: Pick<Logger, 'info'> | undefined, rowOffset = 0): string[] {
+export function logNotes(path: string, notes: readonly ColumnNote[], log: NoteSink | undefined, rowOffset = 0): string[] {
   const lines = notes.map((n) => noteMessage(path, n, rowOffset));
   if (lines.length > 0) {
-    const sink = log ?? createLogger();
+    const sink = log ?? stderrSink;
     for (const l of lines) sink.info(`warning: ${l}`);
   }
   return lines;

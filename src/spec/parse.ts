@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
-import { dirname, extname, isAbsolute, resolve } from 'node:path';
+import { extname } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { SpecError } from '../errors.js';
@@ -106,47 +105,4 @@ export async function readSpecFile(path: string): Promise<PipelineSpec> {
     throw new SpecError(`${path}: not valid ${ext === '.json' ? 'JSON' : 'YAML'} (${what})`);
   }
   return validateSpec(raw, path);
-}
-
-/** A spec with defaults filled in and every path absolute, plus what identifies it. */
-export interface NormalizedSpec {
-  readonly spec: PipelineSpec;
-  readonly specFile: string | undefined;
-  readonly baseDir: string;
-  readonly seed: number;
-  readonly hash: string;
-}
-
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v);
-}
-
-/** Resolve relative paths against the spec file's folder so a spec runs the same from any cwd. */
-export function normalizeSpec(spec: PipelineSpec, specFile?: string): NormalizedSpec {
-  const baseDir = specFile ? dirname(resolve(specFile)) : process.cwd();
-  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
-  const s: PipelineSpec = structuredClone(spec);
-  s.source.path = abs(s.source.path);
-  if (s.model?.checkpoint) s.model.checkpoint = abs(s.model.checkpoint);
-  if (s.model?.load) s.model.load = abs(s.model.load);
-  for (const t of s.tasks ?? []) {
-    t.output.path = abs(t.output.path);
-    if (t.type === 'impute') {
-      if (t.input) t.input = abs(t.input);
-      if (t.intervals) t.intervals.path = abs(t.intervals.path);
-    }
-  }
-  if (s.report) s.report.dir = abs(s.report.dir);
-  // The hash identifies what the model learned from: source, columns, split, seed and model settings.
-  const hash = createHash('sha256')
-    .update(canonicalJson({ source: spec.source, columns: spec.columns ?? {}, split: spec.split ?? {}, model: { ...spec.model, checkpoint: undefined, load: undefined, resume: undefined }, seed: spec.seed ?? 0 }))
-    .digest('hex');
-  return { spec: s, specFile: specFile && resolve(specFile), baseDir, seed: spec.seed ?? 0, hash };
-}
-
-export async function loadSpec(path: string): Promise<NormalizedSpec> {
-  return normalizeSpec(await readSpecFile(path), path);
 }

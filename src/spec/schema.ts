@@ -1,4 +1,5 @@
 import { COLUMN_KINDS } from '../table/table.js';
+import { SAMPLER_NAMES } from '../diffusion/sampler-name.js';
 
 /**
  * JSON Schema (draft 2020-12) of the pipeline spec. `npm run schemas` writes it to
@@ -88,7 +89,7 @@ export const pipelineSchema = {
         checkpoint: str,
         load: str,
         resume: { type: 'boolean' },
-        sampler: { enum: ['heun', 'euler-maruyama', 'edm-stochastic'] },
+        sampler: { enum: [...SAMPLER_NAMES] },
         samplerSteps: positiveInt,
         imageSize: { type: 'integer', minimum: 8, maximum: 512, description: 'Image models: training resolution (pixels, square).' },
         window: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: 'Image models: intensity window [low, high] in modality units.' },

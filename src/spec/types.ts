@@ -1,3 +1,5 @@
+import type { BackendName, Device } from '../backend/names.js';
+import type { SamplerName } from '../diffusion/sampler-name.js';
 import type { ColumnKind } from '../table/table.js';
 
 /**
@@ -42,9 +44,8 @@ export interface SplitSpec {
   holdout: number;
 }
 
-export type Device = 'auto' | 'cpu' | 'gpu';
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
-export type SamplerName = 'heun' | 'euler-maruyama' | 'edm-stochastic';
+export type { Device, BackendName };
+export type { SamplerName };
 
 export interface ModelSpec {
   device?: Device;

@@ -1,0 +1,199 @@
+import { DicomError } from '../../errors.js';
+import type { DicomImage } from './index.js';
+
+/**
+ * From DICOM slices to the model's training images and back.
+ *
+ * Geometry: each slice is padded to a square (centred, with its own background value, so anatomy keeps
+ * its aspect ratio) and resampled to `imageSize`²: area averaging when shrinking (each output pixel is the
+ * mean of the input area it covers, so no aliasing and the mean intensity is kept), bilinear when growing.
+ *
+ * Intensity: values in modality units (HU for CT, scanner units for MR) are mapped linearly from a window
+ * [low, high] to [−1, 1] and clipped. The window is the spec's `model.window`, or else the 0.5th–99.5th
+ * percentiles of all training pixels: robust to a few hot pixels, and shared by all slices so relative
+ * brightness between slices is kept. The window is saved with the model; synthetic images map back with
+ * the inverse, so they come out in the source's units (values outside the window cannot be produced).
+ */
+
+/** Everything needed to map between modality values and model images; saved in the checkpoint. */
+export interface ImagePreprocessing {
+  imageSize: number;
+  /** [low, high] in modality units, mapped to [−1, 1]. */
+  window: [number, number];
+  windowSource: 'spec' | 'percentiles';
+  /** Left-right flips as training augmentation. */
+  flip: boolean;
+}
+
+/** One slice ready for the model, with what is needed to describe it in outputs and reports. */
+export interface PreparedSlice {
+  /** The file (and frame) it came from. */
+  source: string;
+  /** imageSize² values in modality units after padding and resampling (padding pixels filled). */
+  modality: Float32Array;
+  /** [row, column] spacing in mm at imageSize, when the source has Pixel Spacing. */
+  pixelSpacing?: [number, number];
+}
+
+/** Monochrome frames of a series in modality units, square-padded and resampled to `size`. */
+export function prepareSlices(images: readonly DicomImage[], size: number): PreparedSlice[] {
+  const out: PreparedSlice[] = [];
+  for (const image of images) {
+    const spp = image.meta.SamplesPerPixel ?? 1;
+    if (spp !== 1) throw new DicomError(`${image.source}: image models take monochrome images; this one has ${spp} samples per pixel (${image.meta.PhotometricInterpretation ?? 'colour'})`);
+    image.frames.forEach((frame, f) => {
+      const rows = image.meta.Rows!, cols = image.meta.Columns!;
+      const values = fillPadding(frame.modality(), `${image.source}${image.frames.length > 1 ? ` frame ${f + 1}` : ''}`);
+      const side = Math.max(rows, cols);
+      const square = padToSquare(values, rows, cols);
+      const spacing = image.meta.PixelSpacing;
+      out.push({
+        source: image.frames.length > 1 ? `${image.source}#${f + 1}` : image.source,
+        modality: resample(square, side, side, size, size),
+        // The square's pixels are isotropic only when the source's are; each axis scales by side/size.
+        pixelSpacing: spacing ? [(spacing[0] * side) / size, (spacing[1] * side) / size] : undefined,
+      });
+    });
+  }
+  return out;
+}
+
+/**
+ * Padding pixels (PixelPaddingValue) come out of `modality()` as NaN; they are background, so they take
+ * the smallest real value of the slice. A slice with no real value at all is an error.
+ */
+export function fillPadding(values: Float32Array, where: string): Float32Array {
+  let min = Infinity;
+  for (const v of values) if (v < min) min = v;
+  if (min === Infinity) throw new DicomError(`${where}: every pixel is padding (PixelPaddingValue); nothing to learn from`);
+  const out = Float32Array.from(values);
+  for (let i = 0; i < out.length; i++) if (Number.isNaN(out[i]!)) out[i] = min;
+  return out;
+}
+
+/** Centre the image in a square of side max(rows, cols), filling with its minimum (its background). */
+export function padToSquare(values: Float32Array, rows: number, cols: number): Float32Array {
+  if (rows === cols) return values;
+  const side = Math.max(rows, cols);
+  let min = Infinity;
+  for (const v of values) if (v < min) min = v;
+  const out = new Float32Array(side * side).fill(min);
+  const y0 = Math.floor((side - rows) / 2), x0 = Math.floor((side - cols) / 2);
+  for (let y = 0; y < rows; y++) out.set(values.subarray(y * cols, (y + 1) * cols), (y0 + y) * side + x0);
+  return out;
+}
+
+/** Per-output-pixel source indices and weights along one axis. */
+interface AxisWeights {
+  index: Int32Array[];
+  weight: Float32Array[];
+}
+
+/** Area weights: output pixel i covers source [i·s, (i+1)·s), s = n/m; each source pixel weighs by overlap. */
+function areaWeights(n: number, m: number): AxisWeights {
+  const s = n / m;
+  const index: Int32Array[] = [], weight: Float32Array[] = [];
+  for (let i = 0; i < m; i++) {
+    const a = i * s, b = (i + 1) * s;
+    const idx: number[] = [], w: number[] = [];
+    for (let j = Math.floor(a); j < Math.min(n, Math.ceil(b)); j++) {
+      const overlap = Math.min(b, j + 1) - Math.max(a, j);
+      if (overlap > 1e-9) {
+        idx.push(j);
+        w.push(overlap / s);
+      }
+    }
+    index.push(Int32Array.from(idx));
+    weight.push(Float32Array.from(w));
+  }
+  return { index, weight };
+}
+
+/** Bilinear weights with half-pixel centres (the convention of most image libraries), edges clamped. */
+function bilinearWeights(n: number, m: number): AxisWeights {
+  const s = n / m;
+  const index: Int32Array[] = [], weight: Float32Array[] = [];
+  for (let i = 0; i < m; i++) {
+    const c = Math.min(n - 1, Math.max(0, (i + 0.5) * s - 0.5));
+    const j0 = Math.floor(c), j1 = Math.min(n - 1, j0 + 1), t = c - j0;
+    index.push(Int32Array.from(j1 === j0 ? [j0] : [j0, j1]));
+    weight.push(Float32Array.from(j1 === j0 ? [1] : [1 - t, t]));
+  }
+  return { index, weight };
+}
+
+/** Resample a row-major image to dstH × dstW, separably: area when shrinking an axis, bilinear when growing. */
+export function resample(src: Float32Array, srcH: number, srcW: number, dstH: number, dstW: number): Float32Array {
+  if (srcH === dstH && srcW === dstW) return Float32Array.from(src);
+  const wy = dstH <= srcH ? areaWeights(srcH, dstH) : bilinearWeights(srcH, dstH);
+  const wx = dstW <= srcW ? areaWeights(srcW, dstW) : bilinearWeights(srcW, dstW);
+  // Rows first (srcH × dstW), then columns.
+  const tmp = new Float32Array(srcH * dstW);
+  for (let y = 0; y < srcH; y++) {
+    for (let x = 0; x < dstW; x++) {
+      const idx = wx.index[x]!, w = wx.weight[x]!;
+      let s = 0;
+      for (let k = 0; k < idx.length; k++) s += src[y * srcW + idx[k]!]! * w[k]!;
+      tmp[y * dstW + x] = s;
+    }
+  }
+  const out = new Float32Array(dstH * dstW);
+  for (let y = 0; y < dstH; y++) {
+    const idx = wy.index[y]!, w = wy.weight[y]!;
+    for (let x = 0; x < dstW; x++) {
+      let s = 0;
+      for (let k = 0; k < idx.length; k++) s += tmp[idx[k]! * dstW + x]! * w[k]!;
+      out[y * dstW + x] = s;
+    }
+  }
+  return out;
+}
+
+/** The p-th percentiles (0–100, linear interpolation) of all values of all images together. */
+export function percentiles(images: readonly Float32Array[], ps: readonly number[]): number[] {
+  const all = new Float32Array(images.reduce((s, a) => s + a.length, 0));
+  let o = 0;
+  for (const a of images) {
+    all.set(a, o);
+    o += a.length;
+  }
+  all.sort();
+  return ps.map((p) => {
+    const r = (p / 100) * (all.length - 1);
+    const lo = Math.floor(r), hi = Math.min(all.length - 1, lo + 1);
+    return all[lo]! + (all[hi]! - all[lo]!) * (r - lo);
+  });
+}
+
+/** The intensity window: the spec's, else the 0.5th–99.5th percentiles of the training slices. */
+export function chooseWindow(training: readonly Float32Array[], specWindow?: readonly number[]): { window: [number, number]; windowSource: 'spec' | 'percentiles' } {
+  if (specWindow) {
+    const [low, high] = specWindow as [number, number];
+    if (!(high > low)) throw new DicomError(`model.window: high (${high}) must be greater than low (${low})`);
+    return { window: [low, high], windowSource: 'spec' };
+  }
+  const [low, high] = percentiles(training, [0.5, 99.5]) as [number, number];
+  // A constant image set would give a zero-width window; widen it so the mapping stays invertible.
+  return { window: high > low ? [low, high] : [low - 0.5, low + 0.5], windowSource: 'percentiles' };
+}
+
+/** Modality values → model values: window [low, high] → [−1, 1], clipped. */
+export function normalize(values: Float32Array, window: readonly [number, number]): Float32Array {
+  const [low, high] = window;
+  const scale = 2 / (high - low);
+  return values.map((v) => Math.min(1, Math.max(-1, (v - low) * scale - 1)));
+}
+
+/** Model values → modality values, the inverse of `normalize` (model output is clipped to [−1, 1] first). */
+export function denormalize(values: Float32Array, window: readonly [number, number]): Float32Array {
+  const [low, high] = window;
+  const half = (high - low) / 2;
+  return values.map((v) => low + (Math.min(1, Math.max(-1, v)) + 1) * half);
+}
+
+/** Mirror a square image left to right. */
+export function flipLeftRight(values: Float32Array, size: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = values[y * size + size - 1 - x]!;
+  return out;
+}

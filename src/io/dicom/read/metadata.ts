@@ -1,0 +1,111 @@
+/** The attributes the toolkit uses (DicomMetadata), read and checked against each other. */
+import { DicomError } from '../../../errors.js';
+import { Attributes } from './attributes.js';
+import { formatTag } from './util.js';
+
+/**
+ * The attributes the toolkit uses, named by their DICOM keywords (PS3.6) so they can be looked up in the
+ * standard. Absent attributes are undefined; defaults the standard defines are applied where noted.
+ */
+export interface DicomMetadata {
+  TransferSyntaxUID: string;
+  SpecificCharacterSet?: string;
+  SOPClassUID?: string;
+  SOPInstanceUID?: string;
+  StudyInstanceUID?: string;
+  SeriesInstanceUID?: string;
+  Modality?: string;
+  SeriesDescription?: string;
+  InstanceNumber?: number;
+  Rows?: number;
+  Columns?: number;
+  /** 1 when the attribute is absent and there is Pixel Data; 0 when there is no Pixel Data. */
+  NumberOfFrames: number;
+  SamplesPerPixel?: number;
+  PhotometricInterpretation?: string;
+  PlanarConfiguration?: number;
+  BitsAllocated?: number;
+  BitsStored?: number;
+  HighBit?: number;
+  PixelRepresentation?: number;
+  /** Default 1 (identity) when absent. Also read from Enhanced multi-frame shared functional groups. */
+  RescaleSlope: number;
+  /** Default 0 when absent. */
+  RescaleIntercept: number;
+  RescaleType?: string;
+  WindowCenter?: number[];
+  WindowWidth?: number[];
+  /** Interpreted with PixelRepresentation (US or SS). */
+  PixelPaddingValue?: number;
+  PixelPaddingRangeLimit?: number;
+  ImagePositionPatient?: [number, number, number];
+  ImageOrientationPatient?: [number, number, number, number, number, number];
+  /** [row spacing, column spacing] in mm. */
+  PixelSpacing?: [number, number];
+  SliceThickness?: number;
+}
+
+export function readMetadata(a: Attributes, transferSyntaxUID: string, source: string, notes: string[]): DicomMetadata {
+  const ints = (tag: string, name: string, required: boolean): number | undefined => {
+    const v = a.numbers(tag, name, required, notes)?.[0];
+    if (v !== undefined && !Number.isInteger(v)) {
+      if (required) throw new DicomError(`${source}: ${name} ${formatTag(tag)} is ${v}; expected an integer`);
+      return undefined;
+    }
+    return v;
+  };
+  const fixed = <N extends number>(tag: string, name: string, n: N): number[] | undefined => {
+    const v = a.numbers(tag, name, false, notes);
+    return v && v.length >= n ? v.slice(0, n) : undefined;
+  };
+  const hasPixels = a.element('x7fe00010') !== undefined;
+  const pixelRepresentation = a.uint16('x00280103');
+  const signed = (v: number | undefined): number | undefined =>
+    v !== undefined && pixelRepresentation === 1 && v >= 0x8000 ? v - 0x10000 : v;
+
+  const fg = (seq: string, tag: string): number[] | undefined => {
+    const s = a.functionalGroup(seq, tag);
+    if (!s) return undefined;
+    const v = s.split('\\').map(Number);
+    return v.every(Number.isFinite) ? v : undefined;
+  };
+  const slope = a.numbers('x00281053', 'RescaleSlope', true)?.[0] ?? fg('x00289145', 'x00281053')?.[0] ?? 1;
+  const intercept = a.numbers('x00281052', 'RescaleIntercept', true)?.[0] ?? fg('x00289145', 'x00281052')?.[0] ?? 0;
+  const frames = ints('x00280008', 'NumberOfFrames', hasPixels);
+
+  const meta: DicomMetadata = {
+    TransferSyntaxUID: transferSyntaxUID,
+    SpecificCharacterSet: a.string('x00080005'),
+    SOPClassUID: a.string('x00080016'),
+    SOPInstanceUID: a.string('x00080018'),
+    StudyInstanceUID: a.string('x0020000d'),
+    SeriesInstanceUID: a.string('x0020000e'),
+    Modality: a.string('x00080060'),
+    SeriesDescription: a.string('x0008103e'),
+    InstanceNumber: ints('x00200013', 'InstanceNumber', false),
+    Rows: a.uint16('x00280010'),
+    Columns: a.uint16('x00280011'),
+    NumberOfFrames: hasPixels ? frames ?? 1 : 0,
+    SamplesPerPixel: a.uint16('x00280002'),
+    PhotometricInterpretation: a.string('x00280004'),
+    PlanarConfiguration: a.uint16('x00280006'),
+    BitsAllocated: a.uint16('x00280100'),
+    BitsStored: a.uint16('x00280101'),
+    HighBit: a.uint16('x00280102'),
+    PixelRepresentation: pixelRepresentation,
+    RescaleSlope: slope,
+    RescaleIntercept: intercept,
+    RescaleType: a.string('x00281054'),
+    WindowCenter: a.numbers('x00281050', 'WindowCenter', false, notes),
+    WindowWidth: a.numbers('x00281051', 'WindowWidth', false, notes),
+    PixelPaddingValue: signed(a.uint16('x00280120')),
+    PixelPaddingRangeLimit: signed(a.uint16('x00280121')),
+    ImagePositionPatient: fixed('x00200032', 'ImagePositionPatient', 3) as DicomMetadata['ImagePositionPatient'],
+    ImageOrientationPatient: (fixed('x00200037', 'ImageOrientationPatient', 6) ??
+      fg('x00209116', 'x00200037')?.slice(0, 6)) as DicomMetadata['ImageOrientationPatient'],
+    PixelSpacing: (fixed('x00280030', 'PixelSpacing', 2) ?? fg('x00289110', 'x00280030')?.slice(0, 2)) as DicomMetadata['PixelSpacing'],
+    SliceThickness: a.numbers('x00180050', 'SliceThickness', false, notes)?.[0],
+  };
+  if (meta.NumberOfFrames < 1 && hasPixels) throw new DicomError(`${source}: NumberOfFrames (0028,0008) is ${meta.NumberOfFrames}; expected at least 1`);
+  return meta;
+}

@@ -1,0 +1,178 @@
+/** Pixel Data: native and encapsulated (fragments, Basic Offset Table) frames, handed to codecs.ts / pixels.ts. */
+import type { DataSet, Element, Fragment } from 'dicom-parser';
+import { DicomError } from '../../../errors.js';
+import { decodeFrame, type TransferSyntax } from '../codecs.js';
+import { DicomFrame, nativeFrameBits, nativeFrameBytes, storedArray, swapToLittleEndian, type PixelDescription } from '../pixels.js';
+import { DicomMetadata } from './metadata.js';
+import { hex4 } from './util.js';
+
+export async function readFrames(
+  ds: DataSet,
+  el: Element,
+  meta: DicomMetadata,
+  syntax: TransferSyntax,
+  source: string,
+  notes: string[],
+): Promise<DicomFrame[]> {
+  const need = (value: number | undefined, name: string, tag: string): number => {
+    if (value === undefined) throw new DicomError(`${source}: has Pixel Data (7FE0,0010) but no ${name} ${tag}`);
+    return value;
+  };
+  const rows = need(meta.Rows, 'Rows', '(0028,0010)');
+  const columns = need(meta.Columns, 'Columns', '(0028,0011)');
+  const bitsAllocated = need(meta.BitsAllocated, 'BitsAllocated', '(0028,0100)');
+  const samplesPerPixel = meta.SamplesPerPixel ?? 1;
+  const bitsStored = meta.BitsStored ?? bitsAllocated;
+  const highBit = meta.HighBit ?? bitsStored - 1;
+  const photometric = meta.PhotometricInterpretation ?? (samplesPerPixel === 1 ? 'MONOCHROME2' : 'RGB');
+  if (meta.PhotometricInterpretation === undefined) notes.push(`PhotometricInterpretation (0028,0004) missing; assumed ${photometric}`);
+  if (rows === 0 || columns === 0) throw new DicomError(`${source}: Rows × Columns (0028,0010/0011) is ${rows}×${columns}; expected non-zero`);
+  if (![1, 8, 16, 32].includes(bitsAllocated)) throw new DicomError(`${source}: BitsAllocated (0028,0100) is ${bitsAllocated}; expected 1, 8, 16 or 32`);
+  if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
+    throw new DicomError(
+      `${source}: BitsStored (0028,0101) ${bitsStored} / HighBit (0028,0102) ${highBit} do not fit BitsAllocated ${bitsAllocated}`,
+    );
+  }
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) throw new DicomError(`${source}: SamplesPerPixel (0028,0002) is ${samplesPerPixel}; expected 1 or 3`);
+  const d: PixelDescription = {
+    source,
+    rows,
+    columns,
+    samplesPerPixel,
+    bitsAllocated,
+    bitsStored,
+    highBit,
+    pixelRepresentation: meta.PixelRepresentation === 1 ? 1 : 0,
+    photometric,
+    planarConfiguration: meta.PlanarConfiguration === 1 ? 1 : 0,
+    rescaleSlope: meta.RescaleSlope,
+    rescaleIntercept: meta.RescaleIntercept,
+    paddingValue: meta.PixelPaddingValue,
+    paddingRangeLimit: meta.PixelPaddingRangeLimit,
+  };
+  const count = meta.NumberOfFrames;
+
+  if (syntax.kind === 'unsupported') {
+    throw new DicomError(`${source}: transfer syntax ${syntax.uid} (${syntax.name}) is not supported for Pixel Data`);
+  }
+  const end = el.dataOffset + el.length;
+  if (el.encapsulatedPixelData) {
+    if (syntax.kind === 'native' || syntax.kind === 'deflate') {
+      throw new DicomError(`${source}: Pixel Data (7FE0,0010) is encapsulated but transfer syntax ${syntax.uid} (${syntax.name}) is uncompressed`);
+    }
+    const groups = frameFragments(ds.byteArray, readFragments(ds.byteArray, el.dataOffset, source), count, syntax, source);
+    const frames: DicomFrame[] = [];
+    for (let i = 0; i < count; i++) {
+      const encoded = concatFragments(ds.byteArray, groups[i]!);
+      const out = await decodeFrame(syntax, encoded, d, photometric, `${source} frame ${i + 1}/${count}`);
+      frames.push(new DicomFrame(i, storedArray(out.bytes, d, false), out.photometric ?? photometric, d));
+    }
+    return frames;
+  }
+
+  if (syntax.kind !== 'native' && syntax.kind !== 'deflate') {
+    throw new DicomError(`${source}: transfer syntax ${syntax.uid} (${syntax.name}) needs encapsulated Pixel Data (7FE0,0010), found a defined length`);
+  }
+  if (end > ds.byteArray.length) {
+    throw new DicomError(
+      `${source}: truncated: Pixel Data (7FE0,0010) declares ${el.length} bytes but only ${ds.byteArray.length - el.dataOffset} remain`,
+    );
+  }
+  const neededBits = count * nativeFrameBits(d);
+  if (el.length * 8 < neededBits) {
+    throw new DicomError(
+      `${source}: Pixel Data (7FE0,0010) holds ${el.length} bytes; ${count} frame(s) of ${rows}×${columns}×${samplesPerPixel} at ${bitsAllocated} bits need ${Math.ceil(neededBits / 8)}`,
+    );
+  }
+  let pixelData = ds.byteArray.subarray(el.dataOffset, end);
+  if (!syntax.littleEndian) {
+    const vr = el.vr ?? 'OW';
+    const word = vr === 'OB' ? 1 : vr === 'OD' ? 8 : vr === 'OL' || vr === 'OF' || bitsAllocated === 32 ? 4 : 2;
+    if (word > 1) pixelData = swapToLittleEndian(pixelData, word);
+  }
+  const frames: DicomFrame[] = [];
+  for (let i = 0; i < count; i++) {
+    const bytes = nativeFrameBytes(pixelData, i, d);
+    const storedDesc = bitsAllocated === 1 ? { ...d, bitsAllocated: 8 } : d; // unpacked to bytes
+    frames.push(new DicomFrame(i, storedArray(bytes, storedDesc, d.planarConfiguration === 1), photometric, d));
+  }
+  return frames;
+}
+
+export interface Encapsulated {
+  /** Basic Offset Table: frame start offsets from the first fragment's item tag (empty when absent). */
+  bot: number[];
+  /** offset: from the first fragment's item tag; position: absolute start of the fragment's data. */
+  fragments: Fragment[];
+}
+
+/**
+ * Walk the items of encapsulated Pixel Data (PS3.5 A.4) by their lengths. We do not use dicom-parser's
+ * fragment list: it finds the end by scanning for the Sequence Delimitation tag, so bytes inside a
+ * fragment that happen to spell FFFE,E0DD cut the data short.
+ */
+export function readFragments(bytes: Uint8Array, start: number, source: string): Encapsulated {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const items: Array<{ at: number; position: number; length: number }> = [];
+  let pos = start;
+  while (pos + 8 <= bytes.length) {
+    const group = view.getUint16(pos, true);
+    const element = view.getUint16(pos + 2, true);
+    const length = view.getUint32(pos + 4, true);
+    if (group === 0xfffe && element === 0xe0dd) break;
+    if (group !== 0xfffe || element !== 0xe000) {
+      throw new DicomError(`${source}: encapsulated Pixel Data (7FE0,0010) has tag (${hex4(group)},${hex4(element)}) at byte ${pos}; expected an Item (FFFE,E000)`);
+    }
+    if (pos + 8 + length > bytes.length) {
+      throw new DicomError(`${source}: truncated: Pixel Data (7FE0,0010) fragment at byte ${pos} declares ${length} bytes, ${bytes.length - pos - 8} remain`);
+    }
+    items.push({ at: pos, position: pos + 8, length });
+    pos += 8 + length;
+  }
+  const [table, ...rest] = items;
+  if (!table) throw new DicomError(`${source}: encapsulated Pixel Data (7FE0,0010) has no Basic Offset Table item`);
+  const bot: number[] = [];
+  for (let i = 0; i + 4 <= table.length; i += 4) bot.push(view.getUint32(table.position + i, true));
+  const first = rest[0]?.at ?? 0;
+  return { bot, fragments: rest.map((f) => ({ offset: f.at - first, position: f.position, length: f.length })) };
+}
+
+/** Which fragments make up each frame (PS3.5 A.4): by Basic Offset Table, one per frame, or by JPEG SOI. */
+export function frameFragments(byteArray: Uint8Array, { bot, fragments }: Encapsulated, count: number, syntax: TransferSyntax, source: string): Fragment[][] {
+  if (fragments.length === 0) throw new DicomError(`${source}: encapsulated Pixel Data (7FE0,0010) has no fragments`);
+  if (count === 1) return [fragments];
+  if (bot.length === count) {
+    return bot.map((start, i) => {
+      const stop = i + 1 < count ? bot[i + 1]! : Infinity;
+      return fragments.filter((f) => f.offset >= start && f.offset < stop);
+    });
+  }
+  if (fragments.length === count) return fragments.map((f) => [f]);
+  if (syntax.kind === 'jpeg-baseline' || syntax.kind === 'jpeg-extended' || syntax.kind === 'jpeg-lossless') {
+    // Without an offset table, each JPEG frame starts with an SOI marker (FFD8) at the start of a fragment.
+    const groups: Fragment[][] = [];
+    for (const f of fragments) {
+      const soi = byteArray[f.position] === 0xff && byteArray[f.position + 1] === 0xd8;
+      if (soi || groups.length === 0) groups.push([f]);
+      else groups[groups.length - 1]!.push(f);
+    }
+    if (groups.length === count) return groups;
+  }
+  throw new DicomError(
+    `${source}: encapsulated Pixel Data (7FE0,0010) has ${fragments.length} fragments for ${count} frames and no usable Basic Offset Table`,
+  );
+}
+
+export function concatFragments(byteArray: Uint8Array, fragments: Fragment[]): Uint8Array {
+  if (fragments.length === 1) {
+    const f = fragments[0]!;
+    return byteArray.subarray(f.position, f.position + f.length);
+  }
+  const out = new Uint8Array(fragments.reduce((n, f) => n + f.length, 0));
+  let at = 0;
+  for (const f of fragments) {
+    out.set(byteArray.subarray(f.position, f.position + f.length), at);
+    at += f.length;
+  }
+  return out;
+}

@@ -1,0 +1,23 @@
+/**
+ * The catalogue of user-facing error messages that more than one module raises: one wording per fault,
+ * asserted verbatim in test/messages.test.ts. A message says where (file, spec path, column) and what was
+ * expected, in one line (see errors.ts for the classes that carry them).
+ */
+
+const list = (names: readonly string[]): string => names.join(', ');
+
+export const messages = {
+  /** A table pipeline (or a sharded run) was given a DICOM source. */
+  dicomSourceInTablePipeline: (path: string) => `${path}: source.format is dicom; a table pipeline reads csv or arrow (image pipelines run unsharded)`,
+  /** A table task asked to write DICOM. */
+  dicomOutputInTablePipeline: (path: string) => `${path}: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow`,
+  /** An image task (synthesize, deidentify) in a table pipeline. */
+  imageTaskInTablePipeline: (index: number, type: string) => `tasks[${index}].type: ${type} needs a DICOM source (source.format: dicom); this pipeline reads a table`,
+  /** A table task (profile, generate, impute) in an image pipeline. */
+  tableTaskInImagePipeline: (index: number, type: string) => `tasks[${index}].type: ${type} is a table task; a DICOM pipeline runs synthesize and deidentify`,
+  imageTaskOutputFormat: (index: number, type: string, format: string) => `tasks[${index}].output.format: ${type} writes DICOM files into a folder; got "${format}"`,
+  /** A column the spec names (`columns.<name>`, `evaluate.efficacy.target`) is not in the table. */
+  specColumnMissing: (specPath: string, table: string, columns: readonly string[]) => `${specPath}: ${table} has no such column (columns: ${list(columns)})`,
+  /** A table with a header and no rows. */
+  noDataRows: (path: string) => `${path}: the table has no data rows`,
+} as const;

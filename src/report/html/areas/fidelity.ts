@@ -1,0 +1,151 @@
+/** Fidelity: column shapes and pair trends (SDMetrics), per-column distributions, association heatmaps. */
+import { COLORS, fmtFixed, groupedBars, heatmap, histogramOverlay, metricBars } from '../../svg.js';
+import type { ColumnDistribution, FidelityReport } from '../../model.js';
+import { Raw, html, isNum, score, legend, figure, table, SMALL, type Section, type Card, type Area } from '../core.js';
+
+/** Keep the `max − 1` most frequent categories (real + synthetic) and pool the rest, so bars stay legible. */
+export function collapseCategories(d: ColumnDistribution, max = 12): { categories: string[]; real: number[]; synthetic: number[] } {
+  const cats = d.categories ?? d.real.map((_, i) => String(i));
+  if (cats.length <= max) return { categories: [...cats], real: [...d.real], synthetic: [...d.synthetic] };
+  const order = cats.map((_, i) => i).sort((a, b) => (d.real[b] ?? 0) + (d.synthetic[b] ?? 0) - ((d.real[a] ?? 0) + (d.synthetic[a] ?? 0)) || a - b);
+  const keep = order.slice(0, max - 1).sort((a, b) => a - b);
+  const rest = order.slice(max - 1);
+  const sum = (xs: readonly number[]) => rest.reduce((s, i) => s + (xs[i] ?? 0), 0);
+  return {
+    categories: [...keep.map((i) => cats[i]!), `other (${rest.length})`],
+    real: [...keep.map((i) => d.real[i] ?? 0), sum(d.real)],
+    synthetic: [...keep.map((i) => d.synthetic[i] ?? 0), sum(d.synthetic)],
+  };
+}
+
+export function distributionChart(d: ColumnDistribution, shape?: { metric: string; score: number }): string {
+  const subtitle = `${d.kind}${shape ? ` · ${shape.metric} ${score(shape.score)}` : ''}`;
+  if (d.edges && d.edges.length >= 2) {
+    return histogramOverlay({
+      title: d.column,
+      subtitle,
+      edges: d.edges,
+      series: [
+        { label: 'Real', values: d.real, color: COLORS.real, style: 'bar' },
+        { label: 'Synthetic', values: d.synthetic, color: COLORS.synthetic, style: 'step' },
+      ],
+      legend: false,
+      width: SMALL.width,
+      height: SMALL.height,
+      xScale: d.kind === 'datetime' ? 'time' : 'linear',
+    });
+  }
+  const c = collapseCategories(d, 10);
+  return groupedBars({
+    title: d.column,
+    subtitle,
+    groups: c.categories,
+    series: [
+      { label: 'Real', values: c.real, color: COLORS.real },
+      { label: 'Synthetic', values: c.synthetic, color: COLORS.synthetic },
+    ],
+    normalize: true,
+    legend: false,
+    width: SMALL.width,
+    height: SMALL.height,
+  });
+}
+
+/** |real − synthetic| per pair; null where either side is undefined. */
+export function correlationDifference(real: readonly (readonly (number | null)[])[], synthetic: readonly (readonly (number | null)[])[]): (number | null)[][] {
+  return real.map((row, i) => row.map((v, j) => (isNum(v) && isNum(synthetic[i]?.[j]) ? Math.abs(v - synthetic[i]![j]!) : null)));
+}
+
+export function fidelityCard(f: FidelityReport): Card {
+  const s = f.shapes.score;
+  const t = f.trends?.score;
+  const hb = f.holdoutBaseline;
+  const worst = [...f.shapes.columns].sort((a, b) => a.score - b.score).slice(0, 2);
+  let reading: string;
+  if (hb && isNum(s) && s > hb.shapes + 0.01) {
+    reading = `Synthetic columns match the training data more closely than a fresh real sample does (holdout ${score(hb.shapes)}): a hint of copying — check privacy.`;
+  } else if (hb && isNum(s) && s < hb.shapes - 0.01) {
+    reading = `Column shapes fall ${score(hb.shapes - s)} short of what a fresh real sample scores; weakest: ${worst.map((w) => `${w.column} (${score(w.score)})`).join(', ')}.`;
+  } else if (hb) {
+    reading = `Column shapes are as close to the training data as a fresh real sample is.`;
+  } else {
+    reading = `1 is a perfect match; weakest columns: ${worst.map((w) => `${w.column} (${score(w.score)})`).join(', ')}.`;
+  }
+  if (hb && isNum(t)) reading += ` Pair trends ${t >= hb.trends - 0.01 ? 'match' : 'trail'} the holdout baseline (${score(hb.trends)}).`;
+  const gap = hb ? Math.max(hb.shapes - s, (hb.trends ?? 0) - (t ?? 0)) : 1 - Math.min(s, t ?? 0);
+  return {
+    area: 'fidelity',
+    title: 'Fidelity',
+    tone: gap <= 0.02 ? 'good' : gap <= 0.06 ? 'fair' : 'poor',
+    figures: [
+      { value: score(s), label: 'Column shapes', note: hb ? `holdout ${score(hb.shapes)}` : undefined },
+      // Shapes alone hide broken relationships, so trends are always shown next to them.
+      { value: score(t), label: 'Column pair trends', note: hb ? `holdout ${score(hb.trends)}` : undefined },
+      { value: score(f.quality), label: 'Quality' },
+    ],
+    reading,
+    definition: `${f.shapes.definition}; ${f.trends?.definition ?? 'trends not computed'}.`,
+  };
+}
+
+export function fidelitySection(f: FidelityReport): Section {
+  const hb = f.holdoutBaseline;
+  const ref = (v: number | undefined) => (hb && isNum(v) ? { value: v, label: 'holdout baseline' } : undefined);
+  const bars = metricBars({
+    title: 'Fidelity scores',
+    subtitle: 'Synthetic vs train; the tick marks what a real holdout sample scores',
+    bars: [
+      { label: 'Column shapes', value: f.shapes.score, color: COLORS.synthetic, reference: ref(hb?.shapes) },
+      { label: 'Column pair trends', value: f.trends?.score ?? null, color: COLORS.synthetic, reference: ref(hb?.trends) },
+      { label: 'Quality', value: f.quality, color: COLORS.synthetic, reference: ref(hb ? (hb.shapes + hb.trends) / 2 : undefined) },
+    ],
+    width: 520,
+  });
+  const shapeOf = new Map(f.shapes.columns.map((c) => [c.column, c]));
+  const dists = f.distributions.map((d) => figure(distributionChart(d, shapeOf.get(d.column))));
+
+  let corr: Raw = html``;
+  if (f.correlation && f.correlation.columns.length >= 2) {
+    const { columns, real, synthetic } = f.correlation;
+    const diff = correlationDifference(real, synthetic);
+    const svg = heatmap({
+      title: 'Association difference |real − synthetic|',
+      subtitle: 'Pearson r for numeric pairs, Cramér’s V otherwise; 0 = same strength',
+      labels: columns,
+      values: diff,
+      // A 0.3 change in a correlation is already large; a fixed scale keeps runs comparable.
+      max: 0.3,
+      legendLabel: '|Δ association|',
+      cellTip: (i, j) => `real ${fmtFixed(real[i]?.[j], 3)}, synthetic ${fmtFixed(synthetic[i]?.[j], 3)}`,
+    });
+    corr = figure(svg, undefined, 'natural');
+  }
+  const worstPairs = [...(f.trends?.pairs ?? [])].sort((a, b) => a.score - b.score).slice(0, 10);
+  // ContingencySimilarity pairs carry no real/synthetic value; the association matrix has one for every pair.
+  const assoc = (side: 'real' | 'synthetic', a: string, b: string, own: number | undefined): string => {
+    if (isNum(own)) return score(own);
+    const c = f.correlation;
+    const i = c?.columns.indexOf(a) ?? -1;
+    const j = c?.columns.indexOf(b) ?? -1;
+    return c && i >= 0 && j >= 0 ? score(c[side][i]?.[j]) : '—';
+  };
+  const pairs = worstPairs.length
+    ? table(
+        [{ head: 'Column A' }, { head: 'Column B' }, { head: 'Metric' }, { head: 'Score', num: true }, { head: 'Real', num: true }, { head: 'Synth.', num: true }],
+        worstPairs.map((p) => [p.a, p.b, p.metric.replace(/Similarity$/, ''), score(p.score), assoc('real', p.a, p.b, p.real), assoc('synthetic', p.a, p.b, p.synthetic)]),
+        `Lowest-scoring column pairs (${worstPairs.length} of ${f.trends.pairs.length}); real/synthetic association`,
+      )
+    : html``;
+  return {
+    id: 'fidelity',
+    title: 'Fidelity',
+    body: html`${figure(bars, undefined, 'natural')}
+<h3>Column distributions</h3>${legend([
+      { label: 'Real (bars)', color: COLORS.real },
+      { label: 'Synthetic (line / bars)', color: COLORS.synthetic },
+    ])}<p class="muted small">Shares of non-missing rows per bin or category. Subtitles give each column’s shape score (1 = identical).</p>
+<div class="grid small-multiples">${dists}</div><h3>Pairwise associations</h3><div class="split">${corr}${pairs}</div>`,
+  };
+}
+
+export const fidelityArea: Area<FidelityReport> = { id: 'fidelity', title: 'Fidelity', card: fidelityCard, section: fidelitySection };

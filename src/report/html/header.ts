@@ -1,0 +1,96 @@
+/** The page header of a run report: name, backend, data, model and timings. */
+import { fmtFixed, fmtPercent } from '../svg.js';
+import type { RunReport, ImageRunReport } from '../model.js';
+import { Raw, html, isNum, fmtTimestamp, fmtSeconds, path, fmtCount, fmtAny, dl } from './core.js';
+
+export function header(r: RunReport | ImageRunReport): Raw {
+  const backend = r.backend
+    ? html`<div class="backend" title="tfjs backend used for training and sampling"><span class="backend-k">Backend</span><strong>${r.backend.detail}</strong><span class="backend-dev">${r.backend.device.toUpperCase()}</span></div>`
+    : html`<div class="backend none"><span class="backend-k">Backend</span><strong>none (no model in this run)</strong></div>`;
+  const data = isImageRun(r) ? imageData(r) : tableData(r);
+  const timings = Object.entries(r.timings ?? {});
+  const total = timings.reduce((s, [, v]) => s + (isNum(v) ? v : 0), 0);
+  const timingRows = dl([...timings.map(([k, v]) => [timingLabel(k, r.tasks), fmtSeconds(v)] as const), ['Total', html`<strong>${fmtSeconds(total)}</strong>`]]);
+  const versions = dl([['synthdiff', r.synthdiff], ...Object.entries(r.versions ?? {})]);
+  return html`<header class="top"><div class="wrap">
+<p class="eyebrow">synthdiff report</p>
+<div class="title-row"><h1>${r.name}</h1>${backend}</div>
+<p class="run-meta"><span>${fmtTimestamp(r.startedAt)}</span><span>seed <strong>${r.seed}</strong></span><span title="${r.specHash}">spec <code>${r.specHash.slice(0, 12)}</code></span>${r.specFile ? html`<span><code>${r.specFile}</code></span>` : ''}</p>
+<div class="meta">
+<div class="card"><h3>Data</h3>${data}</div>
+<div class="card"><h3>Model</h3>${modelSummary(r.model)}</div>
+<div class="card"><h3>Timings</h3>${timingRows}</div>
+<div class="card"><h3>Versions</h3>${versions}<p class="hash">spec hash <code>${r.specHash}</code></p></div>
+</div></div></header>`;
+}
+
+export function tableData(r: RunReport): Raw {
+  const d = r.data;
+  return dl([
+    ['Source', path(d.source)],
+    ['Rows × columns', `${fmtCount(d.rows)} × ${fmtCount(d.columns)}`],
+    ['Train / holdout', `${fmtCount(d.trainRows)} / ${fmtCount(d.holdoutRows)}`],
+    ['Missing cells', `${fmtCount(d.missingCells)}${d.rows && d.columns ? ` (${fmtPercent(d.missingCells / (d.rows * d.columns))})` : ''}`],
+    ['Dropped', d.dropped?.length ? d.dropped.join(', ') : 'none'],
+  ]);
+}
+
+/** Image runs (report.kind = 'image') describe slices rather than rows. */
+export const isImageRun = (r: RunReport | ImageRunReport): r is ImageRunReport => (r as ImageRunReport).kind === 'image';
+
+export function imageData(r: ImageRunReport): Raw {
+  const d = r.data;
+  return dl([
+    ['Source', path(d.source)],
+    ['Images', `${fmtCount(d.slices)} ${d.modality} slices in ${fmtCount(d.series)} series (${d.sourceRows} × ${d.sourceColumns})`],
+    ['Train / held out', `${fmtCount(d.trainSlices)} / ${fmtCount(d.holdoutSlices)}`],
+  ]);
+}
+
+/** "task1" → "task 1 · impute": the timing keys are positional. */
+export function timingLabel(key: string, tasks: readonly { type: string }[]): string {
+  const m = /^task(\d+)$/.exec(key);
+  const t = m ? tasks?.[Number(m[1])] : undefined;
+  return m ? `task ${m[1]}${t ? ` · ${t.type}` : ''}` : key;
+}
+
+export const MODEL_LABELS: Record<string, string> = {
+  kind: 'Kind',
+  width: 'Width',
+  depth: 'Depth',
+  encodedDims: 'Encoded dims',
+  steps: 'Training steps',
+  batchSize: 'Batch size',
+  bestValLoss: 'Best val. loss',
+  trainSeconds: 'Train time',
+  stepsPerSecond: 'Steps / s',
+  sampler: 'Sampler',
+  samplerSteps: 'Sampler steps',
+  checkpoint: 'Checkpoint',
+};
+
+export function modelSummary(model: Record<string, unknown> | undefined): Raw {
+  if (!model) return html`<p class="muted">No model: this run only profiled the data.</p>`;
+  const m = model;
+  const entries: [string, unknown][] = [];
+  if (m.kind !== undefined) entries.push(['Kind', m.kind]);
+  if (isNum(m.depth) && isNum(m.width)) entries.push(['Network', `${m.depth} × ${m.width} MLP${isNum(m.encodedDims) ? `, ${m.encodedDims} encoded dims` : ''}`]);
+  const shown = new Set(['kind', ...(isNum(m.depth) && isNum(m.width) ? ['depth', 'width', 'encodedDims'] : [])]);
+  if (isNum(m.steps)) {
+    entries.push(['Training', `${fmtCount(m.steps)} steps${isNum(m.batchSize) ? ` × batch ${m.batchSize}` : ''}${isNum(m.stepsPerSecond) ? ` (${m.stepsPerSecond} steps/s)` : ''}`]);
+    ['steps', 'batchSize', 'stepsPerSecond'].forEach((k) => shown.add(k));
+  }
+  if (isNum(m.bestValLoss)) entries.push(['Best val. loss', fmtFixed(m.bestValLoss, 4)]);
+  if (isNum(m.trainSeconds)) entries.push(['Train time', fmtSeconds(m.trainSeconds)]);
+  if (m.sampler !== undefined) entries.push(['Sampler', `${fmtAny(m.sampler)}${isNum(m.samplerSteps) ? `, ${m.samplerSteps} steps` : ''}`]);
+  ['bestValLoss', 'trainSeconds', 'sampler', 'samplerSteps'].forEach((k) => shown.add(k));
+  if (typeof m.checkpoint === 'string') entries.push(['Checkpoint', path(m.checkpoint)]);
+  shown.add('checkpoint');
+  // Image models keep their loss curve ([step, loss] pairs): summarised, not dumped.
+  const curve = Array.isArray(m.lossCurve) ? (m.lossCurve as [number, number][]) : [];
+  if (curve.length) entries.push(['Loss curve', `${fmtFixed(curve[0]![1], 4)} at step ${curve[0]![0]} → ${fmtFixed(curve.at(-1)![1], 4)} at step ${curve.at(-1)![0]}`]);
+  shown.add('lossCurve');
+  // Anything the pipeline adds later still shows up, under its own key.
+  for (const [k, v] of Object.entries(m)) if (!shown.has(k) && v !== undefined) entries.push([MODEL_LABELS[k] ?? k, v]);
+  return dl(entries);
+}

@@ -1,0 +1,47 @@
+/** The Images section of a DICOM pipeline's report. */
+import { COLORS, fmtFixed, fmtPercent, fmtValue, histogramOverlay, imageGrid } from '../svg.js';
+import type { ImageReport } from '../model.js';
+import { html, figure, dl, type Section } from './core.js';
+
+export function imagesSection(img: ImageReport): Section {
+  const mz = img.memorization;
+  const cell = { columns: 8, cellSize: 112 };
+  const gate = img.export.blocked
+    ? html`<p class="skipped-note"><strong>Export blocked:</strong> ${img.export.reason ?? 'see the memorization figures'}</p>`
+    : html`<p>Export allowed: no synthetic slice is a near-copy of a training slice.</p>`;
+  const h = img.histogram;
+  return {
+    id: 'images',
+    title: 'Images',
+    body: html`${gate}
+${figure(imageGrid(img.grid.real, { title: 'Training slices (real)', ...cell }))}
+${figure(imageGrid(img.grid.synthetic, { title: 'Synthetic slices, with NCC to the nearest training slice', ...cell }))}
+${figure(imageGrid(img.grid.nearestTraining, { title: 'Nearest training slice of each synthetic slice', ...cell }))}
+${figure(
+  histogramOverlay({
+    title: 'Intensity histogram',
+    subtitle: `overlap ${fmtFixed(h.overlap, 3)} (1 − TV distance)`,
+    edges: h.edges,
+    series: [
+      { label: 'Real', values: h.real, color: COLORS.real, style: 'bar' },
+      { label: 'Synthetic', values: h.synthetic, color: COLORS.synthetic, style: 'step' },
+    ],
+    xLabel: `${img.modality} intensity (modality units)`,
+    width: 880,
+    height: 240,
+  }),
+  h.definition,
+)}
+<div class="card"><h3>Memorization</h3>${dl([
+      ['Max NCC to training', fmtFixed(mz.synthetic.max, 4)],
+      ['Median NCC to training', fmtFixed(mz.synthetic.median, 4)],
+      ['Near-copy threshold', fmtFixed(mz.threshold, 4)],
+      ['Held-out reference h', fmtFixed(mz.calibration.reference, 4)],
+      ['Near-copies', `${mz.synthetic.nearCopies.length} of ${mz.synthetic.nearest.length} (limit ${fmtPercent(mz.maxNearCopyRate, 0)})`],
+      ['Positive control', `${fmtFixed(mz.positiveControl.similarity, 4)} — ${mz.positiveControl.flagged ? 'flagged, as it must be' : 'NOT flagged: the check is not trustworthy'}`],
+      ['Rule', mz.calibration.rule],
+      ['Diversity (mean 1 − NCC)', `synthetic ${fmtFixed(img.diversity.synthetic, 3)}, real ${fmtFixed(img.diversity.real, 3)}`],
+      ['Window', `${img.window.map((v) => fmtValue(v)).join(' – ')} (${img.windowSource}), ${img.imageSize}² pixels`],
+    ])}<p class="def">${mz.definition}</p></div>`,
+  };
+}

@@ -1,0 +1,322 @@
+import { join } from 'node:path';
+import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
+import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
+import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
+import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { runHeader, secondsSince } from '../header.js';
+import { prepareModel, saveModel, startBackend } from '../model.js';
+import { planImage } from '../plan.js';
+import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
+import { deidentifyFiles } from '../../io/dicom/deidentify.js';
+import { buildSyntheticDicom } from '../../io/dicom/write.js';
+import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
+import { createLogger, type Logger } from '../../report/log.js';
+import { deriveSeed, createRng, permutation } from '../../rng.js';
+import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
+import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
+import type { NormalizedSpec } from '../../spec/normalize.js';
+
+/**
+ * The image pipeline: a DICOM folder → slices at model resolution → held-out split → U-Net score model
+ * (trained or loaded) → tasks (synthesize: DICOM series; deidentify: the source series) → evaluation
+ * (intensity histograms, diversity, memorization) → report.json with thumbnails.
+ *
+ * Export is gated by the memorization check: when more than 1% of a synthesize task's images are
+ * near-copies of training images (or the check's positive control fails), that task writes no DICOM, the
+ * report is still written with the evidence, and the run ends with `ExportBlockedError` (exit 1). Blocking
+ * rather than flagging because the outputs are meant to leave the hospital: a flagged file that is
+ * written anyway is one `cp` away from leaking a patient's scan.
+ */
+
+export class ExportBlockedError extends SynthdiffError {
+  override name = 'ExportBlockedError';
+}
+
+/** Images sampled for evaluation when the spec has no synthesize task. */
+const EVALUATION_SAMPLES = 16;
+/** Thumbnails per row in the report. */
+const THUMBS = 8;
+
+
+
+/** Seeded split of slice indices into train and held-out; at least one of each when asked for any. */
+export function splitSlices(n: number, holdout: number, seed: number): { train: number[]; holdout: number[] } {
+  if (holdout <= 0) return { train: [...Array(n).keys()], holdout: [] };
+  if (n < 2) throw new SpecError(`split.holdout: ${n} slice${n === 1 ? '' : 's'} cannot be split into training and held-out images`);
+  const k = Math.min(n - 1, Math.max(1, Math.round(n * holdout)));
+  const order = Array.from(permutation(n, createRng(deriveSeed(seed, 'split'))));
+  return { train: order.slice(k).sort((a, b) => a - b), holdout: order.slice(0, k).sort((a, b) => a - b) };
+}
+
+export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
+  const plan = planImage(ns);
+  const log = opts.log ?? createLogger();
+  const { seed, evaluate } = plan;
+  const timings: Record<string, number> = {};
+  let t0 = performance.now();
+  log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${seed})`);
+
+  // Load: every image under the folder, all series together (each slice is one training image).
+  const seriesList = await readDicomSeries(plan.source);
+  const images: DicomImage[] = seriesList.flatMap((s) => s.images);
+  if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
+  const modality = seriesList[0]!.modality ?? 'OT';
+  timings.load = secondsSince(t0);
+
+  // Preprocess and split. A loaded model brings its own size and window.
+  t0 = performance.now();
+  const pre = plan.preprocess;
+  const loaded = pre.load ? await ImageDiffusion.load(pre.load) : undefined;
+  const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
+  const slices = prepareSlices(images, size);
+  const split = splitSlices(slices.length, plan.split.holdout, seed);
+  if (evaluate && split.holdout.length === 0) throw new SpecError('split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)');
+  const trainSlices = split.train.map((i) => slices[i]!);
+  const holdoutSlices = split.holdout.map((i) => slices[i]!);
+  const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? { imageSize: size, ...chooseWindow(trainSlices.map((s) => s.modality), pre.window), flip: pre.flip };
+  const win = preprocessing.window;
+  const train = trainSlices.map((s) => normalize(s.modality, win));
+  const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
+  timings.preprocess = secondsSince(t0);
+  log.info(
+    `loaded ${plan.source}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ` +
+      `${slices.length} slices at ${size}²; train ${train.length}, held out ${holdout.length}; window [${win.map((v) => +v.toFixed(2)).join(', ')}] (${preprocessing.windowSource})`,
+  );
+
+  const report: ImageRunReport = {
+    ...(await runHeader(ns, timings)),
+    kind: 'image',
+    data: {
+      source: plan.source,
+      series: seriesList.length,
+      files: new Set(images.map((i) => i.source)).size,
+      modality,
+      sourceRows: images[0]!.meta.Rows ?? 0,
+      sourceColumns: images[0]!.meta.Columns ?? 0,
+      slices: slices.length,
+      trainSlices: train.length,
+      holdoutSlices: holdout.length,
+      skippedFiles: seriesList.skipped.length,
+    },
+    tasks: [],
+  };
+
+  let model: ImageDiffusion | undefined;
+  const m = plan.model;
+  if (m) {
+    const backend = (report.backend = await startBackend(m, log));
+    t0 = performance.now();
+    const prepared = await prepareModel<ImageDiffusion>(m, plan.hash, log, {
+      load: async () => loaded!,
+      loadedDetail: () => `; its preprocessing applies: ${size}², window [${win.map((v) => +v.toFixed(2)).join(', ')}]`,
+      onLoaded: () => {
+        if (m.imageSize && m.imageSize !== size) log.info(`note: model.imageSize ${m.imageSize} is ignored; the checkpoint was trained at ${size}²`);
+      },
+      create: () => ImageDiffusion.create(preprocessing, { channels: defaultChannels(backend.device, size, m.width), seed, train: m.train }),
+      describeTraining: (model) =>
+        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}`,
+      fit: async (model) => {
+        const state = await model.fit(train, { onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`) });
+        log.done('train', `(${state.step} steps, final loss ${state.lossCurve.at(-1)?.[1].toFixed(4) ?? '?'})`);
+      },
+    });
+    model = prepared.model;
+    timings.train = secondsSince(t0);
+    t0 = performance.now();
+    const trainLoss = await model.evaluateLoss(train, deriveSeed(seed, 'loss'));
+    const holdoutLoss = await model.evaluateLoss(holdout, deriveSeed(seed, 'loss'));
+    timings.modelLoss = secondsSince(t0);
+    report.model = {
+      kind: 'image-diffusion (EDM, U-Net)',
+      channels: model.unet.channels,
+      imageSize: size,
+      parameters: model.net.parameterCount,
+      steps: model.state.step,
+      batchSize: model.trainOptions.batchSize,
+      learningRate: model.trainOptions.learningRate,
+      flip: preprocessing.flip,
+      finalLoss: model.state.lossCurve.at(-1)?.[1],
+      // The EMA model's loss at fixed noise levels: held-out ≈ train means no overfitting of the denoiser.
+      trainLoss,
+      holdoutLoss,
+      lossCurve: model.state.lossCurve,
+      trainSeconds: timings.train,
+      stepsPerSecond: prepared.trained && timings.train > 0 ? Math.round((model.trainOptions.steps / timings.train) * 100) / 100 : undefined,
+      sampler: m.samplerLabel,
+      samplerSteps: m.samplerSteps,
+    };
+    log.info(`model loss (EMA, fixed σ): train ${trainLoss.toFixed(4)}, held-out ${holdoutLoss.toFixed(4)}`);
+    const saved = await saveModel(model, m, log);
+    if (saved) report.model.checkpoint = saved.dir;
+  }
+
+  // Stored-value encoding shared by every synthetic file and by the positive control.
+  const first = images[0]!.meta;
+  const encoding = pixelEncoding(win, { rescaleSlope: first.RescaleSlope, rescaleIntercept: first.RescaleIntercept, signed: first.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined });
+  const spacing = slices[0]!.pixelSpacing;
+
+  let shown: { synthetic: Float32Array[]; memorization: MemorizationResult } | undefined;
+  const blocked: string[] = [];
+  for (const task of plan.tasks) {
+    t0 = performance.now();
+    const { label } = task;
+    if (task.type === 'deidentify') {
+      const files = [...new Set(images.map((im) => im.source))];
+      const results = await deidentifyFiles(files, task.output);
+      const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+      report.tasks.push({
+        type: 'deidentify',
+        output: task.output,
+        files: results.length,
+        seconds: secondsSince(t0),
+        profile: 'DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile',
+        removed: results.reduce((s, r) => s + r.removed, 0),
+        emptied: results.reduce((s, r) => s + r.emptied, 0),
+        replaced: results.reduce((s, r) => s + r.replaced, 0),
+        uidsRemapped: results.reduce((s, r) => s + r.uidsRemapped, 0),
+        warnings,
+      });
+      log.info(`${label}: de-identified ${results.length} files into ${task.output}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
+    } else if (task.type === 'synthesize') {
+      log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
+      const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
+      log.done(label, `(${task.count} images)`);
+      const values = normalized.map((v) => denormalize(v, win));
+      const memorization = await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: task.controlSeed });
+      shown ??= { synthetic: values, memorization };
+      const entry: ImageTaskReport = { type: 'synthesize', output: task.output, files: 0, seconds: 0, count: task.count, maxSimilarity: memorization.synthetic.max, threshold: memorization.threshold, nearCopies: memorization.synthetic.nearCopies.length };
+      if (memorization.blocked) {
+        blocked.push(`${label}: ${memorization.reason}`);
+        entry.blocked = memorization.reason;
+        log.info(`${label}: EXPORT BLOCKED: ${memorization.reason}`);
+      } else {
+        const written = await writeSyntheticSeries(
+          task.output,
+          values.map((v) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing })),
+          { modality, seriesDescription: `SYNTHETIC ${modality} (synthdiff)` },
+        );
+        entry.files = written.files.length;
+        log.info(`${label}: wrote ${written.files.length} DICOM files into ${task.output} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
+      }
+      entry.seconds = secondsSince(t0);
+      report.tasks.push(entry);
+    }
+    timings[`task${task.index}`] = secondsSince(t0);
+  }
+
+  if (evaluate && model) {
+    t0 = performance.now();
+    if (!shown) {
+      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
+      log.done('evaluate: sampling');
+      const values = normalized.map((v) => denormalize(v, win));
+      shown = { synthetic: values, memorization: await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: deriveSeed(seed, 'control') }) };
+    }
+    report.images = imageReport({ synthetic: shown.synthetic, memorization: shown.memorization, trainSlices, holdoutCount: holdout.length, total: slices.length, preprocessing, modality, blocked: blocked.length > 0 });
+    const mz = shown.memorization;
+    log.info(
+      `memorization: max NCC to training ${mz.synthetic.max.toFixed(4)} (median ${mz.synthetic.median.toFixed(4)}), threshold ${mz.threshold.toFixed(4)} from held-out; ` +
+        `near-copies ${mz.synthetic.nearCopies.length}/${mz.synthetic.nearest.length}; positive control ${mz.positiveControl.similarity.toFixed(4)} ${mz.positiveControl.flagged ? 'flagged' : 'NOT flagged'}`,
+    );
+    log.info(`fidelity: intensity histogram overlap ${report.images.histogram.overlap.toFixed(3)}; diversity (mean 1−NCC) synthetic ${report.images.diversity.synthetic.toFixed(3)} vs real ${report.images.diversity.real.toFixed(3)}`);
+    timings.evaluate = secondsSince(t0);
+  }
+
+  if (plan.report) {
+    const { dir } = plan.report;
+    await writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+    log.info(`report: ${join(dir, 'report.json')}`);
+    if (report.images) {
+      // The real-vs-synthetic overview as a file too, for a quick look without the HTML report.
+      await writeFileAtomic(join(dir, 'images.png'), Buffer.from(report.images.grid.overview.pngBase64, 'base64'));
+    }
+    if (plan.report.html && opts.renderHtml) {
+      await writeFileAtomic(join(dir, 'report.html'), opts.renderHtml(report));
+      log.info(`report: ${join(dir, 'report.html')}`);
+    }
+  }
+  model?.dispose();
+  if (blocked.length) throw new ExportBlockedError(`synthetic DICOM not written: ${blocked.join('; ')}${plan.report ? ` (evidence in ${join(plan.report.dir, 'report.json')})` : ''}`);
+  return report;
+}
+
+/**
+ * Run the memorization check on synthetic slices (modality units) as they will be exported, with a
+ * positive control: a training slice (seeded pick) encoded to DICOM bytes exactly as a synthetic file,
+ * read back with our reader, and normalised again, must be flagged.
+ */
+async function checkMemorization(
+  values: Float32Array[],
+  ctx: { train: Float32Array[]; holdout: Float32Array[]; encoding: PixelEncoding; win: [number, number]; size: number; modality: string; seed: number },
+): Promise<MemorizationResult> {
+  const { encoding, win, size } = ctx;
+  const synthetic = values.map((v) => normalize(exportedValues(v, encoding), win));
+  const controlIndex = createRng(ctx.seed).int(ctx.train.length);
+  const controlValues = denormalize(ctx.train[controlIndex]!, win);
+  const bytes = buildSyntheticDicom(syntheticImage(controlValues, size, encoding, { window: win }), {
+    modality: ctx.modality,
+    seriesDescription: 'synthdiff positive control',
+    instanceNumber: 1,
+    studyInstanceUid: '2.25.1',
+    seriesInstanceUid: '2.25.2',
+  });
+  const reread = (await parseDicom(bytes, 'positive control')).frames[0]!.modality();
+  const control = normalize(reread, win);
+  return assessMemorization({ training: ctx.train, holdout: ctx.holdout, synthetic, control, controlIndex }, { size });
+}
+
+function thumb(label: string, values: Float32Array, size: number, win: readonly [number, number]): ImageThumb {
+  return { label, pngBase64: Buffer.from(encodeGrayPng(size, size, toGray8(values, win[0], win[1]))).toString('base64') };
+}
+
+/** Evenly spaced picks of `k` out of `n` indices. */
+function spread(n: number, k: number): number[] {
+  if (n <= k) return [...Array(n).keys()];
+  return Array.from({ length: k }, (_, i) => Math.round((i * (n - 1)) / (k - 1)));
+}
+
+function imageReport(d: {
+  synthetic: Float32Array[];
+  memorization: MemorizationResult;
+  trainSlices: PreparedSlice[];
+  holdoutCount: number;
+  total: number;
+  preprocessing: ImagePreprocessing;
+  modality: string;
+  blocked: boolean;
+}): ImageReport {
+  const { imageSize: size, window: win } = d.preprocessing;
+  const realValues = d.trainSlices.map((s) => s.modality);
+  const realPicks = spread(realValues.length, THUMBS);
+  const synthPicks = spread(d.synthetic.length, THUMBS);
+  const real = realPicks.map((i) => thumb(`train ${i + 1}`, realValues[i]!, size, win));
+  const nearestTraining: ImageThumb[] = [];
+  const synthetic = synthPicks.map((i) => {
+    const m = d.memorization.synthetic.nearest[i]!;
+    const t = realValues[m.index]!;
+    nearestTraining.push(thumb(`train ${m.index + 1}${m.mirrored ? ' mirrored' : ''}`, m.mirrored ? flipLeftRight(t, size) : t, size, win));
+    return thumb(`#${i + 1} NCC ${m.similarity.toFixed(3)}`, d.synthetic[i]!, size, win);
+  });
+  const gray = (v: Float32Array) => toGray8(v, win[0], win[1]);
+  const rows = [...realPicks.map((i) => gray(realValues[i]!)), ...synthPicks.map((i) => gray(d.synthetic[i]!))];
+  const tiled = tileGray(rows, { width: size, height: size }, THUMBS);
+  return {
+    modality: d.modality,
+    imageSize: size,
+    window: win,
+    windowSource: d.preprocessing.windowSource,
+    slices: { total: d.total, train: d.trainSlices.length, holdout: d.holdoutCount },
+    grid: {
+      real,
+      synthetic,
+      nearestTraining,
+      overview: { label: `top: ${real.length} training slices; bottom: ${synthetic.length} synthetic slices (window ${win.map((v) => +v.toFixed(1)).join('–')})`, pngBase64: Buffer.from(encodeGrayPng(tiled.width, tiled.height, tiled.pixels)).toString('base64') },
+    },
+    histogram: intensityHistograms(realValues, d.synthetic),
+    diversity: { definition: 'mean pairwise 1 − NCC within the set', synthetic: meanPairwiseDissimilarity(d.synthetic), real: meanPairwiseDissimilarity(realValues) },
+    memorization: d.memorization,
+    export: d.blocked || d.memorization.blocked ? { blocked: true, reason: d.memorization.reason } : { blocked: false },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The model lifecycle every run shares, table or image: start the backend, load a checkpoint or create
+ * a model, train it (unless loaded and not resumed), save it. Also which checkpoint a sharded run loads
+ * and what a checkpoint on disk says about itself.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initBackend, type BackendInfo } from '../backend/index.js';
+import { SpecError } from '../errors.js';
+import type { Logger } from '../report/log.js';
+import type { NormalizedSpec } from '../spec/normalize.js';
+import type { ModelPlan } from './plan.js';
+import { secondsSince } from './header.js';
+
+/** What the lifecycle needs of a model class (TabularDiffusion, ImageDiffusion). */
+export interface LifecycleModel {
+  specHash?: string;
+  trainOptions: { steps: number };
+  state: { step: number };
+  save(dir: string): Promise<unknown>;
+}
+
+export async function startBackend(m: Pick<ModelPlan, 'device' | 'backend'>, log: Logger): Promise<BackendInfo> {
+  const info = await initBackend({ device: m.device, backend: m.backend });
+  log.info(`backend: ${info.detail}`);
+  return info;
+}
+
+/**
+ * Load (`m.load`) or create the model, then train it unless it was loaded and not resumed.
+ * `loadedDetail` adds to the "loaded model" line; `fit` trains and logs its progress.
+ */
+export async function prepareModel<M extends LifecycleModel>(
+  m: ModelPlan,
+  specHash: string,
+  log: Logger,
+  how: {
+    load: (dir: string) => Promise<M>;
+    create: () => M;
+    loadedDetail?: (model: M) => string;
+    onLoaded?: (model: M) => void;
+    describeTraining: (model: M) => string;
+    fit: (model: M) => Promise<void>;
+  },
+): Promise<{ model: M; trained: boolean; seconds: number }> {
+  const t0 = performance.now();
+  let model: M;
+  if (m.load) {
+    model = await how.load(m.load);
+    log.info(`loaded model ${m.load} (trained ${model.state.step} steps${how.loadedDetail?.(model) ?? ''})`);
+    how.onLoaded?.(model);
+    if (model.specHash && model.specHash !== specHash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
+  } else {
+    model = how.create();
+    model.specHash = specHash;
+  }
+  let trained = false;
+  if (!m.load || m.resume) {
+    if (m.resumeSteps) model.trainOptions = { ...model.trainOptions, steps: m.resumeSteps };
+    log.info(how.describeTraining(model));
+    await how.fit(model);
+    trained = true;
+  }
+  return { model, trained, seconds: secondsSince(t0) };
+}
+
+/** Save to `m.checkpoint` if the plan has one; returns the directory saved to and what `save` returned. */
+export async function saveModel<R>(model: { save(dir: string): Promise<R> }, m: Pick<ModelPlan, 'checkpoint'>, log: Logger): Promise<{ dir: string; saved: R } | undefined> {
+  if (!m.checkpoint) return undefined;
+  const saved = await model.save(m.checkpoint);
+  log.info(`saved checkpoint ${m.checkpoint}`);
+  return { dir: m.checkpoint, saved };
+}
+
+/** The checkpoint a sharded run loads: `model.load` if given, else `model.checkpoint`. */
+export function checkpointDir(ns: NormalizedSpec): { dir: string; from: 'load' | 'checkpoint' } {
+  const m = ns.spec.model;
+  if (m.load) return { dir: m.load, from: 'load' };
+  if (m.checkpoint) return { dir: m.checkpoint, from: 'checkpoint' };
+  throw new SpecError(`${ns.specFile ?? 'spec'}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`);
+}
+
+/** The checkpoint's identity (its weights' sha256) and the spec hash it was trained from; undefined if there is none. */
+export async function checkpointInfo(dir: string): Promise<{ weights: string; specHash: string } | undefined> {
+  try {
+    const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { specHash?: string; weights?: { sha256?: string } };
+    if (typeof meta.weights?.sha256 !== 'string') return undefined;
+    return { weights: meta.weights.sha256, specHash: meta.specHash ?? '' };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * plan: the normalized spec → what a run does, decided before anything runs. A `TablePlan` or an
+ * `ImagePlan` holds each task with its resolved seed, sampler and formats and the read options of its
+ * input; the runners take these pieces, never the whole spec. Seeds are derived here and nowhere else.
+ *
+ *   parse (spec/parse.ts) → normalize (spec/normalize.ts) → plan (here) → run (run/table, run/image,
+ *   run/shard) → report (one place per kind; the contract is report/model.ts)
+ */
+import { deriveSeed } from '../rng.js';
+import { formatFromPath, type TableFormat } from '../io/table-io.js';
+import { normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
+import type { BackendName, ColumnSpec, Device, OutputSpec, SamplerName } from '../spec/types.js';
+import { SpecError } from '../errors.js';
+import { messages } from '../messages.js';
+
+export type Sampling = { sampler: SamplerName; steps: number };
+
+/** How a table is read: the source (or an impute task's input) with the spec's per-column options. */
+export interface SourceRead {
+  path: string;
+  /** Explicit format; absent: from the extension. */
+  format?: TableFormat;
+  delimiter?: ',' | ';' | '\t';
+  /** Tokens read as missing; absent: only the empty field. */
+  missing?: string[];
+  columns: Record<string, ColumnSpec & { drop: boolean }>;
+}
+
+export interface TableOutput {
+  path: string;
+  /** Absent: from the extension. */
+  format?: TableFormat;
+}
+
+/** Where the model comes from and how it trains: what run/model.ts needs. */
+export interface ModelPlan {
+  device: Device;
+  backend?: BackendName;
+  load?: string;
+  resume: boolean;
+  checkpoint?: string;
+  /** A fresh model's architecture (absent: scaled to the data) and training options (absent: the model's defaults). */
+  width?: number;
+  depth?: number;
+  train: { steps?: number; batchSize?: number; learningRate?: number };
+  /** `model.steps` when resuming a loaded checkpoint. */
+  resumeSteps?: number;
+  /** How the report names the sampler(s), and their steps. */
+  samplerLabel: string;
+  samplerSteps: number;
+}
+
+export type TableTaskPlan =
+  | { type: 'profile'; index: number; label: string; output: TableOutput }
+  | { type: 'generate'; index: number; label: string; seed: number; rows: number; fixed?: Record<string, string | number | boolean>; sampling: Sampling; output: TableOutput }
+  | {
+      type: 'impute';
+      index: number;
+      label: string;
+      seed: number;
+      draws: number;
+      /** The table to impute: the task's `input`, else the source. */
+      read: SourceRead;
+      /** Whether `read` is the task's own input (else an in-memory run reuses the loaded source). */
+      ownInput: boolean;
+      sampling: Sampling;
+      output: TableOutput;
+      /** Written only for more than one draw. */
+      intervals?: TableOutput;
+    };
+
+export interface TablePlan {
+  kind: 'table';
+  name: string;
+  seed: number;
+  hash: string;
+  specFile?: string;
+  read: SourceRead;
+  split: { holdout: number };
+  /** Tables bigger than memory: stream the source and train on a sample of this many rows. */
+  trainRows?: number;
+  /** Absent when nothing needs a model. */
+  model?: ModelPlan;
+  sampling: { generate: Sampling; impute: Sampling };
+  tasks: TableTaskPlan[];
+  evaluate?: { spec: NormalizedEvaluate; seed: number };
+  report?: { dir: string; html: boolean };
+}
+
+export type ImageTaskPlan =
+  | { type: 'synthesize'; index: number; label: string; seed: number; controlSeed: number; count: number; output: string }
+  | { type: 'deidentify'; index: number; label: string; output: string };
+
+export interface ImagePlan {
+  kind: 'image';
+  name: string;
+  seed: number;
+  hash: string;
+  source: string;
+  split: { holdout: number };
+  /** Synthesis is always checked (the check gates export); a deidentify-only run evaluates only when asked. */
+  evaluate: boolean;
+  /** How slices are prepared; a loaded checkpoint (`load`) brings its own size and window. */
+  preprocess: { load?: string; imageSize?: number; window?: number[]; flip: boolean };
+  /** Absent when nothing needs a model. */
+  model?: ModelPlan & { imageSize?: number };
+  sampling: Sampling;
+  tasks: ImageTaskPlan[];
+  report?: { dir: string; html: boolean };
+}
+
+/** A task's seed (and, in a sharded run, its shard's): the only place task seeds are derived. */
+export function taskSeed(seed: number, index: number, shard?: number): number {
+  return deriveSeed(seed, shard === undefined ? `task${index}` : `task${index}/shard${shard}`);
+}
+
+/** The table format a task output is written as (undefined: from the extension). */
+export function outputFormat(o: OutputSpec): TableFormat | undefined {
+  if (o.format === 'dicom') throw new SpecError(messages.dicomOutputInTablePipeline(o.path));
+  return o.format;
+}
+
+const tableOutput = (o: OutputSpec): TableOutput => ({ path: o.path, ...(o.format ? { format: outputFormat(o) } : {}) });
+
+/** How a table pipeline reads `path` (default: its source). */
+export function sourceRead(ns: NormalizedSpec, path = ns.spec.source.path): SourceRead {
+  const { source, columns } = ns.spec;
+  if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(path));
+  return {
+    path,
+    ...(source.format === 'csv' || source.format === 'arrow' ? { format: source.format } : {}),
+    ...(source.delimiter !== undefined ? { delimiter: source.delimiter as ',' | ';' | '\t' } : {}),
+    ...(source.missing ? { missing: source.missing } : {}),
+    columns,
+  };
+}
+
+function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
+  const m = ns.spec.model;
+  return {
+    device: m.device,
+    ...(m.backend ? { backend: m.backend } : {}),
+    ...(m.load ? { load: m.load } : {}),
+    resume: m.resume,
+    ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),
+    ...(m.width !== undefined ? { width: m.width } : {}),
+    ...(m.depth !== undefined ? { depth: m.depth } : {}),
+    train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) },
+    ...(m.resume && m.steps ? { resumeSteps: m.steps } : {}),
+    samplerLabel,
+    samplerSteps: m.samplerSteps,
+  };
+}
+
+/** The per-use samplers of a table model (see `NormalizedModel.sampler`). */
+export function tableSampling(ns: NormalizedSpec): { generate: Sampling; impute: Sampling } {
+  const m = ns.spec.model;
+  return { generate: { sampler: m.sampler.generate, steps: m.samplerSteps }, impute: { sampler: m.sampler.impute, steps: m.samplerSteps } };
+}
+
+/** The format a table is read as: the spec's explicit one, else its extension's. */
+export function inputFormat(read: SourceRead): TableFormat {
+  return read.format ?? formatFromPath(read.path);
+}
+
+/** A table model's samplers when the spec sets none (benchmarks use the pipeline's defaults). */
+export function defaultTableSampling(): { generate: Sampling; impute: Sampling } {
+  return tableSampling(normalizeSpec({ version: 1, name: 'defaults', source: { path: 'table.csv' } }));
+}
+
+/** Plan a table pipeline. Throws SpecError for a task a table pipeline cannot run. */
+export function planTable(ns: NormalizedSpec): TablePlan {
+  const { spec, seed } = ns;
+  if (spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(spec.source.path));
+  const sampling = tableSampling(ns);
+  const read = sourceRead(ns);
+  const tasks = spec.tasks.map((t, index): TableTaskPlan => {
+    const label = `tasks[${index}] ${t.type}`;
+    switch (t.type) {
+      case 'profile':
+        return { type: 'profile', index, label, output: tableOutput(t.output) };
+      case 'generate':
+        return { type: 'generate', index, label, seed: taskSeed(seed, index), rows: t.rows, ...(t.fixed ? { fixed: t.fixed } : {}), sampling: sampling.generate, output: tableOutput(t.output) };
+      case 'impute':
+        return {
+          type: 'impute',
+          index,
+          label,
+          seed: taskSeed(seed, index),
+          draws: t.draws,
+          read: t.input ? sourceRead(ns, t.input) : read,
+          ownInput: Boolean(t.input),
+          sampling: sampling.impute,
+          output: tableOutput(t.output),
+          ...(t.intervals ? { intervals: tableOutput(t.intervals) } : {}),
+        };
+      default:
+        throw new SpecError(messages.imageTaskInTablePipeline(index, t.type));
+    }
+  });
+  const needsModel = tasks.some((t) => t.type !== 'profile') || Boolean(spec.evaluate?.imputation) || spec.model.declared;
+  const m = spec.model;
+  return {
+    kind: 'table',
+    name: spec.name,
+    seed,
+    hash: ns.hash,
+    ...(ns.specFile ? { specFile: ns.specFile } : {}),
+    read,
+    split: { holdout: spec.split.holdout },
+    ...(m.trainRows ? { trainRows: m.trainRows } : {}),
+    ...(needsModel ? { model: modelPlan(ns, m.samplerSet ? m.sampler.generate : `${m.sampler.generate} (generate), ${m.sampler.impute} (impute)`) } : {}),
+    sampling,
+    tasks,
+    ...(spec.evaluate ? { evaluate: { spec: spec.evaluate, seed } } : {}),
+    ...(spec.report ? { report: spec.report } : {}),
+  };
+}
+
+/** Plan an image pipeline. Throws SpecError for a task an image pipeline cannot run. */
+export function planImage(ns: NormalizedSpec): ImagePlan {
+  const { spec, seed } = ns;
+  const tasks = spec.tasks.map((t, index): ImageTaskPlan => {
+    if (t.type !== 'synthesize' && t.type !== 'deidentify') throw new SpecError(messages.tableTaskInImagePipeline(index, t.type));
+    if (t.output.format && t.output.format !== 'dicom') throw new SpecError(messages.imageTaskOutputFormat(index, t.type, t.output.format));
+    const label = `tasks[${index}] ${t.type}`;
+    return t.type === 'synthesize'
+      ? { type: 'synthesize', index, label, seed: taskSeed(seed, index), controlSeed: deriveSeed(seed, `control${index}`), count: t.count, output: t.output.path }
+      : { type: 'deidentify', index, label, output: t.output.path };
+  });
+  const evaluate = tasks.some((t) => t.type === 'synthesize') || spec.evaluate?.memorization === true;
+  const m = spec.model;
+  return {
+    kind: 'image',
+    name: spec.name,
+    seed,
+    hash: ns.hash,
+    source: spec.source.path,
+    split: { holdout: spec.split.holdout },
+    evaluate,
+    preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip },
+    ...(evaluate ? { model: { ...modelPlan(ns, m.sampler.generate), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
+    sampling: { sampler: m.sampler.generate, steps: m.samplerSteps },
+    tasks,
+    ...(spec.report ? { report: spec.report } : {}),
+  };
+}

@@ -1,0 +1,217 @@
+import { TabularDiffusion } from '../../diffusion/tabular.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { writeTable } from '../../io/table-io.js';
+import type { RunReport } from '../../report/model.js';
+import { createLogger, type Logger } from '../../report/log.js';
+import type { NormalizedSpec } from '../../spec/normalize.js';
+import { deriveSeed } from '../../rng.js';
+import { TableEncoder } from '../../table/encode.js';
+import { missingCount, type Table } from '../../table/table.js';
+import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
+import { runHeader, secondsSince } from '../header.js';
+import { prepareModel, saveModel, startBackend } from '../model.js';
+import { inputFormat, planTable, type ModelPlan, type TablePlan, type TableTaskPlan } from '../plan.js';
+import { runData, type RunData } from './data.js';
+import { evaluateTables } from './evaluate.js';
+import { assertObservedUnchanged, cellIntervals } from './intervals.js';
+import { schemaTable } from './schema-table.js';
+import { loadSourceTable } from './source.js';
+import { imputeStreamed } from './stream-impute.js';
+
+/**
+ * Run a table pipeline: plan → load → split → model (load or train) → tasks → evaluate → report.json.
+ * Returns the report; `renderHtml` is injected so this module stays free of presentation.
+ */
+export async function runTablePipeline(
+  ns: NormalizedSpec,
+  opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean } = {},
+): Promise<RunReport> {
+  const plan = planTable(ns);
+  const log = opts.log ?? createLogger();
+  const timings: Record<string, number> = {};
+  let t0 = performance.now();
+  log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
+  const data = await runData(plan, log);
+  const { split } = data;
+  timings.load = secondsSince(t0);
+  log.info(
+    `loaded ${plan.read.path}: ${data.rows} rows × ${data.schema.columns.length} columns, ${data.missingCells} missing cells; train ${data.trainRows}, holdout ${data.holdoutRows}` +
+      (data.sampled ? ` (model trains on a uniform sample of ${split.train.nRows} training rows, encoders on all of them)` : ''),
+  );
+  const report: RunReport = { ...(await runHeader(ns, timings)), data: dataReport(plan, data), tasks: [] };
+
+  let model: TabularDiffusion | undefined;
+  if (plan.model) {
+    report.backend = await startBackend(plan.model, log);
+    t0 = performance.now();
+    model = await tableModel(plan.model, plan, data, log);
+    timings.train = secondsSince(t0);
+    report.model = modelReport(model, plan.model, timings.train);
+    const saved = await saveModel(model, plan.model, log);
+    if (saved) {
+      report.model.checkpoint = saved.dir;
+      // What `synthdiff merge` grades sharded synthetic parts against.
+      await writeReferenceStats(saved.dir, referenceStats(model.encoder.columns, split.train, split.holdout, saved.saved.weights));
+    }
+  }
+  // `--train-only`: the first job of a sharded run; the shards and `synthdiff merge` do the rest.
+  if (opts.trainOnly) {
+    model?.dispose();
+    return report;
+  }
+
+  let synthetic: Table | undefined;
+  for (const task of plan.tasks) {
+    t0 = performance.now();
+    const r = await runTask(task, { model, data, log });
+    synthetic ??= r.table;
+    report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
+    log.info(`${task.label}: wrote ${task.output.path}`);
+    timings[`task${task.index}`] = secondsSince(t0);
+  }
+
+  if (plan.evaluate) {
+    const ev = plan.evaluate.spec;
+    t0 = performance.now();
+    if (!synthetic && model && (ev.fidelity || ev.detection || ev.privacy || ev.outliers)) {
+      // Nothing generated yet: grade a synthetic table the size of the training split.
+      synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(plan.seed, 'evaluate'), ...plan.sampling.generate });
+    }
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute }, log);
+    timings.evaluate = secondsSince(t0);
+  }
+
+  await writeRunReport(report, plan.report, opts.renderHtml, log);
+  model?.dispose();
+  return report;
+}
+
+/** report.json (and report.html unless `html: false`) into the report folder, if the spec has one. */
+export async function writeRunReport<R>(report: R, where: { dir: string; html: boolean } | undefined, renderHtml: ((r: R) => string) | undefined, log: Logger): Promise<void> {
+  if (!where) return;
+  await writeFileAtomic(`${where.dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
+  log.info(`report: ${where.dir}/report.json`);
+  if (where.html && renderHtml) {
+    await writeFileAtomic(`${where.dir}/report.html`, renderHtml(report));
+    log.info(`report: ${where.dir}/report.html`);
+  }
+}
+
+function dataReport(plan: TablePlan, data: RunData): RunReport['data'] {
+  const { split } = data;
+  return {
+    source: plan.read.path,
+    rows: data.rows,
+    columns: data.schema.columns.length,
+    dropped: data.dropped,
+    trainRows: data.trainRows,
+    holdoutRows: data.holdoutRows,
+    missingCells: data.missingCells,
+    schema: data.schema,
+    ...(data.sampled ? { sample: { trainRows: split.train.nRows, holdoutRows: split.holdout?.nRows ?? 0, method: 'reservoir (Algorithm R) in one streaming pass; encoders fitted on every training row with KLL/label-count sketches; schema profiled on the sample' } } : {}),
+  };
+}
+
+/** Load or create the tabular model and train it (run/model.ts's lifecycle with the table model's parts). */
+async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, log: Logger): Promise<TabularDiffusion> {
+  const { model } = await prepareModel<TabularDiffusion>(m, plan.hash, log, {
+    load: (dir) => TabularDiffusion.load(dir),
+    create: () =>
+      TabularDiffusion.create(data.split.train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train }),
+    describeTraining: (model) => `training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}`,
+    fit: async (model) => {
+      const state = await model.fit(data.split.train, {
+        onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
+      });
+      log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
+    },
+  });
+  return model;
+}
+
+function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number): Record<string, unknown> {
+  return {
+    kind: 'tabular-diffusion (EDM, masked MLP)',
+    width: model.mlp.width,
+    depth: model.mlp.depth,
+    encodedDims: model.encoder.dim,
+    steps: model.state.step,
+    batchSize: model.trainOptions.batchSize,
+    bestValLoss: model.state.bestValLoss,
+    trainSeconds,
+    stepsPerSecond: trainSeconds > 0 && !m.load ? Math.round((model.state.step / trainSeconds) * 10) / 10 : undefined,
+    sampler: m.samplerLabel,
+    samplerSteps: m.samplerSteps,
+  };
+}
+
+interface TaskRun {
+  report: { type: string; output: string; rows: number };
+  /** Report entries after `seconds`. */
+  extra?: Record<string, unknown>;
+  /** A generated table (the first one is what evaluation grades). */
+  table?: Table;
+}
+
+async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger }): Promise<TaskRun> {
+  const { data, log } = ctx;
+  switch (task.type) {
+    case 'profile':
+      await writeTable(task.output.path, schemaTable(data.schema), task.output.format);
+      return { report: { type: 'profile', output: task.output.path, rows: data.schema.columns.length } };
+    case 'generate': {
+      const t = await ctx.model!.generate(task.rows, { seed: task.seed, fixed: task.fixed, ...task.sampling, onProgress: (d, n) => log.progress(task.label, d, n, 'rows') });
+      log.done(task.label, `(${t.nRows} rows)`);
+      await writeTable(task.output.path, t, task.output.format);
+      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed }, table: t };
+    }
+    case 'impute': {
+      // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
+      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log) : await imputeStreamedTask(ctx.model!, task, log);
+      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}) } };
+    }
+  }
+}
+
+type ImputeTaskPlan = Extract<TableTaskPlan, { type: 'impute' }>;
+
+/** Impute a task batch by batch (streamed runs): memory flat in the input's length. */
+async function imputeStreamedTask(model: TabularDiffusion, task: ImputeTaskPlan, log: Logger): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+  const r = await imputeStreamed(model, task.read, {
+    input: task.read.path,
+    inputFormat: inputFormat(task.read),
+    output: task.output.path,
+    outputFormat: task.output.format,
+    ...(task.intervals ? { intervals: task.intervals.path, intervalsFormat: task.intervals.format } : {}),
+    draws: task.draws,
+    seed: task.seed,
+    sampling: task.sampling,
+    log,
+    label: task.label,
+  });
+  log.done(task.label, `(${r.rows.end - r.rows.start} rows, streamed)`);
+  return { rows: r.rows.end - r.rows.start, imputedCells: r.imputedCells, ...(task.intervals && task.draws > 1 ? { intervals: task.intervals.path } : {}) };
+}
+
+async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger): Promise<{ rows: number; imputedCells: number; intervals?: string }> {
+  const input = task.ownInput ? (await loadSourceTable(task.read)).table : source;
+  const { draws } = task;
+  const filled = await model.complete(input, {
+    draws,
+    seed: task.seed,
+    // Noise keyed to the row index, so `--shard` runs of this task concatenate to this same table.
+    rowOffset: 0,
+    ...task.sampling,
+    onProgress: (d, n) => log.progress(task.label, d, n, 'rows×draws'),
+  });
+  log.done(task.label, `(${input.nRows} rows, ${draws} draw${draws > 1 ? 's' : ''})`);
+  const { point, intervals } = cellIntervals(input, filled);
+  assertObservedUnchanged(input, point);
+  await writeTable(task.output.path, point, task.output.format);
+  let intervalsPath: string | undefined;
+  if (task.intervals && intervals) {
+    await writeTable(task.intervals.path, intervals, task.intervals.format);
+    intervalsPath = task.intervals.path;
+  }
+  return { rows: input.nRows, imputedCells: input.columns.reduce((s, c) => s + missingCount(c), 0), intervals: intervalsPath };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../src/errors.js';
+import { planImage, planTable } from '../src/run/plan.js';
+import { normalizeSpec } from '../src/spec/normalize.js';
+import type { PipelineSpec } from '../src/spec/types.js';
+import { loadSourceTable } from '../src/run/table/source.js';
+import { sourceRead } from '../src/run/plan.js';
+import { resolve } from 'node:path';
+import { readTable } from '../src/io/table-io.js';
+import { mlEfficacy } from '../src/evaluate/efficacy.js';
+
+const table = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/t.csv' }, ...extra });
+const image = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/dcm', format: 'dicom' }, ...extra });
+
+function messageOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SpecError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a SpecError');
+}
+
+/** One wording per fault, asserted verbatim (src/messages.ts). */
+describe('user-facing messages', () => {
+  it('a DICOM source in a table pipeline', () => {
+    expect(messageOf(() => planTable(image({})))).toBe('/d/dcm: source.format is dicom; a table pipeline reads csv or arrow (image pipelines run unsharded)');
+  });
+  it('an image task in a table pipeline', () => {
+    expect(messageOf(() => planTable(table({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o' } }] })))).toBe(
+      'tasks[0].type: synthesize needs a DICOM source (source.format: dicom); this pipeline reads a table',
+    );
+  });
+  it('a table task in an image pipeline, and a table format for an image task', () => {
+    expect(messageOf(() => planImage(image({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o.csv' } }] })))).toBe(
+      'tasks[0].type: generate is a table task; a DICOM pipeline runs synthesize and deidentify',
+    );
+    expect(messageOf(() => planImage(image({ tasks: [{ type: 'deidentify', output: { path: '/o', format: 'csv' } }] })))).toBe(
+      'tasks[0].output.format: deidentify writes DICOM files into a folder; got "csv"',
+    );
+  });
+  it('a DICOM output from a table task', () => {
+    expect(messageOf(() => planTable(table({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o', format: 'dicom' } }] })))).toBe(
+      '/o: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow',
+    );
+  });
+  it('a column the spec names that the table lacks', async () => {
+    const path = resolve('fixtures/tables/mice__nhanes.csv');
+    const ns = normalizeSpec({ version: 1, name: 't', source: { path }, columns: { agee: { kind: 'categorical' } } });
+    await expect(loadSourceTable(sourceRead(ns))).rejects.toThrow(`columns.agee: ${path} has no such column (columns: age, bmi, hyp, chl)`);
+    const { table } = await readTable(path);
+    expect(() => mlEfficacy(table, table, table, 'agee', { seed: 1 })).toThrow('evaluate.efficacy.target: the training table has no such column (columns: age, bmi, hyp, chl)');
+  });
+});
