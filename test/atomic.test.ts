@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempSibling, writeFileAtomic } from '../src/io/atomic.js';
 import { writeCsv } from '../src/io/csv.js';
+import { DataError } from '../src/errors.js';
 
 let dir: string;
 beforeAll(() => {
@@ -38,5 +39,19 @@ describe('temp files of killed writers (issue 17)', () => {
     } finally {
       live.kill();
     }
+  });
+});
+
+describe('a write the filesystem refuses is a one-line error naming the output (issue 17)', () => {
+  const table = { nRows: 1, columns: [{ name: 'x', kind: 'numeric' as const, values: Float64Array.of(1) }] };
+  it('a folder where the file goes, and a file in the way of its folder', async () => {
+    const folder = join(dir, 'is-a-folder.csv');
+    mkdirSync(folder);
+    await expect(writeFileAtomic(folder, 'x')).rejects.toThrow(new DataError(`${folder}: cannot write: it is a folder`));
+    await expect(writeCsv(folder, table)).rejects.toThrow(new DataError(`${folder}: cannot write: it is a folder`));
+    const file = join(dir, 'plain.txt');
+    writeFileSync(file, 'x');
+    await expect(writeCsv(join(file, 'out.csv'), table)).rejects.toThrow(new DataError(`${join(file, 'out.csv')}: cannot write: a file is in the way of its folder`));
+    expect(readdirSync(dir).filter((n) => n.startsWith('.is-a-folder.csv.tmp-'))).toEqual([]);
   });
 });

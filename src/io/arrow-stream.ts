@@ -14,8 +14,8 @@
  * Integers are Int64 (a later table may hold values beyond Int32), booleans keep the first table's
  * label pair in `synthdiff:labels`.
  */
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { extname } from 'node:path';
 import {
   AsyncByteQueue,
   Bool,
@@ -58,7 +58,7 @@ import {
   writeColumn,
   checkMetadata,
 } from './arrow-core.js';
-import { freshTempSibling } from './atomic.js';
+import { prepareTemp, renameOver } from './atomic.js';
 import { fileError } from './csv.js';
 
 export interface ArrowBatchOptions {
@@ -359,8 +359,7 @@ export class ArrowBatchWriter {
   /** `format` defaults from the extension as writeTable decides: `.arrows` → stream, else file. */
   static async open(path: string, opts: { format?: ArrowFormat } = {}): Promise<ArrowBatchWriter> {
     const format = opts.format ?? (extname(path).toLowerCase() === '.arrows' ? 'stream' : 'file');
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = await freshTempSibling(path);
+    const tmp = await prepareTemp(path);
     const fh = await open(tmp, 'w');
     const sink = new ChunkSink();
     const writer: RecordBatchWriter = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
@@ -407,7 +406,7 @@ export class ArrowBatchWriter {
       this.writer.close(); // footer (file) or end-of-stream marker into the sink
       await this.flush();
       await this.fh.close();
-      await rename(this.tmp, this.path);
+      await renameOver(this.tmp, this.path);
     } catch (e) {
       await this.fh.close().catch(() => undefined);
       await rm(this.tmp, { force: true });

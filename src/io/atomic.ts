@@ -2,20 +2,63 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DataError } from '../errors.js';
 
 /**
  * Write a file so that readers see either the old content or the new, never a half-written file:
  * write a sibling temp file, then rename over the target (atomic within one filesystem).
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = await freshTempSibling(path);
+  const tmp = await prepareTemp(path);
   try {
     await writeFile(tmp, data);
-    await rename(tmp, path);
+    await renameOver(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw writeError(path, e);
+  }
+}
+
+/** Make `path`'s folder and return a fresh temp sibling to write (see freshTempSibling); faults as writeError says. */
+export async function prepareTemp(path: string): Promise<string> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    return await freshTempSibling(path);
+  } catch (e) {
+    throw writeError(path, e);
+  }
+}
+
+/** The last step of an atomic write: the finished temp file takes `path`'s name; faults as writeError says. */
+export async function renameOver(tmp: string, path: string): Promise<void> {
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    throw writeError(path, e);
+  }
+}
+
+/**
+ * A filesystem fault met while writing `path` as a one-line DataError naming it (a folder where the file
+ * goes, a file in the way of its folder, no permission, a full disk); anything else passes through.
+ */
+export function writeError(path: string, e: unknown): unknown {
+  if (e instanceof DataError) return e;
+  switch ((e as NodeJS.ErrnoException | undefined)?.code) {
+    case 'EISDIR':
+      return new DataError(`${path}: cannot write: it is a folder`);
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return new DataError(`${path}: cannot write: a file is in the way of its folder`);
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new DataError(`${path}: cannot write: permission denied`);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new DataError(`${path}: cannot write: no space left on the device`);
+    default:
+      return e;
   }
 }
 

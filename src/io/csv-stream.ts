@@ -10,13 +10,12 @@
  *
  * `CsvBatchWriter` writes batches into one CSV in csv.ts's format (header once), atomically.
  */
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { DataError } from '../errors.js';
 import { CellError, type ColumnNote, type InferredKind, KindInference, inferenceNotes } from '../table/infer.js';
 import type { Column, ColumnKind, Table } from '../table/table.js';
 import { parseNumber } from '../table/values.js';
-import { freshTempSibling } from './atomic.js';
+import { prepareTemp, renameOver } from './atomic.js';
 import { logNotes, tableToCsvString, type NoteSink } from './csv.js';
 import { type CsvDelimiter, type CsvSource, TextColumns, cellErrorMessage, checkHeader, csvRecords, openCsv } from './csv-core.js';
 
@@ -235,8 +234,7 @@ export class CsvBatchWriter {
   ) {}
 
   static async open(path: string, opts: { delimiter?: CsvDelimiter } = {}): Promise<CsvBatchWriter> {
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = await freshTempSibling(path);
+    const tmp = await prepareTemp(path);
     return new CsvBatchWriter(path, tmp, await open(tmp, 'w'), opts.delimiter ?? (path.toLowerCase().endsWith('.tsv') ? '\t' : ','));
   }
 
@@ -256,7 +254,7 @@ export class CsvBatchWriter {
   async close(): Promise<void> {
     if (this.header === undefined) throw new Error(`internal: ${this.path}: closed before any batch was written`);
     await this.fh.close();
-    await rename(this.tmp, this.path);
+    await renameOver(this.tmp, this.path);
   }
 
   async abort(): Promise<void> {

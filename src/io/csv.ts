@@ -10,11 +10,10 @@
  * back as labels (see `quotedAsText`), a table written here reads back with the same kinds and values,
  * and the R-exported tables in ../shared round-trip byte for byte.
  */
-import { open, rename, rm, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, rm } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { DataError } from '../errors.js';
-import { freshTempSibling } from './atomic.js';
+import { prepareTemp, renameOver, writeError } from './atomic.js';
 import { type Column, type Table, isCategorical, observedText } from '../table/table.js';
 import { CellError, type ColumnNote, type ColumnOverride, type TableSchema, overrideFor, profileTable } from '../table/infer.js';
 import { formatDatetime } from '../table/values.js';
@@ -133,17 +132,18 @@ export function tableToCsvString(table: Table, opts: CsvWriteOptions = {}): stri
 
 /** Write a table as CSV atomically: a temp sibling is streamed in chunks, then renamed over `path`. */
 export async function writeCsv(path: string, table: Table, opts: CsvWriteOptions = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = await freshTempSibling(path);
-  const fh = await open(tmp, 'w');
+  const tmp = await prepareTemp(path);
+  const fh = await open(tmp, 'w').catch((e: unknown) => {
+    throw writeError(path, e);
+  });
   try {
     for (const s of csvChunks(table, opts)) await fh.write(s);
     await fh.close();
-    await rename(tmp, path);
+    await renameOver(tmp, path);
   } catch (e) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw e;
+    throw writeError(path, e);
   }
 }
 

@@ -67,6 +67,8 @@ export interface NormalizedPipeline {
   evaluate?: NormalizedEvaluate;
   /** Absent: no report is written. */
   report?: { dir: string; html: boolean };
+  /** Where outputs may go (run/outputs.ts): inside `dir` (the spec's folder unless `outputDir` says), or anywhere. */
+  outputs: { dir: string; anywhere: boolean };
 }
 
 export interface NormalizedSpec {
@@ -151,6 +153,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     }
   }
   if (w.report) w.report.dir = abs(w.report.dir);
+  if (w.outputDir) w.outputDir = abs(w.outputDir);
   // The hash identifies what the model learned from: source, columns, split, seed and model settings.
   const hash = createHash('sha256')
     .update(canonicalJson({ source: spec.source, columns: spec.columns ?? {}, split: spec.split ?? {}, model: { ...spec.model, checkpoint: undefined, load: undefined, resume: undefined }, seed: spec.seed ?? 0 }))
@@ -173,6 +176,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     tasks,
     evaluate,
     report: w.report && { dir: w.report.dir, html: w.report.html ?? true },
+    outputs: { dir: w.outputDir ?? baseDir, anywhere: w.outputsAnywhere ?? false },
   });
   return { spec: normalized, written: w, specFile: specFile && resolve(specFile), baseDir, seed: normalized.seed, hash };
 }

@@ -41,6 +41,8 @@ export const pipelineSchema = {
     tasks: { type: 'array', items: { $ref: '#/$defs/task' } },
     evaluate: { $ref: '#/$defs/evaluate' },
     report: { $ref: '#/$defs/report' },
+    outputDir: { ...str, description: "The folder every output must be inside, relative to the spec file (default: the spec's folder)." },
+    outputsAnywhere: { type: 'boolean', description: 'Allow outputs outside outputDir (outputs onto an input, or two onto one path, stay refused).' },
   },
   $defs: {
     source: {

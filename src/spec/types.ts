@@ -18,6 +18,10 @@ export interface PipelineSpec {
   tasks?: TaskSpec[];
   evaluate?: EvaluateSpec;
   report?: ReportSpec;
+  /** The folder every output (task outputs, intervals, model.checkpoint, report.dir) must be inside; default the spec's folder. */
+  outputDir?: string;
+  /** Opt out: outputs may go anywhere (never onto an input, never two onto one path). */
+  outputsAnywhere?: boolean;
 }
 
 export type DataFormat = 'csv' | 'arrow' | 'dicom';
@@ -143,7 +147,7 @@ type Keys<T> = Record<keyof Required<T>, true>;
 
 /** Key witnesses: TypeScript fails to compile if a type gains or loses a key without these changing. */
 export const KEYS = {
-  PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true } satisfies Keys<PipelineSpec>,
+  PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true, outputDir: true, outputsAnywhere: true } satisfies Keys<PipelineSpec>,
   SourceSpec: { format: true, path: true, delimiter: true, missing: true } satisfies Keys<SourceSpec>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,

@@ -17,6 +17,7 @@ import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, typ
 import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
+import { checkOutputs } from '../outputs.js';
 
 /**
  * The image pipeline: a DICOM folder → slices at model resolution → held-out split → U-Net score model
@@ -52,6 +53,7 @@ export function splitSlices(n: number, holdout: number, seed: number): { train: 
 
 export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
   const plan = planImage(ns);
+  checkOutputs(ns);
   const log = opts.log ?? createLogger();
   const { seed, evaluate } = plan;
   const timings: Record<string, number> = {};

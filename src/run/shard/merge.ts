@@ -24,6 +24,7 @@ import type { ReferenceStats } from '../../stats/reference-stats.js';
 import { mergePrivacyStats, privacyReport } from '../../stats/shard-privacy.js';
 import type { PrivacyReport, MergedFidelity, MergeReport, MergedOutput } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
+import { checkOutputs } from '../outputs.js';
 
 export const MERGED_FORMAT = 'synthdiff-merged/1';
 
@@ -56,6 +57,7 @@ export async function mergeSpec(
   opts: { shards?: number; log?: Logger; clean?: boolean; renderHtml?: (report: MergeReport) => string } = {},
 ): Promise<MergedOutput[]> {
   const log = opts.log ?? createLogger();
+  checkOutputs(ns);
   const { tasks } = ns.spec;
   const results: MergedOutput[] = [];
   const spec = ns.specFile ?? '<spec>';

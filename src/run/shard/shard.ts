@@ -39,6 +39,7 @@ import { imputeStreamed } from '../table/stream-impute.js';
 import { readReferenceStats, referencePath } from '../../stats/reference-stats.js';
 import type { ShardTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
+import { checkOutputs } from '../outputs.js';
 
 export interface ShardRef {
   /** 0-based. */
@@ -138,6 +139,7 @@ export async function finishedRecord(recordPath: string, expect?: { key?: string
  */
 export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?: Logger; batchRows?: number } = {}): Promise<ShardTaskReport[]> {
   const log = opts.log ?? createLogger();
+  checkOutputs(ns);
   const ckpt = checkpointDir(ns);
   const info = await checkpointInfo(ckpt.dir);
   if (!info)

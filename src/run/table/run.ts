@@ -15,6 +15,7 @@ import { runData, type RunData } from './data.js';
 import { evaluateTables } from './evaluate.js';
 import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { schemaTable } from './schema-table.js';
+import { checkOutputs } from '../outputs.js';
 import { loadSourceTable } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
 
@@ -27,6 +28,7 @@ export async function runTablePipeline(
   opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean } = {},
 ): Promise<RunReport> {
   const plan = planTable(ns);
+  checkOutputs(ns);
   const log = opts.log ?? createLogger();
   const timings: Record<string, number> = {};
   let t0 = performance.now();
