@@ -219,7 +219,7 @@ export async function sampleSource(
     opts.log?.progress('sample', rows, rows, `rows read (train ${train.seen}, holdout ${hold?.seen ?? 0})`);
   }
   if (rows === 0) throw new DataError(messages.noDataRows(path));
-  if (train.seen === 0) throw new DataError(`${path}: no row left for training after the holdout split (${rows} rows, holdout ${opts.holdout})`);
+  if (train.seen === 0) throw new DataError(messages.emptyTrainingSplit(path, rows, opts.holdout));
   opts.log?.done('sample', `(${rows} rows: train ${train.seen}, sampled ${Math.min(train.seen, opts.trainRows)}; holdout ${hold?.seen ?? 0})`);
   return {
     train: train.table(),
