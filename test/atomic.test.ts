@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempSibling, writeFileAtomic } from '../src/io/atomic.js';
 import { writeCsv } from '../src/io/csv.js';
 import { DataError } from '../src/errors.js';
+import { concatParts } from '../src/run/shard/merge.js';
 
 let dir: string;
 beforeAll(() => {
@@ -53,5 +54,20 @@ describe('a write the filesystem refuses is a one-line error naming the output (
     writeFileSync(file, 'x');
     await expect(writeCsv(join(file, 'out.csv'), table)).rejects.toThrow(new DataError(`${join(file, 'out.csv')}: cannot write: a file is in the way of its folder`));
     expect(readdirSync(dir).filter((n) => n.startsWith('.is-a-folder.csv.tmp-'))).toEqual([]);
+  });
+});
+
+describe('merge cleans up after killed merges too (issue 17)', () => {
+  it('concatParts removes the temp files a killed writer of the merged file left', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const parts = [join(dir, 'p0.csv'), join(dir, 'p1.csv')];
+    writeFileSync(parts[0]!, 'x\n1\n');
+    writeFileSync(parts[1]!, 'x\n2\n');
+    const target = join(dir, 'merged.csv');
+    const stale = join(dir, `.merged.csv.tmp-${host}-${dead}-0123abcd`);
+    writeFileSync(stale, 'partial');
+    await concatParts(parts, target);
+    expect(readFileSync(target, 'utf8')).toBe('x\n1\n2\n');
+    expect(readdirSync(dir).filter((n) => n.startsWith('.merged.csv.tmp-'))).toEqual([]);
   });
 });

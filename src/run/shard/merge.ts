@@ -8,12 +8,12 @@
  * sibling and renamed, so readers never see a half-merged file, and a merge can simply be rerun.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { DataError } from '../../errors.js';
 import { readArrowBatches } from '../../io/arrow-stream.js';
 import { openTableWriter } from '../../io/table-stream.js';
-import { tempSibling, writeFileAtomic } from '../../io/atomic.js';
+import { prepareTemp, renameOver, writeError, writeFileAtomic } from '../../io/atomic.js';
 import { formatFromPath } from '../../io/table-io.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { isCategorical, stackedText, type Column, type Table } from '../../table/table.js';
@@ -212,9 +212,10 @@ async function concatArrow(parts: readonly string[], target: string): Promise<vo
 
 /** Byte-level CSV concatenation: the first part whole, then each part after its header line. */
 async function concatCsv(parts: readonly string[], target: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = tempSibling(target);
-  const fh = await open(tmp, 'w');
+  const tmp = await prepareTemp(target);
+  const fh = await open(tmp, 'w').catch((e: unknown) => {
+    throw writeError(target, e);
+  });
   try {
     let header: Buffer | undefined;
     for (const p of parts) {
@@ -241,11 +242,11 @@ async function concatCsv(parts: readonly string[], target: string): Promise<void
       if (pending !== undefined && pending.length > 0) throw new DataError(`${p}: no complete header line; the part is truncated — rerun its shard`);
     }
     await fh.close();
-    await rename(tmp, target);
+    await renameOver(tmp, target);
   } catch (e) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw e;
+    throw writeError(target, e);
   }
 }
 
