@@ -89,6 +89,7 @@ export const pipelineSchema = {
           description: 'Stream the source once: encoders fitted on every training row (mergeable sketches), the model trained on a uniform reservoir sample of at most this many rows.',
         },
         checkpoint: str,
+        checkpointEvery: { type: 'number', exclusiveMinimum: 0, description: 'Minutes between checkpoints saved to model.checkpoint while training (default 10); resume: true continues from the last.' },
         load: str,
         resume: { type: 'boolean' },
         sampler: { enum: [...SAMPLER_NAMES] },

@@ -144,6 +144,8 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   const info = await checkpointInfo(ckpt.dir);
   if (!info)
     throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` before running shards`);
+  if (info.inProgress)
+    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: training stopped at step ${info.step} (a checkpoint saved mid-training); finish it with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` and model.resume: true before running shards`);
   if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== ns.hash)
     throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${ns.hash.slice(0, 12)}); retrain with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\``);
   const plan = planTable(ns);

@@ -122,8 +122,12 @@ async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, log: Log
       TabularDiffusion.create(data.split.train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train }),
     describeTraining: (model) => `training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}`,
     fit: async (model) => {
+      const dir = m.checkpoint;
       const state = await model.fit(data.split.train, {
         onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
+        ...(dir && m.checkpointEveryMs
+          ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
+          : {}),
       });
       log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
     },
