@@ -127,3 +127,16 @@ describe('fuzzed CSV and Arrow inputs', () => {
     expect(process.memoryUsage().rss - rss0).toBeLessThan(512 * 2 ** 20);
   }, 120_000);
 });
+
+describe('a footer block whose message metadata overruns itself (bench/fuzz.ts, issue 17)', () => {
+  it('is refused by both readers in well under a second, naming the file', async () => {
+    const path = 'fixtures/fuzz/dictionary-block-overrun.arrow';
+    for (const read of [() => readTable(path), async () => {
+      for await (const _ of readTableBatches(path, undefined, { batchRows: 16 }));
+    }]) {
+      const t0 = performance.now();
+      await expect(read()).rejects.toThrow(new DataError(`${path}: corrupt or truncated Arrow file: the footer or schema cannot be decoded`));
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+  });
+});

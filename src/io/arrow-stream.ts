@@ -56,6 +56,7 @@ import {
   readColumn,
   validity,
   writeColumn,
+  checkFooter,
   checkMetadata,
 } from './arrow-core.js';
 import { prepareTemp, renameOver } from './atomic.js';
@@ -98,8 +99,23 @@ async function openArrow(path: string): Promise<OpenedArrow> {
     const format = detectArrowFormat(head, size);
     if (!format) throw notArrowError(path);
     if (format === 'file') {
-      const footerError = missingFooterError(path, await readAt(fh, Math.max(0, size - 10), Math.min(10, size), path), size);
+      const tail = await readAt(fh, Math.max(0, size - 10), Math.min(10, size), path);
+      const footerError = missingFooterError(path, tail, size);
       if (footerError) throw footerError;
+      const length = new DataView(tail.buffer, tail.byteOffset, 4).getInt32(0, true);
+      try {
+        // Every block's message metadata too: the library reads the dictionaries as it opens the file.
+        const footerAt = size - 10 - length;
+        for (const offset of checkFooter(await readAt(fh, footerAt, length, path), footerAt)) {
+          const view = new DataView((await readAt(fh, offset, 8, path)).buffer);
+          let metaLength = view.getInt32(0, true), at = 4;
+          if (metaLength === -1) [metaLength, at] = [view.getInt32(4, true), 8];
+          if (metaLength <= 0 || offset + at + metaLength > footerAt) throw new Error('a footer block points past its message');
+          checkMetadata(await readAt(fh, offset + at, metaLength, path));
+        }
+      } catch (e) {
+        throw corruptArrowError(path, format, e, 'the footer or schema');
+      }
     }
     return { fh, size, format };
   } catch (e) {

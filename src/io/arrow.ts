@@ -38,10 +38,13 @@ import { readArrowBatches } from './arrow-stream.js';
 import {
   type ArrowFormat,
   RECORD_BATCH_ROWS,
+  checkFooter,
   checkMetadata,
   corruptArrowError,
   detectArrowFormat,
   emptyArrowError,
+  footerBytes,
+  messageMetadataAt,
   missingFooterError,
   noColumnsError,
   notArrowError,
@@ -98,6 +101,14 @@ export function tableFromArrowBytes(bytes: Uint8Array, source = '<arrow bytes>')
   let at: ArrowTable;
   try {
     if (format === 'stream') checkStreamBytes(bytes);
+    else {
+      const { footer, at } = footerBytes(bytes);
+      for (const offset of checkFooter(footer, at)) {
+        const meta = messageMetadataAt(bytes, offset);
+        if (!meta) throw new Error('a footer block points past its message');
+        checkMetadata(meta);
+      }
+    }
     at = tableFromIPC(bytes);
   } catch (e) {
     throw corruptArrowError(source, format, e);
