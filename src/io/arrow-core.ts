@@ -303,7 +303,8 @@ export function checkMetadata(meta: Uint8Array): void {
       batch(m.header(new FbRecordBatch()) as FbRecordBatch | null);
       break;
     default:
-      break;
+      // NONE, Tensor, SparseTensor or garbage: a message of no type made the library loop for minutes.
+      throw new Error(`message of type ${m.headerType()}, not a schema, dictionary or record batch`);
   }
 }
 
