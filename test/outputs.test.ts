@@ -41,7 +41,7 @@ describe('output paths (issue 17)', () => {
     for (const args of [['validate', s], ['run', s, '-q']]) {
       const r = await runCli(...args);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`error: ${messages.outputOutside('tasks[0].output.path', join(root, 'victim.csv'), specDir)}\n`);
+      expect(r.stderr).toBe(`error: ${s}: ${messages.outputOutside('tasks[0].output.path', join(root, 'victim.csv'), specDir)}\n`);
     }
     expect(await readFile(join(root, 'victim.csv'), 'utf8')).toBe('do not overwrite\n');
   });
@@ -54,7 +54,7 @@ describe('output paths (issue 17)', () => {
     expect((await runCli('validate', fenced)).code).toBe(0);
     const outside = await spec('outside', ['schema.csv'], 'outputDir: ../out\n');
     const r = await runCli('validate', outside);
-    expect(r.stderr).toBe(`error: ${messages.outputOutside('tasks[0].output.path', join(specDir, 'schema.csv'), join(root, 'out'))}\n`);
+    expect(r.stderr).toBe(`error: ${outside}: ${messages.outputOutside('tasks[0].output.path', join(specDir, 'schema.csv'), join(root, 'out'))}\n`);
   });
 
   it('refuses an output through a symbolic link that leaves the folder', async () => {
@@ -70,7 +70,7 @@ describe('output paths (issue 17)', () => {
     for (const cmd of ['validate', 'run']) {
       const r = await runCli(cmd, s);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`error: ${messages.outputIsInput('tasks[0].output.path', join(specDir, 'data.csv'), 'source.path')}\n`);
+      expect(r.stderr).toBe(`error: ${s}: ${messages.outputIsInput('tasks[0].output.path', join(specDir, 'data.csv'), 'source.path')}\n`);
     }
     expect(await readFile(join(specDir, 'data.csv'), 'utf8')).toBe(SOURCE);
   });
@@ -79,7 +79,7 @@ describe('output paths (issue 17)', () => {
     const s = await spec('twice', ['out/a.csv', 'out/b.csv', 'out/./a.csv']);
     const r = await runCli('validate', s);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: ${messages.outputTwice('tasks[2].output.path', join(specDir, 'out', 'a.csv'), 'tasks[0].output.path')}\n`);
+    expect(r.stderr).toBe(`error: ${s}: ${messages.outputTwice('tasks[2].output.path', join(specDir, 'out', 'a.csv'), 'tasks[0].output.path')}\n`);
   });
 
   it('an output that is a folder, or under a regular file, is a one-line error with exit 1 (was: internal error, exit 70)', async () => {
@@ -87,11 +87,11 @@ describe('output paths (issue 17)', () => {
     const folder = await spec('folder', ['a-folder.csv']);
     let r = await runCli('run', folder, '-q');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: ${messages.outputIsFolder('tasks[0].output.path', join(specDir, 'a-folder.csv'))}\n`);
+    expect(r.stderr).toBe(`error: ${folder}: ${messages.outputIsFolder('tasks[0].output.path', join(specDir, 'a-folder.csv'))}\n`);
     const under = await spec('under', ['data.csv/schema.csv']);
     r = await runCli('run', under, '-q');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`error: ${messages.outputUnderFile('tasks[0].output.path', join(specDir, 'data.csv', 'schema.csv'), join(specDir, 'data.csv'))}\n`);
+    expect(r.stderr).toBe(`error: ${under}: ${messages.outputUnderFile('tasks[0].output.path', join(specDir, 'data.csv', 'schema.csv'), join(specDir, 'data.csv'))}\n`);
   });
 
   it('validate prints where every output goes', async () => {

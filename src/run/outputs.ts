@@ -94,9 +94,11 @@ function fileInTheWay(path: string): string | undefined {
 
 /**
  * Check every output of the spec (see the module comment); returns them. Throws SpecError naming the
- * spec key, the path and what is wrong, in one line.
+ * spec file (if any), the spec key, the path and what is wrong, in one line.
  */
 export function checkOutputs(ns: NormalizedSpec): OutputTarget[] {
+  // Errors name the spec file first (as its schema errors do) when there is one.
+  const refuse = (message: string) => new SpecError(ns.specFile ? `${ns.specFile}: ${message}` : message);
   const targets = outputTargets(ns);
   const root = outputRoot(ns);
   const rootReal = root && canonicalPath(root);
@@ -107,17 +109,17 @@ export function checkOutputs(ns: NormalizedSpec): OutputTarget[] {
   const seen = new Map<string, string>();
   for (const t of targets) {
     const real = canonicalPath(t.path);
-    if (rootReal && !inside(rootReal, real)) throw new SpecError(messages.outputOutside(t.what, t.path, root!));
+    if (rootReal && !inside(rootReal, real)) throw refuse(messages.outputOutside(t.what, t.path, root!));
     const input = inputs.find((i) => i.path === real || (t.kind === 'folder' && inside(real, i.path) && ns.spec.kind === 'image'));
-    if (input) throw new SpecError(messages.outputIsInput(t.what, t.path, input.what));
+    if (input) throw refuse(messages.outputIsInput(t.what, t.path, input.what));
     const first = seen.get(real);
-    if (first) throw new SpecError(messages.outputTwice(t.what, t.path, first));
+    if (first) throw refuse(messages.outputTwice(t.what, t.path, first));
     seen.set(real, t.what);
     const blocker = fileInTheWay(real);
-    if (blocker) throw new SpecError(messages.outputUnderFile(t.what, t.path, blocker));
+    if (blocker) throw refuse(messages.outputUnderFile(t.what, t.path, blocker));
     const k = kindOf(real);
-    if (t.kind === 'file' && k === 'folder') throw new SpecError(messages.outputIsFolder(t.what, t.path));
-    if (t.kind === 'folder' && k !== undefined && k !== 'folder') throw new SpecError(messages.outputNotFolder(t.what, t.path));
+    if (t.kind === 'file' && k === 'folder') throw refuse(messages.outputIsFolder(t.what, t.path));
+    if (t.kind === 'folder' && k !== undefined && k !== 'folder') throw refuse(messages.outputNotFolder(t.what, t.path));
   }
   return targets;
 }
