@@ -119,4 +119,12 @@ describe('output paths (issue 17)', () => {
     expect(checkOutputs(normalizeSpec(base)).map((t) => t.path)).toEqual([join(root, 'elsewhere.csv')]);
     expect(() => checkOutputs(normalizeSpec({ ...base, outputDir: specDir }))).toThrow('is outside');
   });
+
+  it('an image task writing into its DICOM source folder, or around it, is refused', () => {
+    const image = (output: string) =>
+      normalizeSpec({ version: 1, name: 'i', source: { path: 'dcm', format: 'dicom' }, tasks: [{ type: 'deidentify', output: { path: output } }], report: { dir: 'report' } }, join(specDir, 'img.yaml'));
+    expect(() => checkOutputs(image('dcm/deidentified'))).toThrow(messages.outputIsInput('tasks[0].output.path', join(specDir, 'dcm', 'deidentified'), 'source.path'));
+    expect(() => checkOutputs(image('.'))).toThrow(messages.outputIsInput('tasks[0].output.path', specDir, 'source.path'));
+    expect(checkOutputs(image('deidentified')).map((t) => t.what)).toContain('tasks[0].output.path');
+  });
 });

@@ -110,7 +110,9 @@ export function checkOutputs(ns: NormalizedSpec): OutputTarget[] {
   for (const t of targets) {
     const real = canonicalPath(t.path);
     if (rootReal && !inside(rootReal, real)) throw refuse(messages.outputOutside(t.what, t.path, root!));
-    const input = inputs.find((i) => i.path === real || (t.kind === 'folder' && inside(real, i.path) && ns.spec.kind === 'image'));
+    // An image task's DICOM folder may neither hold the source series nor sit inside it (the next run would read its own output).
+    const dicomTask = ns.spec.kind === 'image' && t.what.startsWith('tasks[');
+    const input = inputs.find((i) => i.path === real || (dicomTask && (inside(real, i.path) || inside(i.path, real))));
     if (input) throw refuse(messages.outputIsInput(t.what, t.path, input.what));
     const first = seen.get(real);
     if (first) throw refuse(messages.outputTwice(t.what, t.path, first));
