@@ -20,4 +20,18 @@ export const messages = {
   specColumnMissing: (specPath: string, table: string, columns: readonly string[]) => `${specPath}: ${table} has no such column (columns: ${list(columns)})`,
   /** A table with a header and no rows. */
   noDataRows: (path: string) => `${path}: the table has no data rows`,
+  /** The holdout split left no row to train on (in memory or streamed). */
+  emptyTrainingSplit: (path: string, rows: number, holdout: number) => `${path}: no row left for training after the holdout split (${rows} row${rows === 1 ? '' : 's'}, split.holdout ${holdout}); lower split.holdout or add rows`,
+  /** An output outside the folder outputs must stay in (run/outputs.ts). */
+  outputOutside: (what: string, path: string, root: string) => `${what}: ${path} is outside ${root}, where this spec's outputs go (set outputDir to the folder they belong in, or outputsAnywhere: true)`,
+  /** An output onto an input: writing it would destroy the data the run reads. */
+  outputIsInput: (what: string, path: string, input: string) => `${what}: ${path} is ${input}; writing it would overwrite the input (choose another output path)`,
+  /** Two outputs onto one path: the first would be silently replaced. */
+  outputTwice: (what: string, path: string, first: string) => `${what}: ${path} is also ${first}; each output needs its own path`,
+  /** A table output that names an existing folder. */
+  outputIsFolder: (what: string, path: string) => `${what}: ${path} is a folder; a table output needs a file path`,
+  /** A folder output (checkpoint, report, DICOM) that names an existing file. */
+  outputNotFolder: (what: string, path: string) => `${what}: ${path} is a file; expected a folder`,
+  /** An output below a regular file. */
+  outputUnderFile: (what: string, path: string, file: string) => `${what}: ${path} cannot be written: ${file} is a file, not a folder`,
 } as const;

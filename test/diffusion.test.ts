@@ -161,4 +161,21 @@ describe('TabularDiffusion on a 2-D mixture', () => {
     resumed.dispose();
     m.dispose();
   });
+
+  it('periodic checkpoints do not change training, and each one loads (issue 17)', async () => {
+    const t = mixture(300, 2);
+    const opts = { width: 32, depth: 2, seed: 4, train: { steps: 30, batchSize: 64, evalEvery: 10, patience: 0 } };
+    const plain = TabularDiffusion.create(t, opts);
+    await plain.fit(t);
+    const withSaves = TabularDiffusion.create(t, opts);
+    const d = join(dir, 'periodic');
+    const saved: number[] = [];
+    await withSaves.fit(t, { checkpoint: { dir: d, everyMs: 0, onSaved: (s) => saved.push(s.step) } });
+    expect(saved).toEqual(Array.from({ length: 29 }, (_, i) => i + 1));
+    expect(await withSaves.generate(16, { seed: 2, steps: 5 })).toEqual(await plain.generate(16, { seed: 2, steps: 5 }));
+    const last = await TabularDiffusion.load(d);
+    expect(last.state.step).toBe(29);
+    expect(last.state.bestValLoss).toBeLessThan(Infinity);
+    for (const m of [plain, withSaves, last]) m.dispose();
+  });
 });

@@ -208,3 +208,27 @@ describe('export gate', () => {
     expect(r.tasks[0]).toMatchObject({ files: 0 });
   });
 });
+
+describe('image training: periodic checkpoints and resume (issue 17)', () => {
+  it('saves while training and resume: true continues from model.checkpoint', async () => {
+    const out = join(dir, 'resume');
+    const spec = (steps: number, resume: boolean) => ({
+      version: 1,
+      name: 'brain-resume',
+      seed: 3,
+      source: { format: 'dicom', path: BRAIN },
+      model: { backend: 'wasm', imageSize: 16, width: 8, steps, batchSize: 4, checkpoint: join(out, 'model'), checkpointEvery: 0.00001, resume },
+      evaluate: { memorization: true },
+    });
+    expect(await run(spec(12, true))).toBe(0);
+    expect(stderr).toContain(`resume: no checkpoint in ${join(out, 'model')} yet; training from the start`);
+    expect(stderr).toMatch(/checkpoint \S+: step \d+ of 12 \(resume: true continues from here\)/);
+    let meta = JSON.parse(await readFile(join(out, 'model', 'model.json'), 'utf8'));
+    expect(meta).toMatchObject({ state: { step: 12 } });
+    expect(meta.inProgress).toBeUndefined();
+    expect(await run(spec(16, true))).toBe(0);
+    expect(stderr).toContain(`resuming from checkpoint ${join(out, 'model')} (trained 12 steps`);
+    meta = JSON.parse(await readFile(join(out, 'model', 'model.json'), 'utf8'));
+    expect(meta).toMatchObject({ state: { step: 16 } });
+  }, 120_000);
+});

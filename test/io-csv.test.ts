@@ -5,13 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv, tableToCsvString, writeCsv } from '../src/io/csv.js';
 import { DataError } from '../src/errors.js';
-import { type Table, cellValue, column } from '../src/table/table.js';
+import { type Column, type Table, cellValue, column } from '../src/table/table.js';
 
 const FIXTURES = 'fixtures/tables';
-// gapminder's gdp holds R's scientific notation (9.8988e+12), which the writer prints in full until
-// observed cells keep their original text (issue 17, branch safety-io); its values still round-trip below.
-const TEXT_PENDING = new Set(['dslabs__gapminder.csv']);
-const TABLES = readdirSync(FIXTURES).filter((f) => f.endsWith('.csv') && !TEXT_PENDING.has(f)).sort();
+const TABLES = readdirSync(FIXTURES).filter((f) => f.endsWith('.csv')).sort();
 
 let dir: string;
 beforeAll(() => {
@@ -93,14 +90,19 @@ describe('CSV dialects', () => {
     expect(values((await readCsv(again)).table)).toEqual(values(table));
   });
 
-  it('treats only the empty field as missing by default; tokens are opt-in, globally or per column', async () => {
+  it('treats only the empty field as missing by default (and R\'s NA in number columns); tokens are opt-in, globally or per column', async () => {
     const p = tmpFile('na.csv', 'a,b,c\nNA,None,1\n1,x,NA\n,,\n');
-    const plain = await readCsv(p);
-    expect(values(plain.table)).toEqual({ a: ['NA', '1', null], b: ['None', 'x', null], c: ['1', 'NA', null] });
+    const plain = await readCsv(p, { log: { info() {} } });
+    expect(values(plain.table)).toEqual({ a: [null, 1, null], b: ['None', 'x', null], c: [1, null, null] });
+    expect(plain.notes).toEqual([
+      `${p}: column "a", data row 1: 1 cell "NA" read as missing (R's NA) in this integer column; list "NA" under missing to say so explicitly`,
+      `${p}: column "c", data row 2: 1 cell "NA" read as missing (R's NA) in this integer column; list "NA" under missing to say so explicitly`,
+    ]);
+    expect(values((await readCsv(tmpFile('na-label.csv', 'region\nNA\nEU\n'))).table)).toEqual({ region: ['NA', 'EU'] });
     const global = await readCsv(p, { missing: ['NA'] });
     expect(values(global.table)).toEqual({ a: [null, 1, null], b: ['None', 'x', null], c: [1, null, null] });
     const perColumn = await readCsv(p, { columns: { b: { missing: ['None'] }, c: { missing: ['NA'], kind: 'numeric' } } });
-    expect(values(perColumn.table)).toEqual({ a: ['NA', '1', null], b: [null, 'x', null], c: [1, null, null] });
+    expect(values(perColumn.table)).toEqual({ a: [null, 1, null], b: [null, 'x', null], c: [1, null, null] });
     expect(column(perColumn.table, 'c').kind).toBe('numeric');
   });
 
@@ -145,18 +147,21 @@ describe('datetime and boolean columns', () => {
     });
   });
 
-  it('writes dates as YYYY-MM-DD and datetimes as ISO with ms, and that output is a fixed point', async () => {
+  it('writes observed datetimes as read, new ones as YYYY-MM-DD or ISO with ms, and that output is a fixed point', async () => {
     const { table } = await readCsv(tmpFile('dt2.csv', src));
     const text = tableToCsvString(table);
     expect(text).toBe(
       [
         '"d","t","flag","n","i"',
-        '"2020-01-31","2020-01-31T10:00:00.000Z","TRUE",0.1,1',
-        ',"2021-06-01T23:59:59.999Z","FALSE",,',
+        '"2020-01-31","2020-01-31T10:00:00Z","TRUE",0.1,1',
+        ',"2021-06-01 23:59:59.999","FALSE",,',
         '"1999-12-31",,,1e-7,-3',
         '',
       ].join('\n'),
     );
+    const t = column(table, 't') as Extract<Column, { kind: 'datetime' }>;
+    const generated = { ...t, values: Float64Array.from(t.values, (v) => v + 1) };
+    expect(tableToCsvString({ nRows: 3, columns: [generated] })).toBe('"t"\n"2020-01-31T10:00:00.001Z"\n"2021-06-02T00:00:00.000Z"\n\n');
     const again = await readCsv(tmpFile('dt3.csv', text));
     expect(tableToCsvString(again.table)).toBe(text);
     expect(values(again.table)).toEqual(values(table));
@@ -178,10 +183,17 @@ describe('datetime and boolean columns', () => {
 
 describe('errors from the reader', () => {
   it('names the file, line, row, column and value when a forced kind cannot read a cell', async () => {
-    const p = tmpFile('forced.csv', 'a,b\n1,2\n"x\ny",3\n4,oops\n');
-    await expect(readCsv(p, { columns: { b: { kind: 'integer' } } })).rejects.toThrow(
-      `${p}: line 5 (data row 3), column "b": "oops" is not an integer`,
+    const p = tmpFile('forced.csv', 'a,b\n1,yes\n"x\ny",no\n4,oops\n');
+    await expect(readCsv(p, { columns: { b: { kind: 'boolean' } } })).rejects.toThrow(
+      `${p}: line 5 (data row 3), column "b": "oops" is not a boolean, the kind forced for it (labels must be one pair`,
     );
+  });
+
+  it('a forced numeric kind reads cells that are not numbers as missing, and counts them', async () => {
+    const p = tmpFile('coerce.csv', 'a,b\n1,2\n"x\ny",3\n4,oops\n5,oops\n');
+    const { table, notes } = await readCsv(p, { columns: { b: { kind: 'integer' } }, log: { info() {} } });
+    expect(values(table).b).toEqual([2, 3, null, null]);
+    expect(notes).toEqual([`${p}: column "b", data row 3: 2 cells not an integer (first "oops") read as missing, as the forced kind integer asks`]);
   });
 
   it('rejects an override for a column the header lacks', async () => {

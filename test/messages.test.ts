@@ -8,6 +8,8 @@ import { sourceRead } from '../src/run/plan.js';
 import { resolve } from 'node:path';
 import { readTable } from '../src/io/table-io.js';
 import { mlEfficacy } from '../src/evaluate/efficacy.js';
+import { checkOutputs } from '../src/run/outputs.js';
+import { messages } from '../src/messages.js';
 
 const table = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/t.csv' }, ...extra });
 const image = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/dcm', format: 'dicom' }, ...extra });
@@ -51,5 +53,18 @@ describe('user-facing messages', () => {
     await expect(loadSourceTable(sourceRead(ns))).rejects.toThrow(`columns.agee: ${path} has no such column (columns: age, bmi, hyp, chl)`);
     const { table } = await readTable(path);
     expect(() => mlEfficacy(table, table, table, 'agee', { seed: 1 })).toThrow('evaluate.efficacy.target: the training table has no such column (columns: age, bmi, hyp, chl)');
+  });
+  it('outputs that would destroy inputs, and an empty training split (issue 17)', () => {
+    const spec = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: 'd/t.csv' }, ...extra }, '/p/spec.yaml');
+    expect(messageOf(() => checkOutputs(spec({ tasks: [{ type: 'profile', output: { path: '../etc/passwd' } }] })))).toBe(
+      "/p/spec.yaml: tasks[0].output.path: /etc/passwd is outside /p, where this spec's outputs go (set outputDir to the folder they belong in, or outputsAnywhere: true)",
+    );
+    expect(messageOf(() => checkOutputs(spec({ tasks: [{ type: 'impute', output: { path: 'd/t.csv' } }] })))).toBe(
+      '/p/spec.yaml: tasks[0].output.path: /p/d/t.csv is source.path; writing it would overwrite the input (choose another output path)',
+    );
+    expect(messageOf(() => checkOutputs(spec({ tasks: [{ type: 'profile', output: { path: 'o.csv' } }, { type: 'generate', rows: 1, output: { path: 'o.csv' } }] })))).toBe(
+      '/p/spec.yaml: tasks[1].output.path: /p/o.csv is also tasks[0].output.path; each output needs its own path',
+    );
+    expect(messages.emptyTrainingSplit('t.csv', 1, 0.5)).toBe('t.csv: no row left for training after the holdout split (1 row, split.holdout 0.5); lower split.holdout or add rows');
   });
 });

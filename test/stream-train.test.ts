@@ -75,12 +75,28 @@ describe('streamed training source', () => {
     expect(one.sketches[0]!.observed + one.sketches[0]!.missing).toBe(one.trainRows);
   });
 
-  it('names the row and the spec key when a cell past the inferred head does not read as its kind', async () => {
+  it('infers kinds from every row, as readCsv does: leading-zero codes first seen after row 10,000 keep their zeros (issue 17)', async () => {
+    const path = join(dir, 'late-zeros.csv');
+    const lines = ['zip,y', ...Array.from({ length: 10_500 }, (_, i) => `${i < 10_000 ? 10_000 + i : `0${4000 + i - 10_000}`},${i % 3 === 0 ? 'a' : 'b'}`)];
+    await writeFile(path, `${lines.join('\n')}\n`);
+    const s = { ...spec(dir, { trainRows: 20_000 }), source: { path }, columns: {} } as PipelineSpec;
+    const streamed = await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 20_000, holdout: 0, seed: 1 });
+    const whole = await readCsv(path);
+    expect(streamed.columns.map((c) => c.kind)).toEqual(whole.table.columns.map((c) => c.kind));
+    const zip = streamed.train.columns[0]!;
+    expect(zip.kind).toBe('categorical');
+    expect(isCategorical(zip) && zip.categories.includes('04400')).toBe(true);
+  });
+
+  it('a stray token late in a numeric column gives the same kind on both paths, and a cell that does not read as a forced kind names its line, row and spec key', async () => {
     const path = join(dir, 'late-text.csv');
     const lines = ['x,y', ...Array.from({ length: 50 }, (_, i) => `${i},${i % 3 === 0 ? 'a' : 'b'}`), 'oops,a'];
     await writeFile(path, `${lines.join('\n')}\n`);
     const s = { ...spec(dir, { trainRows: 10 }), source: { path }, columns: {} } as PipelineSpec;
-    await expect(sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 10, holdout: 0, seed: 1, headRows: 20 })).rejects.toThrow(/data row 51, column "x": "oops" is not an integer, the kind inferred from the first 20 rows \(set columns.<name>.kind/);
+    const silent = { info() {} };
+    expect((await sampleSource(sourceRead(normalizeSpec(s)), { trainRows: 10, holdout: 0, seed: 1, headRows: 20 })).columns[0]!.kind).toBe((await readCsv(path, { log: silent })).table.columns[0]!.kind);
+    const forced = { ...s, columns: { x: { kind: 'integer' } } } as PipelineSpec;
+    await expect(sampleSource(sourceRead(normalizeSpec(forced)), { trainRows: 10, holdout: 0, seed: 1 })).rejects.toThrow(`${path}: line 52 (data row 51), column "x": "oops" is not an integer, the kind set for it in the spec (columns.<name>.kind)`);
   });
 
   it.skipIf(fertilityUnavailable())('AER__Fertility sorted by age: a uniform sample and sketch-fitted quantiles within 0.2% rank of the exact fit', async () => {

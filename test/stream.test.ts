@@ -58,7 +58,7 @@ describe('CSV record batches', () => {
     const read = async (cols: StreamColumn[], drop?: string[]) => {
       for await (const _ of readCsvBatches(p, { columns: cols, drop, batchRows: 2 }));
     };
-    await expect(read([{ name: 'a', kind: 'integer' }, { name: 'b', kind: 'categorical' }])).rejects.toThrow(`${p}: data row 3, column "a": "three" is not an integer, the kind the model has for it`);
+    await expect(read([{ name: 'a', kind: 'integer' }, { name: 'b', kind: 'categorical' }])).rejects.toThrow(`${p}: line 4 (data row 3), column "a": "three" is not an integer, the kind the model has for it`);
     await expect(read([{ name: 'a', kind: 'categorical' }])).rejects.toThrow(`${p}: column "b" not known to the model; drop it in the spec's columns`);
     await expect(read([{ name: 'a', kind: 'categorical' }], ['b'])).resolves.toBeUndefined();
     await expect(read([{ name: 'c', kind: 'numeric' }], ['a', 'b'])).rejects.toThrow(`${p}: no column "c" in the header; the model expects c`);

@@ -3,7 +3,10 @@ import type { BackendName, Device } from './names.js';
 import { patchWasmTransposedMatMul } from './wasm-matmul.js';
 import { bridgeWasmConvGradients } from './wasm-conv-bridge.js';
 import { finishWasmThreads, prepareWasmThreads } from './wasm-threads.js';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { SynthdiffError } from '../errors.js';
 
 /**
@@ -48,6 +51,41 @@ async function tryTensorflow(gpu: boolean): Promise<BackendInfo | undefined> {
   if (!(await tryImport(gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'))) return undefined;
   if (!(await tf.setBackend('tensorflow'))) return undefined;
   return { name: 'tensorflow', device: gpu ? 'gpu' : 'cpu', detail: gpu ? 'tensorflow (tfjs-node-gpu, CUDA)' : 'tensorflow (tfjs-node, native CPU)' };
+}
+
+/**
+ * Whether a Vulkan loader (libvulkan.so.1) is installed, on Linux where Dawn's only GPU backend is Vulkan
+ * (elsewhere: true). Without one Dawn finds no adapter and prints a native warning with a C++ stack line
+ * to stderr, even under `run -q`, so the ladder does not start Dawn at all (an explicit `backend: webgpu`
+ * still does). Looks in the usual library folders and LD_LIBRARY_PATH, then asks ldconfig's cache.
+ */
+export function vulkanLoaderFound(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    '/lib/x86_64-linux-gnu',
+    '/lib64',
+    '/lib',
+  ];
+  if (dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')))) return true;
+  for (const ldconfig of ['ldconfig', '/sbin/ldconfig', '/usr/sbin/ldconfig']) {
+    try {
+      return /\blibvulkan\.so\.1\b/.test(execFileSync(ldconfig, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }));
+    } catch {
+      // Not there under this name: try the next.
+    }
+  }
+  return false;
+}
+
+/** WebGPU as a rung of the ladder: only where Dawn can find a GPU adapter (see vulkanLoaderFound). */
+async function tryWebgpuRung(): Promise<BackendInfo | undefined> {
+  return vulkanLoaderFound() ? tryWebgpu() : undefined;
 }
 
 async function tryWebgpu(): Promise<BackendInfo | undefined> {
@@ -108,9 +146,9 @@ export async function initBackend(opts: { device?: Device; backend?: BackendName
   if (current && (current as BackendInfo & { key?: string }).key === wantKey) return current;
   let ladder: Array<() => Promise<BackendInfo | undefined>>;
   if (opts.backend) ladder = [BY_NAME[opts.backend]];
-  else if (opts.device === 'gpu') ladder = [() => tryTensorflow(true), tryWebgpu];
+  else if (opts.device === 'gpu') ladder = [() => tryTensorflow(true), tryWebgpuRung];
   else if (opts.device === 'cpu') ladder = [() => tryTensorflow(false), BY_NAME.wasm, tryCpu];
-  else ladder = [() => tryTensorflow(true), tryWebgpu, () => tryTensorflow(false), BY_NAME.wasm, tryCpu];
+  else ladder = [() => tryTensorflow(true), tryWebgpuRung, () => tryTensorflow(false), BY_NAME.wasm, tryCpu];
   for (const step of ladder) {
     const info = await step();
     if (info) {

@@ -42,7 +42,7 @@ export async function runOrShardCommand(specPath: string, opts: RunOptions): Pro
     return;
   }
   const info = await checkpointInfo(m.checkpoint);
-  if (!opts.force && !m.resume && info && info.specHash === ns.hash) {
+  if (!opts.force && !m.resume && info && !info.inProgress && info.specHash === ns.hash) {
     // Resubmitting a chain after a failed shard must not retrain (and so invalidate every finished part).
     log.info(`checkpoint ${m.checkpoint} is up to date with this spec (${ns.hash.slice(0, 12)}); not retraining (--force retrains)`);
     return;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { evaluateFiles } from '../run/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadSpec } from '../spec/normalize.js';
+import { checkOutputs, outputRoot } from '../run/outputs.js';
 
 export async function runCommand(specPath: string, opts: { quiet?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);
@@ -23,7 +24,13 @@ export async function runCommand(specPath: string, opts: { quiet?: boolean }): P
 export async function validateCommand(specPath: string): Promise<void> {
   const ns = await loadSpec(specPath);
   const { tasks } = ns.spec;
-  process.stdout.write(`${specPath}: valid (spec ${ns.hash.slice(0, 12)}; ${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${tasks.map((t) => t.type).join(', ') || 'none'})\n`);
+  const outputs = checkOutputs(ns);
+  const root = outputRoot(ns);
+  const width = Math.max(0, ...outputs.map((o) => o.what.length));
+  process.stdout.write(
+    `${specPath}: valid (spec ${ns.hash.slice(0, 12)}; ${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${tasks.map((t) => t.type).join(', ') || 'none'})\n` +
+      (outputs.length ? `writes (${root ? `inside ${root}` : 'outputsAnywhere: true'}):\n${outputs.map((o) => `  ${o.what.padEnd(width)}  ${o.path}${o.kind === 'folder' ? '/' : ''}\n`).join('')}` : 'writes nothing\n'),
+  );
 }
 
 export async function inspectCommand(data: string, opts: { json?: boolean; delimiter?: string; missing?: string[] }): Promise<void> {

@@ -155,7 +155,10 @@ export class ImageDiffusion {
    * drawn by epoch-wise shuffles from the seeded generator; with `preprocessing.flip` each drawn image is
    * mirrored left-right with probability ½.
    */
-  async fit(images: readonly Float32Array[], opts: { onProgress?: (p: ImageTrainProgress) => void } = {}): Promise<ImageTrainState> {
+  async fit(
+    images: readonly Float32Array[],
+    opts: { onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; onSaved?: (state: ImageTrainState) => void } } = {},
+  ): Promise<ImageTrainState> {
     const o = this.trainOptions;
     const S = this.size, P = S * S;
     if (images.length === 0) throw new ModelError('no training images');
@@ -172,6 +175,8 @@ export class ImageDiffusion {
     let lossSum = 0, lossCount = 0;
     const curve = [...this.state.lossCurve];
     let step = this.state.step;
+    let lastSave = performance.now();
+    const ck = opts.checkpoint;
     for (; step < o.steps; step++) {
       for (let b = 0; b < B; b++) {
         if (cursor === images.length) {
@@ -205,6 +210,18 @@ export class ImageDiffusion {
         opts.onProgress?.({ step: done, steps: o.steps, loss: mean, stepsPerSec: (done - startStep) / Math.max(elapsed, 1e-9), lr });
         lossSum = 0;
         lossCount = 0;
+      }
+      if (ck && done < o.steps && performance.now() - lastSave >= ck.everyMs) {
+        // A periodic save (see PeriodicCheckpoint in train.ts): the random stream is not drawn from.
+        const finished = this.state;
+        this.state = { step: done, rngState: deriveSeed(finished.rngState, done), lossCurve: [...curve] };
+        try {
+          await this.save(ck.dir, { inProgress: true });
+        } finally {
+          this.state = finished;
+        }
+        ck.onSaved?.({ step: done, rngState: 0, lossCurve: curve });
+        lastSave = performance.now();
       }
     }
     this.state = { step, rngState: rng.int(2 ** 31), lossCurve: curve };
@@ -262,8 +279,18 @@ export class ImageDiffusion {
     return out;
   }
 
-  async save(dir: string): Promise<void> {
-    const meta = { format: FORMAT, specHash: this.specHash, unet: this.unet, preprocessing: this.preprocessing, trainOptions: this.trainOptions, state: this.state, adamStep: this.optimizer.step };
+  /** Write the checkpoint; `inProgress` marks a periodic save taken mid-training (resume continues from it). */
+  async save(dir: string, opts: { inProgress?: boolean } = {}): Promise<void> {
+    const meta = {
+      format: FORMAT,
+      specHash: this.specHash,
+      unet: this.unet,
+      preprocessing: this.preprocessing,
+      trainOptions: this.trainOptions,
+      state: this.state,
+      adamStep: this.optimizer.step,
+      ...(opts.inProgress ? { inProgress: true } : {}),
+    };
     await writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.unet), this.net, this.ema, this.optimizer));
   }
 

@@ -108,7 +108,10 @@ export class TabularDiffusion {
   }
 
   /** Train (or continue training up to `trainOptions.steps`) on the table's observed cells. */
-  async fit(table: Table, opts: { validationFraction?: number; onProgress?: (p: TrainProgress) => void } = {}): Promise<TrainState> {
+  async fit(
+    table: Table,
+    opts: { validationFraction?: number; onProgress?: (p: TrainProgress) => void; checkpoint?: { dir: string; everyMs: number; onSaved?: (state: TrainState) => void } } = {},
+  ): Promise<TrainState> {
     const enc = this.encoder.encode(table);
     const n = table.nRows;
     const nVal = n >= 50 ? Math.max(1, Math.round(n * (opts.validationFraction ?? 0.1))) : 0;
@@ -130,7 +133,21 @@ export class TabularDiffusion {
     };
     const val = nVal ? pick(order.slice(0, nVal)) : undefined;
     const train = pick(order.slice(nVal));
-    this.state = await trainDiffusion(this.net, this.ema, this.optimizer, train, val, this.trainOptions, this.state, opts.onProgress);
+    const ck = opts.checkpoint;
+    const periodic = ck && {
+      everyMs: ck.everyMs,
+      save: async (state: TrainState) => {
+        const done = this.state;
+        this.state = state;
+        try {
+          await this.save(ck.dir, { inProgress: true });
+        } finally {
+          this.state = done;
+        }
+        ck.onSaved?.(state);
+      },
+    };
+    this.state = await trainDiffusion(this.net, this.ema, this.optimizer, train, val, this.trainOptions, this.state, opts.onProgress, periodic);
     return this.state;
   }
 
@@ -217,9 +234,23 @@ export class TabularDiffusion {
     return t!;
   }
 
-  /** Write the checkpoint; returns its weights' sha256 (the checkpoint's identity). */
-  async save(dir: string): Promise<{ weights: string }> {
-    const meta = { format: FORMAT, specHash: this.specHash, mlp: this.mlp, edm: this.edm, encoder: this.encoder.toJSON(), dependencies: this.dependencies, trainOptions: this.trainOptions, state: this.state, adamStep: this.optimizer.step };
+  /**
+   * Write the checkpoint; returns its weights' sha256 (the checkpoint's identity). `inProgress` marks a
+   * periodic save taken mid-training: `resume: true` continues from it, a sharded run refuses it.
+   */
+  async save(dir: string, opts: { inProgress?: boolean } = {}): Promise<{ weights: string }> {
+    const meta = {
+      format: FORMAT,
+      specHash: this.specHash,
+      mlp: this.mlp,
+      edm: this.edm,
+      encoder: this.encoder.toJSON(),
+      dependencies: this.dependencies,
+      trainOptions: this.trainOptions,
+      state: this.state,
+      adamStep: this.optimizer.step,
+      ...(opts.inProgress ? { inProgress: true } : {}),
+    };
     return writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.mlp), this.net, this.ema, this.optimizer));
   }
 
@@ -244,7 +275,8 @@ export class TabularDiffusion {
       Mlp.create(meta.mlp, get('ema/', names), false, 'ema.'),
       new Adam(net.params, meta.adamStep, undefined, undefined, undefined, { m: get('adam.m/', names), v: get('adam.v/', names) }),
       meta.trainOptions,
-      meta.state,
+      // JSON has no Infinity: a checkpoint saved before the first validation holds null.
+      { ...meta.state, bestValLoss: meta.state.bestValLoss ?? Infinity },
       meta.edm,
       meta.specHash,
       meta.dependencies ?? [],

@@ -1,5 +1,5 @@
 import { tf } from '../backend/index.js';
-import { createRng, permutation, type Rng } from '../rng.js';
+import { createRng, deriveSeed, permutation, type Rng } from '../rng.js';
 import { edmLoss } from './denoiser.js';
 import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { fillTrainingBatch, DEFAULT_MASK_POLICY, type MaskPolicy } from './masks.js';
@@ -51,6 +51,15 @@ export interface TrainProgress {
   stepsPerSec: number;
   etaSec: number;
   lr: number;
+}
+
+/**
+ * Periodic checkpoints while training: every `everyMs` of wall time (checked after each step), `save`
+ * gets the state as of that step. The run then survives a kill: resuming continues from the last save.
+ */
+export interface PeriodicCheckpoint {
+  everyMs: number;
+  save: (state: TrainState) => Promise<void>;
 }
 
 /** Everything that must survive a checkpoint to resume training exactly where it stopped. */
@@ -145,8 +154,10 @@ export async function trainDiffusion(
   o: TrainOptions,
   state: TrainState,
   onProgress?: (p: TrainProgress) => void,
+  checkpoint?: PeriodicCheckpoint,
 ): Promise<TrainState> {
   const rng = createRng(state.rngState);
+  let lastSave = performance.now();
   const vars = net.params;
   const valBatch = val && val.nRows > 0 ? makeBatch(Array.from({ length: Math.min(val.nRows, 2048) }, (_, i) => i), val, createRng(o.seed ^ 0x5eed), o, o.seed ^ 0xbeef) : undefined;
   const valLoss = async (): Promise<number> => {
@@ -205,6 +216,12 @@ export async function trainDiffusion(
     if (o.patience > 0 && stale >= o.patience) {
       step++;
       break;
+    }
+    if (checkpoint && done < o.steps && performance.now() - lastSave >= checkpoint.everyMs) {
+      // The random stream is not drawn from (a run with checkpoints trains exactly as one without); a
+      // resumed run starts a fresh stream derived from the saved state and step.
+      await checkpoint.save({ step: done, bestValLoss: best, evalsWithoutImprovement: stale, rngState: deriveSeed(state.rngState, done) });
+      lastSave = performance.now();
     }
   }
   // Sample from the EMA weights that validated best, not merely the last ones.

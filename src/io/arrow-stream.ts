@@ -3,7 +3,7 @@
  *
  * `readArrowBatches` reads a file's record batches one at a time through a FileHandle — the IPC file
  * format by random access (footer, then one batch), the stream format message by message — and turns
- * each into a Table with arrow.ts's column readers, slicing batches longer than `batchRows`. Memory is
+ * each into a Table with arrow-core.ts's column readers, slicing batches longer than `batchRows`. Memory is
  * one record batch (plus the dictionaries), whatever the file's length. A batch's categories are the
  * labels its rows use (dictionary order; labels matter, not codes).
  *
@@ -14,8 +14,8 @@
  * Integers are Int64 (a later table may hold values beyond Int32), booleans keep the first table's
  * label pair in `synthdiff:labels`.
  */
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { extname } from 'node:path';
 import {
   AsyncByteQueue,
   Bool,
@@ -56,8 +56,10 @@ import {
   readColumn,
   validity,
   writeColumn,
-} from './arrow.js';
-import { tempSibling } from './atomic.js';
+  checkFooter,
+  checkMetadata,
+} from './arrow-core.js';
+import { prepareTemp, renameOver } from './atomic.js';
 import { fileError } from './csv.js';
 
 export interface ArrowBatchOptions {
@@ -97,8 +99,23 @@ async function openArrow(path: string): Promise<OpenedArrow> {
     const format = detectArrowFormat(head, size);
     if (!format) throw notArrowError(path);
     if (format === 'file') {
-      const footerError = missingFooterError(path, await readAt(fh, Math.max(0, size - 10), Math.min(10, size), path), size);
+      const tail = await readAt(fh, Math.max(0, size - 10), Math.min(10, size), path);
+      const footerError = missingFooterError(path, tail, size);
       if (footerError) throw footerError;
+      const length = new DataView(tail.buffer, tail.byteOffset, 4).getInt32(0, true);
+      try {
+        // Every block's message metadata too: the library reads the dictionaries as it opens the file.
+        const footerAt = size - 10 - length;
+        for (const offset of checkFooter(await readAt(fh, footerAt, length, path), footerAt)) {
+          const view = new DataView((await readAt(fh, offset, 8, path)).buffer);
+          let metaLength = view.getInt32(0, true), at = 4;
+          if (metaLength === -1) [metaLength, at] = [view.getInt32(4, true), 8];
+          if (metaLength <= 0 || offset + at + metaLength > footerAt) throw new Error('a footer block points past its message');
+          checkMetadata(await readAt(fh, offset + at, metaLength, path));
+        }
+      } catch (e) {
+        throw corruptArrowError(path, format, e, 'the footer or schema');
+      }
     }
     return { fh, size, format };
   } catch (e) {
@@ -144,9 +161,10 @@ async function messageAt(o: OpenedArrow, offset: number, path: string): Promise<
   const meta = await readAt(fh, offset + at, length, path);
   let message: Message;
   try {
+    checkMetadata(meta);
     message = Message.decode(meta);
   } catch (e) {
-    throw corruptArrowError(path, format, e);
+    throw corruptArrowError(path, format, e, `the message metadata at byte ${offset}`);
   }
   const next = offset + at + length + message.bodyLength;
   if (!(next <= size)) throw truncated('message body');
@@ -161,7 +179,7 @@ export async function countArrowRows(path: string): Promise<number> {
     if (o.format === 'stream') {
       let at = 0;
       for (let m = await messageAt(o, at, path); m; m = await messageAt(o, at, path)) {
-        if (m.message.isRecordBatch()) rows += m.message.header().length;
+        if (m.message.isRecordBatch()) rows += batchLength(m.message, path, o.format, at);
         at = m.next;
       }
       return rows;
@@ -182,7 +200,18 @@ export async function countArrowRows(path: string): Promise<number> {
 async function blockRows(o: OpenedArrow, offset: number | undefined, path: string): Promise<number> {
   const m = offset === undefined ? undefined : await messageAt(o, offset, path);
   if (!m?.message.isRecordBatch()) throw new DataError(`${path}: corrupt Arrow file: a footer entry at byte ${offset} is not a record batch`);
-  return m.message.header().length;
+  return batchLength(m.message, path, o.format, offset!);
+}
+
+/** A record batch message's row count, decoded from its metadata (lazily, so faults surface here). */
+function batchLength(message: Message, path: string, format: ArrowFormat, offset: number): number {
+  try {
+    const n = Number((message.header() as { length: number | bigint }).length);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error('bad length');
+    return n;
+  } catch (e) {
+    throw corruptArrowError(path, format, e, `the record batch metadata at byte ${offset}`);
+  }
 }
 
 async function openReader(o: OpenedArrow, path: string): Promise<RecordBatchReader> {
@@ -192,7 +221,7 @@ async function openReader(o: OpenedArrow, path: string): Promise<RecordBatchRead
     await reader.open({ autoDestroy: false });
   } catch (e) {
     if (reader) await Promise.resolve(reader.cancel()).catch(() => undefined);
-    throw corruptArrowError(path, o.format, e);
+    throw corruptArrowError(path, o.format, e, o.format === 'file' ? 'the footer or schema' : 'the schema at the start of the stream');
   }
   if (!reader.schema || reader.schema.fields.length === 0) {
     await Promise.resolve(reader.cancel()).catch(() => undefined);
@@ -229,6 +258,7 @@ export async function* readArrowBatches(path: string, opts: ArrowBatchOptions = 
   const o = await openArrow(path);
   let reader: RecordBatchReader | undefined;
   try {
+    if (o.format === 'stream') await checkStreamMetadata(o, path);
     reader = await openReader(o, path);
     const fields = reader.schema.fields;
     let row = 0; // file row of the current record batch's first row
@@ -253,10 +283,10 @@ export async function* readArrowBatches(path: string, opts: ArrowBatchOptions = 
           try {
             rb = await reader.readRecordBatch(i);
           } catch (e) {
-            throw corruptArrowError(path, o.format, e);
+            throw corruptArrowError(path, o.format, e, `record batch ${i + 1} at byte ${offset}`);
           }
           if (!rb || rb.numRows !== n) throw new DataError(`${path}: corrupt Arrow file: record batch ${i + 1} at byte ${offset} cannot be read`);
-          yield* pieces(rb);
+          yield* decoded(pieces(rb), `record batch ${i + 1} at byte ${offset}`);
         }
         row += n;
       }
@@ -266,17 +296,30 @@ export async function* readArrowBatches(path: string, opts: ArrowBatchOptions = 
         try {
           r = await (reader.next() as Promise<IteratorResult<RecordBatch>>);
         } catch (e) {
-          throw corruptArrowError(path, o.format, e);
+          throw corruptArrowError(path, o.format, e, `the record batch after data row ${row}`);
         }
         if (r.done) break;
         const rb = r.value;
         // apache-arrow yields a placeholder batch without children for a stream with no batches.
         if (rb.numRows === 0) continue;
-        yield* pieces(rb);
+        yield* decoded(pieces(rb), `the record batch from data row ${row + 1}`);
         row += rb.numRows;
       }
     }
     if (!yielded) yield { start, table: emptyTable(fields, path) };
+    // Library faults while typing a batch's columns (corrupt offsets, lengths, dictionaries) are named by place.
+    function* decoded(batches: Generator<ArrowBatch>, place: string): Generator<ArrowBatch> {
+      for (;;) {
+        let r: IteratorResult<ArrowBatch>;
+        try {
+          r = batches.next();
+        } catch (e) {
+          throw corruptArrowError(path, o.format, e, place);
+        }
+        if (r.done) return;
+        yield r.value;
+      }
+    }
   } finally {
     if (reader) await Promise.resolve(reader.cancel()).catch(() => undefined);
     await o.fh.close();
@@ -332,8 +375,7 @@ export class ArrowBatchWriter {
   /** `format` defaults from the extension as writeTable decides: `.arrows` → stream, else file. */
   static async open(path: string, opts: { format?: ArrowFormat } = {}): Promise<ArrowBatchWriter> {
     const format = opts.format ?? (extname(path).toLowerCase() === '.arrows' ? 'stream' : 'file');
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = tempSibling(path);
+    const tmp = await prepareTemp(path);
     const fh = await open(tmp, 'w');
     const sink = new ChunkSink();
     const writer: RecordBatchWriter = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
@@ -380,7 +422,7 @@ export class ArrowBatchWriter {
       this.writer.close(); // footer (file) or end-of-stream marker into the sink
       await this.flush();
       await this.fh.close();
-      await rename(this.tmp, this.path);
+      await renameOver(this.tmp, this.path);
     } catch (e) {
       await this.fh.close().catch(() => undefined);
       await rm(this.tmp, { force: true });
@@ -522,4 +564,11 @@ export class ArrowBatchWriter {
     if (s.kind === 'datetime' && c.kind === 'datetime') return writeColumn({ ...c, resolution: s.resolution }, n, j).data;
     throw new Error(`internal: column "${c.name}" is ${describe(c)}, which the schema of ${this.path} cannot hold`);
   }
+}
+
+
+/** Check every message's metadata of a stream (bodies are skipped) before the library reads it. */
+export async function checkStreamMetadata(o: OpenedArrow, path: string): Promise<void> {
+  let at = 0;
+  for (let m = await messageAt(o, at, path); m; m = await messageAt(o, at, path)) at = m.next;
 }

@@ -21,35 +21,41 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
-  Bool,
   type Data,
-  DataType,
-  DateDay,
-  Dictionary,
   Field,
-  Float64,
-  Int32,
-  Int64,
   RecordBatch,
   Schema,
   Struct,
   Table as ArrowTable,
-  TimestampMillisecond,
-  Utf8,
-  type Vector,
+  Message,
   makeData,
   tableFromIPC,
   tableToIPC,
-  vectorFromArray,
 } from 'apache-arrow';
 import { DataError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { readArrowBatches } from './arrow-stream.js';
+import {
+  type ArrowFormat,
+  RECORD_BATCH_ROWS,
+  checkFooter,
+  checkMetadata,
+  corruptArrowError,
+  detectArrowFormat,
+  emptyArrowError,
+  footerBytes,
+  messageMetadataAt,
+  missingFooterError,
+  noColumnsError,
+  notArrowError,
+  readColumn,
+  writeColumn,
+} from './arrow-core.js';
 import { fileError } from './csv.js';
-import { type Column, type Table, isCategorical } from '../table/table.js';
+import type { Table } from '../table/table.js';
 import { type TableSchema, profileTable } from '../table/infer.js';
-import { MS_PER_DAY, isWholeDay, sortCategories } from '../table/values.js';
 
-export type ArrowFormat = 'file' | 'stream';
+export { type ArrowFormat, LABELS_KEY, RECORD_BATCH_ROWS, detectArrowFormat } from './arrow-core.js';
 
 export interface ArrowReadResult {
   readonly table: Table;
@@ -62,12 +68,6 @@ export interface ArrowWriteOptions {
   readonly format?: ArrowFormat;
 }
 
-export const LABELS_KEY = 'synthdiff:labels';
-/** Rows per record batch when writing a table (smaller tables are one batch). */
-export const RECORD_BATCH_ROWS = 65_536;
-const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
 
 export async function readArrow(path: string): Promise<ArrowReadResult> {
   let bytes: Uint8Array;
@@ -76,45 +76,18 @@ export async function readArrow(path: string): Promise<ArrowReadResult> {
   } catch (e) {
     throw fileError(path, e);
   }
-  const { table, format } = tableFromArrowBytes(bytes, path);
+  let read: { table: Table; format: ArrowFormat };
+  try {
+    read = tableFromArrowBytes(bytes, path);
+  } catch (e) {
+    // The whole-file decoder cannot say where; the batch reader walks message by message and can.
+    if (e instanceof DataError && e.message.endsWith('cannot be decoded')) throw (await locateArrowFault(path)) ?? e;
+    throw e;
+  }
+  const { table, format } = read;
   return { table, schema: profileTable(table), format };
 }
 
-/** Which IPC format the bytes hold, from the magic: "ARROW1" for files, a 0xFFFFFFFF continuation
- * marker (or, in pre-1.0 streams, a positive metadata length) for streams. `size` is the whole input's
- * length when `bytes` is only its head. */
-export function detectArrowFormat(bytes: Uint8Array, size = bytes.length): ArrowFormat | undefined {
-  if (bytes.length >= 6 && FILE_MAGIC.every((b, i) => bytes[i] === b)) return 'file';
-  if (bytes.length >= 8 && size >= 8) {
-    const first = new DataView(bytes.buffer, bytes.byteOffset, 4).getInt32(0, true);
-    if (first === -1 || (first > 0 && first < size)) return 'stream';
-  }
-  return undefined;
-}
-
-/** The errors readArrow and the batch reader share, so both say the same about the same file. */
-export function emptyArrowError(source: string): DataError {
-  return new DataError(`${source}: file is empty; expected Arrow IPC data`);
-}
-export function notArrowError(source: string): DataError {
-  return new DataError(`${source}: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?`);
-}
-export function corruptArrowError(source: string, format: ArrowFormat, e: unknown): DataError {
-  if (e instanceof DataError) return e;
-  return new DataError(`${source}: corrupt or truncated Arrow ${format}: ${oneLine(e instanceof Error ? e.message : String(e))}`);
-}
-/** An IPC file ends with its footer, the footer's int32 length and "ARROW1"; a cut file does not.
- * `tail` is the file's last 10 bytes (fewer when it is shorter). */
-export function missingFooterError(source: string, tail: Uint8Array, size: number): DataError | undefined {
-  const magicAt = tail.length - FILE_MAGIC.length;
-  const closed = tail.length === 10 && size >= 8 + 10 && FILE_MAGIC.every((b, i) => tail[magicAt + i] === b);
-  const footerLength = closed ? new DataView(tail.buffer, tail.byteOffset, 4).getInt32(0, true) : 0;
-  if (closed && footerLength > 0 && footerLength <= size - 18) return undefined;
-  return new DataError(`${source}: corrupt or truncated Arrow file: no footer (it does not end with the "ARROW1" magic after one)`);
-}
-export function noColumnsError(source: string, format: ArrowFormat): DataError {
-  return new DataError(`${source}: Arrow ${format} holds no columns (truncated, or schema only?)`);
-}
 
 /** Decode Arrow IPC bytes; `source` names the origin in error messages. */
 export function tableFromArrowBytes(bytes: Uint8Array, source = '<arrow bytes>'): { table: Table; format: ArrowFormat } {
@@ -127,141 +100,29 @@ export function tableFromArrowBytes(bytes: Uint8Array, source = '<arrow bytes>')
   }
   let at: ArrowTable;
   try {
+    if (format === 'stream') checkStreamBytes(bytes);
+    else {
+      const { footer, at } = footerBytes(bytes);
+      for (const offset of checkFooter(footer, at)) {
+        const meta = messageMetadataAt(bytes, offset);
+        if (!meta) throw new Error('a footer block points past its message');
+        checkMetadata(meta);
+      }
+    }
     at = tableFromIPC(bytes);
   } catch (e) {
     throw corruptArrowError(source, format, e);
   }
   if (at.schema.fields.length === 0) throw noColumnsError(source, format);
   const nRows = at.numRows;
-  const columns = at.schema.fields.map((field, j) => readColumn(field, at.getChildAt(j)!, nRows, source));
-  return { table: { nRows, columns }, format };
-}
-
-export interface ReadColumnOptions {
-  /** Dictionary columns: only the labels some row uses, in dictionary order (the batch reader's
-   * choice, so a batch's categories stay within its rows however large the dictionary grows). */
-  readonly usedLabelsOnly?: boolean;
-}
-
-/** One Arrow column (all of `vec`'s chunks, `n` rows) as a table column; DataError for types we do not read. */
-export function readColumn(field: Field, vec: Vector, n: number, source: string, opts: ReadColumnOptions = {}): Column {
-  const name = field.name;
-  const type = field.type as DataType;
-  if (DataType.isDictionary(type)) return readDictionary(name, vec, n, source, opts.usedLabelsOnly ?? false);
-  if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) {
-    return stringsToCategorical(name, vec, n);
-  }
-  if (DataType.isBool(type)) {
-    const codes = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = vec.get(i) as boolean | null;
-      codes[i] = v === null ? -1 : v ? 1 : 0;
-    }
-    return { name, kind: 'boolean', codes, categories: booleanLabels(field, source) };
-  }
-  if (DataType.isNull(type)) return { name, kind: 'numeric', values: new Float64Array(n).fill(NaN) };
-  if (DataType.isInt(type) || DataType.isFloat(type) || DataType.isDate(type) || DataType.isTimestamp(type)) {
-    const values = new Float64Array(n);
-    let lossy = false;
-    for (let i = 0; i < n; i++) {
-      const v = vec.get(i) as number | bigint | null;
-      if (v === null) values[i] = NaN;
-      else if (typeof v === 'bigint') {
-        if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER)) lossy = true;
-        values[i] = Number(v);
-      } else values[i] = v;
-    }
-    if (DataType.isFloat(type)) return { name, kind: 'numeric', values };
-    if (DataType.isInt(type)) return { name, kind: lossy ? 'numeric' : 'integer', values };
-    const dateOnly = DataType.isDate(type) && values.every((v) => Number.isNaN(v) || isWholeDay(v));
-    return { name, kind: 'datetime', values, resolution: dateOnly ? 'date' : 'datetime' };
-  }
-  throw new DataError(
-    `${source}: column "${name}" has Arrow type ${String(type)}, which synthdiff cannot read ` +
-      `(supported: int, float, bool, utf8, dictionary, date, timestamp)`,
-  );
-}
-
-export function booleanLabels(field: Field, source: string): [string, string] {
-  const raw = field.metadata.get(LABELS_KEY);
-  if (raw === undefined) return ['false', 'true'];
   try {
-    const labels: unknown = JSON.parse(raw);
-    if (Array.isArray(labels) && labels.length === 2 && labels.every((l) => typeof l === 'string')) {
-      return [labels[0] as string, labels[1] as string];
-    }
-  } catch {
-    // fall through to the error below
+    const columns = at.schema.fields.map((field, j) => readColumn(field, at.getChildAt(j)!, nRows, source));
+    return { table: { nRows, columns }, format };
+  } catch (e) {
+    throw corruptArrowError(source, format, e);
   }
-  throw new DataError(`${source}: column "${field.name}": metadata ${LABELS_KEY} is not a JSON pair of strings: ${raw}`);
 }
 
-function stringsToCategorical(name: string, vec: Vector, n: number): Column {
-  const seen = new Map<string, number>();
-  const raw = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = vec.get(i) as string | null;
-    if (v === null) {
-      raw[i] = -1;
-      continue;
-    }
-    let k = seen.get(v);
-    if (k === undefined) {
-      k = seen.size;
-      seen.set(v, k);
-    }
-    raw[i] = k;
-  }
-  const categories = sortCategories([...seen.keys()]);
-  const order = new Map(categories.map((c, i) => [c, i]));
-  const remap = [...seen.keys()].map((c) => order.get(c)!);
-  return { name, kind: 'categorical', codes: raw.map((k) => (k < 0 ? -1 : remap[k]!)), categories };
-}
-
-/** Dictionary columns keep their dictionary order (it may be a meaningful level order); batches with
- * different dictionaries are merged by label, first seen first. With `usedOnly`, labels no row uses
- * are left out (only the used entries are decoded). */
-function readDictionary(name: string, vec: Vector, n: number, source: string, usedOnly: boolean): Column {
-  const categories: string[] = [];
-  const codeOf = new Map<string, number>();
-  const codes = new Int32Array(n);
-  let row = 0;
-  for (const data of vec.data as Data<Dictionary>[]) {
-    const dict = data.dictionary;
-    if (!dict) throw new DataError(`${source}: column "${name}": a dictionary batch is missing`);
-    const idx = data.values as ArrayLike<number | bigint>;
-    let used: Uint8Array | undefined;
-    if (usedOnly) {
-      used = new Uint8Array(dict.length);
-      for (let i = 0; i < data.length; i++) if (data.getValid(i)) used[Number(idx[i]!)] = 1;
-    }
-    const local = new Int32Array(dict.length);
-    for (let k = 0; k < dict.length; k++) {
-      if (used && !used[k]) continue;
-      const label = dict.get(k) as unknown;
-      if (label === null || label === undefined) {
-        local[k] = -1;
-        continue;
-      }
-      const text = typeof label === 'string' ? label : String(label);
-      let code = codeOf.get(text);
-      if (code === undefined) {
-        code = categories.length;
-        categories.push(text);
-        codeOf.set(text, code);
-      }
-      local[k] = code;
-    }
-    for (let i = 0; i < data.length; i++, row++) {
-      codes[row] = data.getValid(i) ? local[Number(idx[i]!)]! : -1;
-    }
-  }
-  return { name, kind: 'categorical', codes, categories };
-}
-
-export function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Writing
@@ -292,68 +153,33 @@ export async function writeArrow(path: string, table: Table, opts: ArrowWriteOpt
   await writeFileAtomic(path, tableToArrowBytes(table, opts.format ?? 'file'));
 }
 
-export function validity(n: number, isValid: (i: number) => boolean): { nullBitmap: Uint8Array; nullCount: number } {
-  const nullBitmap = new Uint8Array((n + 7) >> 3);
-  let nullCount = 0;
-  for (let i = 0; i < n; i++) {
-    if (isValid(i)) nullBitmap[i >> 3]! |= 1 << (i & 7);
-    else nullCount++;
+
+/** The batch reader's account of a fault the whole-file decoder met (with its place), if it finds one. */
+async function locateArrowFault(path: string): Promise<DataError | undefined> {
+  try {
+    for await (const _ of readArrowBatches(path, {}));
+  } catch (e) {
+    if (e instanceof DataError) return e;
   }
-  return { nullBitmap, nullCount };
+  return undefined;
 }
 
-/** One table column as an Arrow field and its data (`index` is the dictionary id for categorical columns). */
-export function writeColumn(c: Column, n: number, index: number): { field: Field; data: Data } {
-  if (isCategorical(c)) {
-    const codes = c.codes;
-    const nulls = validity(n, (i) => codes[i]! >= 0);
-    // Null slots still need an in-range index for readers that peek at them.
-    const data = codes.map((k) => (k < 0 ? 0 : k));
-    if (c.kind === 'boolean') {
-      const bits = validity(n, (i) => codes[i] === 1).nullBitmap;
-      const type = new Bool();
-      const metadata = new Map([[LABELS_KEY, JSON.stringify(c.categories)]]);
-      return { field: new Field(c.name, type, true, metadata), data: makeData({ type, length: n, ...nulls, data: bits }) };
+/** `checkMetadata` on every message of an in-memory stream, before the library decodes it. */
+function checkStreamBytes(bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  for (let offset = 0; offset + 4 <= bytes.length; ) {
+    let length = view.getInt32(offset, true);
+    let at = 4;
+    if (length === -1) {
+      if (offset + 8 > bytes.length) return;
+      length = view.getInt32(offset + 4, true);
+      at = 8;
     }
-    // An explicit id (apache-arrow otherwise takes one from a process-wide counter) keeps the bytes
-    // identical when the same table is written twice in one process.
-    const type = new Dictionary(new Utf8(), new Int32(), index);
-    const dictionary = vectorFromArray([...c.categories], new Utf8());
-    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data, dictionary }) };
+    if (length <= 0 || offset + at + length > bytes.length) return; // end marker, or the library reports the cut
+    const meta = bytes.subarray(offset + at, offset + at + length);
+    checkMetadata(meta);
+    const body = Number(Message.decode(meta).bodyLength);
+    if (!Number.isSafeInteger(body) || body < 0) throw new Error('message body length is not a length');
+    offset += at + length + body;
   }
-  const v = c.values;
-  const nulls = validity(n, (i) => !Number.isNaN(v[i]!));
-  if (c.kind === 'numeric') {
-    const type = new Float64();
-    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data: v }) };
-  }
-  if (c.kind === 'integer') {
-    // Generated integer columns may hold fractions: round, as the CSV writer does.
-    let fits32 = true;
-    for (let i = 0; i < n; i++) {
-      const x = v[i]!;
-      if (Number.isNaN(x)) continue;
-      if (!Number.isFinite(x)) {
-        throw new DataError(`column "${c.name}", row ${i + 1}: integer column holds ${x}, which Arrow Int64 cannot store`);
-      }
-      const r = Math.round(x);
-      if (r < INT32_MIN || r > INT32_MAX) fits32 = false;
-    }
-    if (fits32) {
-      const type = new Int32();
-      const data = Int32Array.from(v, (x) => (Number.isNaN(x) ? 0 : Math.round(x)));
-      return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
-    }
-    const type = new Int64();
-    const data = BigInt64Array.from(v, (x) => (Number.isNaN(x) ? 0n : BigInt(Math.round(x))));
-    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
-  }
-  if (c.kind === 'datetime' && c.resolution === 'date') {
-    const type = new DateDay();
-    const data = Int32Array.from(v, (x) => (Number.isNaN(x) ? 0 : Math.round(x / MS_PER_DAY)));
-    return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
-  }
-  const type = new TimestampMillisecond('UTC');
-  const data = BigInt64Array.from(v, (x) => (Number.isNaN(x) ? 0n : BigInt(Math.round(x))));
-  return { field: new Field(c.name, type, true), data: makeData({ type, length: n, ...nulls, data }) };
 }

@@ -10,15 +10,14 @@
  *
  * `CsvBatchWriter` writes batches into one CSV in csv.ts's format (header once), atomically.
  */
-import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { parse, type CsvError, type Options as ParseOptions } from 'csv-parse';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { DataError } from '../errors.js';
-import { CellError, columnFromStrings } from '../table/infer.js';
+import { CellError, type ColumnNote, type InferredKind, KindInference, inferenceNotes } from '../table/infer.js';
 import type { Column, ColumnKind, Table } from '../table/table.js';
-import { tempSibling } from './atomic.js';
-import { fileError, tableToCsvString, type CsvDelimiter } from './csv.js';
+import { parseNumber } from '../table/values.js';
+import { prepareTemp, renameOver } from './atomic.js';
+import { logNotes, tableToCsvString, type NoteSink } from './csv.js';
+import { type CsvDelimiter, type CsvSource, TextColumns, cellErrorMessage, checkHeader, csvRecords, openCsv } from './csv-core.js';
 
 export interface StreamColumn {
   name: string;
@@ -43,6 +42,8 @@ export interface CsvBatchOptions {
   /** Yield only data rows [start, end) (0-based, header excluded); earlier rows are parsed and skipped. */
   start?: number;
   end?: number;
+  /** Where notes go (see CsvReadOptions.log); they are summed over batches and logged at the end. */
+  log?: NoteSink;
 }
 
 export interface CsvBatch {
@@ -53,64 +54,90 @@ export interface CsvBatch {
 
 export const DEFAULT_BATCH_ROWS = 65_536;
 
-/** The header line's most frequent candidate delimiter outside quotes (',' on a tie), as readCsv picks. */
-async function sniffDelimiter(path: string): Promise<CsvDelimiter> {
-  const fh = await open(path, 'r').catch((e: unknown) => {
-    throw fileError(path, e);
-  });
-  try {
-    const buf = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const s = buf.subarray(0, bytesRead).toString('utf8').replace(/^\uFEFF/, '');
-    const counts: Record<CsvDelimiter, number> = { ',': 0, ';': 0, '\t': 0 };
-    let quoted = false;
-    for (const ch of s) {
-      if (ch === '"') quoted = !quoted;
-      else if (!quoted && (ch === '\n' || ch === '\r')) break;
-      else if (!quoted && (ch === ',' || ch === ';' || ch === '\t')) counts[ch]++;
-    }
-    let best: CsvDelimiter = ',';
-    for (const d of [';', '\t'] as const) if (counts[d] > counts[best]) best = d;
-    return best;
-  } finally {
-    await fh.close();
-  }
-}
-
-function records(path: string, delimiter: CsvDelimiter): AsyncIterable<string[]> {
-  const opts: ParseOptions = { delimiter, bom: true, skip_empty_lines: true };
-  return createReadStream(path, { highWaterMark: 1 << 20 }).pipe(parse(opts));
-}
-
-function parseError(path: string, e: unknown): Error {
-  if (e instanceof DataError) return e;
-  const ce = e as CsvError & { lines?: number };
-  if (typeof ce?.code !== 'string') return fileError(path, e);
-  if (ce.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') return new DataError(`${path}: line ${ce.lines ?? '?'}: the number of fields differs from the header's (an unquoted delimiter inside a field?)`);
-  return new DataError(`${path}: line ${ce.lines ?? '?'}: ${ce.message.split('\n')[0]}`);
-}
-
-/** The header line's column names. */
+/** The header line's column names (checked as readCsv checks them). */
 export async function readCsvHeader(path: string, opts: { delimiter?: CsvDelimiter | 'auto' } = {}): Promise<string[]> {
-  const delimiter = opts.delimiter && opts.delimiter !== 'auto' ? opts.delimiter : await sniffDelimiter(path);
-  try {
-    for await (const rec of records(path, delimiter)) return rec;
-  } catch (e) {
-    throw parseError(path, e);
-  }
-  throw new DataError(`${path}: file is empty; expected a header line of column names`);
+  const src = await openCsv(path, opts);
+  for await (const rec of csvRecords(src)) return checkHeader(path, rec.fields);
+  throw new DataError(`${path}: no header line, only blank lines; expected a header of column names`);
 }
 
 /** Number of data rows (records after the header): one parsing pass, constant memory. */
 export async function countCsvRows(path: string, opts: { delimiter?: CsvDelimiter | 'auto' } = {}): Promise<number> {
-  const delimiter = opts.delimiter && opts.delimiter !== 'auto' ? opts.delimiter : await sniffDelimiter(path);
+  const src = await openCsv(path, opts);
   let n = -1;
-  try {
-    for await (const _ of records(path, delimiter)) n++;
-  } catch (e) {
-    throw parseError(path, e);
-  }
+  for await (const _ of csvRecords(src)) n++;
   return Math.max(n, 0);
+}
+
+/**
+ * Column kinds from every row of the file in one streaming pass, in constant memory per batch: the
+ * kinds `readCsv` infers for the same file (a value's position in the file never matters), with its
+ * notes. `forced` kinds are kept as given.
+ */
+export async function inferCsvKinds(
+  path: string,
+  opts: { delimiter?: CsvDelimiter | 'auto'; missing?: readonly string[]; columns?: readonly { name: string; kind?: ColumnKind; missing?: readonly string[] }[]; log?: NoteSink; batchRows?: number },
+): Promise<{ names: string[]; kinds: InferredKind[]; notes: string[] }> {
+  const src = await openCsv(path, { delimiter: opts.delimiter, missing: opts.missing });
+  const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  let names: string[] | undefined;
+  let cols: TextColumns | undefined;
+  let inference: KindInference[] = [];
+  let missingSets: Set<string>[] = [];
+  // Per column: first data row and cells of each text a note may name (only the few such texts).
+  let seen: Map<string, { row: number; count: number }>[] = [];
+  let row = 0;
+  const absorb = () => {
+    if (!cols) return;
+    for (let j = 0; j < cols.nCols; j++) for (const t of cols.distinct(j)) if (t !== '' && !missingSets[j]!.has(t)) inference[j]!.add(t);
+    cols.reset();
+  };
+  for await (const rec of csvRecords(src)) {
+    if (!names) {
+      names = checkHeader(path, rec.fields);
+      const byName = new Map((opts.columns ?? []).map((c) => [c.name, c]));
+      cols = new TextColumns(names.length, Math.min(batchRows, 4096));
+      inference = names.map((_, j) => new KindInference(src.quoted?.[j] ?? false));
+      missingSets = names.map((n) => new Set([...(opts.missing ?? []), ...(byName.get(n)?.missing ?? [])]));
+      seen = names.map(() => new Map());
+      continue;
+    }
+    for (let j = 0; j < names.length; j++) {
+      const v = rec.fields[j]!;
+      if (v === '' || missingSets[j]!.has(v) || !isNoteworthy(v)) continue;
+      const m = seen[j]!;
+      const e = m.get(v);
+      if (e) e.count++;
+      else if (m.size < 4096) m.set(v, { row, count: 1 });
+    }
+    cols!.push(rec);
+    row++;
+    if (cols!.nRows === batchRows) absorb();
+  }
+  absorb();
+  if (!names) throw new DataError(`${path}: no header line, only blank lines; expected a header of column names`);
+  const forced = new Map((opts.columns ?? []).map((c) => [c.name, c.kind]));
+  const notes: ColumnNote[] = [];
+  const kinds = names.map((name, j) => {
+    const k = inference[j]!;
+    const f = forced.get(name);
+    if (f) {
+      const r = k.result();
+      return f === 'datetime' ? { kind: f, resolution: r.kind === 'datetime' ? r.resolution : 'datetime' } : { kind: f };
+    }
+    const inferred = k.result();
+    const first = (t: string) => seen[j]!.get(t)?.row ?? 0;
+    const count = (t: string) => seen[j]!.get(t)?.count ?? 0;
+    notes.push(...inferenceNotes(name, inferred.kind, k.details(), k.levels, first, count));
+    return inferred;
+  });
+  return { names, kinds, notes: logNotes(path, notes, opts.log) };
+}
+
+/** Texts a whole-file note may name: anything but a plain number (strays, decimal commas, "NA"), and
+ * long integers (beyond 2^53). */
+function isNoteworthy(t: string): boolean {
+  return t.length > 15 || parseNumber(t) === undefined;
 }
 
 /**
@@ -120,81 +147,68 @@ export async function countCsvRows(path: string, opts: { delimiter?: CsvDelimite
 export async function* readCsvBatches(path: string, opts: CsvBatchOptions): AsyncGenerator<CsvBatch> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   const start = opts.start ?? 0, end = opts.end ?? Infinity;
-  const delimiter = opts.delimiter && opts.delimiter !== 'auto' ? opts.delimiter : await sniffDelimiter(path);
+  const src: CsvSource = await openCsv(path, { delimiter: opts.delimiter, missing: opts.missing });
   const globalMissing = opts.missing ?? [];
   const cols = opts.columns;
   const missingSets = cols.map((c) => new Set([...globalMissing, ...(c.missing ?? [])]));
   let fieldOf: number[] | undefined;
-  // Per batch and column: distinct texts, their codes, and each row's code.
-  let dicts: Map<string, number>[] = [];
-  let texts: string[][] = [];
-  const index = cols.map(() => new Int32Array(batchRows));
-  let nRows = 0;
+  const text = new TextColumns(cols.length, Math.min(batchRows, 4096));
   let row = 0; // data row index in the file
   let batchStart = start;
   let yielded = false;
+  // Notes summed over batches by (column, code), logged once at the end.
+  const notes = new Map<string, ColumnNote>();
 
-  const reset = () => {
-    dicts = cols.map(() => new Map());
-    texts = cols.map(() => []);
-    nRows = 0;
-  };
-  const build = (): CsvBatch => {
-    const columns = cols.map((c, j): Column => {
+  const build = async (): Promise<CsvBatch> => {
+    const columns: Column[] = [];
+    for (let j = 0; j < cols.length; j++) {
+      const c = cols[j]!;
+      const batchNotes: ColumnNote[] = [];
       let col: Column;
       try {
-        col = columnFromStrings({ name: c.name, values: texts[j]!, index: index[j]!, nRows, missing: missingSets[j], kind: c.kind === 'boolean' ? 'categorical' : c.kind });
+        col = text.column(j, { name: c.name, missing: missingSets[j]!, kind: c.kind === 'boolean' ? 'categorical' : c.kind, resolution: c.resolution, notes: batchNotes });
       } catch (e) {
         if (!(e instanceof CellError)) throw e;
-        throw new DataError(`${path}: data row ${batchStart + e.row + 1}, column "${c.name}": ${JSON.stringify(e.value)} is not ${e.expected === 'integer' ? 'an' : 'a'} ${e.expected}, ${opts.kindOrigin ?? 'the kind the model has for it'}${e.detail ? ` (${e.detail})` : ''}`);
+        throw await cellErrorMessage(src, e, batchStart, opts.kindOrigin ?? 'the kind the model has for it');
+      }
+      for (const n of batchNotes) {
+        const key = `${n.column}\u0000${n.code}`;
+        const prev = notes.get(key);
+        notes.set(key, prev ? { ...prev, count: prev.count + n.count } : { ...n, row: n.row + batchStart });
       }
       // Labels are per batch; the kind and resolution are the schema's, not this batch's guess.
-      if (c.kind === 'boolean' && 'codes' in col) return { ...col, kind: 'boolean' };
-      if (col.kind === 'datetime' && c.resolution) return { ...col, resolution: c.resolution };
-      return col;
-    });
-    const b = { start: batchStart, table: { nRows, columns } };
-    batchStart += nRows;
+      if (c.kind === 'boolean' && 'codes' in col) col = { ...col, kind: 'boolean' };
+      columns.push(col);
+    }
+    const b = { start: batchStart, table: { nRows: text.nRows, columns } };
+    batchStart += text.nRows;
     yielded = true;
-    reset();
+    text.reset();
     return b;
   };
 
-  reset();
-  try {
-    for await (const rec of records(path, delimiter)) {
-      if (!fieldOf) {
-        const at = new Map(rec.map((name, i) => [name, i]));
-        fieldOf = cols.map((c) => {
-          const i = at.get(c.name);
-          if (i === undefined) throw new DataError(`${path}: no column "${c.name}" in the header; the model expects ${cols.map((x) => x.name).join(', ')}`);
-          return i;
-        });
-        const known = new Set([...cols.map((c) => c.name), ...(opts.drop ?? [])]);
-        const extra = rec.filter((name) => !known.has(name));
-        if (extra.length) throw new DataError(`${path}: column${extra.length > 1 ? 's' : ''} ${extra.map((x) => `"${x}"`).join(', ')} not known to the model; drop ${extra.length > 1 ? 'them' : 'it'} in the spec's columns`);
-        continue;
-      }
-      if (row >= end) break;
-      if (row++ < start) continue;
-      for (let j = 0; j < cols.length; j++) {
-        const v = rec[fieldOf[j]!]!;
-        const dict = dicts[j]!;
-        let d = dict.get(v);
-        if (d === undefined) {
-          d = dict.size;
-          dict.set(v, d);
-          texts[j]!.push(v);
-        }
-        index[j]![nRows] = d;
-      }
-      if (++nRows === batchRows) yield build();
+  for await (const rec of csvRecords(src)) {
+    if (!fieldOf) {
+      const header = checkHeader(path, rec.fields);
+      const at = new Map(header.map((name, i) => [name, i]));
+      fieldOf = cols.map((c) => {
+        const i = at.get(c.name);
+        if (i === undefined) throw new DataError(`${path}: no column "${c.name}" in the header; the model expects ${cols.map((x) => x.name).join(', ')}`);
+        return i;
+      });
+      const known = new Set([...cols.map((c) => c.name), ...(opts.drop ?? [])]);
+      const extra = header.filter((name) => !known.has(name));
+      if (extra.length) throw new DataError(`${path}: column${extra.length > 1 ? 's' : ''} ${extra.map((x) => `"${x}"`).join(', ')} not known to the model; drop ${extra.length > 1 ? 'them' : 'it'} in the spec's columns`);
+      continue;
     }
-  } catch (e) {
-    throw parseError(path, e);
+    if (row >= end) break;
+    if (row++ < start) continue;
+    text.push(rec, fieldOf);
+    if (text.nRows === batchRows) yield await build();
   }
-  if (!fieldOf) throw new DataError(`${path}: file is empty; expected a header line of column names`);
-  if (nRows > 0 || !yielded) yield build();
+  if (!fieldOf) throw new DataError(`${path}: no header line, only blank lines; expected a header of column names`);
+  if (text.nRows > 0 || !yielded) yield await build();
+  logNotes(path, [...notes.values()], opts.log);
 }
 
 /** The CSV schema a model's encoder implies: the columns it was fitted on, kinds and datetime resolution. */
@@ -220,8 +234,7 @@ export class CsvBatchWriter {
   ) {}
 
   static async open(path: string, opts: { delimiter?: CsvDelimiter } = {}): Promise<CsvBatchWriter> {
-    await mkdir(dirname(path), { recursive: true });
-    const tmp = tempSibling(path);
+    const tmp = await prepareTemp(path);
     return new CsvBatchWriter(path, tmp, await open(tmp, 'w'), opts.delimiter ?? (path.toLowerCase().endsWith('.tsv') ? '\t' : ','));
   }
 
@@ -241,7 +254,7 @@ export class CsvBatchWriter {
   async close(): Promise<void> {
     if (this.header === undefined) throw new Error(`internal: ${this.path}: closed before any batch was written`);
     await this.fh.close();
-    await rename(this.tmp, this.path);
+    await renameOver(this.tmp, this.path);
   }
 
   async abort(): Promise<void> {

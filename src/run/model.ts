@@ -45,12 +45,16 @@ export async function prepareModel<M extends LifecycleModel>(
 ): Promise<{ model: M; trained: boolean; seconds: number }> {
   const t0 = performance.now();
   let model: M;
-  if (m.load) {
-    model = await how.load(m.load);
-    log.info(`loaded model ${m.load} (trained ${model.state.step} steps${how.loadedDetail?.(model) ?? ''})`);
+  // `resume: true` without `load` continues from `checkpoint`: the last periodic save of a killed run, or
+  // a finished model (then there is nothing left to train).
+  const from = m.load ?? (m.resume && m.checkpoint && (await checkpointInfo(m.checkpoint)) ? m.checkpoint : undefined);
+  if (from) {
+    model = await how.load(from);
+    log.info(`${m.load ? 'loaded model' : 'resuming from checkpoint'} ${from} (trained ${model.state.step} steps${how.loadedDetail?.(model) ?? ''})`);
     how.onLoaded?.(model);
     if (model.specHash && model.specHash !== specHash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
   } else {
+    if (m.resume && m.checkpoint) log.info(`resume: no checkpoint in ${m.checkpoint} yet; training from the start`);
     model = how.create();
     model.specHash = specHash;
   }
@@ -80,12 +84,15 @@ export function checkpointDir(ns: NormalizedSpec): { dir: string; from: 'load' |
   throw new SpecError(`${ns.specFile ?? 'spec'}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`);
 }
 
-/** The checkpoint's identity (its weights' sha256) and the spec hash it was trained from; undefined if there is none. */
-export async function checkpointInfo(dir: string): Promise<{ weights: string; specHash: string } | undefined> {
+/**
+ * The checkpoint's identity (its weights' sha256), the spec hash it was trained from, and whether it was
+ * saved mid-training (`inProgress`: a periodic save whose run has not finished); undefined if there is none.
+ */
+export async function checkpointInfo(dir: string): Promise<{ weights: string; specHash: string; inProgress: boolean; step: number } | undefined> {
   try {
-    const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { specHash?: string; weights?: { sha256?: string } };
+    const meta = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { specHash?: string; weights?: { sha256?: string }; inProgress?: boolean; state?: { step?: number } };
     if (typeof meta.weights?.sha256 !== 'string') return undefined;
-    return { weights: meta.weights.sha256, specHash: meta.specHash ?? '' };
+    return { weights: meta.weights.sha256, specHash: meta.specHash ?? '', inProgress: meta.inProgress === true, step: meta.state?.step ?? 0 };
   } catch {
     return undefined;
   }

@@ -40,6 +40,8 @@ export interface ModelPlan {
   load?: string;
   resume: boolean;
   checkpoint?: string;
+  /** Wall time between checkpoints while training (with `checkpoint`). */
+  checkpointEveryMs?: number;
   /** A fresh model's architecture (absent: scaled to the data) and training options (absent: the model's defaults). */
   width?: number;
   depth?: number;
@@ -145,6 +147,7 @@ function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
     ...(m.load ? { load: m.load } : {}),
     resume: m.resume,
     ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),
+    ...(m.checkpoint && m.checkpointEvery ? { checkpointEveryMs: m.checkpointEvery * 60_000 } : {}),
     ...(m.width !== undefined ? { width: m.width } : {}),
     ...(m.depth !== undefined ? { depth: m.depth } : {}),
     train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) },

@@ -17,11 +17,13 @@ import type { ColumnSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineS
 export type PipelineKind = 'table' | 'image';
 
 /** The spec's model section with every default filled (its optional sizes stay optional: they scale with the data). */
-export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | 'sampler' | 'samplerSteps' | 'flip'> {
+export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | 'sampler' | 'samplerSteps' | 'flip' | 'checkpointEvery'> {
   /** Whether the spec has a `model` section: a table run then trains even when no task needs the model. */
   declared: boolean;
   device: Device;
   resume: boolean;
+  /** Minutes between checkpoints while training (only with `checkpoint`); default 10. */
+  checkpointEvery?: number;
   /**
    * The sampler per use. Unset, the defaults differ: the deterministic Heun ODE for generation (best column
    * shapes and detection) and EDM's stochastic sampler for imputation, whose fresh noise corrects early
@@ -68,6 +70,8 @@ export interface NormalizedPipeline {
   evaluate?: NormalizedEvaluate;
   /** Absent: no report is written. */
   report?: { dir: string; html: boolean };
+  /** Where outputs may go (run/outputs.ts): inside `dir` (the spec's folder unless `outputDir` says), or anywhere. */
+  outputs: { dir: string; anywhere: boolean };
 }
 
 export interface NormalizedSpec {
@@ -88,10 +92,20 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** `o` without `key` (absent, not undefined: canonicalJson would print an undefined entry and change every hash). */
+function withoutKey<T extends object>(o: T | undefined, key: keyof T): Partial<T> {
+  const copy: Partial<T> = { ...(o ?? {}) };
+  delete copy[key];
+  return copy;
+}
+
 /** Copy `o` without its undefined entries, so normalized specs compare and print cleanly. */
 function defined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** Minutes between checkpoints while training when the spec does not say. */
+export const DEFAULT_CHECKPOINT_EVERY_MINUTES = 10;
 
 function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): NormalizedModel {
   const s = m ?? {};
@@ -107,6 +121,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     learningRate: s.learningRate,
     trainRows: s.trainRows,
     checkpoint: s.checkpoint,
+    checkpointEvery: s.checkpoint ? (s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY_MINUTES) : undefined,
     load: s.load,
     resume: s.resume ?? false,
     sampler,
@@ -152,9 +167,10 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     }
   }
   if (w.report) w.report.dir = abs(w.report.dir);
+  if (w.outputDir) w.outputDir = abs(w.outputDir);
   // The hash identifies what the model learned from: source, columns, split, seed and model settings.
   const hash = createHash('sha256')
-    .update(canonicalJson({ source: spec.source, columns: spec.columns ?? {}, split: spec.split ?? {}, model: { ...spec.model, checkpoint: undefined, load: undefined, resume: undefined }, seed: spec.seed ?? 0 }))
+    .update(canonicalJson({ source: spec.source, columns: spec.columns ?? {}, split: spec.split ?? {}, model: { ...withoutKey(spec.model, 'checkpointEvery'), checkpoint: undefined, load: undefined, resume: undefined }, seed: spec.seed ?? 0 }))
     .digest('hex');
 
   const kind: PipelineKind = w.source.format === 'dicom' ? 'image' : 'table';
@@ -174,6 +190,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     tasks,
     evaluate,
     report: w.report && { dir: w.report.dir, html: w.report.html ?? true },
+    outputs: { dir: w.outputDir ?? baseDir, anywhere: w.outputsAnywhere ?? false },
   });
   return { spec: normalized, written: w, specFile: specFile && resolve(specFile), baseDir, seed: normalized.seed, hash };
 }

@@ -42,6 +42,8 @@ export const pipelineSchema = {
     tasks: { type: 'array', items: { $ref: '#/$defs/task' } },
     evaluate: { $ref: '#/$defs/evaluate' },
     report: { $ref: '#/$defs/report' },
+    outputDir: { ...str, description: "The folder every output must be inside, relative to the spec file (default: the spec's folder)." },
+    outputsAnywhere: { type: 'boolean', description: 'Allow outputs outside outputDir (outputs onto an input, or two onto one path, stay refused).' },
   },
   $defs: {
     source: {
@@ -88,6 +90,7 @@ export const pipelineSchema = {
           description: 'Stream the source once: encoders fitted on every training row (mergeable sketches), the model trained on a uniform reservoir sample of at most this many rows.',
         },
         checkpoint: str,
+        checkpointEvery: { type: 'number', exclusiveMinimum: 0, description: 'Minutes between checkpoints saved to model.checkpoint while training (default 10); resume: true continues from the last.' },
         load: str,
         resume: { type: 'boolean' },
         sampler: { enum: [...SAMPLER_NAMES] },

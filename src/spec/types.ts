@@ -19,6 +19,10 @@ export interface PipelineSpec {
   tasks?: TaskSpec[];
   evaluate?: EvaluateSpec;
   report?: ReportSpec;
+  /** The folder every output (task outputs, intervals, model.checkpoint, report.dir) must be inside; default the spec's folder. */
+  outputDir?: string;
+  /** Opt out: outputs may go anywhere (never onto an input, never two onto one path). */
+  outputsAnywhere?: boolean;
 }
 
 export type DataFormat = 'csv' | 'arrow' | 'dicom';
@@ -64,6 +68,8 @@ export interface ModelSpec {
   trainRows?: number;
   /** Directory to save the trained model to. */
   checkpoint?: string;
+  /** Minutes between checkpoints saved to `checkpoint` while training (default 10); `resume: true` continues from the last. */
+  checkpointEvery?: number;
   /** Load this checkpoint instead of training (`resume: true` continues training from it). */
   load?: string;
   resume?: boolean;
@@ -150,11 +156,11 @@ type Keys<T> = Record<keyof Required<T>, true>;
 
 /** Key witnesses: TypeScript fails to compile if a type gains or loses a key without these changing. */
 export const KEYS = {
-  PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true } satisfies Keys<PipelineSpec>,
+  PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true, outputDir: true, outputsAnywhere: true } satisfies Keys<PipelineSpec>,
   SourceSpec: { format: true, path: true, delimiter: true, missing: true } satisfies Keys<SourceSpec>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
-  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,
+  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,

@@ -5,7 +5,7 @@ import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/i
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { runHeader, secondsSince } from '../header.js';
-import { prepareModel, saveModel, startBackend } from '../model.js';
+import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
 import { planImage } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
@@ -17,6 +17,7 @@ import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, typ
 import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
+import { checkOutputs } from '../outputs.js';
 
 /**
  * The image pipeline: a DICOM folder → slices at model resolution → held-out split → U-Net score model
@@ -52,6 +53,7 @@ export function splitSlices(n: number, holdout: number, seed: number): { train: 
 
 export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
   const plan = planImage(ns);
+  checkOutputs(ns);
   const log = opts.log ?? createLogger();
   const { seed, evaluate } = plan;
   const timings: Record<string, number> = {};
@@ -68,7 +70,10 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   // Preprocess and split. A loaded model brings its own size and window.
   t0 = performance.now();
   const pre = plan.preprocess;
-  const loaded = pre.load ? await ImageDiffusion.load(pre.load) : undefined;
+  // `resume: true` without `load` continues from model.checkpoint when it holds one (as prepareModel decides).
+  const m0 = plan.model;
+  const resumeFrom = pre.load ?? (m0?.resume && m0.checkpoint && (await checkpointInfo(m0.checkpoint)) ? m0.checkpoint : undefined);
+  const loaded = resumeFrom ? await ImageDiffusion.load(resumeFrom) : undefined;
   const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
   const slices = prepareSlices(images, size);
   const split = splitSlices(slices.length, plan.split.holdout, seed);
@@ -118,7 +123,13 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       describeTraining: (model) =>
         `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}`,
       fit: async (model) => {
-        const state = await model.fit(train, { onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`) });
+        const dir = m.checkpoint;
+        const state = await model.fit(train, {
+          onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`),
+          ...(dir && m.checkpointEveryMs
+            ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
+            : {}),
+        });
         log.done('train', `(${state.step} steps, final loss ${state.lossCurve.at(-1)?.[1].toFixed(4) ?? '?'})`);
       },
     });

@@ -8,15 +8,15 @@
  * sibling and renamed, so readers never see a half-merged file, and a merge can simply be rerun.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { DataError } from '../../errors.js';
 import { readArrowBatches } from '../../io/arrow-stream.js';
 import { openTableWriter } from '../../io/table-stream.js';
-import { tempSibling, writeFileAtomic } from '../../io/atomic.js';
+import { prepareTemp, renameOver, writeError, writeFileAtomic } from '../../io/atomic.js';
 import { formatFromPath } from '../../io/table-io.js';
 import { createLogger, type Logger } from '../../report/log.js';
-import { isCategorical, type Column, type Table } from '../../table/table.js';
+import { isCategorical, stackedText, type Column, type Table } from '../../table/table.js';
 import { finishedRecord, partPath, shardRecordPath, type ShardRecord, type ShardRef } from './shard.js';
 import { mergeStats, summarizeStats, type TableStats } from '../../stats/shard-stats.js';
 import { fidelityFromStats } from '../../stats/merged-fidelity.js';
@@ -24,6 +24,7 @@ import type { ReferenceStats } from '../../stats/reference-stats.js';
 import { mergePrivacyStats, privacyReport } from '../../stats/shard-privacy.js';
 import type { PrivacyReport, MergedFidelity, MergeReport, MergedOutput } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
+import { checkOutputs } from '../outputs.js';
 
 export const MERGED_FORMAT = 'synthdiff-merged/1';
 
@@ -56,6 +57,7 @@ export async function mergeSpec(
   opts: { shards?: number; log?: Logger; clean?: boolean; renderHtml?: (report: MergeReport) => string } = {},
 ): Promise<MergedOutput[]> {
   const log = opts.log ?? createLogger();
+  checkOutputs(ns);
   const { tasks } = ns.spec;
   const results: MergedOutput[] = [];
   const spec = ns.specFile ?? '<spec>';
@@ -210,9 +212,10 @@ async function concatArrow(parts: readonly string[], target: string): Promise<vo
 
 /** Byte-level CSV concatenation: the first part whole, then each part after its header line. */
 async function concatCsv(parts: readonly string[], target: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = tempSibling(target);
-  const fh = await open(tmp, 'w');
+  const tmp = await prepareTemp(target);
+  const fh = await open(tmp, 'w').catch((e: unknown) => {
+    throw writeError(target, e);
+  });
   try {
     let header: Buffer | undefined;
     for (const p of parts) {
@@ -239,11 +242,11 @@ async function concatCsv(parts: readonly string[], target: string): Promise<void
       if (pending !== undefined && pending.length > 0) throw new DataError(`${p}: no complete header line; the part is truncated — rerun its shard`);
     }
     await fh.close();
-    await rename(tmp, target);
+    await renameOver(tmp, target);
   } catch (e) {
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
-    throw e;
+    throw writeError(target, e);
   }
 }
 
@@ -280,7 +283,7 @@ export function concatTables(tables: readonly Table[], names: readonly string[] 
       values.set((t.columns[j] as typeof c0).values, o);
       o += t.nRows;
     }
-    return { ...c0, values };
+    return { ...c0, values, ...stackedText(tables.map((t) => t.columns[j] as typeof c0)) };
   });
   return { nRows, columns };
 }

@@ -39,6 +39,7 @@ import { imputeStreamed } from '../table/stream-impute.js';
 import { readReferenceStats, referencePath } from '../../stats/reference-stats.js';
 import type { ShardTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
+import { checkOutputs } from '../outputs.js';
 
 export interface ShardRef {
   /** 0-based. */
@@ -138,10 +139,13 @@ export async function finishedRecord(recordPath: string, expect?: { key?: string
  */
 export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?: Logger; batchRows?: number } = {}): Promise<ShardTaskReport[]> {
   const log = opts.log ?? createLogger();
+  checkOutputs(ns);
   const ckpt = checkpointDir(ns);
   const info = await checkpointInfo(ckpt.dir);
   if (!info)
     throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` before running shards`);
+  if (info.inProgress)
+    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: training stopped at step ${info.step} (a checkpoint saved mid-training); finish it with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` and model.resume: true before running shards`);
   if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== ns.hash)
     throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${ns.hash.slice(0, 12)}); retrain with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\``);
   const plan = planTable(ns);

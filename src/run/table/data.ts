@@ -1,3 +1,5 @@
+import { DataError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import type { Logger } from '../../report/log.js';
 import { profileTable, type TableSchema } from '../../table/infer.js';
 import type { ColumnSketch } from '../../table/sketch.js';
@@ -36,6 +38,7 @@ async function inMemoryData(read: SourceRead, holdout: number, seed: number): Pr
   const loaded = await loadSourceTable(read);
   const { table } = loaded;
   const split = splitTable(table, holdout, seed);
+  if (split.train.nRows === 0) throw new DataError(messages.emptyTrainingSplit(read.path, table.nRows, holdout));
   return {
     split,
     table,

@@ -15,6 +15,7 @@ import { runData, type RunData } from './data.js';
 import { evaluateTables } from './evaluate.js';
 import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { schemaTable } from './schema-table.js';
+import { checkOutputs } from '../outputs.js';
 import { loadSourceTable } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
 import { blendImpute, hideCells, validationCells } from '../../impute/blend.js';
@@ -29,6 +30,7 @@ export async function runTablePipeline(
   opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean } = {},
 ): Promise<RunReport> {
   const plan = planTable(ns);
+  checkOutputs(ns);
   const log = opts.log ?? createLogger();
   const timings: Record<string, number> = {};
   let t0 = performance.now();
@@ -124,8 +126,12 @@ async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, train: T
       TabularDiffusion.create(train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train }),
     describeTraining: (model) => `training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}`,
     fit: async (model) => {
+      const dir = m.checkpoint;
       const state = await model.fit(train, {
         onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
+        ...(dir && m.checkpointEveryMs
+          ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
+          : {}),
       });
       log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
     },

@@ -14,21 +14,18 @@
  * trains the model on one end of the file at a time. The sample also serves as the evaluation's
  * "real" table. Memory is O(trainRows × columns) plus one read batch, whatever the file's length.
  *
- * Both formats stream in record batches. CSV column kinds are inferred from the first `headRows` rows
- * (a later cell that does not read as that kind is an error naming its row, column and the spec key
- * that overrides the kind); Arrow columns are typed by the file's schema, overridden by the spec.
+ * Both formats stream in record batches. CSV column kinds are inferred from every row in a first
+ * streaming pass (`inferCsvKinds`), so they never depend on where a value first appears; Arrow columns are typed by the file's schema, overridden by the spec.
  */
 import { DataError } from '../../errors.js';
-import { quotedColumns } from '../../io/csv.js';
 import { readArrowBatches } from '../../io/arrow-stream.js';
-import { readCsvBatches, readCsvHeader, type StreamColumn } from '../../io/csv-stream.js';
+import { inferCsvKinds, readCsvBatches, readCsvHeader, type StreamColumn } from '../../io/csv-stream.js';
 import { readTableBatches } from '../../io/table-stream.js';
 import { formatFromPath, type TableFormat } from '../../io/table-io.js';
 import type { Logger } from '../../report/log.js';
 import { createRng, deriveSeed, type Rng } from '../../rng.js';
 import { messages } from '../../messages.js';
 import type { SourceRead } from '../plan.js';
-import { inferKind } from '../../table/infer.js';
 import { ColumnSketch } from '../../table/sketch.js';
 import { isCategorical, type Column, type Table } from '../../table/table.js';
 
@@ -140,25 +137,17 @@ function csvOptions(src: SourceRead) {
   return { delimiter: src.delimiter, missing: src.missing };
 }
 
-/** Column kinds of a CSV from its first `headRows` rows, with the spec's per-column overrides. */
+/** Column kinds of a CSV from every row (`inferCsvKinds`: what readCsv infers), with the spec's per-column overrides. `headRows` is no longer used. */
 export async function inferStreamColumns(src: SourceRead, path: string, headRows = DEFAULT_HEAD_ROWS): Promise<{ columns: StreamColumn[]; dropped: string[] }> {
   const header = await readCsvHeader(path, csvOptions(src));
   const specCols = src.columns;
-  const quoted = await quotedColumns(path, csvOptions(src));
   for (const name of Object.keys(specCols)) if (!header.includes(name)) throw new DataError(messages.specColumnMissing(`columns.${name}`, path, header));
   const dropped = header.filter((n) => specCols[n]?.drop);
   const names = header.filter((n) => !specCols[n]?.drop);
-  const asText: StreamColumn[] = names.map((name) => ({ name, kind: 'categorical', ...(specCols[name]?.missing ? { missing: specCols[name]!.missing } : {}) }));
-  let head: Table | undefined;
-  for await (const b of readCsvBatches(path, { ...csvOptions(src), columns: asText, drop: dropped, end: headRows, batchRows: headRows })) head = b.table;
-  if (!head || head.nRows === 0) throw new DataError(messages.noDataRows(path));
-  const columns = asText.map((c, j): StreamColumn => {
-    const forced = specCols[c.name]?.kind;
-    const labels = (head!.columns[j] as Extract<Column, { codes: Int32Array }>).categories;
-    const inferred = inferKind(labels, quoted?.[header.indexOf(c.name)] ?? false);
-    const kind = forced ?? inferred.kind;
-    const resolution = kind === 'datetime' ? (inferred.resolution ?? 'datetime') : undefined;
-    return { ...c, kind, ...(resolution ? { resolution } : {}) };
+  const { kinds } = await inferCsvKinds(path, { ...csvOptions(src), columns: header.map((name) => ({ name, kind: specCols[name]?.kind, missing: specCols[name]?.missing })) });
+  const columns = names.map((name): StreamColumn => {
+    const { kind, resolution } = kinds[header.indexOf(name)]!;
+    return { name, kind, ...(kind === 'datetime' ? { resolution: resolution ?? 'datetime' } : {}), ...(specCols[name]?.missing ? { missing: specCols[name]!.missing } : {}) };
   });
   return { columns, dropped };
 }
@@ -203,7 +192,7 @@ export async function sampleSource(
       columns,
       drop: dropped,
       batchRows: opts.batchRows,
-      kindOrigin: `the kind inferred from the first ${headRows} rows (set columns.<name>.kind in the spec to choose another)`,
+      kindOrigin: 'the kind set for it in the spec (columns.<name>.kind)',
     });
   } else {
     ({ columns, dropped } = await arrowStreamColumns(src, path));
@@ -230,7 +219,7 @@ export async function sampleSource(
     opts.log?.progress('sample', rows, rows, `rows read (train ${train.seen}, holdout ${hold?.seen ?? 0})`);
   }
   if (rows === 0) throw new DataError(messages.noDataRows(path));
-  if (train.seen === 0) throw new DataError(`${path}: no row left for training after the holdout split (${rows} rows, holdout ${opts.holdout})`);
+  if (train.seen === 0) throw new DataError(messages.emptyTrainingSplit(path, rows, opts.holdout));
   opts.log?.done('sample', `(${rows} rows: train ${train.seen}, sampled ${Math.min(train.seen, opts.trainRows)}; holdout ${hold?.seen ?? 0})`);
   return {
     train: train.table(),
