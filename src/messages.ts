@@ -20,4 +20,25 @@ export const messages = {
   specColumnMissing: (specPath: string, table: string, columns: readonly string[]) => `${specPath}: ${table} has no such column (columns: ${list(columns)})`,
   /** A table with a header and no rows. */
   noDataRows: (path: string) => `${path}: the table has no data rows`,
+  // DICOM structure (io/dicom/structure.ts), checked before dcmjs reads a file; also named when a file is skipped.
+  dicomNotPart10: (source: string) => `${source}: not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)`,
+  dicomNoMetaGroupLength: (source: string) => `${source}: File Meta does not open with its group length (0002,0000) UL`,
+  dicomNoTransferSyntax: (source: string) => `${source}: File Meta has no Transfer Syntax UID (0002,0010)`,
+  dicomDoesNotInflate: (source: string, why: string) => `${source}: deflated data set does not inflate: ${why}`,
+  dicomInvalidVr: (source: string, tag: string, offset: number, vr: string) => `${source}: ${tag} at byte ${offset}: invalid VR "${vr}" (corrupt file)`,
+  dicomLengthOverrun: (source: string, tag: string, offset: number, length: number, left: number, container: string) =>
+    `${source}: ${tag} at byte ${offset}: value length ${length} exceeds the ${left} bytes left in the ${container}`,
+  dicomElementCutShort: (source: string, offset: number, left: number, container: string) =>
+    `${source}: data element at byte ${offset} is cut short: ${left} bytes left in the ${container}`,
+  dicomUndefinedLength: (source: string, tag: string, offset: number, vr: string) =>
+    `${source}: ${tag} at byte ${offset}: undefined length on VR ${vr} (only sequences and encapsulated Pixel Data have one)`,
+  dicomUnexpectedDelimiter: (source: string, tag: string, offset: number) => `${source}: ${tag} at byte ${offset}: item or delimiter tag outside a sequence`,
+  dicomExpectedItem: (source: string, sequence: string, tag: string, offset: number) =>
+    `${source}: ${tag} at byte ${offset}: expected an item (FFFE,E000) in ${sequence}`,
+  dicomUnterminated: (source: string, what: string, offset: number, container: string) =>
+    `${source}: ${what} at byte ${offset} has no delimitation item before the end of the ${container}`,
+  dicomNestedTooDeep: (source: string, tag: string, offset: number, depth: number) => `${source}: ${tag} at byte ${offset}: sequences nested deeper than ${depth}`,
+  dicomDeidentifiedCopyBroken: (source: string, why: string) => `${source}: de-identified copy failed its check, not written: ${why}`,
+  dicomNothingDeidentified: (skipped: number, first: string) => `no file could be de-identified (${skipped} skipped; first: ${first})`,
+  dicomNoSeriesUid: (path: string) => `${path}: SeriesInstanceUID (0020,000E) missing; cannot assign the image to a series`,
 } as const;

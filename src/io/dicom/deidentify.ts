@@ -4,7 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DicomError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic.js';
+import { messages } from '../../messages.js';
 import { BASIC_PROFILE_CODE, groupRule, profileEntry, type ProfileAction } from './profile.js';
+import type { SkippedFile } from './series.js';
+import { checkPart10Structure } from './structure.js';
 import { UidRemapper } from './uid.js';
 import { element, encodePart10, EXPLICIT_VR_LITTLE_ENDIAN } from './write.js';
 
@@ -111,6 +114,8 @@ export function deidentifyDicom(bytes: Uint8Array, options: DeidentifyOptions): 
 /** De-identify one Part 10 file; returns the new file's bytes and what was done. */
 export function deidentifyDicomWithReport(bytes: Uint8Array, options: DeidentifyOptions): { bytes: Uint8Array; report: DeidentifyReport } {
   const source = options.source ?? '<memory>';
+  // Every element length is checked against the bytes left before dcmjs sees the file (structure.ts).
+  const structure = checkPart10Structure(bytes, source);
   const parsed = parsePart10(bytes, source);
   const counts: Counts = { removed: 0, privateRemoved: 0, emptied: 0, replaced: 0, uidsRemapped: 0 };
   const ds = parsed.dict;
@@ -149,6 +154,7 @@ export function deidentifyDicomWithReport(bytes: Uint8Array, options: Deidentify
     if (e instanceof DicomError) throw e;
     throw new DicomError(`${source}: cannot encode de-identified data set: ${(e as Error).message}`);
   }
+  verifyOutput(out, structure, source);
   return { bytes: out, report: { source, sopInstanceUid, ...counts, warnings } };
 }
 
@@ -157,33 +163,67 @@ export interface DeidentifyFilesOptions {
   remapper?: UidRemapper;
 }
 
+/** What `deidentifyFiles` did: one report per file written, plus the inputs skipped and why. */
+export type DeidentifyFilesResult = DeidentifyReport[] & { skipped: SkippedFile[] };
+
 /**
  * De-identify `inputs` into `outDir`, one shared remapper for the whole set. Outputs are named by
  * their new SOP Instance UID (input file names often contain patient names) and written atomically.
- * Stops at the first unreadable file with a DicomError naming it; files already written stay.
+ * A file that cannot be read or de-identified is skipped and listed with the one-line reason naming it;
+ * the rest of the set goes on. When no input could be de-identified, that is an error (nothing useful
+ * was written).
  */
-export async function deidentifyFiles(inputs: readonly string[], outDir: string, options: DeidentifyFilesOptions = {}): Promise<DeidentifyReport[]> {
+export async function deidentifyFiles(inputs: readonly string[], outDir: string, options: DeidentifyFilesOptions = {}): Promise<DeidentifyFilesResult> {
   const remapper = options.remapper ?? new UidRemapper();
   const reports: DeidentifyReport[] = [];
+  const skipped: SkippedFile[] = [];
   const written = new Map<string, string>();
   for (const input of inputs) {
-    let bytes: Uint8Array;
     try {
-      bytes = await readFile(input);
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(input);
+      } catch (e) {
+        throw new DicomError(`${input}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const { bytes: out, report } = deidentifyDicomWithReport(bytes, { remapper, source: input });
+      const previous = written.get(report.sopInstanceUid);
+      if (previous !== undefined) {
+        throw new DicomError(`${input}: has the same SOP Instance UID as ${previous}; their de-identified copies would overwrite each other`);
+      }
+      written.set(report.sopInstanceUid, input);
+      const output = join(outDir, `${report.sopInstanceUid}.dcm`);
+      await writeFileAtomic(output, out);
+      reports.push({ ...report, output });
     } catch (e) {
-      throw new DicomError(`${input}: cannot read: ${(e as Error).message}`);
+      if (!(e instanceof DicomError)) throw e; // an internal bug keeps its stack
+      skipped.push({ path: input, reason: e.message });
     }
-    const { bytes: out, report } = deidentifyDicomWithReport(bytes, { remapper, source: input });
-    const previous = written.get(report.sopInstanceUid);
-    if (previous !== undefined) {
-      throw new DicomError(`${input}: has the same SOP Instance UID as ${previous}; their de-identified copies would overwrite each other`);
-    }
-    written.set(report.sopInstanceUid, input);
-    const output = join(outDir, `${report.sopInstanceUid}.dcm`);
-    await writeFileAtomic(output, out);
-    reports.push({ ...report, output });
   }
-  return reports;
+  if (reports.length === 0 && skipped.length > 0) throw new DicomError(messages.dicomNothingDeidentified(skipped.length, skipped[0]!.reason));
+  return Object.assign(reports, { skipped });
+}
+
+/**
+ * The written bytes must parse back with the same structure check and carry the input's Pixel Data: the
+ * same byte count when native; when encapsulated, the same fragment bytes up to one pad byte per input
+ * fragment (fragments of one frame are joined and padded to even length). So a run never reports success
+ * over a broken copy.
+ */
+function verifyOutput(out: Uint8Array, input: ReturnType<typeof checkPart10Structure>, source: string): void {
+  let check: ReturnType<typeof checkPart10Structure>;
+  try {
+    check = checkPart10Structure(out, `${source} (de-identified copy)`);
+  } catch (e) {
+    throw new DicomError(messages.dicomDeidentifiedCopyBroken(source, (e as Error).message));
+  }
+  const want = input.pixelDataBytes;
+  if (want === undefined) return;
+  const got = check.pixelDataBytes;
+  const slack = input.pixelFragments ?? 0;
+  if (got === undefined || got < want || got > want + slack) {
+    throw new DicomError(messages.dicomDeidentifiedCopyBroken(source, `Pixel Data (7FE0,0010) has ${got ?? 'no'} bytes, the input ${want}`));
+  }
 }
 
 function parsePart10(bytes: Uint8Array, source: string): InstanceType<typeof dcmjs.data.DicomDict> {
@@ -199,7 +239,8 @@ function parsePart10(bytes: Uint8Array, source: string): InstanceType<typeof dcm
       dcmjs.data.DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: true }),
     );
   } catch (e) {
-    const message = (e as Error).message;
+    // One line whatever the file holds: dcmjs quotes raw values (a corrupt charset name) in its messages.
+    const message = (e as Error).message.replace(/[\x00-\x1f\x7f]/g, '?');
     if (/multiple character sets/i.test(message)) {
       throw new DicomError(
         `${source}: Specific Character Set (0008,0005) uses ISO 2022 code extensions (${message.replace(/^.*: /, '')}), which are not supported`,

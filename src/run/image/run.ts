@@ -61,6 +61,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   // Load: every image under the folder, all series together (each slice is one training image).
   const seriesList = await readDicomSeries(plan.source);
   const images: DicomImage[] = seriesList.flatMap((s) => s.images);
+  for (const f of seriesList.skipped) log.info(`skipped ${f.reason.startsWith(f.path) ? f.reason : `${f.path}: ${f.reason}`}`);
   if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
   const modality = seriesList[0]!.modality ?? 'OT';
   timings.load = secondsSince(t0);
@@ -166,10 +167,14 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       const files = [...new Set(images.map((im) => im.source))];
       const results = await deidentifyFiles(files, task.output);
       const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+      for (const f of results.skipped) log.info(`${label}: skipped ${f.reason}`);
+      // Every input file the task did not de-identify, by name: those the reader skipped and those it refused.
+      const skipped = [...seriesList.skipped, ...results.skipped];
       report.tasks.push({
         type: 'deidentify',
         output: task.output,
         files: results.length,
+        skipped,
         seconds: secondsSince(t0),
         profile: 'DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile',
         removed: results.reduce((s, r) => s + r.removed, 0),
@@ -178,7 +183,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         uidsRemapped: results.reduce((s, r) => s + r.uidsRemapped, 0),
         warnings,
       });
-      log.info(`${label}: de-identified ${results.length} files into ${task.output}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
+      log.info(`${label}: de-identified ${results.length} files into ${task.output}${skipped.length ? `, skipped ${skipped.length}` : ''}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     } else if (task.type === 'synthesize') {
       log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
       const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
