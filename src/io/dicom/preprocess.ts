@@ -8,6 +8,12 @@ import type { DicomImage } from './index.js';
  * its aspect ratio) and resampled to `imageSize`²: area averaging when shrinking (each output pixel is the
  * mean of the input area it covers, so no aliasing and the mean intensity is kept), bilinear when growing.
  *
+ * Polarity: slices are read with `display()`, so larger is brighter whatever the source's Photometric
+ * Interpretation: a MONOCHROME1 slice (CR/DX, low values shown white) is inverted within the rescaled
+ * range its BitsStored allows, v' = lo + hi − v, and the slice records that constant (`inversion`) so
+ * synthetic images are written back as MONOCHROME1 in the source's own units (run/image/export.ts).
+ * PALETTE COLOR and colour images are refused by name: their values are not intensities.
+ *
  * Intensity: values in modality units (HU for CT, scanner units for MR) are mapped linearly from a window
  * [low, high] to [−1, 1] and clipped. The window is the spec's `model.window`, or else the 0.5th–99.5th
  * percentiles of all training pixels: robust to a few hot pixels, and shared by all slices so relative
@@ -33,25 +39,40 @@ export interface PreparedSlice {
   modality: Float32Array;
   /** [row, column] spacing in mm at imageSize, when the source has Pixel Spacing. */
   pixelSpacing?: [number, number];
+  /** MONOCHROME1 sources: lo + hi of the rescaled BitsStored range; `modality` holds lo + hi − value. */
+  inversion?: number;
+}
+
+/** Why an image cannot be a grey-level training slice (colour, palette), or undefined when it can. */
+export function notMonochrome(image: DicomImage): string | undefined {
+  const spp = image.meta.SamplesPerPixel ?? 1;
+  const pi = image.meta.PhotometricInterpretation;
+  if (pi === 'PALETTE COLOR') {
+    return `${image.source}: PhotometricInterpretation (0028,0004) is PALETTE COLOR: pixel values index a colour lookup table, they are not intensities; image models take MONOCHROME1 or MONOCHROME2`;
+  }
+  if (spp !== 1) return `${image.source}: image models take monochrome images; this one has ${spp} samples per pixel (${pi ?? 'colour'})`;
+  return undefined;
 }
 
 /** Monochrome frames of a series in modality units, square-padded and resampled to `size`. */
 export function prepareSlices(images: readonly DicomImage[], size: number): PreparedSlice[] {
   const out: PreparedSlice[] = [];
   for (const image of images) {
-    const spp = image.meta.SamplesPerPixel ?? 1;
-    if (spp !== 1) throw new DicomError(`${image.source}: image models take monochrome images; this one has ${spp} samples per pixel (${image.meta.PhotometricInterpretation ?? 'colour'})`);
+    const refused = notMonochrome(image);
+    if (refused) throw new DicomError(refused);
     image.frames.forEach((frame, f) => {
       const rows = image.meta.Rows!, cols = image.meta.Columns!;
-      const values = fillPadding(frame.modality(), `${image.source}${image.frames.length > 1 ? ` frame ${f + 1}` : ''}`);
+      const values = fillPadding(frame.display(), `${image.source}${image.frames.length > 1 ? ` frame ${f + 1}` : ''}`);
+      const inversion = frame.photometric === 'MONOCHROME1' ? frame.modalityRange()[0] + frame.modalityRange()[1] : undefined;
       const side = Math.max(rows, cols);
       const square = padToSquare(values, rows, cols);
-      const spacing = image.meta.PixelSpacing;
+      const spacing = image.meta.PerFrame?.[f]?.PixelSpacing ?? image.meta.PixelSpacing; // Enhanced multi-frame: per frame
       out.push({
         source: image.frames.length > 1 ? `${image.source}#${f + 1}` : image.source,
         modality: resample(square, side, side, size, size),
         // The square's pixels are isotropic only when the source's are; each axis scales by side/size.
         pixelSpacing: spacing ? [(spacing[0] * side) / size, (spacing[1] * side) / size] : undefined,
+        ...(inversion !== undefined ? { inversion } : {}),
       });
     });
   }

@@ -13,8 +13,8 @@ import { buildSyntheticDicom } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
-import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
-import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
+import { displayFromModality, exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 
@@ -71,12 +71,25 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   const pre = plan.preprocess;
   const loaded = pre.load ? await ImageDiffusion.load(pre.load) : undefined;
   const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
-  const slices = prepareSlices(images, size);
+  // Colour and PALETTE COLOR images are not grey-level training slices: named, left out of the model,
+  // still de-identified.
+  const trainable = images.filter((im) => notMonochrome(im) === undefined);
+  for (const im of images) {
+    const why = notMonochrome(im);
+    if (why) log.info(`not an image-model input: ${why}`);
+  }
+  if (trainable.length === 0 && (plan.model || plan.tasks.some((t) => t.type === 'synthesize'))) throw new DicomError(notMonochrome(images[0]!)!);
+  const slices = prepareSlices(trainable, size);
   const split = splitSlices(slices.length, plan.split.holdout, seed);
   if (evaluate && split.holdout.length === 0) throw new SpecError('split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)');
   const trainSlices = split.train.map((i) => slices[i]!);
   const holdoutSlices = split.holdout.map((i) => slices[i]!);
-  const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? { imageSize: size, ...chooseWindow(trainSlices.map((s) => s.modality), pre.window), flip: pre.flip };
+  const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? {
+    imageSize: size,
+    // Without monochrome slices (a de-identification-only run over colour images) nothing uses the window.
+    ...(trainSlices.length ? chooseWindow(trainSlices.map((s) => s.modality), pre.window) : { window: [0, 1] as [number, number], windowSource: 'spec' as const }),
+    flip: pre.flip,
+  };
   const win = preprocessing.window;
   const train = trainSlices.map((s) => normalize(s.modality, win));
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
@@ -155,8 +168,10 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
 
   // Stored-value encoding shared by every synthetic file and by the positive control.
   const first = images[0]!.meta;
-  const encoding = pixelEncoding(win, { rescaleSlope: first.RescaleSlope, rescaleIntercept: first.RescaleIntercept, signed: first.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined });
-  const spacing = slices[0]!.pixelSpacing;
+  // MONOCHROME1 sources (every slice) are written back as MONOCHROME1 in their own units.
+  const inversion = slices.length && slices.every((s) => s.inversion !== undefined) ? slices[0]!.inversion : undefined;
+  const encoding = pixelEncoding(win, { rescaleSlope: first.RescaleSlope, rescaleIntercept: first.RescaleIntercept, signed: first.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined, inversion });
+  const spacing = slices[0]?.pixelSpacing;
 
   let shown: { synthetic: Float32Array[]; memorization: MemorizationResult } | undefined;
   const blocked: string[] = [];
@@ -267,7 +282,7 @@ async function checkMemorization(
     studyInstanceUid: '2.25.1',
     seriesInstanceUid: '2.25.2',
   });
-  const reread = (await parseDicom(bytes, 'positive control')).frames[0]!.modality();
+  const reread = displayFromModality((await parseDicom(bytes, 'positive control')).frames[0]!.modality(), encoding);
   const control = normalize(reread, win);
   return assessMemorization({ training: ctx.train, holdout: ctx.holdout, synthetic, control, controlIndex }, { size });
 }

@@ -138,10 +138,18 @@ export class Attributes {
     return parsed;
   }
 
-  /** First value of a sequence item's attribute, looking in shared functional groups (Enhanced multi-frame). */
-  functionalGroup(sequenceTag: string, tag: string): string | undefined {
-    const shared = this.ds.elements['x52009229']?.items?.[0]?.dataSet;
-    const item = shared?.elements[sequenceTag]?.items?.[0]?.dataSet;
+  /** Items in Per-Frame Functional Groups (5200,9230); 0 when absent. */
+  perFrameItems(): number {
+    return this.ds.elements['x52009230']?.items?.length ?? 0;
+  }
+
+  /**
+   * An attribute inside a functional group macro (Enhanced multi-frame, PS3.3 C.7.6.16): with `frame`, the
+   * Per-Frame Functional Groups item of that frame (5200,9230); without, the Shared one (5200,9229).
+   */
+  functionalGroup(sequenceTag: string, tag: string, frame?: number): string | undefined {
+    const groups = frame === undefined ? this.ds.elements['x52009229']?.items?.[0]?.dataSet : this.ds.elements['x52009230']?.items?.[frame]?.dataSet;
+    const item = groups?.elements[sequenceTag]?.items?.[0]?.dataSet;
     const el = item?.elements[tag];
     if (!item || !el) return undefined;
     return latin1(item.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)).trim();

@@ -43,6 +43,24 @@ export interface DicomMetadata {
   /** [row spacing, column spacing] in mm. */
   PixelSpacing?: [number, number];
   SliceThickness?: number;
+  /**
+   * Enhanced multi-frame: each frame's own values from Per-Frame Functional Groups (5200,9230), falling back
+   * to the Shared Functional Groups / top-level values above. Undefined for files without the sequence.
+   */
+  PerFrame?: FrameAttributes[];
+}
+
+/** Attributes a frame of an Enhanced multi-frame image may carry in its functional groups. */
+export interface FrameAttributes {
+  /** Pixel Value Transformation (0028,9145). */
+  RescaleSlope: number;
+  RescaleIntercept: number;
+  /** Pixel Measures (0028,9110). */
+  PixelSpacing?: [number, number];
+  /** Plane Position (Patient) (0020,9113). */
+  ImagePositionPatient?: [number, number, number];
+  /** Plane Orientation (Patient) (0020,9116). */
+  ImageOrientationPatient?: [number, number, number, number, number, number];
 }
 
 export function readMetadata(a: Attributes, transferSyntaxUID: string, source: string, notes: string[]): DicomMetadata {
@@ -63,8 +81,8 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
   const signed = (v: number | undefined): number | undefined =>
     v !== undefined && pixelRepresentation === 1 && v >= 0x8000 ? v - 0x10000 : v;
 
-  const fg = (seq: string, tag: string): number[] | undefined => {
-    const s = a.functionalGroup(seq, tag);
+  const fg = (seq: string, tag: string, frame?: number): number[] | undefined => {
+    const s = a.functionalGroup(seq, tag, frame);
     if (!s) return undefined;
     const v = s.split('\\').map(Number);
     return v.every(Number.isFinite) ? v : undefined;
@@ -106,6 +124,21 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
     PixelSpacing: (fixed('x00280030', 'PixelSpacing', 2) ?? fg('x00289110', 'x00280030')?.slice(0, 2)) as DicomMetadata['PixelSpacing'],
     SliceThickness: a.numbers('x00180050', 'SliceThickness', false, notes)?.[0],
   };
+  const perFrame = a.perFrameItems();
+  if (perFrame > 0) {
+    if (perFrame !== meta.NumberOfFrames) notes.push(`Per-Frame Functional Groups (5200,9230) has ${perFrame} items for ${meta.NumberOfFrames} frames; frames without an item use the shared values`);
+    meta.PerFrame = Array.from({ length: meta.NumberOfFrames }, (_, f): FrameAttributes => {
+      const slopeF = fg('x00289145', 'x00281053', f)?.[0];
+      const interceptF = fg('x00289145', 'x00281052', f)?.[0];
+      return {
+        RescaleSlope: slopeF ?? slope,
+        RescaleIntercept: interceptF ?? intercept,
+        PixelSpacing: (fg('x00289110', 'x00280030', f)?.slice(0, 2) ?? meta.PixelSpacing) as FrameAttributes['PixelSpacing'],
+        ImagePositionPatient: (fg('x00209113', 'x00200032', f)?.slice(0, 3) ?? fg('x00209113', 'x00200032')?.slice(0, 3) ?? meta.ImagePositionPatient) as FrameAttributes['ImagePositionPatient'],
+        ImageOrientationPatient: (fg('x00209116', 'x00200037', f)?.slice(0, 6) ?? meta.ImageOrientationPatient) as FrameAttributes['ImageOrientationPatient'],
+      };
+    });
+  }
   if (meta.NumberOfFrames < 1 && hasPixels) throw new DicomError(`${source}: NumberOfFrames (0028,0008) is ${meta.NumberOfFrames}; expected at least 1`);
   return meta;
 }
