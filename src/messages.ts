@@ -41,4 +41,7 @@ export const messages = {
   dicomDeidentifiedCopyBroken: (source: string, why: string) => `${source}: de-identified copy failed its check, not written: ${why}`,
   dicomNothingDeidentified: (skipped: number, first: string) => `no file could be de-identified (${skipped} skipped; first: ${first})`,
   dicomNoSeriesUid: (path: string) => `${path}: SeriesInstanceUID (0020,000E) missing; cannot assign the image to a series`,
+  /** The de-identification secret is named by the spec but cannot be had. */
+  deidSecretEnvUnset: (index: number, name: string) => `tasks[${index}].secret.env: environment variable ${name} is not set or empty`,
+  deidSecretFileUnreadable: (index: number, path: string, why: string) => `tasks[${index}].secret.file: ${path}: ${why}`,
 } as const;

@@ -9,7 +9,7 @@
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
-import type { BackendName, ColumnSpec, Device, OutputSpec, SamplerName } from '../spec/types.js';
+import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec } from '../spec/types.js';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 
@@ -89,7 +89,17 @@ export interface TablePlan {
 
 export type ImageTaskPlan =
   | { type: 'synthesize'; index: number; label: string; seed: number; controlSeed: number; count: number; output: string }
-  | { type: 'deidentify'; index: number; label: string; output: string };
+  | {
+      type: 'deidentify';
+      index: number;
+      label: string;
+      output: string;
+      options: Required<DeidentifyOptionsSpec>;
+      /** Where the pseudonym secret is; read at run time, never stored in the plan or report. */
+      secret?: SecretSpec;
+      audit?: string;
+      uidMap?: string;
+    };
 
 export interface ImagePlan {
   kind: 'image';
@@ -226,7 +236,16 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     const label = `tasks[${index}] ${t.type}`;
     return t.type === 'synthesize'
       ? { type: 'synthesize', index, label, seed: taskSeed(seed, index), controlSeed: deriveSeed(seed, `control${index}`), count: t.count, output: t.output.path }
-      : { type: 'deidentify', index, label, output: t.output.path };
+      : {
+          type: 'deidentify',
+          index,
+          label,
+          output: t.output.path,
+          options: t.options,
+          ...(t.secret ? { secret: t.secret } : {}),
+          ...(t.audit ? { audit: t.audit.path } : {}),
+          ...(t.uidMap ? { uidMap: t.uidMap.path } : {}),
+        };
   });
   const evaluate = tasks.some((t) => t.type === 'synthesize') || spec.evaluate?.memorization === true;
   const m = spec.model;

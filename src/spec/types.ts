@@ -118,6 +118,35 @@ export interface SynthesizeTask {
 export interface DeidentifyTask {
   type: 'deidentify';
   output: OutputSpec;
+  /** PS3.15 Annex E options on top of the Basic Profile (all off by default). */
+  options?: DeidentifyOptionsSpec;
+  /**
+   * Where the pseudonym secret is (never the secret itself): an environment variable or a file. With it,
+   * UIDs, Patient ID pseudonyms and date shifts are stable across runs and sites; without, random per run.
+   */
+  secret?: SecretSpec;
+  /** Audit trail (JSON): per input its output and the action on every attribute; skipped files by name. */
+  audit?: OutputSpec;
+  /** Original → replacement UID map (CSV). It re-identifies: written only when asked. */
+  uidMap?: OutputSpec;
+}
+
+/** PS3.15 Annex E options (Table E.1-1 option columns). */
+export interface DeidentifyOptionsSpec {
+  /** false (default): dates removed/emptied; full: kept; shift: moved by a keyed per-patient number of days. */
+  retainLongitudinalTemporal?: false | 'full' | 'shift';
+  retainPatientCharacteristics?: boolean;
+  retainDeviceIdentity?: boolean;
+  /** Keep the safe list of private attributes (diffusion b-values and directions, mosaic layout). */
+  retainSafePrivate?: boolean;
+  cleanDescriptors?: boolean;
+  retainUids?: boolean;
+}
+
+/** Exactly one of `env` (an environment variable's name) or `file` (a path, relative to the spec). */
+export interface SecretSpec {
+  env?: string;
+  file?: string;
 }
 
 export type TaskSpec = ProfileTask | GenerateTask | ImputeTask | SynthesizeTask | DeidentifyTask;
@@ -153,7 +182,16 @@ export const KEYS = {
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
   ImputeTask: { type: true, draws: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
   SynthesizeTask: { type: true, count: true, output: true } satisfies Keys<SynthesizeTask>,
-  DeidentifyTask: { type: true, output: true } satisfies Keys<DeidentifyTask>,
+  DeidentifyTask: { type: true, output: true, options: true, secret: true, audit: true, uidMap: true } satisfies Keys<DeidentifyTask>,
+  DeidentifyOptionsSpec: {
+    retainLongitudinalTemporal: true,
+    retainPatientCharacteristics: true,
+    retainDeviceIdentity: true,
+    retainSafePrivate: true,
+    cleanDescriptors: true,
+    retainUids: true,
+  } satisfies Keys<DeidentifyOptionsSpec>,
+  SecretSpec: { env: true, file: true } satisfies Keys<SecretSpec>,
   EvaluateSpec: { fidelity: true, detection: true, privacy: true, outliers: true, imputation: true, efficacy: true, memorization: true } satisfies Keys<EvaluateSpec>,
   ReportSpec: { dir: true, html: true } satisfies Keys<ReportSpec>,
 };

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
 import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
@@ -6,9 +7,11 @@ import { assessMemorization, type MemorizationResult } from '../../evaluate/memo
 import { writeFileAtomic } from '../../io/atomic.js';
 import { runHeader, secondsSince } from '../header.js';
 import { prepareModel, saveModel, startBackend } from '../model.js';
-import { planImage } from '../plan.js';
+import { planImage, type ImagePlan } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
+import { UidRemapper } from '../../io/dicom/uid.js';
+import { messages } from '../../messages.js';
 import { buildSyntheticDicom } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
@@ -180,7 +183,14 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     const { label } = task;
     if (task.type === 'deidentify') {
       const files = [...new Set(images.map((im) => im.source))];
-      const results = await deidentifyFiles(files, task.output);
+      const secret = await readSecret(task);
+      const results = await deidentifyFiles(files, task.output, {
+        remapper: new UidRemapper(secret ? { secret: secret.value } : {}),
+        profile: task.options,
+        ...(task.audit ? { auditPath: task.audit } : {}),
+        ...(task.uidMap ? { uidMapPath: task.uidMap } : {}),
+        ...(secret ? { secretSource: secret.source } : {}),
+      });
       const warnings = [...new Set(results.flatMap((r) => r.warnings))];
       for (const f of results.skipped) log.info(`${label}: skipped ${f.reason}`);
       // Every input file the task did not de-identify, by name: those the reader skipped and those it refused.
@@ -192,6 +202,12 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         skipped,
         seconds: secondsSince(t0),
         profile: 'DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile',
+        options: task.options,
+        pseudonyms: secret ? `keyed (secret from ${secret.source})` : 'random for this run',
+        ...(task.audit ? { audit: task.audit } : {}),
+        cleaned: results.reduce((s, r) => s + r.cleaned, 0),
+        retained: results.reduce((s, r) => s + r.retained, 0),
+        shifted: results.reduce((s, r) => s + r.shifted, 0),
         removed: results.reduce((s, r) => s + r.removed, 0),
         emptied: results.reduce((s, r) => s + r.emptied, 0),
         replaced: results.reduce((s, r) => s + r.replaced, 0),
@@ -339,4 +355,23 @@ function imageReport(d: {
     memorization: d.memorization,
     export: d.blocked || d.memorization.blocked ? { blocked: true, reason: d.memorization.reason } : { blocked: false },
   };
+}
+
+/** The pseudonym secret a deidentify task names (environment variable or file), or undefined. */
+async function readSecret(task: Extract<ImagePlan['tasks'][number], { type: 'deidentify' }>): Promise<{ value: string; source: string } | undefined> {
+  const spec = task.secret;
+  if (!spec) return undefined;
+  if (spec.env !== undefined) {
+    const value = process.env[spec.env];
+    if (!value) throw new SpecError(messages.deidSecretEnvUnset(task.index, spec.env));
+    return { value, source: `environment variable ${spec.env}` };
+  }
+  let value: string;
+  try {
+    value = (await readFile(spec.file!, 'utf8')).trim();
+  } catch (e) {
+    throw new SpecError(messages.deidSecretFileUnreadable(task.index, spec.file!, (e as NodeJS.ErrnoException).code ?? String(e)));
+  }
+  if (!value) throw new SpecError(messages.deidSecretFileUnreadable(task.index, spec.file!, 'empty'));
+  return { value, source: `file ${spec.file}` };
 }
