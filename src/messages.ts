@@ -44,4 +44,9 @@ export const messages = {
   /** The de-identification secret is named by the spec but cannot be had. */
   deidSecretEnvUnset: (index: number, name: string) => `tasks[${index}].secret.env: environment variable ${name} is not set or empty`,
   deidSecretFileUnreadable: (index: number, path: string, why: string) => `tasks[${index}].secret.file: ${path}: ${why}`,
+  /** `source.series` on a table source. */
+  seriesSelectionInTablePipeline: (path: string) => `source.series: ${path} is a table; series selection is for DICOM sources (source.format: dicom)`,
+  seriesDescriptionPattern: (pattern: string, why: string) => `source.series.description: "${pattern}" is not a regular expression: ${why}`,
+  /** No series of a DICOM folder matches `source.series`. */
+  noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
 } as const;

@@ -9,7 +9,8 @@
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
-import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec } from '../spec/types.js';
+import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
+import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 
@@ -107,6 +108,8 @@ export interface ImagePlan {
   seed: number;
   hash: string;
   source: string;
+  /** `source.series`, with the description pattern compiled. */
+  series?: SeriesFilter;
   split: { holdout: number };
   /** Synthesis is always checked (the check gates export); a deidentify-only run evaluates only when asked. */
   evaluate: boolean;
@@ -182,6 +185,7 @@ export function defaultTableSampling(): { generate: Sampling; impute: Sampling }
 export function planTable(ns: NormalizedSpec): TablePlan {
   const { spec, seed } = ns;
   if (spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(spec.source.path));
+  if (spec.source.series) throw new SpecError(messages.seriesSelectionInTablePipeline(spec.source.path));
   const sampling = tableSampling(ns);
   const read = sourceRead(ns);
   const tasks = spec.tasks.map((t, index): TableTaskPlan => {
@@ -255,6 +259,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     seed,
     hash: ns.hash,
     source: spec.source.path,
+    ...(spec.source.series ? { series: seriesFilter(spec.source.series) } : {}),
     split: { holdout: spec.split.holdout },
     evaluate,
     preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip },
@@ -263,4 +268,16 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     tasks,
     ...(spec.report ? { report: spec.report } : {}),
   };
+}
+
+function seriesFilter(sel: SeriesSelection): SeriesFilter {
+  let description: RegExp | undefined;
+  if (sel.description !== undefined) {
+    try {
+      description = new RegExp(sel.description, 'i');
+    } catch (e) {
+      throw new SpecError(messages.seriesDescriptionPattern(sel.description, (e as Error).message));
+    }
+  }
+  return { ...(sel.uid ? { uid: sel.uid } : {}), ...(sel.modality ? { modality: sel.modality } : {}), ...(description ? { description } : {}) };
 }

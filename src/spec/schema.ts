@@ -52,6 +52,18 @@ export const pipelineSchema = {
         path: { ...str, description: 'Input table or DICOM folder, relative to the spec file.' },
         delimiter: { enum: [',', ';', '\t'] },
         missing: { type: 'array', items: { type: 'string' } },
+        series: { $ref: '#/$defs/series' },
+      },
+    },
+    series: {
+      type: 'object',
+      description: 'DICOM sources: which series to use (default all); a series is kept when it matches every key given.',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        uid: { type: 'array', minItems: 1, items: str },
+        modality: { type: 'array', minItems: 1, items: str },
+        description: { ...str, description: 'Regular expression, matched case-insensitively against SeriesDescription.' },
       },
     },
     column: {
@@ -218,6 +230,7 @@ export const pipelineSchema = {
 export const SCHEMA_TYPES = {
   PipelineSpec: pipelineSchema,
   SourceSpec: pipelineSchema.$defs.source,
+  SeriesSelection: pipelineSchema.$defs.series,
   ColumnSpec: pipelineSchema.$defs.column,
   SplitSpec: pipelineSchema.$defs.split,
   ModelSpec: pipelineSchema.$defs.model,

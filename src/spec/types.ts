@@ -28,6 +28,18 @@ export interface SourceSpec {
   delimiter?: string;
   /** Tokens read as missing; default only the empty field. */
   missing?: string[];
+  /** DICOM sources: which series of the folder to use (default: all). A series is kept when it matches every key given. */
+  series?: SeriesSelection;
+}
+
+/** Series selection for a DICOM source; each key given must match. */
+export interface SeriesSelection {
+  /** SeriesInstanceUID(s). */
+  uid?: string[];
+  /** Modality values, e.g. ["MR"]. */
+  modality?: string[];
+  /** A regular expression matched case-insensitively against SeriesDescription (0008,103E). */
+  description?: string;
 }
 
 export interface ColumnSpec {
@@ -173,7 +185,8 @@ type Keys<T> = Record<keyof Required<T>, true>;
 /** Key witnesses: TypeScript fails to compile if a type gains or loses a key without these changing. */
 export const KEYS = {
   PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true } satisfies Keys<PipelineSpec>,
-  SourceSpec: { format: true, path: true, delimiter: true, missing: true } satisfies Keys<SourceSpec>,
+  SourceSpec: { format: true, path: true, delimiter: true, missing: true, series: true } satisfies Keys<SourceSpec>,
+  SeriesSelection: { uid: true, modality: true, description: true } satisfies Keys<SeriesSelection>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
   ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,

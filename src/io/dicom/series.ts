@@ -147,3 +147,20 @@ async function startsLikeDicom(file: string): Promise<boolean> {
     await handle.close();
   }
 }
+
+/** Which series to keep (`source.series`): each key given must match. */
+export interface SeriesFilter {
+  uid?: readonly string[];
+  modality?: readonly string[];
+  description?: RegExp;
+}
+
+/** Split series into those `filter` keeps and those it drops; `skipped` stays with the kept list. */
+export function selectSeries(list: DicomSeriesList, filter: SeriesFilter): { selected: DicomSeriesList; dropped: DicomSeries[] } {
+  const keep = (s: DicomSeries): boolean =>
+    (!filter.uid || filter.uid.includes(s.seriesUid)) &&
+    (!filter.modality || filter.modality.some((m) => m.toUpperCase() === (s.modality ?? '').toUpperCase())) &&
+    (!filter.description || filter.description.test(s.description));
+  const selected = Object.assign(list.filter(keep), { skipped: list.skipped });
+  return { selected, dropped: list.filter((s) => !keep(s)) };
+}

@@ -9,6 +9,7 @@ import { runHeader, secondsSince } from '../header.js';
 import { prepareModel, saveModel, startBackend } from '../model.js';
 import { planImage, type ImagePlan } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
+import { selectSeries } from '../../io/dicom/series.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
 import { UidRemapper } from '../../io/dicom/uid.js';
 import { messages } from '../../messages.js';
@@ -62,7 +63,15 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${seed})`);
 
   // Load: every image under the folder, all series together (each slice is one training image).
-  const seriesList = await readDicomSeries(plan.source);
+  const found = await readDicomSeries(plan.source);
+  let seriesList = found;
+  if (plan.series) {
+    const { selected, dropped } = selectSeries(found, plan.series);
+    const describe = (s: (typeof found)[number]) => `${s.seriesUid} ${s.modality ?? '?'} "${s.description}" (${s.images.length})`;
+    if (selected.length === 0) throw new DicomError(messages.noSeriesSelected(plan.source, found.map(describe).join('; ') || 'none'));
+    for (const s of dropped) log.info(`source.series: left out series ${describe(s)}`);
+    seriesList = selected;
+  }
   const images: DicomImage[] = seriesList.flatMap((s) => s.images);
   for (const f of seriesList.skipped) log.info(`skipped ${f.reason.startsWith(f.path) ? f.reason : `${f.path}: ${f.reason}`}`);
   if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
