@@ -158,3 +158,53 @@ describe('Enhanced multi-frame: per-frame functional groups', () => {
     expect(slices[1]!.modality[0]).toBeCloseTo(stored[0]! * 2.108 - 10, 3);
   });
 });
+
+/**
+ * A minimal Siemens mosaic built with dcmjs (no mosaic in fixtures/ or shared data): 3 slices of 4×4 tiled
+ * into an 8×8 frame (a 2×2 grid, the last tile empty), ImageType …\\MOSAIC and NumberOfImagesInMosaic 3 in
+ * the SIEMENS MR HEADER private block (0019,10xx).
+ */
+function mosaic(): Uint8Array {
+  const pixels = new Uint16Array(64);
+  for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) {
+    const tile = Math.floor(r / 4) * 2 + Math.floor(c / 4);
+    pixels[r * 8 + c] = tile < 3 ? (tile + 1) * 100 + (r % 4) * 4 + (c % 4) : 0;
+  }
+  return encodePart10(
+    {
+      '00080008': element('CS', 'ORIGINAL', 'PRIMARY', 'M', 'ND', 'MOSAIC'),
+      '00080016': element('UI', '1.2.840.10008.5.1.4.1.1.4'),
+      '00080018': element('UI', '2.25.16011'),
+      '00080060': element('CS', 'MR'),
+      '0020000D': element('UI', '2.25.16012'),
+      '0020000E': element('UI', '2.25.16013'),
+      '00190010': element('LO', 'SIEMENS MR HEADER'),
+      '0019100A': element('US', 3),
+      '00280002': element('US', 1),
+      '00280004': element('CS', 'MONOCHROME2'),
+      '00280010': element('US', 8),
+      '00280011': element('US', 8),
+      '00280030': element('DS', '2', '2'),
+      '00280100': element('US', 16),
+      '00280101': element('US', 12),
+      '00280102': element('US', 11),
+      '00280103': element('US', 0),
+      '7FE00010': element('OW', pixels.buffer),
+    },
+    '1.2.840.10008.1.2.1',
+  );
+}
+
+describe('Siemens mosaic', () => {
+  it('is unpacked into its NumberOfImagesInMosaic tiles, each a slice of the volume', async () => {
+    const image = await parseDicom(mosaic(), 'mosaic.dcm');
+    expect(image.meta.ImageType).toContain('MOSAIC');
+    expect(image.meta.NumberOfImagesInMosaic).toBe(3);
+    const slices = prepareSlices([image], 4);
+    // Before issue 16 the mosaic was one 8×8 image (a single slice of four tiles).
+    expect(slices).toHaveLength(3);
+    slices.forEach((s, t) => expect(Array.from(s.modality)).toEqual(Array.from({ length: 16 }, (_, i) => (t + 1) * 100 + i)));
+    expect(slices.map((s) => s.source)).toEqual(['mosaic.dcm@tile1', 'mosaic.dcm@tile2', 'mosaic.dcm@tile3']);
+    expect(slices[0]!.pixelSpacing).toEqual([2, 2]);
+  });
+});

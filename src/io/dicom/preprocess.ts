@@ -61,9 +61,26 @@ export function prepareSlices(images: readonly DicomImage[], size: number): Prep
     const refused = notMonochrome(image);
     if (refused) throw new DicomError(refused);
     image.frames.forEach((frame, f) => {
-      const rows = image.meta.Rows!, cols = image.meta.Columns!;
-      const values = fillPadding(frame.display(), `${image.source}${image.frames.length > 1 ? ` frame ${f + 1}` : ''}`);
       const inversion = frame.photometric === 'MONOCHROME1' ? frame.modalityRange()[0] + frame.modalityRange()[1] : undefined;
+      const name = `${image.source}${image.frames.length > 1 ? ` frame ${f + 1}` : ''}`;
+      const mosaic = image.meta.NumberOfImagesInMosaic;
+      if (mosaic !== undefined) {
+        // A Siemens mosaic: the slices of a volume tiled row by row in a ceil(√n) × ceil(√n) grid.
+        for (const [t, tile] of mosaicTiles(frame.display(), image.meta.Rows!, image.meta.Columns!, mosaic, name).entries()) {
+          const { values, rows, cols } = tile;
+          const side = Math.max(rows, cols);
+          const spacing = image.meta.PixelSpacing;
+          out.push({
+            source: `${image.source}${image.frames.length > 1 ? `#${f + 1}` : ''}@tile${t + 1}`,
+            modality: resample(padToSquare(fillPadding(values, `${name} tile ${t + 1}`), rows, cols), side, side, size, size),
+            pixelSpacing: spacing ? [(spacing[0] * side) / size, (spacing[1] * side) / size] : undefined,
+            ...(inversion !== undefined ? { inversion } : {}),
+          });
+        }
+        return;
+      }
+      const rows = image.meta.Rows!, cols = image.meta.Columns!;
+      const values = fillPadding(frame.display(), name);
       const side = Math.max(rows, cols);
       const square = padToSquare(values, rows, cols);
       const spacing = image.meta.PerFrame?.[f]?.PixelSpacing ?? image.meta.PixelSpacing; // Enhanced multi-frame: per frame
@@ -77,6 +94,24 @@ export function prepareSlices(images: readonly DicomImage[], size: number): Prep
     });
   }
   return out;
+}
+
+/**
+ * Unpack a Siemens mosaic frame into its `n` tiles: a grid of ceil(√n) tiles per side, filled row by row,
+ * each (rows / side) × (columns / side). Tiles past `n` in the last row are empty and dropped.
+ */
+export function mosaicTiles(values: Float32Array, rows: number, cols: number, n: number, where: string): { values: Float32Array; rows: number; cols: number }[] {
+  const side = Math.ceil(Math.sqrt(n));
+  if (rows % side !== 0 || cols % side !== 0) {
+    throw new DicomError(`${where}: mosaic of ${n} images needs Rows × Columns (${rows}×${cols}) divisible into a ${side}×${side} grid`);
+  }
+  const tr = rows / side, tc = cols / side;
+  return Array.from({ length: n }, (_, t) => {
+    const r0 = Math.floor(t / side) * tr, c0 = (t % side) * tc;
+    const out = new Float32Array(tr * tc);
+    for (let r = 0; r < tr; r++) out.set(values.subarray((r0 + r) * cols + c0, (r0 + r) * cols + c0 + tc), r * tc);
+    return { values: out, rows: tr, cols: tc };
+  });
 }
 
 /**

@@ -138,6 +138,18 @@ export class Attributes {
     return parsed;
   }
 
+  /**
+   * The tag of a private element: `creator` reserves a block (gggg,00bb) in `group`, the element is
+   * (gggg,bbee). Undefined when no block of the group is reserved by that creator.
+   */
+  privateTag(group: string, creator: string, elementByte: number): string | undefined {
+    for (let block = 0x10; block <= 0xff; block++) {
+      const b = block.toString(16).padStart(2, '0');
+      if (this.string(`x${group}00${b}`) === creator) return `x${group}${b}${elementByte.toString(16).padStart(2, '0')}`;
+    }
+    return undefined;
+  }
+
   /** Items in Per-Frame Functional Groups (5200,9230); 0 when absent. */
   perFrameItems(): number {
     return this.ds.elements['x52009230']?.items?.length ?? 0;

@@ -43,6 +43,13 @@ export interface DicomMetadata {
   /** [row spacing, column spacing] in mm. */
   PixelSpacing?: [number, number];
   SliceThickness?: number;
+  /** ImageType (0008,0008) values. */
+  ImageType?: string[];
+  /**
+   * Siemens mosaics (ImageType contains MOSAIC): the number of slices tiled into each frame, from the
+   * private NumberOfImagesInMosaic (0019,xx0A) of creator SIEMENS MR HEADER.
+   */
+  NumberOfImagesInMosaic?: number;
   /**
    * Enhanced multi-frame: each frame's own values from Per-Frame Functional Groups (5200,9230), falling back
    * to the Shared Functional Groups / top-level values above. Undefined for files without the sequence.
@@ -124,6 +131,15 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
     PixelSpacing: (fixed('x00280030', 'PixelSpacing', 2) ?? fg('x00289110', 'x00280030')?.slice(0, 2)) as DicomMetadata['PixelSpacing'],
     SliceThickness: a.numbers('x00180050', 'SliceThickness', false, notes)?.[0],
   };
+  meta.ImageType = a.string('x00080008')?.split('\\').map((v) => v.trim().toUpperCase());
+  if (meta.ImageType?.includes('MOSAIC')) {
+    const tag = a.privateTag('0019', 'SIEMENS MR HEADER', 0x0a);
+    const found = tag ? a.element(tag) : undefined;
+    // US in explicit VR files; in implicit VR the private VR is unknown: two bytes are a US, else text.
+    const n = !tag || !found ? undefined : found.el.length === 2 ? a.uint16(tag) : Number(a.string(tag));
+    if (n !== undefined && Number.isInteger(n) && n > 0) meta.NumberOfImagesInMosaic = n;
+    else notes.push('ImageType says MOSAIC but NumberOfImagesInMosaic (0019,xx0A, SIEMENS MR HEADER) is missing; read as one image');
+  }
   const perFrame = a.perFrameItems();
   if (perFrame > 0) {
     if (perFrame !== meta.NumberOfFrames) notes.push(`Per-Frame Functional Groups (5200,9230) has ${perFrame} items for ${meta.NumberOfFrames} frames; frames without an item use the shared values`);
