@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
 import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
+import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { runHeader, secondsSince } from '../header.js';
@@ -266,6 +267,18 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         `near-copies ${mz.synthetic.nearCopies.length}/${mz.synthetic.nearest.length}; positive control ${mz.positiveControl.similarity.toFixed(4)} ${mz.positiveControl.flagged ? 'flagged' : 'NOT flagged'}`,
     );
     log.info(`fidelity: intensity histogram overlap ${report.images.histogram.overlap.toFixed(3)}; diversity (mean 1−NCC) synthetic ${report.images.diversity.synthetic.toFixed(3)} vs real ${report.images.diversity.real.toFixed(3)}`);
+    // Classifier two-sample test, beside the same test on held-out real slices (what "indistinguishable" scores here).
+    const c2st = (other: Float32Array[], label: string) =>
+      Math.min(train.length, other.length) >= 3 ? imageDetectionC2ST(train, other, { size, seed: deriveSeed(seed, label) }) : undefined;
+    const detection = c2st(shown.synthetic.map((v) => normalize(v, win)), 'c2st-synthetic');
+    const baseline = c2st(holdout, 'c2st-holdout');
+    if (detection) {
+      report.images.detection = { synthetic: detection, ...(baseline ? { heldOutReal: baseline } : {}) };
+      log.info(
+        `fidelity: image C2ST (training vs synthetic) AUC ${detection.auc.toFixed(3)}, score ${detection.score.toFixed(3)}` +
+          (baseline ? `; held-out real slices: AUC ${baseline.auc.toFixed(3)}, score ${baseline.score.toFixed(3)}` : ''),
+      );
+    }
     timings.evaluate = secondsSince(t0);
   }
 
