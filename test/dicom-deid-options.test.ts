@@ -109,6 +109,8 @@ describe('PS3.15 Annex E options', () => {
     expect([v(ds, '00101010'), v(ds, '00100040'), Number(v(ds, '00101030'))]).toEqual(['041Y', 'F', 61.5]);
     expect(v(ds, '00181000')).toBe('SN-4711');
     expect(codes(ds)).toEqual(['113100', '113108', '113109']);
+    expect(v(ds, '00120063')).toBe('synthdiff: PS3.15 E.1 Basic Profile + 2 option(s) (0012,0064)');
+    expect((v(ds, '00120063') as string).length).toBeLessThanOrEqual(64); // LO (dciodvfy flagged a longer one)
   });
 
   it('retainSafePrivate keeps the Siemens b-value and its private creator, and nothing else private', () => {

@@ -170,9 +170,10 @@ export function deidentifyDicomWithReport(bytes: Uint8Array, options: Deidentify
   }
 
   // The Patient Identity Removed attribute family (Patient module / SOP Common), with one code per option.
+  // De-identification Method is LO: at most 64 characters, so the options are named by their codes.
   const codes = [BASIC_PROFILE_CODE, ...optionCodes(profile).map((c) => ({ ...c, codingSchemeDesignator: 'DCM' }))];
   ds['00120062'] = element('CS', 'YES');
-  ds['00120063'] = element('LO', codes.length > 1 ? `${DEIDENTIFICATION_METHOD} + ${codes.length - 1} option(s)` : DEIDENTIFICATION_METHOD);
+  ds['00120063'] = element('LO', codes.length > 1 ? `synthdiff: PS3.15 E.1 Basic Profile + ${codes.length - 1} option(s) (0012,0064)` : DEIDENTIFICATION_METHOD);
   ds['00120064'] = element(
     'SQ',
     ...codes.map((c) => ({
