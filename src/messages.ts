@@ -34,4 +34,33 @@ export const messages = {
   outputNotFolder: (what: string, path: string) => `${what}: ${path} is a file; expected a folder`,
   /** An output below a regular file. */
   outputUnderFile: (what: string, path: string, file: string) => `${what}: ${path} cannot be written: ${file} is a file, not a folder`,
+  // DICOM structure (io/dicom/structure.ts), checked before dcmjs reads a file; also named when a file is skipped.
+  dicomNotPart10: (source: string) => `${source}: not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)`,
+  dicomNoMetaGroupLength: (source: string) => `${source}: File Meta does not open with its group length (0002,0000) UL`,
+  dicomNoTransferSyntax: (source: string) => `${source}: File Meta has no Transfer Syntax UID (0002,0010)`,
+  dicomDoesNotInflate: (source: string, why: string) => `${source}: deflated data set does not inflate: ${why}`,
+  dicomInvalidVr: (source: string, tag: string, offset: number, vr: string) => `${source}: ${tag} at byte ${offset}: invalid VR "${vr}" (corrupt file)`,
+  dicomLengthOverrun: (source: string, tag: string, offset: number, length: number, left: number, container: string) =>
+    `${source}: ${tag} at byte ${offset}: value length ${length} exceeds the ${left} bytes left in the ${container}`,
+  dicomElementCutShort: (source: string, offset: number, left: number, container: string) =>
+    `${source}: data element at byte ${offset} is cut short: ${left} bytes left in the ${container}`,
+  dicomUndefinedLength: (source: string, tag: string, offset: number, vr: string) =>
+    `${source}: ${tag} at byte ${offset}: undefined length on VR ${vr} (only sequences and encapsulated Pixel Data have one)`,
+  dicomUnexpectedDelimiter: (source: string, tag: string, offset: number) => `${source}: ${tag} at byte ${offset}: item or delimiter tag outside a sequence`,
+  dicomExpectedItem: (source: string, sequence: string, tag: string, offset: number) =>
+    `${source}: ${tag} at byte ${offset}: expected an item (FFFE,E000) in ${sequence}`,
+  dicomUnterminated: (source: string, what: string, offset: number, container: string) =>
+    `${source}: ${what} at byte ${offset} has no delimitation item before the end of the ${container}`,
+  dicomNestedTooDeep: (source: string, tag: string, offset: number, depth: number) => `${source}: ${tag} at byte ${offset}: sequences nested deeper than ${depth}`,
+  dicomDeidentifiedCopyBroken: (source: string, why: string) => `${source}: de-identified copy failed its check, not written: ${why}`,
+  dicomNothingDeidentified: (skipped: number, first: string) => `no file could be de-identified (${skipped} skipped; first: ${first})`,
+  dicomNoSeriesUid: (path: string) => `${path}: SeriesInstanceUID (0020,000E) missing; cannot assign the image to a series`,
+  /** The de-identification secret is named by the spec but cannot be had. */
+  deidSecretEnvUnset: (index: number, name: string) => `tasks[${index}].secret.env: environment variable ${name} is not set or empty`,
+  deidSecretFileUnreadable: (index: number, path: string, why: string) => `tasks[${index}].secret.file: ${path}: ${why}`,
+  /** `source.series` on a table source. */
+  seriesSelectionInTablePipeline: (path: string) => `source.series: ${path} is a table; series selection is for DICOM sources (source.format: dicom)`,
+  seriesDescriptionPattern: (pattern: string, why: string) => `source.series.description: "${pattern}" is not a regular expression: ${why}`,
+  /** No series of a DICOM folder matches `source.series`. */
+  noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
 } as const;

@@ -464,7 +464,7 @@ describe.skipIf(!existsSync(DATA))('readDicomSeries', () => {
     expect(series.skipped.find((f) => f.path.endsWith('rtstruct.dcm'))!.reason).toMatch(/without Pixel Data/);
   });
 
-  it('groups a mixed folder by SeriesInstanceUID and names an unreadable DICOM file', async () => {
+  it('groups a mixed folder by SeriesInstanceUID and skips an unreadable DICOM file by name', async () => {
     const dir = join(work, 'mixed');
     await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
     for (const f of ['CT_small.dcm', 'MR_small.dcm', 'MR_small_RLE.dcm']) copyFileSync(fixture(f), join(dir, f));
@@ -473,7 +473,11 @@ describe.skipIf(!existsSync(DATA))('readDicomSeries', () => {
     const mr = series.find((s) => s.modality === 'MR')!;
     expect(mr.images).toHaveLength(2); // same SeriesInstanceUID in both encodings
     copyFileSync(fixture('MR_truncated.dcm'), join(dir, 'MR_truncated.dcm'));
-    const e = await dicomError(readDicomSeries(dir));
+    const again = await readDicomSeries(dir);
+    expect(again.find((s) => s.modality === 'MR')!.images).toHaveLength(2);
+    expect(again.skipped).toEqual([{ path: join(dir, 'MR_truncated.dcm'), reason: expect.stringContaining(`${join(dir, 'MR_truncated.dcm')}: `) }]);
+    // Read on its own, the file is still an error that names it.
+    const e = await dicomError(readDicomSeries(join(dir, 'MR_truncated.dcm')));
     expect(e.message).toContain(join(dir, 'MR_truncated.dcm'));
   });
 });

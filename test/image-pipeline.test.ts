@@ -123,6 +123,10 @@ describe('image pipeline on the brain MR series', () => {
     expect(mz.synthetic.max).toBeLessThanOrEqual(mz.threshold);
     expect(img.export.blocked).toBe(false);
     expect(img.histogram.real).toHaveLength(img.histogram.edges.length - 1);
+    // Image C2ST against the training slices, for the 4 synthetic slices and, as the baseline, the 4 held-out ones.
+    expect(img.detection!.synthetic.slicesPerClass).toBe(4);
+    expect(img.detection!.heldOutReal!.slicesPerClass).toBe(4);
+    for (const d of [img.detection!.synthetic, img.detection!.heldOutReal!]) expect(d.score).toBeGreaterThanOrEqual(0);
     expect(img.grid.real.length).toBe(8);
     expect(img.grid.synthetic.length).toBe(4);
     const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));
@@ -165,7 +169,7 @@ describe('de-identification only', () => {
     expect(r.backend).toBeUndefined();
     expect(r.images).toBeUndefined();
     expect(r.data).toMatchObject({ slices: 20, trainSlices: 20, holdoutSlices: 0 });
-    expect(await readdir(join(out, 'files'))).toHaveLength(20);
+    expect((await readdir(join(out, 'files'))).filter((f) => f.endsWith('.dcm'))).toHaveLength(20);
   });
 });
 

@@ -8,6 +8,7 @@
  */
 import type { BackendInfo } from '../backend/index.js';
 import type { IntensityHistogram } from '../evaluate/image-fidelity.js';
+import type { ImageDetectionResult } from '../evaluate/image-detection.js';
 import type { MemorizationResult } from '../evaluate/memorization.js';
 import type { TableSchema } from '../table/infer.js';
 
@@ -197,6 +198,8 @@ export interface ImageReport {
   };
   histogram: IntensityHistogram;
   diversity: { definition: string; synthetic: number; real: number };
+  /** Classifier two-sample test against the training slices: synthetic, and held-out real as the baseline (≥ 3 slices each). */
+  detection?: { synthetic: ImageDetectionResult; heldOutReal?: ImageDetectionResult };
   memorization: MemorizationResult;
   /** Whether the synthetic DICOM was written. */
   export: { blocked: boolean; reason?: string };

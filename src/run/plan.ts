@@ -10,7 +10,8 @@ import type { ImputeEngine } from '../impute/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
-import type { BackendName, ColumnSpec, Device, OutputSpec, SamplerName } from '../spec/types.js';
+import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
+import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 
@@ -93,7 +94,17 @@ export interface TablePlan {
 
 export type ImageTaskPlan =
   | { type: 'synthesize'; index: number; label: string; seed: number; controlSeed: number; count: number; output: string }
-  | { type: 'deidentify'; index: number; label: string; output: string };
+  | {
+      type: 'deidentify';
+      index: number;
+      label: string;
+      output: string;
+      options: Required<DeidentifyOptionsSpec>;
+      /** Where the pseudonym secret is; read at run time, never stored in the plan or report. */
+      secret?: SecretSpec;
+      audit?: string;
+      uidMap?: string;
+    };
 
 export interface ImagePlan {
   kind: 'image';
@@ -101,6 +112,8 @@ export interface ImagePlan {
   seed: number;
   hash: string;
   source: string;
+  /** `source.series`, with the description pattern compiled. */
+  series?: SeriesFilter;
   split: { holdout: number };
   /** Synthesis is always checked (the check gates export); a deidentify-only run evaluates only when asked. */
   evaluate: boolean;
@@ -177,6 +190,7 @@ export function defaultTableSampling(): { generate: Sampling; impute: Sampling }
 export function planTable(ns: NormalizedSpec): TablePlan {
   const { spec, seed } = ns;
   if (spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(spec.source.path));
+  if (spec.source.series) throw new SpecError(messages.seriesSelectionInTablePipeline(spec.source.path));
   const sampling = tableSampling(ns);
   const read = sourceRead(ns);
   const tasks = spec.tasks.map((t, index): TableTaskPlan => {
@@ -232,7 +246,16 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     const label = `tasks[${index}] ${t.type}`;
     return t.type === 'synthesize'
       ? { type: 'synthesize', index, label, seed: taskSeed(seed, index), controlSeed: deriveSeed(seed, `control${index}`), count: t.count, output: t.output.path }
-      : { type: 'deidentify', index, label, output: t.output.path };
+      : {
+          type: 'deidentify',
+          index,
+          label,
+          output: t.output.path,
+          options: t.options,
+          ...(t.secret ? { secret: t.secret } : {}),
+          ...(t.audit ? { audit: t.audit.path } : {}),
+          ...(t.uidMap ? { uidMap: t.uidMap.path } : {}),
+        };
   });
   const evaluate = tasks.some((t) => t.type === 'synthesize') || spec.evaluate?.memorization === true;
   const m = spec.model;
@@ -242,6 +265,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     seed,
     hash: ns.hash,
     source: spec.source.path,
+    ...(spec.source.series ? { series: seriesFilter(spec.source.series) } : {}),
     split: { holdout: spec.split.holdout },
     evaluate,
     preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip },
@@ -250,4 +274,16 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     tasks,
     ...(spec.report ? { report: spec.report } : {}),
   };
+}
+
+function seriesFilter(sel: SeriesSelection): SeriesFilter {
+  let description: RegExp | undefined;
+  if (sel.description !== undefined) {
+    try {
+      description = new RegExp(sel.description, 'i');
+    } catch (e) {
+      throw new SpecError(messages.seriesDescriptionPattern(sel.description, (e as Error).message));
+    }
+  }
+  return { ...(sel.uid ? { uid: sel.uid } : {}), ...(sel.modality ? { modality: sel.modality } : {}), ...(description ? { description } : {}) };
 }

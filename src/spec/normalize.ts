@@ -11,7 +11,7 @@ import type { ImputeEngine } from '../impute/engine-name.js';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readSpecFile } from './parse.js';
-import type { ColumnSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SourceSpec, TaskSpec } from './types.js';
+import type { ColumnSpec, DeidentifyOptionsSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SecretSpec, SourceSpec, TaskSpec } from './types.js';
 
 /** Table pipelines read CSV or Arrow; image pipelines read a folder of DICOM files (`source.format: dicom`). */
 export type PipelineKind = 'table' | 'image';
@@ -43,7 +43,7 @@ export type NormalizedTask =
   | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; output: OutputSpec }
   | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec }
   | { type: 'synthesize'; count: number; output: OutputSpec }
-  | { type: 'deidentify'; output: OutputSpec };
+  | { type: 'deidentify'; output: OutputSpec; options: Required<DeidentifyOptionsSpec>; secret?: SecretSpec; audit?: OutputSpec; uidMap?: OutputSpec };
 
 export interface NormalizedEvaluate {
   fidelity: boolean;
@@ -135,6 +135,24 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
 
 function normalizeTask(t: TaskSpec): NormalizedTask {
   if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, engine: t.engine ?? 'auto', input: t.input, output: t.output, intervals: t.intervals });
+  if (t.type === 'deidentify') {
+    const o = t.options ?? {};
+    return defined({
+      type: 'deidentify',
+      output: t.output,
+      options: {
+        retainLongitudinalTemporal: o.retainLongitudinalTemporal ?? false,
+        retainPatientCharacteristics: o.retainPatientCharacteristics ?? false,
+        retainDeviceIdentity: o.retainDeviceIdentity ?? false,
+        retainSafePrivate: o.retainSafePrivate ?? false,
+        cleanDescriptors: o.cleanDescriptors ?? false,
+        retainUids: o.retainUids ?? false,
+      },
+      secret: t.secret,
+      audit: t.audit,
+      uidMap: t.uidMap,
+    });
+  }
   return t;
 }
 
@@ -161,6 +179,11 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
   if (w.model?.load) w.model.load = abs(w.model.load);
   for (const t of w.tasks ?? []) {
     t.output.path = abs(t.output.path);
+    if (t.type === 'deidentify') {
+      if (t.secret?.file) t.secret.file = abs(t.secret.file);
+      if (t.audit) t.audit.path = abs(t.audit.path);
+      if (t.uidMap) t.uidMap.path = abs(t.uidMap.path);
+    }
     if (t.type === 'impute') {
       if (t.input) t.input = abs(t.input);
       if (t.intervals) t.intervals.path = abs(t.intervals.path);

@@ -55,6 +55,18 @@ export const pipelineSchema = {
         path: { ...str, description: 'Input table or DICOM folder, relative to the spec file.' },
         delimiter: { enum: [',', ';', '\t'] },
         missing: { type: 'array', items: { type: 'string' } },
+        series: { $ref: '#/$defs/series' },
+      },
+    },
+    series: {
+      type: 'object',
+      description: 'DICOM sources: which series to use (default all); a series is kept when it matches every key given.',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        uid: { type: 'array', minItems: 1, items: str },
+        modality: { type: 'array', minItems: 1, items: str },
+        description: { ...str, description: 'Regular expression, matched case-insensitively against SeriesDescription.' },
       },
     },
     column: {
@@ -154,7 +166,35 @@ export const pipelineSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['type', 'output'],
-      properties: { type: { const: 'deidentify' }, output: { $ref: '#/$defs/output' } },
+      properties: {
+        type: { const: 'deidentify' },
+        output: { $ref: '#/$defs/output' },
+        options: { $ref: '#/$defs/deidentifyOptions' },
+        secret: { $ref: '#/$defs/secret' },
+        audit: { $ref: '#/$defs/output' },
+        uidMap: { $ref: '#/$defs/output' },
+      },
+    },
+    deidentifyOptions: {
+      type: 'object',
+      description: 'PS3.15 Annex E options (Table E.1-1 option columns) on top of the Basic Profile; all off by default.',
+      additionalProperties: false,
+      properties: {
+        retainLongitudinalTemporal: { enum: [false, 'full', 'shift'], description: 'false: dates removed; full: kept; shift: moved by a keyed per-patient number of days.' },
+        retainPatientCharacteristics: { type: 'boolean' },
+        retainDeviceIdentity: { type: 'boolean' },
+        retainSafePrivate: { type: 'boolean', description: 'Keep safe private attributes (diffusion b-values and directions, mosaic layout).' },
+        cleanDescriptors: { type: 'boolean' },
+        retainUids: { type: 'boolean' },
+      },
+    },
+    secret: {
+      type: 'object',
+      description: 'Where the pseudonym secret is, never the secret: an environment variable or a file.',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      properties: { env: str, file: str },
     },
     evaluate: {
       type: 'object',
@@ -195,6 +235,7 @@ export const pipelineSchema = {
 export const SCHEMA_TYPES = {
   PipelineSpec: pipelineSchema,
   SourceSpec: pipelineSchema.$defs.source,
+  SeriesSelection: pipelineSchema.$defs.series,
   ColumnSpec: pipelineSchema.$defs.column,
   SplitSpec: pipelineSchema.$defs.split,
   ModelSpec: pipelineSchema.$defs.model,
@@ -204,6 +245,8 @@ export const SCHEMA_TYPES = {
   ImputeTask: pipelineSchema.$defs.imputeTask,
   SynthesizeTask: pipelineSchema.$defs.synthesizeTask,
   DeidentifyTask: pipelineSchema.$defs.deidentifyTask,
+  DeidentifyOptionsSpec: pipelineSchema.$defs.deidentifyOptions,
+  SecretSpec: pipelineSchema.$defs.secret,
   EvaluateSpec: pipelineSchema.$defs.evaluate,
   ReportSpec: pipelineSchema.$defs.report,
 } as const;

@@ -33,6 +33,18 @@ export interface SourceSpec {
   delimiter?: string;
   /** Tokens read as missing; default only the empty field. */
   missing?: string[];
+  /** DICOM sources: which series of the folder to use (default: all). A series is kept when it matches every key given. */
+  series?: SeriesSelection;
+}
+
+/** Series selection for a DICOM source; each key given must match. */
+export interface SeriesSelection {
+  /** SeriesInstanceUID(s). */
+  uid?: string[];
+  /** Modality values, e.g. ["MR"]. */
+  modality?: string[];
+  /** A regular expression matched case-insensitively against SeriesDescription (0008,103E). */
+  description?: string;
 }
 
 export interface ColumnSpec {
@@ -131,6 +143,35 @@ export interface SynthesizeTask {
 export interface DeidentifyTask {
   type: 'deidentify';
   output: OutputSpec;
+  /** PS3.15 Annex E options on top of the Basic Profile (all off by default). */
+  options?: DeidentifyOptionsSpec;
+  /**
+   * Where the pseudonym secret is (never the secret itself): an environment variable or a file. With it,
+   * UIDs, Patient ID pseudonyms and date shifts are stable across runs and sites; without, random per run.
+   */
+  secret?: SecretSpec;
+  /** Audit trail (JSON): per input its output and the action on every attribute; skipped files by name. */
+  audit?: OutputSpec;
+  /** Original → replacement UID map (CSV). It re-identifies: written only when asked. */
+  uidMap?: OutputSpec;
+}
+
+/** PS3.15 Annex E options (Table E.1-1 option columns). */
+export interface DeidentifyOptionsSpec {
+  /** false (default): dates removed/emptied; full: kept; shift: moved by a keyed per-patient number of days. */
+  retainLongitudinalTemporal?: false | 'full' | 'shift';
+  retainPatientCharacteristics?: boolean;
+  retainDeviceIdentity?: boolean;
+  /** Keep the safe list of private attributes (diffusion b-values and directions, mosaic layout). */
+  retainSafePrivate?: boolean;
+  cleanDescriptors?: boolean;
+  retainUids?: boolean;
+}
+
+/** Exactly one of `env` (an environment variable's name) or `file` (a path, relative to the spec). */
+export interface SecretSpec {
+  env?: string;
+  file?: string;
 }
 
 export type TaskSpec = ProfileTask | GenerateTask | ImputeTask | SynthesizeTask | DeidentifyTask;
@@ -157,7 +198,8 @@ type Keys<T> = Record<keyof Required<T>, true>;
 /** Key witnesses: TypeScript fails to compile if a type gains or loses a key without these changing. */
 export const KEYS = {
   PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true, outputDir: true, outputsAnywhere: true } satisfies Keys<PipelineSpec>,
-  SourceSpec: { format: true, path: true, delimiter: true, missing: true } satisfies Keys<SourceSpec>,
+  SourceSpec: { format: true, path: true, delimiter: true, missing: true, series: true } satisfies Keys<SourceSpec>,
+  SeriesSelection: { uid: true, modality: true, description: true } satisfies Keys<SeriesSelection>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
   ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,
@@ -166,7 +208,16 @@ export const KEYS = {
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
   ImputeTask: { type: true, draws: true, engine: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
   SynthesizeTask: { type: true, count: true, output: true } satisfies Keys<SynthesizeTask>,
-  DeidentifyTask: { type: true, output: true } satisfies Keys<DeidentifyTask>,
+  DeidentifyTask: { type: true, output: true, options: true, secret: true, audit: true, uidMap: true } satisfies Keys<DeidentifyTask>,
+  DeidentifyOptionsSpec: {
+    retainLongitudinalTemporal: true,
+    retainPatientCharacteristics: true,
+    retainDeviceIdentity: true,
+    retainSafePrivate: true,
+    cleanDescriptors: true,
+    retainUids: true,
+  } satisfies Keys<DeidentifyOptionsSpec>,
+  SecretSpec: { env: true, file: true } satisfies Keys<SecretSpec>,
   EvaluateSpec: { fidelity: true, detection: true, privacy: true, outliers: true, imputation: true, efficacy: true, memorization: true } satisfies Keys<EvaluateSpec>,
   ReportSpec: { dir: true, html: true } satisfies Keys<ReportSpec>,
 };

@@ -1,10 +1,14 @@
 import dcmjs from 'dcmjs';
 import type { DicomDataset, DicomElement } from 'dcmjs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DicomError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic.js';
+import { messages } from '../../messages.js';
 import { BASIC_PROFILE_CODE, groupRule, profileEntry, type ProfileAction } from './profile.js';
+import { BASIC_ONLY, OPTION_CODES, optionAction, SAFE_PRIVATE, type OptionAction, type ProfileOptions } from './profile-options.js';
+import type { SkippedFile } from './series.js';
+import { checkPart10Structure } from './structure.js';
 import { UidRemapper } from './uid.js';
 import { element, encodePart10, EXPLICIT_VR_LITTLE_ENDIAN } from './write.js';
 
@@ -73,6 +77,10 @@ export interface DeidentifyOptions {
   remapper: UidRemapper;
   /** Names the input in error messages and the report (e.g. its path). */
   source?: string;
+  /** PS3.15 Annex E options (profile-options.ts); default: the Basic Profile alone. */
+  profile?: ProfileOptions;
+  /** Record what was done to each attribute in `report.actions` (the audit trail). */
+  audit?: boolean;
 }
 
 export interface DeidentifyReport {
@@ -93,6 +101,16 @@ export interface DeidentifyReport {
   uidsRemapped: number;
   /** Residual risks the profile does not address, e.g. burned-in annotation. */
   warnings: string[];
+  /** Text values cleaned (Clean Descriptors, and C rows of the other options). */
+  cleaned: number;
+  /** Attributes kept by an option (K). */
+  retained: number;
+  /** Dates shifted (Retain Longitudinal Temporal Information with modified dates). */
+  shifted: number;
+  /** The per-patient date shift applied, in days (with `retainLongitudinalTemporal: shift`). It re-identifies dates: never written to the audit trail or report. */
+  dateShiftDays?: number;
+  /** With `audit`: attribute path → action, e.g. `(0010,0010)` → `Z`, `(0008,1140)[1]/(0008,1155)` → `U`. */
+  actions?: Record<string, string>;
 }
 
 interface Counts {
@@ -101,6 +119,20 @@ interface Counts {
   emptied: number;
   replaced: number;
   uidsRemapped: number;
+  cleaned: number;
+  retained: number;
+  shifted: number;
+}
+
+/** What the recursive walk needs: the shared remapper, the options, the counts and the audit trail. */
+interface Context {
+  remapper: UidRemapper;
+  options: ProfileOptions;
+  counts: Counts;
+  /** Identifying strings of this instance (names, IDs, dates), removed from cleaned text. */
+  identifiers: RegExp | undefined;
+  shiftDays: number;
+  actions: Record<string, string> | undefined;
 }
 
 /** De-identify one Part 10 file; returns the new file's bytes. */
@@ -111,29 +143,49 @@ export function deidentifyDicom(bytes: Uint8Array, options: DeidentifyOptions): 
 /** De-identify one Part 10 file; returns the new file's bytes and what was done. */
 export function deidentifyDicomWithReport(bytes: Uint8Array, options: DeidentifyOptions): { bytes: Uint8Array; report: DeidentifyReport } {
   const source = options.source ?? '<memory>';
+  // Every element length is checked against the bytes left before dcmjs sees the file (structure.ts).
+  const structure = checkPart10Structure(bytes, source);
   const parsed = parsePart10(bytes, source);
-  const counts: Counts = { removed: 0, privateRemoved: 0, emptied: 0, replaced: 0, uidsRemapped: 0 };
+  const counts: Counts = { removed: 0, privateRemoved: 0, emptied: 0, replaced: 0, uidsRemapped: 0, cleaned: 0, retained: 0, shifted: 0 };
   const ds = parsed.dict;
   const warnings = residualRiskWarnings(ds);
   const inputTs = stringValues(parsed.meta['00020010'])[0] ?? EXPLICIT_VR_LITTLE_ENDIAN;
+  const profile = options.profile ?? BASIC_ONLY;
+  // One shift per patient: keyed on the original Patient ID (else name and birth date), before they go.
+  const patientKey = stringValues(ds['00100020'])[0]?.trim() || `${personNames(ds['00100010']).join('^')}|${stringValues(ds['00100030'])[0] ?? ''}`;
+  const ctx: Context = {
+    remapper: options.remapper,
+    options: profile,
+    counts,
+    identifiers: profile.cleanDescriptors || profile.retainPatientCharacteristics || profile.retainDeviceIdentity ? identifyingPattern(ds) : undefined,
+    shiftDays: profile.retainLongitudinalTemporal === 'shift' ? options.remapper.dateShiftDays(patientKey) : 0,
+    actions: options.audit ? {} : undefined,
+  };
 
-  deidentifyDataset(ds, options.remapper, counts);
+  deidentifyDataset(ds, ctx, '');
   fixEncapsulatedFrames(ds, inputTs, source);
   if (ds['00120081'] && !ds['00120082']) {
     delete ds['00120081']; // Ethics Committee Name: Type 1C, only with the (removed) Approval Number
     counts.removed++;
   }
 
-  // The Patient Identity Removed attribute family (Patient module / SOP Common).
+  // The Patient Identity Removed attribute family (Patient module / SOP Common), with one code per option.
+  // De-identification Method is LO: at most 64 characters, so the options are named by their codes.
+  const codes = [BASIC_PROFILE_CODE, ...optionCodes(profile).map((c) => ({ ...c, codingSchemeDesignator: 'DCM' }))];
   ds['00120062'] = element('CS', 'YES');
-  ds['00120063'] = element('LO', DEIDENTIFICATION_METHOD);
-  ds['00120064'] = element('SQ', {
-    '00080100': element('SH', BASIC_PROFILE_CODE.codeValue),
-    '00080102': element('SH', BASIC_PROFILE_CODE.codingSchemeDesignator),
-    '00080104': element('LO', BASIC_PROFILE_CODE.codeMeaning),
-  });
-  // Every date and time in Table E.1-1 was emptied, replaced by a fixed dummy or removed.
-  ds['00280303'] = element('CS', 'REMOVED'); // Longitudinal Temporal Information Modified
+  ds['00120063'] = element('LO', codes.length > 1 ? `synthdiff: PS3.15 E.1 Basic Profile + ${codes.length - 1} option(s) (0012,0064)` : DEIDENTIFICATION_METHOD);
+  ds['00120064'] = element(
+    'SQ',
+    ...codes.map((c) => ({
+      '00080100': element('SH', c.codeValue),
+      '00080102': element('SH', c.codingSchemeDesignator),
+      '00080104': element('LO', c.codeMeaning),
+    })),
+  );
+  // Longitudinal Temporal Information Modified: without the option every date in Table E.1-1 was
+  // emptied, replaced by a fixed dummy or removed.
+  const temporal = profile.retainLongitudinalTemporal;
+  ds['00280303'] = element('CS', temporal === 'shift' ? 'MODIFIED' : temporal === 'full' ? 'UNMODIFIED' : 'REMOVED');
 
   const sopInstanceUid = stringValues(ds['00080018'])[0];
   if (!sopInstanceUid || !ds['00080016']) {
@@ -149,41 +201,134 @@ export function deidentifyDicomWithReport(bytes: Uint8Array, options: Deidentify
     if (e instanceof DicomError) throw e;
     throw new DicomError(`${source}: cannot encode de-identified data set: ${(e as Error).message}`);
   }
-  return { bytes: out, report: { source, sopInstanceUid, ...counts, warnings } };
+  verifyOutput(out, structure, source);
+  const extra = { ...(temporal === 'shift' ? { dateShiftDays: ctx.shiftDays } : {}), ...(ctx.actions ? { actions: ctx.actions } : {}) };
+  return { bytes: out, report: { source, sopInstanceUid, ...counts, warnings, ...extra } };
 }
 
 export interface DeidentifyFilesOptions {
   /** Defaults to a fresh random remapper shared by all `inputs`. */
   remapper?: UidRemapper;
+  /** PS3.15 Annex E options; default: the Basic Profile alone. */
+  profile?: ProfileOptions;
+  /** Write the audit trail here (JSON): per input its output and the action taken on every attribute; skipped files by name. */
+  auditPath?: string;
+  /** Write the original → replacement UID map here (CSV). It re-identifies: only where the user asks. */
+  uidMapPath?: string;
+  /** Said in the audit trail: where the pseudonym secret came from, e.g. `env SYNTHDIFF_DEID_SECRET`. */
+  secretSource?: string;
 }
+
+/** What `deidentifyFiles` did: one report per file written, plus the inputs skipped and why. */
+export type DeidentifyFilesResult = DeidentifyReport[] & { skipped: SkippedFile[] };
+
+/** Lists the files a de-identification run wrote into its folder, so a re-run replaces them. */
+export const DEIDENTIFY_MANIFEST = '.synthdiff-deidentified.json';
+const OUTPUT_NAME = /^[0-9.]+\.dcm$/;
 
 /**
  * De-identify `inputs` into `outDir`, one shared remapper for the whole set. Outputs are named by
  * their new SOP Instance UID (input file names often contain patient names) and written atomically.
- * Stops at the first unreadable file with a DicomError naming it; files already written stay.
+ * A file that cannot be read or de-identified is skipped and listed with the one-line reason naming it;
+ * the rest of the set goes on. When no input could be de-identified, that is an error (nothing useful
+ * was written).
+ *
+ * Re-running into the same folder replaces the previous run's files (listed in `DEIDENTIFY_MANIFEST`)
+ * rather than adding a second copy of the study under new UIDs. With a keyed remapper the names are the
+ * same anyway; without one every run draws new UIDs.
  */
-export async function deidentifyFiles(inputs: readonly string[], outDir: string, options: DeidentifyFilesOptions = {}): Promise<DeidentifyReport[]> {
+export async function deidentifyFiles(inputs: readonly string[], outDir: string, options: DeidentifyFilesOptions = {}): Promise<DeidentifyFilesResult> {
   const remapper = options.remapper ?? new UidRemapper();
+  const profile = options.profile ?? BASIC_ONLY;
   const reports: DeidentifyReport[] = [];
+  const skipped: SkippedFile[] = [];
   const written = new Map<string, string>();
+  const results: { bytes: Uint8Array; report: DeidentifyReport }[] = [];
   for (const input of inputs) {
-    let bytes: Uint8Array;
     try {
-      bytes = await readFile(input);
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(input);
+      } catch (e) {
+        throw new DicomError(`${input}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const result = deidentifyDicomWithReport(bytes, { remapper, source: input, profile, audit: options.auditPath !== undefined });
+      const previous = written.get(result.report.sopInstanceUid);
+      if (previous !== undefined) {
+        throw new DicomError(`${input}: has the same SOP Instance UID as ${previous}; their de-identified copies would overwrite each other`);
+      }
+      written.set(result.report.sopInstanceUid, input);
+      results.push(result);
     } catch (e) {
-      throw new DicomError(`${input}: cannot read: ${(e as Error).message}`);
+      if (!(e instanceof DicomError)) throw e; // an internal bug keeps its stack
+      skipped.push({ path: input, reason: e.message });
     }
-    const { bytes: out, report } = deidentifyDicomWithReport(bytes, { remapper, source: input });
-    const previous = written.get(report.sopInstanceUid);
-    if (previous !== undefined) {
-      throw new DicomError(`${input}: has the same SOP Instance UID as ${previous}; their de-identified copies would overwrite each other`);
-    }
-    written.set(report.sopInstanceUid, input);
+  }
+  if (results.length === 0 && skipped.length > 0) throw new DicomError(messages.dicomNothingDeidentified(skipped.length, skipped[0]!.reason));
+  // Everything de-identified in memory first: only then replace the previous run's files.
+  await removePreviousRun(outDir);
+  for (const { bytes, report } of results) {
     const output = join(outDir, `${report.sopInstanceUid}.dcm`);
-    await writeFileAtomic(output, out);
+    await writeFileAtomic(output, bytes);
     reports.push({ ...report, output });
   }
-  return reports;
+  await writeFileAtomic(join(outDir, DEIDENTIFY_MANIFEST), `${JSON.stringify({ files: reports.map((r) => basename(r.output!)) }, null, 2)}\n`);
+  if (options.auditPath) await writeFileAtomic(options.auditPath, auditTrail(reports, skipped, profile, remapper, options.secretSource));
+  if (options.uidMapPath) {
+    const rows = [...remapper.entries()].map(([from, to]) => `${from},${to}`);
+    await writeFileAtomic(options.uidMapPath, `original,replacement\n${rows.join('\n')}${rows.length ? '\n' : ''}`);
+  }
+  return Object.assign(reports, { skipped });
+}
+
+async function removePreviousRun(outDir: string): Promise<void> {
+  let previous: unknown;
+  try {
+    previous = JSON.parse(await readFile(join(outDir, DEIDENTIFY_MANIFEST), 'utf8'));
+  } catch {
+    return; // no earlier run here (or an unreadable manifest: leave the folder alone)
+  }
+  const files = (previous as { files?: unknown }).files;
+  if (!Array.isArray(files)) return;
+  for (const f of files) if (typeof f === 'string' && OUTPUT_NAME.test(f)) await rm(join(outDir, f), { force: true });
+}
+
+/** The audit trail: what was done, to which file, under which options; never an original value. */
+function auditTrail(reports: DeidentifyReport[], skipped: SkippedFile[], profile: ProfileOptions, remapper: UidRemapper, secretSource: string | undefined): string {
+  return `${JSON.stringify(
+    {
+      profile: 'DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile',
+      options: profile,
+      pseudonyms: remapper.deterministic ? `keyed (HMAC-SHA256, secret from ${secretSource ?? 'the caller'}): stable across runs and sites with the same secret` : 'random for this run',
+      legend: { X: 'removed', Z: 'emptied', D: 'dummy value', U: 'UID replaced', 'U*': 'sequence kept, its UIDs replaced', K: 'kept (option)', C: 'cleaned (option)', shift: 'date shifted by whole days (per patient)' },
+      files: reports.map((r) => ({ input: r.source, output: r.output, sopInstanceUid: r.sopInstanceUid, warnings: r.warnings, actions: r.actions })),
+      skipped,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+/**
+ * The written bytes must parse back with the same structure check and carry the input's Pixel Data: the
+ * same byte count when native; when encapsulated, the same fragment bytes up to one pad byte per input
+ * fragment (fragments of one frame are joined and padded to even length). So a run never reports success
+ * over a broken copy.
+ */
+function verifyOutput(out: Uint8Array, input: ReturnType<typeof checkPart10Structure>, source: string): void {
+  let check: ReturnType<typeof checkPart10Structure>;
+  try {
+    check = checkPart10Structure(out, `${source} (de-identified copy)`);
+  } catch (e) {
+    throw new DicomError(messages.dicomDeidentifiedCopyBroken(source, (e as Error).message));
+  }
+  const want = input.pixelDataBytes;
+  if (want === undefined) return;
+  const got = check.pixelDataBytes;
+  const slack = input.pixelFragments ?? 0;
+  if (got === undefined || got < want || got > want + slack) {
+    throw new DicomError(messages.dicomDeidentifiedCopyBroken(source, `Pixel Data (7FE0,0010) has ${got ?? 'no'} bytes, the input ${want}`));
+  }
 }
 
 function parsePart10(bytes: Uint8Array, source: string): InstanceType<typeof dcmjs.data.DicomDict> {
@@ -199,7 +344,8 @@ function parsePart10(bytes: Uint8Array, source: string): InstanceType<typeof dcm
       dcmjs.data.DicomMessage.readFile(buffer, { untilTag: '7FE00010', includeUntilTagValue: true }),
     );
   } catch (e) {
-    const message = (e as Error).message;
+    // One line whatever the file holds: dcmjs quotes raw values (a corrupt charset name) in its messages.
+    const message = (e as Error).message.replace(/[\x00-\x1f\x7f]/g, '?');
     if (/multiple character sets/i.test(message)) {
       throw new DicomError(
         `${source}: Specific Character Set (0008,0005) uses ISO 2022 code extensions (${message.replace(/^.*: /, '')}), which are not supported`,
@@ -252,10 +398,16 @@ function withDcmjsReadFixes<T>(read: () => T): T {
   }
 }
 
-/** Apply the profile to one data set (the top level or a sequence item), in place. */
-function deidentifyDataset(ds: DicomDataset, remapper: UidRemapper, counts: Counts): void {
+/** Apply the profile (and chosen options) to one data set (the top level or a sequence item), in place. */
+function deidentifyDataset(ds: DicomDataset, ctx: Context, path: string): void {
+  const { counts } = ctx;
+  const safePrivate = ctx.options.retainSafePrivate ? safePrivateTags(ds) : undefined;
   for (const tag of Object.keys(ds)) {
     const el = ds[tag]!;
+    const at = `${path}(${tag.slice(0, 4)},${tag.slice(4)})`;
+    const note = (action: string): void => {
+      if (ctx.actions) ctx.actions[at] = action;
+    };
     const group = parseInt(tag.slice(0, 4), 16);
     const elementNo = parseInt(tag.slice(4), 16);
     // Group lengths are optional and would be stale after removals; groups 0000 (command) and 0002
@@ -263,30 +415,101 @@ function deidentifyDataset(ds: DicomDataset, remapper: UidRemapper, counts: Coun
     if (elementNo === 0 || group === 0x0000 || group === 0x0002) {
       delete ds[tag];
       counts.removed++;
+      note('X');
+      continue;
+    }
+    if (safePrivate?.has(tag.toUpperCase())) {
+      counts.retained++;
+      note('K retainSafePrivate');
       continue;
     }
     if (groupRule(group, elementNo)) {
       delete ds[tag];
       counts.removed++;
       if (group & 1) counts.privateRemoved++;
+      note('X');
       continue;
     }
     const entry = profileEntry(tag);
+    const option = entry ? optionAction(tag.toUpperCase(), ctx.options) : undefined;
+    if (option && applyOption(ds, tag, el, option, ctx, at, note)) continue;
     if (entry) {
-      applyAction(ds, tag, el, entry.action, remapper, counts);
+      note(applyAction(ds, tag, el, entry.action, ctx, at));
     } else if (el.vr === 'SQ' || isUnSequence(el)) {
       if (el.vr === 'UN') el.vr = 'SQ'; // an undefined-length UN read as a sequence (PS3.5 §6.2.2)
-      forEachItem(el, (item) => deidentifyDataset(item, remapper, counts));
+      forEachItem(el, (item, i) => deidentifyDataset(item, ctx, `${at}[${i + 1}]/`));
     } else if (el.vr === 'UI' && !CLASS_UID_TAGS.has(tag)) {
-      remapUids(ds, tag, el, remapper, counts);
+      if (ctx.options.retainUids) {
+        counts.retained++;
+        note('K retainUids');
+      } else {
+        remapUids(ds, tag, el, ctx);
+        note('U');
+      }
     } else if (el.vr === 'PN' && hasContent(el)) {
       ds[tag] = element('PN');
       counts.emptied++;
+      note('Z');
     }
   }
 }
 
-function applyAction(ds: DicomDataset, tag: string, el: DicomElement, action: ProfileAction, remapper: UidRemapper, counts: Counts): void {
+/**
+ * Apply an option's action (K, C or a date shift); false when it does not apply to this VR, so the
+ * Basic Profile action stands (e.g. C on an AE title: there is no cleaning of a network name).
+ */
+function applyOption(ds: DicomDataset, tag: string, el: DicomElement, option: OptionAction, ctx: Context, at: string, note: (a: string) => void): boolean {
+  const { counts } = ctx;
+  if (isUnSequence(el)) el.vr = 'SQ';
+  if (option.action === 'K') {
+    counts.retained++;
+    note(`K ${option.option}`);
+    // A kept sequence's items still go through the profile (a code sequence may hold a person's name).
+    if (el.vr === 'SQ') forEachItem(el, (item, i) => deidentifyDataset(item, ctx, `${at}[${i + 1}]/`));
+    return true;
+  }
+  if (option.action === 'shift') {
+    if (el.vr === 'TM') {
+      counts.retained++;
+      note('K retainLongitudinalTemporal (time of day; dates shift by whole days)');
+      return true;
+    }
+    if (el.vr !== 'DA' && el.vr !== 'DT') return false;
+    const shifted = stringValues(el).map((v) => shiftDateValue(v, el.vr, ctx.shiftDays));
+    if (shifted.some((v) => v === undefined)) {
+      ds[tag] = element(el.vr);
+      counts.emptied++;
+      note('Z (unparseable date)');
+    } else {
+      ds[tag] = element(el.vr, ...(shifted as string[]));
+      counts.shifted++;
+      note('shift'); // never the number of days: with it, the true dates come back
+    }
+    return true;
+  }
+  // C: clean text; clean a sequence by de-identifying its items; anything else falls back to the profile.
+  if (el.vr === 'SQ') {
+    counts.retained++;
+    note(`C ${option.option} (items de-identified)`);
+    forEachItem(el, (item, i) => deidentifyDataset(item, ctx, `${at}[${i + 1}]/`));
+    return true;
+  }
+  if (!TEXT_VRS.has(el.vr)) return false;
+  const values = stringValues(el);
+  const cleaned = values.map((v) => cleanText(v, ctx.identifiers));
+  const changed = cleaned.some((v, i) => v !== values[i]);
+  ds[tag] = element(el.vr, ...cleaned);
+  counts.cleaned++;
+  note(`C ${option.option}${changed ? ' (identifying text removed)' : ' (nothing identifying found)'}`);
+  return true;
+}
+
+const TEXT_VRS = new Set(['LO', 'SH', 'ST', 'LT', 'UT', 'UC']);
+
+/** Returns the action code recorded in the audit trail. */
+function applyAction(ds: DicomDataset, tag: string, el: DicomElement, action: ProfileAction, ctx: Context, at: string): string {
+  const { counts } = ctx;
+  const recurse = (): void => forEachItem(el, (item, i) => deidentifyDataset(item, ctx, `${at}[${i + 1}]/`));
   if (isUnSequence(el)) el.vr = 'SQ';
   const isSeq = el.vr === 'SQ';
   switch (action) {
@@ -294,53 +517,58 @@ function applyAction(ds: DicomDataset, tag: string, el: DicomElement, action: Pr
     case 'C': // cleaning is only defined by options we do not implement; removing is the safe subset
       delete ds[tag];
       counts.removed++;
-      return;
+      return 'X';
     case 'K':
-      if (isSeq) forEachItem(el, (item) => deidentifyDataset(item, remapper, counts));
-      return;
+      if (isSeq) recurse();
+      return 'K';
     case 'Z':
       ds[tag] = element(el.vr);
       counts.emptied++;
-      return;
+      return 'Z';
     case 'X/Z':
       if (isSeq && !TYPE2_SEQUENCES.has(tag)) {
         delete ds[tag];
         counts.removed++;
-      } else {
-        ds[tag] = element(el.vr);
-        counts.emptied++;
+        return 'X';
       }
-      return;
+      ds[tag] = element(el.vr);
+      counts.emptied++;
+      return 'Z';
     case 'U':
-      if (el.vr === 'UI' || el.vr === 'UN') remapUids(ds, tag, el, remapper, counts);
-      else dummy(ds, tag, el, remapper, counts);
-      return;
+      if (el.vr === 'UI' || el.vr === 'UN') remapUids(ds, tag, el, ctx);
+      else dummy(ds, tag, el, ctx);
+      return 'U';
     case 'X/Z/U*':
-      if (isSeq) forEachItem(el, (item) => deidentifyDataset(item, remapper, counts));
-      else {
-        ds[tag] = element(el.vr);
-        counts.emptied++;
+      if (isSeq) {
+        recurse();
+        return 'U*';
       }
-      return;
+      ds[tag] = element(el.vr);
+      counts.emptied++;
+      return 'Z';
     case 'X/D':
     case 'X/Z/D':
       if (isSeq) {
         if (TYPE2_SEQUENCES.has(tag)) {
           ds[tag] = element('SQ');
           counts.emptied++;
-        } else {
-          delete ds[tag];
-          counts.removed++;
+          return 'Z';
         }
-      } else dummy(ds, tag, el, remapper, counts);
-      return;
+        delete ds[tag];
+        counts.removed++;
+        return 'X';
+      }
+      dummy(ds, tag, el, ctx);
+      return 'D';
     case 'D':
     case 'Z/D':
       if (isSeq) {
         ds[tag] = element('SQ');
         counts.emptied++;
-      } else dummy(ds, tag, el, remapper, counts);
-      return;
+        return 'Z';
+      }
+      dummy(ds, tag, el, ctx);
+      return 'D';
   }
 }
 
@@ -349,9 +577,10 @@ function applyAction(ds: DicomDataset, tag: string, el: DicomElement, action: Pr
  * consistent pseudonym, so that "same patient / same object" survives de-identification; everything
  * else gets a fixed value that says nothing.
  */
-function dummy(ds: DicomDataset, tag: string, el: DicomElement, remapper: UidRemapper, counts: Counts): void {
+function dummy(ds: DicomDataset, tag: string, el: DicomElement, ctx: Context): void {
+  const { remapper, counts } = ctx;
   if (el.vr === 'UI') {
-    remapUids(ds, tag, el, remapper, counts);
+    remapUids(ds, tag, el, ctx);
     return;
   }
   if (tag === '00100020') {
@@ -398,7 +627,8 @@ const DUMMY_BY_VR: Readonly<Record<string, string | number>> = {
 };
 
 /** Replace every instance UID in a UI (or UI-carrying UN) element; standard UIDs are kept. */
-function remapUids(ds: DicomDataset, tag: string, el: DicomElement, remapper: UidRemapper, counts: Counts): void {
+function remapUids(ds: DicomDataset, tag: string, el: DicomElement, ctx: Context): void {
+  const { remapper, counts } = ctx;
   const values = el.vr === 'UN' ? decodeUnText(el) : stringValues(el);
   const mapped = values.map((v) => {
     const uid = v.replace(/[\0 ]+$/, '');
@@ -413,10 +643,116 @@ function isUnSequence(el: DicomElement): boolean {
   return el.vr === 'UN' && (el.Value ?? []).some((v) => v !== null && typeof v === 'object' && !(v instanceof ArrayBuffer));
 }
 
-function forEachItem(el: DicomElement, fn: (item: DicomDataset) => void): void {
-  for (const item of el.Value ?? []) {
-    if (item && typeof item === 'object') fn(item as DicomDataset);
+function forEachItem(el: DicomElement, fn: (item: DicomDataset, index: number) => void): void {
+  (el.Value ?? []).forEach((item, i) => {
+    if (item && typeof item === 'object' && !(item instanceof ArrayBuffer)) fn(item as DicomDataset, i);
+  });
+}
+
+/** The CID 7050 codes of the chosen options, in a fixed order. */
+function optionCodes(p: ProfileOptions): { codeValue: string; codeMeaning: string }[] {
+  const keys = [
+    p.cleanDescriptors && 'cleanDescriptors',
+    p.retainLongitudinalTemporal && `retainLongitudinalTemporal:${p.retainLongitudinalTemporal}`,
+    p.retainPatientCharacteristics && 'retainPatientCharacteristics',
+    p.retainDeviceIdentity && 'retainDeviceIdentity',
+    p.retainUids && 'retainUids',
+    p.retainSafePrivate && 'retainSafePrivate',
+  ].filter((k): k is string => typeof k === 'string');
+  return keys.map((k) => OPTION_CODES[k]!);
+}
+
+/**
+ * Tags of private attributes on the safe list in this data set, with the private creator elements that
+ * reserve their blocks (PS3.5 §7.8.1: creator (gggg,00xx) reserves elements (gggg,xx00–xxFF)).
+ */
+function safePrivateTags(ds: DicomDataset): Set<string> {
+  const keep = new Set<string>();
+  for (const tag of Object.keys(ds)) {
+    const group = parseInt(tag.slice(0, 4), 16);
+    const el = parseInt(tag.slice(4), 16);
+    if (!(group & 1) || el < 0x1000) continue;
+    const block = el >> 8;
+    const creatorTag = `${tag.slice(0, 4)}00${block.toString(16).toUpperCase().padStart(2, '0')}`.toUpperCase();
+    const creatorEl = ds[creatorTag] ?? ds[creatorTag.toLowerCase()];
+    const creator = creatorEl ? (creatorEl.vr === 'UN' ? decodeUnText(creatorEl)[0] : stringValues(creatorEl)[0])?.replace(/[\0 ]+$/, '').trim() : undefined;
+    if (creator && SAFE_PRIVATE.some((s) => s.group === group && s.element === (el & 0xff) && s.creator === creator)) {
+      keep.add(tag.toUpperCase());
+      keep.add(creatorTag);
+    }
   }
+  return keep;
+}
+
+/** Person name components from a PN element (string or {Alphabetic, Ideographic, Phonetic} values). */
+function personNames(el: DicomElement | undefined): string[] {
+  return (el?.Value ?? []).flatMap((v) => {
+    if (typeof v === 'string') return [v];
+    if (v && typeof v === 'object' && !(v instanceof ArrayBuffer)) return Object.values(v as Record<string, unknown>).filter((x): x is string => typeof x === 'string');
+    return [];
+  });
+}
+
+/** Attributes whose values identify the patient (or staff) and must not survive in cleaned text. */
+const IDENTIFYING_TEXT_TAGS = ['00100020', '00101000', '00080050', '00080080', '00081010', '00100030', '00380010', '00200010'];
+
+/**
+ * One case-insensitive pattern matching this instance's identifying strings: every person name
+ * component (any PN attribute at the top level), IDs, accession number, institution, station, birth date.
+ */
+function identifyingPattern(ds: DicomDataset): RegExp | undefined {
+  const words = new Set<string>();
+  for (const [tag, el] of Object.entries(ds)) {
+    const values = el.vr === 'PN' ? personNames(el) : IDENTIFYING_TEXT_TAGS.includes(tag.toUpperCase()) ? stringValues(el) : [];
+    for (const v of values) {
+      for (const part of v.split(/[\^=,]+/)) {
+        const t = part.trim();
+        if (t.length >= 2) words.add(t);
+        for (const w of t.split(/\s+/)) if (w.length >= 2) words.add(w);
+      }
+    }
+  }
+  if (words.size === 0) return undefined;
+  const escaped = [...words].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${escaped.join('|')})(?![\\p{L}\\p{N}])`, 'giu');
+}
+
+/**
+ * Clean Descriptors (PS3.15 E.3.5), done conservatively: the instance's own identifying strings, anything
+ * date-like and digit runs of 5 or more (IDs, phone numbers) become `*`; the rest of the description
+ * (sequence names, body part, contrast) is kept. A heuristic: it cannot know a name it was not given.
+ */
+export function cleanText(value: string, identifiers: RegExp | undefined): string {
+  let out = identifiers ? value.replace(identifiers, '*') : value;
+  out = out
+    .replace(/\b(?:19|20)\d{2}[-./]?(?:0[1-9]|1[0-2])[-./]?(?:0[1-9]|[12]\d|3[01])\b/g, '*')
+    .replace(/\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b/g, '*')
+    .replace(/\d{5,}/g, '*');
+  return out;
+}
+
+/** Shift a DA (YYYYMMDD, or a range A-B) or DT (date part) by whole days; undefined when it does not parse. */
+export function shiftDateValue(value: string, vr: string, days: number): string | undefined {
+  const v = value.trim();
+  if (v === '') return v;
+  const shiftDa = (d: string): string | undefined => {
+    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(d);
+    if (!m) return undefined;
+    const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!);
+    if (Number.isNaN(t)) return undefined;
+    const s = new Date(t + days * 86_400_000);
+    return `${String(s.getUTCFullYear()).padStart(4, '0')}${String(s.getUTCMonth() + 1).padStart(2, '0')}${String(s.getUTCDate()).padStart(2, '0')}`;
+  };
+  if (vr === 'DA') {
+    const parts = v.split('-');
+    if (parts.length > 2) return undefined;
+    const shifted = parts.map((p) => (p === '' ? '' : shiftDa(p)));
+    return shifted.some((p) => p === undefined) ? undefined : shifted.join('-');
+  }
+  // DT: YYYYMMDD[HHMMSS[.F]][&ZZXX]; a DT with only a year or month is too coarse to shift by days.
+  if (!/^\d{8}/.test(v)) return undefined;
+  const date = shiftDa(v.slice(0, 8));
+  return date === undefined ? undefined : date + v.slice(8);
 }
 
 function stringValues(el: DicomElement | undefined): string[] {

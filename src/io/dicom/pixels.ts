@@ -91,6 +91,9 @@ export function nativeFrameBytes(pixelData: Uint8Array, index: number, d: PixelD
  */
 export function storedArray(bytes: Uint8Array, d: PixelDescription, planar: boolean): StoredArray {
   const signed = d.pixelRepresentation === 1;
+  // A typed view needs an aligned offset; a corrupt file (an element one byte too long) can break that.
+  const width = d.bitsAllocated >> 3;
+  if (width > 1 && bytes.byteOffset % width !== 0) bytes = new Uint8Array(bytes); // a copy (Buffer#slice would not copy)
   let a: StoredArray;
   switch (d.bitsAllocated) {
     case 1: // already unpacked to 0/1 bytes
@@ -98,10 +101,10 @@ export function storedArray(bytes: Uint8Array, d: PixelDescription, planar: bool
       a = signed && d.bitsAllocated === 8 ? new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length) : bytes;
       break;
     case 16:
-      a = signed ? new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2) : new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+      a = signed ? new Int16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 2)) : new Uint16Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 2));
       break;
     case 32:
-      a = signed ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+      a = signed ? new Int32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4)) : new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4));
       break;
     default:
       throw new DicomError(`${d.source}: BitsAllocated (0028,0100) is ${d.bitsAllocated}; expected 1, 8, 16 or 32`);

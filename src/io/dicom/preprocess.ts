@@ -8,6 +8,12 @@ import type { DicomImage } from './index.js';
  * its aspect ratio) and resampled to `imageSize`²: area averaging when shrinking (each output pixel is the
  * mean of the input area it covers, so no aliasing and the mean intensity is kept), bilinear when growing.
  *
+ * Polarity: slices are read with `display()`, so larger is brighter whatever the source's Photometric
+ * Interpretation: a MONOCHROME1 slice (CR/DX, low values shown white) is inverted within the rescaled
+ * range its BitsStored allows, v' = lo + hi − v, and the slice records that constant (`inversion`) so
+ * synthetic images are written back as MONOCHROME1 in the source's own units (run/image/export.ts).
+ * PALETTE COLOR and colour images are refused by name: their values are not intensities.
+ *
  * Intensity: values in modality units (HU for CT, scanner units for MR) are mapped linearly from a window
  * [low, high] to [−1, 1] and clipped. The window is the spec's `model.window`, or else the 0.5th–99.5th
  * percentiles of all training pixels: robust to a few hot pixels, and shared by all slices so relative
@@ -33,29 +39,79 @@ export interface PreparedSlice {
   modality: Float32Array;
   /** [row, column] spacing in mm at imageSize, when the source has Pixel Spacing. */
   pixelSpacing?: [number, number];
+  /** MONOCHROME1 sources: lo + hi of the rescaled BitsStored range; `modality` holds lo + hi − value. */
+  inversion?: number;
+}
+
+/** Why an image cannot be a grey-level training slice (colour, palette), or undefined when it can. */
+export function notMonochrome(image: DicomImage): string | undefined {
+  const spp = image.meta.SamplesPerPixel ?? 1;
+  const pi = image.meta.PhotometricInterpretation;
+  if (pi === 'PALETTE COLOR') {
+    return `${image.source}: PhotometricInterpretation (0028,0004) is PALETTE COLOR: pixel values index a colour lookup table, they are not intensities; image models take MONOCHROME1 or MONOCHROME2`;
+  }
+  if (spp !== 1) return `${image.source}: image models take monochrome images; this one has ${spp} samples per pixel (${pi ?? 'colour'})`;
+  return undefined;
 }
 
 /** Monochrome frames of a series in modality units, square-padded and resampled to `size`. */
 export function prepareSlices(images: readonly DicomImage[], size: number): PreparedSlice[] {
   const out: PreparedSlice[] = [];
   for (const image of images) {
-    const spp = image.meta.SamplesPerPixel ?? 1;
-    if (spp !== 1) throw new DicomError(`${image.source}: image models take monochrome images; this one has ${spp} samples per pixel (${image.meta.PhotometricInterpretation ?? 'colour'})`);
+    const refused = notMonochrome(image);
+    if (refused) throw new DicomError(refused);
     image.frames.forEach((frame, f) => {
+      const inversion = frame.photometric === 'MONOCHROME1' ? frame.modalityRange()[0] + frame.modalityRange()[1] : undefined;
+      const name = `${image.source}${image.frames.length > 1 ? ` frame ${f + 1}` : ''}`;
+      const mosaic = image.meta.NumberOfImagesInMosaic;
+      if (mosaic !== undefined) {
+        // A Siemens mosaic: the slices of a volume tiled row by row in a ceil(√n) × ceil(√n) grid.
+        for (const [t, tile] of mosaicTiles(frame.display(), image.meta.Rows!, image.meta.Columns!, mosaic, name).entries()) {
+          const { values, rows, cols } = tile;
+          const side = Math.max(rows, cols);
+          const spacing = image.meta.PixelSpacing;
+          out.push({
+            source: `${image.source}${image.frames.length > 1 ? `#${f + 1}` : ''}@tile${t + 1}`,
+            modality: resample(padToSquare(fillPadding(values, `${name} tile ${t + 1}`), rows, cols), side, side, size, size),
+            pixelSpacing: spacing ? [(spacing[0] * side) / size, (spacing[1] * side) / size] : undefined,
+            ...(inversion !== undefined ? { inversion } : {}),
+          });
+        }
+        return;
+      }
       const rows = image.meta.Rows!, cols = image.meta.Columns!;
-      const values = fillPadding(frame.modality(), `${image.source}${image.frames.length > 1 ? ` frame ${f + 1}` : ''}`);
+      const values = fillPadding(frame.display(), name);
       const side = Math.max(rows, cols);
       const square = padToSquare(values, rows, cols);
-      const spacing = image.meta.PixelSpacing;
+      const spacing = image.meta.PerFrame?.[f]?.PixelSpacing ?? image.meta.PixelSpacing; // Enhanced multi-frame: per frame
       out.push({
         source: image.frames.length > 1 ? `${image.source}#${f + 1}` : image.source,
         modality: resample(square, side, side, size, size),
         // The square's pixels are isotropic only when the source's are; each axis scales by side/size.
         pixelSpacing: spacing ? [(spacing[0] * side) / size, (spacing[1] * side) / size] : undefined,
+        ...(inversion !== undefined ? { inversion } : {}),
       });
     });
   }
   return out;
+}
+
+/**
+ * Unpack a Siemens mosaic frame into its `n` tiles: a grid of ceil(√n) tiles per side, filled row by row,
+ * each (rows / side) × (columns / side). Tiles past `n` in the last row are empty and dropped.
+ */
+export function mosaicTiles(values: Float32Array, rows: number, cols: number, n: number, where: string): { values: Float32Array; rows: number; cols: number }[] {
+  const side = Math.ceil(Math.sqrt(n));
+  if (rows % side !== 0 || cols % side !== 0) {
+    throw new DicomError(`${where}: mosaic of ${n} images needs Rows × Columns (${rows}×${cols}) divisible into a ${side}×${side} grid`);
+  }
+  const tr = rows / side, tc = cols / side;
+  return Array.from({ length: n }, (_, t) => {
+    const r0 = Math.floor(t / side) * tr, c0 = (t % side) * tc;
+    const out = new Float32Array(tr * tc);
+    for (let r = 0; r < tr; r++) out.set(values.subarray((r0 + r) * cols + c0, (r0 + r) * cols + c0 + tc), r * tc);
+    return { values: out, rows: tr, cols: tc };
+  });
 }
 
 /**

@@ -69,6 +69,17 @@ export function looksLikeDicom(bytes: Uint8Array, fileSize = bytes.length): bool
 
 /** Parse and decode DICOM bytes; `source` names them in errors (usually the file path). */
 export async function parseDicom(bytes: Uint8Array, source: string, options: ReadOptions = {}): Promise<DicomImage> {
+  try {
+    return await parseDicomUnguarded(bytes, source, options);
+  } catch (e) {
+    // dicom-parser throws plain strings when an accessor runs past the buffer (e.g. a File Meta cut inside
+    // an element); those are the file's fault, not ours. Errors (internal bugs) keep their stack.
+    if (typeof e === 'string') throw new DicomError(`${source}: truncated or corrupt data set: ${e.replace(/^dicomParser[.:]\w*:\s*/, '')}`);
+    throw e;
+  }
+}
+
+async function parseDicomUnguarded(bytes: Uint8Array, source: string, options: ReadOptions): Promise<DicomImage> {
   const notes: string[] = [];
   const { dataSet, metaSet, transferSyntaxUID, part10 } = parseDataSets(bytes, source, notes);
   const syntax = TRANSFER_SYNTAXES.get(transferSyntaxUID) ?? {

@@ -8,13 +8,16 @@
  * image of a series lacks position or orientation, the series sorts by InstanceNumber; ties and images
  * lacking both keep file-path order, so the result is deterministic.
  *
- * Files that are not DICOM (no 'DICM' marker and no plausible first element), and DICOM objects without
- * Pixel Data (DICOMDIR, RT plans, SR…), are skipped and listed in `skipped`. A file that looks like DICOM
- * but cannot be read raises the DicomError that names it: silently dropping a slice would corrupt a volume.
+ * Files that are not DICOM (no 'DICM' marker and no plausible first element), DICOM objects without
+ * Pixel Data (DICOMDIR, RT plans, SR…), files that look like DICOM but cannot be read, and images without
+ * a SeriesInstanceUID are skipped and listed in `skipped` with the one-line reason naming them: one bad
+ * file never aborts a folder, and callers report every skipped file by name (a dropped slice is never
+ * silent). Reading a single file (not a folder) still throws its DicomError.
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { DicomError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import { looksLikeDicom, readDicomFile, type DicomImage, type ReadOptions } from './read.js';
 
 export interface DicomSeries {
@@ -39,8 +42,10 @@ export type DicomSeriesList = DicomSeries[] & { skipped: SkippedFile[] };
 /** Read every DICOM image under `pathOrFolder` and group it into series. */
 export async function readDicomSeries(pathOrFolder: string, options: ReadOptions = {}): Promise<DicomSeriesList> {
   let files: string[];
+  let single = false;
   try {
-    files = (await stat(pathOrFolder)).isDirectory() ? await listFiles(pathOrFolder) : [pathOrFolder];
+    single = !(await stat(pathOrFolder)).isDirectory();
+    files = single ? [pathOrFolder] : await listFiles(pathOrFolder);
   } catch (e) {
     throw new DicomError(`${pathOrFolder}: cannot list DICOM input: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
@@ -51,13 +56,25 @@ export async function readDicomSeries(pathOrFolder: string, options: ReadOptions
       skipped.push({ path: file, reason: 'not DICOM (no DICM marker, no data element at byte 0)' });
       continue;
     }
-    const image = await readDicomFile(file, options);
+    let image: DicomImage;
+    try {
+      image = await readDicomFile(file, options);
+    } catch (e) {
+      if (!(e instanceof DicomError) || single) throw e;
+      skipped.push({ path: file, reason: e.message });
+      continue;
+    }
     if (!image.hasPixelData) {
       skipped.push({ path: file, reason: `DICOM without Pixel Data (SOP Class ${image.meta.SOPClassUID ?? 'unknown'})` });
       continue;
     }
     const uid = image.meta.SeriesInstanceUID;
-    if (!uid) throw new DicomError(`${file}: SeriesInstanceUID (0020,000E) missing; cannot assign the image to a series`);
+    if (!uid) {
+      const reason = messages.dicomNoSeriesUid(file);
+      if (single) throw new DicomError(reason);
+      skipped.push({ path: file, reason });
+      continue;
+    }
     const list = bySeries.get(uid) ?? [];
     list.push(image);
     bySeries.set(uid, list);
@@ -129,4 +146,21 @@ async function startsLikeDicom(file: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
+}
+
+/** Which series to keep (`source.series`): each key given must match. */
+export interface SeriesFilter {
+  uid?: readonly string[];
+  modality?: readonly string[];
+  description?: RegExp;
+}
+
+/** Split series into those `filter` keeps and those it drops; `skipped` stays with the kept list. */
+export function selectSeries(list: DicomSeriesList, filter: SeriesFilter): { selected: DicomSeriesList; dropped: DicomSeries[] } {
+  const keep = (s: DicomSeries): boolean =>
+    (!filter.uid || filter.uid.includes(s.seriesUid)) &&
+    (!filter.modality || filter.modality.some((m) => m.toUpperCase() === (s.modality ?? '').toUpperCase())) &&
+    (!filter.description || filter.description.test(s.description));
+  const selected = Object.assign(list.filter(keep), { skipped: list.skipped });
+  return { selected, dropped: list.filter((s) => !keep(s)) };
 }

@@ -63,6 +63,7 @@ export class UidRemapper {
   private readonly secret: Uint8Array | undefined;
   private readonly uids = new Map<string, string>();
   private readonly ids = new Map<string, string>();
+  private readonly shifts = new Map<string, number>();
 
   constructor(options: UidRemapperOptions = {}) {
     const s = options.secret;
@@ -100,6 +101,22 @@ export class UidRemapper {
       const bytes = this.secret ? this.hmac(`id\0${key}`) : Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
       out = prefix + Buffer.from(bytes.subarray(0, 8)).toString('hex').toUpperCase();
       this.ids.set(key, out);
+    }
+    return out;
+  }
+
+  /**
+   * Days to shift one patient's dates by (Retain Longitudinal Temporal Information, Modified Dates): in
+   * [−3652, −1], the same for every file of the patient (so intervals between studies survive), keyed by
+   * the secret like `map` (so re-runs and sites agree), random per patient without one.
+   */
+  dateShiftDays(patientKey: string): number {
+    const key = `dateshift\0${patientKey.trim()}`;
+    let out = this.shifts.get(key);
+    if (out === undefined) {
+      const bytes = this.secret ? this.hmac(key) : Buffer.from(randomUUID().replace(/-/g, ''), 'hex');
+      out = -1 - (Buffer.from(bytes).readUInt32BE(0) % 3652);
+      this.shifts.set(key, out);
     }
     return out;
   }

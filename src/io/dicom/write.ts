@@ -35,6 +35,8 @@ export interface SyntheticImage {
   columns: number;
   /** rows × columns stored values, row-major. Int16Array needs pixelRepresentation 1, Uint16Array 0. */
   pixels: Int16Array | Uint16Array;
+  /** MONOCHROME2 (default: larger is brighter) or MONOCHROME1 (larger is darker, as CR/DX sources). */
+  photometricInterpretation?: 'MONOCHROME1' | 'MONOCHROME2';
   /** Significant bits per stored value, 1–16; values must fit. */
   bitsStored: number;
   /** 0 unsigned, 1 two's complement. */
@@ -148,7 +150,7 @@ export function buildSyntheticDicom(image: SyntheticImage, meta: SyntheticMeta, 
     '00181019': element('LO', IMPLEMENTATION_VERSION_NAME),
     // Image Pixel
     '00280002': element('US', 1),
-    '00280004': element('CS', 'MONOCHROME2'),
+    '00280004': element('CS', image.photometricInterpretation ?? 'MONOCHROME2'),
     '00280010': element('US', image.rows),
     '00280011': element('US', image.columns),
     '00280100': element('US', 16),

@@ -41,6 +41,15 @@ ${figure(
       ['Positive control', `${fmtFixed(mz.positiveControl.similarity, 4)} — ${mz.positiveControl.flagged ? 'flagged, as it must be' : 'NOT flagged: the check is not trustworthy'}`],
       ['Rule', mz.calibration.rule],
       ['Diversity (mean 1 − NCC)', `synthetic ${fmtFixed(img.diversity.synthetic, 3)}, real ${fmtFixed(img.diversity.real, 3)}`],
+      ...(img.detection
+        ? [
+            [
+              'Image C2ST vs training (score, AUC)',
+              `synthetic ${fmtFixed(img.detection.synthetic.score, 3)}, ${fmtFixed(img.detection.synthetic.auc, 3)}` +
+                (img.detection.heldOutReal ? `; held-out real ${fmtFixed(img.detection.heldOutReal.score, 3)}, ${fmtFixed(img.detection.heldOutReal.auc, 3)}` : ''),
+            ] as [string, string],
+          ]
+        : []),
       ['Window', `${img.window.map((v) => fmtValue(v)).join(' – ')} (${img.windowSource}), ${img.imageSize}² pixels`],
     ])}<p class="def">${mz.definition}</p></div>`,
   };

@@ -4,7 +4,8 @@ import { newUid } from '../../io/dicom/uid.js';
 import { writeSyntheticDicom, type SyntheticImage } from '../../io/dicom/write.js';
 
 /**
- * Synthetic slices (modality units) → stored DICOM pixel values, and a synthetic series → files.
+ * Synthetic slices (display values: modality units, MONOCHROME1 inverted) → stored DICOM pixel values, and a
+ * synthetic series → files.
  *
  * Stored values are 16-bit integers. The source's Rescale Slope/Intercept are kept when the window's range
  * fits in 16 bits with them (so stored values mean what the source's did); otherwise a new slope spreads the
@@ -17,43 +18,67 @@ export interface PixelEncoding {
   pixelRepresentation: 0 | 1;
   /** Whether rescale attributes are written (the source had them, or a new slope was needed). */
   writeRescale: boolean;
+  /**
+   * MONOCHROME1 sources: slices are learned with larger = brighter (display values d = c − v, see
+   * io/dicom/preprocess.ts); files are written as MONOCHROME1 with modality values v = c − d, so they
+   * render like the source and carry its units.
+   */
+  inversion?: number;
 }
 
-export function pixelEncoding(window: readonly [number, number], source: { rescaleSlope: number; rescaleIntercept: number; signed: boolean; hadRescale: boolean }): PixelEncoding {
+export function pixelEncoding(
+  displayWindow: readonly [number, number],
+  source: { rescaleSlope: number; rescaleIntercept: number; signed: boolean; hadRescale: boolean; inversion?: number },
+): PixelEncoding {
+  const inversion = source.inversion;
+  const window = inversion === undefined ? displayWindow : ([inversion - displayWindow[1], inversion - displayWindow[0]] as const);
+  const inv = inversion === undefined ? {} : { inversion };
   const [low, high] = window;
   const m = source.rescaleSlope, b = source.rescaleIntercept;
   const a = (low - b) / m, c = (high - b) / m;
   const lo = Math.floor(Math.min(a, c)), hi = Math.ceil(Math.max(a, c));
   const signed = source.signed || lo < 0;
   const [min, max] = signed ? [-32768, 32767] : [0, 65535];
-  if (lo >= min && hi <= max) return { rescaleSlope: m, rescaleIntercept: b, pixelRepresentation: signed ? 1 : 0, writeRescale: source.hadRescale };
-  return { rescaleSlope: (high - low) / 65535, rescaleIntercept: low, pixelRepresentation: 0, writeRescale: true };
+  if (lo >= min && hi <= max) return { rescaleSlope: m, rescaleIntercept: b, pixelRepresentation: signed ? 1 : 0, writeRescale: source.hadRescale, ...inv };
+  return { rescaleSlope: (high - low) / 65535, rescaleIntercept: low, pixelRepresentation: 0, writeRescale: true, ...inv };
 }
 
-/** Stored values for one slice, rounded and clamped to the encoding's 16-bit range. */
+/** Stored values for one slice (display values), rounded and clamped to the encoding's 16-bit range. */
 export function storedPixels(values: Float32Array, enc: PixelEncoding): Int16Array | Uint16Array {
   const out = enc.pixelRepresentation === 1 ? new Int16Array(values.length) : new Uint16Array(values.length);
   const [min, max] = enc.pixelRepresentation === 1 ? [-32768, 32767] : [0, 65535];
-  for (let i = 0; i < values.length; i++) out[i] = Math.min(max, Math.max(min, Math.round((values[i]! - enc.rescaleIntercept) / enc.rescaleSlope)));
+  const c = enc.inversion;
+  for (let i = 0; i < values.length; i++) {
+    const v = c === undefined ? values[i]! : c - values[i]!;
+    out[i] = Math.min(max, Math.max(min, Math.round((v - enc.rescaleIntercept) / enc.rescaleSlope)));
+  }
   return out;
 }
 
-/** The modality values a reader recovers from `storedPixels` (what was actually exported). */
+/** Display values (larger is brighter) from a written file's modality values. */
+export function displayFromModality(modality: Float32Array, enc: PixelEncoding): Float32Array {
+  const c = enc.inversion;
+  return c === undefined ? modality : Float32Array.from(modality, (v) => c - v);
+}
+
+/** The display values a reader recovers from `storedPixels` (what was actually exported). */
 export function exportedValues(values: Float32Array, enc: PixelEncoding): Float32Array {
   const stored = storedPixels(values, enc);
-  return Float32Array.from(stored, (s) => s * enc.rescaleSlope + enc.rescaleIntercept);
+  return displayFromModality(Float32Array.from(stored, (s) => s * enc.rescaleSlope + enc.rescaleIntercept), enc);
 }
 
 export function syntheticImage(values: Float32Array, size: number, enc: PixelEncoding, display: { window: readonly [number, number]; pixelSpacing?: [number, number] }): SyntheticImage {
-  const [low, high] = display.window;
+  const c = enc.inversion;
+  // Window Center/Width apply to rescaled (modality) values: the display window, un-inverted for MONOCHROME1.
+  const [low, high] = c === undefined ? display.window : [c - display.window[1], c - display.window[0]];
   return {
     rows: size,
     columns: size,
     pixels: storedPixels(values, enc),
+    photometricInterpretation: c === undefined ? 'MONOCHROME2' : 'MONOCHROME1',
     bitsStored: 16,
     pixelRepresentation: enc.pixelRepresentation,
     ...(enc.writeRescale ? { rescaleSlope: enc.rescaleSlope, rescaleIntercept: enc.rescaleIntercept } : {}),
-    // Window Center/Width apply to rescaled values: show the model's window.
     windowCenter: (low + high) / 2,
     windowWidth: Math.max(1, high - low),
     pixelSpacing: display.pixelSpacing,

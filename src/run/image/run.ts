@@ -1,20 +1,25 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
 import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
+import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { runHeader, secondsSince } from '../header.js';
 import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
-import { planImage } from '../plan.js';
+import { planImage, type ImagePlan } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
+import { selectSeries } from '../../io/dicom/series.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
+import { UidRemapper } from '../../io/dicom/uid.js';
+import { messages } from '../../messages.js';
 import { buildSyntheticDicom } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
-import { chooseWindow, denormalize, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
-import { exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
+import { displayFromModality, exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { checkOutputs } from '../outputs.js';
@@ -61,8 +66,17 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${seed})`);
 
   // Load: every image under the folder, all series together (each slice is one training image).
-  const seriesList = await readDicomSeries(plan.source);
+  const found = await readDicomSeries(plan.source);
+  let seriesList = found;
+  if (plan.series) {
+    const { selected, dropped } = selectSeries(found, plan.series);
+    const describe = (s: (typeof found)[number]) => `${s.seriesUid} ${s.modality ?? '?'} "${s.description}" (${s.images.length})`;
+    if (selected.length === 0) throw new DicomError(messages.noSeriesSelected(plan.source, found.map(describe).join('; ') || 'none'));
+    for (const s of dropped) log.info(`source.series: left out series ${describe(s)}`);
+    seriesList = selected;
+  }
   const images: DicomImage[] = seriesList.flatMap((s) => s.images);
+  for (const f of seriesList.skipped) log.info(`skipped ${f.reason.startsWith(f.path) ? f.reason : `${f.path}: ${f.reason}`}`);
   if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
   const modality = seriesList[0]!.modality ?? 'OT';
   timings.load = secondsSince(t0);
@@ -75,12 +89,25 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   const resumeFrom = pre.load ?? (m0?.resume && m0.checkpoint && (await checkpointInfo(m0.checkpoint)) ? m0.checkpoint : undefined);
   const loaded = resumeFrom ? await ImageDiffusion.load(resumeFrom) : undefined;
   const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
-  const slices = prepareSlices(images, size);
+  // Colour and PALETTE COLOR images are not grey-level training slices: named, left out of the model,
+  // still de-identified.
+  const trainable = images.filter((im) => notMonochrome(im) === undefined);
+  for (const im of images) {
+    const why = notMonochrome(im);
+    if (why) log.info(`not an image-model input: ${why}`);
+  }
+  if (trainable.length === 0 && (plan.model || plan.tasks.some((t) => t.type === 'synthesize'))) throw new DicomError(notMonochrome(images[0]!)!);
+  const slices = prepareSlices(trainable, size);
   const split = splitSlices(slices.length, plan.split.holdout, seed);
   if (evaluate && split.holdout.length === 0) throw new SpecError('split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)');
   const trainSlices = split.train.map((i) => slices[i]!);
   const holdoutSlices = split.holdout.map((i) => slices[i]!);
-  const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? { imageSize: size, ...chooseWindow(trainSlices.map((s) => s.modality), pre.window), flip: pre.flip };
+  const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? {
+    imageSize: size,
+    // Without monochrome slices (a de-identification-only run over colour images) nothing uses the window.
+    ...(trainSlices.length ? chooseWindow(trainSlices.map((s) => s.modality), pre.window) : { window: [0, 1] as [number, number], windowSource: 'spec' as const }),
+    flip: pre.flip,
+  };
   const win = preprocessing.window;
   const train = trainSlices.map((s) => normalize(s.modality, win));
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
@@ -165,8 +192,10 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
 
   // Stored-value encoding shared by every synthetic file and by the positive control.
   const first = images[0]!.meta;
-  const encoding = pixelEncoding(win, { rescaleSlope: first.RescaleSlope, rescaleIntercept: first.RescaleIntercept, signed: first.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined });
-  const spacing = slices[0]!.pixelSpacing;
+  // MONOCHROME1 sources (every slice) are written back as MONOCHROME1 in their own units.
+  const inversion = slices.length && slices.every((s) => s.inversion !== undefined) ? slices[0]!.inversion : undefined;
+  const encoding = pixelEncoding(win, { rescaleSlope: first.RescaleSlope, rescaleIntercept: first.RescaleIntercept, signed: first.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined, inversion });
+  const spacing = slices[0]?.pixelSpacing;
 
   let shown: { synthetic: Float32Array[]; memorization: MemorizationResult } | undefined;
   const blocked: string[] = [];
@@ -175,21 +204,38 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     const { label } = task;
     if (task.type === 'deidentify') {
       const files = [...new Set(images.map((im) => im.source))];
-      const results = await deidentifyFiles(files, task.output);
+      const secret = await readSecret(task);
+      const results = await deidentifyFiles(files, task.output, {
+        remapper: new UidRemapper(secret ? { secret: secret.value } : {}),
+        profile: task.options,
+        ...(task.audit ? { auditPath: task.audit } : {}),
+        ...(task.uidMap ? { uidMapPath: task.uidMap } : {}),
+        ...(secret ? { secretSource: secret.source } : {}),
+      });
       const warnings = [...new Set(results.flatMap((r) => r.warnings))];
+      for (const f of results.skipped) log.info(`${label}: skipped ${f.reason}`);
+      // Every input file the task did not de-identify, by name: those the reader skipped and those it refused.
+      const skipped = [...seriesList.skipped, ...results.skipped];
       report.tasks.push({
         type: 'deidentify',
         output: task.output,
         files: results.length,
+        skipped,
         seconds: secondsSince(t0),
         profile: 'DICOM PS3.15 Annex E Basic Application Level Confidentiality Profile',
+        options: task.options,
+        pseudonyms: secret ? `keyed (secret from ${secret.source})` : 'random for this run',
+        ...(task.audit ? { audit: task.audit } : {}),
+        cleaned: results.reduce((s, r) => s + r.cleaned, 0),
+        retained: results.reduce((s, r) => s + r.retained, 0),
+        shifted: results.reduce((s, r) => s + r.shifted, 0),
         removed: results.reduce((s, r) => s + r.removed, 0),
         emptied: results.reduce((s, r) => s + r.emptied, 0),
         replaced: results.reduce((s, r) => s + r.replaced, 0),
         uidsRemapped: results.reduce((s, r) => s + r.uidsRemapped, 0),
         warnings,
       });
-      log.info(`${label}: de-identified ${results.length} files into ${task.output}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
+      log.info(`${label}: de-identified ${results.length} files into ${task.output}${skipped.length ? `, skipped ${skipped.length}` : ''}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     } else if (task.type === 'synthesize') {
       log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
       const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
@@ -232,6 +278,18 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         `near-copies ${mz.synthetic.nearCopies.length}/${mz.synthetic.nearest.length}; positive control ${mz.positiveControl.similarity.toFixed(4)} ${mz.positiveControl.flagged ? 'flagged' : 'NOT flagged'}`,
     );
     log.info(`fidelity: intensity histogram overlap ${report.images.histogram.overlap.toFixed(3)}; diversity (mean 1−NCC) synthetic ${report.images.diversity.synthetic.toFixed(3)} vs real ${report.images.diversity.real.toFixed(3)}`);
+    // Classifier two-sample test, beside the same test on held-out real slices (what "indistinguishable" scores here).
+    const c2st = (other: Float32Array[], label: string) =>
+      Math.min(train.length, other.length) >= 3 ? imageDetectionC2ST(train, other, { size, seed: deriveSeed(seed, label) }) : undefined;
+    const detection = c2st(shown.synthetic.map((v) => normalize(v, win)), 'c2st-synthetic');
+    const baseline = c2st(holdout, 'c2st-holdout');
+    if (detection) {
+      report.images.detection = { synthetic: detection, ...(baseline ? { heldOutReal: baseline } : {}) };
+      log.info(
+        `fidelity: image C2ST (training vs synthetic) AUC ${detection.auc.toFixed(3)}, score ${detection.score.toFixed(3)}` +
+          (baseline ? `; held-out real slices: AUC ${baseline.auc.toFixed(3)}, score ${baseline.score.toFixed(3)}` : ''),
+      );
+    }
     timings.evaluate = secondsSince(t0);
   }
 
@@ -273,7 +331,7 @@ async function checkMemorization(
     studyInstanceUid: '2.25.1',
     seriesInstanceUid: '2.25.2',
   });
-  const reread = (await parseDicom(bytes, 'positive control')).frames[0]!.modality();
+  const reread = displayFromModality((await parseDicom(bytes, 'positive control')).frames[0]!.modality(), encoding);
   const control = normalize(reread, win);
   return assessMemorization({ training: ctx.train, holdout: ctx.holdout, synthetic, control, controlIndex }, { size });
 }
@@ -330,4 +388,23 @@ function imageReport(d: {
     memorization: d.memorization,
     export: d.blocked || d.memorization.blocked ? { blocked: true, reason: d.memorization.reason } : { blocked: false },
   };
+}
+
+/** The pseudonym secret a deidentify task names (environment variable or file), or undefined. */
+async function readSecret(task: Extract<ImagePlan['tasks'][number], { type: 'deidentify' }>): Promise<{ value: string; source: string } | undefined> {
+  const spec = task.secret;
+  if (!spec) return undefined;
+  if (spec.env !== undefined) {
+    const value = process.env[spec.env];
+    if (!value) throw new SpecError(messages.deidSecretEnvUnset(task.index, spec.env));
+    return { value, source: `environment variable ${spec.env}` };
+  }
+  let value: string;
+  try {
+    value = (await readFile(spec.file!, 'utf8')).trim();
+  } catch (e) {
+    throw new SpecError(messages.deidSecretFileUnreadable(task.index, spec.file!, (e as NodeJS.ErrnoException).code ?? String(e)));
+  }
+  if (!value) throw new SpecError(messages.deidSecretFileUnreadable(task.index, spec.file!, 'empty'));
+  return { value, source: `file ${spec.file}` };
 }

@@ -138,10 +138,30 @@ export class Attributes {
     return parsed;
   }
 
-  /** First value of a sequence item's attribute, looking in shared functional groups (Enhanced multi-frame). */
-  functionalGroup(sequenceTag: string, tag: string): string | undefined {
-    const shared = this.ds.elements['x52009229']?.items?.[0]?.dataSet;
-    const item = shared?.elements[sequenceTag]?.items?.[0]?.dataSet;
+  /**
+   * The tag of a private element: `creator` reserves a block (gggg,00bb) in `group`, the element is
+   * (gggg,bbee). Undefined when no block of the group is reserved by that creator.
+   */
+  privateTag(group: string, creator: string, elementByte: number): string | undefined {
+    for (let block = 0x10; block <= 0xff; block++) {
+      const b = block.toString(16).padStart(2, '0');
+      if (this.string(`x${group}00${b}`) === creator) return `x${group}${b}${elementByte.toString(16).padStart(2, '0')}`;
+    }
+    return undefined;
+  }
+
+  /** Items in Per-Frame Functional Groups (5200,9230); 0 when absent. */
+  perFrameItems(): number {
+    return this.ds.elements['x52009230']?.items?.length ?? 0;
+  }
+
+  /**
+   * An attribute inside a functional group macro (Enhanced multi-frame, PS3.3 C.7.6.16): with `frame`, the
+   * Per-Frame Functional Groups item of that frame (5200,9230); without, the Shared one (5200,9229).
+   */
+  functionalGroup(sequenceTag: string, tag: string, frame?: number): string | undefined {
+    const groups = frame === undefined ? this.ds.elements['x52009229']?.items?.[0]?.dataSet : this.ds.elements['x52009230']?.items?.[frame]?.dataSet;
+    const item = groups?.elements[sequenceTag]?.items?.[0]?.dataSet;
     const el = item?.elements[tag];
     if (!item || !el) return undefined;
     return latin1(item.byteArray.subarray(el.dataOffset, el.dataOffset + el.length)).trim();

@@ -43,6 +43,31 @@ export interface DicomMetadata {
   /** [row spacing, column spacing] in mm. */
   PixelSpacing?: [number, number];
   SliceThickness?: number;
+  /** ImageType (0008,0008) values. */
+  ImageType?: string[];
+  /**
+   * Siemens mosaics (ImageType contains MOSAIC): the number of slices tiled into each frame, from the
+   * private NumberOfImagesInMosaic (0019,xx0A) of creator SIEMENS MR HEADER.
+   */
+  NumberOfImagesInMosaic?: number;
+  /**
+   * Enhanced multi-frame: each frame's own values from Per-Frame Functional Groups (5200,9230), falling back
+   * to the Shared Functional Groups / top-level values above. Undefined for files without the sequence.
+   */
+  PerFrame?: FrameAttributes[];
+}
+
+/** Attributes a frame of an Enhanced multi-frame image may carry in its functional groups. */
+export interface FrameAttributes {
+  /** Pixel Value Transformation (0028,9145). */
+  RescaleSlope: number;
+  RescaleIntercept: number;
+  /** Pixel Measures (0028,9110). */
+  PixelSpacing?: [number, number];
+  /** Plane Position (Patient) (0020,9113). */
+  ImagePositionPatient?: [number, number, number];
+  /** Plane Orientation (Patient) (0020,9116). */
+  ImageOrientationPatient?: [number, number, number, number, number, number];
 }
 
 export function readMetadata(a: Attributes, transferSyntaxUID: string, source: string, notes: string[]): DicomMetadata {
@@ -63,8 +88,8 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
   const signed = (v: number | undefined): number | undefined =>
     v !== undefined && pixelRepresentation === 1 && v >= 0x8000 ? v - 0x10000 : v;
 
-  const fg = (seq: string, tag: string): number[] | undefined => {
-    const s = a.functionalGroup(seq, tag);
+  const fg = (seq: string, tag: string, frame?: number): number[] | undefined => {
+    const s = a.functionalGroup(seq, tag, frame);
     if (!s) return undefined;
     const v = s.split('\\').map(Number);
     return v.every(Number.isFinite) ? v : undefined;
@@ -106,6 +131,30 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
     PixelSpacing: (fixed('x00280030', 'PixelSpacing', 2) ?? fg('x00289110', 'x00280030')?.slice(0, 2)) as DicomMetadata['PixelSpacing'],
     SliceThickness: a.numbers('x00180050', 'SliceThickness', false, notes)?.[0],
   };
+  meta.ImageType = a.string('x00080008')?.split('\\').map((v) => v.trim().toUpperCase());
+  if (meta.ImageType?.includes('MOSAIC')) {
+    const tag = a.privateTag('0019', 'SIEMENS MR HEADER', 0x0a);
+    const found = tag ? a.element(tag) : undefined;
+    // US in explicit VR files; in implicit VR the private VR is unknown: two bytes are a US, else text.
+    const n = !tag || !found ? undefined : found.el.length === 2 ? a.uint16(tag) : Number(a.string(tag));
+    if (n !== undefined && Number.isInteger(n) && n > 0) meta.NumberOfImagesInMosaic = n;
+    else notes.push('ImageType says MOSAIC but NumberOfImagesInMosaic (0019,xx0A, SIEMENS MR HEADER) is missing; read as one image');
+  }
+  const perFrame = a.perFrameItems();
+  if (perFrame > 0) {
+    if (perFrame !== meta.NumberOfFrames) notes.push(`Per-Frame Functional Groups (5200,9230) has ${perFrame} items for ${meta.NumberOfFrames} frames; frames without an item use the shared values`);
+    meta.PerFrame = Array.from({ length: meta.NumberOfFrames }, (_, f): FrameAttributes => {
+      const slopeF = fg('x00289145', 'x00281053', f)?.[0];
+      const interceptF = fg('x00289145', 'x00281052', f)?.[0];
+      return {
+        RescaleSlope: slopeF ?? slope,
+        RescaleIntercept: interceptF ?? intercept,
+        PixelSpacing: (fg('x00289110', 'x00280030', f)?.slice(0, 2) ?? meta.PixelSpacing) as FrameAttributes['PixelSpacing'],
+        ImagePositionPatient: (fg('x00209113', 'x00200032', f)?.slice(0, 3) ?? fg('x00209113', 'x00200032')?.slice(0, 3) ?? meta.ImagePositionPatient) as FrameAttributes['ImagePositionPatient'],
+        ImageOrientationPatient: (fg('x00209116', 'x00200037', f)?.slice(0, 6) ?? meta.ImageOrientationPatient) as FrameAttributes['ImageOrientationPatient'],
+      };
+    });
+  }
   if (meta.NumberOfFrames < 1 && hasPixels) throw new DicomError(`${source}: NumberOfFrames (0028,0008) is ${meta.NumberOfFrames}; expected at least 1`);
   return meta;
 }

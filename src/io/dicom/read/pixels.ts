@@ -65,7 +65,7 @@ export async function readFrames(
     for (let i = 0; i < count; i++) {
       const encoded = concatFragments(ds.byteArray, groups[i]!);
       const out = await decodeFrame(syntax, encoded, d, photometric, `${source} frame ${i + 1}/${count}`);
-      frames.push(new DicomFrame(i, storedArray(out.bytes, d, false), out.photometric ?? photometric, d));
+      frames.push(new DicomFrame(i, storedArray(out.bytes, d, false), out.photometric ?? photometric, frameDescription(d, meta, i)));
     }
     return frames;
   }
@@ -94,9 +94,15 @@ export async function readFrames(
   for (let i = 0; i < count; i++) {
     const bytes = nativeFrameBytes(pixelData, i, d);
     const storedDesc = bitsAllocated === 1 ? { ...d, bitsAllocated: 8 } : d; // unpacked to bytes
-    frames.push(new DicomFrame(i, storedArray(bytes, storedDesc, d.planarConfiguration === 1), photometric, d));
+    frames.push(new DicomFrame(i, storedArray(bytes, storedDesc, d.planarConfiguration === 1), photometric, frameDescription(d, meta, i)));
   }
   return frames;
+}
+
+/** A frame's description: its own Rescale Slope/Intercept when Per-Frame Functional Groups give them. */
+function frameDescription(d: PixelDescription, meta: DicomMetadata, i: number): PixelDescription {
+  const own = meta.PerFrame?.[i];
+  return own ? { ...d, rescaleSlope: own.RescaleSlope, rescaleIntercept: own.RescaleIntercept } : d;
 }
 
 export interface Encapsulated {
