@@ -2,7 +2,8 @@
  * synthdiff benchmark suite: `npm run bench [-- options]`.
  *
  *   --quick               tiny smoke run (fixtures table, a few steps); writes to the OS temp dir unless --out
- *   --only a,b            scenarios to run: train-step, sample, end-to-end, impute-peers, impute-shared, scale (default: all)
+ *   --only a,b            scenarios: train-step, sample, end-to-end, impute-peers, impute-shared, synth-shared, scale
+ *                         (default: all but impute-shared and synth-shared, which run when named)
  *   --out FILE            Markdown report (default bench/RESULTS.md; --quick: $TMPDIR/synthdiff-bench-quick.md)
  *   --table NAME|PATH     table for train-step / sample (and for everything in --quick)
  *   --e2e-tables a,b      end-to-end tables (default credit_data, diamonds, Fertility)
@@ -88,7 +89,9 @@ export function parseArgs(argv: string[]): SuiteOptions {
   const str = (k: string): string | undefined => (typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined);
   const list = (k: string): string[] | undefined => str(k)?.split(',').map((s) => s.trim()).filter(Boolean);
   const quick = flags.has('quick');
-  const only = (list('only') ?? [...SCENARIOS]) as Scenario[];
+  // The shared-yardstick scenarios need ../shared/bench with Debian's python (and R for the peers) and
+  // take tens of minutes: they run when named.
+  const only = (list('only') ?? SCENARIOS.filter((s) => s !== 'impute-shared' && s !== 'synth-shared')) as Scenario[];
   for (const s of only) if (!SCENARIOS.includes(s)) throw new Error(`--only: unknown scenario ${s} (${SCENARIOS.join(', ')})`);
   const table = str('table') ?? (quick ? QUICK_TABLE : 'modeldata__credit_data');
   const stepsText = str('e2e-steps') ?? (quick ? '10' : '2000');

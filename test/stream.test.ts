@@ -86,7 +86,7 @@ seed: 2
 source: { path: base.csv }
 model: { steps: 30, width: 32, depth: 2, ${model}, samplerSteps: 4, backend: wasm }
 tasks:
-  - { type: impute, input: ${input}, output: { path: ${out}/imputed.csv } }
+  - { type: impute, engine: diffusion, input: ${input}, output: { path: ${out}/imputed.csv } }
 `;
 
   it('peak RSS at 1M rows stays within 1.5× of the 254,654-row run, and the output equals the in-memory imputation', async () => {
