@@ -37,7 +37,8 @@ import { readCsv } from '../src/io/csv.js';
 import { readDicomFile } from '../src/io/dicom/index.js';
 import { readTable } from '../src/io/table-io.js';
 import { readTableBatches } from '../src/io/table-stream.js';
-import { createRng, type Rng } from '../src/rng.js';
+import { createRng } from '../src/rng.js';
+import { mutate } from './mutate.js';
 import { checkOutputs } from '../src/run/outputs.js';
 import { planImage, planTable } from '../src/run/plan.js';
 import { loadSpec } from '../src/spec/normalize.js';
@@ -73,34 +74,6 @@ const TOKENS: Record<Kind, string[]> = {
   dicom: ['\u0000\u0000', '\xff\xff\xff\xff', '\xe0\x7f\x10\x00', '\xfe\xff\x00\xe0', 'OB\u0000\u0000', 'UN', 'SQ', 'DICM', '\x02\x00\x10\x00'],
 };
 
-function mutate(bytes: Uint8Array, rng: Rng, tokens: readonly string[]): Uint8Array {
-  const out = Array.from(bytes);
-  const n = 1 + rng.int(4);
-  for (let k = 0; k < n; k++) {
-    const at = rng.int(out.length + 1);
-    switch (rng.int(tokens.length ? 6 : 5)) {
-      case 0:
-        if (out.length) out[Math.min(at, out.length - 1)] = rng.int(256);
-        break;
-      case 1:
-        out.splice(at, 1 + rng.int(16));
-        break;
-      case 2:
-        out.splice(at, 0, ...out.slice(at, at + 1 + rng.int(64)));
-        break;
-      case 3:
-        // Truncate near the end more often than near the start: most of a real file's structure survives.
-        out.length = Math.min(out.length, Math.max(at, out.length - 1 - rng.int(256)));
-        break;
-      case 4:
-        out.splice(at, 0, ...Array.from({ length: 1 + rng.int(8) }, () => rng.int(256)));
-        break;
-      default:
-        out.splice(at, 0, ...Buffer.from(tokens[rng.int(tokens.length)]!, 'latin1'));
-    }
-  }
-  return Uint8Array.from(out);
-}
 
 /** The seed files, written into `dir`; returns their bytes per kind (DICOM: several files). */
 async function seeds(dir: string): Promise<Record<Kind, Uint8Array[]>> {

@@ -12,7 +12,8 @@ import { tableToArrowBytes } from '../src/io/arrow.js';
 import { readCsv } from '../src/io/csv.js';
 import { readTable } from '../src/io/table-io.js';
 import { readTableBatches } from '../src/io/table-stream.js';
-import { createRng, type Rng } from '../src/rng.js';
+import { createRng } from '../src/rng.js';
+import { mutate } from '../bench/mutate.js';
 
 const MUTANTS_PER_SEED = 70; // × 3 seed files = 210 mutants
 const HANG_MS = 5_000;
@@ -25,34 +26,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const CSV_TOKENS = ['"', '""', ',', ';', '\t', '\n', '\r\n', '\r', 'NA', '-0', '9007199254740993', '\u00e9', '\xff', '\u0000', '\ufeff'];
 
-/** One seeded mutation of `bytes`: flip, delete, duplicate, truncate or insert bytes or CSV tokens. */
-function mutate(bytes: Uint8Array, rng: Rng, csv: boolean): Uint8Array {
-  const out = Array.from(bytes);
-  const n = 1 + rng.int(4);
-  for (let k = 0; k < n; k++) {
-    const at = rng.int(out.length + 1);
-    switch (rng.int(csv ? 6 : 5)) {
-      case 0:
-        if (out.length) out[Math.min(at, out.length - 1)] = rng.int(256);
-        break;
-      case 1:
-        out.splice(at, 1 + rng.int(16));
-        break;
-      case 2:
-        out.splice(at, 0, ...out.slice(at, at + 1 + rng.int(64)));
-        break;
-      case 3:
-        out.length = Math.min(out.length, at);
-        break;
-      case 4:
-        out.splice(at, 0, ...Array.from({ length: 1 + rng.int(8) }, () => rng.int(256)));
-        break;
-      default:
-        out.splice(at, 0, ...Buffer.from(CSV_TOKENS[rng.int(CSV_TOKENS.length)]!, 'utf8'));
-    }
-  }
-  return Uint8Array.from(out);
-}
 
 async function withDeadline<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -109,7 +82,7 @@ describe('fuzzed CSV and Arrow inputs', () => {
       const rng = createRng(17 + ext.length);
       for (let i = 0; i < MUTANTS_PER_SEED; i++) {
         const path = join(dir, `m${i}.${ext}`);
-        writeFileSync(path, mutate(bytes, rng, csv));
+        writeFileSync(path, mutate(bytes, rng, csv ? CSV_TOKENS : []));
         const message = await attempt(path, columns);
         if (message === undefined) {
           reads++;
