@@ -1,3 +1,4 @@
+import { runCli } from './helpers/cli.js';
 import dcmjs from 'dcmjs';
 import type { DicomDataset } from 'dcmjs';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -5,8 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanText, deidentifyDicomWithReport, deidentifyFiles, DEIDENTIFY_MANIFEST, shiftDateValue } from '../src/io/dicom/deidentify.js';
 import { BASIC_ONLY, OPTION_TAGS, type ProfileOptions } from '../src/io/dicom/profile-options.js';
 import { BASIC_PROFILE } from '../src/io/dicom/profile.js';
@@ -205,13 +205,7 @@ describe('the deidentify task in a pipeline spec', () => {
   async function run(spec: object): Promise<{ code: number; stderr: string }> {
     const path = join(work, `spec-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(path, JSON.stringify(spec));
-    let stderr = '';
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((t) => ((stderr += String(t)), true));
-    try {
-      return { code: await main(['run', path]), stderr };
-    } finally {
-      spy.mockRestore();
-    }
+    return runCli('run', path);
   }
   const spec = (task: object) => ({ version: 1, name: 'deid', source: { format: 'dicom', path: 'src' }, tasks: [{ type: 'deidentify', output: { path: 'out' }, ...task }], report: { dir: 'report' } });
 

@@ -1,10 +1,10 @@
+import { runCli } from './helpers/cli.js';
 import { copyFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDicomSeries } from '../src/io/dicom/index.js';
 import { selectSeries } from '../src/io/dicom/series.js';
 import type { ImageRunReport } from '../src/report/model.js';
@@ -28,13 +28,7 @@ afterAll(async () => {
 async function run(spec: object): Promise<{ code: number; stderr: string }> {
   const path = join(work, `spec-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(path, JSON.stringify(spec));
-  let stderr = '';
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((t) => ((stderr += String(t)), true));
-  try {
-    return { code: await main(['run', path]), stderr };
-  } finally {
-    spy.mockRestore();
-  }
+  return runCli('run', path);
 }
 
 describe('source.series', () => {
