@@ -33,9 +33,14 @@ export interface CsvSourceOptions {
   readonly missing?: readonly string[];
   /** Per-column overrides by header name (the quoting sample skips their missing tokens). */
   readonly columns?: Readonly<Record<string, ColumnOverride>>;
-  /** See CsvReadOptions.quotedAsText. */
+  /**
+   * A column whose every non-empty value is quoted holds labels, even if they look like numbers
+   * (R's write.csv and Python's QUOTE_NONNUMERIC quote text only). Judged on the first
+   * `QUOTE_SAMPLE_RECORDS` records. Default true; set false for files that quote every field
+   * (QUOTE_ALL) yet mean numbers.
+   */
   readonly quotedAsText?: boolean;
-  /** Strip blanks around unquoted fields. */
+  /** Strip blanks around unquoted fields (files written as "a, b, c"). Default false. */
   readonly trim?: boolean;
 }
 

@@ -17,7 +17,7 @@ import { prepareTemp, renameOver, writeError } from './atomic.js';
 import { type Column, type Table, isCategorical, observedText } from '../table/table.js';
 import { CellError, type ColumnNote, type ColumnOverride, type TableSchema, overrideFor, profileTable } from '../table/infer.js';
 import { formatDatetime } from '../table/values.js';
-import { type CsvDelimiter, TextColumns, cellErrorMessage, checkHeader, csvRecords, noteMessage, openCsv } from './csv-core.js';
+import { type CsvDelimiter, type CsvSourceOptions, TextColumns, cellErrorMessage, checkHeader, csvRecords, noteMessage, openCsv } from './csv-core.js';
 
 export { fileError, QUOTE_SAMPLE_RECORDS, type CsvDelimiter } from './csv-core.js';
 
@@ -28,22 +28,8 @@ export interface NoteSink {
 }
 const stderrSink: NoteSink = { info: (msg) => void process.stderr.write(`${msg}\n`) };
 
-export interface CsvReadOptions {
-  /** Field delimiter; 'auto' (default) picks whichever of , ; TAB occurs most in the header line. */
-  readonly delimiter?: CsvDelimiter | 'auto';
-  /** Texts that mean missing in every column, in addition to the empty field (which always is). */
-  readonly missing?: readonly string[];
-  /** Per-column overrides by header name: force a kind, add missing tokens. */
-  readonly columns?: Readonly<Record<string, ColumnOverride>>;
-  /**
-   * A column whose every non-empty value is quoted holds labels, even if they look like numbers
-   * (R's write.csv and Python's QUOTE_NONNUMERIC quote text only). Judged on the first
-   * `QUOTE_SAMPLE_RECORDS` records. Default true; set false for files that quote every field
-   * (QUOTE_ALL) yet mean numbers.
-   */
-  readonly quotedAsText?: boolean;
-  /** Strip blanks around unquoted fields (files written as "a, b, c"). Default false. */
-  readonly trim?: boolean;
+/** CsvSourceOptions (delimiter, missing tokens, per-column overrides, quotedAsText, trim) plus where notes go. */
+export interface CsvReadOptions extends CsvSourceOptions {
   /** Where notes about the data go (a token read as missing, a kind chosen because of a few cells, …);
    * default: stderr, as `warning: <file>: column "<name>", data row <n>: …`. */
   readonly log?: NoteSink;
