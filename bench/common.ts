@@ -6,7 +6,7 @@
  * the kernel's high-water mark for the whole process — is that unit's peak and not a leftover of an
  * earlier scenario.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { readTable } from '../src/io/table-io.js';
 import type { ColumnOverride } from '../src/table/infer.js';
 import type { Table } from '../src/table/table.js';
+import { synthdiffArgv } from '../src/run/shard/slurm.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -168,4 +169,25 @@ export async function loadBenchTable(name: string): Promise<BenchTable> {
   const { table: raw } = await readTable(path, { columns: overrides });
   const table: Table = { nRows: raw.nRows, columns: raw.columns.filter((c) => !(rules.drop ?? []).includes(c.name)) };
   return { name: key, path, table, overrides };
+}
+
+/** Debian's python, which has pandas/sklearn/scipy (and torch) for the yardsticks and peers. */
+export const PYTHON = process.env.SYNTHDIFF_PYTHON ?? '/usr/bin/python3';
+
+/** Single-threaded BLAS/OpenMP for python children, so their wall times compare with ours. */
+export const PY_ENV = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
+/** Run a command to completion; its stdout, or an error with the last lines it printed. */
+export function mustRun(cmd: string, args: readonly string[], what: string, env: NodeJS.ProcessEnv = PY_ENV): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  return r.stdout;
+}
+
+/** `synthdiff run SPEC --quiet` as a user runs it (built CLI, else the sources through tsx); seconds taken. */
+export function synthdiffRun(spec: string): number {
+  const [node, ...args] = synthdiffArgv();
+  const t0 = performance.now();
+  mustRun(node!, [...args, 'run', spec, '--quiet'], 'synthdiff run', process.env);
+  return (performance.now() - t0) / 1000;
 }

@@ -10,7 +10,7 @@
  * 4. `score.py` scores every completed table on the hidden cells. One record per method.
  *
  * Also a manual tool on one mask folder, in-process:
- *   npx tsx bench/impute-shared.ts DIR [--draws 10] [--tag name] [--engine auto|diffusion|forest|ridge|legacy] [--steps N] [--width W]
+ *   npx tsx bench/impute-shared.ts DIR [--draws 10] [--tag name] [--engine auto|diffusion|forest|ridge|legacy] [--tolerance 0.05] [--steps N] [--width W]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,11 +21,9 @@ import { readTable, writeTable } from '../src/io/table-io.js';
 import { cellIntervals } from '../src/run/table/intervals.js';
 import { blendImpute } from '../src/impute/blend.js';
 import type { ColumnOverride } from '../src/table/infer.js';
-import { emit, maxRssMB, REPO_ROOT, round, say, timed } from './common.js';
-import { synthdiffCommand } from '../src/run/shard/slurm.js';
+import { emit, maxRssMB, mustRun, PYTHON, REPO_ROOT, round, say, synthdiffRun, timed } from './common.js';
 
 export const SHARED_IMPUTE = process.env.SYNTHDIFF_SHARED_BENCH ?? join(import.meta.dirname, '..', '..', 'shared', 'bench', 'impute');
-const PYTHON = process.env.SYNTHDIFF_PYTHON ?? '/usr/bin/python3';
 
 export interface SharedScore {
   method: string;
@@ -57,13 +55,15 @@ export interface OursOptions {
   width?: number;
   tag: string;
   /** 'legacy': the diffusion model alone on the whole table (no validation split). */
-  engine?: 'auto' | 'diffusion' | 'forest' | 'legacy';
+  engine?: 'auto' | 'diffusion' | 'forest' | 'ridge' | 'legacy';
+  /** The blend's preference for even weights (impute/blend.ts; default there). */
+  tolerance?: number;
 }
 
 export async function imputeShared(dir: string, o: OursOptions): Promise<{ file: string; trainSeconds: number; imputeSeconds: number; steps: number; mlp: string }> {
   const { table: masked } = await readTable(join(dir, 'masked.csv'), { columns: maskKinds(dir) });
   if (o.engine && o.engine !== 'legacy') {
-    const r = await blendImpute(masked, { seed: o.seed, draws: o.draws, engines: o.engine, model: { ...(o.width ? { width: o.width } : {}), train: o.steps ? { steps: o.steps } : {} } });
+    const r = await blendImpute(masked, { seed: o.seed, draws: o.draws, engines: o.engine, ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}), model: { ...(o.width ? { width: o.width } : {}), train: o.steps ? { steps: o.steps } : {} } });
     const file = join(dir, `${o.tag}.csv`);
     await writeTable(file, r.point);
     say(`weights (diffusion,forest,ridge): ${r.choices.map((c) => `${c.column}=${c.weights.join(",")}`).join(" ")}; forest ${round(r.model.forestSeconds, 1)} s, ridge ${round(r.model.ridgeSeconds, 1)} s`);
@@ -90,24 +90,17 @@ export interface ImputeSharedOptions {
   steps?: number;
 }
 
-const PY_ENV = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-
-function sh(cmd: string, args: string[], what: string): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: PY_ENV, maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-}
-
 /** One table × seed on the shared yardsticks: mask, peers, ours via the CLI, score.py for all. */
 export async function runImputeShared(o: ImputeSharedOptions): Promise<void> {
   const dataPath = resolve(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${o.table}.csv`);
   const dir = resolve(o.maskDir, `${o.table}-s${o.seed}`);
   if (!existsSync(join(dir, 'truth.json'))) {
     say(`${o.table} seed ${o.seed}: mask.py`);
-    sh(PYTHON, [join(SHARED_IMPUTE, 'mask.py'), dataPath, '--frac', '0.3', '--seed', String(o.seed), '--out', dir], 'mask.py');
+    mustRun(PYTHON, [join(SHARED_IMPUTE, 'mask.py'), dataPath, '--frac', '0.3', '--seed', String(o.seed), '--out', dir], 'mask.py');
   }
   if (o.peers && !existsSync(join(dir, 'peers.json'))) {
     say(`${o.table} seed ${o.seed}: peers.py (minutes)`);
-    sh(PYTHON, [join(SHARED_IMPUTE, 'peers.py'), dir], 'peers.py');
+    mustRun(PYTHON, [join(SHARED_IMPUTE, 'peers.py'), dir], 'peers.py');
   }
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { n_rows: number; columns: { name: string; kind: string; n_hidden: number }[] };
   const spec = {
@@ -122,11 +115,7 @@ export async function runImputeShared(o: ImputeSharedOptions): Promise<void> {
   };
   writeFileSync(join(dir, 'synthdiff-spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
   say(`${o.table} seed ${o.seed}: synthdiff run (engine auto, ${o.draws} draws)`);
-  const t0 = performance.now();
-  const [node, ...pre] = synthdiffCommand().split(' ').map((x) => x.replace(/^'|'$/g, ''));
-  const run = spawnSync(node!, [...pre, 'run', join(dir, 'synthdiff-spec.json'), '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const oursSeconds = (performance.now() - t0) / 1000;
-  if (run.status !== 0) throw new Error(`synthdiff run failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  const oursSeconds = synthdiffRun(join(dir, 'synthdiff-spec.json'));
   const report = JSON.parse(readFileSync(join(dir, 'synthdiff-report', 'report.json'), 'utf8')) as { model: { width: number; depth: number; steps: number; trainSeconds: number }; tasks: { blend?: { columns: { column: string; weights: number[] }[] } }[] };
   const peersJson = existsSync(join(dir, 'peers.json')) ? (JSON.parse(readFileSync(join(dir, 'peers.json'), 'utf8')) as Record<string, { status: string; seconds: number }>) : {};
   const hiddenNumeric = meta.columns.filter((c) => c.kind !== 'categorical').reduce((s, c) => s + c.n_hidden, 0);
@@ -170,7 +159,7 @@ async function main(): Promise<void> {
   await initBackend({});
   const tag = opt('tag') ?? 'ours';
   const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as { seed: number };
-  const r = await imputeShared(dir, { draws: Number(opt('draws') ?? 10), seed: meta.seed, tag, engine: (opt('engine') ?? 'auto') as OursOptions['engine'], ...(opt('steps') ? { steps: Number(opt('steps')) } : {}), ...(opt('width') ? { width: Number(opt('width')) } : {}) });
+  const r = await imputeShared(dir, { draws: Number(opt('draws') ?? 10), seed: meta.seed, tag, engine: (opt('engine') ?? 'auto') as OursOptions['engine'], ...(opt('steps') ? { steps: Number(opt('steps')) } : {}), ...(opt('width') ? { width: Number(opt('width')) } : {}), ...(opt('tolerance') ? { tolerance: Number(opt('tolerance')) } : {}) });
   say(`${dir}: ${r.mlp} ${r.steps} steps, train ${r.trainSeconds} s, impute ${r.imputeSeconds} s`);
   const files = readdirSync(dir).filter((f) => f.startsWith('peer-') && f.endsWith('.csv') || f === `${tag}.csv`);
   const scores = files.map((f) => scoreShared(dir, join(dir, f)));

@@ -10,14 +10,11 @@
  * Records: method `synthdiff` and `holdout`, with detection (HGB, LR), shapes, trends, DCR share,
  * exact copies, missingness and the wall time of the run.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRng, deriveSeed } from '../src/rng.js';
-import { synthdiffCommand } from '../src/run/shard/slurm.js';
-import { emit, maxRssMB, REPO_ROOT, round, say } from './common.js';
+import { emit, maxRssMB, mustRun, PYTHON, REPO_ROOT, round, say, synthdiffRun } from './common.js';
 
-const PYTHON = process.env.SYNTHDIFF_PYTHON ?? '/usr/bin/python3';
 const FIDELITY = process.env.SYNTHDIFF_SHARED_FIDELITY ?? join(REPO_ROOT, '..', 'shared', 'bench', 'fidelity');
 
 export interface SynthSharedOptions {
@@ -54,9 +51,7 @@ function splitCsv(src: string, dir: string, seed: number): { train: string; hold
 
 function score(real: string, synthetic: string, holdout: string, target: string | undefined, seed: number): Record<string, unknown> {
   const args = [join(FIDELITY, 'score.py'), '--real', real, '--synthetic', synthetic, '--holdout', holdout, '--seed', String(seed), '--no-pairs', ...(target ? ['--target', target] : [])];
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' } });
-  if (r.status !== 0) throw new Error(`score.py failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
-  return JSON.parse(r.stdout) as Record<string, unknown>;
+  return JSON.parse(mustRun(PYTHON, args, 'score.py')) as Record<string, unknown>;
 }
 
 /** The headline numbers of a score.py result. */
@@ -92,11 +87,7 @@ export async function runSynthShared(o: SynthSharedOptions): Promise<void> {
   };
   writeFileSync(join(dir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
   say(`${o.table} seed ${o.seed}: synthdiff run (generate ${trainRows} rows)`);
-  const t0 = performance.now();
-  const [node, ...pre] = synthdiffCommand().split(' ').map((x) => x.replace(/^'|'$/g, ''));
-  const run = spawnSync(node!, [...pre, 'run', join(dir, 'spec.json'), '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const seconds = (performance.now() - t0) / 1000;
-  if (run.status !== 0) throw new Error(`synthdiff run failed (exit ${run.status}): ${(run.stderr || run.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  const seconds = synthdiffRun(join(dir, 'spec.json'));
   const report = JSON.parse(readFileSync(join(dir, 'synthdiff-report', 'report.json'), 'utf8')) as { data: { columns: number }; model: { width: number; depth: number; steps: number; trainSeconds: number } };
   say(`${o.table} seed ${o.seed}: score.py`);
   const ours = score(train, join(dir, 'synthdiff.csv'), holdout, o.target, o.seed);

@@ -11,7 +11,7 @@ import { tableToCsvString } from '../src/io/csv.js';
 import { createRng } from '../src/rng.js';
 import { parseShard, partPath, shardRange } from '../src/run/shard/shard.js';
 import { mergeStats, statsLayout, summarizeStats, tableStats } from '../src/stats/shard-stats.js';
-import { compactRanges, synthdiffCommand } from '../src/run/shard/slurm.js';
+import { compactRanges, synthdiffArgv, synthdiffCommand } from '../src/run/shard/slurm.js';
 import { existsSync } from 'node:fs';
 import { takeRows, type Table } from '../src/table/table.js';
 
@@ -39,10 +39,10 @@ afterAll(async () => {
 describe('the command SLURM jobs run', () => {
   // Runs without a cluster: a moved module once left job scripts pointing at a CLI that did not exist.
   it('names a CLI entry point that exists', () => {
-    const parts = synthdiffCommand().split(' ').map((p) => p.replace(/^'|'$/g, ''));
-    const entry = parts.at(-1)!;
+    const entry = synthdiffArgv().at(-1)!;
     expect(entry).toMatch(/cli[\/]main\.(ts|js)$/);
     expect(existsSync(entry)).toBe(true);
+    expect(synthdiffCommand().endsWith(entry)).toBe(true);
   });
 });
 

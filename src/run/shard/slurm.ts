@@ -69,12 +69,17 @@ export function shellQuote(s: string): string {
  * directory and PATH do not matter.
  */
 export function synthdiffCommand(): string {
+  return synthdiffArgv().map(shellQuote).join(' ');
+}
+
+/** The same as an argument vector (for spawning it directly); the CLI entry point is last. */
+export function synthdiffArgv(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
   const js = join(here, '../../cli/main.js');
-  if (existsSync(js)) return [process.execPath, js].map(shellQuote).join(' ');
+  if (existsSync(js)) return [process.execPath, js];
   const ts = join(here, '../../cli/main.ts');
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return [process.execPath, '--import', tsx, ts].map(shellQuote).join(' ');
+  return [process.execPath, '--import', tsx, ts];
 }
 
 export function runDirFor(ns: NormalizedSpec, opts: Pick<SlurmOptions, 'runDir'> = {}): string {
