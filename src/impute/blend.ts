@@ -11,7 +11,8 @@
  * the weights are not chosen on cells the model has seen.
  */
 import { createRng, deriveSeed } from '../rng.js';
-import { isCategorical, type Column, type Table } from '../table/table.js';
+import { isCategorical, isMissing, type Column, type Table } from '../table/table.js';
+import { applyMask } from '../evaluate/imputation.js';
 import { enforceDependencies } from '../table/dependencies.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import type { SamplerName } from '../diffusion/sampler-name.js';
@@ -81,7 +82,7 @@ export function validationCells(table: Table, seed: number, share = 0.1, from = 
     const obs: number[] = [];
     let holes = 0;
     for (let i = 0; i < n; i++) {
-      if (cellMissing(c, i)) holes++;
+      if (isMissing(c, i)) holes++;
       else if (i >= from) obs.push(i);
     }
     if (!holes || obs.length < 20) return [];
@@ -126,7 +127,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const choices: ColumnChoice[] = [];
   const columns = table.columns.map((c, j): Column => {
     const holes: number[] = [];
-    for (let i = 0; i < n; i++) if (cellMissing(c, i)) holes.push(i);
+    for (let i = 0; i < n; i++) if (isMissing(c, i)) holes.push(i);
     if (!holes.length) return c;
     const val = valRows[j]!;
     const avail = [0, 1, 2].filter((e) => held3[e]?.[j]);
@@ -157,8 +158,9 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
       return Math.sqrt(s / val.length);
     };
     const errs = grid.map(error);
-    // 5%: on the shared masks (airquality, penguins, birthwt, pbc; seed 1) 0.01 / 0.05 / 0.1 / 'auto'
-    // summed RMSE 3.648 / 3.591 / 3.594 / 3.606.
+    // 5%: on the shared masks (airquality, penguins, birthwt, pbc; seed 1) tolerances 0.01 / 0.05 / 0.1
+    // gave summed RMSE 3.648 / 3.591 / 3.594 ('auto' 3.606). Measure:
+    //   npx tsx bench/impute-shared.ts <mask.py folder> --engine auto --tolerance T --tag tol-T
     const tol = typeof o.tolerance === 'number' ? o.tolerance : o.tolerance === 'auto' ? Math.max(0.01, 1 / Math.sqrt(2 * Math.max(1, val.length))) : 0.05;
     // The lowest validation error, preferring the most even blend among those within `tol` of it: with a
     // few dozen validation cells, smaller differences are noise, and averaging engines rarely hurts.
@@ -241,27 +243,10 @@ function chainedEstimates(table: Table, r: ChainedResult): Estimates {
   });
 }
 
-function cellMissing(c: Column, i: number): boolean {
-  return isCategorical(c) ? c.codes[i]! < 0 : Number.isNaN(c.values[i]!);
-}
-
 /** The table with the given cells (row indices per column) made missing. */
 export function hideCells(table: Table, rows: readonly (readonly number[])[]): Table {
-  return {
-    nRows: table.nRows,
-    columns: table.columns.map((c, j) => {
-      const r = rows[j]!;
-      if (!r.length) return c;
-      if (isCategorical(c)) {
-        const codes = Int32Array.from(c.codes);
-        for (const i of r) codes[i] = -1;
-        return { ...c, codes };
-      }
-      const values = Float64Array.from(c.values);
-      for (const i of r) values[i] = NaN;
-      return { ...c, values };
-    }),
-  };
+  const flat = rows.flatMap((r, j) => r.map((i) => [i, j] as const));
+  return applyMask(table, { rows: Int32Array.from(flat, ([i]) => i), cols: Int32Array.from(flat, ([, j]) => j) });
 }
 
 /** A draw over the held-out table with the input's observed cells (validation cells included) put back. */
