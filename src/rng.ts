@@ -9,12 +9,25 @@ export interface Rng {
   normal(): number;
   /** Integer in [0, n). */
   int(n: number): number;
+  /** The generator's whole state: `resumeRng(state)` continues the stream exactly from here. */
+  state(): RngState;
+}
+
+/** mulberry32's 32-bit word and Box–Muller's cached second normal (JSON-safe). */
+export interface RngState {
+  a: number;
+  spare: number | null;
 }
 
 /** mulberry32 (Tommy Ettinger): a 32-bit state generator, fast and good enough for sampling/shuffling. */
 export function createRng(seed: number): Rng {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  let spare: number | null = null;
+  return resumeRng({ a: ((seed >>> 0) ^ 0x9e3779b9) >>> 0, spare: null });
+}
+
+/** A generator that continues exactly where the one whose `state()` this is stood. */
+export function resumeRng(from: RngState): Rng {
+  let a = from.a >>> 0;
+  let spare: number | null = from.spare;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
@@ -40,6 +53,7 @@ export function createRng(seed: number): Rng {
     int(n: number) {
       return Math.floor(next() * n);
     },
+    state: () => ({ a, spare }),
   };
 }
 

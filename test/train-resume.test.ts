@@ -1,8 +1,8 @@
 /**
  * Training that survives a kill (issue 17): with `model.checkpoint`, training saves a checkpoint every
  * `model.checkpointEvery` minutes (atomically, as the final save); SIGKILL the CLI after the first one and
- * rerun with `resume: true`: it continues from that step and finishes. A checkpoint saved mid-training is
- * refused by a sharded run.
+ * rerun with `resume: true`: it continues from that step and finishes with the weights of the run that was
+ * never killed. A checkpoint saved mid-training is refused by a sharded run.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -72,6 +72,12 @@ describe('periodic checkpoints and resume (issue 17)', () => {
     expect(meta.inProgress).toBeUndefined();
     expect(meta.state.step).toBeGreaterThan(partial!.step);
     expect(meta.state.step).toBeLessThanOrEqual(STEPS);
+
+    // Killed and resumed, the run is the uninterrupted one bit for bit (net, EMA, Adam moments).
+    const straight = join(dir, 'straight.yaml');
+    await writeFile(straight, (await readFile(spec, 'utf8')).replace('checkpoint: model, checkpointEvery: 0.005, resume: true', 'checkpoint: straight'));
+    expect((await cli(['run', straight, '-q'])).code).toBe(0);
+    expect((await checkpointInfo(join(dir, 'straight')))!.weights).toBe((await checkpointInfo(join(dir, 'model')))!.weights);
 
     // Not quiet: the resumed run says where it started.
     const again = await cli(['run', spec]);

@@ -60,6 +60,8 @@ export interface LoadedCheckpoint<M> {
   meta: M;
   /** The tensors named `${prefix}${name}` for each name, in that order; ModelError if one is missing. */
   get(prefix: string, names: readonly string[]): Float32Array[];
+  /** Whether every tensor `${prefix}${name}` is in the checkpoint. */
+  has(prefix: string, names: readonly string[]): boolean;
 }
 
 /** Read and verify a checkpoint written by `writeCheckpoint`; `what` names the model kind in errors. */
@@ -85,5 +87,6 @@ export async function readCheckpoint<M extends { format: string }>(dir: string, 
         if (!t) throw new ModelError(`${dir}/model.json: tensor ${prefix}${n} missing from the checkpoint`);
         return f32.slice(t.offset, t.offset + t.length);
       }),
+    has: (prefix, names) => names.length > 0 && names.every((n) => byName.has(`${prefix}${n}`)),
   };
 }

@@ -110,7 +110,7 @@ export class TabularDiffusion {
   /** Train (or continue training up to `trainOptions.steps`) on the table's observed cells. */
   async fit(
     table: Table,
-    opts: { validationFraction?: number; onProgress?: (p: TrainProgress) => void; checkpoint?: { dir: string; everyMs: number; onSaved?: (state: TrainState) => void } } = {},
+    opts: { validationFraction?: number; onProgress?: (p: TrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: TrainState) => void } } = {},
   ): Promise<TrainState> {
     const enc = this.encoder.encode(table);
     const n = table.nRows;
@@ -136,6 +136,7 @@ export class TabularDiffusion {
     const ck = opts.checkpoint;
     const periodic = ck && {
       everyMs: ck.everyMs,
+      ...(ck.everySteps !== undefined ? { everySteps: ck.everySteps } : {}),
       save: async (state: TrainState) => {
         const done = this.state;
         this.state = state;
@@ -239,6 +240,8 @@ export class TabularDiffusion {
    * periodic save taken mid-training: `resume: true` continues from it, a sharded run refuses it.
    */
   async save(dir: string, opts: { inProgress?: boolean } = {}): Promise<{ weights: string }> {
+    const { bestEma, ...state } = this.state;
+    const shapes = parameterShapes(this.mlp);
     const meta = {
       format: FORMAT,
       specHash: this.specHash,
@@ -247,15 +250,16 @@ export class TabularDiffusion {
       encoder: this.encoder.toJSON(),
       dependencies: this.dependencies,
       trainOptions: this.trainOptions,
-      state: this.state,
+      state,
       adamStep: this.optimizer.step,
       ...(opts.inProgress ? { inProgress: true } : {}),
     };
-    return writeCheckpoint(dir, meta, await trainingTensors(parameterShapes(this.mlp), this.net, this.ema, this.optimizer));
+    const best = (bestEma ?? []).map((data, i) => ({ name: `ema.best/${shapes[i]!.name}`, shape: shapes[i]!.shape, data }));
+    return writeCheckpoint(dir, meta, [...(await trainingTensors(shapes, this.net, this.ema, this.optimizer)), ...best]);
   }
 
   static async load(dir: string): Promise<TabularDiffusion> {
-    const { meta, get } = await readCheckpoint<{
+    const { meta, get, has } = await readCheckpoint<{
       format: string;
       specHash: string;
       mlp: MlpConfig;
@@ -276,7 +280,7 @@ export class TabularDiffusion {
       new Adam(net.params, meta.adamStep, undefined, undefined, undefined, { m: get('adam.m/', names), v: get('adam.v/', names) }),
       meta.trainOptions,
       // JSON has no Infinity: a checkpoint saved before the first validation holds null.
-      { ...meta.state, bestValLoss: meta.state.bestValLoss ?? Infinity },
+      { ...meta.state, bestValLoss: meta.state.bestValLoss ?? Infinity, ...(has('ema.best/', names) ? { bestEma: get('ema.best/', names) } : {}) },
       meta.edm,
       meta.specHash,
       meta.dependencies ?? [],

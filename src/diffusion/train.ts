@@ -1,5 +1,5 @@
 import { tf } from '../backend/index.js';
-import { createRng, deriveSeed, permutation, type Rng } from '../rng.js';
+import { createRng, permutation, resumeRng, type Rng, type RngState } from '../rng.js';
 import { edmLoss } from './denoiser.js';
 import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { fillTrainingBatch, DEFAULT_MASK_POLICY, type MaskPolicy } from './masks.js';
@@ -59,6 +59,8 @@ export interface TrainProgress {
  */
 export interface PeriodicCheckpoint {
   everyMs: number;
+  /** Also save after every this many steps (tests checkpoint at a known step). */
+  everySteps?: number;
   save: (state: TrainState) => Promise<void>;
 }
 
@@ -67,7 +69,18 @@ export interface TrainState {
   step: number;
   bestValLoss: number;
   evalsWithoutImprovement: number;
+  /** Seed of the random stream of a run starting at `step` (a fresh start, or a checkpoint without `rng`). */
   rngState: number;
+  /**
+   * A periodic save's exact place in the stream: the generator's state, its state when the current epoch's
+   * row order was drawn (the order is drawn again from it) and the cursor in that order. With these and
+   * `bestEma` a resumed run continues bit for bit as the uninterrupted run.
+   */
+  rng?: RngState;
+  orderRng?: RngState;
+  cursor?: number;
+  /** The EMA weights that validated best so far, restored at the end when later ones did not improve. */
+  bestEma?: Float32Array[];
 }
 
 export interface TrainData {
@@ -156,7 +169,7 @@ export async function trainDiffusion(
   onProgress?: (p: TrainProgress) => void,
   checkpoint?: PeriodicCheckpoint,
 ): Promise<TrainState> {
-  const rng = createRng(state.rngState);
+  const rng = state.rng ? resumeRng(state.rng) : createRng(state.rngState);
   let lastSave = performance.now();
   const vars = net.params;
   const valBatch = val && val.nRows > 0 ? makeBatch(Array.from({ length: Math.min(val.nRows, 2048) }, (_, i) => i), val, createRng(o.seed ^ 0x5eed), o, o.seed ^ 0xbeef) : undefined;
@@ -166,19 +179,21 @@ export async function trainDiffusion(
     l.dispose();
     return v;
   };
-  let order = permutation(train.nRows, rng);
-  let cursor = 0;
+  let orderRng = state.rng && state.orderRng ? state.orderRng : rng.state();
+  let order = permutation(train.nRows, state.rng && state.orderRng ? resumeRng(orderRng) : rng);
+  let cursor = state.rng && state.cursor !== undefined ? state.cursor : 0;
   const rows = new Int32Array(Math.min(o.batchSize, train.nRows));
   const started = performance.now();
   const startStep = state.step;
   let lossSum = 0, lossCount = 0, lastLoss = NaN;
   let best = state.bestValLoss, stale = state.evalsWithoutImprovement;
-  let bestEma: Float32Array[] | undefined;
+  let bestEma = state.bestEma;
   const logEvery = Math.max(1, Math.min(50, Math.round(o.steps / 100)));
   let step = state.step;
   for (; step < o.steps; step++) {
     for (let b = 0; b < rows.length; b++) {
       if (cursor === train.nRows) {
+        orderRng = rng.state();
         order = permutation(train.nRows, rng);
         cursor = 0;
       }
@@ -217,10 +232,12 @@ export async function trainDiffusion(
       step++;
       break;
     }
-    if (checkpoint && done < o.steps && performance.now() - lastSave >= checkpoint.everyMs) {
-      // The random stream is not drawn from (a run with checkpoints trains exactly as one without); a
-      // resumed run starts a fresh stream derived from the saved state and step.
-      await checkpoint.save({ step: done, bestValLoss: best, evalsWithoutImprovement: stale, rngState: deriveSeed(state.rngState, done) });
+    const due = checkpoint && done < o.steps && (performance.now() - lastSave >= checkpoint.everyMs || (checkpoint.everySteps !== undefined && done % checkpoint.everySteps === 0));
+    if (due) {
+      // The random stream is only read, not drawn from (a run with checkpoints trains exactly as one
+      // without), and saved whole: the resumed run draws what this one draws next.
+      const at = { rng: rng.state(), orderRng, cursor, ...(bestEma ? { bestEma } : {}) };
+      await checkpoint.save({ step: done, bestValLoss: best, evalsWithoutImprovement: stale, rngState: state.rngState, ...at });
       lastSave = performance.now();
     }
   }
