@@ -24,6 +24,9 @@ export const messages = {
   emptyTrainingSplit: (path: string, rows: number, holdout: number) => `${path}: no row left for training after the holdout split (${rows} row${rows === 1 ? '' : 's'}, split.holdout ${holdout}); lower split.holdout or add rows`,
   /** An output outside the folder outputs must stay in (run/outputs.ts). */
   outputOutside: (what: string, path: string, root: string) => `${what}: ${path} is outside ${root}, where this spec's outputs go (set outputDir to the folder they belong in, or outputsAnywhere: true)`,
+  /** `resume: true` from a checkpoint trained from other data, columns or model settings (`path` is the first spec path that differs). */
+  resumeFromOtherSpec: (what: string, dir: string, path: string, was: string, now: string) =>
+    `${what}: ${dir} was trained from a different spec (${path}: ${was} there, ${now} here); resume continues only the same model (steps, sampler, samplerSteps, device and backend may change): train into another checkpoint or set resume: false`,
   /** An output onto an input: writing it would destroy the data the run reads. */
   outputIsInput: (what: string, path: string, input: string) => `${what}: ${path} is ${input}; writing it would overwrite the input (choose another output path)`,
   /** Two outputs onto one path: the first would be silently replaced. */

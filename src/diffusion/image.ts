@@ -98,6 +98,9 @@ export function defaultImageTrainOptions(overrides: Partial<ImageTrainOptions> =
 }
 
 export class ImageDiffusion {
+  /** What the model was trained from (the run's spec parts, see run/model.ts); saved with the checkpoint. */
+  learnedFrom?: Record<string, unknown>;
+
   private constructor(
     readonly unet: UNetConfig,
     readonly net: UNet,
@@ -284,6 +287,7 @@ export class ImageDiffusion {
     const meta = {
       format: FORMAT,
       specHash: this.specHash,
+      ...(this.learnedFrom ? { learnedFrom: this.learnedFrom } : {}),
       unet: this.unet,
       preprocessing: this.preprocessing,
       trainOptions: this.trainOptions,
@@ -303,11 +307,12 @@ export class ImageDiffusion {
       trainOptions: ImageTrainOptions;
       state: ImageTrainState;
       adamStep: number;
+      learnedFrom?: Record<string, unknown>;
     }>(dir, FORMAT, 'an image model checkpoint');
     const names = parameterShapes(meta.unet).map((s) => s.name);
     const get = (prefix: string) => getNamed(prefix, names);
     const net = UNet.create(meta.unet, get('net/'), true, 'net.');
-    return new ImageDiffusion(
+    const model = new ImageDiffusion(
       meta.unet,
       net,
       UNet.create(meta.unet, get('ema/'), false, 'ema.'),
@@ -317,6 +322,8 @@ export class ImageDiffusion {
       meta.preprocessing,
       meta.specHash,
     );
+    if (meta.learnedFrom) model.learnedFrom = meta.learnedFrom;
+    return model;
   }
 
   dispose(): void {

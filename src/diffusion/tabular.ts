@@ -71,6 +71,9 @@ export function defaultArchitecture(nRows: number): { width: number; depth: numb
  * table whose cells are all missing but the fixed ones.
  */
 export class TabularDiffusion {
+  /** What the model was trained from (the run's spec parts, see run/model.ts); saved with the checkpoint. */
+  learnedFrom?: Record<string, unknown>;
+
   private constructor(
     readonly encoder: TableEncoder,
     readonly mlp: MlpConfig,
@@ -245,6 +248,7 @@ export class TabularDiffusion {
     const meta = {
       format: FORMAT,
       specHash: this.specHash,
+      ...(this.learnedFrom ? { learnedFrom: this.learnedFrom } : {}),
       mlp: this.mlp,
       edm: this.edm,
       encoder: this.encoder.toJSON(),
@@ -269,10 +273,11 @@ export class TabularDiffusion {
       state: TrainState;
       adamStep: number;
       dependencies?: FunctionalDependency[];
+      learnedFrom?: Record<string, unknown>;
     }>(dir, FORMAT, 'a table model checkpoint');
     const names = parameterShapes(meta.mlp).map((s) => s.name);
     const net = Mlp.create(meta.mlp, get('net/', names), true, 'net.');
-    return new TabularDiffusion(
+    const model = new TabularDiffusion(
       TableEncoder.fromJSON(meta.encoder),
       meta.mlp,
       net,
@@ -285,6 +290,8 @@ export class TabularDiffusion {
       meta.specHash,
       meta.dependencies ?? [],
     );
+    if (meta.learnedFrom) model.learnedFrom = meta.learnedFrom;
+    return model;
   }
 
   dispose(): void {

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend/index.js';
-import { SpecError } from '../errors.js';
+import { ModelError, SpecError } from '../errors.js';
+import { messages } from '../messages.js';
 import type { Logger } from '../report/log.js';
 import type { NormalizedSpec } from '../spec/normalize.js';
 import type { ModelPlan } from './plan.js';
@@ -15,6 +16,7 @@ import { secondsSince } from './header.js';
 /** What the lifecycle needs of a model class (TabularDiffusion, ImageDiffusion). */
 export interface LifecycleModel {
   specHash?: string;
+  learnedFrom?: Record<string, unknown>;
   trainOptions: { steps: number };
   state: { step: number };
   save(dir: string): Promise<unknown>;
@@ -52,11 +54,17 @@ export async function prepareModel<M extends LifecycleModel>(
     model = await how.load(from);
     log.info(`${m.load ? 'loaded model' : 'resuming from checkpoint'} ${from} (trained ${model.state.step} steps${how.loadedDetail?.(model) ?? ''})`);
     how.onLoaded?.(model);
+    // Continuing to train a model on other data, columns or settings is refused (a checkpoint from before
+    // `learnedFrom` was saved can only be told apart by hash: then a note, as for `load` without resume).
+    const other = m.resume && model.learnedFrom ? firstDifference(model.learnedFrom, m.learnedFrom) : undefined;
+    if (other) throw new ModelError(messages.resumeFromOtherSpec(m.load ? 'model.load' : 'model.checkpoint', from, other.path, other.was, other.now));
     if (model.specHash && model.specHash !== specHash) log.info(`note: the checkpoint was trained from a different spec (hash ${model.specHash.slice(0, 12)})`);
+    if (m.resume) model.learnedFrom ??= m.learnedFrom;
   } else {
     if (m.resume && m.checkpoint) log.info(`resume: no checkpoint in ${m.checkpoint} yet; training from the start`);
     model = how.create();
     model.specHash = specHash;
+    model.learnedFrom = m.learnedFrom;
   }
   let trained = false;
   if (!m.load || m.resume) {
@@ -66,6 +74,20 @@ export async function prepareModel<M extends LifecycleModel>(
     trained = true;
   }
   return { model, trained, seconds: secondsSince(t0) };
+}
+
+/** The first spec path (sorted) where `was` and `now` differ, with both values as JSON ("unset" if absent). */
+export function firstDifference(was: unknown, now: unknown, path = ''): { path: string; was: string; now: string } | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(was) && isObject(now)) {
+    for (const k of [...new Set([...Object.keys(was), ...Object.keys(now)])].sort()) {
+      const d = firstDifference(was[k], now[k], path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  const show = (v: unknown) => (v === undefined ? 'unset' : JSON.stringify(v));
+  return show(was) === show(now) ? undefined : { path, was: show(was), now: show(now) };
 }
 
 /** Save to `m.checkpoint` if the plan has one; returns the directory saved to and what `save` returned. */

@@ -9,7 +9,7 @@
 import type { ImputeEngine } from '../impute/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
-import { normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
+import { learnedFrom, normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
 import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
 import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
@@ -49,6 +49,8 @@ export interface ModelPlan {
   train: { steps?: number; batchSize?: number; learningRate?: number };
   /** `model.steps` when resuming a loaded checkpoint. */
   resumeSteps?: number;
+  /** What the model learns from (spec/normalize.ts learnedFrom): saved with it, matched on resume. */
+  learnedFrom: Record<string, unknown>;
   /** How the report names the sampler(s), and their steps. */
   samplerLabel: string;
   samplerSteps: number;
@@ -165,6 +167,7 @@ function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
     ...(m.depth !== undefined ? { depth: m.depth } : {}),
     train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) },
     ...(m.resume && m.steps ? { resumeSteps: m.steps } : {}),
+    learnedFrom: learnedFrom(ns.written),
     samplerLabel,
     samplerSteps: m.samplerSteps,
   };

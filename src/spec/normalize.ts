@@ -92,6 +92,19 @@ export function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Model settings a checkpoint's training does not depend on: resuming across a change of these is harmless. */
+export const RESUMABLE_MODEL_KEYS = ['steps', 'sampler', 'samplerSteps', 'device', 'backend', 'checkpoint', 'checkpointEvery', 'load', 'resume'] as const;
+
+/**
+ * What a model learns from, as JSON (spec path → value): source, columns, split, seed and the model
+ * settings but the resumable ones. Saved with a checkpoint; a resumed run must match it.
+ */
+export function learnedFrom(spec: PipelineSpec): Record<string, unknown> {
+  const model: Record<string, unknown> = { ...(spec.model ?? {}) };
+  for (const k of RESUMABLE_MODEL_KEYS) delete model[k];
+  return JSON.parse(canonicalJson({ source: spec.source, columns: spec.columns ?? {}, split: spec.split ?? {}, model, seed: spec.seed ?? 0 })) as Record<string, unknown>;
+}
+
 /** `o` without `key` (absent, not undefined: canonicalJson would print an undefined entry and change every hash). */
 function withoutKey<T extends object>(o: T | undefined, key: keyof T): Partial<T> {
   const copy: Partial<T> = { ...(o ?? {}) };
