@@ -27,6 +27,8 @@ export const messages = {
   /** `resume: true` from a checkpoint trained from other data, columns or model settings (`path` is the first spec path that differs). */
   resumeFromOtherSpec: (what: string, dir: string, path: string, was: string, now: string) =>
     `${what}: ${dir} was trained from a different spec (${path}: ${was} there, ${now} here); resume continues only the same model (steps, sampler, samplerSteps, device and backend may change): train into another checkpoint or set resume: false`,
+  /** An output a command-line flag names (`evaluate --out`) outside the working directory. */
+  cliOutputOutside: (what: string, path: string, root: string) => `${what}: ${path} is outside the working directory ${root} (write inside it, or pass --outputs-anywhere)`,
   /** An output onto an input: writing it would destroy the data the run reads. */
   outputIsInput: (what: string, path: string, input: string) => `${what}: ${path} is ${input}; writing it would overwrite the input (choose another output path)`,
   /** Two outputs onto one path: the first would be silently replaced. */

@@ -109,7 +109,7 @@ report: { dir: out, html: false }
     const split = splitTable(table, 0.5, 1);
     await writeTable(join(dir, 'real.csv'), split.train);
     await writeTable(join(dir, 'holdout.csv'), split.holdout!);
-    expect(await cli('evaluate', '--real', join(dir, 'real.csv'), '--synthetic', join(dir, 'real.csv'), '--holdout', join(dir, 'holdout.csv'), '--out', join(dir, 'eval'), '-q')).toBe(0);
+    expect(await cli('evaluate', '--real', join(dir, 'real.csv'), '--synthetic', join(dir, 'real.csv'), '--holdout', join(dir, 'holdout.csv'), '--out', join(dir, 'eval'), '--outputs-anywhere', '-q')).toBe(0);
     const graded = JSON.parse(await readFile(join(dir, 'eval/report.json'), 'utf8'));
     // The report states the real table's missing cells and synthdiff's version, not placeholders.
     expect(graded.data.missingCells).toBe(split.train.columns.reduce((n, c) => n + missingCount(c), 0));
@@ -121,7 +121,7 @@ report: { dir: out, html: false }
     expect(copy.fidelity.shapes.score).toBe(1);
     expect(stdout).toMatch(/DCR share\s+(0\.9|1\.0)/);
     // The holdout graded as "synthetic" looks like fresh data from the same source.
-    expect(await cli('evaluate', '--real', join(dir, 'real.csv'), '--synthetic', join(dir, 'holdout.csv'), '--holdout', join(dir, 'holdout.csv'), '--out', join(dir, 'eval2'), '-q')).toBe(0);
+    expect(await cli('evaluate', '--real', join(dir, 'real.csv'), '--synthetic', join(dir, 'holdout.csv'), '--holdout', join(dir, 'holdout.csv'), '--out', join(dir, 'eval2'), '--outputs-anywhere', '-q')).toBe(0);
     const fresh = JSON.parse(await readFile(join(dir, 'eval2/report.json'), 'utf8')).evaluation;
     expect(fresh.detection.score).toBeGreaterThan(0.8);
     expect(fresh.outliers.method).toMatch(/Isolation Forest/);

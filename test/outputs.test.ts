@@ -127,4 +127,80 @@ describe('output paths (issue 17)', () => {
     expect(() => checkOutputs(image('.'))).toThrow(messages.outputIsInput('tasks[0].output.path', specDir, 'source.path'));
     expect(checkOutputs(image('deidentified')).map((t) => t.what)).toContain('tasks[0].output.path');
   });
+
+  it('an output onto the spec file itself is refused', async () => {
+    const s = await spec('self', ['self.yaml'], 'outputsAnywhere: true\n');
+    const before = await readFile(s, 'utf8');
+    expect(await runCli('run', s, '-q')).toMatchObject({ code: 1, stderr: `error: ${s}: ${messages.outputIsInput('tasks[0].output.path', s, 'the spec file')}\n` });
+    expect(await readFile(s, 'utf8')).toBe(before);
+  });
+});
+
+describe('outputs named on the command line (issue 17)', () => {
+  const tables = async () => {
+    const real = join(root, 'real.csv'), synth = join(root, 'synth.csv');
+    await writeFile(real, 'x,g\n' + Array.from({ length: 40 }, (_, i) => `${i % 7},${'ab'[i % 2]}`).join('\n') + '\n');
+    await writeFile(synth, 'x,g\n' + Array.from({ length: 40 }, (_, i) => `${(i * 3) % 7},${'ab'[(i >> 1) % 2]}`).join('\n') + '\n');
+    return { real, synth };
+  };
+
+  it('evaluate --out stays inside the working directory unless --outputs-anywhere, and never onto an input', async () => {
+    const { real, synth } = await tables();
+    const out = join(root, 'eval');
+    const outside = await runCli('evaluate', '--real', real, '--synthetic', synth, '--out', out, '-q');
+    expect(outside).toMatchObject({ code: 1, stdout: '', stderr: `error: ${messages.cliOutputOutside('--out', out, process.cwd())}\n` });
+    expect(outside.stderr).toBe(`error: --out: ${out} is outside the working directory ${process.cwd()} (write inside it, or pass --outputs-anywhere)\n`);
+    await expect(readFile(join(out, 'report.json'))).rejects.toThrow(/ENOENT/);
+
+    // Onto an input, or under one (a file): refused whatever the fence.
+    expect(await runCli('evaluate', '--real', real, '--synthetic', synth, '--out', synth, '--outputs-anywhere', '-q')).toMatchObject({
+      code: 1,
+      stderr: `error: --out: ${synth} is --synthetic; writing it would overwrite the input (choose another output path)\n`,
+    });
+    expect(await runCli('evaluate', '--real', real, '--synthetic', synth, '--out', join(real, 'eval'), '--outputs-anywhere', '-q')).toMatchObject({
+      code: 1,
+      stderr: `error: --out: ${join(real, 'eval')} cannot be written: ${real} is a file, not a folder\n`,
+    });
+    expect((await readFile(real, 'utf8')).startsWith('x,g\n')).toBe(true);
+
+    const ok = await runCli('evaluate', '--real', real, '--synthetic', synth, '--out', out, '--outputs-anywhere', '-q');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(await readFile(join(out, 'report.json'), 'utf8'))).toHaveProperty('evaluation');
+  }, 60_000);
+
+  /** A spec slurm accepts: a checkpoint and a generate task, in the project folder. */
+  async function shardable(name: string, extra = '', source = 'data.csv'): Promise<string> {
+    const path = join(specDir, `${name}.yaml`);
+    await writeFile(path, `version: 1\nname: ${name}\nsource: { path: ${source}, format: csv }\n${extra}model: { checkpoint: ${name}-model }\ntasks:\n  - { type: generate, rows: 4, output: { path: ${name}.csv } }\n`);
+    return path;
+  }
+
+  it('slurm --dir is fenced like the spec\'s outputs and never lands on an input', async () => {
+    const s = await shardable('sl');
+    const away = join(root, 'jobs');
+    const r = await runCli('slurm', s, '--shards', '2', '--dir', away, '-q');
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(`error: ${s}: ${messages.outputOutside('--dir (slurm/)', join(away, 'slurm'), specDir)}\n`);
+    await expect(readFile(join(away, 'slurm', 'train.sbatch'))).rejects.toThrow(/ENOENT/);
+
+    // Inside the spec's folder it is written.
+    const inside = join(specDir, 'jobs');
+    expect((await runCli('slurm', s, '--shards', '2', '--dir', inside, '-q')).code).toBe(0);
+    expect(await readFile(join(inside, 'slurm', 'train.sbatch'), 'utf8')).toContain('--train-only');
+
+    // outputsAnywhere: true lifts the fence for the job folder too.
+    const free = await shardable('free', 'outputsAnywhere: true\n');
+    expect((await runCli('slurm', free, '--shards', '2', '--dir', away, '-q')).code).toBe(0);
+
+    // A job file onto the source: refused before anything is written.
+    await mkdir(join(specDir, 'run', 'slurm'), { recursive: true });
+    await writeFile(join(specDir, 'run', 'slurm', 'manifest.json'), SOURCE);
+    const onto = await shardable('onto', '', 'run/slurm/manifest.json');
+    expect(await runCli('slurm', onto, '--shards', '2', '--dir', join(specDir, 'run'), '-q')).toMatchObject({
+      code: 1,
+      stderr: `error: ${onto}: ${messages.outputIsInput('--dir (slurm/manifest.json)', join(specDir, 'run', 'slurm', 'manifest.json'), 'source.path')}\n`,
+    });
+    expect(await readFile(join(specDir, 'run', 'slurm', 'manifest.json'), 'utf8')).toBe(SOURCE);
+    await expect(readFile(join(specDir, 'run', 'slurm', 'train.sbatch'))).rejects.toThrow(/ENOENT/);
+  });
 });

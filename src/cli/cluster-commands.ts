@@ -4,7 +4,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 import { runTablePipeline } from '../run/table/run.js';
@@ -84,10 +84,10 @@ export async function slurmCommand(
     mem: opts.mem,
     cpusPerTask: cpus,
     gres: opts.gres,
-    runDir: opts.dir,
+    ...(opts.dir !== undefined ? { runDir: resolve(opts.dir) } : {}),
     synthdiff: opts.synthdiff,
   });
-  process.stdout.write(`wrote ${plan.dir}/{train.sbatch,shards.sbatch,merge.sbatch,submit.sh} (${shards} shards; run dir ${runDirFor(ns, { runDir: opts.dir })})\n`);
+  process.stdout.write(`wrote ${plan.dir}/{train.sbatch,shards.sbatch,merge.sbatch,submit.sh} (${shards} shards; run dir ${runDirFor(ns, opts.dir !== undefined ? { runDir: resolve(opts.dir) } : {})})\n`);
   if (!opts.submit) {
     process.stdout.write(`submit with: ${plan.scripts.submit}   (or: synthdiff slurm ${specPath} --shards ${shards} --submit)\n`);
     return;

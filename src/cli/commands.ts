@@ -5,11 +5,12 @@ import { runTablePipeline } from '../run/table/run.js';
 import { runImagePipeline } from '../run/image/run.js';
 import { renderReportHtml } from '../report/html.js';
 import { SpecError } from '../errors.js';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { evaluateFiles } from '../run/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadSpec } from '../spec/normalize.js';
-import { checkOutputs, outputRoot } from '../run/outputs.js';
+import { checkOutputs, checkTargets, outputRoot } from '../run/outputs.js';
+import { messages } from '../messages.js';
 
 export async function runCommand(specPath: string, opts: { quiet?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);
@@ -46,9 +47,10 @@ function describeMissing(s: TableSchema): string {
 }
 
 /** Grade any synthetic table against real data, no model needed (run/evaluate.ts). */
-export async function evaluateCommand(opts: { real: string; synthetic: string; holdout?: string; out?: string; seed: string; quiet?: boolean }): Promise<void> {
+export async function evaluateCommand(opts: { real: string; synthetic: string; holdout?: string; out?: string; outputsAnywhere?: boolean; seed: string; quiet?: boolean }): Promise<void> {
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new SpecError(`--seed: must be a non-negative integer, got "${opts.seed}"`);
+  if (opts.out) checkEvaluateOut(resolve(opts.out), opts);
   const log = createLogger({ quiet: opts.quiet });
   const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log });
   const evaluation = report.evaluation!;
@@ -65,5 +67,27 @@ export async function evaluateCommand(opts: { real: string; synthetic: string; h
       `detection          ${d.score.toFixed(3)}  (AUC ${d.auc.toFixed(3)}, ${d.model})`,
       ...(p ? [`DCR share          ${p.dcrShare.toFixed(3)}  (0.5 ideal; exact copies ${p.exactCopyRate.toFixed(4)}, holdout's own ${p.holdoutExactCopyRate.toFixed(4)})`] : ['privacy            skipped (pass --holdout)']),
     ].join('\n') + '\n',
+  );
+}
+
+/**
+ * `evaluate --out`, fenced as a run's outputs are (run/outputs.ts): inside the working directory unless
+ * `--outputs-anywhere`, never onto an input table, a folder whose report files can be written. Checked
+ * before anything is read or written.
+ */
+function checkEvaluateOut(out: string, opts: { real: string; synthetic: string; holdout?: string; outputsAnywhere?: boolean }): void {
+  const cwd = process.cwd();
+  const inputs = [
+    { what: '--real', path: resolve(opts.real) },
+    { what: '--synthetic', path: resolve(opts.synthetic) },
+    ...(opts.holdout !== undefined ? [{ what: '--holdout', path: resolve(opts.holdout) }] : []),
+  ];
+  checkTargets(
+    [
+      { what: '--out', path: out, kind: 'folder' },
+      { what: '--out (report.json)', path: join(out, 'report.json'), kind: 'file' },
+      { what: '--out (report.html)', path: join(out, 'report.html'), kind: 'file' },
+    ],
+    { inputs, refuse: (m) => new SpecError(m), outside: (t) => messages.cliOutputOutside(t.what, t.path, cwd), ...(opts.outputsAnywhere ? {} : { root: cwd }) },
   );
 }

@@ -71,7 +71,8 @@ Examples:
     .requiredOption('--real <file>', 'real (training) table')
     .requiredOption('--synthetic <file>', 'synthetic table to grade')
     .option('--holdout <file>', 'real rows not used for training (enables privacy metrics)')
-    .option('--out <dir>', 'write report.json and report.html here')
+    .option('--out <dir>', 'write report.json and report.html here (inside the working directory)')
+    .option('--outputs-anywhere', 'let --out lie outside the working directory')
     .option('--seed <n>', 'seed for subsampling and classifiers', '0')
     .option('-q, --quiet', 'no progress output')
     .action(evaluateCommand);

@@ -96,23 +96,40 @@ function fileInTheWay(path: string): string | undefined {
  * Check every output of the spec (see the module comment); returns them. Throws SpecError naming the
  * spec file (if any), the spec key, the path and what is wrong, in one line.
  */
-export function checkOutputs(ns: NormalizedSpec): OutputTarget[] {
+export function checkOutputs(ns: NormalizedSpec, extra: readonly OutputTarget[] = []): OutputTarget[] {
   // Errors name the spec file first (as its schema errors do) when there is one.
   const refuse = (message: string) => new SpecError(ns.specFile ? `${ns.specFile}: ${message}` : message);
   const targets = outputTargets(ns);
   const root = outputRoot(ns);
-  const rootReal = root && canonicalPath(root);
-  const inputs: { what: string; path: string }[] = [{ what: 'source.path', path: canonicalPath(ns.spec.source.path) }];
+  const inputs: { what: string; path: string }[] = [{ what: 'source.path', path: ns.spec.source.path }];
+  if (ns.specFile) inputs.push({ what: 'the spec file', path: ns.specFile });
   ns.spec.tasks.forEach((t, i) => {
-    if (t.type === 'impute' && t.input) inputs.push({ what: `tasks[${i}].input`, path: canonicalPath(t.input) });
+    if (t.type === 'impute' && t.input) inputs.push({ what: `tasks[${i}].input`, path: t.input });
   });
+  // An image task's DICOM folder may neither hold the source series nor sit inside it (the next run would read its own output).
+  const nested = (t: OutputTarget) => ns.spec.kind === 'image' && t.what.startsWith('tasks[');
+  checkTargets([...targets, ...extra], { inputs, nested, refuse, outside: (t) => messages.outputOutside(t.what, t.path, root!), ...(root ? { root } : {}) });
+  return targets;
+}
+
+/**
+ * The checks of `checkOutputs` on any list of outputs: inside `root` (if given), not onto an input (nor,
+ * where `nested` says so, inside one or around one), no two onto one path, writable as their kind. Used
+ * for the outputs CLI flags name too (`evaluate --out`, `slurm --dir`).
+ */
+export function checkTargets(
+  targets: readonly OutputTarget[],
+  o: { root?: string; inputs: readonly { what: string; path: string }[]; nested?: (t: OutputTarget) => boolean; refuse: (message: string) => Error; outside: (t: OutputTarget) => string },
+): void {
+  const { refuse } = o;
+  const rootReal = o.root && canonicalPath(o.root);
+  const inputs = o.inputs.map((i) => ({ what: i.what, path: canonicalPath(i.path) }));
   const seen = new Map<string, string>();
   for (const t of targets) {
     const real = canonicalPath(t.path);
-    if (rootReal && !inside(rootReal, real)) throw refuse(messages.outputOutside(t.what, t.path, root!));
-    // An image task's DICOM folder may neither hold the source series nor sit inside it (the next run would read its own output).
-    const dicomTask = ns.spec.kind === 'image' && t.what.startsWith('tasks[');
-    const input = inputs.find((i) => i.path === real || (dicomTask && (inside(real, i.path) || inside(i.path, real))));
+    if (rootReal && !inside(rootReal, real)) throw refuse(o.outside(t));
+    const nested = o.nested?.(t) ?? false;
+    const input = inputs.find((i) => i.path === real || (nested && (inside(real, i.path) || inside(i.path, real))));
     if (input) throw refuse(messages.outputIsInput(t.what, t.path, input.what));
     const first = seen.get(real);
     if (first) throw refuse(messages.outputTwice(t.what, t.path, first));
@@ -123,5 +140,4 @@ export function checkOutputs(ns: NormalizedSpec): OutputTarget[] {
     if (t.kind === 'file' && k === 'folder') throw refuse(messages.outputIsFolder(t.what, t.path));
     if (t.kind === 'folder' && k !== undefined && k !== 'folder') throw refuse(messages.outputNotFolder(t.what, t.path));
   }
-  return targets;
 }

@@ -23,6 +23,7 @@ import { SpecError, SynthdiffError } from '../../errors.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { checkpointDir, checkpointInfo } from '../model.js';
+import { checkOutputs, type OutputTarget } from '../outputs.js';
 import { finishedRecord, shardRecordPath, taskKey, type ShardRef } from './shard.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 
@@ -83,7 +84,7 @@ export function synthdiffArgv(): string[] {
 }
 
 export function runDirFor(ns: NormalizedSpec, opts: Pick<SlurmOptions, 'runDir'> = {}): string {
-  return opts.runDir ?? ns.spec.report?.dir ?? join(ns.baseDir, `${ns.spec.name}-run`);
+  return opts.runDir ?? ns.spec.report?.dir ?? join(ns.spec.outputs.dir, `${ns.spec.name}-run`);
 }
 
 const LOGS = { train: 'train-%j.out', shards: 'shard-%a-%A.out', merge: 'merge-%j.out' } as const;
@@ -103,6 +104,11 @@ export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions):
     throw new SpecError(`${ns.specFile}: tasks: nothing to shard (no generate or impute task)`);
   const dir = join(runDirFor(ns, opts), 'slurm');
   const logs = join(dir, 'logs');
+  // The job folder is fenced like the spec's own outputs (outputDir / the spec's folder, unless
+  // outputsAnywhere), and may not land on an input or another output: checked before anything is written.
+  const what = opts.runDir === undefined ? 'slurm folder' : '--dir';
+  const files = ['train.sbatch', 'shards.sbatch', 'merge.sbatch', 'submit.sh', 'manifest.json'].map((f): OutputTarget => ({ what: `${what} (slurm/${f})`, path: join(dir, f), kind: 'file' }));
+  checkOutputs(ns, [{ what: `${what} (slurm/)`, path: dir, kind: 'folder' }, ...files, { what: `${what} (slurm/logs/)`, path: logs, kind: 'folder' }]);
   await mkdir(logs, { recursive: true });
   const cmd = opts.synthdiff ?? synthdiffCommand();
   const spec = shellQuote(ns.specFile);
