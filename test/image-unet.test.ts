@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,24 @@ describe('ImageDiffusion', () => {
     const curve = model.state.lossCurve;
     expect(curve.at(-1)![1]).toBeLessThan(curve[0]![1]);
     model.dispose();
+  });
+
+  it('resumed from a checkpoint at N/2, ends bit for bit as the uninterrupted run (issue 17)', async () => {
+    const { images, prep } = await brainSlices(16, 5);
+    // 5 images in batches of 4 with flips, a loss-curve entry every 2 steps: the save at step 51 falls mid-epoch and between entries.
+    const options = { channels: [4, 8], seed: 4, train: { steps: 100, batchSize: 4 } };
+    const whole = ImageDiffusion.create({ ...prep, flip: true }, options);
+    await whole.fit(images, { checkpoint: { dir: join(dir, 'half'), everyMs: Infinity, everySteps: 51 } });
+    await whole.save(join(dir, 'whole'));
+    const resumed = await ImageDiffusion.load(join(dir, 'half'));
+    expect(resumed.state.step).toBe(51);
+    await resumed.fit(images);
+    await resumed.save(join(dir, 'resumed'));
+    const sha = async (k: string) => (JSON.parse(await readFile(join(dir, k, 'model.json'), 'utf8')) as { weights: { sha256: string } }).weights.sha256;
+    expect(await sha('resumed')).toBe(await sha('whole'));
+    expect(resumed.state).toEqual(whole.state);
+    whole.dispose();
+    resumed.dispose();
   });
 
   it('saves and loads a checkpoint that samples the same images', async () => {

@@ -1,6 +1,6 @@
 import { tf, currentBackend } from '../backend/index.js';
 import { ModelError } from '../errors.js';
-import { createRng, deriveSeed, permutation } from '../rng.js';
+import { createRng, deriveSeed, permutation, resumeRng, type RngState } from '../rng.js';
 import type { ImagePreprocessing } from '../io/dicom/preprocess.js';
 import type { SamplerName } from './sampler-name.js';
 import { Adam } from './adam.js';
@@ -52,6 +52,15 @@ export interface ImageTrainState {
   rngState: number;
   /** [step, mean loss over the steps since the previous entry], about 50 entries per run. */
   lossCurve: [number, number][];
+  /**
+   * A periodic save's exact place (as TrainState's in train.ts): the random stream's state, its state when
+   * the epoch's order was drawn, the cursor in that order, and the loss sum since the last curve entry.
+   */
+  rng?: RngState;
+  orderRng?: RngState;
+  cursor?: number;
+  lossSum?: number;
+  lossCount?: number;
 }
 
 export interface ImageSampleOptions {
@@ -160,22 +169,24 @@ export class ImageDiffusion {
    */
   async fit(
     images: readonly Float32Array[],
-    opts: { onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; onSaved?: (state: ImageTrainState) => void } } = {},
+    opts: { onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: ImageTrainState) => void } } = {},
   ): Promise<ImageTrainState> {
     const o = this.trainOptions;
     const S = this.size, P = S * S;
     if (images.length === 0) throw new ModelError('no training images');
     for (const im of images) if (im.length !== P) throw new ModelError(`training image has ${im.length} pixels, expected ${S}×${S}`);
-    const rng = createRng(this.state.rngState);
+    const at = this.state.rng && this.state.orderRng ? this.state : undefined;
+    const rng = at ? resumeRng(at.rng!) : createRng(this.state.rngState);
     const B = o.batchSize;
     const buf = new Float32Array(B * P);
     const sig = new Float32Array(B);
-    let order = permutation(images.length, rng);
-    let cursor = 0;
+    let orderRng = at ? at.orderRng! : rng.state();
+    let order = permutation(images.length, at ? resumeRng(orderRng) : rng);
+    let cursor = at?.cursor ?? 0;
     const started = performance.now();
     const startStep = this.state.step;
     const reportEvery = Math.max(1, Math.min(25, Math.round(o.steps / 50)));
-    let lossSum = 0, lossCount = 0;
+    let lossSum = at?.lossSum ?? 0, lossCount = at?.lossCount ?? 0;
     const curve = [...this.state.lossCurve];
     let step = this.state.step;
     let lastSave = performance.now();
@@ -183,6 +194,7 @@ export class ImageDiffusion {
     for (; step < o.steps; step++) {
       for (let b = 0; b < B; b++) {
         if (cursor === images.length) {
+          orderRng = rng.state();
           order = permutation(images.length, rng);
           cursor = 0;
         }
@@ -214,10 +226,10 @@ export class ImageDiffusion {
         lossSum = 0;
         lossCount = 0;
       }
-      if (ck && done < o.steps && performance.now() - lastSave >= ck.everyMs) {
-        // A periodic save (see PeriodicCheckpoint in train.ts): the random stream is not drawn from.
+      if (ck && done < o.steps && (performance.now() - lastSave >= ck.everyMs || (ck.everySteps !== undefined && done % ck.everySteps === 0))) {
+        // A periodic save (see PeriodicCheckpoint in train.ts): the random stream is read, not drawn from.
         const finished = this.state;
-        this.state = { step: done, rngState: deriveSeed(finished.rngState, done), lossCurve: [...curve] };
+        this.state = { step: done, rngState: finished.rngState, lossCurve: [...curve], rng: rng.state(), orderRng, cursor, lossSum, lossCount };
         try {
           await this.save(ck.dir, { inProgress: true });
         } finally {
