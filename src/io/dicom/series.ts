@@ -34,6 +34,8 @@ export interface DicomSeries {
 export interface SkippedFile {
   path: string;
   reason: string;
+  /** A readable DICOM object without Pixel Data (SR, RT Structure Set, presentation state, …): no image, but de-identifiable. */
+  nonImage?: true;
 }
 
 /** The series found (sorted by SeriesInstanceUID), plus the files that were skipped and why. */
@@ -65,7 +67,7 @@ export async function readDicomSeries(pathOrFolder: string, options: ReadOptions
       continue;
     }
     if (!image.hasPixelData) {
-      skipped.push({ path: file, reason: `DICOM without Pixel Data (SOP Class ${image.meta.SOPClassUID ?? 'unknown'})` });
+      skipped.push({ path: file, reason: `DICOM without Pixel Data (SOP Class ${image.meta.SOPClassUID ?? 'unknown'})`, nonImage: true });
       continue;
     }
     const uid = image.meta.SeriesInstanceUID;

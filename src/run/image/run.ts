@@ -203,7 +203,11 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     t0 = performance.now();
     const { label } = task;
     if (task.type === 'deidentify') {
-      const files = [...new Set(images.map((im) => im.source))];
+      // Objects without pixel data (SR, RT structure sets, presentation states) are de-identified with the
+      // images, by the same profile and UID map (their references to the images stay consistent), unless
+      // source.series picks series: then only the picked images are.
+      const nonImages = plan.series ? [] : seriesList.skipped.filter((f) => f.nonImage).map((f) => f.path);
+      const files = [...new Set([...images.map((im) => im.source), ...nonImages])];
       const secret = await readSecret(task);
       const results = await deidentifyFiles(files, task.output, {
         remapper: new UidRemapper(secret ? { secret: secret.value } : {}),
@@ -215,7 +219,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       const warnings = [...new Set(results.flatMap((r) => r.warnings))];
       for (const f of results.skipped) log.info(`${label}: skipped ${f.reason}`);
       // Every input file the task did not de-identify, by name: those the reader skipped and those it refused.
-      const skipped = [...seriesList.skipped, ...results.skipped];
+      const skipped = [...seriesList.skipped.filter((f) => !nonImages.includes(f.path)), ...results.skipped];
       report.tasks.push({
         type: 'deidentify',
         output: task.output,
