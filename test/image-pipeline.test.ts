@@ -127,6 +127,10 @@ describe('image pipeline on the brain MR series', () => {
     expect(img.detection!.synthetic.slicesPerClass).toBe(4);
     expect(img.detection!.heldOutReal!.slicesPerClass).toBe(4);
     for (const d of [img.detection!.synthetic, img.detection!.heldOutReal!]) expect(d.score).toBeGreaterThanOrEqual(0);
+    // KID beside it, on the same features: synthetic and held-out slices each against the training slices.
+    expect(img.kid!.synthetic).toMatchObject({ subsetSize: 4, features: 74 });
+    expect(img.kid!.heldOutReal!.subsetSize).toBe(4);
+    for (const k of [img.kid!.synthetic, img.kid!.heldOutReal!]) expect(Number.isFinite(k.kid)).toBe(true);
     expect(img.grid.real.length).toBe(8);
     expect(img.grid.synthetic.length).toBe(4);
     const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));

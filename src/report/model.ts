@@ -9,6 +9,7 @@
 import type { BackendInfo } from '../backend/index.js';
 import type { IntensityHistogram } from '../evaluate/image-fidelity.js';
 import type { ImageDetectionResult } from '../evaluate/image-detection.js';
+import type { KidResult } from '../evaluate/image-kid.js';
 import type { MemorizationResult } from '../evaluate/memorization.js';
 import type { TableSchema } from '../table/infer.js';
 
@@ -200,6 +201,8 @@ export interface ImageReport {
   diversity: { definition: string; synthetic: number; real: number };
   /** Classifier two-sample test against the training slices: synthetic, and held-out real as the baseline (≥ 3 slices each). */
   detection?: { synthetic: ImageDetectionResult; heldOutReal?: ImageDetectionResult };
+  /** KID (evaluate/image-kid.ts) of synthetic and of held-out real slices, each against the training slices. */
+  kid?: { synthetic: KidResult; heldOutReal?: KidResult };
   memorization: MemorizationResult;
   /** Whether the synthetic DICOM was written. */
   export: { blocked: boolean; reason?: string };

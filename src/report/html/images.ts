@@ -50,6 +50,15 @@ ${figure(
             ] as [string, string],
           ]
         : []),
+      ...(img.kid
+        ? [
+            [
+              'Image KID vs training (± sd over subsets)',
+              `synthetic ${fmtFixed(img.kid.synthetic.kid, 4)} ± ${fmtFixed(img.kid.synthetic.std, 4)}` +
+                (img.kid.heldOutReal ? `; held-out real ${fmtFixed(img.kid.heldOutReal.kid, 4)} ± ${fmtFixed(img.kid.heldOutReal.std, 4)}` : ''),
+            ] as [string, string],
+          ]
+        : []),
       ['Window', `${img.window.map((v) => fmtValue(v)).join(' – ')} (${img.windowSource}), ${img.imageSize}² pixels`],
     ])}<p class="def">${mz.definition}</p></div>`,
   };

@@ -4,6 +4,7 @@ import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
 import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
+import { imageKid } from '../../evaluate/image-kid.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { runHeader, secondsSince } from '../header.js';
@@ -293,6 +294,14 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         `fidelity: image C2ST (training vs synthetic) AUC ${detection.auc.toFixed(3)}, score ${detection.score.toFixed(3)}` +
           (baseline ? `; held-out real slices: AUC ${baseline.auc.toFixed(3)}, score ${baseline.score.toFixed(3)}` : ''),
       );
+    }
+    // KID on the same features, synthetic and held-out real slices each against the training slices.
+    const kid = (other: Float32Array[], label: string) => (Math.min(train.length, other.length) >= 2 ? imageKid(train, other, { size, seed: deriveSeed(seed, label) }) : undefined);
+    const kidSynthetic = kid(shown.synthetic.map((v) => normalize(v, win)), 'kid-synthetic');
+    const kidHeldOut = kid(holdout, 'kid-holdout');
+    if (kidSynthetic) {
+      report.images.kid = { synthetic: kidSynthetic, ...(kidHeldOut ? { heldOutReal: kidHeldOut } : {}) };
+      log.info(`fidelity: image KID (training vs synthetic) ${kidSynthetic.kid.toFixed(4)} ± ${kidSynthetic.std.toFixed(4)}` + (kidHeldOut ? `; held-out real slices: ${kidHeldOut.kid.toFixed(4)} ± ${kidHeldOut.std.toFixed(4)}` : ''));
     }
     timings.evaluate = secondsSince(t0);
   }
