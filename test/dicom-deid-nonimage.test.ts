@@ -11,6 +11,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEIDENTIFY_MANIFEST } from '../src/io/dicom/deidentify.js';
 import { runCli } from './helpers/cli.js';
 
 const FIX = resolve('fixtures/dicom');
@@ -74,5 +75,39 @@ describe('de-identifying a folder with SR, RT plan and images (issue 16)', () =>
     const audit = JSON.parse(await readFile(join(dir, 'audit.json'), 'utf8')) as { files: { input: string; output: string }[]; skipped: { path: string }[] };
     expect(audit.files.map((f) => f.input.split('/').pop()).sort()).toEqual(['MR_small.dcm', ...NON_IMAGES].sort());
     expect(audit.skipped.map((s) => s.path.split('/').pop())).toEqual(['rtstruct.dcm']);
+  }, 60_000);
+
+  it('layout: patient/study/series writes <PatientID>/<StudyUID>/<SeriesUID>/<SOPInstanceUID>.dcm, and a re-run replaces it', async () => {
+    const spec = join(dir, 'layout.yaml');
+    const write = (layout: string) =>
+      writeFile(spec, `version: 1\nname: deid\nsource: { path: in, format: dicom }\ntasks:\n  - { type: deidentify, output: { path: tree }, secret: { env: SYNTHDIFF_TEST_SECRET }, layout: ${layout} }\n`);
+    process.env.SYNTHDIFF_TEST_SECRET = 'layout-test';
+    try {
+      await write('patient/study/series');
+      expect((await runCli('run', spec, '-q')).code).toBe(0);
+      const files = (await readdir(join(dir, 'tree'), { recursive: true })).filter((f) => f.endsWith('.dcm')).sort();
+      expect(files).toHaveLength(4);
+      for (const f of files) {
+        const parts = f.split('/');
+        expect(parts).toHaveLength(4);
+        const d = parse(await readFile(join(dir, 'tree', f)));
+        const v = (tag: string) => String((d[tag] as Element | undefined)?.Value?.[0] ?? '');
+        // Each folder is the file's own de-identified value.
+        expect(parts).toEqual([v('00100020') || 'unknown', v('0020000D'), v('0020000E'), `${v('00080018')}.dcm`]);
+      }
+      // The manifest (what a re-run removes) lists the relative paths.
+      const manifest = JSON.parse(await readFile(join(dir, 'tree', DEIDENTIFY_MANIFEST), 'utf8')) as { files: string[] };
+      expect([...manifest.files].sort()).toEqual(files);
+
+      // Re-run flat into the same folder: the tree of the previous run is gone, folders and all.
+      await write('flat');
+      expect((await runCli('run', spec, '-q')).code).toBe(0);
+      const after = await readdir(join(dir, 'tree'), { recursive: true });
+      expect(after.filter((f) => f.endsWith('.dcm')).every((f) => !f.includes('/'))).toBe(true);
+      expect(after.filter((f) => f.endsWith('.dcm'))).toHaveLength(4);
+      expect(after.filter((f) => !f.endsWith('.dcm') && !f.endsWith('.json'))).toEqual([]);
+    } finally {
+      delete process.env.SYNTHDIFF_TEST_SECRET;
+    }
   }, 60_000);
 });

@@ -106,6 +106,7 @@ export type ImageTaskPlan =
       secret?: SecretSpec;
       audit?: string;
       uidMap?: string;
+      layout?: 'flat' | 'patient/study/series';
     };
 
 export interface ImagePlan {
@@ -258,6 +259,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
           ...(t.secret ? { secret: t.secret } : {}),
           ...(t.audit ? { audit: t.audit.path } : {}),
           ...(t.uidMap ? { uidMap: t.uidMap.path } : {}),
+          ...(t.layout ? { layout: t.layout } : {}),
         };
   });
   const evaluate = tasks.some((t) => t.type === 'synthesize') || spec.evaluate?.memorization === true;

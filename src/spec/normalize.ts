@@ -43,7 +43,7 @@ export type NormalizedTask =
   | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; output: OutputSpec }
   | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec }
   | { type: 'synthesize'; count: number; output: OutputSpec }
-  | { type: 'deidentify'; output: OutputSpec; options: Required<DeidentifyOptionsSpec>; secret?: SecretSpec; audit?: OutputSpec; uidMap?: OutputSpec };
+  | { type: 'deidentify'; output: OutputSpec; options: Required<DeidentifyOptionsSpec>; secret?: SecretSpec; audit?: OutputSpec; uidMap?: OutputSpec; layout?: 'flat' | 'patient/study/series' };
 
 export interface NormalizedEvaluate {
   fidelity: boolean;
@@ -164,6 +164,7 @@ function normalizeTask(t: TaskSpec): NormalizedTask {
       secret: t.secret,
       audit: t.audit,
       uidMap: t.uidMap,
+      layout: t.layout,
     });
   }
   return t;

@@ -173,6 +173,7 @@ export const pipelineSchema = {
         secret: { $ref: '#/$defs/secret' },
         audit: { $ref: '#/$defs/output' },
         uidMap: { $ref: '#/$defs/output' },
+        layout: { enum: ['flat', 'patient/study/series'], description: 'flat (default): <SOPInstanceUID>.dcm; patient/study/series: <PatientID>/<StudyUID>/<SeriesUID>/<SOPInstanceUID>.dcm (de-identified values).' },
       },
     },
     deidentifyOptions: {

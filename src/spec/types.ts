@@ -154,6 +154,8 @@ export interface DeidentifyTask {
   audit?: OutputSpec;
   /** Original → replacement UID map (CSV). It re-identifies: written only when asked. */
   uidMap?: OutputSpec;
+  /** `flat` (default): `<SOPInstanceUID>.dcm`; `patient/study/series`: `<PatientID>/<StudyUID>/<SeriesUID>/<SOPInstanceUID>.dcm` (de-identified values). */
+  layout?: 'flat' | 'patient/study/series';
 }
 
 /** PS3.15 Annex E options (Table E.1-1 option columns). */
@@ -208,7 +210,7 @@ export const KEYS = {
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
   ImputeTask: { type: true, draws: true, engine: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
   SynthesizeTask: { type: true, count: true, output: true } satisfies Keys<SynthesizeTask>,
-  DeidentifyTask: { type: true, output: true, options: true, secret: true, audit: true, uidMap: true } satisfies Keys<DeidentifyTask>,
+  DeidentifyTask: { type: true, output: true, options: true, secret: true, audit: true, uidMap: true, layout: true } satisfies Keys<DeidentifyTask>,
   DeidentifyOptionsSpec: {
     retainLongitudinalTemporal: true,
     retainPatientCharacteristics: true,

@@ -1,7 +1,7 @@
 import dcmjs from 'dcmjs';
 import type { DicomDataset, DicomElement } from 'dcmjs';
-import { readFile, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { DicomError } from '../../errors.js';
 import { writeFileAtomic } from '../atomic.js';
 import { messages } from '../../messages.js';
@@ -89,6 +89,10 @@ export interface DeidentifyReport {
   output?: string;
   /** The new SOP Instance UID. */
   sopInstanceUid: string;
+  /** The de-identified Patient ID, Study and Series Instance UIDs ('' when absent): the output's folders with `layout: patient/study/series`. */
+  patientId?: string;
+  studyUid?: string;
+  seriesUid?: string;
   /** Data elements removed (X actions, private/curve/overlay groups, group lengths), at any depth. */
   removed: number;
   /** Of `removed`, those in private (odd) groups. */
@@ -203,7 +207,8 @@ export function deidentifyDicomWithReport(bytes: Uint8Array, options: Deidentify
   }
   verifyOutput(out, structure, source);
   const extra = { ...(temporal === 'shift' ? { dateShiftDays: ctx.shiftDays } : {}), ...(ctx.actions ? { actions: ctx.actions } : {}) };
-  return { bytes: out, report: { source, sopInstanceUid, ...counts, warnings, ...extra } };
+  const place = { patientId: stringValues(ds['00100020'])[0] ?? '', studyUid: stringValues(ds['0020000D'])[0] ?? '', seriesUid: stringValues(ds['0020000E'])[0] ?? '' };
+  return { bytes: out, report: { source, sopInstanceUid, ...place, ...counts, warnings, ...extra } };
 }
 
 export interface DeidentifyFilesOptions {
@@ -217,6 +222,19 @@ export interface DeidentifyFilesOptions {
   uidMapPath?: string;
   /** Said in the audit trail: where the pseudonym secret came from, e.g. `env SYNTHDIFF_DEID_SECRET`. */
   secretSource?: string;
+  /**
+   * `flat` (default): `<SOPInstanceUID>.dcm` in the output folder; `patient/study/series`:
+   * `<PatientID>/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm`, all de-identified values.
+   */
+  layout?: DeidentifyLayout;
+}
+
+export type DeidentifyLayout = 'flat' | 'patient/study/series';
+
+/** A de-identified value as one folder name: characters outside [A-Za-z0-9._-] become `_`; empty is `unknown`. */
+function folderName(value: string | undefined): string {
+  const s = (value ?? '').trim().replace(/[^A-Za-z0-9._-]/g, '_');
+  return s === '' || s === '.' || s === '..' ? 'unknown' : s;
 }
 
 /** What `deidentifyFiles` did: one report per file written, plus the inputs skipped and why. */
@@ -224,7 +242,8 @@ export type DeidentifyFilesResult = DeidentifyReport[] & { skipped: SkippedFile[
 
 /** Lists the files a de-identification run wrote into its folder, so a re-run replaces them. */
 export const DEIDENTIFY_MANIFEST = '.synthdiff-deidentified.json';
-const OUTPUT_NAME = /^[0-9.]+\.dcm$/;
+/** A file a previous run wrote (manifest entry): `<uid>.dcm`, or three folder names above it (none `.` or `..`). */
+const OUTPUT_NAME = /^(?:(?!\.\.?\/)[A-Za-z0-9._-]+\/){0,3}[0-9.]+\.dcm$/;
 
 /**
  * De-identify `inputs` into `outDir`, one shared remapper for the whole set. Outputs are named by
@@ -268,11 +287,13 @@ export async function deidentifyFiles(inputs: readonly string[], outDir: string,
   // Everything de-identified in memory first: only then replace the previous run's files.
   await removePreviousRun(outDir);
   for (const { bytes, report } of results) {
-    const output = join(outDir, `${report.sopInstanceUid}.dcm`);
+    const folders = options.layout === 'patient/study/series' ? [folderName(report.patientId), folderName(report.studyUid), folderName(report.seriesUid)] : [];
+    const output = join(outDir, ...folders, `${report.sopInstanceUid}.dcm`);
+    await mkdir(dirname(output), { recursive: true });
     await writeFileAtomic(output, bytes);
     reports.push({ ...report, output });
   }
-  await writeFileAtomic(join(outDir, DEIDENTIFY_MANIFEST), `${JSON.stringify({ files: reports.map((r) => basename(r.output!)) }, null, 2)}\n`);
+  await writeFileAtomic(join(outDir, DEIDENTIFY_MANIFEST), `${JSON.stringify({ files: reports.map((r) => relative(outDir, r.output!).split(sep).join('/')) }, null, 2)}\n`);
   if (options.auditPath) await writeFileAtomic(options.auditPath, auditTrail(reports, skipped, profile, remapper, options.secretSource));
   if (options.uidMapPath) {
     const rows = [...remapper.entries()].map(([from, to]) => `${from},${to}`);
@@ -290,7 +311,13 @@ async function removePreviousRun(outDir: string): Promise<void> {
   }
   const files = (previous as { files?: unknown }).files;
   if (!Array.isArray(files)) return;
-  for (const f of files) if (typeof f === 'string' && OUTPUT_NAME.test(f)) await rm(join(outDir, f), { force: true });
+  for (const f of files) {
+    if (typeof f !== 'string' || !OUTPUT_NAME.test(f)) continue;
+    await rm(join(outDir, f), { force: true });
+    // The patient/study/series folders it leaves empty go too (rmdir refuses a folder that is not).
+    const parts = f.split('/');
+    for (let k = parts.length - 1; k > 0; k--) await rmdir(join(outDir, ...parts.slice(0, k))).catch(() => undefined);
+  }
 }
 
 /** The audit trail: what was done, to which file, under which options; never an original value. */

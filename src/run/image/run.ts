@@ -215,6 +215,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         profile: task.options,
         ...(task.audit ? { auditPath: task.audit } : {}),
         ...(task.uidMap ? { uidMapPath: task.uidMap } : {}),
+        ...(task.layout ? { layout: task.layout } : {}),
         ...(secret ? { secretSource: secret.source } : {}),
       });
       const warnings = [...new Set(results.flatMap((r) => r.warnings))];
