@@ -126,6 +126,9 @@ describe('output paths (issue 17)', () => {
     expect(() => checkOutputs(image('dcm/deidentified'))).toThrow(messages.outputIsInput('tasks[0].output.path', join(specDir, 'dcm', 'deidentified'), 'source.path'));
     expect(() => checkOutputs(image('.'))).toThrow(messages.outputIsInput('tasks[0].output.path', specDir, 'source.path'));
     expect(checkOutputs(image('deidentified')).map((t) => t.what)).toContain('tasks[0].output.path');
+    // A DICOM folder may hold the spec file (only the file itself is an input that must not be written).
+    const beside = normalizeSpec({ version: 1, name: 'i', source: { path: '../dcm', format: 'dicom' }, outputsAnywhere: true, tasks: [{ type: 'deidentify', output: { path: '.' } }] }, join(specDir, 'img.yaml'));
+    expect(checkOutputs(beside).map((t) => t.path)).toEqual([specDir]);
   });
 
   it('an output onto the spec file itself is refused', async () => {

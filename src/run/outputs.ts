@@ -101,8 +101,9 @@ export function checkOutputs(ns: NormalizedSpec, extra: readonly OutputTarget[] 
   const refuse = (message: string) => new SpecError(ns.specFile ? `${ns.specFile}: ${message}` : message);
   const targets = outputTargets(ns);
   const root = outputRoot(ns);
-  const inputs: { what: string; path: string }[] = [{ what: 'source.path', path: ns.spec.source.path }];
-  if (ns.specFile) inputs.push({ what: 'the spec file', path: ns.specFile });
+  const inputs: { what: string; path: string; fileOnly?: true }[] = [{ what: 'source.path', path: ns.spec.source.path }];
+  // The spec file is an input too (a DICOM folder may hold it: only the file itself is refused).
+  if (ns.specFile) inputs.push({ what: 'the spec file', path: ns.specFile, fileOnly: true });
   ns.spec.tasks.forEach((t, i) => {
     if (t.type === 'impute' && t.input) inputs.push({ what: `tasks[${i}].input`, path: t.input });
   });
@@ -119,17 +120,17 @@ export function checkOutputs(ns: NormalizedSpec, extra: readonly OutputTarget[] 
  */
 export function checkTargets(
   targets: readonly OutputTarget[],
-  o: { root?: string; inputs: readonly { what: string; path: string }[]; nested?: (t: OutputTarget) => boolean; refuse: (message: string) => Error; outside: (t: OutputTarget) => string },
+  o: { root?: string; inputs: readonly { what: string; path: string; fileOnly?: true }[]; nested?: (t: OutputTarget) => boolean; refuse: (message: string) => Error; outside: (t: OutputTarget) => string },
 ): void {
   const { refuse } = o;
   const rootReal = o.root && canonicalPath(o.root);
-  const inputs = o.inputs.map((i) => ({ what: i.what, path: canonicalPath(i.path) }));
+  const inputs = o.inputs.map((i) => ({ ...i, path: canonicalPath(i.path) }));
   const seen = new Map<string, string>();
   for (const t of targets) {
     const real = canonicalPath(t.path);
     if (rootReal && !inside(rootReal, real)) throw refuse(o.outside(t));
     const nested = o.nested?.(t) ?? false;
-    const input = inputs.find((i) => i.path === real || (nested && (inside(real, i.path) || inside(i.path, real))));
+    const input = inputs.find((i) => i.path === real || (nested && !i.fileOnly && (inside(real, i.path) || inside(i.path, real))));
     if (input) throw refuse(messages.outputIsInput(t.what, t.path, input.what));
     const first = seen.get(real);
     if (first) throw refuse(messages.outputTwice(t.what, t.path, first));
