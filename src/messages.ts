@@ -62,5 +62,7 @@ export const messages = {
   seriesSelectionInTablePipeline: (path: string) => `source.series: ${path} is a table; series selection is for DICOM sources (source.format: dicom)`,
   seriesDescriptionPattern: (pattern: string, why: string) => `source.series.description: "${pattern}" is not a regular expression: ${why}`,
   /** No series of a DICOM folder matches `source.series`. */
+  /** A DICOM pipeline without the optional DICOM packages installed (io/dicom/packages.ts). */
+  dicomPackageMissing: (pkg: string, install: string) => `${pkg} is not installed; DICOM pipelines need the optional DICOM packages: ${install}`,
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
 } as const;

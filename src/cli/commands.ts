@@ -2,7 +2,7 @@ import { readTable } from '../io/table-io.js';
 import { formatSchema, type TableSchema } from '../table/infer.js';
 import { createLogger } from '../report/log.js';
 import { runTablePipeline } from '../run/table/run.js';
-import { runImagePipeline } from '../run/image/run.js';
+import { loadImagePipeline } from '../run/image/load.js';
 import { renderReportHtml } from '../report/html.js';
 import { SpecError } from '../errors.js';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ export async function runCommand(specPath: string, opts: { quiet?: boolean }): P
   const ns = await loadSpec(specPath);
   const log = createLogger({ quiet: opts.quiet });
   if (ns.spec.kind === 'image') {
+    const { runImagePipeline } = await loadImagePipeline();
     await runImagePipeline(ns, { log, renderHtml: renderReportHtml });
     return;
   }
