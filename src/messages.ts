@@ -65,4 +65,20 @@ export const messages = {
   /** A DICOM pipeline without the optional DICOM packages installed (io/dicom/packages.ts). */
   dicomPackageMissing: (pkg: string, install: string) => `${pkg} is not installed; DICOM pipelines need the optional DICOM packages: ${install}`,
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
+  // The library (src/index.ts): tables built in memory, the model facade (api/).
+  /** `tableFromRecords([])`, `tableFromColumns({})`. */
+  inMemoryNoColumns: (fn: string) => `${fn}: no columns; expected at least one named column`,
+  inMemoryNoRows: () => `the table has no rows; expected at least one`,
+  /** `tableFromColumns` given columns of different lengths. */
+  columnLengths: (name: string, length: number, first: string, rows: number) => `columns.${name}: ${length} values, but column "${first}" has ${rows}; every column needs one value per row`,
+  /** A cell that is not a number, string, boolean, Date or null (`records[3].age`, `columns.age[3]`). */
+  cellValueType: (place: string, got: string) => `${place}: expected a number, string, boolean, Date or null, got ${got}`,
+  /** The backend ladder fell through to tfjs's pure-JS backend without being asked for it. */
+  pureJsBackendRefused: () => `no compiled backend could start (wasm failed to load); pass backend: 'cpu' to run on tfjs's pure-JavaScript backend (much slower)`,
+  sampleRows: (rows: number) => `sample: rows must be a positive integer, got ${rows}`,
+  imputeDraws: (draws: number) => `impute: draws must be a positive integer, got ${draws}`,
+  /** The table to impute lacks a column the model was fitted on. */
+  imputeColumnMissing: (name: string, columns: readonly string[]) => `impute: the table has no column "${name}", which the model was fitted on (columns: ${list(columns)})`,
+  /** A column of the table to impute cannot be read as the kind the model learnt it as. */
+  imputeKind: (name: string, kind: string, modelKind: string, why: string) => `impute: column "${name}" is ${kind}, the model learnt it as ${modelKind}, and it cannot be read so: ${why}`,
 } as const;
