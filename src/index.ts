@@ -28,6 +28,7 @@ export { formatSchema, profileTable, type ColumnOverride, type ColumnSchema, typ
 export { readTable, writeTable, type ReadTableOptions, type ReadTableResult, type TableFormat } from './io/table-io.js';
 export { tableToCsvString } from './io/csv.js';
 export { alignTables } from './table/align.js';
+export { longFormat } from './table/long.js';
 
 // Evaluation: the whole report, and each evaluator on its own.
 export { evaluate, type EvaluateOptions } from './api/evaluate.js';

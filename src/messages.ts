@@ -65,6 +65,10 @@ export const messages = {
   /** A DICOM pipeline without the optional DICOM packages installed (io/dicom/packages.ts). */
   dicomPackageMissing: (pkg: string, install: string) => `${pkg} is not installed; DICOM pipelines need the optional DICOM packages: ${install}`,
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
+  /** An impute task's `completed` output in a run that imputes batch by batch. */
+  completedNotInMemory: (index: number, why: string) => `tasks[${index}].completed: the completed datasets are written by in-memory runs only (${why}); drop completed or run without it`,
+  longFormatNoDraws: () => `no completed datasets to stack`,
+  longFormatColumnTaken: (name: string) => `the table already has a column "${name}"; the long format adds .imp and .id (rename that column)`,
   // The library (src/index.ts): tables built in memory, the model facade (api/).
   /** `tableFromRecords([])`, `tableFromColumns({})`. */
   inMemoryNoColumns: (fn: string) => `${fn}: no columns; expected at least one named column`,

@@ -72,6 +72,8 @@ export type TableTaskPlan =
       output: TableOutput;
       /** Written only for more than one draw. */
       intervals?: TableOutput;
+      /** The m completed datasets, long format (in-memory runs). */
+      completed?: TableOutput;
     };
 
 export interface TablePlan {
@@ -213,6 +215,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
           sampling: sampling.impute,
           output: tableOutput(t.output),
           ...(t.intervals ? { intervals: tableOutput(t.intervals) } : {}),
+          ...(t.completed ? { completed: tableOutput(t.completed) } : {}),
         };
       default:
         throw new SpecError(messages.imageTaskInTablePipeline(index, t.type));
@@ -220,6 +223,8 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   });
   const needsModel = tasks.some((t) => t.type !== 'profile') || Boolean(spec.evaluate?.imputation) || spec.model.declared;
   const m = spec.model;
+  const completed = tasks.find((t) => t.type === 'impute' && t.completed);
+  if (completed && m.trainRows) throw new SpecError(messages.completedNotInMemory(completed.index, 'model.trainRows streams the source'));
   return {
     kind: 'table',
     name: spec.name,

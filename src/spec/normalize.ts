@@ -41,7 +41,7 @@ export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | '
 export type NormalizedTask =
   | { type: 'profile'; output: OutputSpec }
   | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; output: OutputSpec }
-  | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec }
+  | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec; completed?: OutputSpec }
   | { type: 'synthesize'; count: number; output: OutputSpec }
   | { type: 'deidentify'; output: OutputSpec; options: Required<DeidentifyOptionsSpec>; secret?: SecretSpec; audit?: OutputSpec; uidMap?: OutputSpec };
 
@@ -134,7 +134,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
 }
 
 function normalizeTask(t: TaskSpec): NormalizedTask {
-  if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, engine: t.engine ?? 'auto', input: t.input, output: t.output, intervals: t.intervals });
+  if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, engine: t.engine ?? 'auto', input: t.input, output: t.output, intervals: t.intervals, completed: t.completed });
   if (t.type === 'deidentify') {
     const o = t.options ?? {};
     return defined({
@@ -187,6 +187,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     if (t.type === 'impute') {
       if (t.input) t.input = abs(t.input);
       if (t.intervals) t.intervals.path = abs(t.intervals.path);
+      if (t.completed) t.completed.path = abs(t.completed.path);
     }
   }
   if (w.report) w.report.dir = abs(w.report.dir);

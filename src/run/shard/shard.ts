@@ -23,6 +23,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { TabularDiffusion } from '../../diffusion/tabular.js';
 import { ModelError, SpecError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { countTableRows } from '../../io/table-stream.js';
 import { writeTable } from '../../io/table-io.js';
@@ -149,6 +150,8 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== ns.hash)
     throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${ns.hash.slice(0, 12)}); retrain with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\``);
   const plan = planTable(ns);
+  const completed = plan.tasks.find((t) => t.type === 'impute' && t.completed);
+  if (completed) throw new SpecError(messages.completedNotInMemory(completed.index, 'a shard streams its rows'));
   const label0 = `shard ${shard.index}/${shard.count}`;
   log.info(`synthdiff: pipeline "${plan.name}" ${label0} (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
 

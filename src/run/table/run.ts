@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../report/log.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { deriveSeed } from '../../rng.js';
 import { TableEncoder } from '../../table/encode.js';
+import { longFormat } from '../../table/long.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
 import { runHeader, secondsSince } from '../header.js';
@@ -193,7 +194,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
       const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation) : await imputeStreamedTask(ctx.model!, task, log);
-      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
+      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.completed ? { completed: r.completed } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
     }
   }
 }
@@ -224,6 +225,7 @@ interface ImputeRun {
   engine: ImputeEngine;
   imputedCells: number;
   intervals?: string;
+  completed?: string;
   blend?: Record<string, unknown>;
 }
 
@@ -248,6 +250,8 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
     log.done(task.label, `(${input.nRows} rows, engine ${task.engine}: ${r.choices.map((c) => `${c.column} ${c.weights.join('/')}`).join(', ') || 'no holes'})`);
     assertObservedUnchanged(input, r.point);
     await writeTable(task.output.path, r.point, task.output.format);
+    // The completed datasets are diffusion draws: the blend's point estimate is not a draw from anything.
+    const completed = await writeCompleted(task, input, r.draws.slice(0, draws));
     let intervalsPath: string | undefined;
     if (task.intervals && draws > 1 && r.draws.length) {
       await writeTable(task.intervals.path, cellIntervals(input, r.draws).intervals!, task.intervals.format);
@@ -261,7 +265,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds) },
       columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
     };
-    return { rows: input.nRows, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), blend };
+    return { rows: input.nRows, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
   }
   const filled = await model.complete(input, {
     draws,
@@ -280,7 +284,14 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
     await writeTable(task.intervals.path, intervals, task.intervals.format);
     intervalsPath = task.intervals.path;
   }
-  return { rows: input.nRows, engine: 'diffusion', imputedCells, intervals: intervalsPath };
+  return { rows: input.nRows, engine: 'diffusion', imputedCells, intervals: intervalsPath, ...(await writeCompleted(task, input, filled)) };
+}
+
+/** The task's `completed` output: the m completed datasets in mice's long format (table/long.ts). */
+async function writeCompleted(task: ImputeTaskPlan, input: Table, draws: Table[]): Promise<{ completed?: string }> {
+  if (!task.completed) return {};
+  await writeTable(task.completed.path, longFormat(input, draws), task.completed.format);
+  return { completed: task.completed.path };
 }
 
 function round3(x: number): number | null {
