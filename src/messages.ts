@@ -67,6 +67,8 @@ export const messages = {
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
   /** An impute task's `completed` output in a run that imputes batch by batch. */
   completedNotInMemory: (index: number, why: string) => `tasks[${index}].completed: the completed datasets are written by in-memory runs only (${why}); drop completed or run without it`,
+  /** `kind: passthrough` in a run that reads its rows batch by batch. */
+  passthroughNotInMemory: (column: string, why: string) => `columns.${column}.kind: passthrough columns are kept by in-memory runs only (${why}); use drop: true there`,
   longFormatNoDraws: () => `no completed datasets to stack`,
   longFormatColumnTaken: (name: string) => `the table already has a column "${name}"; the long format adds .imp and .id (rename that column)`,
   // The library (src/index.ts): tables built in memory, the model facade (api/).

@@ -9,8 +9,8 @@
 import type { ImputeEngine } from '../impute/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
-import { normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
-import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
+import { normalizeSpec, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
+import type { BackendName, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
 import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
@@ -25,7 +25,7 @@ export interface SourceRead {
   delimiter?: ',' | ';' | '\t';
   /** Tokens read as missing; absent: only the empty field. */
   missing?: string[];
-  columns: Record<string, ColumnSpec & { drop: boolean }>;
+  columns: Record<string, NormalizedColumn>;
 }
 
 export interface TableOutput {
@@ -225,6 +225,8 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   const m = spec.model;
   const completed = tasks.find((t) => t.type === 'impute' && t.completed);
   if (completed && m.trainRows) throw new SpecError(messages.completedNotInMemory(completed.index, 'model.trainRows streams the source'));
+  const passthrough = passthroughColumn(ns);
+  if (passthrough && m.trainRows) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'model.trainRows streams the source'));
   return {
     kind: 'table',
     name: spec.name,
@@ -291,4 +293,9 @@ function seriesFilter(sel: SeriesSelection): SeriesFilter {
     }
   }
   return { ...(sel.uid ? { uid: sel.uid } : {}), ...(sel.modality ? { modality: sel.modality } : {}), ...(description ? { description } : {}) };
+}
+
+/** The first column the spec marks `kind: passthrough`, if any. */
+export function passthroughColumn(ns: NormalizedSpec): string | undefined {
+  return Object.entries(ns.spec.columns).find(([, c]) => c.passthrough)?.[0];
 }

@@ -73,7 +73,7 @@ export const pipelineSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        kind: { enum: [...COLUMN_KINDS] },
+        kind: { enum: [...COLUMN_KINDS, 'passthrough'], description: 'passthrough: kept verbatim in impute outputs, never modelled (identifiers); in-memory runs only' },
         missing: { type: 'array', items: { type: 'string' } },
         min: { type: 'number' },
         max: { type: 'number' },

@@ -48,7 +48,11 @@ export interface SeriesSelection {
 }
 
 export interface ColumnSpec {
-  kind?: ColumnKind;
+  /**
+   * The column's kind, or `passthrough`: read as text, never modelled, and written back verbatim beside
+   * the imputed columns (identifiers that imputed rows must keep to be joined back; in-memory runs).
+   */
+  kind?: ColumnKind | 'passthrough';
   missing?: string[];
   min?: number;
   max?: number;

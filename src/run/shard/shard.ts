@@ -31,7 +31,7 @@ import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed } from '../../rng.js';
 import type { Table } from '../../table/table.js';
 import { checkpointDir, checkpointInfo, startBackend } from '../model.js';
-import { inputFormat, planTable, tableSampling, taskSeed, type TableTaskPlan } from '../plan.js';
+import { inputFormat, passthroughColumn, planTable, tableSampling, taskSeed, type TableTaskPlan } from '../plan.js';
 import { canonicalJson } from '../../spec/normalize.js';
 import { runData, type RunData } from '../table/data.js';
 import { privacyStats, type PrivacyStats } from '../../stats/shard-privacy.js';
@@ -152,6 +152,8 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   const plan = planTable(ns);
   const completed = plan.tasks.find((t) => t.type === 'impute' && t.completed);
   if (completed) throw new SpecError(messages.completedNotInMemory(completed.index, 'a shard streams its rows'));
+  const passthrough = passthroughColumn(ns);
+  if (passthrough) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'a shard streams its rows'));
   const label0 = `shard ${shard.index}/${shard.count}`;
   log.info(`synthdiff: pipeline "${plan.name}" ${label0} (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
 
