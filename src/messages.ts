@@ -17,7 +17,14 @@ export const messages = {
   tableTaskInImagePipeline: (index: number, type: string) => `tasks[${index}].type: ${type} is a table task; a DICOM pipeline runs synthesize and deidentify`,
   imageTaskOutputFormat: (index: number, type: string, format: string) => `tasks[${index}].output.format: ${type} writes DICOM files into a folder; got "${format}"`,
   /** A column the spec names (`columns.<name>`, `evaluate.efficacy.target`) is not in the table. */
-  specColumnMissing: (specPath: string, table: string, columns: readonly string[]) => `${specPath}: ${table} has no such column (columns: ${list(columns)})`,
+  specColumnMissing: (specPath: string, table: string, columns: readonly string[], hint?: string) =>
+    `${specPath}: ${table} has no such column${hint ? ` (did you mean "${hint}"?)` : ''} (columns: ${list(columns)})`,
+  /** A column the model must see (efficacy target, a fixed column) that the spec drops or passes through. */
+  specColumnNotModelled: (specPath: string, name: string, why: string) => `${specPath}: column "${name}" has ${why} in columns, so the model never sees it`,
+  /** A generate task's fixed value the column cannot take. */
+  fixedValueUnknown: (specPath: string, value: string, labels: readonly string[], hint?: string) =>
+    `${specPath}: "${value}" is not a value of the column${hint ? ` (did you mean "${hint}"?)` : ''} (values: ${list(labels.slice(0, 12))}${labels.length > 12 ? ', …' : ''})`,
+  fixedValueNotNumber: (specPath: string, kind: string, value: string) => `${specPath}: expected a number for a ${kind} column, got ${value}`,
   /** A table with a header and no rows. */
   noDataRows: (path: string) => `${path}: the table has no data rows`,
   /** The holdout split left no row to train on (in memory or streamed). */

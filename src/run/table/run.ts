@@ -17,6 +17,7 @@ import { evaluateTables } from './evaluate.js';
 import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { schemaTable } from './schema-table.js';
 import { checkOutputs } from '../outputs.js';
+import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js';
 import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
 import { blendImpute, hideCells, validationCells } from '../../impute/blend.js';
@@ -32,11 +33,13 @@ export async function runTablePipeline(
 ): Promise<RunReport> {
   const plan = planTable(ns);
   checkOutputs(ns);
+  checkSpecColumns(ns, await sourceHeader(plan.read), plan.read.path);
   const log = opts.log ?? createLogger();
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
   const data = await runData(plan, log);
+  if (data.table) checkFixedValues(ns, data.table);
   const { split } = data;
   timings.load = secondsSince(t0);
   log.info(
