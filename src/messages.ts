@@ -76,6 +76,9 @@ export const messages = {
   completedNotInMemory: (index: number, why: string) => `tasks[${index}].completed: the completed datasets are written by in-memory runs only (${why}); drop completed or run without it`,
   /** `kind: passthrough` in a run that reads its rows batch by batch. */
   passthroughNotInMemory: (column: string, why: string) => `columns.${column}.kind: passthrough columns are kept by in-memory runs only (${why}); use drop: true there`,
+  /** Tables graded together (synthdiff evaluate) whose columns differ by name. */
+  alignColumnMissing: (table: string, column: string, columns: readonly string[]) => `${table}: no column "${column}"; the real table has ${list(columns)} (columns are matched by name)`,
+  alignColumnExtra: (table: string, column: string, columns: readonly string[]) => `${table}: column "${column}" is not in the real table (${list(columns)}); columns are matched by name`,
   longFormatNoDraws: () => `no completed datasets to stack`,
   longFormatColumnTaken: (name: string) => `the table already has a column "${name}"; the long format adds .imp and .id (rename that column)`,
   // The library (src/index.ts): tables built in memory, the model facade (api/).
