@@ -227,7 +227,7 @@ function runChild(unit: UnitSpec): Promise<{ records: BenchRecord[]; code: numbe
 
 export async function runSuite(o: SuiteOptions): Promise<{ records: BenchRecord[]; out: string }> {
   const machine = machineInfo();
-  const tfjs = JSON.parse(await readFile(join(REPO_ROOT, 'node_modules/@tensorflow/tfjs/package.json'), 'utf8')) as { version: string };
+  const tfjs = JSON.parse(await readFile(join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-core/package.json'), 'utf8')) as { version: string };
   const command = `npm run bench${o.argv.length ? ` -- ${o.argv.join(' ')}` : ''}`;
   const previous: Stored = existsSync(o.out) ? parseRecords(await readFile(o.out, 'utf8')) : { records: [], runs: [], notes: undefined };
   const fresh: BenchRecord[] = [];

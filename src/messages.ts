@@ -17,7 +17,14 @@ export const messages = {
   tableTaskInImagePipeline: (index: number, type: string) => `tasks[${index}].type: ${type} is a table task; a DICOM pipeline runs synthesize and deidentify`,
   imageTaskOutputFormat: (index: number, type: string, format: string) => `tasks[${index}].output.format: ${type} writes DICOM files into a folder; got "${format}"`,
   /** A column the spec names (`columns.<name>`, `evaluate.efficacy.target`) is not in the table. */
-  specColumnMissing: (specPath: string, table: string, columns: readonly string[]) => `${specPath}: ${table} has no such column (columns: ${list(columns)})`,
+  specColumnMissing: (specPath: string, table: string, columns: readonly string[], hint?: string) =>
+    `${specPath}: ${table} has no such column${hint ? ` (did you mean "${hint}"?)` : ''} (columns: ${list(columns)})`,
+  /** A column the model must see (efficacy target, a fixed column) that the spec drops or passes through. */
+  specColumnNotModelled: (specPath: string, name: string, why: string) => `${specPath}: column "${name}" has ${why} in columns, so the model never sees it`,
+  /** A generate task's fixed value the column cannot take. */
+  fixedValueUnknown: (specPath: string, value: string, labels: readonly string[], hint?: string) =>
+    `${specPath}: "${value}" is not a value of the column${hint ? ` (did you mean "${hint}"?)` : ''} (values: ${list(labels.slice(0, 12))}${labels.length > 12 ? ', …' : ''})`,
+  fixedValueNotNumber: (specPath: string, kind: string, value: string) => `${specPath}: expected a number for a ${kind} column, got ${value}`,
   /** A table with a header and no rows. */
   noDataRows: (path: string) => `${path}: the table has no data rows`,
   /** The holdout split left no row to train on (in memory or streamed). */
@@ -67,5 +74,32 @@ export const messages = {
   seriesSelectionInTablePipeline: (path: string) => `source.series: ${path} is a table; series selection is for DICOM sources (source.format: dicom)`,
   seriesDescriptionPattern: (pattern: string, why: string) => `source.series.description: "${pattern}" is not a regular expression: ${why}`,
   /** No series of a DICOM folder matches `source.series`. */
+  /** A DICOM pipeline without the optional DICOM packages installed (io/dicom/packages.ts). */
+  dicomPackageMissing: (pkg: string, install: string) => `${pkg} is not installed; DICOM pipelines need the optional DICOM packages: ${install}`,
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
+  /** An impute task's `completed` output in a run that imputes batch by batch. */
+  completedNotInMemory: (index: number, why: string) => `tasks[${index}].completed: the completed datasets are written by in-memory runs only (${why}); drop completed or run without it`,
+  /** `kind: passthrough` in a run that reads its rows batch by batch. */
+  passthroughNotInMemory: (column: string, why: string) => `columns.${column}.kind: passthrough columns are kept by in-memory runs only (${why}); use drop: true there`,
+  /** Tables graded together (synthdiff evaluate) whose columns differ by name. */
+  alignColumnMissing: (table: string, column: string, columns: readonly string[]) => `${table}: no column "${column}"; the real table has ${list(columns)} (columns are matched by name)`,
+  alignColumnExtra: (table: string, column: string, columns: readonly string[]) => `${table}: column "${column}" is not in the real table (${list(columns)}); columns are matched by name`,
+  longFormatNoDraws: () => `no completed datasets to stack`,
+  longFormatColumnTaken: (name: string) => `the table already has a column "${name}"; the long format adds .imp and .id (rename that column)`,
+  // The library (src/index.ts): tables built in memory, the model facade (api/).
+  /** `tableFromRecords([])`, `tableFromColumns({})`. */
+  inMemoryNoColumns: (fn: string) => `${fn}: no columns; expected at least one named column`,
+  inMemoryNoRows: () => `the table has no rows; expected at least one`,
+  /** `tableFromColumns` given columns of different lengths. */
+  columnLengths: (name: string, length: number, first: string, rows: number) => `columns.${name}: ${length} values, but column "${first}" has ${rows}; every column needs one value per row`,
+  /** A cell that is not a number, string, boolean, Date or null (`records[3].age`, `columns.age[3]`). */
+  cellValueType: (place: string, got: string) => `${place}: expected a number, string, boolean, Date or null, got ${got}`,
+  /** The backend ladder fell through to tfjs's pure-JS backend without being asked for it. */
+  pureJsBackendRefused: () => `no compiled backend could start (wasm failed to load); pass backend: 'cpu' to run on tfjs's pure-JavaScript backend (much slower)`,
+  sampleRows: (rows: number) => `sample: rows must be a positive integer, got ${rows}`,
+  imputeDraws: (draws: number) => `impute: draws must be a positive integer, got ${draws}`,
+  /** The table to impute lacks a column the model was fitted on. */
+  imputeColumnMissing: (name: string, columns: readonly string[]) => `impute: the table has no column "${name}", which the model was fitted on (columns: ${list(columns)})`,
+  /** A column of the table to impute cannot be read as the kind the model learnt it as. */
+  imputeKind: (name: string, kind: string, modelKind: string, why: string) => `impute: column "${name}" is ${kind}, the model learnt it as ${modelKind}, and it cannot be read so: ${why}`,
 } as const;

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-cpu'; // the pure-JS backend these tests compare wasm against
 import { initBackend, tf } from '../src/backend/index.js';
 import { defaultChannels, ImageDiffusion } from '../src/diffusion/image.js';
 import { initParameters, parameterShapes, UNet, type UNetConfig } from '../src/diffusion/unet.js';

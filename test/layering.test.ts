@@ -7,15 +7,19 @@ import { describe, expect, it } from 'vitest';
  * never upwards, and never sideways into another group of its own layer. The most specific group wins
  * (`report/model.ts` is its own group below the rest of `report/`).
  *
- *   cli → run → spec → report (renderers, logger) → stats → report/model.ts → impute → evaluate → diffusion → io
+ *   cli, index.ts → api → run → spec → report (renderers, logger) → stats → report/model.ts → impute → evaluate → diffusion → io
  *     → table / backend → errors / messages / rng
+ *
+ * `index.ts` is the library's entry point beside the CLI; `api/` (the model facade, evaluate, runPipeline
+ * from code) sits above `run/`, whose pieces it reuses.
  *
  * `stats/` sits above `evaluate/` (its mergeable sums reuse evaluate's metrics: histogram edges, DCR,
  * AUC) and above the report contract it fills in (merged fidelity, privacy, summaries). `impute/` (the
  * chained-forest engines and the validated blend) sits above evaluate's forests and the diffusion model.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['cli'],
+  ['cli', 'index.ts'],
+  ['api'],
   ['run'],
   ['spec'],
   ['report'],

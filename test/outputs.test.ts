@@ -103,7 +103,8 @@ describe('output paths (issue 17)', () => {
     );
     const r = await runCli('validate', s);
     expect(r.code).toBe(0);
-    const lines = r.stdout.trim().split('\n').slice(1);
+    const lines = r.stdout.trim().split('\n').slice(2);
+    expect(r.stdout.split('\n')[1]).toBe(`source ${join(specDir, 'data.csv')}: 3 columns, every column the spec names is there`);
     expect(lines[0]).toBe(`writes (inside ${specDir}):`);
     expect(lines.slice(1).map((l) => l.trim().split(/\s{2,}/))).toEqual([
       ['tasks[0].output.path', join(specDir, 'out', 'imputed.csv')],

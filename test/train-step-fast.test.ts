@@ -3,6 +3,7 @@
  * three update paths (SIMD on wasm, a loop on cpu, tensor ops elsewhere) against plain references.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-cpu'; // the pure-JS backend these tests compare wasm against
 import { initBackend, tf } from '../src/backend/index.js';
 import { forceDeviceUpdates } from '../src/backend/host-memory.js';
 import { heapOffset, reluBackward, sumRows, transposedAChunk, wasmSimdKernels } from '../src/backend/wasm-simd-kernels.js';
@@ -120,7 +121,7 @@ describe('backward-pass kernels', () => {
     const x = tf.randomNormal([R, C], 0, 1, 'float32', R + C), y = tf.randomNormal([R, 7], 0, 1, 'float32', 3);
     const z = tf.randomNormal([7, C], 0, 1, 'float32', 4), d = tf.randomNormal([R, C], 0, 1, 'float32', 5);
     const before = tf.memory().numTensors;
-    const got = tf.tidy(() => [tf.matMul(x, y, true, false), tf.matMul(y, z.transpose(), false, true), tf.transpose(tf.matMul(x, y, true, false)), sumRows(x as tf.Tensor2D), reluBackward(d, x)].map((t) => t.dataSync().slice()));
+    const got = tf.tidy(() => [tf.matMul(x, y, true, false), tf.matMul(y, tf.transpose(z), false, true), tf.transpose(tf.matMul(x, y, true, false)), sumRows(x as tf.Tensor2D), reluBackward(d, x)].map((t) => t.dataSync().slice()));
     // The plain forms: operands transposed up front, tf.sum, mul by step.
     const want = tf.tidy(() => [tf.matMul(tf.transpose(x), y), tf.matMul(y, z), tf.transpose(tf.matMul(tf.transpose(x), y)), tf.sum(x, 0), tf.mul(d, tf.step(x))].map((t) => t.dataSync().slice()));
     expect(tf.memory().numTensors).toBe(before);

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Direct access to tensor storage on the backends that keep it in host memory (wasm: the module's heap;

@@ -1,4 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// Gradients for training (tfjs-core's Node entry registers none; see scripts/vendor-tfjs-gradients.mjs).
+import './tfjs-gradients.js';
 import type { BackendName, Device } from './names.js';
 import { patchWasmTransposedMatMul } from './wasm-matmul.js';
 import { bridgeWasmConvGradients } from './wasm-conv-bridge.js';
@@ -119,7 +121,10 @@ async function tryWasm(threads: number): Promise<BackendInfo | undefined> {
 }
 
 async function tryCpu(): Promise<BackendInfo | undefined> {
-  await tf.setBackend('cpu');
+  // Registered only when chosen: until a backend is initialised tfjs-core has none, so code that forgets
+  // initBackend fails loudly ("No backend found in registry") instead of running on pure JS.
+  if (!(await tryImport('@tensorflow/tfjs-backend-cpu'))) return undefined;
+  if (!(await tf.setBackend('cpu').catch(() => false))) return undefined;
   return { name: 'cpu', device: 'cpu', detail: 'cpu (pure JavaScript)' };
 }
 

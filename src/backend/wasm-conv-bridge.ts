@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Convolution gradients for tfjs-backend-wasm 4.22, which cannot train a conv net as shipped:

@@ -2,7 +2,7 @@ import { readTable } from '../io/table-io.js';
 import { formatSchema, type TableSchema } from '../table/infer.js';
 import { createLogger } from '../report/log.js';
 import { runTablePipeline } from '../run/table/run.js';
-import { runImagePipeline } from '../run/image/run.js';
+import { loadImagePipeline } from '../run/image/load.js';
 import { renderReportHtml } from '../report/html.js';
 import { SpecError } from '../errors.js';
 import { join, resolve } from 'node:path';
@@ -11,11 +11,14 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadSpec } from '../spec/normalize.js';
 import { checkOutputs, checkTargets, outputRoot } from '../run/outputs.js';
 import { messages } from '../messages.js';
+import { checkSpecColumns, sourceHeader } from '../run/columns.js';
+import { sourceRead } from '../run/plan.js';
 
 export async function runCommand(specPath: string, opts: { quiet?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);
   const log = createLogger({ quiet: opts.quiet });
   if (ns.spec.kind === 'image') {
+    const { runImagePipeline } = await loadImagePipeline();
     await runImagePipeline(ns, { log, renderHtml: renderReportHtml });
     return;
   }
@@ -26,10 +29,19 @@ export async function validateCommand(specPath: string): Promise<void> {
   const ns = await loadSpec(specPath);
   const { tasks } = ns.spec;
   const outputs = checkOutputs(ns);
+  // A table spec's column names against the source's header: a typo fails here, not after training.
+  let source = '';
+  if (ns.spec.kind !== 'image') {
+    const read = sourceRead(ns);
+    const header = await sourceHeader(read);
+    checkSpecColumns(ns, header, read.path);
+    source = `source ${read.path}: ${header.length} column${header.length === 1 ? '' : 's'}, every column the spec names is there\n`;
+  }
   const root = outputRoot(ns);
   const width = Math.max(0, ...outputs.map((o) => o.what.length));
   process.stdout.write(
     `${specPath}: valid (spec ${ns.hash.slice(0, 12)}; ${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${tasks.map((t) => t.type).join(', ') || 'none'})\n` +
+      source +
       (outputs.length ? `writes (${root ? `inside ${root}` : 'outputsAnywhere: true'}):\n${outputs.map((o) => `  ${o.what.padEnd(width)}  ${o.path}${o.kind === 'folder' ? '/' : ''}\n`).join('')}` : 'writes nothing\n'),
   );
 }

@@ -9,27 +9,46 @@ import type { Logger } from '../report/log.js';
 import type { RunReport } from '../report/model.js';
 import { alignTables } from '../table/align.js';
 import { profileTable } from '../table/infer.js';
-import { missingCount } from '../table/table.js';
+import { missingCount, type Table } from '../table/table.js';
 import { packageVersion } from './header.js';
 import { evaluateTables } from './table/evaluate.js';
 
 export async function evaluateFiles(o: { real: string; synthetic: string; holdout?: string; seed: number; log: Logger }): Promise<RunReport> {
-  const t0 = performance.now();
   const real = (await readTable(o.real)).table;
   const synthetic = (await readTable(o.synthetic)).table;
   const holdout = o.holdout ? (await readTable(o.holdout)).table : undefined;
-  const [r, s, h] = alignTables(real, holdout ? [synthetic, holdout] : [synthetic], holdout ? [o.synthetic, o.holdout!] : [o.synthetic]);
+  return gradeSynthetic({ real, synthetic, holdout, seed: o.seed, log: o.log, names: { real: o.real, synthetic: o.synthetic, holdout: o.holdout } });
+}
+
+/**
+ * The same grading on tables in memory (the library's `evaluate`): `names` say what the report and any
+ * error call each table (file paths for `synthdiff evaluate`).
+ */
+export async function gradeSynthetic(o: {
+  real: Table;
+  synthetic: Table;
+  holdout?: Table;
+  seed: number;
+  log: Logger;
+  names?: { real?: string; synthetic?: string; holdout?: string };
+}): Promise<RunReport> {
+  const t0 = performance.now();
+  const { real, synthetic, holdout } = o;
+  const realName = o.names?.real ?? 'real';
+  const synthName = o.names?.synthetic ?? 'synthetic';
+  const holdoutName = o.names?.holdout ?? 'holdout';
+  const [r, s, h] = alignTables(real, holdout ? [synthetic, holdout] : [synthetic], holdout ? [synthName, holdoutName] : [synthName]);
   const evaluation = await evaluateTables({ fidelity: true, detection: true, privacy: Boolean(h), outliers: true }, { train: r, synthetic: s, holdout: h, seed: o.seed }, o.log);
   return {
     synthdiff: await packageVersion(),
-    name: `evaluate ${basename(o.synthetic)}`,
+    name: `evaluate ${basename(synthName)}`,
     specHash: '',
     seed: o.seed,
     startedAt: new Date().toISOString(),
     versions: { node: process.versions.node },
     timings: { evaluate: Math.round(performance.now() - t0) / 1000 },
     data: {
-      source: o.real,
+      source: realName,
       rows: real.nRows,
       columns: real.columns.length,
       dropped: [],
@@ -38,7 +57,7 @@ export async function evaluateFiles(o: { real: string; synthetic: string; holdou
       missingCells: real.columns.reduce((n, c) => n + missingCount(c), 0),
       schema: profileTable(r),
     },
-    tasks: [{ type: 'graded', output: o.synthetic, rows: synthetic.nRows, seconds: 0 }],
+    tasks: [{ type: 'graded', output: synthName, rows: synthetic.nRows, seconds: 0 }],
     evaluation,
   };
 }

@@ -17,7 +17,7 @@ export async function runHeader(ns: NormalizedSpec, timings: Record<string, numb
     specHash: ns.hash,
     seed: ns.seed,
     startedAt: new Date().toISOString(),
-    versions: { node: process.versions.node, tfjs: tf.version.tfjs },
+    versions: { node: process.versions.node, tfjs: tf.version_core },
     timings,
   };
 }

@@ -34,6 +34,7 @@ export function outputTargets(ns: NormalizedSpec): OutputTarget[] {
     const folder = t.type === 'synthesize' || t.type === 'deidentify';
     out.push({ what: `tasks[${i}].output.path`, path: t.output.path, kind: folder ? 'folder' : 'file' });
     if (t.type === 'impute' && t.intervals) out.push({ what: `tasks[${i}].intervals.path`, path: t.intervals.path, kind: 'file' });
+    if (t.type === 'impute' && t.completed) out.push({ what: `tasks[${i}].completed.path`, path: t.completed.path, kind: 'file' });
   });
   if (spec.model.checkpoint) out.push({ what: 'model.checkpoint', path: spec.model.checkpoint, kind: 'folder' });
   if (spec.report) {

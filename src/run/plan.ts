@@ -9,7 +9,7 @@
 import type { ImputeEngine } from '../impute/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
-import { learnedFrom, normalizeSpec, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
+import { learnedFrom, normalizeSpec, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
 import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
 import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
@@ -25,7 +25,7 @@ export interface SourceRead {
   delimiter?: ',' | ';' | '\t';
   /** Tokens read as missing; absent: only the empty field. */
   missing?: string[];
-  columns: Record<string, ColumnSpec & { drop: boolean }>;
+  columns: Record<string, NormalizedColumn>;
 }
 
 export interface TableOutput {
@@ -74,6 +74,8 @@ export type TableTaskPlan =
       output: TableOutput;
       /** Written only for more than one draw. */
       intervals?: TableOutput;
+      /** The m completed datasets, long format (in-memory runs). */
+      completed?: TableOutput;
     };
 
 export interface TablePlan {
@@ -217,6 +219,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
           sampling: sampling.impute,
           output: tableOutput(t.output),
           ...(t.intervals ? { intervals: tableOutput(t.intervals) } : {}),
+          ...(t.completed ? { completed: tableOutput(t.completed) } : {}),
         };
       default:
         throw new SpecError(messages.imageTaskInTablePipeline(index, t.type));
@@ -224,6 +227,10 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   });
   const needsModel = tasks.some((t) => t.type !== 'profile') || Boolean(spec.evaluate?.imputation) || spec.model.declared;
   const m = spec.model;
+  const completed = tasks.find((t) => t.type === 'impute' && t.completed);
+  if (completed && m.trainRows) throw new SpecError(messages.completedNotInMemory(completed.index, 'model.trainRows streams the source'));
+  const passthrough = passthroughColumn(ns);
+  if (passthrough && m.trainRows) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'model.trainRows streams the source'));
   return {
     kind: 'table',
     name: spec.name,
@@ -291,4 +298,9 @@ function seriesFilter(sel: SeriesSelection): SeriesFilter {
     }
   }
   return { ...(sel.uid ? { uid: sel.uid } : {}), ...(sel.modality ? { modality: sel.modality } : {}), ...(description ? { description } : {}) };
+}
+
+/** The first column the spec marks `kind: passthrough`, if any. */
+export function passthroughColumn(ns: NormalizedSpec): string | undefined {
+  return Object.entries(ns.spec.columns).find(([, c]) => c.passthrough)?.[0];
 }

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readSpecFile } from './parse.js';
 import type { ColumnSpec, DeidentifyOptionsSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SecretSpec, SourceSpec, TaskSpec } from './types.js';
+import type { ColumnKind } from '../table/table.js';
 
 /** Table pipelines read CSV or Arrow; image pipelines read a folder of DICOM files (`source.format: dicom`). */
 export type PipelineKind = 'table' | 'image';
@@ -41,7 +42,7 @@ export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | '
 export type NormalizedTask =
   | { type: 'profile'; output: OutputSpec }
   | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; output: OutputSpec }
-  | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec }
+  | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec; completed?: OutputSpec }
   | { type: 'synthesize'; count: number; output: OutputSpec }
   | { type: 'deidentify'; output: OutputSpec; options: Required<DeidentifyOptionsSpec>; secret?: SecretSpec; audit?: OutputSpec; uidMap?: OutputSpec; layout?: 'flat' | 'patient/study/series' };
 
@@ -56,13 +57,16 @@ export interface NormalizedEvaluate {
 }
 
 /** The spec as every phase after normalize reads it. */
+/** A column's options with `drop` filled in; `kind: passthrough` becomes `passthrough: true` (no kind). */
+export type NormalizedColumn = Omit<ColumnSpec, 'kind'> & { kind?: ColumnKind; drop: boolean; passthrough?: true };
+
 export interface NormalizedPipeline {
   version: 1;
   name: string;
   kind: PipelineKind;
   seed: number;
   source: SourceSpec;
-  columns: Record<string, ColumnSpec & { drop: boolean }>;
+  columns: Record<string, NormalizedColumn>;
   split: { holdout: number };
   model: NormalizedModel;
   tasks: NormalizedTask[];
@@ -147,7 +151,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
 }
 
 function normalizeTask(t: TaskSpec): NormalizedTask {
-  if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, engine: t.engine ?? 'auto', input: t.input, output: t.output, intervals: t.intervals });
+  if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, engine: t.engine ?? 'auto', input: t.input, output: t.output, intervals: t.intervals, completed: t.completed });
   if (t.type === 'deidentify') {
     const o = t.options ?? {};
     return defined({
@@ -201,6 +205,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     if (t.type === 'impute') {
       if (t.input) t.input = abs(t.input);
       if (t.intervals) t.intervals.path = abs(t.intervals.path);
+      if (t.completed) t.completed.path = abs(t.completed.path);
     }
   }
   if (w.report) w.report.dir = abs(w.report.dir);
@@ -221,7 +226,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     kind,
     seed: w.seed ?? 0,
     source: w.source,
-    columns: Object.fromEntries(Object.entries(w.columns ?? {}).map(([k, c]) => [k, { ...c, drop: c.drop ?? false }])),
+    columns: Object.fromEntries(Object.entries(w.columns ?? {}).map(([k, c]) => [k, normalizeColumn(c)])),
     split: { holdout: w.split?.holdout ?? (kind === 'image' && imageEvaluates ? 0.2 : 0) },
     model: normalizeModel(w.model, kind),
     tasks,
@@ -234,4 +239,10 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
 
 export async function loadSpec(path: string): Promise<NormalizedSpec> {
   return normalizeSpec(await readSpecFile(path), path);
+}
+
+function normalizeColumn(c: ColumnSpec): NormalizedColumn {
+  const { kind, ...rest } = c;
+  if (kind === 'passthrough') return { ...rest, drop: c.drop ?? false, passthrough: true };
+  return { ...c, kind, drop: c.drop ?? false };
 }

@@ -73,7 +73,7 @@ export const pipelineSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        kind: { enum: [...COLUMN_KINDS] },
+        kind: { enum: [...COLUMN_KINDS, 'passthrough'], description: 'passthrough: kept verbatim in impute outputs, never modelled (identifiers); in-memory runs only' },
         missing: { type: 'array', items: { type: 'string' } },
         min: { type: 'number' },
         max: { type: 'number' },
@@ -154,6 +154,7 @@ export const pipelineSchema = {
         engine: { enum: [...IMPUTE_ENGINES], description: 'auto (default): diffusion blended per column with chained forests and ridge, weights chosen on held-out cells; or one engine alone.' },
         output: { $ref: '#/$defs/output' },
         intervals: { $ref: '#/$defs/output' },
+        completed: { $ref: '#/$defs/output', description: "the input (.imp 0) and the m completed datasets (.imp 1..m) in mice's long format: .imp, .id, then the columns; in-memory runs only" },
       },
     },
     synthesizeTask: {

@@ -48,7 +48,11 @@ export interface SeriesSelection {
 }
 
 export interface ColumnSpec {
-  kind?: ColumnKind;
+  /**
+   * The column's kind, or `passthrough`: read as text, never modelled, and written back verbatim beside
+   * the imputed columns (identifiers that imputed rows must keep to be joined back; in-memory runs).
+   */
+  kind?: ColumnKind | 'passthrough';
   missing?: string[];
   min?: number;
   max?: number;
@@ -130,6 +134,13 @@ export interface ImputeTask {
   output: OutputSpec;
   /** Where to write per-cell intervals (m > 1): a CSV of row, column, mean/mode, lower, upper. */
   intervals?: OutputSpec;
+  /**
+   * Where to write the m completed datasets in mice's long format (`complete(imp, "long", include = TRUE)`):
+   * columns `.imp` (0 = the input with its holes, then 1..m) and `.id` (the input row, 1-based), then the
+   * table's; (m + 1) × rows rows. R: `pool(with(as.mids(long), lm(…)))`; elsewhere analyse each `.imp` > 0
+   * and pool with Rubin's rules. In-memory runs only (not with model.trainRows or --shard).
+   */
+  completed?: OutputSpec;
 }
 
 /** Image pipelines: sample `count` synthetic slices and write them as de-identified DICOM into a folder. */
@@ -208,7 +219,7 @@ export const KEYS = {
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
-  ImputeTask: { type: true, draws: true, engine: true, input: true, output: true, intervals: true } satisfies Keys<ImputeTask>,
+  ImputeTask: { type: true, draws: true, engine: true, input: true, output: true, intervals: true, completed: true } satisfies Keys<ImputeTask>,
   SynthesizeTask: { type: true, count: true, output: true } satisfies Keys<SynthesizeTask>,
   DeidentifyTask: { type: true, output: true, options: true, secret: true, audit: true, uidMap: true, layout: true } satisfies Keys<DeidentifyTask>,
   DeidentifyOptionsSpec: {

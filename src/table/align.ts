@@ -1,12 +1,15 @@
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { isCategorical, type Column, type Table } from './table.js';
 
 /**
  * Re-code `other` against `reference`'s category lists (appending labels the reference lacks) so codes
- * compare across tables read from different files. Columns must match by name; kinds by family.
- * Returns both tables re-coded against the merged lists.
+ * compare across tables read from different files. Columns are matched by name (another table's columns
+ * are put in the reference's order; a column missing or extra is an error naming it); kinds by family.
+ * Returns the tables re-coded against the merged lists.
  */
-export function alignTables(reference: Table, others: readonly Table[], names: readonly string[] = others.map((_, i) => `table ${i + 2}`)): [Table, ...Table[]] {
+export function alignTables(reference: Table, tables: readonly Table[], names: readonly string[] = tables.map((_, i) => `table ${i + 2}`)): [Table, ...Table[]] {
+  const others = tables.map((t, i) => inReferenceOrder(reference, t, names[i]!));
   const merged = reference.columns.map((c, j) => {
     if (!isCategorical(c)) return undefined;
     const cats = [...c.categories];
@@ -19,13 +22,10 @@ export function alignTables(reference: Table, others: readonly Table[], names: r
     return cats;
   });
   const recode = (t: Table, name: string): Table => {
-    if (t.columns.length !== reference.columns.length)
-      throw new DataError(`${name} has ${t.columns.length} columns, the real table ${reference.columns.length} (${reference.columns.map((c) => c.name).join(', ')})`);
     return {
       nRows: t.nRows,
       columns: t.columns.map((c, j): Column => {
         const r = reference.columns[j]!;
-        if (c.name !== r.name) throw new DataError(`${name}: column ${j + 1} is "${c.name}", the real table has "${r.name}" there`);
         if (isCategorical(c) !== isCategorical(r)) throw new DataError(`${name}: column "${c.name}" is ${c.kind}, in the real table it is ${r.kind}`);
         if (!isCategorical(c)) return c.kind === r.kind ? c : { ...c, kind: r.kind as 'numeric' } as Column;
         const cats = merged[j]!;
@@ -43,4 +43,15 @@ export function alignTables(reference: Table, others: readonly Table[], names: r
       if (isCategorical(c)) (c as { categories: readonly string[] }).categories = (ref.columns[j] as typeof c).categories;
     });
   return [ref, ...out];
+}
+
+/** `t`'s columns in `reference`'s order, matched by name. */
+function inReferenceOrder(reference: Table, t: Table, name: string): Table {
+  const have = new Map(t.columns.map((c) => [c.name, c]));
+  const want = new Set(reference.columns.map((c) => c.name));
+  const missing = reference.columns.find((c) => !have.has(c.name));
+  if (missing) throw new DataError(messages.alignColumnMissing(name, missing.name, reference.columns.map((c) => c.name)));
+  const extra = t.columns.find((c) => !want.has(c.name));
+  if (extra) throw new DataError(messages.alignColumnExtra(name, extra.name, reference.columns.map((c) => c.name)));
+  return { nRows: t.nRows, columns: reference.columns.map((c) => have.get(c.name)!) };
 }

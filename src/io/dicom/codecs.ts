@@ -12,6 +12,7 @@
  * __dirname, so no network and no bundler configuration is involved.
  */
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
+import { importDicom } from './packages.js';
 import { DicomError } from '../../errors.js';
 
 export type TransferSyntaxKind =
@@ -247,13 +248,13 @@ function lazy<T>(get: () => Promise<T> | undefined, set: (p: Promise<T> | undefi
 }
 
 function loadCharls(): Promise<CharLS> {
-  return lazy(() => charls, (p) => (charls = p), async () => (await import('@cornerstonejs/codec-charls/decodewasmjs')).default(quiet));
+  return lazy(() => charls, (p) => (charls = p), async () => (await importDicom(() => import('@cornerstonejs/codec-charls/decodewasmjs'))).default(quiet));
 }
 function loadOpenJpeg(): Promise<OpenJpeg> {
-  return lazy(() => openjpeg, (p) => (openjpeg = p), async () => (await import('@cornerstonejs/codec-openjpeg/decodewasmjs')).default(quiet));
+  return lazy(() => openjpeg, (p) => (openjpeg = p), async () => (await importDicom(() => import('@cornerstonejs/codec-openjpeg/decodewasmjs'))).default(quiet));
 }
 function loadLibJpegTurbo(): Promise<LibJpegTurbo> {
-  return lazy(() => libjpeg, (p) => (libjpeg = p), async () => (await import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs')).default(quiet));
+  return lazy(() => libjpeg, (p) => (libjpeg = p), async () => (await importDicom(() => import('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs'))).default(quiet));
 }
 
 function decodeWithWasm<D extends CornerstoneWasmDecoder>(

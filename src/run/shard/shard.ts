@@ -23,6 +23,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { TabularDiffusion } from '../../diffusion/tabular.js';
 import { ModelError, SpecError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { countTableRows } from '../../io/table-stream.js';
 import { writeTable } from '../../io/table-io.js';
@@ -30,7 +31,7 @@ import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed } from '../../rng.js';
 import type { Table } from '../../table/table.js';
 import { checkpointDir, checkpointInfo, startBackend } from '../model.js';
-import { inputFormat, planTable, tableSampling, taskSeed, type TableTaskPlan } from '../plan.js';
+import { inputFormat, passthroughColumn, planTable, tableSampling, taskSeed, type TableTaskPlan } from '../plan.js';
 import { canonicalJson } from '../../spec/normalize.js';
 import { runData, type RunData } from '../table/data.js';
 import { privacyStats, type PrivacyStats } from '../../stats/shard-privacy.js';
@@ -149,6 +150,10 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
   if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== ns.hash)
     throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${ns.hash.slice(0, 12)}); retrain with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\``);
   const plan = planTable(ns);
+  const completed = plan.tasks.find((t) => t.type === 'impute' && t.completed);
+  if (completed) throw new SpecError(messages.completedNotInMemory(completed.index, 'a shard streams its rows'));
+  const passthrough = passthroughColumn(ns);
+  if (passthrough) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'a shard streams its rows'));
   const label0 = `shard ${shard.index}/${shard.count}`;
   log.info(`synthdiff: pipeline "${plan.name}" ${label0} (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
 

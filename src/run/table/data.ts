@@ -4,7 +4,7 @@ import type { Logger } from '../../report/log.js';
 import { profileTable, type TableSchema } from '../../table/infer.js';
 import type { ColumnSketch } from '../../table/sketch.js';
 import { missingCount, type Table } from '../../table/table.js';
-import { loadSourceTable, splitTable } from './source.js';
+import { loadSourceTable, splitTable, type Passthrough } from './source.js';
 import { sampleSource } from './stream-source.js';
 import type { SourceRead, TablePlan } from '../plan.js';
 
@@ -14,6 +14,8 @@ export interface RunData {
   split: { train: Table; holdout: Table | undefined; trainRows?: Int32Array };
   /** The whole source in memory (in-memory runs only). */
   table?: Table;
+  /** The source's passthrough columns (in-memory runs only). */
+  passthrough?: Passthrough;
   /** Encoder sketches over every training row (streamed runs only). */
   sketches?: ColumnSketch[];
   sampled: boolean;
@@ -42,6 +44,7 @@ async function inMemoryData(read: SourceRead, holdout: number, seed: number): Pr
   return {
     split,
     table,
+    passthrough: loaded.passthrough,
     sampled: false,
     schema: loaded.schema,
     dropped: loaded.dropped,

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../report/log.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { deriveSeed } from '../../rng.js';
 import { TableEncoder } from '../../table/encode.js';
+import { longFormat } from '../../table/long.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
 import { runHeader, secondsSince } from '../header.js';
@@ -16,7 +17,8 @@ import { evaluateTables } from './evaluate.js';
 import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { schemaTable } from './schema-table.js';
 import { checkOutputs } from '../outputs.js';
-import { loadSourceTable } from './source.js';
+import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js';
+import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
 import { blendImpute, hideCells, validationCells } from '../../impute/blend.js';
 import type { ImputeEngine } from '../../impute/engine-name.js';
@@ -31,11 +33,13 @@ export async function runTablePipeline(
 ): Promise<RunReport> {
   const plan = planTable(ns);
   checkOutputs(ns);
+  checkSpecColumns(ns, await sourceHeader(plan.read), plan.read.path);
   const log = opts.log ?? createLogger();
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
   const data = await runData(plan, log);
+  if (data.table) checkFixedValues(ns, data.table);
   const { split } = data;
   timings.load = secondsSince(t0);
   log.info(
@@ -192,8 +196,8 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
-      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation) : await imputeStreamedTask(ctx.model!, task, log);
-      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
+      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation, data.passthrough) : await imputeStreamedTask(ctx.model!, task, log);
+      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.completed ? { completed: r.completed } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
     }
   }
 }
@@ -224,14 +228,19 @@ interface ImputeRun {
   engine: ImputeEngine;
   imputedCells: number;
   intervals?: string;
+  completed?: string;
   blend?: Record<string, unknown>;
 }
 
 /** Draws the blend's diffusion estimate pools at least (one draw is too noisy a mean). */
 const BLEND_MIN_DRAWS = 5;
 
-async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][]): Promise<ImputeRun> {
-  const input = task.ownInput ? (await loadSourceTable(task.read)).table : source;
+async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][], passthrough?: Passthrough): Promise<ImputeRun> {
+  const own = task.ownInput ? await loadSourceTable(task.read) : undefined;
+  const input = own ? own.table : source;
+  // Outputs carry the passthrough columns (ids) verbatim, in the input's column order.
+  const pass = own?.passthrough ?? passthrough ?? { columns: [], order: [] };
+  const out = (t: Table): Table => withPassthrough(t, pass);
   const { draws } = task;
   const imputedCells = input.columns.reduce((s, c) => s + missingCount(c), 0);
   if (task.engine !== 'diffusion') {
@@ -247,7 +256,9 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
     });
     log.done(task.label, `(${input.nRows} rows, engine ${task.engine}: ${r.choices.map((c) => `${c.column} ${c.weights.join('/')}`).join(', ') || 'no holes'})`);
     assertObservedUnchanged(input, r.point);
-    await writeTable(task.output.path, r.point, task.output.format);
+    await writeTable(task.output.path, out(r.point), task.output.format);
+    // The completed datasets are diffusion draws: the blend's point estimate is not a draw from anything.
+    const completed = await writeCompleted(task, out(input), r.draws.slice(0, draws).map(out));
     let intervalsPath: string | undefined;
     if (task.intervals && draws > 1 && r.draws.length) {
       await writeTable(task.intervals.path, cellIntervals(input, r.draws).intervals!, task.intervals.format);
@@ -261,7 +272,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds) },
       columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
     };
-    return { rows: input.nRows, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), blend };
+    return { rows: input.nRows, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
   }
   const filled = await model.complete(input, {
     draws,
@@ -274,13 +285,20 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
   log.done(task.label, `(${input.nRows} rows, ${draws} draw${draws > 1 ? 's' : ''})`);
   const { point, intervals } = cellIntervals(input, filled);
   assertObservedUnchanged(input, point);
-  await writeTable(task.output.path, point, task.output.format);
+  await writeTable(task.output.path, out(point), task.output.format);
   let intervalsPath: string | undefined;
   if (task.intervals && intervals) {
     await writeTable(task.intervals.path, intervals, task.intervals.format);
     intervalsPath = task.intervals.path;
   }
-  return { rows: input.nRows, engine: 'diffusion', imputedCells, intervals: intervalsPath };
+  return { rows: input.nRows, engine: 'diffusion', imputedCells, intervals: intervalsPath, ...(await writeCompleted(task, out(input), filled.map(out))) };
+}
+
+/** The task's `completed` output: the m completed datasets in mice's long format (table/long.ts). */
+async function writeCompleted(task: ImputeTaskPlan, input: Table, draws: Table[]): Promise<{ completed?: string }> {
+  if (!task.completed) return {};
+  await writeTable(task.completed.path, longFormat(input, draws), task.completed.format);
+  return { completed: task.completed.path };
 }
 
 function round3(x: number): number | null {

@@ -4,16 +4,32 @@ import { readCsvHeader } from '../../io/csv-stream.js';
 import type { ColumnOverride } from '../../table/infer.js';
 import { profileTable, type TableSchema } from '../../table/infer.js';
 import { permutation, createRng, deriveSeed } from '../../rng.js';
-import { takeRows, type Table } from '../../table/table.js';
+import { takeRows, type Column, type Table } from '../../table/table.js';
 import { messages } from '../../messages.js';
 import type { SourceRead } from '../plan.js';
 
 export interface LoadedTable {
-  /** The table as the model sees it (dropped columns removed). */
+  /** The table as the model sees it (dropped and passthrough columns removed). */
   table: Table;
   schema: TableSchema;
   dropped: string[];
+  /** Columns kept verbatim beside the model's (`kind: passthrough`), and where they go. */
+  passthrough: Passthrough;
   format: ReadTableResult['format'];
+}
+
+/** `kind: passthrough` columns as read (text, exactly), and the output column order they sit in. */
+export interface Passthrough {
+  columns: Column[];
+  /** Every column kept in outputs, in the source's order. */
+  order: string[];
+}
+
+/** `t` (the model's columns of these rows) with the passthrough columns put back in the source's order. */
+export function withPassthrough(t: Table, p: Passthrough): Table {
+  if (p.columns.length === 0) return t;
+  const byName = new Map([...t.columns, ...p.columns].map((c) => [c.name, c]));
+  return { nRows: t.nRows, columns: p.order.map((n) => byName.get(n)!) };
 }
 
 /** Read a table with the spec's per-column overrides, and drop the columns marked `drop`. */
@@ -26,14 +42,18 @@ export async function loadSourceTable(src: SourceRead): Promise<LoadedTable> {
     for (const name of Object.keys(src.columns)) if (!header.includes(name)) throw new DataError(messages.specColumnMissing(`columns.${name}`, path, header));
   }
   const overrides: Record<string, ColumnOverride> = {};
-  for (const [name, c] of Object.entries(src.columns)) if (c.kind || c.missing) overrides[name] = { kind: c.kind, missing: c.missing };
+  // A passthrough column is read as labels: every cell keeps the text it was read as.
+  for (const [name, c] of Object.entries(src.columns)) if (c.kind || c.missing || c.passthrough) overrides[name] = { kind: c.passthrough ? 'categorical' : c.kind, missing: c.missing };
   const read = await readTable(path, { format: src.format, delimiter: src.delimiter, missing: src.missing, columns: overrides });
   const names = [...read.table.columns.map((c) => c.name)];
   for (const name of Object.keys(src.columns)) if (!names.includes(name)) throw new DataError(messages.specColumnMissing(`columns.${name}`, path, names));
   const dropped = Object.entries(src.columns).filter(([, c]) => c.drop).map(([n]) => n);
-  const table: Table = { nRows: read.table.nRows, columns: read.table.columns.filter((c) => !dropped.includes(c.name)) };
+  const kept = read.table.columns.filter((c) => !dropped.includes(c.name));
+  const isPassthrough = (c: Column) => src.columns[c.name]?.passthrough === true && Object.hasOwn(src.columns, c.name);
+  const table: Table = { nRows: read.table.nRows, columns: kept.filter((c) => !isPassthrough(c)) };
   if (table.nRows === 0) throw new DataError(messages.noDataRows(path));
-  return { table, schema: profileTable(table), dropped, format: read.format };
+  const passthrough = { columns: kept.filter(isPassthrough), order: kept.map((c) => c.name) };
+  return { table, schema: profileTable(table), dropped, passthrough, format: read.format };
 }
 
 export interface Split {
