@@ -63,4 +63,12 @@ export const messages = {
   seriesDescriptionPattern: (pattern: string, why: string) => `source.series.description: "${pattern}" is not a regular expression: ${why}`,
   /** No series of a DICOM folder matches `source.series`. */
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
+  /** Differential privacy (model.privacy): a column with no label frequent enough to release. */
+  privateNoCategory: (column: string, threshold: number) =>
+    `columns.${column}: no label reaches the ${threshold} rows model.privacy needs to release it privately; list the column's labels in columns.${column}.categories (public knowledge) or drop the column`,
+  /** The requested ε is spent by the encoder statistics alone, or no noise multiplier reaches it. */
+  privateBudgetTooSmall: (epsilon: number, encoderEpsilon: number) =>
+    `model.privacy.epsilon: ${epsilon} cannot be reached: the encoders' statistics alone spend ${encoderEpsilon.toFixed(3)} (lower model.privacy.encoderShare, or give public bounds and categories in columns)`,
+  /** Options that would read the training rows outside the private mechanism. */
+  privateIncompatible: (option: string, why: string) => `model.privacy: ${option} ${why}; a differentially private run cannot use it`,
 } as const;

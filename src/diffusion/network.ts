@@ -215,11 +215,11 @@ export class Mlp {
     const { dy, loss } = lossGrad(out);
     // Per layer: its input a and output gradient dz (unclipped), top down; layer index = weight's index.
     const layers: { w: number; a: tf.Tensor2D; dz: tf.Tensor2D }[] = [{ w: 4 + 2 * depth, a: hs[depth - 1]!, dz: dy }];
-    let d = tf.matMul(dy, p[4 + 2 * depth]!, false, true);
+    let d = tf.matMul(dy, p[4 + 2 * depth]!, false, true) as tf.Tensor2D;
     for (let k = depth - 1; k >= 1; k--) {
       const dz = reluBackward(d, hs[k]!);
       layers.push({ w: 4 + 2 * k, a: hs[k - 1]!, dz });
-      d = tf.matMul(dz, p[4 + 2 * k]!, false, true);
+      d = tf.matMul(dz, p[4 + 2 * k]!, false, true) as tf.Tensor2D;
     }
     const dz0 = reluBackward(d, hs[0]!);
     layers.push({ w: 4, a: input, dz: dz0 }, { w: 2, a: t1, dz: dz0 });
