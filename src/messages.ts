@@ -66,6 +66,9 @@ export const messages = {
   /** Differential privacy (model.privacy): a column with no label frequent enough to release. */
   privateNoCategory: (column: string, threshold: number) =>
     `columns.${column}: no label reaches the ${threshold} rows model.privacy needs to release it privately; list the column's labels in columns.${column}.categories (public knowledge) or drop the column`,
+  /** Differential privacy: a numeric column whose range no noisy bin reveals. */
+  privateNoRange: (column: string, threshold: number) =>
+    `columns.${column}: no range of values reaches the ${threshold} rows model.privacy needs to release it privately; give columns.${column}.min and max (public bounds)`,
   /** The requested ε is spent by the encoder statistics alone, or no noise multiplier reaches it. */
   privateBudgetTooSmall: (epsilon: number, encoderEpsilon: number) =>
     `model.privacy.epsilon: ${epsilon} cannot be reached: the encoders' statistics alone spend ${encoderEpsilon.toFixed(3)} (lower model.privacy.encoderShare, or give public bounds and categories in columns)`,

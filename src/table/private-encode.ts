@@ -140,15 +140,16 @@ export function fitPrivateEncoder(table: Table, o: PrivateEncoderOptions): { enc
       for (const v of values) counts[gridBin(v)]!++;
       const n = noisy(counts);
       missingNoisy = n[0]!;
-      let first = -1, last = -1, best = 1;
+      let first = -1, last = -1;
       for (let b = 1; b < n.length; b++) {
-        if (n[b]! > n[best]!) best = b;
         if (n[b]! >= 4 * s) {
           if (first < 0) first = b;
           last = b;
         }
       }
-      if (first < 0) first = last = best;
+      // No bin stands out of the noise: the range cannot be had privately (an argmax over noise would be
+      // a random range); the spec must state it.
+      if (first < 0) throw new ModelError(messages.privateNoRange(c.name, Math.ceil(4 * s)));
       // Grid order is: zero bin, negatives from small to large magnitude, positives from small to large.
       const edges = [first, last].map(gridEdges);
       const all = edges.flat().filter(Number.isFinite);
