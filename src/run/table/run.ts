@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../report/log.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { deriveSeed } from '../../rng.js';
 import { TableEncoder } from '../../table/encode.js';
+import { alignTables } from '../../table/align.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
 import { runHeader, secondsSince } from '../header.js';
@@ -85,6 +86,9 @@ export async function runTablePipeline(
       // Nothing generated yet: grade a synthetic table the size of the training split.
       synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(plan.seed, 'evaluate'), ...plan.sampling.generate });
     }
+    // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
+    // re-coded against the training table's lists so the evaluators compare codes.
+    if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
     report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
     timings.evaluate = secondsSince(t0);
   }
