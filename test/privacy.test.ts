@@ -15,6 +15,9 @@ import { fitPrivateEncoder } from '../src/table/private-encode.js';
 import { createRng } from '../src/rng.js';
 import type { Table } from '../src/table/table.js';
 import { runCli } from './helpers/cli.js';
+import { initBackend } from '../src/backend/index.js';
+import { TabularDiffusion } from '../src/diffusion/tabular.js';
+import { readTable } from '../src/io/table-io.js';
 
 let dir: string;
 
@@ -109,5 +112,26 @@ describe('private encoders and plans refuse what they cannot do privately', () =
   it('model.trainRows with privacy', () => {
     const ns = normalizeSpec({ version: 1, name: 't', source: { path: '/d/t.csv' }, model: { trainRows: 100, privacy: { epsilon: 1 } }, tasks: [{ type: 'generate', rows: 2, output: { path: '/d/o.csv' } }] });
     expect(() => planTable(ns)).toThrow(new SpecError('model.privacy: model.trainRows fits the encoders on sketches of every training row; a differentially private run cannot use it'));
+  });
+});
+
+describe('the privacy ledger', () => {
+  it('stops training when the budget is spent: a resumed run asking for more steps trains none', async () => {
+    await initBackend({ backend: 'wasm' });
+    const { table } = await readTable(resolve('fixtures/tables/carData__SLID.csv'));
+    const model = TabularDiffusion.create(table, { seed: 3, width: 16, depth: 2, train: { steps: 20 }, privacy: { epsilon: 2 } });
+    const p = model.trainOptions.privacy!;
+    expect(p.plannedSteps).toBe(20);
+    expect(p.sampleRate).toBeCloseTo(512 / table.nRows, 12);
+    await model.fit(table);
+    expect(model.state.step).toBe(20);
+    expect(model.epsilonSpent!).toBeLessThanOrEqual(2);
+    expect(model.epsilonSpent!).toBeGreaterThan(1.99);
+    model.trainOptions = { ...model.trainOptions, steps: 40 };
+    await model.fit(table);
+    expect(model.state.step).toBe(20);
+    // No functional dependencies and no validation slice were read off the rows.
+    expect(model.dependencies).toEqual([]);
+    model.dispose();
   });
 });
