@@ -29,7 +29,7 @@ export interface SynthSharedOptions {
 }
 
 /** A seeded 50/50 split of a CSV's data lines (no quoted newlines in the bench tables: checked). */
-function splitCsv(src: string, dir: string, seed: number): { train: string; holdout: string; trainRows: number } {
+export function splitCsv(src: string, dir: string, seed: number): { train: string; holdout: string; trainRows: number } {
   const text = readFileSync(src, 'utf8');
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
@@ -49,13 +49,13 @@ function splitCsv(src: string, dir: string, seed: number): { train: string; hold
   return { train, holdout, trainRows: half };
 }
 
-function score(real: string, synthetic: string, holdout: string, target: string | undefined, seed: number): Record<string, unknown> {
+export function score(real: string, synthetic: string, holdout: string, target: string | undefined, seed: number): Record<string, unknown> {
   const args = [join(FIDELITY, 'score.py'), '--real', real, '--synthetic', synthetic, '--holdout', holdout, '--seed', String(seed), '--no-pairs', ...(target ? ['--target', target] : [])];
   return JSON.parse(mustRun(PYTHON, args, 'score.py')) as Record<string, unknown>;
 }
 
 /** The headline numbers of a score.py result. */
-function headline(s: Record<string, any>): Record<string, unknown> {
+export function headline(s: Record<string, any>): Record<string, unknown> {
   const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? round(x, 4) : null);
   const miss = Object.values((s.missingness?.per_column ?? {}) as Record<string, number>);
   return {

@@ -102,4 +102,15 @@ export const messages = {
   imputeColumnMissing: (name: string, columns: readonly string[]) => `impute: the table has no column "${name}", which the model was fitted on (columns: ${list(columns)})`,
   /** A column of the table to impute cannot be read as the kind the model learnt it as. */
   imputeKind: (name: string, kind: string, modelKind: string, why: string) => `impute: column "${name}" is ${kind}, the model learnt it as ${modelKind}, and it cannot be read so: ${why}`,
+  /** Differential privacy (model.privacy): a column with no label frequent enough to release. */
+  privateNoCategory: (column: string, threshold: number) =>
+    `columns.${column}: no label reaches the ${threshold} rows model.privacy needs to release it privately; list the column's labels in columns.${column}.categories (public knowledge) or drop the column`,
+  /** Differential privacy: a numeric column whose range no noisy bin reveals. */
+  privateNoRange: (column: string, threshold: number) =>
+    `columns.${column}: no range of values reaches the ${threshold} rows model.privacy needs to release it privately; give columns.${column}.min and max (public bounds)`,
+  /** The requested ε is spent by the encoder statistics alone, or no noise multiplier reaches it. */
+  privateBudgetTooSmall: (epsilon: number, encoderEpsilon: number) =>
+    `model.privacy.epsilon: ${epsilon} cannot be reached: the encoders' statistics alone spend ${encoderEpsilon.toFixed(3)} (lower model.privacy.encoderShare, or give public bounds and categories in columns)`,
+  /** Options that would read the training rows outside the private mechanism. */
+  privateIncompatible: (option: string, why: string) => `model.privacy: ${option} ${why}; a differentially private run cannot use it`,
 } as const;

@@ -42,6 +42,15 @@ export class Adam {
   /** One step on `loss()`; returns the loss tensor (caller disposes). */
   minimize(loss: () => tf.Scalar, learningRate: number): tf.Scalar {
     const { value, grads } = tf.variableGrads(loss, this.params);
+    this.update(grads, learningRate);
+    return value;
+  }
+
+  /**
+   * One step on given gradients, keyed by parameter name (DP-SGD: the clipped, noised average), which are
+   * disposed here.
+   */
+  update(grads: tf.NamedTensorMap, learningRate: number): void {
     this.step++;
     // Bias-corrected step size (Adam paper, Algorithm 1's efficient form).
     const lr = (learningRate * Math.sqrt(1 - this.beta2 ** this.step)) / (1 - this.beta1 ** this.step);
@@ -53,7 +62,6 @@ export class Adam {
     } finally {
       tf.dispose(grads);
     }
-    return value;
   }
 
   private simdUpdate(k: WasmSimdKernels, grads: tf.NamedTensorMap, lr: number): void {

@@ -42,3 +42,39 @@ export function edmCoefficients(sigma: tf.Tensor, sigmaData: number): { cIn: tf.
   const cIn = tf.rsqrt(s2);
   return { cIn, cSkip: tf.div(sd2, s2), cOut: tf.mul(tf.mul(sigma, sigmaData), cIn), cNoise: tf.div(tf.log(sigma), 4) };
 }
+
+/**
+ * DP-SGD's view of the EDM loss: each row's own loss ℓᵢ = Σ_d target·(F − F*)² / max(Σ_d target, 1) (the
+ * mean over its target entries; the batch loss above pools entries across rows, which ties rows
+ * together), and the clipped sum of the rows' gradients (Mlp.clippedGradients). Returns the clipped
+ * gradient sum, the per-row gradient norms before clipping and Σᵢ ℓᵢ. Call inside tf.tidy, off the tape.
+ */
+export function edmClippedGradients(
+  net: Mlp,
+  edm: EdmConfig,
+  x0: tf.Tensor2D,
+  cond: tf.Tensor2D,
+  target: tf.Tensor2D,
+  sigma: tf.Tensor2D,
+  noise: tf.Tensor2D,
+  clip: number,
+): { grads: tf.Tensor[]; norms: tf.Tensor1D; loss: tf.Scalar } {
+  const { cIn, cSkip, cOut, cNoise } = edmCoefficients(sigma, edm.sigmaData);
+  const xNoisy = tf.add(x0, tf.mul(sigma, noise)) as tf.Tensor2D;
+  const fTarget = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
+  const perRow = tf.reshape(tf.maximum(tf.sum(target, 1), 1), [-1, 1]);
+  return net.clippedGradients(networkInput(xNoisy, x0, cond, cIn), cNoise as tf.Tensor2D, (f) => {
+    const diff = tf.mul(tf.sub(f, fTarget), target);
+    return { dy: tf.div(tf.mul(diff, 2), perRow) as tf.Tensor2D, loss: tf.sum(tf.div(tf.square(diff), perRow)) as tf.Scalar };
+  }, clip);
+}
+
+/** Row i's loss ℓᵢ of `edmClippedGradients`, for rows one at a time (tests: gradients the slow way). */
+export function edmRowLoss(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tensor2D, target: tf.Tensor2D, sigma: tf.Tensor2D, noise: tf.Tensor2D): tf.Scalar {
+  const { cIn, cSkip, cOut, cNoise } = edmCoefficients(sigma, edm.sigmaData);
+  const xNoisy = tf.add(x0, tf.mul(sigma, noise)) as tf.Tensor2D;
+  const f = net.apply(networkInput(xNoisy, x0, cond, cIn), cNoise as tf.Tensor2D);
+  const fTarget = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
+  const err = tf.mul(tf.square(tf.sub(f, fTarget)), target);
+  return tf.div(tf.sum(err), tf.maximum(tf.sum(target), 1)) as tf.Scalar;
+}

@@ -191,6 +191,55 @@ export class Mlp {
     return op(...this.params) as tf.Tensor2D;
   }
 
+  /**
+   * DP-SGD's clipped gradient sum Σᵢ min(1, C/‖gᵢ‖)·gᵢ over the rows of a batch, where gᵢ is the gradient
+   * of row i's loss, without materialising any gᵢ (ghost clipping; Goodfellow 2015, Li et al. 2022
+   * "Large Language Models Can Be Strong Differentially Private Learners", §4). Every layer is dense on
+   * one row, y = a·W + b, so row i's weight gradient is the outer product aᵢᵀ·dzᵢ and its squared norm is
+   * ‖aᵢ‖²·‖dzᵢ‖² (bias: ‖dzᵢ‖²); summed over layers that is ‖gᵢ‖². The backward is linear in the output
+   * gradient once the forward (relu masks) is fixed, so each layer's clipped sum is aᵀ·(c ⊙ dz) with the
+   * row factors c applied to the dz already computed: one forward and one backward, as in training.
+   * `lossGrad(f)` gives ∂ℓᵢ/∂fᵢ row by row ([B, D]). Returns the clipped sums (parameter order), the
+   * per-row norms ‖gᵢ‖ before clipping, and whatever `lossGrad` computed as the loss. Call inside tf.tidy,
+   * off any gradient tape.
+   */
+  clippedGradients(input: tf.Tensor2D, cNoise: tf.Tensor2D, lossGrad: (f: tf.Tensor2D) => { dy: tf.Tensor2D; loss: tf.Scalar }, clip: number): { grads: tf.Tensor[]; norms: tf.Tensor1D; loss: tf.Scalar } {
+    const depth = this.cfg.depth;
+    const p = this.params as unknown as tf.Tensor2D[];
+    const emb = this.embed(cNoise);
+    const t1 = denseKernel(emb, p[0]!, p[1]!, 'relu');
+    const t = denseKernel(t1, p[2]!, p[3]!, 'linear');
+    const hs = [tf.relu(tf.add(denseKernel(input, p[4]!, p[5]!, 'linear'), t)) as tf.Tensor2D];
+    for (let k = 1; k < depth; k++) hs.push(denseKernel(hs[k - 1]!, p[4 + 2 * k]!, p[5 + 2 * k]!, 'relu'));
+    const out = denseKernel(hs[depth - 1]!, p[4 + 2 * depth]!, p[5 + 2 * depth]!, 'linear');
+    const { dy, loss } = lossGrad(out);
+    // Per layer: its input a and output gradient dz (unclipped), top down; layer index = weight's index.
+    const layers: { w: number; a: tf.Tensor2D; dz: tf.Tensor2D }[] = [{ w: 4 + 2 * depth, a: hs[depth - 1]!, dz: dy }];
+    let d = tf.matMul(dy, p[4 + 2 * depth]!, false, true) as tf.Tensor2D;
+    for (let k = depth - 1; k >= 1; k--) {
+      const dz = reluBackward(d, hs[k]!);
+      layers.push({ w: 4 + 2 * k, a: hs[k - 1]!, dz });
+      d = tf.matMul(dz, p[4 + 2 * k]!, false, true) as tf.Tensor2D;
+    }
+    const dz0 = reluBackward(d, hs[0]!);
+    layers.push({ w: 4, a: input, dz: dz0 }, { w: 2, a: t1, dz: dz0 });
+    const dzT = reluBackward(tf.matMul(dz0, p[2]!, false, true) as tf.Tensor2D, t1);
+    layers.push({ w: 0, a: emb, dz: dzT });
+    const rowSq = (x: tf.Tensor2D) => tf.sum(tf.square(x), 1);
+    // ‖gᵢ‖² = Σ_layers (‖aᵢ‖² + 1)·‖dzᵢ‖²: the weight's outer product plus the bias.
+    const sq = layers.map((l) => tf.mul(tf.add(rowSq(l.a), 1), rowSq(l.dz))).reduce((s, x) => tf.add(s, x));
+    const norms = tf.sqrt(sq) as tf.Tensor1D;
+    // Opacus' factor min(1, C / (‖gᵢ‖ + 1e-6)).
+    const factor = tf.reshape(tf.minimum(tf.div(clip, tf.add(norms, 1e-6)), 1), [-1, 1]);
+    const grads: tf.Tensor[] = new Array(this.params.length);
+    for (const l of layers) {
+      const dzc = tf.mul(l.dz, factor) as tf.Tensor2D;
+      grads[l.w] = tf.matMul(l.a, dzc, true, false);
+      grads[l.w + 1] = sumRows(dzc);
+    }
+    return { grads, norms, loss };
+  }
+
   async read(): Promise<Float32Array[]> {
     return Promise.all(this.params.map(async (v) => (await v.data()) as Float32Array));
   }

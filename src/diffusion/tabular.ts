@@ -11,6 +11,9 @@ import { Adam } from './adam.js';
 import { readCheckpoint, trainingTensors, writeCheckpoint } from './checkpoint.js';
 import { sampleBatch, type SamplerOptions } from './samplers.js';
 import { denoise } from './denoiser.js';
+import { fitPrivateEncoder, privateHistogramCount, thresholdedColumns } from '../table/private-encode.js';
+import { messages } from '../messages.js';
+import { ACCOUNTANT, planEncoderNoise, planSgdNoise, PrivacyLedger, type PrivacyPlan, type PrivacyRequest } from './privacy.js';
 import { defaultTrainOptions, trainDiffusion, type TrainOptions, type TrainProgress, type TrainState } from './train.js';
 import type { SamplerName } from './sampler-name.js';
 
@@ -26,6 +29,12 @@ export interface TabularModelOptions {
   validationFraction?: number;
   /** Find exact relations between discrete columns and enforce them on outputs (default true). */
   dependencies?: boolean;
+  /**
+   * Train with differential privacy (DP-SGD, privacy.ts): encoders from noisy counts (private-encode.ts),
+   * no functional dependencies, no validation slice. `bounds` and `categories` are public knowledge from
+   * the spec, which the encoders then need not estimate.
+   */
+  privacy?: PrivacyRequest & { bounds?: Record<string, { min?: number; max?: number }>; categories?: Record<string, readonly string[]> };
 }
 
 export interface CompleteOptions {
@@ -89,6 +98,7 @@ export class TabularDiffusion {
   ) {}
 
   static create(table: Table, opts: TabularModelOptions = {}): TabularDiffusion {
+    if (opts.privacy) return TabularDiffusion.createPrivate(table, opts, opts.privacy);
     const encoder = opts.fittedEncoder ?? TableEncoder.fit(table, opts.encoder);
     const arch = { ...defaultArchitecture(table.nRows), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
     const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
@@ -110,6 +120,65 @@ export class TabularDiffusion {
     );
   }
 
+  /**
+   * A model to train with (ε, δ)-differential privacy on `table` (the training split): the encoders'
+   * noise and DP-SGD's noise multiplier are chosen here so that the planned steps spend exactly the
+   * budget (privacy.ts); the plan travels in `trainOptions.privacy` (saved with checkpoints).
+   */
+  private static createPrivate(table: Table, opts: TabularModelOptions, req: NonNullable<TabularModelOptions['privacy']>): TabularDiffusion {
+    if (opts.fittedEncoder) throw new ModelError(messages.privateIncompatible('model.trainRows', 'fits the encoders on sketches of every training row'));
+    const n = table.nRows;
+    const seed = opts.seed ?? 0;
+    const base = defaultTrainOptions(n, { seed, ...opts.train });
+    // Poisson sampling amplifies privacy only for q < 1: at most half the rows per expected batch.
+    const batchSize = Math.max(1, Math.min(base.batchSize, Math.floor(n / 2)));
+    const delta = req.delta ?? 1 / n ** 1.1;
+    const clip = req.clip ?? 1;
+    const share = req.encoderShare ?? 0.1;
+    const pub = { bounds: req.bounds ?? {}, categories: req.categories ?? {} };
+    const histograms = privateHistogramCount(table, pub);
+    const thresholded = thresholdedColumns(table, pub);
+    const enc = planEncoderNoise({ epsilon: req.epsilon, encoderShare: share, delta }, histograms, thresholded.length);
+    const q = batchSize / n;
+    const sigma = planSgdNoise(req.epsilon, enc.deltaRdp, q, base.steps, enc.z);
+    const { encoder, summary } = fitPrivateEncoder(table, { noiseStd: enc.noiseStd, labelDelta: enc.labelDelta, rng: createRng(deriveSeed(seed, 'privacy/encoder')), ...pub });
+    const privacy: PrivacyPlan = {
+      epsilon: req.epsilon,
+      delta,
+      clip,
+      accountant: ACCOUNTANT,
+      noiseMultiplier: sigma,
+      sampleRate: q,
+      plannedSteps: base.steps,
+      deltaRdp: enc.deltaRdp,
+      trainingRows: n,
+      encoder: { share, epsilon: enc.epsilon, noiseMultiplier: enc.z, noiseStd: enc.noiseStd, histograms: summary.histograms, labelDelta: enc.labelDelta, thresholdedColumns: summary.thresholdedColumns, droppedLabels: summary.droppedLabels, publicRanges: summary.publicRanges },
+    };
+    const arch = { ...defaultArchitecture(n), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
+    const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
+    const init = initParameters(mlp, createRng(deriveSeed(seed, 'init')));
+    const trainOptions: TrainOptions = { ...base, batchSize, evalEvery: 0, patience: 0, privacy };
+    const net = Mlp.create(mlp, init, true, 'net.');
+    return new TabularDiffusion(
+      encoder,
+      mlp,
+      net,
+      Mlp.create(mlp, init, false, 'ema.'),
+      new Adam(net.params),
+      trainOptions,
+      { step: 0, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: deriveSeed(seed, 'train') },
+      trainOptions.edm ?? EDM_DEFAULTS,
+      '',
+      [],
+    );
+  }
+
+  /** ε spent by the training so far (encoders included); undefined for a non-private model. */
+  get epsilonSpent(): number | undefined {
+    const p = this.trainOptions.privacy;
+    return p ? new PrivacyLedger(p).epsilonAfter(this.state.step) : undefined;
+  }
+
   /** Train (or continue training up to `trainOptions.steps`) on the table's observed cells. */
   async fit(
     table: Table,
@@ -117,7 +186,8 @@ export class TabularDiffusion {
   ): Promise<TrainState> {
     const enc = this.encoder.encode(table);
     const n = table.nRows;
-    const nVal = n >= 50 ? Math.max(1, Math.round(n * (opts.validationFraction ?? 0.1))) : 0;
+    // A private model has no validation slice: early stopping on it would read rows outside DP-SGD.
+    const nVal = this.trainOptions.privacy ? 0 : n >= 50 ? Math.max(1, Math.round(n * (opts.validationFraction ?? 0.1))) : 0;
     // The validation slice is a seeded random subset, the same on every resume.
     const order = Array.from({ length: n }, (_, i) => i);
     const rng = createRng(deriveSeed(this.trainOptions.seed, 'validation'));

@@ -1,6 +1,7 @@
 import { tf } from '../backend/index.js';
-import { createRng, permutation, resumeRng, type Rng, type RngState } from '../rng.js';
-import { edmLoss } from './denoiser.js';
+import { createRng, deriveSeed, permutation, resumeRng, type Rng, type RngState } from '../rng.js';
+import { edmClippedGradients, edmLoss } from './denoiser.js';
+import { PrivacyLedger, type PrivacyPlan } from './privacy.js';
 import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { fillTrainingBatch, DEFAULT_MASK_POLICY, type MaskPolicy } from './masks.js';
 import type { Mlp } from './network.js';
@@ -23,6 +24,8 @@ export interface TrainOptions {
   seed: number;
   maskPolicy: MaskPolicy;
   edm: EdmConfig;
+  /** DP-SGD (privacy.ts): Poisson batches, clipped per-row gradients, Gaussian noise; no validation. */
+  privacy?: PrivacyPlan;
 }
 
 export function defaultTrainOptions(nRows: number, overrides: Partial<TrainOptions> = {}): TrainOptions {
@@ -51,6 +54,8 @@ export interface TrainProgress {
   stepsPerSec: number;
   etaSec: number;
   lr: number;
+  /** DP runs: ε spent so far (encoders included). */
+  epsilon?: number;
 }
 
 /**
@@ -169,6 +174,7 @@ export async function trainDiffusion(
   onProgress?: (p: TrainProgress) => void,
   checkpoint?: PeriodicCheckpoint,
 ): Promise<TrainState> {
+  if (o.privacy) return trainPrivately(net, ema, optimizer, train, o, o.privacy, state, onProgress, checkpoint);
   const rng = state.rng ? resumeRng(state.rng) : createRng(state.rngState);
   let lastSave = performance.now();
   const vars = net.params;
@@ -245,4 +251,85 @@ export async function trainDiffusion(
   if (bestEma && stale > 0) ema.assign(bestEma);
   if (valBatch) disposeBatch(valBatch);
   return { step, bestValLoss: best, evalsWithoutImprovement: stale, rngState: rng.int(2 ** 31) };
+}
+
+/**
+ * DP-SGD (Abadi et al. 2016) with Adam on the per-row EDM loss: every step draws a Poisson batch (each
+ * training row independently with probability q, so the batch size varies), sums the rows' gradients
+ * clipped to norm C (ghost clipping, Mlp.clippedGradients), adds N(0, (σC)²) noise from the seeded
+ * stream, and divides by the expected batch q·n. There is no validation slice and no early stopping
+ * (both would read rows outside the mechanism): the run trains the planned steps, stopping before any
+ * step the ledger says would spend more than ε, and samples from the last EMA weights (post-processing).
+ */
+async function trainPrivately(
+  net: Mlp,
+  ema: Mlp,
+  optimizer: Adam,
+  train: TrainData,
+  o: TrainOptions,
+  plan: PrivacyPlan,
+  state: TrainState,
+  onProgress?: (p: TrainProgress) => void,
+  checkpoint?: PeriodicCheckpoint,
+): Promise<TrainState> {
+  const rng = createRng(state.rngState);
+  const ledger = new PrivacyLedger(plan);
+  let lastSave = performance.now();
+  const n = train.nRows;
+  const q = plan.sampleRate;
+  const expected = q * n;
+  const noiseStd = plan.noiseMultiplier * plan.clip;
+  const started = performance.now();
+  const startStep = state.step;
+  const logEvery = Math.max(1, Math.min(50, Math.round(o.steps / 100)));
+  const rows: number[] = [];
+  let lossSum = 0, rowSum = 0;
+  let step = state.step;
+  for (; step < o.steps; step++) {
+    if (ledger.epsilonAfter(step + 1) > plan.epsilon * (1 + 1e-9)) break;
+    rows.length = 0;
+    for (let i = 0; i < n; i++) if (rng.next() < q) rows.push(i);
+    const noiseSeed = rng.int(2 ** 31);
+    const lr = learningRateAt(step, o);
+    let loss: tf.Scalar | undefined;
+    let grads: tf.Tensor[];
+    if (rows.length) {
+      const batch = makeBatch(rows, train, rng, o, rng.int(2 ** 31));
+      const r = tf.tidy(() => {
+        const g = edmClippedGradients(net, o.edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise, plan.clip);
+        return { grads: g.grads, loss: g.loss };
+      });
+      disposeBatch(batch);
+      grads = r.grads;
+      loss = r.loss;
+    } else grads = net.params.map((p) => tf.zeros(p.shape));
+    const named: tf.NamedTensorMap = {};
+    tf.tidy(() => {
+      net.params.forEach((p, k) => {
+        const noise = tf.randomNormal(p.shape, 0, noiseStd, 'float32', deriveSeed(noiseSeed, k));
+        named[p.name] = tf.keep(tf.div(tf.add(grads[k]!, noise), expected));
+      });
+    });
+    tf.dispose(grads);
+    optimizer.update(named, lr);
+    updateEma(ema.params, net.params, Math.min(o.emaDecay, (1 + step) / (10 + step)));
+    const done = step + 1;
+    if (loss) {
+      lossSum += (await loss.data())[0]!;
+      rowSum += rows.length;
+      loss.dispose();
+    }
+    if (onProgress && (done % logEvery === 0 || done === o.steps)) {
+      const elapsed = (performance.now() - started) / 1000;
+      const sps = (done - startStep) / Math.max(elapsed, 1e-9);
+      onProgress({ step: done, steps: o.steps, loss: rowSum ? lossSum / rowSum : NaN, stepsPerSec: sps, etaSec: (o.steps - done) / sps, lr, epsilon: ledger.epsilonAfter(done) });
+      lossSum = 0;
+      rowSum = 0;
+    }
+    if (checkpoint && done < o.steps && performance.now() - lastSave >= checkpoint.everyMs) {
+      await checkpoint.save({ step: done, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: deriveSeed(state.rngState, done) });
+      lastSave = performance.now();
+    }
+  }
+  return { step, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: rng.int(2 ** 31) };
 }

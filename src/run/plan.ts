@@ -51,6 +51,11 @@ export interface ModelPlan {
   resumeSteps?: number;
   /** What the model learns from (spec/normalize.ts learnedFrom): saved with it, matched on resume. */
   learnedFrom: Record<string, unknown>;
+  /**
+   * `model.privacy` with the public knowledge the spec gives (column bounds with both min and max,
+   * `categories`): the table model trains with DP-SGD (diffusion/privacy.ts).
+   */
+  privacy?: { epsilon: number; delta?: number; clip: number; encoderShare: number; bounds: Record<string, { min?: number; max?: number }>; categories: Record<string, string[]> };
   /** How the report names the sampler(s), and their steps. */
   samplerLabel: string;
   samplerSteps: number;
@@ -171,8 +176,22 @@ function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
     train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) },
     ...(m.resume && m.steps ? { resumeSteps: m.steps } : {}),
     learnedFrom: learnedFrom(ns.written),
+    ...(m.privacy ? { privacy: privacyPlan(ns) } : {}),
     samplerLabel,
     samplerSteps: m.samplerSteps,
+  };
+}
+
+function privacyPlan(ns: NormalizedSpec): NonNullable<ModelPlan['privacy']> {
+  const p = ns.spec.model.privacy!;
+  const cols = Object.entries(ns.spec.columns).filter(([, c]) => !c.drop);
+  return {
+    epsilon: p.epsilon,
+    ...(p.delta !== undefined ? { delta: p.delta } : {}),
+    clip: p.clip ?? 1,
+    encoderShare: p.encoderShare ?? 0.1,
+    bounds: Object.fromEntries(cols.filter(([, c]) => c.min !== undefined && c.max !== undefined).map(([k, c]) => [k, { min: c.min, max: c.max }])),
+    categories: Object.fromEntries(cols.filter(([, c]) => c.categories).map(([k, c]) => [k, c.categories!])),
   };
 }
 
@@ -231,6 +250,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   if (completed && m.trainRows) throw new SpecError(messages.completedNotInMemory(completed.index, 'model.trainRows streams the source'));
   const passthrough = passthroughColumn(ns);
   if (passthrough && m.trainRows) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'model.trainRows streams the source'));
+  if (m.privacy && m.trainRows) throw new SpecError(messages.privateIncompatible('model.trainRows', 'fits the encoders on sketches of every training row'));
   return {
     kind: 'table',
     name: spec.name,
@@ -251,6 +271,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
 /** Plan an image pipeline. Throws SpecError for a task an image pipeline cannot run. */
 export function planImage(ns: NormalizedSpec): ImagePlan {
   const { spec, seed } = ns;
+  if (spec.model.privacy) throw new SpecError(messages.privateIncompatible('an image pipeline', 'trains the U-Net without DP-SGD (only the table model has it)'));
   const tasks = spec.tasks.map((t, index): ImageTaskPlan => {
     if (t.type !== 'synthesize' && t.type !== 'deidentify') throw new SpecError(messages.tableTaskInImagePipeline(index, t.type));
     if (t.output.format && t.output.format !== 'dicom') throw new SpecError(messages.imageTaskOutputFormat(index, t.type, t.output.format));

@@ -56,6 +56,11 @@ export interface ColumnSpec {
   missing?: string[];
   min?: number;
   max?: number;
+  /**
+   * The column's labels, known publicly (a code list, not read off the data). A model trained with
+   * `model.privacy` then uses them instead of releasing labels by noisy counts; other models ignore it.
+   */
+  categories?: string[];
   /** Leave this column out of the model and outputs (identifiers such as `id`). */
   drop?: boolean;
 }
@@ -97,6 +102,19 @@ export interface ModelSpec {
   window?: number[];
   /** Image models: random left-right flips as augmentation. */
   flip?: boolean;
+  /** Train the table model with (ε, δ)-differential privacy (DP-SGD; see README "Differential privacy"). */
+  privacy?: PrivacySpec;
+}
+
+export interface PrivacySpec {
+  /** The total budget ε: the encoders' statistics and every training step together. */
+  epsilon: number;
+  /** δ (default 1/n^1.1 for n training rows). */
+  delta?: number;
+  /** Per-row gradient L2 clip norm (default 1). */
+  clip?: number;
+  /** Fraction of ε the encoders' noisy statistics would spend on their own (default 0.1). */
+  encoderShare?: number;
 }
 
 export type OutputFormat = 'csv' | 'arrow' | 'dicom';
@@ -213,9 +231,10 @@ export const KEYS = {
   PipelineSpec: { version: true, name: true, seed: true, source: true, columns: true, split: true, model: true, tasks: true, evaluate: true, report: true, outputDir: true, outputsAnywhere: true } satisfies Keys<PipelineSpec>,
   SourceSpec: { format: true, path: true, delimiter: true, missing: true, series: true } satisfies Keys<SourceSpec>,
   SeriesSelection: { uid: true, modality: true, description: true } satisfies Keys<SeriesSelection>,
-  ColumnSpec: { kind: true, missing: true, min: true, max: true, drop: true } satisfies Keys<ColumnSpec>,
+  ColumnSpec: { kind: true, missing: true, min: true, max: true, categories: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
-  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true } satisfies Keys<ModelSpec>,
+  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true, privacy: true } satisfies Keys<ModelSpec>,
+  PrivacySpec: { epsilon: true, delta: true, clip: true, encoderShare: true } satisfies Keys<PrivacySpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
   GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,

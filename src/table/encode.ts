@@ -49,8 +49,8 @@ export interface EncodedTable {
   readonly observed: Uint8Array;
 }
 
-/** What an encoder needs to know of a column, from the data in memory or from a sketch. */
-type ColumnSummary = { missing: number } & (
+/** What an encoder needs to know of a column, from the data in memory, a sketch or noisy counts (private-encode.ts). */
+export type ColumnSummary = { missing: number } & (
   | { name: string; kind: 'categorical' | 'boolean'; categories: readonly string[] }
   | { name: string; kind: 'numeric' | 'integer' | 'datetime'; observed: number; quantiles: number[]; decimals: number; min: number; max: number; resolution?: 'date' | 'datetime' }
 );
@@ -209,7 +209,7 @@ export class TableEncoder {
     );
   }
 
-  private static fromSummaries(summaries: readonly ColumnSummary[], opts: EncoderOptions): TableEncoder {
+  static fromSummaries(summaries: readonly ColumnSummary[], opts: EncoderOptions): TableEncoder {
     const maxOneHot = opts.maxOneHot ?? 100;
     let offset = 0;
     const cols = summaries.map((c): ColumnEncoding => {

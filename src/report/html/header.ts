@@ -86,6 +86,17 @@ export function modelSummary(model: Record<string, unknown> | undefined): Raw {
   ['bestValLoss', 'trainSeconds', 'sampler', 'samplerSteps'].forEach((k) => shown.add(k));
   if (typeof m.checkpoint === 'string') entries.push(['Checkpoint', path(m.checkpoint)]);
   shown.add('checkpoint');
+  // A model trained with differential privacy: the guarantee first, then how it was reached.
+  const dp = m.privacy as Record<string, unknown> | undefined;
+  if (dp && isNum(dp.epsilon) && isNum(dp.delta)) {
+    const enc = dp.encoder as Record<string, unknown> | undefined;
+    entries.push(['Differential privacy', `(ε = ${dp.epsilon}, δ = ${dp.delta.toExponential(2)})${isNum(dp.epsilonSpent) ? `, ε spent ${fmtFixed(dp.epsilonSpent, 3)}` : ''}`]);
+    entries.push(['DP-SGD', `noise multiplier ${isNum(dp.noiseMultiplier) ? fmtFixed(dp.noiseMultiplier, 3) : '?'}, Poisson sampling rate ${isNum(dp.sampleRate) ? fmtFixed(dp.sampleRate, 4) : '?'}, ${isNum(dp.steps) ? fmtCount(dp.steps) : '?'} steps, clip norm ${fmtAny(dp.clip)}`]);
+    entries.push(['Accountant', fmtAny(dp.accountant)]);
+    if (enc) entries.push(['DP encoders', `${fmtAny(enc.histograms)} noisy histograms, noise std ${isNum(enc.noiseStd) ? fmtFixed(enc.noiseStd, 1) : '?'} rows (ε ${isNum(enc.epsilon) ? fmtFixed(enc.epsilon, 3) : '?'} on their own)`]);
+    if (typeof dp.covers === 'string') entries.push(['DP covers', dp.covers]);
+  }
+  shown.add('privacy');
   // Image models keep their loss curve ([step, loss] pairs): summarised, not dumped.
   const curve = Array.isArray(m.lossCurve) ? (m.lossCurve as [number, number][]) : [];
   if (curve.length) entries.push(['Loss curve', `${fmtFixed(curve[0]![1], 4)} at step ${curve[0]![0]} → ${fmtFixed(curve.at(-1)![1], 4)} at step ${curve.at(-1)![0]}`]);

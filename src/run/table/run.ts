@@ -7,6 +7,7 @@ import type { NormalizedSpec } from '../../spec/normalize.js';
 import { deriveSeed } from '../../rng.js';
 import { TableEncoder } from '../../table/encode.js';
 import { longFormat } from '../../table/long.js';
+import { alignTables } from '../../table/align.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
 import { runHeader, secondsSince } from '../header.js';
@@ -50,7 +51,9 @@ export async function runTablePipeline(
 
   let model: TabularDiffusion | undefined;
   // Cells the blended imputation weighs its engines on, hidden from a model trained here (see impute/blend.ts).
-  const validation = plan.model && !plan.model.load ? blendValidation(plan, data) : undefined;
+  // A private model trains on every training cell (hiding some would be harmless, but the blend that
+  // weighs engines on them reads the rows outside DP: private runs impute with the model alone).
+  const validation = plan.model && !plan.model.load && !plan.model.privacy ? blendValidation(plan, data) : undefined;
   if (plan.model) {
     report.backend = await startBackend(plan.model, log);
     t0 = performance.now();
@@ -87,7 +90,10 @@ export async function runTablePipeline(
       // Nothing generated yet: grade a synthetic table the size of the training split.
       synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(plan.seed, 'evaluate'), ...plan.sampling.generate });
     }
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute, imputeEngine: plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
+    // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
+    // re-coded against the training table's lists so the evaluators compare codes.
+    if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
     timings.evaluate = secondsSince(t0);
   }
 
@@ -127,17 +133,24 @@ async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, train: T
   const { model } = await prepareModel<TabularDiffusion>(m, plan.hash, log, {
     load: (dir) => TabularDiffusion.load(dir),
     create: () =>
-      TabularDiffusion.create(train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train }),
-    describeTraining: (model) => `training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}`,
+      TabularDiffusion.create(train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train, ...(m.privacy ? { privacy: m.privacy } : {}) }),
+    describeTraining: (model) => {
+      const p = model.trainOptions.privacy;
+      const dp = p
+        ? `; DP-SGD for (ε ${p.epsilon}, δ ${p.delta.toExponential(2)}): noise multiplier ${p.noiseMultiplier.toFixed(3)}, Poisson rate ${p.sampleRate.toFixed(4)}, clip ${p.clip}; encoders from ${p.encoder.histograms} noisy histograms (std ${p.encoder.noiseStd.toFixed(1)} rows)`
+        : '';
+      return `training: ${model.mlp.depth}×${model.mlp.width} MLP, ${model.encoder.dim} encoded dims, ${model.trainOptions.steps} steps at ${p ? 'expected ' : ''}batch ${model.trainOptions.batchSize}${dp}`;
+    },
     fit: async (model) => {
       const dir = m.checkpoint;
       const state = await model.fit(train, {
-        onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
+        onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''}${p.epsilon !== undefined ? ` ε ${p.epsilon.toFixed(3)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
         ...(dir && m.checkpointEveryMs
           ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
           : {}),
       });
-      log.done('train', `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
+      const eps = model.epsilonSpent;
+      log.done('train', eps !== undefined ? `(${state.step} steps, ε spent ${eps.toFixed(3)} of ${model.trainOptions.privacy!.epsilon})` : `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
     },
   });
   return model;
@@ -156,6 +169,27 @@ function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number
     stepsPerSecond: trainSeconds > 0 && !m.load ? Math.round((model.state.step / trainSeconds) * 10) / 10 : undefined,
     sampler: m.samplerLabel,
     samplerSteps: m.samplerSteps,
+    ...(model.trainOptions.privacy ? { privacy: privacyReport(model) } : {}),
+  };
+}
+
+/** What a private model's guarantee is and how it was reached (report.json `model.privacy`). */
+function privacyReport(model: TabularDiffusion): Record<string, unknown> {
+  const p = model.trainOptions.privacy!;
+  return {
+    epsilon: p.epsilon,
+    epsilonSpent: model.epsilonSpent,
+    delta: p.delta,
+    accountant: p.accountant,
+    noiseMultiplier: p.noiseMultiplier,
+    sampleRate: p.sampleRate,
+    expectedBatch: model.trainOptions.batchSize,
+    steps: model.state.step,
+    plannedSteps: p.plannedSteps,
+    clip: p.clip,
+    trainingRows: p.trainingRows,
+    encoder: p.encoder,
+    covers: 'the model (checkpoint) and everything sampled from it (generate tasks) w.r.t. adding or removing one training row; not impute outputs (they contain the observed cells), not the evaluation figures (computed on the real rows), not the schema (column names and kinds)',
   };
 }
 
@@ -243,7 +277,9 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
   const out = (t: Table): Table => withPassthrough(t, pass);
   const { draws } = task;
   const imputedCells = input.columns.reduce((s, c) => s + missingCount(c), 0);
-  if (task.engine !== 'diffusion') {
+  // The blend fits chained forests and ridge regressions on the input's rows outside DP-SGD.
+  if (task.engine !== 'diffusion' && model.trainOptions.privacy) log.info(`${task.label}: engine ${task.engine} → diffusion (model.privacy: the forest and ridge engines would learn from the rows outside differential privacy)`);
+  else if (task.engine !== 'diffusion') {
     const r = await blendImpute(input, {
       seed: task.seed,
       trained: model,
