@@ -34,6 +34,17 @@ export interface BackendInfo {
  * XNNPACK's pool measured slower than one thread — a pool thread that another process has descheduled
  * stalls every matmul (batch-256 step 26 → 125 ms; `npm run bench -- --only train-step`, bench/RESULTS.md).
  */
+/** `threads: all` → every core; a count as given. */
+export function resolveThreads(t: number | 'all'): number {
+  return t === 'all' ? availableParallelism() : t;
+}
+
+/** The CLI's --threads: wins over model.threads and SYNTHDIFF_THREADS for the whole process. */
+let threadsOverride: number | undefined;
+export function overrideThreads(t: number | 'all'): void {
+  threadsOverride = resolveThreads(t);
+}
+
 export function defaultThreads(): number {
   const env = Number(process.env.SYNTHDIFF_THREADS);
   return Number.isInteger(env) && env >= 1 ? Math.min(env, availableParallelism() * 4) : 1;
@@ -146,7 +157,7 @@ export class BackendUnavailableError extends SynthdiffError {
  * asked for it); `device: gpu` must find a GPU; `auto` walks the ladder.
  */
 export async function initBackend(opts: { device?: Device; backend?: BackendName; threads?: number } = {}): Promise<BackendInfo> {
-  wantThreads = opts.threads ?? defaultThreads();
+  wantThreads = threadsOverride ?? opts.threads ?? defaultThreads();
   const wantKey = `${opts.backend ?? ''}/${opts.device ?? 'auto'}`;
   if (current && (current as BackendInfo & { key?: string }).key === wantKey) return current;
   let ladder: Array<() => Promise<BackendInfo | undefined>>;

@@ -1,18 +1,30 @@
 #!/usr/bin/env node
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isUserError } from '../errors.js';
-import { BackendUnavailableError } from '../backend/index.js';
+import { BackendUnavailableError, overrideThreads } from '../backend/index.js';
 import { validateCommand, inspectCommand, evaluateCommand } from './commands.js';
 import { mergeCommand, runOrShardCommand, slurmCommand } from './cluster-commands.js';
 
 /** Exit codes: 0 success, 1 a user error (bad spec, bad data) with a one-line message, 2 bad usage. */
 export const EXIT = { ok: 0, user: 1, usage: 2 } as const;
 
+function parseThreads(v: string): number | 'all' {
+  if (v === 'all') return 'all';
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer or "all"');
+  return n;
+}
+
 function program(): Command {
   const p = new Command('synthdiff')
     .description('Score-based diffusion for tables and medical scans: impute, generate, synthesize, evaluate.')
     .version(process.env.npm_package_version ?? '0.1.0')
     .exitOverride()
+    .option('--threads <n|all>', 'CPU threads for the wasm backend (a count or "all"); wins over model.threads and SYNTHDIFF_THREADS', parseThreads)
+    .hook('preAction', (cmd) => {
+      const t = cmd.opts<{ threads?: number | 'all' }>().threads;
+      if (t !== undefined) overrideThreads(t);
+    })
     .showHelpAfterError('(run `synthdiff --help` for usage)')
     .addHelpText(
       'after',

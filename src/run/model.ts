@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initBackend, type BackendInfo } from '../backend/index.js';
+import { initBackend, resolveThreads, type BackendInfo } from '../backend/index.js';
 import { ModelError, SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 import type { Logger } from '../report/log.js';
@@ -22,8 +22,8 @@ export interface LifecycleModel {
   save(dir: string): Promise<unknown>;
 }
 
-export async function startBackend(m: Pick<ModelPlan, 'device' | 'backend'>, log: Logger): Promise<BackendInfo> {
-  const info = await initBackend({ device: m.device, backend: m.backend });
+export async function startBackend(m: Pick<ModelPlan, 'device' | 'backend' | 'threads'>, log: Logger): Promise<BackendInfo> {
+  const info = await initBackend({ device: m.device, backend: m.backend, ...(m.threads !== undefined ? { threads: resolveThreads(m.threads) } : {}) });
   log.info(`backend: ${info.detail}`);
   return info;
 }

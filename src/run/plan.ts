@@ -38,6 +38,8 @@ export interface TableOutput {
 export interface ModelPlan {
   device: Device;
   backend?: BackendName;
+  /** `model.threads` (absent: the backend's default, SYNTHDIFF_THREADS or 1). */
+  threads?: number | 'all';
   load?: string;
   resume: boolean;
   checkpoint?: string;
@@ -167,6 +169,7 @@ function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
   return {
     device: m.device,
     ...(m.backend ? { backend: m.backend } : {}),
+    ...(m.threads !== undefined ? { threads: m.threads } : {}),
     ...(m.load ? { load: m.load } : {}),
     resume: m.resume,
     ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),

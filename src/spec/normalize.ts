@@ -97,7 +97,7 @@ export function canonicalJson(v: unknown): string {
 }
 
 /** Model settings a checkpoint's training does not depend on: resuming across a change of these is harmless. */
-export const RESUMABLE_MODEL_KEYS = ['steps', 'sampler', 'samplerSteps', 'device', 'backend', 'checkpoint', 'checkpointEvery', 'load', 'resume'] as const;
+export const RESUMABLE_MODEL_KEYS = ['threads', 'steps', 'sampler', 'samplerSteps', 'device', 'backend', 'checkpoint', 'checkpointEvery', 'load', 'resume'] as const;
 
 /**
  * What a model learns from, as JSON (spec path → value): source, columns, split, seed and the model
@@ -133,6 +133,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     backend: s.backend,
     width: s.width,
     depth: s.depth,
+    threads: s.threads,
     steps: s.steps,
     batchSize: s.batchSize,
     learningRate: s.learningRate,

@@ -97,6 +97,10 @@ export const pipelineSchema = {
         depth: positiveInt,
         steps: positiveInt,
         batchSize: positiveInt,
+        threads: {
+          anyOf: [positiveInt, { const: 'all' }],
+          description: 'CPU threads for the wasm backend: a count or "all" (every core). Default 1 or SYNTHDIFF_THREADS; the CLI\'s --threads wins. Outputs are byte-identical at any count.',
+        },
         learningRate: { type: 'number', exclusiveMinimum: 0 },
         trainRows: {
           ...positiveInt,

@@ -76,6 +76,11 @@ export type { SamplerName };
 export interface ModelSpec {
   device?: Device;
   backend?: BackendName;
+  /**
+   * CPU threads for the wasm backend (XNNPACK's pool): a count or `all` (os.availableParallelism()).
+   * Default 1, or SYNTHDIFF_THREADS; the CLI's --threads wins over both. Results are byte-identical at any count.
+   */
+  threads?: number | 'all';
   /** Hidden width and number of hidden layers of the denoiser MLP; default scales with the data. */
   width?: number;
   depth?: number;
@@ -233,7 +238,7 @@ export const KEYS = {
   SeriesSelection: { uid: true, modality: true, description: true } satisfies Keys<SeriesSelection>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, categories: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
-  ModelSpec: { device: true, backend: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true, privacy: true } satisfies Keys<ModelSpec>,
+  ModelSpec: { device: true, backend: true, threads: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true, privacy: true } satisfies Keys<ModelSpec>,
   PrivacySpec: { epsilon: true, delta: true, clip: true, encoderShare: true } satisfies Keys<PrivacySpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
