@@ -79,6 +79,10 @@ export const messages = {
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
   /** An impute task's `completed` output in a run that imputes batch by batch. */
   completedNotInMemory: (index: number, why: string) => `tasks[${index}].completed: the completed datasets are written by in-memory runs only (${why}); drop completed or run without it`,
+  /** `split.groupBy` in an image pipeline (its split is by slice, within the series read). */
+  groupByImage: () => `split.groupBy: image pipelines split slices, not table rows; select series with source.series instead`,
+  /** `split.groupBy` in a run that reads its rows batch by batch. */
+  groupByNotInMemory: (why: string) => `split.groupBy: groups are kept whole by in-memory runs only (${why}); drop groupBy or model.trainRows`,
   /** `kind: passthrough` in a run that reads its rows batch by batch. */
   passthroughNotInMemory: (column: string, why: string) => `columns.${column}.kind: passthrough columns are kept by in-memory runs only (${why}); use drop: true there`,
   /** Tables graded together (synthdiff evaluate) whose columns differ by name. */

@@ -32,6 +32,7 @@ export function checkSpecColumns(ns: NormalizedSpec, header: readonly string[], 
     if (c?.drop || c?.passthrough) throw new SpecError(messages.specColumnNotModelled(where, name, c.drop ? 'drop: true' : 'kind: passthrough'));
   };
   for (const name of Object.keys(cols)) unknown(`columns.${name}`, name);
+  if (ns.spec.split.groupBy !== undefined) unknown('split.groupBy', ns.spec.split.groupBy);
   const target = ns.spec.evaluate?.efficacy?.target;
   if (target !== undefined) modelled('evaluate.efficacy.target', target);
   ns.spec.tasks.forEach((t, i) => {

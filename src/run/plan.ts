@@ -92,7 +92,8 @@ export interface TablePlan {
   hash: string;
   specFile?: string;
   read: SourceRead;
-  split: { holdout: number };
+  /** `groupBy`: a column whose groups stay whole (in-memory runs; streamed runs refuse it). */
+  split: { holdout: number; groupBy?: string };
   /** Tables bigger than memory: stream the source and train on a sample of this many rows. */
   trainRows?: number;
   /** Absent when nothing needs a model. */
@@ -253,6 +254,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   if (completed && m.trainRows) throw new SpecError(messages.completedNotInMemory(completed.index, 'model.trainRows streams the source'));
   const passthrough = passthroughColumn(ns);
   if (passthrough && m.trainRows) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'model.trainRows streams the source'));
+  if (spec.split.groupBy !== undefined && m.trainRows) throw new SpecError(messages.groupByNotInMemory('model.trainRows streams the source'));
   if (m.privacy && m.trainRows) throw new SpecError(messages.privateIncompatible('model.trainRows', 'fits the encoders on sketches of every training row'));
   return {
     kind: 'table',
@@ -261,7 +263,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
     hash: ns.hash,
     ...(ns.specFile ? { specFile: ns.specFile } : {}),
     read,
-    split: { holdout: spec.split.holdout },
+    split: { holdout: spec.split.holdout, ...(spec.split.groupBy !== undefined ? { groupBy: spec.split.groupBy } : {}) },
     ...(m.trainRows ? { trainRows: m.trainRows } : {}),
     ...(needsModel ? { model: modelPlan(ns, m.samplerSet ? m.sampler.generate : `${m.sampler.generate} (generate), ${m.sampler.impute} (impute)`) } : {}),
     sampling,
@@ -275,6 +277,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
 export function planImage(ns: NormalizedSpec): ImagePlan {
   const { spec, seed } = ns;
   if (spec.model.privacy) throw new SpecError(messages.privateIncompatible('an image pipeline', 'trains the U-Net without DP-SGD (only the table model has it)'));
+  if (spec.split.groupBy !== undefined) throw new SpecError(messages.groupByImage());
   const tasks = spec.tasks.map((t, index): ImageTaskPlan => {
     if (t.type !== 'synthesize' && t.type !== 'deidentify') throw new SpecError(messages.tableTaskInImagePipeline(index, t.type));
     if (t.output.format && t.output.format !== 'dicom') throw new SpecError(messages.imageTaskOutputFormat(index, t.type, t.output.format));

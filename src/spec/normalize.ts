@@ -67,7 +67,7 @@ export interface NormalizedPipeline {
   seed: number;
   source: SourceSpec;
   columns: Record<string, NormalizedColumn>;
-  split: { holdout: number };
+  split: { holdout: number; groupBy?: string };
   model: NormalizedModel;
   tasks: NormalizedTask[];
   /** Absent when the spec asks for no evaluation (no `evaluate` section, or an empty one). */
@@ -230,7 +230,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     seed: w.seed ?? 0,
     source: w.source,
     columns: Object.fromEntries(Object.entries(w.columns ?? {}).map(([k, c]) => [k, normalizeColumn(c)])),
-    split: { holdout: w.split?.holdout ?? (kind === 'image' && imageEvaluates ? 0.2 : 0) },
+    split: { holdout: w.split?.holdout ?? (kind === 'image' && imageEvaluates ? 0.2 : 0), ...(w.split?.groupBy !== undefined ? { groupBy: w.split.groupBy } : {}) },
     model: normalizeModel(w.model, kind),
     tasks,
     evaluate,

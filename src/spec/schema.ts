@@ -85,7 +85,10 @@ export const pipelineSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['holdout'],
-      properties: { holdout: { type: 'number', minimum: 0, exclusiveMaximum: 1 } },
+      properties: {
+        holdout: { type: 'number', minimum: 0, exclusiveMaximum: 1 },
+        groupBy: { type: 'string', minLength: 1, description: 'A column whose groups (e.g. a patient id) stay whole: every row of a group on one side of the split.' },
+      },
     },
     model: {
       type: 'object',

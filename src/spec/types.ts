@@ -68,6 +68,11 @@ export interface ColumnSpec {
 export interface SplitSpec {
   /** Fraction of rows held out for privacy and fidelity evaluation, 0 ≤ holdout < 1. */
   holdout: number;
+  /**
+   * Keep every row of one group (a patient with several visits) on one side of the split: whole groups,
+   * drawn at random, go to the holdout until it has its share of rows. The column may be dropped or passthrough.
+   */
+  groupBy?: string;
 }
 
 export type { Device, BackendName };
@@ -237,7 +242,7 @@ export const KEYS = {
   SourceSpec: { format: true, path: true, delimiter: true, missing: true, series: true } satisfies Keys<SourceSpec>,
   SeriesSelection: { uid: true, modality: true, description: true } satisfies Keys<SeriesSelection>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, categories: true, drop: true } satisfies Keys<ColumnSpec>,
-  SplitSpec: { holdout: true } satisfies Keys<SplitSpec>,
+  SplitSpec: { holdout: true, groupBy: true } satisfies Keys<SplitSpec>,
   ModelSpec: { device: true, backend: true, threads: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true, privacy: true } satisfies Keys<ModelSpec>,
   PrivacySpec: { epsilon: true, delta: true, clip: true, encoderShare: true } satisfies Keys<PrivacySpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,

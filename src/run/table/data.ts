@@ -33,13 +33,13 @@ export type DataPlan = Pick<TablePlan, 'read' | 'split' | 'trainRows' | 'seed'>;
 /** The source as a run sees it: streamed and sampled with `model.trainRows`, else read whole; split by the plan. */
 export function runData(plan: DataPlan, log: Logger): Promise<RunData> {
   const { holdout } = plan.split;
-  return plan.trainRows ? streamedData(plan.read, { trainRows: plan.trainRows, holdout, seed: plan.seed, log }) : inMemoryData(plan.read, holdout, plan.seed);
+  return plan.trainRows ? streamedData(plan.read, { trainRows: plan.trainRows, holdout, seed: plan.seed, log }) : inMemoryData(plan.read, holdout, plan.seed, plan.split.groupBy);
 }
 
-async function inMemoryData(read: SourceRead, holdout: number, seed: number): Promise<RunData> {
-  const loaded = await loadSourceTable(read);
+async function inMemoryData(read: SourceRead, holdout: number, seed: number, groupBy?: string): Promise<RunData> {
+  const loaded = await loadSourceTable(read, groupBy);
   const { table } = loaded;
-  const split = splitTable(table, holdout, seed);
+  const split = splitTable(table, holdout, seed, loaded.groups);
   if (split.train.nRows === 0) throw new DataError(messages.emptyTrainingSplit(read.path, table.nRows, holdout));
   return {
     split,

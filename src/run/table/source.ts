@@ -4,7 +4,7 @@ import { readCsvHeader } from '../../io/csv-stream.js';
 import type { ColumnOverride } from '../../table/infer.js';
 import { profileTable, type TableSchema } from '../../table/infer.js';
 import { permutation, createRng, deriveSeed } from '../../rng.js';
-import { takeRows, type Column, type Table } from '../../table/table.js';
+import { isCategorical, takeRows, type Column, type Table } from '../../table/table.js';
 import { messages } from '../../messages.js';
 import type { SourceRead } from '../plan.js';
 
@@ -16,6 +16,8 @@ export interface LoadedTable {
   /** Columns kept verbatim beside the model's (`kind: passthrough`), and where they go. */
   passthrough: Passthrough;
   format: ReadTableResult['format'];
+  /** `split.groupBy`: each row's group (0-based, in order of first appearance; missing is a group of its own). */
+  groups?: Int32Array;
 }
 
 /** `kind: passthrough` columns as read (text, exactly), and the output column order they sit in. */
@@ -33,7 +35,7 @@ export function withPassthrough(t: Table, p: Passthrough): Table {
 }
 
 /** Read a table with the spec's per-column overrides, and drop the columns marked `drop`. */
-export async function loadSourceTable(src: SourceRead): Promise<LoadedTable> {
+export async function loadSourceTable(src: SourceRead, groupBy?: string): Promise<LoadedTable> {
   const { path } = src;
   // A column the spec names must be in the table: checked on the header first, so CSV and Arrow sources
   // (and the streamed reader, stream-source.ts) word it the same.
@@ -53,7 +55,13 @@ export async function loadSourceTable(src: SourceRead): Promise<LoadedTable> {
   const table: Table = { nRows: read.table.nRows, columns: kept.filter((c) => !isPassthrough(c)) };
   if (table.nRows === 0) throw new DataError(messages.noDataRows(path));
   const passthrough = { columns: kept.filter(isPassthrough), order: kept.map((c) => c.name) };
-  return { table, schema: profileTable(table), dropped, passthrough, format: read.format };
+  let groups: Int32Array | undefined;
+  if (groupBy !== undefined) {
+    const by = read.table.columns.find((c) => c.name === groupBy);
+    if (!by) throw new DataError(messages.specColumnMissing('split.groupBy', path, names));
+    groups = groupIndex(by);
+  }
+  return { table, schema: profileTable(table), dropped, passthrough, format: read.format, ...(groups ? { groups } : {}) };
 }
 
 export interface Split {
@@ -63,12 +71,46 @@ export interface Split {
   holdoutRows: Int32Array;
 }
 
-/** Seeded train/holdout split; the holdout is what privacy and fidelity metrics compare against. */
-export function splitTable(table: Table, holdout: number, seed: number): Split {
+/** Each row's group: equal cells share one (NaN with NaN, a missing label with a missing label). */
+function groupIndex(c: Column): Int32Array {
+  const keys: ArrayLike<number> = isCategorical(c) ? c.codes : c.values;
+  const seen = new Map<number, number>();
+  const out = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    let g = seen.get(k); // Map keys compare NaN equal to NaN (SameValueZero)
+    if (g === undefined) seen.set(k, (g = seen.size));
+    out[i] = g;
+  }
+  return out;
+}
+
+/**
+ * Seeded train/holdout split; the holdout is what privacy and fidelity metrics compare against. With
+ * `groups`, whole groups in a seeded order go to the holdout until it holds its share of rows.
+ */
+export function splitTable(table: Table, holdout: number, seed: number, groups?: Int32Array): Split {
   if (!(holdout > 0)) return { train: table, holdout: undefined, trainRows: Int32Array.from({ length: table.nRows }, (_, i) => i), holdoutRows: new Int32Array(0) };
-  const perm = permutation(table.nRows, createRng(deriveSeed(seed, 'split')));
   const nHold = Math.round(table.nRows * holdout);
-  const holdoutRows = perm.slice(0, nHold).sort();
-  const trainRows = perm.slice(nHold).sort();
+  let holdoutRows: Int32Array, trainRows: Int32Array;
+  if (groups) {
+    let nGroups = 0;
+    for (const g of groups) nGroups = Math.max(nGroups, g + 1);
+    const order = permutation(nGroups, createRng(deriveSeed(seed, 'split-groups')));
+    const size = new Int32Array(nGroups);
+    for (const g of groups) size[g]!++;
+    const held = new Uint8Array(nGroups);
+    for (let i = 0, taken = 0; i < nGroups && taken < nHold; i++) {
+      held[order[i]!] = 1;
+      taken += size[order[i]!]!;
+    }
+    const rows = Array.from({ length: table.nRows }, (_, i) => i);
+    holdoutRows = Int32Array.from(rows.filter((i) => held[groups[i]!]));
+    trainRows = Int32Array.from(rows.filter((i) => !held[groups[i]!]));
+  } else {
+    const perm = permutation(table.nRows, createRng(deriveSeed(seed, 'split')));
+    holdoutRows = perm.slice(0, nHold).sort();
+    trainRows = perm.slice(nHold).sort();
+  }
   return { train: takeRows(table, trainRows), holdout: takeRows(table, holdoutRows), trainRows, holdoutRows };
 }
