@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
-import { edmClippedGradients, edmRowLoss } from '../src/diffusion/denoiser.js';
+import { edmClippedGradients, edmLoss } from '../src/diffusion/denoiser.js';
 import { EDM_DEFAULTS } from '../src/diffusion/edm.js';
 import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
 import { createRng } from '../src/rng.js';
@@ -43,7 +43,7 @@ describe('ghost clipping', () => {
     const slow: Float32Array[][] = [];
     const slowNorms: number[] = [];
     for (let i = 0; i < B; i++) {
-      const { grads } = tf.variableGrads(() => edmRowLoss(net, EDM_DEFAULTS, rows(b.x0, i), rows(b.cond, i), rows(b.target, i), rows(b.sigma, i), rows(b.noise, i)), net.params);
+      const { grads } = tf.variableGrads(() => edmLoss(net, EDM_DEFAULTS, rows(b.x0, i), rows(b.cond, i), rows(b.target, i), rows(b.sigma, i), rows(b.noise, i)), net.params);
       const g = await Promise.all(net.params.map(async (p) => Float32Array.from(await grads[p.name]!.data())));
       tf.dispose(grads);
       slow.push(g);

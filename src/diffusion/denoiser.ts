@@ -68,13 +68,3 @@ export function edmClippedGradients(
     return { dy: tf.div(tf.mul(diff, 2), perRow) as tf.Tensor2D, loss: tf.sum(tf.div(tf.square(diff), perRow)) as tf.Scalar };
   }, clip);
 }
-
-/** Row i's loss ℓᵢ of `edmClippedGradients`, for rows one at a time (tests: gradients the slow way). */
-export function edmRowLoss(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tensor2D, target: tf.Tensor2D, sigma: tf.Tensor2D, noise: tf.Tensor2D): tf.Scalar {
-  const { cIn, cSkip, cOut, cNoise } = edmCoefficients(sigma, edm.sigmaData);
-  const xNoisy = tf.add(x0, tf.mul(sigma, noise)) as tf.Tensor2D;
-  const f = net.apply(networkInput(xNoisy, x0, cond, cIn), cNoise as tf.Tensor2D);
-  const fTarget = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
-  const err = tf.mul(tf.square(tf.sub(f, fTarget)), target);
-  return tf.div(tf.sum(err), tf.maximum(tf.sum(target), 1)) as tf.Scalar;
-}

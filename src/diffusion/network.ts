@@ -133,17 +133,23 @@ export class Mlp {
    * Gradients flow to the parameters only: `input` and `cNoise` are constants of this op (training never
    * differentiates with respect to them).
    */
+  /** The fused forward with the activations a backward needs: noise embedding, time layer, hidden layers, output. */
+  private forwardActivations(p: readonly tf.Tensor[], input: tf.Tensor2D, cNoise: tf.Tensor2D): { emb: tf.Tensor2D; t1: tf.Tensor2D; hs: tf.Tensor2D[]; out: tf.Tensor2D } {
+    const depth = this.cfg.depth;
+    const emb = this.embed(cNoise);
+    const t1 = denseKernel(emb, p[0]!, p[1]!, 'relu');
+    const t = denseKernel(t1, p[2]!, p[3]!, 'linear');
+    const hs = [tf.relu(tf.add(denseKernel(input, p[4]!, p[5]!, 'linear'), t)) as tf.Tensor2D];
+    for (let k = 1; k < depth; k++) hs.push(denseKernel(hs[k - 1]!, p[4 + 2 * k]!, p[5 + 2 * k]!, 'relu'));
+    return { emb, t1, hs, out: denseKernel(hs[depth - 1]!, p[4 + 2 * depth]!, p[5 + 2 * depth]!, 'linear') };
+  }
+
   private applyForTraining(input: tf.Tensor2D, cNoise: tf.Tensor2D): tf.Tensor2D {
     const depth = this.cfg.depth;
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const p = args.slice(0, this.params.length) as tf.Tensor[];
       const save = args[this.params.length] as tf.GradSaveFunc;
-      const emb = this.embed(cNoise);
-      const t1 = denseKernel(emb, p[0]!, p[1]!, 'relu');
-      const t = denseKernel(t1, p[2]!, p[3]!, 'linear');
-      const hs = [tf.relu(tf.add(denseKernel(input, p[4]!, p[5]!, 'linear'), t)) as tf.Tensor2D];
-      for (let k = 1; k < depth; k++) hs.push(denseKernel(hs[k - 1]!, p[4 + 2 * k]!, p[5 + 2 * k]!, 'relu'));
-      const out = denseKernel(hs[depth - 1]!, p[4 + 2 * depth]!, p[5 + 2 * depth]!, 'linear');
+      const { emb, t1, hs, out } = this.forwardActivations(p, input, cNoise);
       // The forward runs in its own tidy scope: everything the backward reads must be saved, the input too.
       save([input, emb, t1, ...hs]);
       const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
@@ -206,12 +212,7 @@ export class Mlp {
   clippedGradients(input: tf.Tensor2D, cNoise: tf.Tensor2D, lossGrad: (f: tf.Tensor2D) => { dy: tf.Tensor2D; loss: tf.Scalar }, clip: number): { grads: tf.Tensor[]; norms: tf.Tensor1D; loss: tf.Scalar } {
     const depth = this.cfg.depth;
     const p = this.params as unknown as tf.Tensor2D[];
-    const emb = this.embed(cNoise);
-    const t1 = denseKernel(emb, p[0]!, p[1]!, 'relu');
-    const t = denseKernel(t1, p[2]!, p[3]!, 'linear');
-    const hs = [tf.relu(tf.add(denseKernel(input, p[4]!, p[5]!, 'linear'), t)) as tf.Tensor2D];
-    for (let k = 1; k < depth; k++) hs.push(denseKernel(hs[k - 1]!, p[4 + 2 * k]!, p[5 + 2 * k]!, 'relu'));
-    const out = denseKernel(hs[depth - 1]!, p[4 + 2 * depth]!, p[5 + 2 * depth]!, 'linear');
+    const { emb, t1, hs, out } = this.forwardActivations(p, input, cNoise);
     const { dy, loss } = lossGrad(out);
     // Per layer: its input a and output gradient dz (unclipped), top down; layer index = weight's index.
     const layers: { w: number; a: tf.Tensor2D; dz: tf.Tensor2D }[] = [{ w: 4 + 2 * depth, a: hs[depth - 1]!, dz: dy }];

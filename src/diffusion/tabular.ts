@@ -100,11 +100,17 @@ export class TabularDiffusion {
   static create(table: Table, opts: TabularModelOptions = {}): TabularDiffusion {
     if (opts.privacy) return TabularDiffusion.createPrivate(table, opts, opts.privacy);
     const encoder = opts.fittedEncoder ?? TableEncoder.fit(table, opts.encoder);
-    const arch = { ...defaultArchitecture(table.nRows), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
-    const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
     const seed = opts.seed ?? 0;
-    const init = initParameters(mlp, createRng(deriveSeed(seed, 'init')));
     const trainOptions = defaultTrainOptions(table.nRows, { seed, ...opts.train });
+    return TabularDiffusion.fresh(encoder, table.nRows, opts, trainOptions, opts.dependencies === false ? [] : findDependencies(table));
+  }
+
+  /** A fresh network (sized to the rows unless `opts` says), its EMA copy and optimiser around a fitted encoder. */
+  private static fresh(encoder: TableEncoder, rows: number, opts: TabularModelOptions, trainOptions: TrainOptions, dependencies: FunctionalDependency[]): TabularDiffusion {
+    const seed = opts.seed ?? 0;
+    const arch = { ...defaultArchitecture(rows), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
+    const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
+    const init = initParameters(mlp, createRng(deriveSeed(seed, 'init')));
     const net = Mlp.create(mlp, init, true, 'net.');
     return new TabularDiffusion(
       encoder,
@@ -116,7 +122,7 @@ export class TabularDiffusion {
       { step: 0, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: deriveSeed(seed, 'train') },
       trainOptions.edm ?? EDM_DEFAULTS,
       '',
-      opts.dependencies === false ? [] : findDependencies(table),
+      dependencies,
     );
   }
 
@@ -154,23 +160,8 @@ export class TabularDiffusion {
       trainingRows: n,
       encoder: { share, epsilon: enc.epsilon, noiseMultiplier: enc.z, noiseStd: enc.noiseStd, histograms: summary.histograms, labelDelta: enc.labelDelta, thresholdedColumns: summary.thresholdedColumns, droppedLabels: summary.droppedLabels, publicRanges: summary.publicRanges },
     };
-    const arch = { ...defaultArchitecture(n), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
-    const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
-    const init = initParameters(mlp, createRng(deriveSeed(seed, 'init')));
-    const trainOptions: TrainOptions = { ...base, batchSize, evalEvery: 0, patience: 0, privacy };
-    const net = Mlp.create(mlp, init, true, 'net.');
-    return new TabularDiffusion(
-      encoder,
-      mlp,
-      net,
-      Mlp.create(mlp, init, false, 'ema.'),
-      new Adam(net.params),
-      trainOptions,
-      { step: 0, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: deriveSeed(seed, 'train') },
-      trainOptions.edm ?? EDM_DEFAULTS,
-      '',
-      [],
-    );
+    // No dependency mining: it reads every row outside the private mechanism.
+    return TabularDiffusion.fresh(encoder, n, opts, { ...base, batchSize, evalEvery: 0, patience: 0, privacy }, []);
   }
 
   /** ε spent by the training so far (encoders included); undefined for a non-private model. */
