@@ -1,20 +1,11 @@
-import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageDetectionC2ST, sliceFeatures } from '../src/evaluate/image-detection.js';
-import { readDicomSeries } from '../src/io/dicom/index.js';
-import { chooseWindow, normalize, prepareSlices } from '../src/io/dicom/preprocess.js';
+import { brainSlices as brainSlicesAt } from './helpers/brain-slices.js';
 import { createRng } from '../src/rng.js';
 
 /** Issue 16: an image fidelity score that runs offline — a classifier two-sample test on real vs synthetic slices. */
-const BRAIN = resolve(import.meta.dirname, '../fixtures/dicom/brain-mr');
 const SIZE = 32;
-
-async function brainSlices(): Promise<Float32Array[]> {
-  const series = await readDicomSeries(BRAIN);
-  const slices = prepareSlices(series[0]!.images, SIZE).map((s) => s.modality);
-  const { window } = chooseWindow(slices);
-  return slices.map((s) => normalize(s, window));
-}
+const brainSlices = () => brainSlicesAt(SIZE);
 
 describe('image C2ST', () => {
   it('has 74 features per slice (64 + 5 + 1 + 4)', () => {

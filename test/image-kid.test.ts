@@ -1,20 +1,11 @@
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageKid, mmdPolynomial } from '../src/evaluate/image-kid.js';
-import { readDicomSeries } from '../src/io/dicom/index.js';
-import { chooseWindow, normalize, prepareSlices } from '../src/io/dicom/preprocess.js';
+import { brainSlices as brainSlicesAt } from './helpers/brain-slices.js';
 import { createRng } from '../src/rng.js';
 
 /** Issue 16: an image fidelity metric beside the C2ST — KID (unbiased polynomial-kernel MMD²) on slice features. */
-const BRAIN = resolve(import.meta.dirname, '../fixtures/dicom/brain-mr');
 const SIZE = 32;
-
-async function brainSlices(): Promise<Float32Array[]> {
-  const series = await readDicomSeries(BRAIN);
-  const slices = prepareSlices(series[0]!.images, SIZE).map((s) => s.modality);
-  const { window } = chooseWindow(slices);
-  return slices.map((s) => normalize(s, window));
-}
+const brainSlices = () => brainSlicesAt(SIZE);
 
 describe('KID', () => {
   it('is the unbiased MMD² under (xᵀy/d + 1)³ (worked by hand)', () => {
