@@ -1,8 +1,8 @@
-import { runCli } from './helpers/cli.js';
+import { runSpec } from './helpers/cli.js';
 import dcmjs from 'dcmjs';
 import type { DicomDataset } from 'dcmjs';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -202,11 +202,7 @@ describe('the deidentify task in a pipeline spec', () => {
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
   });
-  async function run(spec: object): Promise<{ code: number; stderr: string }> {
-    const path = join(work, `spec-${Math.random().toString(36).slice(2)}.json`);
-    await writeFile(path, JSON.stringify(spec));
-    return runCli('run', path);
-  }
+  const run = (spec: object) => runSpec(work, spec);
   const spec = (task: object) => ({ version: 1, name: 'deid', source: { format: 'dicom', path: 'src' }, tasks: [{ type: 'deidentify', output: { path: 'out' }, ...task }], report: { dir: 'report' } });
 
   it('options, a secret from the environment and the audit path come from the spec', async () => {

@@ -1,6 +1,6 @@
-import { runCli } from './helpers/cli.js';
+import { runSpec } from './helpers/cli.js';
 import { copyFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,11 +25,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function run(spec: object): Promise<{ code: number; stderr: string }> {
-  const path = join(work, `spec-${Math.random().toString(36).slice(2)}.json`);
-  await writeFile(path, JSON.stringify(spec));
-  return runCli('run', path);
-}
+const run = (spec: object) => runSpec(work, spec);
 
 describe('source.series', () => {
   it('selectSeries keeps the series matching every key given', async () => {

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
@@ -13,4 +15,12 @@ export async function runCli(...args: string[]): Promise<{ code: number; stdout:
     e.mockRestore();
     o.mockRestore();
   }
+}
+
+let specs = 0;
+/** Write `spec` as a JSON file of its own in `dir` (relative paths in it resolve there) and `synthdiff run` it. */
+export async function runSpec(dir: string, spec: object): Promise<{ code: number; stdout: string; stderr: string }> {
+  const path = join(dir, `spec-${++specs}.json`);
+  await writeFile(path, JSON.stringify(spec));
+  return runCli('run', path);
 }
