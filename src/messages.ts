@@ -87,6 +87,7 @@ export const messages = {
   passthroughNotInMemory: (column: string, why: string) => `columns.${column}.kind: passthrough columns are kept by in-memory runs only (${why}); use drop: true there`,
   /** Tables graded together (synthdiff evaluate) whose columns differ by name. */
   alignColumnMissing: (table: string, column: string, columns: readonly string[]) => `${table}: no column "${column}"; the real table has ${list(columns)} (columns are matched by name)`,
+  alignKind: (table: string, column: string, kind: string, realKind: string) => `${table}: column "${column}" is ${kind}, in the real table it is ${realKind}`,
   alignColumnExtra: (table: string, column: string, columns: readonly string[]) => `${table}: column "${column}" is not in the real table (${list(columns)}); columns are matched by name`,
   longFormatNoDraws: () => `no completed datasets to stack`,
   longFormatColumnTaken: (name: string) => `the table already has a column "${name}"; the long format adds .imp and .id (rename that column)`,

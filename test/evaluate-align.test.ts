@@ -46,4 +46,13 @@ describe('evaluate matches columns by name', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`error: ${join(dir, 'extra.csv')}: column "id" is not in the real table (${names}); columns are matched by name\n`);
   });
+
+  it('a column of another kind is one line naming it and both kinds (CLI exit 1)', async () => {
+    const species = other.columns.findIndex((c) => c.name === 'Species');
+    const numeric = { name: 'Species', kind: 'numeric' as const, values: Float64Array.from({ length: other.nRows }, (_, i) => i % 3) };
+    await writeTable(join(dir, 'kind.csv'), { nRows: other.nRows, columns: other.columns.map((c, j) => (j === species ? numeric : c)) });
+    const r = await runCli('evaluate', '--real', IRIS, '--synthetic', join(dir, 'kind.csv'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: ${join(dir, 'kind.csv')}: column "Species" is integer, in the real table it is categorical\n`);
+  });
 });

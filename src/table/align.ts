@@ -26,7 +26,7 @@ export function alignTables(reference: Table, tables: readonly Table[], names: r
       nRows: t.nRows,
       columns: t.columns.map((c, j): Column => {
         const r = reference.columns[j]!;
-        if (isCategorical(c) !== isCategorical(r)) throw new DataError(`${name}: column "${c.name}" is ${c.kind}, in the real table it is ${r.kind}`);
+        if (isCategorical(c) !== isCategorical(r)) throw new DataError(messages.alignKind(name, c.name, c.kind, r.kind));
         if (!isCategorical(c)) return c.kind === r.kind ? c : { ...c, kind: r.kind as 'numeric' } as Column;
         const cats = merged[j]!;
         const index = new Map(cats.map((k, i) => [k, i]));
