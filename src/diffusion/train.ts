@@ -138,6 +138,11 @@ interface Batch {
   noise: tf.Tensor2D;
 }
 
+/** A periodic checkpoint is due after `done` steps: its wall-clock interval has passed, or its step interval (tests). */
+function checkpointDue(checkpoint: PeriodicCheckpoint | undefined, done: number, steps: number, lastSave: number): checkpoint is PeriodicCheckpoint {
+  return checkpoint !== undefined && done < steps && (performance.now() - lastSave >= checkpoint.everyMs || (checkpoint.everySteps !== undefined && done % checkpoint.everySteps === 0));
+}
+
 function makeBatch(rows: ArrayLike<number>, data: TrainData, rng: Rng, o: TrainOptions, noiseSeed: number): Batch {
   const B = rows.length;
   const D = data.dimColumn.length;
@@ -238,8 +243,7 @@ export async function trainDiffusion(
       step++;
       break;
     }
-    const due = checkpoint && done < o.steps && (performance.now() - lastSave >= checkpoint.everyMs || (checkpoint.everySteps !== undefined && done % checkpoint.everySteps === 0));
-    if (due) {
+    if (checkpointDue(checkpoint, done, o.steps, lastSave)) {
       // The random stream is only read, not drawn from (a run with checkpoints trains exactly as one
       // without), and saved whole: the resumed run draws what this one draws next.
       const at = { rng: rng.state(), orderRng, cursor, ...(bestEma ? { bestEma } : {}) };
@@ -272,7 +276,8 @@ async function trainPrivately(
   onProgress?: (p: TrainProgress) => void,
   checkpoint?: PeriodicCheckpoint,
 ): Promise<TrainState> {
-  const rng = createRng(state.rngState);
+  // Resumed as the non-private loop resumes: the random stream continues where the checkpoint left it.
+  const rng = state.rng ? resumeRng(state.rng) : createRng(state.rngState);
   const ledger = new PrivacyLedger(plan);
   let lastSave = performance.now();
   const n = train.nRows;
@@ -326,8 +331,8 @@ async function trainPrivately(
       lossSum = 0;
       rowSum = 0;
     }
-    if (checkpoint && done < o.steps && performance.now() - lastSave >= checkpoint.everyMs) {
-      await checkpoint.save({ step: done, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: deriveSeed(state.rngState, done) });
+    if (checkpointDue(checkpoint, done, o.steps, lastSave)) {
+      await checkpoint.save({ step: done, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: state.rngState, rng: rng.state() });
       lastSave = performance.now();
     }
   }
