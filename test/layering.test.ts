@@ -25,7 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['report'],
   ['stats'],
   ['report/model.ts'],
-  ['impute'],
+  ['impute', 'synth'],
   ['evaluate'],
   ['diffusion'],
   ['io'],

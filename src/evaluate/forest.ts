@@ -401,3 +401,21 @@ export function takeFeatureRows(X: FeatureMatrix, rows: ArrayLike<number>): Feat
   }
   return { nRows: m, nCols: X.nCols, data, names: X.names };
 }
+
+/** Leaf node index of every row in one tree of the forest (CART donor pools: rows that share a leaf). */
+export function forestLeaves(forest: RandomForest, X: FeatureMatrix, tree = 0): Int32Array {
+  if (X.nCols !== forest.nFeatures) throw new Error(`random forest: trained on ${forest.nFeatures} features, got ${X.nCols}`);
+  const { feature, threshold, left, right } = forest.trees[tree]!;
+  const n = X.nRows;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let node = 0;
+    let f = feature[0]!;
+    while (f >= 0) {
+      node = X.data[f * n + i]! <= threshold[node]! ? left[node]! : right[node]!;
+      f = feature[node]!;
+    }
+    out[i] = node;
+  }
+  return out;
+}

@@ -161,6 +161,8 @@ export interface RunReport extends RunHeader {
     sample?: { trainRows: number; holdoutRows: number; method: string };
   };
   model?: Record<string, unknown>;
+  /** Which engine each generate task ran and why (the CART leaf's validation figures). */
+  generator?: Record<string, unknown>;
   tasks: TaskReport[];
   evaluation?: EvaluationReport;
 }

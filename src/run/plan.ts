@@ -7,6 +7,7 @@
  *   run/shard) → report (one place per kind; the contract is report/model.ts)
  */
 import type { ImputeEngine } from '../impute/engine-name.js';
+import type { GenerateEngine } from '../synth/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { learnedFrom, normalizeSpec, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
@@ -65,7 +66,7 @@ export interface ModelPlan {
 
 export type TableTaskPlan =
   | { type: 'profile'; index: number; label: string; output: TableOutput }
-  | { type: 'generate'; index: number; label: string; seed: number; rows: number; fixed?: Record<string, string | number | boolean>; sampling: Sampling; output: TableOutput }
+  | { type: 'generate'; index: number; label: string; seed: number; rows: number; fixed?: Record<string, string | number | boolean>; engine: GenerateEngine; sampling: Sampling; output: TableOutput }
   | {
       type: 'impute';
       index: number;
@@ -228,7 +229,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
       case 'profile':
         return { type: 'profile', index, label, output: tableOutput(t.output) };
       case 'generate':
-        return { type: 'generate', index, label, seed: taskSeed(seed, index), rows: t.rows, ...(t.fixed ? { fixed: t.fixed } : {}), sampling: sampling.generate, output: tableOutput(t.output) };
+        return { type: 'generate', index, label, seed: taskSeed(seed, index), rows: t.rows, ...(t.fixed ? { fixed: t.fixed } : {}), engine: t.engine, sampling: sampling.generate, output: tableOutput(t.output) };
       case 'impute':
         return {
           type: 'impute',

@@ -8,6 +8,7 @@
  * a test fails when one changes unnoticed.
  */
 import type { ImputeEngine } from '../impute/engine-name.js';
+import type { GenerateEngine } from '../synth/engine-name.js';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { readSpecFile } from './parse.js';
@@ -41,7 +42,7 @@ export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | '
 
 export type NormalizedTask =
   | { type: 'profile'; output: OutputSpec }
-  | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; output: OutputSpec }
+  | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; engine: GenerateEngine; output: OutputSpec }
   | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec; completed?: OutputSpec }
   | { type: 'synthesize'; count: number; output: OutputSpec }
   | { type: 'deidentify'; output: OutputSpec; options: Required<DeidentifyOptionsSpec>; secret?: SecretSpec; audit?: OutputSpec; uidMap?: OutputSpec; layout?: 'flat' | 'patient/study/series' };
@@ -154,6 +155,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
 }
 
 function normalizeTask(t: TaskSpec): NormalizedTask {
+  if (t.type === 'generate') return defined({ type: 'generate', rows: t.rows, fixed: t.fixed, engine: t.engine ?? 'auto', output: t.output });
   if (t.type === 'impute') return defined({ type: 'impute', draws: t.draws ?? 1, engine: t.engine ?? 'auto', input: t.input, output: t.output, intervals: t.intervals, completed: t.completed });
   if (t.type === 'deidentify') {
     const o = t.options ?? {};

@@ -1,6 +1,7 @@
 import { COLUMN_KINDS } from '../table/table.js';
 import { SAMPLER_NAMES } from '../diffusion/sampler-name.js';
 import { IMPUTE_ENGINES } from '../impute/engine-name.js';
+import { GENERATE_ENGINES } from '../synth/engine-name.js';
 
 /**
  * JSON Schema (draft 2020-12) of the pipeline spec. `npm run schemas` writes it to
@@ -161,6 +162,7 @@ export const pipelineSchema = {
         type: { const: 'generate' },
         rows: positiveInt,
         fixed: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+        engine: { enum: [...GENERATE_ENGINES], description: 'auto (default): sequential CART trees when a leaf size passes the validation privacy check (DCR share), else the diffusion model; or one engine. Streamed, sharded and private runs use diffusion.' },
         output: { $ref: '#/$defs/output' },
       },
     },

@@ -1,4 +1,5 @@
 import type { ImputeEngine } from '../impute/engine-name.js';
+import type { GenerateEngine } from '../synth/engine-name.js';
 import type { BackendName, Device } from '../backend/names.js';
 import type { SamplerName } from '../diffusion/sampler-name.js';
 import type { ColumnKind } from '../table/table.js';
@@ -144,6 +145,11 @@ export interface GenerateTask {
   rows: number;
   /** Column values every generated row must take. */
   fixed?: Record<string, string | number | boolean>;
+  /**
+   * `auto` (default): sequential CART trees when a leaf size passes the validation privacy check (DCR share),
+   * else the diffusion model; or one engine. Streamed, sharded and private runs use `diffusion`.
+   */
+  engine?: GenerateEngine;
   output: OutputSpec;
 }
 
@@ -247,7 +253,7 @@ export const KEYS = {
   PrivacySpec: { epsilon: true, delta: true, clip: true, encoderShare: true } satisfies Keys<PrivacySpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,
-  GenerateTask: { type: true, rows: true, fixed: true, output: true } satisfies Keys<GenerateTask>,
+  GenerateTask: { type: true, rows: true, fixed: true, engine: true, output: true } satisfies Keys<GenerateTask>,
   ImputeTask: { type: true, draws: true, engine: true, input: true, output: true, intervals: true, completed: true } satisfies Keys<ImputeTask>,
   SynthesizeTask: { type: true, count: true, output: true } satisfies Keys<SynthesizeTask>,
   DeidentifyTask: { type: true, output: true, options: true, secret: true, audit: true, uidMap: true, layout: true } satisfies Keys<DeidentifyTask>,

@@ -21,6 +21,7 @@ import { checkOutputs } from '../outputs.js';
 import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js';
 import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
+import { chooseGenerateEngines, generateWithTrees, type EngineChoice } from './generate.js';
 import { blendImpute, hideCells, validationCells } from '../../impute/blend.js';
 import type { ImputeEngine } from '../../impute/engine-name.js';
 
@@ -49,12 +50,15 @@ export async function runTablePipeline(
   );
   const report: RunReport = { ...(await runHeader(ns, timings)), data: dataReport(plan, data), tasks: [] };
 
+  // Generate engines first: when every task runs trees, the diffusion model need not train at all.
+  const engines = opts.trainOnly ? { engines: new Map<number, 'trees' | 'diffusion'>() } : chooseGenerateEngines(plan, split.train, log);
+  if (engines.why || engines.trees) report.generator = generatorReport(engines);
   let model: TabularDiffusion | undefined;
   // Cells the blended imputation weighs its engines on, hidden from a model trained here (see impute/blend.ts).
   // A private model trains on every training cell (hiding some would be harmless, but the blend that
   // weighs engines on them reads the rows outside DP: private runs impute with the model alone).
   const validation = plan.model && !plan.model.load && !plan.model.privacy ? blendValidation(plan, data) : undefined;
-  if (plan.model) {
+  if (plan.model && (opts.trainOnly || needsDiffusion(plan, engines))) {
     report.backend = await startBackend(plan.model, log);
     t0 = performance.now();
     model = await tableModel(plan.model, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
@@ -76,7 +80,7 @@ export async function runTablePipeline(
   let synthetic: Table | undefined;
   for (const task of plan.tasks) {
     t0 = performance.now();
-    const r = await runTask(task, { model, data, log, validation: validation?.source });
+    const r = await runTask(task, { model, data, log, validation: validation?.source, engines });
     synthetic ??= r.table;
     report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
     log.info(`${task.label}: wrote ${task.output.path}`);
@@ -216,17 +220,61 @@ function blendValidation(plan: TablePlan, data: RunData): { source: number[][]; 
   return { source, train };
 }
 
-async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][] }): Promise<TaskRun> {
+/**
+ * Whether the diffusion model must train: a task or evaluation uses it, a trained model was given or a
+ * checkpoint asked for, or a synthetic table must be graded and no generate task makes one.
+ */
+function needsDiffusion(plan: TablePlan, choice: EngineChoice): boolean {
+  const ev = plan.evaluate?.spec;
+  const generates = plan.tasks.some((t) => t.type === 'generate');
+  return (
+    Boolean(plan.model?.load) ||
+    Boolean(plan.model?.checkpoint) ||
+    Boolean(ev?.imputation) ||
+    (!generates && Boolean(ev && (ev.fidelity || ev.detection || ev.privacy || ev.outliers))) ||
+    plan.tasks.some((t) => t.type === 'impute' || (t.type === 'generate' && choice.engines.get(t.index) !== 'trees'))
+  );
+}
+
+function generatorReport(choice: EngineChoice): Record<string, unknown> {
+  const trees = choice.trees;
+  return {
+    engines: Object.fromEntries([...choice.engines].map(([i, e]) => [`tasks[${i}]`, e])),
+    ...(choice.why ? { why: choice.why } : {}),
+    ...(trees
+      ? {
+          trees: {
+            kind: 'sequential CART with donor draws (synthpop-style); exact copies of training rows capped at 0.8 × the data\'s own duplicate rate',
+            minLeaf: trees.minLeaf,
+            validation: { rows: trees.choice.validationRows, dcrShareLimit: trees.choice.dcrShareLimit, trials: trees.choice.trials, chose: trees.choice.why },
+            dependencies: trees.dependencies.map((d) => `${d.from} → ${d.to}`),
+          },
+        }
+      : {}),
+  };
+}
+
+async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][]; engines: EngineChoice }): Promise<TaskRun> {
   const { data, log } = ctx;
   switch (task.type) {
     case 'profile':
       await writeTable(task.output.path, schemaTable(data.schema), task.output.format);
       return { report: { type: 'profile', output: task.output.path, rows: data.schema.columns.length } };
     case 'generate': {
+      if (ctx.engines.engines.get(task.index) === 'trees') {
+        const r = generateWithTrees(task, data.split.train, ctx.engines.trees!);
+        log.done(task.label, `(${r.table.nRows} rows, engine trees, leaf ${ctx.engines.trees!.minLeaf})`);
+        await writeTable(task.output.path, r.table, task.output.format);
+        return {
+          report: { type: 'generate', output: task.output.path, rows: r.table.nRows },
+          extra: { fixed: task.fixed, engine: 'trees', minLeaf: ctx.engines.trees!.minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes },
+          table: r.table,
+        };
+      }
       const t = await ctx.model!.generate(task.rows, { seed: task.seed, fixed: task.fixed, ...task.sampling, onProgress: (d, n) => log.progress(task.label, d, n, 'rows') });
       log.done(task.label, `(${t.nRows} rows)`);
       await writeTable(task.output.path, t, task.output.format);
-      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed }, table: t };
+      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed, engine: 'diffusion' }, table: t };
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.

@@ -1,0 +1,259 @@
+/**
+ * Sequential CART synthesis (Reiter 2005; synthpop, Nowok, Raab & Dibben 2016): the first column is drawn
+ * from its marginal; each later column is drawn, row by row, from the training values in the leaf that a
+ * CART tree, fitted on the earlier columns, puts the synthetic row in (a Bayesian-bootstrap-free donor
+ * draw, as synthpop's `cart` method with `smoothing = "none"`).
+ *
+ * Why this engine beside the diffusion model: donor values are real values (the data's decimals and grid,
+ * which a detector spots at once when they are missed), missing cells are values like any other (the
+ * missingness pattern is kept jointly with the data), and sharp relations between columns come for free.
+ * The price is privacy: small leaves copy training rows, so the leaf size is chosen on a validation split
+ * (synth/tune.ts) and exact copies beyond the data's own duplicate rate are redrawn.
+ */
+import { forestLeaves, trainForestClassifier, trainForestRegressor, type FeatureMatrix, type RandomForest } from '../evaluate/forest.js';
+import { createRng, deriveSeed, type Rng } from '../rng.js';
+import { enforceDependencies, findDependencies, type FunctionalDependency } from '../table/dependencies.js';
+import { isCategorical, takeRows, type Column, type Table } from '../table/table.js';
+
+export interface CartOptions {
+  readonly seed: number;
+  /** Smallest number of training rows in a leaf: the donor pool of every synthetic value. */
+  readonly minLeaf: number;
+  /** Tree depth limit (default 30). */
+  readonly maxDepth?: number;
+  /** Columns held at one value in every row; they come first, so later columns are drawn given them. */
+  readonly fixed?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Share of synthetic rows that may equal a training row exactly. Default: 0.8 × the training table's own
+   * rate (rows with a duplicate elsewhere in it), so copies stay below what a fresh sample of the population
+   * shows while tables of naturally repeated rows keep their repeats.
+   */
+  readonly maxCopyRate?: number;
+  /** Functional dependencies to enforce (default: found in the training table). */
+  readonly dependencies?: readonly FunctionalDependency[];
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface CartResult {
+  readonly table: Table;
+  /** Synthesis order (column names): fixed columns, then by how many columns determine each one. */
+  readonly order: readonly string[];
+  /** Exact copies of training rows kept / redrawn. */
+  readonly copies: { readonly kept: number; readonly redrawn: number; readonly allowedRate: number; readonly trainDuplicateRate: number };
+  readonly dependencyFixes: number;
+}
+
+/** One column's step: where its values come from. */
+interface Step {
+  readonly column: number;
+  /** Fixed value code/number, or undefined. */
+  readonly fixed?: number;
+  /** No tree: donors are all training rows (the first column, or a column with nothing to split on). */
+  readonly tree?: RandomForest;
+  /** Training rows grouped by leaf: rows of leaf v are donors[start[v] .. start[v + 1]). */
+  readonly start?: Int32Array;
+  readonly donors?: Int32Array;
+}
+
+/** Tree feature of a column: the number, or the category code; missing gets a value below all others. */
+function featureColumn(c: Column, sentinel: number): Float64Array {
+  if (isCategorical(c)) return Float64Array.from(c.codes, (k) => (k < 0 ? -1 : k));
+  return Float64Array.from(c.values, (v) => (Number.isNaN(v) ? sentinel : v));
+}
+
+/** Per continuous column: a value below every observed one (so a split can isolate the missing cells). */
+function missingSentinel(c: Column): number {
+  if (isCategorical(c)) return -1;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of c.values) {
+    if (Number.isNaN(v)) continue;
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return lo > hi ? -1 : lo - (hi - lo) - 1;
+}
+
+/** Fixed value of a column as a code (categorical) or number. */
+function fixedValue(c: Column, v: string | number | boolean): number {
+  if (isCategorical(c)) {
+    const k = c.categories.indexOf(String(v));
+    if (k < 0) throw new Error(`fixed.${c.name}: "${String(v)}" is not a label of the column`);
+    return k;
+  }
+  if (typeof v !== 'number') throw new Error(`fixed.${c.name}: expected a number`);
+  return v;
+}
+
+/** Synthesis order: fixed columns first, then stable by the number of columns that determine each one. */
+function synthesisOrder(train: Table, fixed: readonly string[], deps: readonly FunctionalDependency[]): number[] {
+  const determinants = train.columns.map((c) => deps.filter((d) => d.to === c.name).length);
+  const idx = train.columns.map((_, j) => j);
+  const isFixed = (j: number): number => (fixed.includes(train.columns[j]!.name) ? 0 : 1);
+  return idx.sort((a, b) => isFixed(a) - isFixed(b) || determinants[a]! - determinants[b]! || a - b);
+}
+
+function fitSteps(train: Table, order: readonly number[], sentinels: readonly number[], o: CartOptions): Step[] {
+  const n = train.nRows;
+  const p = order.length;
+  // Column-major features in synthesis order; the first j columns are a prefix of the buffer.
+  const X = new Float64Array(n * p);
+  order.forEach((j, k) => X.set(featureColumn(train.columns[j]!, sentinels[j]!), k * n));
+  const steps: Step[] = [];
+  order.forEach((j, k) => {
+    const c = train.columns[j]!;
+    const fixed = o.fixed?.[c.name];
+    if (fixed !== undefined) {
+      steps.push({ column: j, fixed: fixedValue(c, fixed) });
+      return;
+    }
+    if (k === 0 || n < 2 * o.minLeaf) {
+      steps.push({ column: j });
+      return;
+    }
+    const features: FeatureMatrix = { nRows: n, nCols: k, data: X.subarray(0, k * n), names: order.slice(0, k).map((i) => train.columns[i]!.name) };
+    const forest = { seed: deriveSeed(o.seed, `cart:${c.name}`), nTrees: 1, bootstrap: false, maxFeatures: 'all' as const, minSamplesLeaf: o.minLeaf, maxDepth: o.maxDepth ?? 30, maxBins: 256 };
+    const tree = isCategorical(c)
+      ? trainForestClassifier(features, Int32Array.from(c.codes, (v) => v + 1), c.categories.length + 1, forest)
+      : trainForestRegressor(features, X.slice(k * n, (k + 1) * n), forest);
+    const leaves = forestLeaves(tree, features);
+    const nNodes = tree.trees[0]!.feature.length;
+    const start = new Int32Array(nNodes + 1);
+    for (const v of leaves) start[v + 1]!++;
+    for (let v = 0; v < nNodes; v++) start[v + 1]! += start[v]!;
+    const fill = start.slice(0, nNodes);
+    const donors = new Int32Array(n);
+    leaves.forEach((v, i) => (donors[fill[v]!++] = i));
+    steps.push({ column: j, tree, start, donors });
+    o.onProgress?.(k + 1, p);
+  });
+  return steps;
+}
+
+/** Donor training row per synthetic row and column (column-major by synthesis step), fixed cells as -1. */
+function sampleDonors(train: Table, steps: readonly Step[], sentinels: readonly number[], rows: number, rng: Rng): Int32Array[] {
+  const n = train.nRows;
+  const p = steps.length;
+  const S = new Float64Array(rows * p);
+  const out: Int32Array[] = [];
+  steps.forEach((s, k) => {
+    const donor = new Int32Array(rows);
+    const c = train.columns[s.column]!;
+    if (s.fixed !== undefined) {
+      donor.fill(-1);
+      S.fill(s.fixed, k * rows, (k + 1) * rows);
+    } else {
+      if (!s.tree) for (let i = 0; i < rows; i++) donor[i] = rng.int(n);
+      else {
+        const leaves = forestLeaves(s.tree, { nRows: rows, nCols: k, data: S.subarray(0, k * rows), names: [] });
+        for (let i = 0; i < rows; i++) {
+          const a = s.start![leaves[i]!]!;
+          const b = s.start![leaves[i]! + 1]!;
+          donor[i] = s.donors![a + rng.int(b - a)]!;
+        }
+      }
+      const feat = featureColumn(c, sentinels[s.column]!);
+      for (let i = 0; i < rows; i++) S[k * rows + i] = feat[donor[i]!]!;
+    }
+    out.push(donor);
+  });
+  return out;
+}
+
+/** Exact row identity (numbers by value, labels by code, missing as missing). */
+function rowKey(t: Table, i: number): string {
+  return t.columns.map((c) => (isCategorical(c) ? c.codes[i]! : c.values[i]!)).join('\u0001');
+}
+
+/** Share of a table's rows that equal another row of it. */
+export function duplicateRate(t: Table): number {
+  if (t.nRows < 2) return 0;
+  const count = new Map<string, number>();
+  for (let i = 0; i < t.nRows; i++) {
+    const k = rowKey(t, i);
+    count.set(k, (count.get(k) ?? 0) + 1);
+  }
+  let dup = 0;
+  for (const v of count.values()) if (v > 1) dup += v;
+  return dup / t.nRows;
+}
+
+/** Build the synthetic table from donor rows (one takeRows per column keeps each column's printed text). */
+function assemble(train: Table, steps: readonly Step[], donors: readonly Int32Array[], keep: readonly number[]): Table {
+  const columns: Column[] = new Array(train.columns.length);
+  steps.forEach((s, k) => {
+    const c = train.columns[s.column]!;
+    if (s.fixed !== undefined) {
+      columns[s.column] = isCategorical(c)
+        ? { ...c, codes: new Int32Array(keep.length).fill(s.fixed) }
+        : { name: c.name, kind: c.kind, values: new Float64Array(keep.length).fill(s.fixed), ...(c.kind === 'datetime' ? { resolution: c.resolution } : {}) } as Column;
+      return;
+    }
+    const d = donors[k]!;
+    columns[s.column] = takeRows({ nRows: train.nRows, columns: [c] }, keep.map((i) => d[i]!)).columns[0]!;
+  });
+  return { nRows: keep.length, columns };
+}
+
+/** `rows` synthetic rows drawn by sequential CART from `train` (see the module comment). */
+export function cartSynthesize(train: Table, rows: number, o: CartOptions): CartResult {
+  if (train.nRows < 1) throw new Error('cart synthesis: no training rows');
+  const deps = o.dependencies ?? findDependencies(train);
+  const fixedNames = Object.keys(o.fixed ?? {});
+  const order = synthesisOrder(train, fixedNames, deps);
+  const sentinels = train.columns.map(missingSentinel);
+  const steps = fitSteps(train, order, sentinels, o);
+
+  const trainDuplicateRate = duplicateRate(train);
+  const allowedRate = o.maxCopyRate ?? 0.8 * trainDuplicateRate;
+  const rng = createRng(deriveSeed(o.seed, 'cart:sample'));
+  let kept = 0;
+  let redrawn = 0;
+  // Draw in rounds: copies past the allowance are dropped and redrawn (a few rounds suffice unless the
+  // table is nearly all duplicates; then the allowance gives way rather than loop).
+  const trainKeys = new Set<string>();
+  for (let i = 0; i < train.nRows; i++) trainKeys.add(rowKey(train, i));
+  const picked: number[][] = steps.map(() => []);
+  {
+    const allowed = Math.floor(allowedRate * rows);
+    for (let round = 0; picked[0]!.length < rows; round++) {
+      const want = rows - picked[0]!.length;
+      const batch = round === 0 ? want : Math.ceil(want * 1.5) + 16;
+      const donors = sampleDonors(train, steps, sentinels, batch, rng);
+      const draft = assemble(train, steps, donors, Array.from({ length: batch }, (_, i) => i));
+      let taken = 0;
+      for (let i = 0; i < batch && taken < want; i++) {
+        if (trainKeys.has(rowKey(draft, i))) {
+          if (kept >= allowed && round < 20) {
+            redrawn++;
+            continue;
+          }
+          kept++;
+        }
+        donors.forEach((d, k) => picked[k]!.push(d[i]!));
+        taken++;
+      }
+    }
+  }
+  let table = assemble(train, steps, picked.map((d) => Int32Array.from(d)), Array.from({ length: rows }, (_, i) => i));
+
+  // Leaves that mix a dependency's levels could pair them wrongly: dependants take the level their source implies.
+  let dependencyFixes = 0;
+  if (deps.length) {
+    const input = blankLike(table, fixedNames);
+    table = { nRows: table.nRows, columns: table.columns.map((c) => (isCategorical(c) ? { ...c, codes: c.codes.slice() } : { ...c, values: c.values.slice() })) };
+    dependencyFixes = enforceDependencies(input, table, deps, () => 0);
+  }
+  return { table, order: order.map((j) => train.columns[j]!.name), copies: { kept, redrawn, allowedRate, trainDuplicateRate }, dependencyFixes };
+}
+
+/** All-missing table shaped like `t`, except the fixed columns (what a dependency may not change). */
+function blankLike(t: Table, fixed: readonly string[]): Table {
+  return {
+    nRows: t.nRows,
+    columns: t.columns.map((c) => {
+      if (fixed.includes(c.name)) return c;
+      return isCategorical(c) ? { ...c, codes: new Int32Array(t.nRows).fill(-1) } : { ...c, values: new Float64Array(t.nRows).fill(NaN) };
+    }),
+  };
+}

@@ -1,0 +1,102 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readTable } from '../src/io/table-io.js';
+import { chooseGenerateEngines } from '../src/run/table/generate.js';
+import type { TablePlan } from '../src/run/plan.js';
+import { createLogger } from '../src/report/log.js';
+import { cartSynthesize, duplicateRate } from '../src/synth/cart.js';
+import { CART_LEAVES } from '../src/synth/tune.js';
+import { column, isCategorical, type Table } from '../src/table/table.js';
+import { runSpec } from './helpers/cli.js';
+
+const GAPMINDER = resolve('fixtures/tables/dslabs__gapminder.csv');
+const SLID = resolve('fixtures/tables/carData__SLID.csv');
+
+function labels(t: Table, name: string): (string | undefined)[] {
+  const c = column(t, name);
+  if (!isCategorical(c)) throw new Error(`${name} is not categorical`);
+  return Array.from(c.codes, (k) => (k < 0 ? undefined : c.categories[k]));
+}
+
+function missingShare(t: Table, name: string): number {
+  const c = column(t, name);
+  const v = isCategorical(c) ? Array.from(c.codes, (k) => k < 0) : Array.from(c.values, Number.isNaN);
+  return v.filter(Boolean).length / t.nRows;
+}
+
+describe('generate engine trees (sequential CART)', () => {
+  it('generates a country→continent table from the CLI with no impossible pairs, the data grid and its missingness', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cart-'));
+    const r = await runSpec(dir, {
+      version: 1,
+      name: 'gapminder-trees',
+      seed: 5,
+      source: { path: GAPMINDER },
+      split: { holdout: 0.5 },
+      tasks: [{ type: 'generate', rows: 3000, engine: 'trees', output: { path: 'synthetic.csv' } }],
+      report: { dir: 'report', html: false },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const real = (await readTable(GAPMINDER)).table;
+    const syn = (await readTable(join(dir, 'synthetic.csv'))).table;
+    expect(syn.nRows).toBe(3000);
+
+    // The rule of the data: one continent (and region) per country; none broken.
+    const continentOf = new Map<string, string>();
+    const [rc, rk] = [labels(real, 'country'), labels(real, 'continent')];
+    rc.forEach((c, i) => c && rk[i] && continentOf.set(c, rk[i]!));
+    const [sc, sk] = [labels(syn, 'country'), labels(syn, 'continent')];
+    const broken = sc.filter((c, i) => c && sk[i] && continentOf.get(c) !== sk[i]).length;
+    expect(broken).toBe(0);
+
+    // Donor values: every number is one the data holds (decimals and grid kept).
+    for (const name of ['life_expectancy', 'fertility', 'gdp']) {
+      const seen = new Set(Array.from((column(real, name) as { values: Float64Array }).values).filter((v) => !Number.isNaN(v)));
+      const off = Array.from((column(syn, name) as { values: Float64Array }).values).filter((v) => !Number.isNaN(v) && !seen.has(v));
+      expect(off.length, name).toBe(0);
+    }
+    // Missing cells are generated too, in about the data's share (gdp: 28% missing).
+    expect(Math.abs(missingShare(syn, 'gdp') - missingShare(real, 'gdp'))).toBeLessThan(0.05);
+    expect(Math.abs(missingShare(syn, 'infant_mortality') - missingShare(real, 'infant_mortality'))).toBeLessThan(0.05);
+
+    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    expect(report.generator.engines['tasks[0]']).toBe('trees');
+    expect(CART_LEAVES).toContain(report.generator.trees.minLeaf);
+    expect(report.generator.trees.validation.trials.length).toBeGreaterThanOrEqual(3);
+    expect(report.generator.trees.dependencies).toContain('country → continent');
+    expect(report.tasks[0].engine).toBe('trees');
+    // No task needed the diffusion model, so none was trained.
+    expect(report.model).toBeUndefined();
+  }, 120_000);
+
+  it('is deterministic, holds fixed values and caps exact copies of training rows below the data\'s own rate', async () => {
+    const slid = (await readTable(SLID)).table;
+    const a = cartSynthesize(slid, 2000, { seed: 9, minLeaf: 20 });
+    const b = cartSynthesize(slid, 2000, { seed: 9, minLeaf: 20 });
+    expect(a.table).toEqual(b.table);
+    expect(cartSynthesize(slid, 2000, { seed: 10, minLeaf: 20 }).table).not.toEqual(a.table);
+
+    // SLID repeats rows (few columns, rounded values): copies are allowed up to 0.8 × that rate, not beyond.
+    const own = duplicateRate(slid);
+    expect(own).toBeGreaterThan(0.1);
+    expect(a.copies.allowedRate).toBeCloseTo(0.8 * own, 10);
+    expect(a.copies.kept / 2000).toBeLessThanOrEqual(a.copies.allowedRate);
+    expect(a.copies.redrawn).toBeGreaterThan(0);
+
+    const women = cartSynthesize(slid, 500, { seed: 9, minLeaf: 20, fixed: { sex: 'Female' } });
+    expect(new Set(labels(women.table, 'sex'))).toEqual(new Set(['Female']));
+    expect(women.order[0]).toBe('sex');
+  });
+
+  it('auto keeps private runs on the diffusion model, and refuses trees by name there', () => {
+    const slid = { nRows: 0, columns: [] } as Table;
+    const plan = (engine: string) => ({ seed: 1, model: { privacy: { epsilon: 3 } }, tasks: [{ type: 'generate', index: 0, engine }] }) as unknown as TablePlan;
+    const log = createLogger({ quiet: true });
+    const auto = chooseGenerateEngines(plan('auto'), slid, log);
+    expect(auto.engines.get(0)).toBe('diffusion');
+    expect(auto.why).toMatch(/differential privacy/);
+    expect(() => chooseGenerateEngines(plan('trees'), slid, log)).toThrow('model.privacy: tasks[0].engine: trees draws real training values as donors; a differentially private run cannot use it');
+  });
+});
