@@ -44,6 +44,7 @@ Examples:
     .option('--train-only', 'train and save model.checkpoint, nothing else (first step of a sharded run)')
     .option('--shard <i/N>', 'run shard i (0-based) of N of every generate/impute task with the saved model')
     .option('--force', 'with --train-only: retrain even if the checkpoint matches the spec')
+    .option('--json', 'print the run report as JSON on stdout (logs stay on stderr)')
     .action(runOrShardCommand);
   p.command('merge')
     .description('join the parts of a sharded run in shard order and merge their statistics')
@@ -70,6 +71,7 @@ Examples:
   p.command('validate')
     .description('validate a pipeline spec against schemas/pipeline.schema.json')
     .argument('<spec>', 'pipeline spec file')
+    .option('--json', 'print the result as JSON on stdout ({ valid, ... } or { valid: false, error })')
     .action(validateCommand);
   p.command('inspect')
     .description('infer and print the schema of a CSV or Arrow table')
@@ -87,6 +89,7 @@ Examples:
     .option('--outputs-anywhere', 'let --out lie outside the working directory')
     .option('--seed <n>', 'seed for subsampling and classifiers', '0')
     .option('-q, --quiet', 'no progress output')
+    .option('--json', 'print the report as JSON on stdout (logs stay on stderr)')
     .action(evaluateCommand);
   return p;
 }
