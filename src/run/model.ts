@@ -70,6 +70,7 @@ export async function prepareModel<M extends LifecycleModel>(
   if (!m.load || m.resume) {
     if (m.resumeSteps) model.trainOptions = { ...model.trainOptions, steps: m.resumeSteps };
     log.info(how.describeTraining(model));
+    log.start('train');
     await how.fit(model);
     trained = true;
   }
