@@ -49,7 +49,7 @@ export async function runOrShardCommand(specPath: string, opts: RunOptions): Pro
     log.info(`checkpoint ${m.checkpoint} is up to date with this spec (${ns.hash.slice(0, 12)}); not retraining (--force retrains)`);
     return;
   }
-  await runTablePipeline(ns, { log, trainOnly: true });
+  await runTablePipeline(ns, { log, trainOnly: true, force: opts.force });
 }
 
 export async function mergeCommand(target: string, opts: { shards?: string; clean?: boolean; quiet?: boolean }): Promise<void> {

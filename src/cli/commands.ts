@@ -20,7 +20,7 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export async function runCommand(specPath: string, opts: { quiet?: boolean; json?: boolean }): Promise<void> {
+export async function runCommand(specPath: string, opts: { quiet?: boolean; json?: boolean; force?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);
   const log = createLogger({ quiet: opts.quiet });
   if (ns.spec.kind === 'image') {
@@ -29,7 +29,7 @@ export async function runCommand(specPath: string, opts: { quiet?: boolean; json
     if (opts.json) printJson(report);
     return;
   }
-  const report = await runTablePipeline(ns, { log, renderHtml: renderReportHtml });
+  const report = await runTablePipeline(ns, { log, renderHtml: renderReportHtml, force: opts.force });
   if (opts.json) printJson(report);
   else {
     const lines = headlineScores(report.evaluation);

@@ -43,7 +43,7 @@ Examples:
     .option('-q, --quiet', 'no progress output')
     .option('--train-only', 'train and save model.checkpoint, nothing else (first step of a sharded run)')
     .option('--shard <i/N>', 'run shard i (0-based) of N of every generate/impute task with the saved model')
-    .option('--force', 'with --train-only: retrain even if the checkpoint matches the spec')
+    .option('--force', 'retrain even if model.checkpoint holds a finished model of this spec')
     .option('--json', 'print the run report as JSON on stdout (logs stay on stderr)')
     .action(runOrShardCommand);
   p.command('merge')

@@ -49,6 +49,11 @@ export interface ModelPlan {
   width?: number;
   depth?: number;
   train: { steps?: number; batchSize?: number; learningRate?: number };
+  /**
+   * A rerun: when `checkpoint` already holds a finished model trained from this spec (same hash), load it
+   * instead of training again (the CLI's `--force` turns this off). Table runs only.
+   */
+  reuseCheckpoint?: boolean;
   /** `model.steps` when resuming a loaded checkpoint. */
   resumeSteps?: number;
   /** What the model learns from (spec/normalize.ts learnedFrom): saved with it, matched on resume. */

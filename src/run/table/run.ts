@@ -30,7 +30,7 @@ import type { ImputeEngine } from '../../impute/engine-name.js';
  */
 export async function runTablePipeline(
   ns: NormalizedSpec,
-  opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean } = {},
+  opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean; force?: boolean } = {},
 ): Promise<RunReport> {
   const plan = planTable(ns);
   checkOutputs(ns);
@@ -57,7 +57,8 @@ export async function runTablePipeline(
   if (plan.model) {
     report.backend = await startBackend(plan.model, log);
     t0 = performance.now();
-    model = await tableModel(plan.model, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
+    // A rerun reuses a finished checkpoint of this spec unless forced (run/model.ts).
+    model = await tableModel({ ...plan.model, reuseCheckpoint: !opts.force }, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
     timings.train = secondsSince(t0);
     report.model = modelReport(model, plan.model, timings.train);
     const saved = await saveModel(model, plan.model, log);
