@@ -6,6 +6,7 @@ import { loadImagePipeline } from '../run/image/load.js';
 import { renderReportHtml } from '../report/html.js';
 import { SpecError, isUserError } from '../errors.js';
 import { headlineScores } from '../report/headline.js';
+import { columnsBlock } from '../spec/columns-block.js';
 import { join, resolve } from 'node:path';
 import { evaluateFiles } from '../run/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -83,10 +84,12 @@ async function validate(specPath: string, json: boolean): Promise<void> {
   );
 }
 
-export async function inspectCommand(data: string, opts: { json?: boolean; delimiter?: string; missing?: string[] }): Promise<void> {
+export async function inspectCommand(data: string, opts: { json?: boolean; spec?: boolean; delimiter?: string; missing?: string[] }): Promise<void> {
+  if (opts.json && opts.spec) throw new SpecError('--json and --spec: pick one (the schema as JSON, or a spec columns: block)');
   const delimiter = opts.delimiter === 'tab' ? '\t' : (opts.delimiter as ',' | ';' | undefined);
   const { schema, format } = await readTable(data, { delimiter, missing: opts.missing });
-  if (opts.json) process.stdout.write(`${JSON.stringify({ file: data, format, ...schema }, null, 2)}\n`);
+  if (opts.spec) process.stdout.write(columnsBlock(schema, data));
+  else if (opts.json) process.stdout.write(`${JSON.stringify({ file: data, format, ...schema }, null, 2)}\n`);
   else process.stdout.write(`${data} (${format}), ${describeMissing(schema)}\n${formatSchema(schema)}\n`);
 }
 

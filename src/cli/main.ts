@@ -77,6 +77,7 @@ Examples:
     .description('infer and print the schema of a CSV or Arrow table')
     .argument('<data>', 'table file (.csv, .tsv, .arrow, ...)')
     .option('--json', 'print the schema as JSON')
+    .option('--spec', 'print a pipeline spec columns: block to paste (id-like and constant columns dropped, with why)')
     .addOption(new Option('--delimiter <d>', 'CSV field delimiter').choices([',', ';', 'tab']))
     .option('--missing <tokens...>', 'extra cell texts that mean missing (the empty field always does)')
     .action(inspectCommand);
