@@ -4,7 +4,8 @@ import { createLogger } from '../report/log.js';
 import { runTablePipeline } from '../run/table/run.js';
 import { loadImagePipeline } from '../run/image/load.js';
 import { renderReportHtml } from '../report/html.js';
-import { SpecError, isUserError } from '../errors.js';
+import { PrivacyGateError, SpecError, isUserError } from '../errors.js';
+import { gateLine, parseFailOn, privacyGate } from '../run/privacy-gate.js';
 import { headlineScores } from '../report/headline.js';
 import { columnsBlock } from '../spec/columns-block.js';
 import { join, resolve } from 'node:path';
@@ -99,25 +100,44 @@ function describeMissing(s: TableSchema): string {
 }
 
 /** Grade any synthetic table against real data, no model needed (run/evaluate.ts). */
-export async function evaluateCommand(opts: { real: string; synthetic: string; holdout?: string; out?: string; outputsAnywhere?: boolean; seed: string; quiet?: boolean; json?: boolean }): Promise<void> {
+export async function evaluateCommand(opts: {
+  real: string;
+  synthetic: string;
+  holdout?: string;
+  out?: string;
+  outputsAnywhere?: boolean;
+  seed: string;
+  quiet?: boolean;
+  json?: boolean;
+  failOn?: string;
+  records?: boolean;
+}): Promise<void> {
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new SpecError(`--seed: must be a non-negative integer, got "${opts.seed}"`);
+  // The gate's thresholds are checked before anything is read.
+  const thresholds = opts.failOn !== undefined ? parseFailOn(opts.failOn) : undefined;
+  if (thresholds && opts.holdout === undefined) throw new SpecError(messages.failOnNeedsHoldout());
   if (opts.out) checkEvaluateOut(resolve(opts.out), opts);
   const log = createLogger({ quiet: opts.quiet });
-  const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log });
+  const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log, records: opts.records !== false });
   const evaluation = report.evaluation!;
+  if (thresholds && evaluation.privacy) evaluation.gate = privacyGate(evaluation.privacy, thresholds);
   if (opts.out) {
     await writeFileAtomic(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFileAtomic(join(opts.out, 'report.html'), renderReportHtml(report));
     log.info(`report: ${join(opts.out, 'report.json')}, report.html`);
   }
-  if (opts.json) {
-    printJson(report);
-    return;
+  if (opts.json) printJson(report);
+  else {
+    const lines = headlineScores(evaluation);
+    if (!evaluation.privacy) lines.push('privacy            skipped (pass --holdout)');
+    process.stdout.write(`${lines.join('\n')}\n`);
   }
-  const lines = headlineScores(evaluation);
-  if (!evaluation.privacy) lines.push('privacy            skipped (pass --holdout)');
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // A failed gate exits 1 with one line, after the report that shows why was written.
+  if (evaluation.gate) {
+    if (!evaluation.gate.passed) throw new PrivacyGateError(gateLine(evaluation.gate));
+    log.info(gateLine(evaluation.gate));
+  }
 }
 
 /**

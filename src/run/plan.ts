@@ -106,7 +106,7 @@ export interface TablePlan {
   sampling: { generate: Sampling; impute: Sampling };
   tasks: TableTaskPlan[];
   evaluate?: { spec: NormalizedEvaluate; seed: number };
-  report?: { dir: string; html: boolean };
+  report?: { dir: string; html: boolean; records?: false };
 }
 
 export type ImageTaskPlan =
@@ -141,7 +141,7 @@ export interface ImagePlan {
   model?: ModelPlan & { imageSize?: number };
   sampling: Sampling;
   tasks: ImageTaskPlan[];
-  report?: { dir: string; html: boolean };
+  report?: { dir: string; html: boolean; records?: false };
 }
 
 /** A task's seed (and, in a sharded run, its shard's): the only place task seeds are derived. */

@@ -95,7 +95,7 @@ export async function runTablePipeline(
     // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
     // re-coded against the training table's lists so the evaluators compare codes.
     if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
     timings.evaluate = secondsSince(t0);
   }
 
