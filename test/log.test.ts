@@ -77,6 +77,21 @@ describe('non-TTY progress log', () => {
     expect(lines.at(-1)).toBe('tasks[3] impute done in 45s');
   });
 
+  it('the heartbeat speaks for the stage last started or reporting, until its done', () => {
+    const { log, lines, timer, advance } = fixture();
+    log.start('tasks[0] profile');
+    log.start('tasks[1] generate');
+    log.progress('tasks[1] generate', 2000, 2000, 'rows');
+    // All rows sampled, the output still being written: still that stage, not the profile task before it.
+    advance(40);
+    timer.fn!();
+    expect(lines.at(-1)).toBe('tasks[1] generate 2000/2000 (100%) rows elapsed 40s eta 0s');
+    log.done('tasks[1] generate');
+    expect(timer.fn).toBeUndefined();
+    log.info('evaluate: fidelity');
+    expect(lines.at(-1)).toBe('evaluate: fidelity');
+  });
+
   it('-q prints nothing', () => {
     const lines: string[] = [];
     const log = createLogger({ quiet: true, stream: { isTTY: false, write: (s: string) => (lines.push(s), true) } as unknown as NodeJS.WritableStream });

@@ -48,7 +48,6 @@ interface Stage {
   lastPct: number;
   /** The last progress report, repeated by the heartbeat; absent before the first. */
   last?: { done: number; total: number; extra?: string };
-  finished: boolean;
   bar?: cliProgress.SingleBar;
 }
 
@@ -60,6 +59,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const heartbeatMs = opts.heartbeatMs ?? 30_000;
   const every = opts.every ?? defaultEvery;
   const stages = new Map<string, Stage>();
+  // The stage the heartbeat speaks for: the last one started or reporting progress, until its `done`.
+  let current: string | undefined;
   let lastWrite = now();
   let cancelTimer: (() => void) | undefined;
 
@@ -73,7 +74,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   };
   const stage = (label: string): Stage => {
     let s = stages.get(label);
-    if (!s) stages.set(label, (s = { t0: now(), lastPct: -1, finished: false }));
+    if (!s) stages.set(label, (s = { t0: now(), lastPct: -1 }));
     return s;
   };
   const line = (label: string, s: Stage): string => {
@@ -84,21 +85,20 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     const eta = done > 0 ? (elapsed * (total - done)) / done : Infinity;
     return `${label} ${done}/${total} (${pct}%) ${extra ?? ''} elapsed ${fmtDuration(elapsed)} eta ${fmtDuration(eta)}`.replace(/\s+/g, ' ');
   };
-  /** Non-TTY: repeat the latest running stage's line once the log has been silent for heartbeatMs. */
+  /** Non-TTY: repeat the current stage's line once the log has been silent for heartbeatMs. */
   const heartbeat = () => {
-    if (tty || now() - lastWrite < heartbeatMs) return;
-    const running = [...stages.entries()].filter(([, s]) => !s.finished);
-    const latest = running[running.length - 1];
-    if (latest) write(line(latest[0], latest[1]));
+    const s = current === undefined ? undefined : stages.get(current);
+    if (!tty && s && now() - lastWrite >= heartbeatMs) write(line(current!, s));
   };
-  const watch = () => {
+  const watch = (label: string) => {
+    current = label;
     if (!tty && !cancelTimer) cancelTimer = every(heartbeat, Math.max(1, Math.floor(heartbeatMs / 3)));
   };
   const unwatch = () => {
-    if (cancelTimer && ![...stages.values()].some((s) => !s.finished)) {
-      cancelTimer();
-      cancelTimer = undefined;
-    }
+    if (current !== undefined && stages.has(current)) return;
+    current = undefined;
+    cancelTimer?.();
+    cancelTimer = undefined;
   };
 
   return {
@@ -107,15 +107,14 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       write(msg);
     },
     start(label) {
-      stages.set(label, { t0: now(), lastPct: -1, finished: false });
-      watch();
+      stages.set(label, { t0: now(), lastPct: -1 });
+      watch(label);
     },
     progress(label, done, total, extra) {
       const s = stage(label);
       const first = !s.last;
       s.last = { done, total, extra };
-      s.finished = done >= total;
-      watch();
+      watch(label);
       const pct = total > 0 ? Math.floor((100 * done) / total) : 100;
       if (tty) {
         if (!s.bar) {
@@ -127,7 +126,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         write(line(label, s));
         s.lastPct = Math.max(s.lastPct, pct - (pct % 10));
       }
-      unwatch();
     },
     done(label, extra) {
       const s = stages.get(label);

@@ -77,7 +77,7 @@ export async function runTablePipeline(
   let synthetic: Table | undefined;
   for (const task of plan.tasks) {
     t0 = performance.now();
-    log.start(task.label);
+    if (task.type !== 'profile') log.start(task.label);
     const r = await runTask(task, { model, data, log, validation: validation?.source });
     synthetic ??= r.table;
     report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
