@@ -37,3 +37,18 @@ describe('quoted numbers with a decimal comma', () => {
     expect(r.stderr).toBe(`warning: ${note(p)}\n`);
   });
 });
+
+/** Unquoted decimal commas in a comma-separated file split numbers into extra fields: the error names the possibility. */
+describe('unquoted numbers with a decimal comma in a comma-separated file', () => {
+  it('a row with more fields than the header names the number it may have split', async () => {
+    const p = tmp('split.csv', 'weight\n1,5\n2,25\n');
+    const r = await runCli('inspect', p);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error: ${p}: line 2: expected 1 fields as in the header, got 2: an unquoted delimiter inside a field? If "1,5" is one number written with a decimal comma, re-export the file with decimal points (R: write.csv; pandas: decimal=".") or with ; between fields\n`,
+    );
+    // Extra fields that are not digits either side of a comma keep the plain message.
+    const q = tmp('names.csv', 'id,name\n1,Smith, John\n');
+    expect((await runCli('inspect', q)).stderr).toBe(`error: ${q}: line 2: expected 2 fields as in the header, got 3 (an unquoted delimiter inside a field?)\n`);
+  });
+});
