@@ -27,6 +27,11 @@ export class ModelError extends SynthdiffError {
   override name = 'ModelError';
 }
 
+/** A synthetic table failed the privacy thresholds it was asked to meet (`synthdiff evaluate --fail-on`). */
+export class PrivacyGateError extends SynthdiffError {
+  override name = 'PrivacyGateError';
+}
+
 export function isUserError(e: unknown): e is SynthdiffError {
   return e instanceof SynthdiffError;
 }

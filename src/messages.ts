@@ -116,6 +116,17 @@ export const messages = {
   /** The requested ε is spent by the encoder statistics alone, or no noise multiplier reaches it. */
   privateBudgetTooSmall: (epsilon: number, encoderEpsilon: number) =>
     `model.privacy.epsilon: ${epsilon} cannot be reached: the encoders' statistics alone spend ${encoderEpsilon.toFixed(3)} (lower model.privacy.encoderShare, or give public bounds and categories in columns)`,
+  /** A comma-separated row with more fields than the header, two of them reading as one number split at a decimal comma. */
+  csvDecimalCommaFields: (path: string, line: number | string, expected: number, got: number, example: string) =>
+    `${path}: line ${line}: expected ${expected} fields as in the header, got ${got}: an unquoted delimiter inside a field? If "${example}" is one number written with a decimal comma, re-export the file with decimal points (R: write.csv; pandas: decimal=".") or with ; between fields`,
+  // The privacy gate of `synthdiff evaluate --fail-on` (run/privacy-gate.ts).
+  failOnSyntax: (part: string, metrics: readonly string[]) => `--fail-on: "${part}" is not metric=threshold (metrics: ${list(metrics)}; e.g. dcr=0.55,copies=0.05)`,
+  failOnUnknown: (name: string, metrics: readonly string[], hint?: string) => `--fail-on: unknown metric "${name}"${hint ? ` (did you mean "${hint}"?)` : ''} (metrics: ${list(metrics)})`,
+  failOnValue: (name: string, value: string) => `--fail-on ${name}: expected a share between 0 and 1, got "${value}"`,
+  failOnNeedsHoldout: () => `--fail-on: the privacy metrics compare the synthetic rows with held-out real rows; pass --holdout`,
+  /** The gate failed: the one line `synthdiff evaluate` exits 1 with (after writing the report). */
+  privacyGateFailed: (breaches: readonly string[], flag: string) => `privacy gate failed: ${list(breaches)} (${flag})`,
+  privacyGatePassed: (checks: readonly string[], flag: string) => `privacy gate passed: ${list(checks)} (${flag})`,
   /** Options that would read the training rows outside the private mechanism. */
   privateIncompatible: (option: string, why: string) => `model.privacy: ${option} ${why}; a differentially private run cannot use it`,
 } as const;

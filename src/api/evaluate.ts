@@ -14,10 +14,12 @@ export interface EvaluateOptions {
   /** Real rows the generator never saw: the baseline for fidelity and the reference for privacy. */
   holdout?: Table;
   seed?: number;
+  /** false: keep real rows (the most unusual ones) out of the report (default true). */
+  records?: boolean;
   /** Log progress to stderr (default: silent). */
   verbose?: boolean;
 }
 
 export function evaluate(o: EvaluateOptions): Promise<RunReport> {
-  return gradeSynthetic({ real: o.real, synthetic: o.synthetic, ...(o.holdout ? { holdout: o.holdout } : {}), seed: o.seed ?? 0, log: createLogger({ quiet: !o.verbose }) });
+  return gradeSynthetic({ real: o.real, synthetic: o.synthetic, ...(o.holdout ? { holdout: o.holdout } : {}), seed: o.seed ?? 0, ...(o.records === false ? { records: false } : {}), log: createLogger({ quiet: !o.verbose }) });
 }

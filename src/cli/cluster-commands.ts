@@ -23,11 +23,13 @@ export interface RunOptions {
   shard?: string;
   trainOnly?: boolean;
   force?: boolean;
+  json?: boolean;
 }
 
 export async function runOrShardCommand(specPath: string, opts: RunOptions): Promise<void> {
   if (opts.shard !== undefined && opts.trainOnly) throw new SpecError('--shard and --train-only: pick one (train once, then run the shards)');
   if (opts.shard === undefined && !opts.trainOnly) return runCommand(specPath, opts);
+  if (opts.json) throw new SpecError(`--json: prints a whole run's report; not with ${opts.shard !== undefined ? '--shard' : '--train-only'}`);
   const log = createLogger({ quiet: opts.quiet });
   const ns = await loadSpec(specPath);
   if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(ns.spec.source.path));
@@ -47,7 +49,7 @@ export async function runOrShardCommand(specPath: string, opts: RunOptions): Pro
     log.info(`checkpoint ${m.checkpoint} is up to date with this spec (${ns.hash.slice(0, 12)}); not retraining (--force retrains)`);
     return;
   }
-  await runTablePipeline(ns, { log, trainOnly: true });
+  await runTablePipeline(ns, { log, trainOnly: true, force: opts.force });
 }
 
 export async function mergeCommand(target: string, opts: { shards?: string; clean?: boolean; quiet?: boolean }): Promise<void> {

@@ -4,7 +4,10 @@ import { createLogger } from '../report/log.js';
 import { runTablePipeline } from '../run/table/run.js';
 import { loadImagePipeline } from '../run/image/load.js';
 import { renderReportHtml } from '../report/html.js';
-import { SpecError } from '../errors.js';
+import { PrivacyGateError, SpecError, isUserError } from '../errors.js';
+import { gateLine, parseFailOn, privacyGate } from '../run/privacy-gate.js';
+import { headlineScores } from '../report/headline.js';
+import { columnsBlock } from '../spec/columns-block.js';
 import { join, resolve } from 'node:path';
 import { evaluateFiles } from '../run/evaluate.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -14,30 +17,66 @@ import { messages } from '../messages.js';
 import { checkSpecColumns, sourceHeader } from '../run/columns.js';
 import { sourceRead } from '../run/plan.js';
 
-export async function runCommand(specPath: string, opts: { quiet?: boolean }): Promise<void> {
+/** `--json`: stdout holds one JSON object and nothing else; logs stay on stderr. */
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export async function runCommand(specPath: string, opts: { quiet?: boolean; json?: boolean; force?: boolean }): Promise<void> {
   const ns = await loadSpec(specPath);
   const log = createLogger({ quiet: opts.quiet });
   if (ns.spec.kind === 'image') {
     const { runImagePipeline } = await loadImagePipeline();
-    await runImagePipeline(ns, { log, renderHtml: renderReportHtml });
+    const report = await runImagePipeline(ns, { log, renderHtml: renderReportHtml });
+    if (opts.json) printJson(report);
     return;
   }
-  await runTablePipeline(ns, { log, renderHtml: renderReportHtml });
+  const report = await runTablePipeline(ns, { log, renderHtml: renderReportHtml, force: opts.force });
+  if (opts.json) printJson(report);
+  else {
+    const lines = headlineScores(report.evaluation);
+    if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
+  }
 }
 
-export async function validateCommand(specPath: string): Promise<void> {
+export async function validateCommand(specPath: string, opts: { json?: boolean } = {}): Promise<void> {
+  if (!opts.json) return validate(specPath, false);
+  try {
+    await validate(specPath, true);
+  } catch (e) {
+    // The JSON result says why; the error still goes to stderr and the exit code is still 1.
+    if (isUserError(e)) printJson({ spec: specPath, valid: false, error: e.message });
+    throw e;
+  }
+}
+
+async function validate(specPath: string, json: boolean): Promise<void> {
   const ns = await loadSpec(specPath);
   const { tasks } = ns.spec;
   const outputs = checkOutputs(ns);
   // A table spec's column names against the source's header: a typo fails here, not after training.
   let source = '';
+  let sourceJson: { path: string; columns: string[] } | undefined;
   if (ns.spec.kind !== 'image') {
     const read = sourceRead(ns);
     const header = await sourceHeader(read);
     checkSpecColumns(ns, header, read.path);
     source = `source ${read.path}: ${header.length} column${header.length === 1 ? '' : 's'}, every column the spec names is there\n`;
+    sourceJson = { path: read.path, columns: header };
   }
   const root = outputRoot(ns);
+  if (json) {
+    printJson({
+      spec: specPath,
+      valid: true,
+      specHash: ns.hash,
+      tasks: tasks.map((t) => t.type),
+      ...(sourceJson ? { source: sourceJson } : {}),
+      outputRoot: root ?? null,
+      writes: outputs.map((o) => ({ what: o.what, path: o.path, kind: o.kind })),
+    });
+    return;
+  }
   const width = Math.max(0, ...outputs.map((o) => o.what.length));
   process.stdout.write(
     `${specPath}: valid (spec ${ns.hash.slice(0, 12)}; ${tasks.length} task${tasks.length === 1 ? '' : 's'}: ${tasks.map((t) => t.type).join(', ') || 'none'})\n` +
@@ -46,10 +85,12 @@ export async function validateCommand(specPath: string): Promise<void> {
   );
 }
 
-export async function inspectCommand(data: string, opts: { json?: boolean; delimiter?: string; missing?: string[] }): Promise<void> {
+export async function inspectCommand(data: string, opts: { json?: boolean; spec?: boolean; delimiter?: string; missing?: string[] }): Promise<void> {
+  if (opts.json && opts.spec) throw new SpecError('--json and --spec: pick one (the schema as JSON, or a spec columns: block)');
   const delimiter = opts.delimiter === 'tab' ? '\t' : (opts.delimiter as ',' | ';' | undefined);
   const { schema, format } = await readTable(data, { delimiter, missing: opts.missing });
-  if (opts.json) process.stdout.write(`${JSON.stringify({ file: data, format, ...schema }, null, 2)}\n`);
+  if (opts.spec) process.stdout.write(columnsBlock(schema, data));
+  else if (opts.json) process.stdout.write(`${JSON.stringify({ file: data, format, ...schema }, null, 2)}\n`);
   else process.stdout.write(`${data} (${format}), ${describeMissing(schema)}\n${formatSchema(schema)}\n`);
 }
 
@@ -59,27 +100,44 @@ function describeMissing(s: TableSchema): string {
 }
 
 /** Grade any synthetic table against real data, no model needed (run/evaluate.ts). */
-export async function evaluateCommand(opts: { real: string; synthetic: string; holdout?: string; out?: string; outputsAnywhere?: boolean; seed: string; quiet?: boolean }): Promise<void> {
+export async function evaluateCommand(opts: {
+  real: string;
+  synthetic: string;
+  holdout?: string;
+  out?: string;
+  outputsAnywhere?: boolean;
+  seed: string;
+  quiet?: boolean;
+  json?: boolean;
+  failOn?: string;
+  records?: boolean;
+}): Promise<void> {
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new SpecError(`--seed: must be a non-negative integer, got "${opts.seed}"`);
+  // The gate's thresholds are checked before anything is read.
+  const thresholds = opts.failOn !== undefined ? parseFailOn(opts.failOn) : undefined;
+  if (thresholds && opts.holdout === undefined) throw new SpecError(messages.failOnNeedsHoldout());
   if (opts.out) checkEvaluateOut(resolve(opts.out), opts);
   const log = createLogger({ quiet: opts.quiet });
-  const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log });
+  const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log, records: opts.records !== false });
   const evaluation = report.evaluation!;
+  if (thresholds && evaluation.privacy) evaluation.gate = privacyGate(evaluation.privacy, thresholds);
   if (opts.out) {
     await writeFileAtomic(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     await writeFileAtomic(join(opts.out, 'report.html'), renderReportHtml(report));
     log.info(`report: ${join(opts.out, 'report.json')}, report.html`);
   }
-  const f = evaluation.fidelity!, d = evaluation.detection!, p = evaluation.privacy;
-  process.stdout.write(
-    [
-      `column shapes      ${f.shapes.score.toFixed(3)}  (${f.shapes.definition})`,
-      `column-pair trends ${f.trends.score.toFixed(3)}  (real-edge bins: ${f.trends.realBinsScore?.toFixed(3)})`,
-      `detection          ${d.score.toFixed(3)}  (AUC ${d.auc.toFixed(3)}, ${d.model})`,
-      ...(p ? [`DCR share          ${p.dcrShare.toFixed(3)}  (0.5 ideal; exact copies ${p.exactCopyRate.toFixed(4)}, holdout's own ${p.holdoutExactCopyRate.toFixed(4)})`] : ['privacy            skipped (pass --holdout)']),
-    ].join('\n') + '\n',
-  );
+  if (opts.json) printJson(report);
+  else {
+    const lines = headlineScores(evaluation);
+    if (!evaluation.privacy) lines.push('privacy            skipped (pass --holdout)');
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  // A failed gate exits 1 with one line, after the report that shows why was written.
+  if (evaluation.gate) {
+    if (!evaluation.gate.passed) throw new PrivacyGateError(gateLine(evaluation.gate));
+    log.info(gateLine(evaluation.gate));
+  }
 }
 
 /**

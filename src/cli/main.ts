@@ -43,7 +43,8 @@ Examples:
     .option('-q, --quiet', 'no progress output')
     .option('--train-only', 'train and save model.checkpoint, nothing else (first step of a sharded run)')
     .option('--shard <i/N>', 'run shard i (0-based) of N of every generate/impute task with the saved model')
-    .option('--force', 'with --train-only: retrain even if the checkpoint matches the spec')
+    .option('--force', 'retrain even if model.checkpoint holds a finished model of this spec')
+    .option('--json', 'print the run report as JSON on stdout (logs stay on stderr)')
     .action(runOrShardCommand);
   p.command('merge')
     .description('join the parts of a sharded run in shard order and merge their statistics')
@@ -70,11 +71,13 @@ Examples:
   p.command('validate')
     .description('validate a pipeline spec against schemas/pipeline.schema.json')
     .argument('<spec>', 'pipeline spec file')
+    .option('--json', 'print the result as JSON on stdout ({ valid, ... } or { valid: false, error })')
     .action(validateCommand);
   p.command('inspect')
     .description('infer and print the schema of a CSV or Arrow table')
     .argument('<data>', 'table file (.csv, .tsv, .arrow, ...)')
     .option('--json', 'print the schema as JSON')
+    .option('--spec', 'print a pipeline spec columns: block to paste (id-like and constant columns dropped, with why)')
     .addOption(new Option('--delimiter <d>', 'CSV field delimiter').choices([',', ';', 'tab']))
     .option('--missing <tokens...>', 'extra cell texts that mean missing (the empty field always does)')
     .action(inspectCommand);
@@ -87,6 +90,9 @@ Examples:
     .option('--outputs-anywhere', 'let --out lie outside the working directory')
     .option('--seed <n>', 'seed for subsampling and classifiers', '0')
     .option('-q, --quiet', 'no progress output')
+    .option('--json', 'print the report as JSON on stdout (logs stay on stderr)')
+    .option('--fail-on <metric=share,...>', 'privacy gate: exit 1 when a metric exceeds its threshold (dcr, copies, mia; e.g. dcr=0.55,copies=0.05); needs --holdout')
+    .option('--no-records', 'keep real rows (the most unusual ones) out of the report')
     .action(evaluateCommand);
   return p;
 }

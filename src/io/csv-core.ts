@@ -13,6 +13,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { parse, type CsvError, type Options as ParseOptions } from 'csv-parse';
+import { messages } from '../messages.js';
 import { DataError } from '../errors.js';
 import {
   CellError,
@@ -478,6 +479,15 @@ function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
+/** The first two adjacent fields that read as one number written with a decimal comma ("1", "5" → "1,5"). */
+function decimalCommaSplit(fields: readonly unknown[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i++) {
+    const a = fields[i], b = fields[i + 1];
+    if (typeof a === 'string' && typeof b === 'string' && /^\s*[+-]?\d+$/.test(a) && /^\d+\s*$/.test(b)) return `${a.trim()},${b.trim()}`;
+  }
+  return undefined;
+}
+
 export async function csvError(
   path: string,
   e: unknown,
@@ -489,11 +499,13 @@ export async function csvError(
   if (typeof ce?.code !== 'string') return fileError(path, e);
   const line = ce.lines ?? '?';
   switch (ce.code) {
-    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
-      return new DataError(
-        `${path}: line ${line}: expected ${nCols ?? '?'} fields as in the header, got ` +
-          `${Array.isArray(ce.record) ? ce.record.length : '?'} (an unquoted delimiter inside a field?)`,
-      );
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
+      const got = Array.isArray(ce.record) ? ce.record.length : undefined;
+      // More fields than the header, two of them reading as one number split at a decimal comma.
+      const comma = parseOpts.delimiter === ',' && got !== undefined && nCols !== undefined && got > nCols ? decimalCommaSplit(ce.record as unknown[]) : undefined;
+      if (comma) return new DataError(messages.csvDecimalCommaFields(path, line, nCols!, got!, comma));
+      return new DataError(`${path}: line ${line}: expected ${nCols ?? '?'} fields as in the header, got ${got ?? '?'} (an unquoted delimiter inside a field?)`);
+    }
     case 'CSV_QUOTE_NOT_CLOSED': {
       // csv-parse reports the end of the file; the record that opened the quote is more useful.
       const start = await recordStartLine(path, parseOpts, ce.records);

@@ -62,6 +62,13 @@ export interface PrivacyReport {
   dcrHistogram: { edges: number[]; train: number[]; holdout: number[] };
 }
 
+/** `synthdiff evaluate --fail-on`: the thresholds, which were exceeded, and the verdict. */
+export interface PrivacyGate {
+  thresholds: Record<string, number>;
+  breaches: { metric: string; label: string; value: number; threshold: number }[];
+  passed: boolean;
+}
+
 export interface OutlierRecord {
   row: number;
   score: number;
@@ -72,6 +79,8 @@ export interface OutlierReport {
   method: string;
   summary: { real: ScoreSummary; synthetic?: ScoreSummary };
   topReal: OutlierRecord[];
+  /** `report.records: false` / `--no-records`: `topReal` is left empty on purpose. */
+  realRecordsWithheld?: boolean;
   topSynthetic?: OutlierRecord[];
   /** Shared histogram of scores for real and synthetic rows. */
   histogram: { edges: number[]; real: number[]; synthetic?: number[] };
@@ -119,6 +128,8 @@ export interface EvaluationReport {
   privacy?: PrivacyReport;
   outliers?: OutlierReport;
   imputation?: ImputationReport;
+  /** `--fail-on`: the privacy gate's verdict (report.html shows it as a banner). */
+  gate?: PrivacyGate;
   /** Evaluations skipped and why (e.g. privacy without a holdout split). */
   skipped?: Record<string, string>;
 }

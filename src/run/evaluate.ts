@@ -13,11 +13,11 @@ import { missingCount, type Table } from '../table/table.js';
 import { packageVersion } from './header.js';
 import { evaluateTables } from './table/evaluate.js';
 
-export async function evaluateFiles(o: { real: string; synthetic: string; holdout?: string; seed: number; log: Logger }): Promise<RunReport> {
+export async function evaluateFiles(o: { real: string; synthetic: string; holdout?: string; seed: number; log: Logger; records?: boolean }): Promise<RunReport> {
   const real = (await readTable(o.real)).table;
   const synthetic = (await readTable(o.synthetic)).table;
   const holdout = o.holdout ? (await readTable(o.holdout)).table : undefined;
-  return gradeSynthetic({ real, synthetic, holdout, seed: o.seed, log: o.log, names: { real: o.real, synthetic: o.synthetic, holdout: o.holdout } });
+  return gradeSynthetic({ real, synthetic, holdout, seed: o.seed, log: o.log, records: o.records, names: { real: o.real, synthetic: o.synthetic, holdout: o.holdout } });
 }
 
 /**
@@ -30,6 +30,8 @@ export async function gradeSynthetic(o: {
   holdout?: Table;
   seed: number;
   log: Logger;
+  /** false: no real row in the report (the outlier section's most unusual real rows). */
+  records?: boolean;
   names?: { real?: string; synthetic?: string; holdout?: string };
 }): Promise<RunReport> {
   const t0 = performance.now();
@@ -38,7 +40,7 @@ export async function gradeSynthetic(o: {
   const synthName = o.names?.synthetic ?? 'synthetic';
   const holdoutName = o.names?.holdout ?? 'holdout';
   const [r, s, h] = alignTables(real, holdout ? [synthetic, holdout] : [synthetic], holdout ? [synthName, holdoutName] : [synthName]);
-  const evaluation = await evaluateTables({ fidelity: true, detection: true, privacy: Boolean(h), outliers: true }, { train: r, synthetic: s, holdout: h, seed: o.seed }, o.log);
+  const evaluation = await evaluateTables({ fidelity: true, detection: true, privacy: Boolean(h), outliers: true }, { train: r, synthetic: s, holdout: h, seed: o.seed, records: o.records }, o.log);
   return {
     synthdiff: await packageVersion(),
     name: `evaluate ${basename(synthName)}`,

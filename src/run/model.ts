@@ -49,10 +49,15 @@ export async function prepareModel<M extends LifecycleModel>(
   let model: M;
   // `resume: true` without `load` continues from `checkpoint`: the last periodic save of a killed run, or
   // a finished model (then there is nothing left to train).
-  const from = m.load ?? (m.resume && m.checkpoint && (await checkpointInfo(m.checkpoint)) ? m.checkpoint : undefined);
+  const reused = !m.load && !m.resume && m.reuseCheckpoint && m.checkpoint ? await finishedFor(m.checkpoint, specHash) : false;
+  const from = m.load ?? (reused || (m.resume && m.checkpoint && (await checkpointInfo(m.checkpoint))) ? m.checkpoint : undefined);
   if (from) {
     model = await how.load(from);
-    log.info(`${m.load ? 'loaded model' : 'resuming from checkpoint'} ${from} (trained ${model.state.step} steps${how.loadedDetail?.(model) ?? ''})`);
+    log.info(
+      reused
+        ? `model.checkpoint ${from} holds the model trained from this spec (${specHash.slice(0, 12)}, ${model.state.step} steps); reusing it, not retraining (--force retrains)`
+        : `${m.load ? 'loaded model' : 'resuming from checkpoint'} ${from} (trained ${model.state.step} steps${how.loadedDetail?.(model) ?? ''})`,
+    );
     how.onLoaded?.(model);
     // Continuing to train a model on other data, columns or settings is refused (a checkpoint from before
     // `learnedFrom` was saved can only be told apart by hash: then a note, as for `load` without resume).
@@ -67,13 +72,20 @@ export async function prepareModel<M extends LifecycleModel>(
     model.learnedFrom = m.learnedFrom;
   }
   let trained = false;
-  if (!m.load || m.resume) {
+  if (!reused && (!m.load || m.resume)) {
     if (m.resumeSteps) model.trainOptions = { ...model.trainOptions, steps: m.resumeSteps };
     log.info(how.describeTraining(model));
+    log.start('train');
     await how.fit(model);
     trained = true;
   }
   return { model, trained, seconds: secondsSince(t0) };
+}
+
+/** Whether `dir` holds a finished model (not a periodic save of a run still training) trained from `specHash`. */
+async function finishedFor(dir: string, specHash: string): Promise<boolean> {
+  const info = await checkpointInfo(dir);
+  return info !== undefined && !info.inProgress && info.specHash === specHash;
 }
 
 /** The first spec path (sorted) where `was` and `now` differ, with both values as JSON ("unset" if absent). */

@@ -50,6 +50,11 @@ export interface ModelPlan {
   width?: number;
   depth?: number;
   train: { steps?: number; batchSize?: number; learningRate?: number };
+  /**
+   * A rerun: when `checkpoint` already holds a finished model trained from this spec (same hash), load it
+   * instead of training again (the CLI's `--force` turns this off). Table runs only.
+   */
+  reuseCheckpoint?: boolean;
   /** `model.steps` when resuming a loaded checkpoint. */
   resumeSteps?: number;
   /** What the model learns from (spec/normalize.ts learnedFrom): saved with it, matched on resume. */
@@ -102,7 +107,7 @@ export interface TablePlan {
   sampling: { generate: Sampling; impute: Sampling };
   tasks: TableTaskPlan[];
   evaluate?: { spec: NormalizedEvaluate; seed: number };
-  report?: { dir: string; html: boolean };
+  report?: { dir: string; html: boolean; records?: false };
 }
 
 export type ImageTaskPlan =
@@ -137,7 +142,7 @@ export interface ImagePlan {
   model?: ModelPlan & { imageSize?: number };
   sampling: Sampling;
   tasks: ImageTaskPlan[];
-  report?: { dir: string; html: boolean };
+  report?: { dir: string; html: boolean; records?: false };
 }
 
 /** A task's seed (and, in a sharded run, its shard's): the only place task seeds are derived. */

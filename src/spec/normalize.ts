@@ -74,7 +74,7 @@ export interface NormalizedPipeline {
   /** Absent when the spec asks for no evaluation (no `evaluate` section, or an empty one). */
   evaluate?: NormalizedEvaluate;
   /** Absent: no report is written. */
-  report?: { dir: string; html: boolean };
+  report?: { dir: string; html: boolean; records?: false };
   /** Where outputs may go (run/outputs.ts): inside `dir` (the spec's folder unless `outputDir` says), or anywhere. */
   outputs: { dir: string; anywhere: boolean };
 }
@@ -236,7 +236,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     model: normalizeModel(w.model, kind),
     tasks,
     evaluate,
-    report: w.report && { dir: w.report.dir, html: w.report.html ?? true },
+    report: w.report && { dir: w.report.dir, html: w.report.html ?? true, ...(w.report.records === false ? { records: false as const } : {}) },
     outputs: { dir: w.outputDir ?? baseDir, anywhere: w.outputsAnywhere ?? false },
   });
   return { spec: normalized, written: w, specFile: specFile && resolve(specFile), baseDir, seed: normalized.seed, hash };

@@ -251,7 +251,7 @@ export const pipelineSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['dir'],
-      properties: { dir: str, html: { type: 'boolean' } },
+      properties: { dir: str, html: { type: 'boolean' }, records: { type: 'boolean' } },
     },
   },
 } as const;

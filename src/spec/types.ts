@@ -238,6 +238,8 @@ export interface EvaluateSpec {
 export interface ReportSpec {
   dir: string;
   html?: boolean;
+  /** false: no real record (the most unusual real rows) in the report; default true. */
+  records?: boolean;
 }
 
 type Keys<T> = Record<keyof Required<T>, true>;
@@ -267,5 +269,5 @@ export const KEYS = {
   } satisfies Keys<DeidentifyOptionsSpec>,
   SecretSpec: { env: true, file: true } satisfies Keys<SecretSpec>,
   EvaluateSpec: { fidelity: true, detection: true, privacy: true, outliers: true, imputation: true, efficacy: true, memorization: true } satisfies Keys<EvaluateSpec>,
-  ReportSpec: { dir: true, html: true } satisfies Keys<ReportSpec>,
+  ReportSpec: { dir: true, html: true, records: true } satisfies Keys<ReportSpec>,
 };

@@ -218,7 +218,8 @@ export class KindInference {
     } else {
       if (this.tokens.size <= STRAY_MAX_TOKENS) this.tokens.add(t);
       if (DECIMAL_COMMA_RE.test(t)) this.commaExample ??= t;
-      else this.commaOnly = false;
+      // A quoted column (textHint) of numbers with decimal commas also holds whole numbers ("12").
+      else if (!(this.textHint && parseNumber(t) !== undefined)) this.commaOnly = false;
     }
     if (this.bools.length > 0) this.bools = this.bools.filter((p) => p[0] === t || p[1] === t);
     if (this.allDates) {
@@ -244,7 +245,8 @@ export class KindInference {
   details(): InferenceDetails {
     const kind = this.result().kind;
     const categorical = kind === 'categorical';
-    const decimalComma = categorical && !this.textHint && this.commaExample !== undefined && this.commaOnly;
+    // Quoted or not: a spreadsheet in a decimal-comma locale quotes "1,5" when the delimiter is a comma.
+    const decimalComma = categorical && this.commaExample !== undefined && this.commaOnly;
     const strays =
       categorical && !decimalComma && !this.textHint && this.numberTexts.size >= STRAY_MIN_NUMBERS && this.tokens.size <= STRAY_MAX_TOKENS
         ? [...this.tokens]

@@ -77,6 +77,7 @@ table.data tbody tr:hover{background:#fafbfc}
 .cat{font-weight:600}
 .skipped-note,.skipped .reading{color:var(--muted);font-style:italic}
 .skipped-list{color:var(--muted);font-size:13px}
+.gate{padding:10px 14px;border-radius:6px;border:1px solid;margin:0 0 16px;font-weight:600}.gate-fail{border-color:var(--poor);color:var(--poor);background:#fff5f5}.gate-pass{border-color:var(--good);color:var(--good);background:#f3fbf5}
 footer{color:var(--muted);font-size:12px;padding:24px 0 32px;border-top:1px solid var(--line);margin-top:32px}
 @media (max-width:640px){.wrap{padding:0 12px}h1{font-size:22px}.fig .v{font-size:20px}}
 @media print{

@@ -188,6 +188,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
       const task = plan.tasks[t] as Extract<TableTaskPlan, { type: 'generate' | 'impute' }>;
       const label = `${task.label} ${label0}`;
       const t0 = performance.now();
+      log.start(label);
       const out = partPath(task.output.path, shard);
       const written: string[] = [out];
       let part: Table | undefined;

@@ -27,6 +27,8 @@ export interface EvaluateInput {
   sampling?: { sampler?: SamplerName; steps?: number };
   /** The engine imputation accuracy grades (the spec's impute task's; default `auto`). */
   imputeEngine?: ImputeEngine;
+  /** false: the outlier section names no real row (`report.records: false`, `--no-records`). */
+  records?: boolean;
 }
 
 const round = (x: number, d = 4): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
@@ -118,7 +120,8 @@ export async function evaluateTables(ev: EvaluateSpec, input: EvaluateInput, log
     out.outliers = {
       method,
       summary: { real: summ(scores[0]!), ...(scores[1] ? { synthetic: summ(scores[1]) } : {}) },
-      topReal: top(real, scores[0]!),
+      // Real records stay out of the report when asked: the scores' summary and histogram remain.
+      ...(input.records === false ? { topReal: [], realRecordsWithheld: true } : { topReal: top(real, scores[0]!) }),
       ...(scores[1] ? { topSynthetic: top(synthetic!, scores[1]) } : {}),
       histogram: { edges: hr.edges, real: hr.counts, ...(scores[1] ? { synthetic: histogram(scores[1], 30, lo, hi).counts } : {}) },
     };

@@ -31,7 +31,7 @@ import type { ImputeEngine } from '../../impute/engine-name.js';
  */
 export async function runTablePipeline(
   ns: NormalizedSpec,
-  opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean } = {},
+  opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean; force?: boolean } = {},
 ): Promise<RunReport> {
   const plan = planTable(ns);
   checkOutputs(ns);
@@ -61,7 +61,8 @@ export async function runTablePipeline(
   if (plan.model && (opts.trainOnly || needsDiffusion(plan, engines))) {
     report.backend = await startBackend(plan.model, log);
     t0 = performance.now();
-    model = await tableModel(plan.model, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
+    // A rerun reuses a finished checkpoint of this spec unless forced (run/model.ts).
+    model = await tableModel({ ...plan.model, reuseCheckpoint: !opts.force }, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
     timings.train = secondsSince(t0);
     report.model = modelReport(model, plan.model, timings.train);
     const saved = await saveModel(model, plan.model, log);
@@ -80,6 +81,7 @@ export async function runTablePipeline(
   let synthetic: Table | undefined;
   for (const task of plan.tasks) {
     t0 = performance.now();
+    if (task.type !== 'profile') log.start(task.label);
     const r = await runTask(task, { model, data, log, validation: validation?.source, engines });
     synthetic ??= r.table;
     report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
@@ -97,7 +99,7 @@ export async function runTablePipeline(
     // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
     // re-coded against the training table's lists so the evaluators compare codes.
     if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
     timings.evaluate = secondsSince(t0);
   }
 

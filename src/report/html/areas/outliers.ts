@@ -66,7 +66,7 @@ export function outlierSection(o: OutlierReport): Section {
     id: 'outliers',
     title: 'Outliers',
     body: html`<p class="muted small">${o.method}</p><div class="split">${figure(svg, undefined, 'natural')}${quant}</div>
-${o.topReal.length ? outlierTable(`Most unusual real rows (top ${o.topReal.length})`, o.topReal) : ''}
+${o.topReal.length ? outlierTable(`Most unusual real rows (top ${o.topReal.length})`, o.topReal) : o.realRecordsWithheld ? html`<p class="skipped-note">Real records withheld from this report (report.records: false / --no-records).</p>` : ''}
 ${o.topSynthetic?.length ? outlierTable(`Most unusual synthetic rows (top ${o.topSynthetic.length})`, o.topSynthetic) : ''}`,
   };
 }
