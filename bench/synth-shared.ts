@@ -88,13 +88,19 @@ export async function runSynthShared(o: SynthSharedOptions): Promise<void> {
   writeFileSync(join(dir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
   say(`${o.table} seed ${o.seed}: synthdiff run (generate ${trainRows} rows)`);
   const seconds = synthdiffRun(join(dir, 'spec.json'));
-  const report = JSON.parse(readFileSync(join(dir, 'synthdiff-report', 'report.json'), 'utf8')) as { data: { columns: number }; model: { width: number; depth: number; steps: number; trainSeconds: number } };
+  const report = JSON.parse(readFileSync(join(dir, 'synthdiff-report', 'report.json'), 'utf8')) as {
+    data: { columns: number };
+    model?: { width: number; depth: number; steps: number; trainSeconds: number };
+    tasks: { engine?: string; minLeaf?: number }[];
+  };
   say(`${o.table} seed ${o.seed}: score.py`);
   const ours = score(train, join(dir, 'synthdiff.csv'), holdout, o.target, o.seed);
   writeFileSync(join(dir, 'score-synthdiff.json'), JSON.stringify(ours, null, 1));
   const base = existsSync(join(dir, 'score-holdout.json')) ? JSON.parse(readFileSync(join(dir, 'score-holdout.json'), 'utf8')) : score(train, holdout, holdout, o.target, o.seed);
   writeFileSync(join(dir, 'score-holdout.json'), JSON.stringify(base, null, 1));
   const common = { scenario: 'synth-shared', table: o.table, rows: trainRows, columns: report.data.columns, device: 'cpu', batch: null, rowsPerSec: null, seed: o.seed };
-  emit({ ...common, backend: 'wasm', steps: report.model.steps, seconds: round(seconds, 1), peakRssMB: maxRssMB(), method: 'synthdiff', mlp: `${report.model.depth}x${report.model.width}`, trainSeconds: report.model.trainSeconds, ...headline(ours) });
+  const engine = report.tasks[0]?.engine ?? 'diffusion';
+  const m = report.model;
+  emit({ ...common, backend: 'wasm', steps: m?.steps ?? null, seconds: round(seconds, 1), peakRssMB: maxRssMB(), method: 'synthdiff', engine: engine === 'trees' ? `trees (leaf ${report.tasks[0]!.minLeaf})` : engine, mlp: m ? `${m.depth}x${m.width}` : null, trainSeconds: m?.trainSeconds ?? null, ...headline(ours) });
   emit({ ...common, backend: 'none', steps: null, seconds: 0, peakRssMB: maxRssMB(), method: 'holdout', ...headline(base) });
 }

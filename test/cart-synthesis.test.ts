@@ -90,6 +90,31 @@ describe('generate engine trees (sequential CART)', () => {
     expect(women.order[0]).toBe('sex');
   });
 
+  it('auto runs trees where the validated leaf is private and faithful (SLID), and the diffusion model where it is not (gapminder\'s panel)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cart-auto-'));
+    const spec = (path: string, out: string) => ({
+      version: 1,
+      name: 'auto',
+      seed: 5,
+      source: { path },
+      split: { holdout: 0.5 },
+      model: { width: 16, depth: 1, steps: 20 },
+      tasks: [{ type: 'generate', rows: 200, output: { path: `${out}.csv` } }],
+      report: { dir: out, html: false },
+    });
+    expect((await runSpec(dir, spec(SLID, 'slid'))).code).toBe(0);
+    const slid = JSON.parse(await readFile(join(dir, 'slid', 'report.json'), 'utf8'));
+    expect(slid.tasks[0].engine).toBe('trees');
+    expect(slid.generator.why).toMatch(/^trees: leaf \d+: the highest validation detection score/);
+    expect(slid.model).toBeUndefined();
+
+    expect((await runSpec(dir, spec(GAPMINDER, 'gap'))).code).toBe(0);
+    const gap = JSON.parse(await readFile(join(dir, 'gap', 'report.json'), 'utf8'));
+    expect(gap.tasks[0].engine).toBe('diffusion');
+    expect(gap.generator.why).toMatch(/auto → diffusion/);
+    expect(gap.model.steps).toBe(20);
+  }, 120_000);
+
   it('auto keeps private runs on the diffusion model, and refuses trees by name there', () => {
     const slid = { nRows: 0, columns: [] } as Table;
     const plan = (engine: string) => ({ seed: 1, model: { privacy: { epsilon: 3 } }, tasks: [{ type: 'generate', index: 0, engine }] }) as unknown as TablePlan;

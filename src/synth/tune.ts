@@ -16,6 +16,11 @@ import { cartSynthesize } from './cart.js';
 export const CART_LEAVES = [10, 20, 50, 100, 200, 400] as const;
 /** A validation DCR share above this is too close to the training rows (the bar a release is graded by; the validation fits half the rows, which reads higher than the full fit at the same leaf: forcats__gss_cat leaf 100, 0.526 on the half vs 0.515 on all). */
 export const DCR_SHARE_LIMIT = 0.52;
+/**
+ * `auto` runs trees only when the chosen leaf's validation detection score reaches this; below it the rows
+ * are too easy to tell from real ones (gapminder's country × year panel: 0.14 at the only private leaf).
+ */
+export const AUTO_DETECTION_FLOOR = 0.8;
 
 export interface LeafTrial {
   readonly minLeaf: number;

@@ -6,7 +6,7 @@ import { SpecError } from '../../errors.js';
 import { messages } from '../../messages.js';
 import type { Logger } from '../../report/log.js';
 import { cartSynthesize, type CartResult } from '../../synth/cart.js';
-import { tuneCartLeaf, type LeafChoice } from '../../synth/tune.js';
+import { AUTO_DETECTION_FLOOR, tuneCartLeaf, type LeafChoice } from '../../synth/tune.js';
 import { findDependencies, type FunctionalDependency } from '../../table/dependencies.js';
 import type { Table } from '../../table/table.js';
 import type { TablePlan, TableTaskPlan } from '../plan.js';
@@ -44,6 +44,13 @@ export function chooseGenerateEngines(plan: TablePlan, train: Table, log: Logger
   const trials = choice.trials.map((t) => `leaf ${t.minLeaf}: DCR share ${t.dcrShare}, detection ${t.detection}`).join('; ');
   log.info(`generate: ${trials}`);
   const dependencies = findDependencies(train);
+  const chosen = choice.trials.find((t) => t.minLeaf === choice.minLeaf);
+  if (chosen && !explicit && chosen.detection < AUTO_DETECTION_FLOOR) {
+    for (const t of wantsTrees) engines.set(t.index, 'diffusion');
+    const why = `auto → diffusion: the most faithful private leaf (${chosen.minLeaf}) reaches a validation detection score of ${chosen.detection} only, under ${AUTO_DETECTION_FLOOR}`;
+    log.info(`generate: ${why}`);
+    return { engines, why };
+  }
   if (choice.minLeaf !== undefined) {
     for (const t of wantsTrees) engines.set(t.index, 'trees');
     log.info(`generate: engine trees (${choice.why})`);
