@@ -76,6 +76,10 @@ describe('real records out of the report', () => {
     const page = await readFile(join(out, 'report.html'), 'utf8');
     expect(page).toContain('Real records withheld from this report');
     expect(page).not.toContain('Most unusual real rows');
+    // Nor where the data lives: file names only.
+    expect(JSON.stringify(report)).not.toContain(dir);
+    expect(page).not.toContain(dir);
+    expect(JSON.stringify(report)).toContain('"real.csv"');
   });
 
   it('report.records: false in a spec does the same for a run', async () => {
@@ -98,5 +102,8 @@ describe('real records out of the report', () => {
     expect(report.evaluation.outliers.topReal).toEqual([]);
     expect(report.evaluation.outliers.realRecordsWithheld).toBe(true);
     expect(await readFile(join(dir, 'run/report.html'), 'utf8')).not.toContain('Most unusual real rows');
+    expect(JSON.stringify(report)).not.toContain(dir);
+    expect(JSON.stringify(report)).not.toContain(resolve('fixtures'));
+    expect(report.data.source).toBe('mice__nhanes.csv');
   });
 });

@@ -16,6 +16,7 @@ import { checkOutputs, checkTargets, outputRoot } from '../run/outputs.js';
 import { messages } from '../messages.js';
 import { checkSpecColumns, sourceHeader } from '../run/columns.js';
 import { sourceRead } from '../run/plan.js';
+import { redactPaths } from '../report/redact.js';
 
 /** `--json`: stdout holds one JSON object and nothing else; logs stay on stderr. */
 function printJson(value: unknown): void {
@@ -123,8 +124,10 @@ export async function evaluateCommand(opts: {
   const evaluation = report.evaluation!;
   if (thresholds && evaluation.privacy) evaluation.gate = privacyGate(evaluation.privacy, thresholds);
   if (opts.out) {
-    await writeFileAtomic(join(opts.out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFileAtomic(join(opts.out, 'report.html'), renderReportHtml(report));
+    // --no-records: no real row and no local path in what may leave the site.
+    const shared = opts.records === false ? redactPaths(report) : report;
+    await writeFileAtomic(join(opts.out, 'report.json'), `${JSON.stringify(shared, null, 2)}\n`);
+    await writeFileAtomic(join(opts.out, 'report.html'), renderReportHtml(shared));
     log.info(`report: ${join(opts.out, 'report.json')}, report.html`);
   }
   if (opts.json) printJson(report);

@@ -92,7 +92,7 @@ Examples:
     .option('-q, --quiet', 'no progress output')
     .option('--json', 'print the report as JSON on stdout (logs stay on stderr)')
     .option('--fail-on <metric=share,...>', 'privacy gate: exit 1 when a metric exceeds its threshold (dcr, copies, mia; e.g. dcr=0.55,copies=0.05); needs --holdout')
-    .option('--no-records', 'keep real rows (the most unusual ones) out of the report')
+    .option('--no-records', 'keep real rows (the most unusual ones) and local paths (file names only) out of the report')
     .action(evaluateCommand);
   return p;
 }

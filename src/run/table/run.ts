@@ -1,5 +1,6 @@
 import { TabularDiffusion } from '../../diffusion/tabular.js';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { redactPaths } from '../../report/redact.js';
 import { writeTable } from '../../io/table-io.js';
 import type { RunReport } from '../../report/model.js';
 import { createLogger, type Logger } from '../../report/log.js';
@@ -109,8 +110,10 @@ export async function runTablePipeline(
 }
 
 /** report.json (and report.html unless `html: false`) into the report folder, if the spec has one. */
-export async function writeRunReport<R>(report: R, where: { dir: string; html: boolean } | undefined, renderHtml: ((r: R) => string) | undefined, log: Logger): Promise<void> {
+export async function writeRunReport<R>(full: R, where: { dir: string; html: boolean; records?: false } | undefined, renderHtml: ((r: R) => string) | undefined, log: Logger): Promise<void> {
   if (!where) return;
+  // `records: false`: no real row and no local path in what may leave the site.
+  const report = where.records === false ? redactPaths(full) : full;
   await writeFileAtomic(`${where.dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
   log.info(`report: ${where.dir}/report.json`);
   if (where.html && renderHtml) {
