@@ -15,6 +15,7 @@
 
 // The model.
 export { TabularDiffusion, ensureBackend, type BackendOptions, type FitOptions, type ImputeOptions, type ImputeResult, type SampleOptions, type SamplingOptions } from './api/tabular.js';
+export { CartSynthesizer, type CartFitOptions, type CartSampleOptions } from './api/cart.js';
 export { currentBackend, type BackendInfo } from './backend/index.js';
 export type { BackendName, Device } from './backend/names.js';
 export type { SamplerName } from './diffusion/sampler-name.js';

@@ -125,3 +125,17 @@ describe('generate engine trees (sequential CART)', () => {
     expect(() => chooseGenerateEngines(plan('trees'), slid, log)).toThrow('model.privacy: tasks[0].engine: trees draws real training values as donors; a differentially private run cannot use it');
   });
 });
+
+describe('CartSynthesizer (library)', () => {
+  it('fits with a validated leaf, samples deterministically, and refuses an unknown fixed label in one line', async () => {
+    const { CartSynthesizer, readTable: read } = await import('../src/index.js');
+    const slid = (await read(SLID)).table;
+    const synth = CartSynthesizer.fit(slid, { seed: 3 });
+    expect(CART_LEAVES).toContain(synth.minLeaf);
+    expect(synth.validation!.trials.length).toBeGreaterThanOrEqual(3);
+    const a = synth.sample(300, { seed: 1 });
+    expect(a.nRows).toBe(300);
+    expect(synth.sample(300, { seed: 1 })).toEqual(a);
+    expect(() => synth.sample(10, { fixed: { sex: 'Other' } })).toThrow('fixed.sex: "Other" is not a value of the column (values: Female, Male)');
+  });
+});

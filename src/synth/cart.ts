@@ -10,6 +10,8 @@
  * The price is privacy: small leaves copy training rows, so the leaf size is chosen on a validation split
  * (synth/tune.ts) and exact copies beyond the data's own duplicate rate are redrawn.
  */
+import { ModelError } from '../errors.js';
+import { messages } from '../messages.js';
 import { forestLeaves, trainForestClassifier, trainForestRegressor, type FeatureMatrix, type RandomForest } from '../evaluate/forest.js';
 import { createRng, deriveSeed, type Rng } from '../rng.js';
 import { enforceDependencies, findDependencies, type FunctionalDependency } from '../table/dependencies.js';
@@ -78,10 +80,10 @@ function missingSentinel(c: Column): number {
 function fixedValue(c: Column, v: string | number | boolean): number {
   if (isCategorical(c)) {
     const k = c.categories.indexOf(String(v));
-    if (k < 0) throw new Error(`fixed.${c.name}: "${String(v)}" is not a label of the column`);
+    if (k < 0) throw new ModelError(messages.fixedValueUnknown(`fixed.${c.name}`, String(v), c.categories));
     return k;
   }
-  if (typeof v !== 'number') throw new Error(`fixed.${c.name}: expected a number`);
+  if (typeof v !== 'number') throw new ModelError(messages.fixedValueNotNumber(`fixed.${c.name}`, c.kind, JSON.stringify(v)));
   return v;
 }
 
@@ -200,6 +202,7 @@ export function cartSynthesize(train: Table, rows: number, o: CartOptions): Cart
   if (train.nRows < 1) throw new Error('cart synthesis: no training rows');
   const deps = o.dependencies ?? findDependencies(train);
   const fixedNames = Object.keys(o.fixed ?? {});
+  for (const name of fixedNames) if (!train.columns.some((c) => c.name === name)) throw new ModelError(`fixed.${name}: no such column (columns: ${train.columns.map((c) => c.name).join(', ')})`);
   const order = synthesisOrder(train, fixedNames, deps);
   const sentinels = train.columns.map(missingSentinel);
   const steps = fitSteps(train, order, sentinels, o);
