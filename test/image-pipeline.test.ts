@@ -131,6 +131,14 @@ describe('image pipeline on the brain MR series', () => {
     expect(img.kid!.synthetic).toMatchObject({ subsetSize: 4, features: 74 });
     expect(img.kid!.heldOutReal!.subsetSize).toBe(4);
     for (const k of [img.kid!.synthetic, img.kid!.heldOutReal!]) expect(Number.isFinite(k.kid)).toBe(true);
+    // Diversity by MS-SSIM: 4 synthetic slices (6 pairs), 4 held-out (6), 16 training (120); 2 scales at 32².
+    const ms = img.msSsim!;
+    expect([ms.synthetic.pairs, ms.heldOutReal!.pairs, ms.train!.pairs]).toEqual([6, 6, 120]);
+    for (const d of [ms.synthetic, ms.heldOutReal!, ms.train!]) {
+      expect(d.scales).toBe(2);
+      expect(d.mean).toBeGreaterThan(0);
+      expect(d.mean).toBeLessThan(1);
+    }
     expect(img.grid.real.length).toBe(8);
     expect(img.grid.synthetic.length).toBe(4);
     const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));
@@ -144,6 +152,7 @@ describe('image pipeline on the brain MR series', () => {
     expect(page).toContain('<section id="images">');
     expect(page.match(/href="data:image\/png;base64,/g)?.length).toBe(8 + 4 + 4);
     expect(page).toContain('Near-copy threshold');
+    expect(page).toContain('Diversity (mean pairwise MS-SSIM; 1 = all alike)');
     expect(page).toContain('Export allowed');
     expect(page).not.toContain('Could not render');
     const overview = decodePng(await readFile(join(out, 'images.png')));

@@ -5,6 +5,7 @@ import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { imageKid } from '../../evaluate/image-kid.js';
+import { msSsimDiversity } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { runHeader, secondsSince } from '../header.js';
@@ -303,6 +304,21 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     if (kidSynthetic) {
       report.images.kid = { synthetic: kidSynthetic, ...(kidHeldOut ? { heldOutReal: kidHeldOut } : {}) };
       log.info(`fidelity: image KID (training vs synthetic) ${kidSynthetic.kid.toFixed(4)} ± ${kidSynthetic.std.toFixed(4)}` + (kidHeldOut ? `; held-out real slices: ${kidHeldOut.kid.toFixed(4)} ± ${kidHeldOut.std.toFixed(4)}` : ''));
+    }
+    // Diversity by MS-SSIM: mean pairwise within the synthetic slices, within the held-out real slices
+    // (the baseline) and within the training slices (more pairs than a small held-out set gives).
+    const diversity = (set: Float32Array[], label: string) => msSsimDiversity(set, { size, seed: deriveSeed(seed, label) });
+    const msSynthetic = diversity(shown.synthetic.map((v) => normalize(v, win)), 'ms-ssim-synthetic');
+    if (msSynthetic) {
+      const msHeldOut = diversity(holdout, 'ms-ssim-holdout');
+      const msTrain = diversity(train, 'ms-ssim-train');
+      report.images.msSsim = { synthetic: msSynthetic, ...(msHeldOut ? { heldOutReal: msHeldOut } : {}), ...(msTrain ? { train: msTrain } : {}) };
+      log.info(
+        `diversity: mean pairwise MS-SSIM synthetic ${msSynthetic.mean.toFixed(3)}` +
+          (msHeldOut ? `; held-out real ${msHeldOut.mean.toFixed(3)}` : '') +
+          (msTrain ? `; training ${msTrain.mean.toFixed(3)}` : '') +
+          ' (1 = all alike)',
+      );
     }
     timings.evaluate = secondsSince(t0);
   }
