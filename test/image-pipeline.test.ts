@@ -91,6 +91,41 @@ describe('image pipeline on the brain MR series', () => {
     expect(report.tasks[0]).toMatchObject({ type: 'synthesize', files: 4, count: 4 });
   });
 
+  it('writes a synthetic series that stacks into a volume: one frame of reference, positions equally spaced along the normal over the source extent', async () => {
+    const [series] = await readDicomSeries(join(out, 'synthetic'));
+    expect(series!.orderedBy).toBe('position');
+    const images = series!.images;
+    const [source] = await readDicomSeries(BRAIN, { pixels: false });
+    const orientation = source!.images[0]!.meta.ImageOrientationPatient!;
+    const [r0, r1, r2, c0, c1, c2] = orientation;
+    const n = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
+    const along = (p: readonly number[]) => p[0]! * n[0]! + p[1]! * n[1]! + p[2]! * n[2]!;
+    // Position order is InstanceNumber order, and the tags agree with each other.
+    expect(images.map((i) => i.meta.InstanceNumber)).toEqual([1, 2, 3, 4]);
+    expect(new Set(images.map((i) => i.tag('(0020,0052)'))).size).toBe(1);
+    expect(images[0]!.tag('(0020,0052)')).toMatch(/^2\.25\.\d+$/);
+    expect(images[0]!.tag('(0020,0052)')).not.toBe(source!.images[0]!.tag('(0020,0052)'));
+    const d = images.map((i) => along(i.meta.ImagePositionPatient!));
+    for (const im of images) {
+      expect(im.meta.ImageOrientationPatient).toEqual(orientation);
+      expect(Number(im.tag('(0020,1041)'))).toBeCloseTo(along(im.meta.ImagePositionPatient!), 3);
+    }
+    const steps = d.slice(1).map((v, i) => v - d[i]!);
+    for (const s of steps) expect(s).toBeCloseTo(steps[0]!, 3);
+    expect(steps[0]!).toBeGreaterThan(0);
+    // Spanning the source slices along the normal, first to last.
+    const sd = source!.images.map((i) => along(i.meta.ImagePositionPatient!));
+    expect(d[0]!).toBeCloseTo(Math.min(...sd), 3);
+    expect(d.at(-1)!).toBeCloseTo(Math.max(...sd), 3);
+    // In plane: the centre of the first 32² pixel (8×8 source pixels) is 3.5 source pixels in along both directions.
+    const p0 = source!.images.find((i) => along(i.meta.ImagePositionPatient!) === Math.min(...sd))!.meta.ImagePositionPatient!;
+    const [rs, cs] = source!.images[0]!.meta.PixelSpacing!;
+    for (let k = 0; k < 3; k++) {
+      const inPlane = images[0]!.meta.ImagePositionPatient![k]! - p0[k]!;
+      expect(inPlane).toBeCloseTo(3.5 * cs * orientation[k]! + 3.5 * rs * orientation[3 + k]!, 3);
+    }
+  });
+
   it(`synthetic files pass dciodvfy with 0 errors and dcmftest${skipNote('dicom3tools/dcmtk', HAVE_DICOM3TOOLS && HAVE_DCMTK)}`, async () => {
     const files = (await readdir(join(out, 'synthetic'))).map((f) => join(out, 'synthetic', f));
     expect(files).toHaveLength(4);

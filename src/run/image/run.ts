@@ -21,7 +21,7 @@ import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
 import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
-import { displayFromModality, exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import { displayFromModality, exportedValues, pixelEncoding, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { checkOutputs } from '../outputs.js';
@@ -256,9 +256,11 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         entry.blocked = memorization.reason;
         log.info(`${label}: EXPORT BLOCKED: ${memorization.reason}`);
       } else {
+        // Geometry: the synthetic series spans the source volume along its normal, so it stacks into a volume.
+        const planes = syntheticPlanes(slices, values.length);
         const written = await writeSyntheticSeries(
           task.output,
-          values.map((v) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing })),
+          values.map((v, i) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing, ...(planes ? { plane: planes[i]! } : {}) })),
           { modality, seriesDescription: `SYNTHETIC ${modality} (synthdiff)` },
         );
         entry.files = written.files.length;
