@@ -76,6 +76,9 @@ export const messages = {
   /** No series of a DICOM folder matches `source.series`. */
   /** A DICOM pipeline without the optional DICOM packages installed (io/dicom/packages.ts). */
   dicomPackageMissing: (pkg: string, install: string) => `${pkg} is not installed; DICOM pipelines need the optional DICOM packages: ${install}`,
+  /** `model.slicePosition: true` (or a checkpoint trained with it) on slices without one shared geometry. */
+  slicePositionNoGeometry: (path: string, why: string) =>
+    `${path}: ${why} conditions on slice position, but these slices carry no common geometry (Image Position and Orientation (Patient) in every slice, one orientation, more than one position); set model.slicePosition: false`,
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
   /** An impute task's `completed` output in a run that imputes batch by batch. */
   completedNotInMemory: (index: number, why: string) => `tasks[${index}].completed: the completed datasets are written by in-memory runs only (${why}); drop completed or run without it`,

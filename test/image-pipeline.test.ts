@@ -179,6 +179,8 @@ describe('image pipeline on the brain MR series', () => {
     const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));
     expect([png.width, png.height]).toEqual([32, 32]);
     expect(report.model).toMatchObject({ channels: [8, 16, 32, 32], steps: 40, imageSize: 32 });
+    // The brain series has one geometry: by default the model conditions on slice position.
+    expect(report.model!.condition).toMatch(/^slice position/);
     expect(report.backend?.name).toBe('wasm');
   });
 
@@ -258,6 +260,29 @@ describe('export gate', () => {
     expect(r.images!.export.blocked).toBe(true);
     expect(r.images!.memorization.positiveControl.flagged).toBe(true);
     expect(r.tasks[0]).toMatchObject({ files: 0 });
+  });
+});
+
+describe('slice-position conditioning', () => {
+  it('model.slicePosition: true on slices without a shared geometry stops with one line', async () => {
+    const src = join(dir, 'no-geometry');
+    const study = newUid(), series = newUid();
+    for (let i = 0; i < 4; i++) {
+      const pixels = Uint16Array.from({ length: 64 }, (_, k) => (k * (i + 1)) % 500);
+      await writeSyntheticDicom(join(src, `s${i}.dcm`), { rows: 8, columns: 8, pixels, bitsStored: 16, pixelRepresentation: 0 }, { modality: 'OT', seriesDescription: 'no geometry', instanceNumber: i + 1, studyInstanceUid: study, seriesInstanceUid: series });
+    }
+    const code = await run({
+      version: 1,
+      name: 'no-geometry',
+      source: { format: 'dicom', path: src },
+      split: { holdout: 0.25 },
+      model: { backend: 'wasm', imageSize: 8, width: 4, steps: 2, slicePosition: true },
+      tasks: [{ type: 'synthesize', count: 2, output: { path: join(dir, 'no-geometry-out') } }],
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `error: ${src}: model.slicePosition: true conditions on slice position, but these slices carry no common geometry (Image Position and Orientation (Patient) in every slice, one orientation, more than one position); set model.slicePosition: false\n`,
+    );
   });
 });
 

@@ -137,7 +137,7 @@ export interface ImagePlan {
   /** Synthesis is always checked (the check gates export); a deidentify-only run evaluates only when asked. */
   evaluate: boolean;
   /** How slices are prepared; a loaded checkpoint (`load`) brings its own size and window. */
-  preprocess: { load?: string; imageSize?: number; window?: number[]; flip: boolean };
+  preprocess: { load?: string; imageSize?: number; window?: number[]; flip: boolean; slicePosition?: boolean };
   /** Absent when nothing needs a model. */
   model?: ModelPlan & { imageSize?: number };
   sampling: Sampling;
@@ -313,7 +313,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     ...(spec.source.series ? { series: seriesFilter(spec.source.series) } : {}),
     split: { holdout: spec.split.holdout },
     evaluate,
-    preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip },
+    preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip, ...(m.slicePosition !== undefined ? { slicePosition: m.slicePosition } : {}) },
     ...(evaluate ? { model: { ...modelPlan(ns, m.sampler.generate), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
     sampling: { sampler: m.sampler.generate, steps: m.samplerSteps },
     tasks,

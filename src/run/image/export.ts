@@ -96,6 +96,33 @@ export function syntheticImage(values: Float32Array, size: number, enc: PixelEnc
  * projection images): a stack would then claim a geometry the source does not have.
  */
 export function syntheticPlanes(source: readonly { plane?: SlicePlane }[], count: number, levels?: readonly number[]): SlicePlane[] | undefined {
+  const axis = volumeAxis(source);
+  if (!axis) return undefined;
+  const { first, orientation, n, extent } = axis;
+  const t = levels ?? evenLevels(count);
+  return t.map((level) => ({
+    position: [first.position[0] + level * extent * n[0], first.position[1] + level * extent * n[1], first.position[2] + level * extent * n[2]],
+    orientation: [...orientation],
+  }));
+}
+
+/** `count` levels evenly over [0, 1] (one slice: the middle). */
+export function evenLevels(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => (count === 1 ? 0.5 : i / (count - 1)));
+}
+
+/**
+ * Each source slice's level in the volume, 0 at the first slice along the normal and 1 at the last: the
+ * slice-position condition. Undefined where `syntheticPlanes` has no geometry, or every slice lies at one position.
+ */
+export function sliceLevels(source: readonly { plane?: SlicePlane }[]): number[] | undefined {
+  const axis = volumeAxis(source);
+  if (!axis || !(axis.extent > 1e-6)) return undefined;
+  return source.map((s) => Math.min(1, Math.max(0, (axis.along(s.plane!) - axis.along(axis.first)) / axis.extent)));
+}
+
+/** The source slices' common orientation, normal, and first slice and extent along the normal; undefined without one geometry. */
+function volumeAxis(source: readonly { plane?: SlicePlane }[]) {
   const planes = source.map((s) => s.plane);
   if (planes.length === 0 || !planes.every((p): p is SlicePlane => p !== undefined)) return undefined;
   const orientation = planes[0]!.orientation;
@@ -107,12 +134,7 @@ export function syntheticPlanes(source: readonly { plane?: SlicePlane }[], count
     if (along(p) < along(first)) first = p;
     if (along(p) > along(last)) last = p;
   }
-  const extent = along(last) - along(first);
-  const t = levels ?? Array.from({ length: count }, (_, i) => (count === 1 ? 0.5 : i / (count - 1)));
-  return t.map((level) => ({
-    position: [first.position[0] + level * extent * n[0], first.position[1] + level * extent * n[1], first.position[2] + level * extent * n[2]],
-    orientation: [...orientation],
-  }));
+  return { first, orientation, n, extent: along(last) - along(first), along };
 }
 
 export const SYNTHETIC_FILE = /^synthetic_\d{4,}\.dcm$/;

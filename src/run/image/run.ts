@@ -21,7 +21,7 @@ import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
 import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
-import { displayFromModality, exportedValues, pixelEncoding, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import { displayFromModality, evenLevels, exportedValues, pixelEncoding, sliceLevels, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { checkOutputs } from '../outputs.js';
@@ -113,6 +113,10 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   const win = preprocessing.window;
   const train = trainSlices.map((s) => normalize(s.modality, win));
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
+  // Slice-position conditioning: each slice's level along the normal, over all slices (train and held out).
+  const levels = sliceLevels(slices);
+  const trainLevels = levels && split.train.map((i) => levels[i]!);
+  const holdoutLevels = levels && split.holdout.map((i) => levels[i]!);
   timings.preprocess = secondsSince(t0);
   log.info(
     `loaded ${plan.source}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ` +
@@ -148,12 +152,17 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       onLoaded: () => {
         if (m.imageSize && m.imageSize !== size) log.info(`note: model.imageSize ${m.imageSize} is ignored; the checkpoint was trained at ${size}²`);
       },
-      create: () => ImageDiffusion.create(preprocessing, { channels: defaultChannels(backend.device, size, m.width), seed, train: m.train }),
+      create: () => {
+        const conditioned = pre.slicePosition ?? levels !== undefined;
+        if (conditioned && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'model.slicePosition: true'));
+        return ImageDiffusion.create(preprocessing, { channels: defaultChannels(backend.device, size, m.width), seed, train: m.train, slicePosition: conditioned });
+      },
       describeTraining: (model) =>
-        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}`,
+        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}${model.slicePosition ? ', conditioned on slice position' : ''}`,
       fit: async (model) => {
         const dir = m.checkpoint;
         const state = await model.fit(train, {
+          ...(model.slicePosition ? { levels: trainLevels } : {}),
           onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`),
           ...(dir && m.checkpointEveryMs
             ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
@@ -163,10 +172,11 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       },
     });
     model = prepared.model;
+    if (model.slicePosition && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'the model'));
     timings.train = secondsSince(t0);
     t0 = performance.now();
-    const trainLoss = await model.evaluateLoss(train, deriveSeed(seed, 'loss'));
-    const holdoutLoss = await model.evaluateLoss(holdout, deriveSeed(seed, 'loss'));
+    const trainLoss = await model.evaluateLoss(train, deriveSeed(seed, 'loss'), model.slicePosition ? trainLevels : undefined);
+    const holdoutLoss = await model.evaluateLoss(holdout, deriveSeed(seed, 'loss'), model.slicePosition ? holdoutLevels : undefined);
     timings.modelLoss = secondsSince(t0);
     report.model = {
       kind: 'image-diffusion (EDM, U-Net)',
@@ -177,6 +187,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       batchSize: model.trainOptions.batchSize,
       learningRate: model.trainOptions.learningRate,
       flip: preprocessing.flip,
+      ...(model.slicePosition ? { condition: 'slice position (level 0–1 along the slice normal); synthetic slices drawn at evenly spaced levels' } : {}),
       finalLoss: model.state.lossCurve.at(-1)?.[1],
       // The EMA model's loss at fixed noise levels: held-out ≈ train means no overfitting of the denoiser.
       trainLoss,
@@ -245,7 +256,8 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       log.info(`${label}: de-identified ${results.length} files into ${task.output}${skipped.length ? `, skipped ${skipped.length}` : ''}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     } else if (task.type === 'synthesize') {
       log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
-      const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
+      // A slice-position model draws each slice at its level, evenly over the volume; the files say where.
+      const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, ...(model!.slicePosition ? { levels: evenLevels(task.count) } : {}), onProgress: (d, n) => log.progress(label, d, n, 'images') });
       log.done(label, `(${task.count} images)`);
       const values = normalized.map((v) => denormalize(v, win));
       const memorization = await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: task.controlSeed });
@@ -256,8 +268,9 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         entry.blocked = memorization.reason;
         log.info(`${label}: EXPORT BLOCKED: ${memorization.reason}`);
       } else {
-        // Geometry: the synthetic series spans the source volume along its normal, so it stacks into a volume.
-        const planes = syntheticPlanes(slices, values.length);
+        // Geometry: the synthetic series spans the source volume along its normal, so it stacks into a volume;
+        // slice i lies at evenLevels(count)[i], the level a slice-position model drew it at.
+        const planes = syntheticPlanes(slices, values.length, evenLevels(values.length));
         const written = await writeSyntheticSeries(
           task.output,
           values.map((v, i) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing, ...(planes ? { plane: planes[i]! } : {}) })),
@@ -275,7 +288,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   if (evaluate && model) {
     t0 = performance.now();
     if (!shown) {
-      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
+      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, ...(model.slicePosition ? { levels: evenLevels(EVALUATION_SAMPLES) } : {}), onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
       log.done('evaluate: sampling');
       const values = normalized.map((v) => denormalize(v, win));
       shown = { synthetic: values, memorization: await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: deriveSeed(seed, 'control') }) };
