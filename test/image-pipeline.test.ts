@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { readDicomSeries } from '../src/io/dicom/index.js';
+import { readNifti } from '../src/io/nifti.js';
 import { newUid } from '../src/io/dicom/uid.js';
 import { writeSyntheticDicom } from '../src/io/dicom/write.js';
 import { splitSlices } from '../src/run/image/run.js';
@@ -48,6 +49,7 @@ function brainSpec(out: string): object {
     tasks: [
       { type: 'synthesize', count: 4, output: { path: join(out, 'synthetic'), format: 'dicom' } },
       { type: 'deidentify', output: { path: join(out, 'deidentified') } },
+      { type: 'synthesize', count: 4, output: { path: join(out, 'synthetic.nii.gz') } },
     ],
     evaluate: { memorization: true },
     report: { dir: out },
@@ -124,6 +126,34 @@ describe('image pipeline on the brain MR series', () => {
       const inPlane = images[0]!.meta.ImagePositionPatient![k]! - p0[k]!;
       expect(inPlane).toBeCloseTo(3.5 * cs * orientation[k]! + 3.5 * rs * orientation[3 + k]!, 3);
     }
+  });
+
+  it('writes a synthetic NIfTI volume with the synthetic DICOM series\' geometry (RAS affine) and voxel values', async () => {
+    const vol = await readNifti(join(out, 'synthetic.nii.gz'));
+    expect(report.tasks[2]).toMatchObject({ type: 'synthesize', files: 1, count: 4 });
+    expect(vol.dims).toEqual([32, 32, 4]);
+    expect(vol.affineSource).toBe('sform');
+    const [series] = await readDicomSeries(join(out, 'synthetic'));
+    const dicom = series!.images.map((i) => i.meta);
+    const step = Math.hypot(...[0, 1, 2].map((k) => dicom[1]!.ImagePositionPatient![k]! - dicom[0]!.ImagePositionPatient![k]!));
+    expect(vol.pixdim[0]).toBeCloseTo(6.875, 4);
+    expect(vol.pixdim[1]).toBeCloseTo(6.875, 4);
+    expect(vol.pixdim[2]).toBeCloseTo(step, 3);
+    // Voxel (i, j, k) of the volume is where pixel (row j, column i) of synthetic file k lies: LPS → RAS.
+    const world = (i: number, j: number, k: number) => vol.affine.slice(0, 3).map((r) => r[0]! * i + r[1]! * j + r[2]! * k + r[3]!);
+    for (const [i, j, k] of [[0, 0, 0], [31, 0, 3], [5, 17, 2]] as const) {
+      const m = dicom[k]!;
+      const [r0, r1, r2, c0, c1, c2] = m.ImageOrientationPatient!;
+      const [dr, dc] = m.PixelSpacing!;
+      const lps = [0, 1, 2].map((a) => m.ImagePositionPatient![a]! + i * dc * [r0, r1, r2][a]! + j * dr * [c0, c1, c2][a]!);
+      const ras = world(i, j, k);
+      expect(ras[0]!).toBeCloseTo(-lps[0]!, 2);
+      expect(ras[1]!).toBeCloseTo(-lps[1]!, 2);
+      expect(ras[2]!).toBeCloseTo(lps[2]!, 2);
+    }
+    const [lo, hi] = report.images!.window;
+    expect(Math.min(...vol.data)).toBeGreaterThanOrEqual(Math.floor(lo));
+    expect(Math.max(...vol.data)).toBeLessThanOrEqual(Math.ceil(hi));
   });
 
   it(`synthetic files pass dciodvfy with 0 errors and dcmftest${skipNote('dicom3tools/dcmtk', HAVE_DICOM3TOOLS && HAVE_DCMTK)}`, async () => {

@@ -111,7 +111,17 @@ export interface TablePlan {
 }
 
 export type ImageTaskPlan =
-  | { type: 'synthesize'; index: number; label: string; seed: number; controlSeed: number; count: number; output: string }
+  | {
+      type: 'synthesize';
+      index: number;
+      label: string;
+      seed: number;
+      controlSeed: number;
+      count: number;
+      output: string;
+      /** DICOM files into the output folder, or one NIfTI volume when the path ends in .nii or .nii.gz (and format is not dicom). */
+      format: 'dicom' | 'nifti';
+    }
   | {
       type: 'deidentify';
       index: number;
@@ -289,7 +299,16 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     if (t.output.format && t.output.format !== 'dicom') throw new SpecError(messages.imageTaskOutputFormat(index, t.type, t.output.format));
     const label = `tasks[${index}] ${t.type}`;
     return t.type === 'synthesize'
-      ? { type: 'synthesize', index, label, seed: taskSeed(seed, index), controlSeed: deriveSeed(seed, `control${index}`), count: t.count, output: t.output.path }
+      ? {
+          type: 'synthesize',
+          index,
+          label,
+          seed: taskSeed(seed, index),
+          controlSeed: deriveSeed(seed, `control${index}`),
+          count: t.count,
+          output: t.output.path,
+          format: !t.output.format && /\.nii(\.gz)?$/i.test(t.output.path) ? 'nifti' : 'dicom',
+        }
       : {
           type: 'deidentify',
           index,

@@ -8,6 +8,7 @@ import { imageKid } from '../../evaluate/image-kid.js';
 import { msSsimDiversity } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { affineFromDicom, writeNifti, type NiftiVolume } from '../../io/nifti.js';
 import { runHeader, secondsSince } from '../header.js';
 import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
 import { planImage, type ImagePlan } from '../plan.js';
@@ -16,11 +17,11 @@ import { selectSeries } from '../../io/dicom/series.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
 import { UidRemapper } from '../../io/dicom/uid.js';
 import { messages } from '../../messages.js';
-import { buildSyntheticDicom } from '../../io/dicom/write.js';
+import { buildSyntheticDicom, sliceNormal } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
-import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
+import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice, type SlicePlane } from '../../io/dicom/preprocess.js';
 import { displayFromModality, evenLevels, exportedValues, pixelEncoding, sliceLevels, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
@@ -267,6 +268,13 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         blocked.push(`${label}: ${memorization.reason}`);
         entry.blocked = memorization.reason;
         log.info(`${label}: EXPORT BLOCKED: ${memorization.reason}`);
+      } else if (task.format === 'nifti') {
+        // One NIfTI volume: the slices in level order (as the DICOM files would be), in modality units as
+        // a reader of the DICOM files would get them, with the same geometry as the affine.
+        const planes = syntheticPlanes(slices, values.length, evenLevels(values.length));
+        await writeNifti(task.output, syntheticVolume(values.map((v) => exportedValues(v, encoding)), size, spacing, planes));
+        entry.files = 1;
+        log.info(`${label}: wrote a ${size}×${size}×${values.length} NIfTI volume to ${task.output}${planes ? '' : ' (no source geometry: voxel sizes only)'} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
       } else {
         // Geometry: the synthetic series spans the source volume along its normal, so it stacks into a volume;
         // slice i lies at evenLevels(count)[i], the level a slice-position model drew it at.
@@ -433,6 +441,28 @@ function imageReport(d: {
     memorization: d.memorization,
     export: d.blocked || d.memorization.blocked ? { blocked: true, reason: d.memorization.reason } : { blocked: false },
   };
+}
+
+/**
+ * Synthetic slices (display values) as a NIfTI volume: x = column, y = row, z = slice; voxel size from the
+ * model-resolution pixel spacing and the spacing of the planes along their normal; the affine from the
+ * first plane (RAS+), or pixdim alone without a geometry. Voxels are the values the DICOM files would
+ * hold (rounded to their stored encoding) as display values: NIfTI has no photometric interpretation and
+ * viewers show larger as brighter, so a MONOCHROME1 source's slices stay as the model learned them.
+ */
+function syntheticVolume(values: Float32Array[], size: number, spacing: [number, number] | undefined, planes: SlicePlane[] | undefined): NiftiVolume {
+  const data = new Float32Array(size * size * values.length);
+  values.forEach((v, k) => data.set(v, k * size * size));
+  const [row, column] = spacing ?? [1, 1];
+  let slice = 1;
+  if (planes && planes.length > 1) {
+    const [a, b] = [planes[0]!.position, planes[1]!.position];
+    slice = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) || 1;
+  }
+  const affine = planes
+    ? affineFromDicom(planes[0]!, { row, column, slice }, sliceNormal(planes[0]!.orientation))
+    : [[column, 0, 0, 0], [0, row, 0, 0], [0, 0, slice, 0], [0, 0, 0, 1]];
+  return { dims: [size, size, values.length], data, pixdim: [column, row, slice], affine, description: 'synthdiff synthetic volume; no patient data' };
 }
 
 /** The pseudonym secret a deidentify task names (environment variable or file), or undefined. */
