@@ -15,7 +15,7 @@ export const messages = {
   imageTaskInTablePipeline: (index: number, type: string) => `tasks[${index}].type: ${type} needs a DICOM source (source.format: dicom); this pipeline reads a table`,
   /** A table task (profile, generate, impute) in an image pipeline. */
   tableTaskInImagePipeline: (index: number, type: string) => `tasks[${index}].type: ${type} is a table task; a DICOM pipeline runs synthesize and deidentify`,
-  imageTaskOutputFormat: (index: number, type: string, format: string) => `tasks[${index}].output.format: ${type} writes DICOM files into a folder; got "${format}"`,
+  imageTaskOutputFormat: (index: number, type: string, format: string) => `tasks[${index}].output.format: ${type} writes DICOM files into a folder${type === 'synthesize' ? ' (or one NIfTI volume to a path ending .nii or .nii.gz, format left out)' : ''}; got "${format}"`,
   /** A column the spec names (`columns.<name>`, `evaluate.efficacy.target`) is not in the table. */
   specColumnMissing: (specPath: string, table: string, columns: readonly string[], hint?: string) =>
     `${specPath}: ${table} has no such column${hint ? ` (did you mean "${hint}"?)` : ''} (columns: ${list(columns)})`,
@@ -76,6 +76,11 @@ export const messages = {
   /** No series of a DICOM folder matches `source.series`. */
   /** A DICOM pipeline without the optional DICOM packages installed (io/dicom/packages.ts). */
   dicomPackageMissing: (pkg: string, install: string) => `${pkg} is not installed; DICOM pipelines need the optional DICOM packages: ${install}`,
+  /** `model.slicePosition: true` (or a checkpoint trained with it) on slices without one shared geometry. */
+  slicePositionNoGeometry: (path: string, why: string) =>
+    `${path}: ${why} conditions on slice position, but these slices carry no common geometry (Image Position and Orientation (Patient) in every slice, one orientation, more than one position); set model.slicePosition: false`,
+  /** A NIfTI file that cannot be read as one single-file NIfTI-1 volume (io/nifti.ts). */
+  niftiUnreadable: (path: string, why: string) => `${path}: cannot read as a NIfTI-1 volume: ${why}`,
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,
   /** An impute task's `completed` output in a run that imputes batch by batch. */
   completedNotInMemory: (index: number, why: string) => `tasks[${index}].completed: the completed datasets are written by in-memory runs only (${why}); drop completed or run without it`,

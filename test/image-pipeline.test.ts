@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { readDicomSeries } from '../src/io/dicom/index.js';
+import { readNifti } from '../src/io/nifti.js';
 import { newUid } from '../src/io/dicom/uid.js';
 import { writeSyntheticDicom } from '../src/io/dicom/write.js';
 import { splitSlices } from '../src/run/image/run.js';
@@ -48,6 +49,7 @@ function brainSpec(out: string): object {
     tasks: [
       { type: 'synthesize', count: 4, output: { path: join(out, 'synthetic'), format: 'dicom' } },
       { type: 'deidentify', output: { path: join(out, 'deidentified') } },
+      { type: 'synthesize', count: 4, output: { path: join(out, 'synthetic.nii.gz') } },
     ],
     evaluate: { memorization: true },
     report: { dir: out },
@@ -91,6 +93,69 @@ describe('image pipeline on the brain MR series', () => {
     expect(report.tasks[0]).toMatchObject({ type: 'synthesize', files: 4, count: 4 });
   });
 
+  it('writes a synthetic series that stacks into a volume: one frame of reference, positions equally spaced along the normal over the source extent', async () => {
+    const [series] = await readDicomSeries(join(out, 'synthetic'));
+    expect(series!.orderedBy).toBe('position');
+    const images = series!.images;
+    const [source] = await readDicomSeries(BRAIN, { pixels: false });
+    const orientation = source!.images[0]!.meta.ImageOrientationPatient!;
+    const [r0, r1, r2, c0, c1, c2] = orientation;
+    const n = [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
+    const along = (p: readonly number[]) => p[0]! * n[0]! + p[1]! * n[1]! + p[2]! * n[2]!;
+    // Position order is InstanceNumber order, and the tags agree with each other.
+    expect(images.map((i) => i.meta.InstanceNumber)).toEqual([1, 2, 3, 4]);
+    expect(new Set(images.map((i) => i.tag('(0020,0052)'))).size).toBe(1);
+    expect(images[0]!.tag('(0020,0052)')).toMatch(/^2\.25\.\d+$/);
+    expect(images[0]!.tag('(0020,0052)')).not.toBe(source!.images[0]!.tag('(0020,0052)'));
+    const d = images.map((i) => along(i.meta.ImagePositionPatient!));
+    for (const im of images) {
+      expect(im.meta.ImageOrientationPatient).toEqual(orientation);
+      expect(Number(im.tag('(0020,1041)'))).toBeCloseTo(along(im.meta.ImagePositionPatient!), 3);
+    }
+    const steps = d.slice(1).map((v, i) => v - d[i]!);
+    for (const s of steps) expect(s).toBeCloseTo(steps[0]!, 3);
+    expect(steps[0]!).toBeGreaterThan(0);
+    // Spanning the source slices along the normal, first to last.
+    const sd = source!.images.map((i) => along(i.meta.ImagePositionPatient!));
+    expect(d[0]!).toBeCloseTo(Math.min(...sd), 3);
+    expect(d.at(-1)!).toBeCloseTo(Math.max(...sd), 3);
+    // In plane: the centre of the first 32² pixel (8×8 source pixels) is 3.5 source pixels in along both directions.
+    const p0 = source!.images.find((i) => along(i.meta.ImagePositionPatient!) === Math.min(...sd))!.meta.ImagePositionPatient!;
+    const [rs, cs] = source!.images[0]!.meta.PixelSpacing!;
+    for (let k = 0; k < 3; k++) {
+      const inPlane = images[0]!.meta.ImagePositionPatient![k]! - p0[k]!;
+      expect(inPlane).toBeCloseTo(3.5 * cs * orientation[k]! + 3.5 * rs * orientation[3 + k]!, 3);
+    }
+  });
+
+  it('writes a synthetic NIfTI volume with the synthetic DICOM series\' geometry (RAS affine) and voxel values', async () => {
+    const vol = await readNifti(join(out, 'synthetic.nii.gz'));
+    expect(report.tasks[2]).toMatchObject({ type: 'synthesize', files: 1, count: 4 });
+    expect(vol.dims).toEqual([32, 32, 4]);
+    expect(vol.affineSource).toBe('sform');
+    const [series] = await readDicomSeries(join(out, 'synthetic'));
+    const dicom = series!.images.map((i) => i.meta);
+    const step = Math.hypot(...[0, 1, 2].map((k) => dicom[1]!.ImagePositionPatient![k]! - dicom[0]!.ImagePositionPatient![k]!));
+    expect(vol.pixdim[0]).toBeCloseTo(6.875, 4);
+    expect(vol.pixdim[1]).toBeCloseTo(6.875, 4);
+    expect(vol.pixdim[2]).toBeCloseTo(step, 3);
+    // Voxel (i, j, k) of the volume is where pixel (row j, column i) of synthetic file k lies: LPS → RAS.
+    const world = (i: number, j: number, k: number) => vol.affine.slice(0, 3).map((r) => r[0]! * i + r[1]! * j + r[2]! * k + r[3]!);
+    for (const [i, j, k] of [[0, 0, 0], [31, 0, 3], [5, 17, 2]] as const) {
+      const m = dicom[k]!;
+      const [r0, r1, r2, c0, c1, c2] = m.ImageOrientationPatient!;
+      const [dr, dc] = m.PixelSpacing!;
+      const lps = [0, 1, 2].map((a) => m.ImagePositionPatient![a]! + i * dc * [r0, r1, r2][a]! + j * dr * [c0, c1, c2][a]!);
+      const ras = world(i, j, k);
+      expect(ras[0]!).toBeCloseTo(-lps[0]!, 2);
+      expect(ras[1]!).toBeCloseTo(-lps[1]!, 2);
+      expect(ras[2]!).toBeCloseTo(lps[2]!, 2);
+    }
+    const [lo, hi] = report.images!.window;
+    expect(Math.min(...vol.data)).toBeGreaterThanOrEqual(Math.floor(lo));
+    expect(Math.max(...vol.data)).toBeLessThanOrEqual(Math.ceil(hi));
+  });
+
   it(`synthetic files pass dciodvfy with 0 errors and dcmftest${skipNote('dicom3tools/dcmtk', HAVE_DICOM3TOOLS && HAVE_DCMTK)}`, async () => {
     const files = (await readdir(join(out, 'synthetic'))).map((f) => join(out, 'synthetic', f));
     expect(files).toHaveLength(4);
@@ -131,11 +196,21 @@ describe('image pipeline on the brain MR series', () => {
     expect(img.kid!.synthetic).toMatchObject({ subsetSize: 4, features: 74 });
     expect(img.kid!.heldOutReal!.subsetSize).toBe(4);
     for (const k of [img.kid!.synthetic, img.kid!.heldOutReal!]) expect(Number.isFinite(k.kid)).toBe(true);
+    // Diversity by MS-SSIM: 4 synthetic slices (6 pairs), 4 held-out (6), 16 training (120); 2 scales at 32².
+    const ms = img.msSsim!;
+    expect([ms.synthetic.pairs, ms.heldOutReal!.pairs, ms.train!.pairs]).toEqual([6, 6, 120]);
+    for (const d of [ms.synthetic, ms.heldOutReal!, ms.train!]) {
+      expect(d.scales).toBe(2);
+      expect(d.mean).toBeGreaterThan(0);
+      expect(d.mean).toBeLessThan(1);
+    }
     expect(img.grid.real.length).toBe(8);
     expect(img.grid.synthetic.length).toBe(4);
     const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));
     expect([png.width, png.height]).toEqual([32, 32]);
     expect(report.model).toMatchObject({ channels: [8, 16, 32, 32], steps: 40, imageSize: 32 });
+    // The brain series has one geometry: by default the model conditions on slice position.
+    expect(report.model!.condition).toMatch(/^slice position/);
     expect(report.backend?.name).toBe('wasm');
   });
 
@@ -144,6 +219,7 @@ describe('image pipeline on the brain MR series', () => {
     expect(page).toContain('<section id="images">');
     expect(page.match(/href="data:image\/png;base64,/g)?.length).toBe(8 + 4 + 4);
     expect(page).toContain('Near-copy threshold');
+    expect(page).toContain('Diversity (mean pairwise MS-SSIM; 1 = all alike)');
     expect(page).toContain('Export allowed');
     expect(page).not.toContain('Could not render');
     const overview = decodePng(await readFile(join(out, 'images.png')));
@@ -214,6 +290,29 @@ describe('export gate', () => {
     expect(r.images!.export.blocked).toBe(true);
     expect(r.images!.memorization.positiveControl.flagged).toBe(true);
     expect(r.tasks[0]).toMatchObject({ files: 0 });
+  });
+});
+
+describe('slice-position conditioning', () => {
+  it('model.slicePosition: true on slices without a shared geometry stops with one line', async () => {
+    const src = join(dir, 'no-geometry');
+    const study = newUid(), series = newUid();
+    for (let i = 0; i < 4; i++) {
+      const pixels = Uint16Array.from({ length: 64 }, (_, k) => (k * (i + 1)) % 500);
+      await writeSyntheticDicom(join(src, `s${i}.dcm`), { rows: 8, columns: 8, pixels, bitsStored: 16, pixelRepresentation: 0 }, { modality: 'OT', seriesDescription: 'no geometry', instanceNumber: i + 1, studyInstanceUid: study, seriesInstanceUid: series });
+    }
+    const code = await run({
+      version: 1,
+      name: 'no-geometry',
+      source: { format: 'dicom', path: src },
+      split: { holdout: 0.25 },
+      model: { backend: 'wasm', imageSize: 8, width: 4, steps: 2, slicePosition: true },
+      tasks: [{ type: 'synthesize', count: 2, output: { path: join(dir, 'no-geometry-out') } }],
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `error: ${src}: model.slicePosition: true conditions on slice position, but these slices carry no common geometry (Image Position and Orientation (Patient) in every slice, one orientation, more than one position); set model.slicePosition: false\n`,
+    );
   });
 });
 

@@ -41,6 +41,12 @@ describe('user-facing messages', () => {
     expect(messageOf(() => planImage(image({ tasks: [{ type: 'deidentify', output: { path: '/o', format: 'csv' } }] })))).toBe(
       'tasks[0].output.format: deidentify writes DICOM files into a folder; got "csv"',
     );
+    expect(messageOf(() => planImage(image({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o.nii', format: 'arrow' } }] })))).toBe(
+      'tasks[0].output.format: synthesize writes DICOM files into a folder (or one NIfTI volume to a path ending .nii or .nii.gz, format left out); got "arrow"',
+    );
+    // A .nii or .nii.gz path without a format is a NIfTI volume; format: dicom keeps the folder of files.
+    const formats = planImage(image({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o/s.NII.gz' } }, { type: 'synthesize', count: 2, output: { path: '/o/s.nii', format: 'dicom' } }, { type: 'synthesize', count: 2, output: { path: '/o/s' } }] })).tasks;
+    expect(formats.map((t) => (t as { format: string }).format)).toEqual(['nifti', 'dicom', 'dicom']);
   });
   it('a DICOM output from a table task', () => {
     expect(messageOf(() => planTable(table({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o', format: 'dicom' } }] })))).toBe(

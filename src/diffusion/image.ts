@@ -34,6 +34,8 @@ export interface ImageTrainOptions {
 export interface ImageModelOptions {
   /** U-Net channels per level; default from `defaultChannels`. */
   channels?: number[];
+  /** Condition on each slice's level in its volume (0–1 along the slice normal); see unet.ts. */
+  slicePosition?: boolean;
   seed?: number;
   train?: Partial<ImageTrainOptions>;
 }
@@ -69,10 +71,14 @@ export interface ImageSampleOptions {
   steps?: number;
   /** Images per sampler call; bounds memory. */
   batch?: number;
+  /** One level in [0, 1] per image: required by a slice-position model, refused by others. */
+  levels?: readonly number[];
   onProgress?: (done: number, total: number) => void;
 }
 
 const FORMAT = 'synthdiff-image/1';
+/** Fourier features of the slice level (4 frequencies: π … 8π, enough to tell a few dozen levels apart). */
+const LEVEL_DIM = 8;
 export const IMAGE_EDM: EdmConfig = { ...EDM_DEFAULTS, sigmaData: 0.5 };
 
 /**
@@ -122,7 +128,13 @@ export class ImageDiffusion {
   ) {}
 
   static create(preprocessing: ImagePreprocessing, opts: ImageModelOptions = {}): ImageDiffusion {
-    const unet: UNetConfig = { imageSize: preprocessing.imageSize, channels: opts.channels ?? defaultChannels(currentBackend()?.device ?? 'cpu', preprocessing.imageSize), timeDim: 32, inChannels: 1 };
+    const unet: UNetConfig = {
+      imageSize: preprocessing.imageSize,
+      channels: opts.channels ?? defaultChannels(currentBackend()?.device ?? 'cpu', preprocessing.imageSize),
+      timeDim: 32,
+      inChannels: 1,
+      ...(opts.slicePosition ? { levelDim: LEVEL_DIM } : {}),
+    };
     const seed = opts.seed ?? 0;
     const init = initParameters(unet, createRng(deriveSeed(seed, 'init')));
     const net = UNet.create(unet, init, true, 'net.');
@@ -141,10 +153,26 @@ export class ImageDiffusion {
     return this.unet.imageSize;
   }
 
-  /** D(x; σ) for one σ shared by the batch, from the EMA weights (sampling). Call inside tf.tidy. */
-  denoise(x: tf.Tensor4D, sigma: number): tf.Tensor4D {
+  /** Whether the model conditions on the slice level (then every image it trains on or draws has one). */
+  get slicePosition(): boolean {
+    return (this.unet.levelDim ?? 0) > 0;
+  }
+
+  /** The levels for `count` images, checked against the model: [0, 1] each, given iff the model conditions. */
+  private checkLevels(levels: readonly number[] | undefined, count: number, what: string): readonly number[] | undefined {
+    if (!this.slicePosition) {
+      if (levels) throw new ModelError(`${what}: this image model does not condition on slice position; it takes no levels`);
+      return undefined;
+    }
+    if (!levels || levels.length !== count) throw new ModelError(`${what}: this image model conditions on slice position; give one level in [0, 1] per image (${count}), got ${levels?.length ?? 'none'}`);
+    for (const v of levels) if (!(v >= 0 && v <= 1)) throw new ModelError(`${what}: slice level ${v} is outside [0, 1]`);
+    return levels;
+  }
+
+  /** D(x; σ) for one σ shared by the batch, from the EMA weights (sampling); `level` [B] for a slice-position model. Call inside tf.tidy. */
+  denoise(x: tf.Tensor4D, sigma: number, level?: tf.Tensor1D): tf.Tensor4D {
     const { cSkip, cOut, cIn, cNoise } = preconditioning(sigma, this.trainOptions.edm.sigmaData);
-    const f = this.ema.apply(tf.mul(x, cIn), tf.fill([x.shape[0]], cNoise) as tf.Tensor1D);
+    const f = this.ema.apply(tf.mul(x, cIn), tf.fill([x.shape[0]], cNoise) as tf.Tensor1D, level);
     return tf.add(tf.mul(x, cSkip), tf.mul(f, cOut)) as tf.Tensor4D;
   }
 
@@ -152,12 +180,12 @@ export class ImageDiffusion {
    * EDM training loss for clean images x0 [B,S,S,1] with per-image σ [B] and noise: the mean over pixels of
    * (F(c_in·x_σ, c_noise) − (x0 − c_skip·x_σ)/c_out)², which is EDM's λ(σ)-weighted denoising loss.
    */
-  private loss(net: UNet, x0: tf.Tensor4D, sigma: tf.Tensor1D, noise: tf.Tensor4D): tf.Scalar {
+  private loss(net: UNet, x0: tf.Tensor4D, sigma: tf.Tensor1D, noise: tf.Tensor4D, level?: tf.Tensor1D): tf.Scalar {
     const B = x0.shape[0];
     const s4 = tf.reshape(sigma, [B, 1, 1, 1]);
     const { cIn, cSkip, cOut, cNoise } = edmCoefficients(s4, this.trainOptions.edm.sigmaData);
     const xNoisy = tf.add(x0, tf.mul(s4, noise));
-    const f = net.apply(tf.mul(xNoisy, cIn) as tf.Tensor4D, tf.reshape(cNoise, [B]) as tf.Tensor1D);
+    const f = net.apply(tf.mul(xNoisy, cIn) as tf.Tensor4D, tf.reshape(cNoise, [B]) as tf.Tensor1D, level);
     const target = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
     return tf.mean(tf.square(tf.sub(f, target))) as tf.Scalar;
   }
@@ -165,15 +193,17 @@ export class ImageDiffusion {
   /**
    * Train (or continue up to `trainOptions.steps`) on `images` (each imageSize² in [−1, 1]). Batches are
    * drawn by epoch-wise shuffles from the seeded generator; with `preprocessing.flip` each drawn image is
-   * mirrored left-right with probability ½.
+   * mirrored left-right with probability ½ (its level, for a slice-position model, is unchanged).
    */
   async fit(
     images: readonly Float32Array[],
-    opts: { onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: ImageTrainState) => void } } = {},
+    opts: { levels?: readonly number[]; onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: ImageTrainState) => void } } = {},
   ): Promise<ImageTrainState> {
     const o = this.trainOptions;
     const S = this.size, P = S * S;
     if (images.length === 0) throw new ModelError('no training images');
+    const levels = this.checkLevels(opts.levels, images.length, 'training');
+    const lev = new Float32Array(o.batchSize);
     for (const im of images) if (im.length !== P) throw new ModelError(`training image has ${im.length} pixels, expected ${S}×${S}`);
     const at = this.state.rng && this.state.orderRng ? this.state : undefined;
     const rng = at ? resumeRng(at.rng!) : createRng(this.state.rngState);
@@ -198,7 +228,9 @@ export class ImageDiffusion {
           order = permutation(images.length, rng);
           cursor = 0;
         }
-        const im = images[order[cursor++]!]!;
+        const index = order[cursor++]!;
+        const im = images[index]!;
+        if (levels) lev[b] = levels[index]!;
         if (this.preprocessing.flip && rng.next() < 0.5) {
           for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) buf[b * P + y * S + x] = im[y * S + S - 1 - x]!;
         } else buf.set(im, b * P);
@@ -209,8 +241,9 @@ export class ImageDiffusion {
       const x0 = tf.tensor4d(buf, [B, S, S, 1]);
       const sigma = tf.tensor1d(sig);
       const noise = tf.randomNormal([B, S, S, 1], 0, 1, 'float32', noiseSeed) as tf.Tensor4D;
-      const loss = this.optimizer.minimize(() => this.loss(this.net, x0, sigma, noise), lr);
-      tf.dispose([x0, sigma, noise]);
+      const level = levels ? tf.tensor1d(lev) : undefined;
+      const loss = this.optimizer.minimize(() => this.loss(this.net, x0, sigma, noise, level), lr);
+      tf.dispose([x0, sigma, noise, ...(level ? [level] : [])]);
       // EMA with the usual warm-up (decay grows with the step) so short runs are not dominated by init.
       const decay = Math.min(o.emaDecay, (1 + step) / (10 + step));
       tf.tidy(() => this.ema.params.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(this.net.params[i]!, 1 - decay)))));
@@ -247,8 +280,9 @@ export class ImageDiffusion {
    * The EMA model's loss on `images` at a fixed set of noise levels (the EDM training σ's deciles) and a
    * fixed noise draw: comparable between training and held-out images, and between runs.
    */
-  async evaluateLoss(images: readonly Float32Array[], seed: number): Promise<number> {
+  async evaluateLoss(images: readonly Float32Array[], seed: number, levels?: readonly number[]): Promise<number> {
     if (images.length === 0) return NaN;
+    const lv = this.checkLevels(levels, images.length, 'loss');
     const S = this.size, P = S * S, edm = this.trainOptions.edm;
     // Deciles of LogNormal(pMean, pStd): z-scores of the 5th, 15th, …, 95th percentiles.
     const z = [-1.645, -1.036, -0.674, -0.385, -0.126, 0.126, 0.385, 0.674, 1.036, 1.645];
@@ -263,7 +297,7 @@ export class ImageDiffusion {
         const l = tf.tidy(() => {
           const sigma = tf.fill([B], Math.exp(edm.pMean + edm.pStd * zk)) as tf.Tensor1D;
           const noise = tf.randomNormal([B, S, S, 1], 0, 1, 'float32', deriveSeed(seed, `${start}/${k}`)) as tf.Tensor4D;
-          return this.loss(this.ema, x0, sigma, noise);
+          return this.loss(this.ema, x0, sigma, noise, lv ? tf.tensor1d(lv.slice(start, start + B)) : undefined);
         });
         total += (await l.data())[0]! * B;
         count += B;
@@ -278,14 +312,17 @@ export class ImageDiffusion {
   async sample(count: number, opts: ImageSampleOptions): Promise<Float32Array[]> {
     const S = this.size, P = S * S;
     const chunk = opts.batch ?? 16;
+    const levels = this.checkLevels(opts.levels, count, 'sampling');
     const out: Float32Array[] = [];
     for (let start = 0; start < count; start += chunk) {
       const n = Math.min(chunk, count - start);
-      const x = sampleEdm<tf.Tensor4D>((v, s) => this.denoise(v, s), [n, S, S, 1], this.trainOptions.edm, {
+      const level = levels ? tf.tensor1d(levels.slice(start, start + n)) : undefined;
+      const x = sampleEdm<tf.Tensor4D>((v, s) => this.denoise(v, s, level), [n, S, S, 1], this.trainOptions.edm, {
         sampler: opts.sampler ?? 'heun',
         steps: opts.steps ?? 24,
         seed: deriveSeed(opts.seed, `images${start}`),
       });
+      level?.dispose();
       const values = (await x.data()) as Float32Array;
       x.dispose();
       for (let i = 0; i < n; i++) out.push(values.slice(i * P, (i + 1) * P));

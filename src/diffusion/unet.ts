@@ -21,7 +21,10 @@ import { tf } from '../backend/index.js';
  *    embedding MLP whose last layer is a single matmul;
  *  - two coordinate channels (y, x ∈ [−1, 1]) are fed with the image: scans are roughly registered
  *    (a brain sits in the middle of the field of view), and zero padding alone tells a small network
- *    little about where it is.
+ *    little about where it is;
+ *  - optionally (`levelDim`), the slice's level in its volume (0 = first slice along the normal, 1 = last)
+ *    conditions every block through the same FiLM: its Fourier features sin/cos(2^k·π·level) are
+ *    concatenated to the noise embedding, so the cost is levelDim more rows in one matmul.
  * Convolutions are fused conv+bias kernels; their gradients on wasm come from `wasm-conv-bridge.ts`.
  */
 export interface UNetConfig {
@@ -33,6 +36,8 @@ export interface UNetConfig {
   timeDim: number;
   /** Image channels (1 for grayscale scans). */
   inChannels: number;
+  /** Fourier features of the slice level (even; absent or 0: unconditional). */
+  levelDim?: number;
 }
 
 export interface Param {
@@ -68,6 +73,7 @@ export function validateUNetConfig(cfg: UNetConfig): void {
   if (levels < 1 || cfg.channels.some((c) => !Number.isInteger(c) || c < 1)) throw new RangeError(`U-Net channels must be positive integers, got [${cfg.channels.join(', ')}]`);
   if (cfg.imageSize % 2 ** (levels - 1) !== 0) throw new RangeError(`image size ${cfg.imageSize} must be divisible by 2^${levels - 1} for ${levels} U-Net levels`);
   if (cfg.timeDim % 2 !== 0) throw new RangeError(`timeDim must be even, got ${cfg.timeDim}`);
+  if ((cfg.levelDim ?? 0) % 2 !== 0) throw new RangeError(`levelDim must be even, got ${cfg.levelDim}`);
 }
 
 export function parameterShapes(cfg: UNetConfig): Param[] {
@@ -76,7 +82,7 @@ export function parameterShapes(cfg: UNetConfig): Param[] {
   const E = embedDim(cfg);
   const bl = blocks(cfg);
   const p: Param[] = [
-    { name: 'time.w1', shape: [cfg.timeDim, E], init: 'he' },
+    { name: 'time.w1', shape: [cfg.timeDim + (cfg.levelDim ?? 0), E], init: 'he' },
     { name: 'time.b1', shape: [E], init: 'zero' },
     // One matmul gives every block's per-channel scale and shift (columns: [γ, β] per block, in block order).
     { name: 'time.w2', shape: [E, bl.reduce((s, b) => s + 2 * b.cout, 0)], init: 'he' },
@@ -121,6 +127,8 @@ let variableSerial = 0;
 export class UNet {
   private readonly byName: Map<string, tf.Variable>;
   private readonly freqs: tf.Tensor1D;
+  /** 2^k·π for the level's Fourier features; undefined without conditioning. */
+  private readonly levelFreqs?: tf.Tensor1D;
   /** [1, H, W, 2] coordinate channels (row, column), fixed. */
   private readonly coords: tf.Tensor4D;
   private readonly blockList: Block[];
@@ -136,6 +144,7 @@ export class UNet {
     // as in the table model's MLP.
     const half = cfg.timeDim / 2;
     this.freqs = tf.tensor1d(Array.from({ length: half }, (_, i) => Math.exp((-Math.log(1000) * i) / half) * 16));
+    if (cfg.levelDim) this.levelFreqs = tf.tensor1d(Array.from({ length: cfg.levelDim / 2 }, (_, k) => 2 ** k * Math.PI));
     const n = cfg.imageSize;
     const grid = new Float32Array(n * n * 2);
     for (let y = 0; y < n; y++) {
@@ -174,11 +183,20 @@ export class UNet {
     return tf.add(skip, h) as tf.Tensor4D;
   }
 
-  /** F(x, c_noise): x [B, H, W, C] (already scaled by c_in), cNoise [B] → [B, H, W, C]. Call inside tf.tidy. */
-  apply(x: tf.Tensor4D, cNoise: tf.Tensor1D): tf.Tensor4D {
+  /**
+   * F(x, c_noise[, level]): x [B, H, W, C] (already scaled by c_in), cNoise [B], level [B] in [0, 1] (a
+   * model with `levelDim` needs it) → [B, H, W, C]. Call inside tf.tidy.
+   */
+  apply(x: tf.Tensor4D, cNoise: tf.Tensor1D, level?: tf.Tensor1D): tf.Tensor4D {
     const B = x.shape[0];
     const angles = tf.mul(tf.reshape(cNoise, [B, 1]), this.freqs);
-    const emb = tf.concat([tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D;
+    const parts0: tf.Tensor[] = [tf.sin(angles), tf.cos(angles)];
+    if (this.levelFreqs) {
+      if (!level) throw new Error('internal: a slice-level U-Net needs the level of each image');
+      const a = tf.mul(tf.reshape(level, [B, 1]), this.levelFreqs);
+      parts0.push(tf.sin(a), tf.cos(a));
+    }
+    const emb = tf.concat(parts0, 1) as tf.Tensor2D;
     const t = silu(tf.fused.matMul({ a: emb, b: this.p<tf.Rank.R2>('time.w1'), bias: this.p('time.b1') }));
     const all = tf.fused.matMul({ a: t, b: this.p<tf.Rank.R2>('time.w2'), bias: this.p('time.b2') });
     const parts = tf.split(all, this.blockList.flatMap((b) => [b.cout, b.cout]), 1);
@@ -222,6 +240,7 @@ export class UNet {
   dispose(): void {
     this.params.forEach((v) => v.dispose());
     this.freqs.dispose();
+    this.levelFreqs?.dispose();
     this.coords.dispose();
   }
 }

@@ -10,6 +10,7 @@ import type { BackendInfo } from '../backend/index.js';
 import type { IntensityHistogram } from '../evaluate/image-fidelity.js';
 import type { ImageDetectionResult } from '../evaluate/image-detection.js';
 import type { KidResult } from '../evaluate/image-kid.js';
+import type { MsSsimDiversity } from '../evaluate/image-msssim.js';
 import type { MemorizationResult } from '../evaluate/memorization.js';
 import type { TableSchema } from '../table/infer.js';
 
@@ -216,6 +217,8 @@ export interface ImageReport {
   detection?: { synthetic: ImageDetectionResult; heldOutReal?: ImageDetectionResult };
   /** KID (evaluate/image-kid.ts) of synthetic and of held-out real slices, each against the training slices. */
   kid?: { synthetic: KidResult; heldOutReal?: KidResult };
+  /** Mean pairwise MS-SSIM (evaluate/image-msssim.ts) within synthetic, held-out real and training slices (≥ 2 each). */
+  msSsim?: { synthetic: MsSsimDiversity; heldOutReal?: MsSsimDiversity; train?: MsSsimDiversity };
   memorization: MemorizationResult;
   /** Whether the synthetic DICOM was written. */
   export: { blocked: boolean; reason?: string };

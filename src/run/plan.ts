@@ -111,7 +111,17 @@ export interface TablePlan {
 }
 
 export type ImageTaskPlan =
-  | { type: 'synthesize'; index: number; label: string; seed: number; controlSeed: number; count: number; output: string }
+  | {
+      type: 'synthesize';
+      index: number;
+      label: string;
+      seed: number;
+      controlSeed: number;
+      count: number;
+      output: string;
+      /** DICOM files into the output folder, or one NIfTI volume when the path ends in .nii or .nii.gz (and format is not dicom). */
+      format: 'dicom' | 'nifti';
+    }
   | {
       type: 'deidentify';
       index: number;
@@ -137,7 +147,7 @@ export interface ImagePlan {
   /** Synthesis is always checked (the check gates export); a deidentify-only run evaluates only when asked. */
   evaluate: boolean;
   /** How slices are prepared; a loaded checkpoint (`load`) brings its own size and window. */
-  preprocess: { load?: string; imageSize?: number; window?: number[]; flip: boolean };
+  preprocess: { load?: string; imageSize?: number; window?: number[]; flip: boolean; slicePosition?: boolean };
   /** Absent when nothing needs a model. */
   model?: ModelPlan & { imageSize?: number };
   sampling: Sampling;
@@ -289,7 +299,16 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     if (t.output.format && t.output.format !== 'dicom') throw new SpecError(messages.imageTaskOutputFormat(index, t.type, t.output.format));
     const label = `tasks[${index}] ${t.type}`;
     return t.type === 'synthesize'
-      ? { type: 'synthesize', index, label, seed: taskSeed(seed, index), controlSeed: deriveSeed(seed, `control${index}`), count: t.count, output: t.output.path }
+      ? {
+          type: 'synthesize',
+          index,
+          label,
+          seed: taskSeed(seed, index),
+          controlSeed: deriveSeed(seed, `control${index}`),
+          count: t.count,
+          output: t.output.path,
+          format: !t.output.format && /\.nii(\.gz)?$/i.test(t.output.path) ? 'nifti' : 'dicom',
+        }
       : {
           type: 'deidentify',
           index,
@@ -313,7 +332,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     ...(spec.source.series ? { series: seriesFilter(spec.source.series) } : {}),
     split: { holdout: spec.split.holdout },
     evaluate,
-    preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip },
+    preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip, ...(m.slicePosition !== undefined ? { slicePosition: m.slicePosition } : {}) },
     ...(evaluate ? { model: { ...modelPlan(ns, m.sampler.generate), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
     sampling: { sampler: m.sampler.generate, steps: m.samplerSteps },
     tasks,

@@ -149,6 +149,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     imageSize: s.imageSize,
     window: s.window,
     flip: s.flip ?? false,
+    slicePosition: s.slicePosition,
     // δ stays optional: its default, 1/n^1.1, scales with the training rows.
     privacy: s.privacy ? defined({ epsilon: s.privacy.epsilon, delta: s.privacy.delta, clip: s.privacy.clip ?? 1, encoderShare: s.privacy.encoderShare ?? 0.1 }) : undefined,
   });

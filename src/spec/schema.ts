@@ -119,6 +119,7 @@ export const pipelineSchema = {
         imageSize: { type: 'integer', minimum: 8, maximum: 512, description: 'Image models: training resolution (pixels, square).' },
         window: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: 'Image models: intensity window [low, high] in modality units.' },
         flip: { type: 'boolean' },
+        slicePosition: { type: 'boolean', description: "Image models: condition on each slice's position along the slice normal and draw synthetic slices evenly over the volume (default: on when the source slices carry one geometry)." },
         privacy: { $ref: '#/$defs/privacy' },
       },
     },

@@ -113,6 +113,11 @@ export interface ModelSpec {
   window?: number[];
   /** Image models: random left-right flips as augmentation. */
   flip?: boolean;
+  /**
+   * Image models: condition on each slice's level in its volume (its position along the slice normal) and
+   * draw synthetic slices evenly over the levels. Default: on when the source slices share a geometry.
+   */
+  slicePosition?: boolean;
   /** Train the table model with (ε, δ)-differential privacy (DP-SGD; see README "Differential privacy"). */
   privacy?: PrivacySpec;
 }
@@ -251,7 +256,7 @@ export const KEYS = {
   SeriesSelection: { uid: true, modality: true, description: true } satisfies Keys<SeriesSelection>,
   ColumnSpec: { kind: true, missing: true, min: true, max: true, categories: true, drop: true } satisfies Keys<ColumnSpec>,
   SplitSpec: { holdout: true, groupBy: true } satisfies Keys<SplitSpec>,
-  ModelSpec: { device: true, backend: true, threads: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true, privacy: true } satisfies Keys<ModelSpec>,
+  ModelSpec: { device: true, backend: true, threads: true, width: true, depth: true, steps: true, batchSize: true, learningRate: true, trainRows: true, checkpoint: true, checkpointEvery: true, load: true, resume: true, sampler: true, samplerSteps: true, imageSize: true, window: true, flip: true, slicePosition: true, privacy: true } satisfies Keys<ModelSpec>,
   PrivacySpec: { epsilon: true, delta: true, clip: true, encoderShare: true } satisfies Keys<PrivacySpec>,
   OutputSpec: { path: true, format: true } satisfies Keys<OutputSpec>,
   ProfileTask: { type: true, output: true } satisfies Keys<ProfileTask>,

@@ -41,6 +41,37 @@ export interface PreparedSlice {
   pixelSpacing?: [number, number];
   /** MONOCHROME1 sources: lo + hi of the rescaled BitsStored range; `modality` holds lo + hi − value. */
   inversion?: number;
+  /**
+   * Where the slice lies in the patient, at imageSize (sources with Image Position/Orientation (Patient)
+   * and Pixel Spacing; not mosaic tiles): the centre of the first model pixel and the direction cosines.
+   */
+  plane?: SlicePlane;
+}
+
+/** A slice's plane in patient coordinates (mm), as DICOM's Image Plane module states it. */
+export interface SlicePlane {
+  /** Image Position (Patient): the centre of the first transmitted pixel. */
+  position: [number, number, number];
+  /** Image Orientation (Patient): row direction (along a row, increasing column) then column direction. */
+  orientation: [number, number, number, number, number, number];
+}
+
+/**
+ * The plane of a slice after `padToSquare` and `resample` to `size`: the model grid's first pixel centre.
+ * The square pads the source by (x0, y0) pixels before its first column and row; output pixel 0 covers
+ * square pixels [0, s) with s = side / size, so its centre sits at square coordinate (s − 1)/2 on each axis,
+ * i.e. source column (s − 1)/2 − x0 and row (s − 1)/2 − y0, and IPP moves by those many column and row
+ * spacings along the row and column directions (PS3.3 C.7.6.2.1.1).
+ */
+export function resampledPlane(plane: SlicePlane, source: { rows: number; cols: number; pixelSpacing: readonly [number, number] }, size: number): SlicePlane {
+  const side = Math.max(source.rows, source.cols);
+  const x0 = Math.floor((side - source.cols) / 2), y0 = Math.floor((side - source.rows) / 2);
+  const s = side / size;
+  const dc = ((s - 1) / 2 - x0) * source.pixelSpacing[1];
+  const dr = ((s - 1) / 2 - y0) * source.pixelSpacing[0];
+  const [r0, r1, r2, c0, c1, c2] = plane.orientation;
+  const [px, py, pz] = plane.position;
+  return { position: [px + dc * r0 + dr * c0, py + dc * r1 + dr * c1, pz + dc * r2 + dr * c2], orientation: [...plane.orientation] };
 }
 
 /** Why an image cannot be a grey-level training slice (colour, palette), or undefined when it can. */
@@ -83,13 +114,17 @@ export function prepareSlices(images: readonly DicomImage[], size: number): Prep
       const values = fillPadding(frame.display(), name);
       const side = Math.max(rows, cols);
       const square = padToSquare(values, rows, cols);
-      const spacing = image.meta.PerFrame?.[f]?.PixelSpacing ?? image.meta.PixelSpacing; // Enhanced multi-frame: per frame
+      const perFrame = image.meta.PerFrame?.[f];
+      const spacing = perFrame?.PixelSpacing ?? image.meta.PixelSpacing; // Enhanced multi-frame: per frame
+      const position = perFrame?.ImagePositionPatient ?? image.meta.ImagePositionPatient;
+      const orientation = perFrame?.ImageOrientationPatient ?? image.meta.ImageOrientationPatient;
       out.push({
         source: image.frames.length > 1 ? `${image.source}#${f + 1}` : image.source,
         modality: resample(square, side, side, size, size),
         // The square's pixels are isotropic only when the source's are; each axis scales by side/size.
         pixelSpacing: spacing ? [(spacing[0] * side) / size, (spacing[1] * side) / size] : undefined,
         ...(inversion !== undefined ? { inversion } : {}),
+        ...(spacing && position && orientation ? { plane: resampledPlane({ position, orientation }, { rows, cols, pixelSpacing: spacing }, size) } : {}),
       });
     });
   }

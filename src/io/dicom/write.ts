@@ -49,6 +49,12 @@ export interface SyntheticImage {
   windowWidth?: number;
   /** [row spacing, column spacing] in mm. */
   pixelSpacing?: readonly [number, number];
+  /**
+   * Image plane in patient coordinates: Image Position (Patient) (0020,0032) of the first pixel's centre and
+   * Image Orientation (Patient) (0020,0037), written with Slice Location (0020,1041) = position · normal.
+   * Needs `frameOfReferenceUid` in the meta (the coordinates mean nothing without it).
+   */
+  plane?: { position: readonly [number, number, number]; orientation: readonly [number, number, number, number, number, number] };
 }
 
 export interface SyntheticMeta {
@@ -62,6 +68,8 @@ export interface SyntheticMeta {
   seriesInstanceUid: string;
   /** Defaults to a fresh `newUid()`; pass one to know it in advance. */
   sopInstanceUid?: string;
+  /** Frame of Reference UID (0020,0052): one per synthetic series whose images carry a `plane`. */
+  frameOfReferenceUid?: string;
   seriesNumber?: number;
   /**
    * Study Date/Time (0008,0020/0030): when the synthetic study was made. Pass the same value for
@@ -105,7 +113,7 @@ export function formatDS(n: number): string {
  */
 export function buildSyntheticDicom(image: SyntheticImage, meta: SyntheticMeta, where = '<memory>'): Uint8Array {
   validateImage(image, where);
-  validateMeta(meta, where);
+  validateMeta(meta, image, where);
   const sopInstanceUid = meta.sopInstanceUid ?? newUid();
   const seriesDescription = meta.seriesDescription;
   const ds: DicomDataset = {
@@ -162,6 +170,16 @@ export function buildSyntheticDicom(image: SyntheticImage, meta: SyntheticMeta, 
   if (image.pixelSpacing) {
     ds['00280030'] = element('DS', formatDS(image.pixelSpacing[0]), formatDS(image.pixelSpacing[1]));
   }
+  if (image.plane) {
+    // Image Plane and Frame of Reference modules (PS3.3 C.7.6.2, C.7.4.1): a synthetic series stacks
+    // into a volume. Position Reference Indicator is Type 2: empty, no anatomical landmark is claimed.
+    const { position, orientation } = image.plane;
+    ds['00200032'] = element('DS', ...position.map(formatDS));
+    ds['00200037'] = element('DS', ...orientation.map(formatDS));
+    ds['00201041'] = element('DS', formatDS(sliceLocation(image.plane)));
+    ds['00200052'] = element('UI', meta.frameOfReferenceUid);
+    ds['00201040'] = element('LO');
+  }
   if (image.rescaleSlope !== undefined || image.rescaleIntercept !== undefined) {
     // Modality LUT module: Rescale Type is Type 1C, required whenever Rescale Intercept is present.
     ds['00281052'] = element('DS', formatDS(image.rescaleIntercept ?? 0));
@@ -177,6 +195,18 @@ export function buildSyntheticDicom(image: SyntheticImage, meta: SyntheticMeta, 
     ds['00080005'] = element('CS', 'ISO_IR 192');
   }
   return encodePart10(ds, EXPLICIT_VR_LITTLE_ENDIAN);
+}
+
+/** The slice normal of an Image Orientation (Patient): row direction × column direction. */
+export function sliceNormal(orientation: readonly number[]): [number, number, number] {
+  const [r0, r1, r2, c0, c1, c2] = orientation as [number, number, number, number, number, number];
+  return [r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0];
+}
+
+/** Slice Location as synthdiff writes it: the distance of the image plane along its normal, position · normal. */
+export function sliceLocation(plane: NonNullable<SyntheticImage['plane']>): number {
+  const n = sliceNormal(plane.orientation);
+  return plane.position[0] * n[0] + plane.position[1] * n[1] + plane.position[2] * n[2];
 }
 
 /** Write one synthetic Secondary Capture instance to `path`, atomically. */
@@ -271,16 +301,25 @@ function validateImage(img: SyntheticImage, where: string): void {
     fail(`rescaleSlope must be finite and non-zero, got ${img.rescaleSlope}`);
   }
   if (img.pixelSpacing && !img.pixelSpacing.every((s) => Number.isFinite(s) && s > 0)) fail('pixelSpacing values must be > 0');
+  if (img.plane) {
+    const { position, orientation } = img.plane;
+    if (position.length !== 3 || !position.every(Number.isFinite)) fail('plane.position must be 3 finite numbers (mm)');
+    if (orientation.length !== 6 || !orientation.every(Number.isFinite)) fail('plane.orientation must be 6 finite direction cosines');
+    const n = sliceNormal(orientation);
+    if (!(Math.hypot(...n) > 0.99)) fail('plane.orientation must be two orthogonal unit vectors');
+  }
 }
 
-function validateMeta(meta: SyntheticMeta, where: string): void {
+function validateMeta(meta: SyntheticMeta, image: SyntheticImage, where: string): void {
   const fail = (what: string): never => {
     throw new DicomError(`${where}: cannot write synthetic image: ${what}`);
   };
+  if (image.plane && meta.frameOfReferenceUid === undefined) fail('an image plane needs a frameOfReferenceUid');
   for (const [k, v] of [
     ['studyInstanceUid', meta.studyInstanceUid],
     ['seriesInstanceUid', meta.seriesInstanceUid],
     ['sopInstanceUid', meta.sopInstanceUid],
+    ['frameOfReferenceUid', meta.frameOfReferenceUid],
   ] as const) {
     if (v !== undefined && !isValidUid(v)) fail(`${k} is not a valid UID: ${JSON.stringify(v)}`);
   }

@@ -59,6 +59,16 @@ ${figure(
             ] as [string, string],
           ]
         : []),
+      ...(img.msSsim
+        ? [
+            [
+              'Diversity (mean pairwise MS-SSIM; 1 = all alike)',
+              `synthetic ${fmtFixed(img.msSsim.synthetic.mean, 3)}` +
+                (img.msSsim.heldOutReal ? `, held-out real ${fmtFixed(img.msSsim.heldOutReal.mean, 3)}` : '') +
+                (img.msSsim.train ? `, training ${fmtFixed(img.msSsim.train.mean, 3)}` : ''),
+            ] as [string, string],
+          ]
+        : []),
       ['Window', `${img.window.map((v) => fmtValue(v)).join(' – ')} (${img.windowSource}), ${img.imageSize}² pixels`],
     ])}<p class="def">${mz.definition}</p></div>`,
   };

@@ -1,7 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newUid } from '../../io/dicom/uid.js';
-import { writeSyntheticDicom, type SyntheticImage } from '../../io/dicom/write.js';
+import { sliceNormal, writeSyntheticDicom, type SyntheticImage } from '../../io/dicom/write.js';
+import type { SlicePlane } from '../../io/dicom/preprocess.js';
 
 /**
  * Synthetic slices (display values: modality units, MONOCHROME1 inverted) → stored DICOM pixel values, and a
@@ -67,7 +68,7 @@ export function exportedValues(values: Float32Array, enc: PixelEncoding): Float3
   return displayFromModality(Float32Array.from(stored, (s) => s * enc.rescaleSlope + enc.rescaleIntercept), enc);
 }
 
-export function syntheticImage(values: Float32Array, size: number, enc: PixelEncoding, display: { window: readonly [number, number]; pixelSpacing?: [number, number] }): SyntheticImage {
+export function syntheticImage(values: Float32Array, size: number, enc: PixelEncoding, display: { window: readonly [number, number]; pixelSpacing?: [number, number]; plane?: SlicePlane }): SyntheticImage {
   const c = enc.inversion;
   // Window Center/Width apply to rescaled (modality) values: the display window, un-inverted for MONOCHROME1.
   const [low, high] = c === undefined ? display.window : [c - display.window[1], c - display.window[0]];
@@ -82,7 +83,58 @@ export function syntheticImage(values: Float32Array, size: number, enc: PixelEnc
     windowCenter: (low + high) / 2,
     windowWidth: Math.max(1, high - low),
     pixelSpacing: display.pixelSpacing,
+    ...(display.plane ? { plane: display.plane } : {}),
   };
+}
+
+/**
+ * The planes of a synthetic series that stacks into a volume spanning the source's: the source slices'
+ * common orientation, the in-plane origin of the first source slice along the normal, and positions at
+ * `levels` (0 = the first source slice along the normal, 1 = the last) — by default `count` levels evenly
+ * spaced, so InstanceNumber order is position order and the spacing is (extent / (count − 1)). Undefined
+ * when any source slice lacks a plane or the slices do not share one orientation (different series,
+ * projection images): a stack would then claim a geometry the source does not have.
+ */
+export function syntheticPlanes(source: readonly { plane?: SlicePlane }[], count: number, levels?: readonly number[]): SlicePlane[] | undefined {
+  const axis = volumeAxis(source);
+  if (!axis) return undefined;
+  const { first, orientation, n, extent } = axis;
+  const t = levels ?? evenLevels(count);
+  return t.map((level) => ({
+    position: [first.position[0] + level * extent * n[0], first.position[1] + level * extent * n[1], first.position[2] + level * extent * n[2]],
+    orientation: [...orientation],
+  }));
+}
+
+/** `count` levels evenly over [0, 1] (one slice: the middle). */
+export function evenLevels(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => (count === 1 ? 0.5 : i / (count - 1)));
+}
+
+/**
+ * Each source slice's level in the volume, 0 at the first slice along the normal and 1 at the last: the
+ * slice-position condition. Undefined where `syntheticPlanes` has no geometry, or every slice lies at one position.
+ */
+export function sliceLevels(source: readonly { plane?: SlicePlane }[]): number[] | undefined {
+  const axis = volumeAxis(source);
+  if (!axis || !(axis.extent > 1e-6)) return undefined;
+  return source.map((s) => Math.min(1, Math.max(0, (axis.along(s.plane!) - axis.along(axis.first)) / axis.extent)));
+}
+
+/** The source slices' common orientation, normal, and first slice and extent along the normal; undefined without one geometry. */
+function volumeAxis(source: readonly { plane?: SlicePlane }[]) {
+  const planes = source.map((s) => s.plane);
+  if (planes.length === 0 || !planes.every((p): p is SlicePlane => p !== undefined)) return undefined;
+  const orientation = planes[0]!.orientation;
+  if (!planes.every((p) => p.orientation.every((v, i) => Math.abs(v - orientation[i]!) < 1e-4))) return undefined;
+  const n = sliceNormal(orientation);
+  const along = (p: SlicePlane) => p.position[0] * n[0] + p.position[1] * n[1] + p.position[2] * n[2];
+  let first = planes[0]!, last = planes[0]!;
+  for (const p of planes) {
+    if (along(p) < along(first)) first = p;
+    if (along(p) > along(last)) last = p;
+  }
+  return { first, orientation, n, extent: along(last) - along(first), along };
 }
 
 export const SYNTHETIC_FILE = /^synthetic_\d{4,}\.dcm$/;
@@ -103,6 +155,8 @@ export async function writeSyntheticSeries(dir: string, images: readonly Synthet
   for (const f of old) if (SYNTHETIC_FILE.test(f)) await rm(join(dir, f), { force: true });
   const studyInstanceUid = newUid();
   const seriesInstanceUid = newUid();
+  // One frame of reference for the series: its image positions are in one patient coordinate system.
+  const frameOfReferenceUid = images.some((im) => im.plane) ? newUid() : undefined;
   const studyDateTime = new Date();
   const files: string[] = [];
   for (const [i, image] of images.entries()) {
@@ -114,6 +168,7 @@ export async function writeSyntheticSeries(dir: string, images: readonly Synthet
       studyInstanceUid,
       seriesInstanceUid,
       studyDateTime,
+      ...(frameOfReferenceUid ? { frameOfReferenceUid } : {}),
     });
     files.push(path);
   }

@@ -5,8 +5,10 @@ import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { imageKid } from '../../evaluate/image-kid.js';
+import { msSsimDiversity } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeFileAtomic } from '../../io/atomic.js';
+import { affineFromDicom, writeNifti, type NiftiVolume } from '../../io/nifti.js';
 import { runHeader, secondsSince } from '../header.js';
 import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
 import { planImage, type ImagePlan } from '../plan.js';
@@ -15,12 +17,12 @@ import { selectSeries } from '../../io/dicom/series.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
 import { UidRemapper } from '../../io/dicom/uid.js';
 import { messages } from '../../messages.js';
-import { buildSyntheticDicom } from '../../io/dicom/write.js';
+import { buildSyntheticDicom, sliceNormal } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
-import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice } from '../../io/dicom/preprocess.js';
-import { displayFromModality, exportedValues, pixelEncoding, syntheticImage, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice, type SlicePlane } from '../../io/dicom/preprocess.js';
+import { displayFromModality, evenLevels, exportedValues, pixelEncoding, sliceLevels, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { checkOutputs } from '../outputs.js';
@@ -112,6 +114,10 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   const win = preprocessing.window;
   const train = trainSlices.map((s) => normalize(s.modality, win));
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
+  // Slice-position conditioning: each slice's level along the normal, over all slices (train and held out).
+  const levels = sliceLevels(slices);
+  const trainLevels = levels && split.train.map((i) => levels[i]!);
+  const holdoutLevels = levels && split.holdout.map((i) => levels[i]!);
   timings.preprocess = secondsSince(t0);
   log.info(
     `loaded ${plan.source}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ` +
@@ -147,12 +153,17 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       onLoaded: () => {
         if (m.imageSize && m.imageSize !== size) log.info(`note: model.imageSize ${m.imageSize} is ignored; the checkpoint was trained at ${size}²`);
       },
-      create: () => ImageDiffusion.create(preprocessing, { channels: defaultChannels(backend.device, size, m.width), seed, train: m.train }),
+      create: () => {
+        const conditioned = pre.slicePosition ?? levels !== undefined;
+        if (conditioned && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'model.slicePosition: true'));
+        return ImageDiffusion.create(preprocessing, { channels: defaultChannels(backend.device, size, m.width), seed, train: m.train, slicePosition: conditioned });
+      },
       describeTraining: (model) =>
-        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}`,
+        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}${model.slicePosition ? ', conditioned on slice position' : ''}`,
       fit: async (model) => {
         const dir = m.checkpoint;
         const state = await model.fit(train, {
+          ...(model.slicePosition ? { levels: trainLevels } : {}),
           onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`),
           ...(dir && m.checkpointEveryMs
             ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
@@ -162,10 +173,11 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       },
     });
     model = prepared.model;
+    if (model.slicePosition && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'the model'));
     timings.train = secondsSince(t0);
     t0 = performance.now();
-    const trainLoss = await model.evaluateLoss(train, deriveSeed(seed, 'loss'));
-    const holdoutLoss = await model.evaluateLoss(holdout, deriveSeed(seed, 'loss'));
+    const trainLoss = await model.evaluateLoss(train, deriveSeed(seed, 'loss'), model.slicePosition ? trainLevels : undefined);
+    const holdoutLoss = await model.evaluateLoss(holdout, deriveSeed(seed, 'loss'), model.slicePosition ? holdoutLevels : undefined);
     timings.modelLoss = secondsSince(t0);
     report.model = {
       kind: 'image-diffusion (EDM, U-Net)',
@@ -176,6 +188,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       batchSize: model.trainOptions.batchSize,
       learningRate: model.trainOptions.learningRate,
       flip: preprocessing.flip,
+      ...(model.slicePosition ? { condition: 'slice position (level 0–1 along the slice normal); synthetic slices drawn at evenly spaced levels' } : {}),
       finalLoss: model.state.lossCurve.at(-1)?.[1],
       // The EMA model's loss at fixed noise levels: held-out ≈ train means no overfitting of the denoiser.
       trainLoss,
@@ -244,7 +257,8 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
       log.info(`${label}: de-identified ${results.length} files into ${task.output}${skipped.length ? `, skipped ${skipped.length}` : ''}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     } else if (task.type === 'synthesize') {
       log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
-      const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, onProgress: (d, n) => log.progress(label, d, n, 'images') });
+      // A slice-position model draws each slice at its level, evenly over the volume; the files say where.
+      const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, ...(model!.slicePosition ? { levels: evenLevels(task.count) } : {}), onProgress: (d, n) => log.progress(label, d, n, 'images') });
       log.done(label, `(${task.count} images)`);
       const values = normalized.map((v) => denormalize(v, win));
       const memorization = await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: task.controlSeed });
@@ -254,10 +268,20 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
         blocked.push(`${label}: ${memorization.reason}`);
         entry.blocked = memorization.reason;
         log.info(`${label}: EXPORT BLOCKED: ${memorization.reason}`);
+      } else if (task.format === 'nifti') {
+        // One NIfTI volume: the slices in level order (as the DICOM files would be), in modality units as
+        // a reader of the DICOM files would get them, with the same geometry as the affine.
+        const planes = syntheticPlanes(slices, values.length, evenLevels(values.length));
+        await writeNifti(task.output, syntheticVolume(values.map((v) => exportedValues(v, encoding)), size, spacing, planes));
+        entry.files = 1;
+        log.info(`${label}: wrote a ${size}×${size}×${values.length} NIfTI volume to ${task.output}${planes ? '' : ' (no source geometry: voxel sizes only)'} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
       } else {
+        // Geometry: the synthetic series spans the source volume along its normal, so it stacks into a volume;
+        // slice i lies at evenLevels(count)[i], the level a slice-position model drew it at.
+        const planes = syntheticPlanes(slices, values.length, evenLevels(values.length));
         const written = await writeSyntheticSeries(
           task.output,
-          values.map((v) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing })),
+          values.map((v, i) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing, ...(planes ? { plane: planes[i]! } : {}) })),
           { modality, seriesDescription: `SYNTHETIC ${modality} (synthdiff)` },
         );
         entry.files = written.files.length;
@@ -272,7 +296,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   if (evaluate && model) {
     t0 = performance.now();
     if (!shown) {
-      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
+      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, ...(model.slicePosition ? { levels: evenLevels(EVALUATION_SAMPLES) } : {}), onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
       log.done('evaluate: sampling');
       const values = normalized.map((v) => denormalize(v, win));
       shown = { synthetic: values, memorization: await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: deriveSeed(seed, 'control') }) };
@@ -303,6 +327,21 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     if (kidSynthetic) {
       report.images.kid = { synthetic: kidSynthetic, ...(kidHeldOut ? { heldOutReal: kidHeldOut } : {}) };
       log.info(`fidelity: image KID (training vs synthetic) ${kidSynthetic.kid.toFixed(4)} ± ${kidSynthetic.std.toFixed(4)}` + (kidHeldOut ? `; held-out real slices: ${kidHeldOut.kid.toFixed(4)} ± ${kidHeldOut.std.toFixed(4)}` : ''));
+    }
+    // Diversity by MS-SSIM: mean pairwise within the synthetic slices, within the held-out real slices
+    // (the baseline) and within the training slices (more pairs than a small held-out set gives).
+    const diversity = (set: Float32Array[], label: string) => msSsimDiversity(set, { size, seed: deriveSeed(seed, label) });
+    const msSynthetic = diversity(shown.synthetic.map((v) => normalize(v, win)), 'ms-ssim-synthetic');
+    if (msSynthetic) {
+      const msHeldOut = diversity(holdout, 'ms-ssim-holdout');
+      const msTrain = diversity(train, 'ms-ssim-train');
+      report.images.msSsim = { synthetic: msSynthetic, ...(msHeldOut ? { heldOutReal: msHeldOut } : {}), ...(msTrain ? { train: msTrain } : {}) };
+      log.info(
+        `diversity: mean pairwise MS-SSIM synthetic ${msSynthetic.mean.toFixed(3)}` +
+          (msHeldOut ? `; held-out real ${msHeldOut.mean.toFixed(3)}` : '') +
+          (msTrain ? `; training ${msTrain.mean.toFixed(3)}` : '') +
+          ' (1 = all alike)',
+      );
     }
     timings.evaluate = secondsSince(t0);
   }
@@ -402,6 +441,28 @@ function imageReport(d: {
     memorization: d.memorization,
     export: d.blocked || d.memorization.blocked ? { blocked: true, reason: d.memorization.reason } : { blocked: false },
   };
+}
+
+/**
+ * Synthetic slices (display values) as a NIfTI volume: x = column, y = row, z = slice; voxel size from the
+ * model-resolution pixel spacing and the spacing of the planes along their normal; the affine from the
+ * first plane (RAS+), or pixdim alone without a geometry. Voxels are the values the DICOM files would
+ * hold (rounded to their stored encoding) as display values: NIfTI has no photometric interpretation and
+ * viewers show larger as brighter, so a MONOCHROME1 source's slices stay as the model learned them.
+ */
+function syntheticVolume(values: Float32Array[], size: number, spacing: [number, number] | undefined, planes: SlicePlane[] | undefined): NiftiVolume {
+  const data = new Float32Array(size * size * values.length);
+  values.forEach((v, k) => data.set(v, k * size * size));
+  const [row, column] = spacing ?? [1, 1];
+  let slice = 1;
+  if (planes && planes.length > 1) {
+    const [a, b] = [planes[0]!.position, planes[1]!.position];
+    slice = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) || 1;
+  }
+  const affine = planes
+    ? affineFromDicom(planes[0]!, { row, column, slice }, sliceNormal(planes[0]!.orientation))
+    : [[column, 0, 0, 0], [0, row, 0, 0], [0, 0, slice, 0], [0, 0, 0, 1]];
+  return { dims: [size, size, values.length], data, pixdim: [column, row, slice], affine, description: 'synthdiff synthetic volume; no patient data' };
 }
 
 /** The pseudonym secret a deidentify task names (environment variable or file), or undefined. */
