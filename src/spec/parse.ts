@@ -3,11 +3,11 @@ import { extname } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { SpecError } from '../errors.js';
-import { pipelineSchema } from './schema.js';
+import { pipelineSchemaObject, TASK_TYPES } from './schema.js';
 import type { PipelineSpec } from './types.js';
 
 const ajv = new Ajv2020({ allErrors: true, verbose: true, discriminator: true, strict: true, allowUnionTypes: true });
-const validateSchema = ajv.compile<PipelineSpec>(pipelineSchema);
+const validateSchema = ajv.compile<PipelineSpec>(pipelineSchemaObject());
 
 /** `/tasks/1/rows` → `tasks[1].rows`, the way users read their spec. */
 export function specPath(instancePath: string): string {
@@ -74,7 +74,7 @@ function describe(e: ErrorObject): string {
     }
     case 'discriminator': {
       const tag = String(p.tag);
-      return `${at}.${tag}: must be one of profile, generate, impute, synthesize, deidentify`;
+      return `${at}.${tag}: must be one of ${TASK_TYPES.join(', ')}`;
     }
     default:
       return `${at}: ${e.message ?? 'is invalid'}`;

@@ -1,9 +1,9 @@
 import { writeFileAtomic } from '../io/atomic.js';
-import { pipelineSchema } from './schema.js';
+import { pipelineSchemaObject } from './schema.js';
 
-/** `npm run schemas`: regenerate schemas/pipeline.schema.json from the TypeScript source of truth. */
+/** `npm run schemas`: regenerate schemas/pipeline.schema.json from the TypeBox source of truth (schema.ts). */
 export function pipelineSchemaJson(): string {
-  return `${JSON.stringify(pipelineSchema, null, 2)}\n`;
+  return `${JSON.stringify(pipelineSchemaObject(), null, 2)}\n`;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\//, ''))) {
