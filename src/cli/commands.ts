@@ -10,13 +10,12 @@ import { headlineScores } from '../report/headline.js';
 import { columnsBlock } from '../spec/columns-block.js';
 import { join, resolve } from 'node:path';
 import { evaluateFiles } from '../run/evaluate.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { loadSpec } from '../spec/normalize.js';
 import { checkOutputs, checkTargets, outputRoot } from '../run/outputs.js';
 import { messages } from '../messages.js';
 import { checkSpecColumns, sourceHeader } from '../run/columns.js';
 import { sourceRead } from '../run/plan.js';
-import { redactPaths } from '../report/redact.js';
+import { writeReport } from '../run/report-file.js';
 
 /** `--json`: stdout holds one JSON object and nothing else; logs stay on stderr. */
 function printJson(value: unknown): void {
@@ -123,13 +122,8 @@ export async function evaluateCommand(opts: {
   const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log, records: opts.records !== false });
   const evaluation = report.evaluation!;
   if (thresholds && evaluation.privacy) evaluation.gate = privacyGate(evaluation.privacy, thresholds);
-  if (opts.out) {
-    // --no-records: no real row and no local path in what may leave the site.
-    const shared = opts.records === false ? redactPaths(report) : report;
-    await writeFileAtomic(join(opts.out, 'report.json'), `${JSON.stringify(shared, null, 2)}\n`);
-    await writeFileAtomic(join(opts.out, 'report.html'), renderReportHtml(shared));
-    log.info(`report: ${join(opts.out, 'report.json')}, report.html`);
-  }
+  // --no-records: no real row and no local path in what may leave the site.
+  if (opts.out) await writeReport(report, { dir: opts.out, html: true, ...(opts.records === false ? { records: false as const } : {}) }, renderReportHtml, log);
   if (opts.json) printJson(report);
   else {
     const lines = headlineScores(evaluation);

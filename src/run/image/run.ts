@@ -7,7 +7,7 @@ import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { imageKid } from '../../evaluate/image-kid.js';
 import { msSsimDiversity } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
-import { writeFileAtomic } from '../../io/atomic.js';
+import { writeReport } from '../report-file.js';
 import { affineFromDicom, writeNifti, type NiftiVolume } from '../../io/nifti.js';
 import { runHeader, secondsSince } from '../header.js';
 import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
@@ -346,19 +346,8 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
     timings.evaluate = secondsSince(t0);
   }
 
-  if (plan.report) {
-    const { dir } = plan.report;
-    await writeFileAtomic(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    log.info(`report: ${join(dir, 'report.json')}`);
-    if (report.images) {
-      // The real-vs-synthetic overview as a file too, for a quick look without the HTML report.
-      await writeFileAtomic(join(dir, 'images.png'), Buffer.from(report.images.grid.overview.pngBase64, 'base64'));
-    }
-    if (plan.report.html && opts.renderHtml) {
-      await writeFileAtomic(join(dir, 'report.html'), opts.renderHtml(report));
-      log.info(`report: ${join(dir, 'report.html')}`);
-    }
-  }
+  // The real-vs-synthetic overview as a file too, for a quick look without the HTML report.
+  await writeReport(report, plan.report, opts.renderHtml, log, { extras: (r) => (r.images ? [{ file: 'images.png', data: Buffer.from(r.images.grid.overview.pngBase64, 'base64') }] : []) });
   model?.dispose();
   if (blocked.length) throw new ExportBlockedError(`synthetic DICOM not written: ${blocked.join('; ')}${plan.report ? ` (evidence in ${join(plan.report.dir, 'report.json')})` : ''}`);
   return report;

@@ -14,6 +14,7 @@ import { DataError } from '../../errors.js';
 import { readArrowBatches } from '../../io/arrow-stream.js';
 import { openTableWriter } from '../../io/table-stream.js';
 import { prepareTemp, renameOver, writeError, writeFileAtomic } from '../../io/atomic.js';
+import { writeReport } from '../report-file.js';
 import { formatFromPath } from '../../io/table-io.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { isCategorical, stackedText, type Column, type Table } from '../../table/table.js';
@@ -75,14 +76,7 @@ export async function mergeSpec(
   if (results.length === 0) throw new DataError(`${spec}: no generate or impute task to merge`);
   if (ns.spec.report) {
     const report: MergeReport = { synthdiff: 'merge', name: ns.spec.name, specHash: ns.hash, mergedAt: new Date().toISOString(), outputs: results };
-    const path = join(ns.spec.report.dir, 'merge.json');
-    await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`);
-    log.info(`report: ${path}`);
-    if (ns.spec.report.html && opts.renderHtml) {
-      const htmlPath = join(ns.spec.report.dir, 'merge.html');
-      await writeFileAtomic(htmlPath, opts.renderHtml(report));
-      log.info(`report: ${htmlPath}`);
-    }
+    await writeReport(report, { dir: ns.spec.report.dir, html: ns.spec.report.html !== false, ...(ns.spec.report.records === false ? { records: false as const } : {}) }, opts.renderHtml, log, { name: 'merge' });
   }
   return results;
 }

@@ -1,6 +1,5 @@
 import { TabularDiffusion } from '../../diffusion/tabular.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { redactPaths } from '../../report/redact.js';
 import { writeTable } from '../../io/table-io.js';
 import type { RunReport } from '../../report/model.js';
 import { createLogger, type Logger } from '../../report/log.js';
@@ -19,6 +18,7 @@ import { evaluateTables } from './evaluate.js';
 import { assertObservedUnchanged, cellIntervals } from './intervals.js';
 import { schemaTable } from './schema-table.js';
 import { checkOutputs } from '../outputs.js';
+import { writeReport } from '../report-file.js';
 import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js';
 import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
@@ -104,22 +104,9 @@ export async function runTablePipeline(
     timings.evaluate = secondsSince(t0);
   }
 
-  await writeRunReport(report, plan.report, opts.renderHtml, log);
+  await writeReport(report, plan.report, opts.renderHtml, log);
   model?.dispose();
   return report;
-}
-
-/** report.json (and report.html unless `html: false`) into the report folder, if the spec has one. */
-export async function writeRunReport<R>(full: R, where: { dir: string; html: boolean; records?: false } | undefined, renderHtml: ((r: R) => string) | undefined, log: Logger): Promise<void> {
-  if (!where) return;
-  // `records: false`: no real row and no local path in what may leave the site.
-  const report = where.records === false ? redactPaths(full) : full;
-  await writeFileAtomic(`${where.dir}/report.json`, `${JSON.stringify(report, null, 2)}\n`);
-  log.info(`report: ${where.dir}/report.json`);
-  if (where.html && renderHtml) {
-    await writeFileAtomic(`${where.dir}/report.html`, renderHtml(report));
-    log.info(`report: ${where.dir}/report.html`);
-  }
 }
 
 function dataReport(plan: TablePlan, data: RunData): RunReport['data'] {
