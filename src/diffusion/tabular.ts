@@ -173,7 +173,13 @@ export class TabularDiffusion {
   /** Train (or continue training up to `trainOptions.steps`) on the table's observed cells. */
   async fit(
     table: Table,
-    opts: { validationFraction?: number; onProgress?: (p: TrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: TrainState) => void } } = {},
+    opts: {
+      validationFraction?: number;
+      onProgress?: (p: TrainProgress) => void;
+      checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: TrainState) => void };
+      /** performance.now() after which training ends at the current step (`model.timeBudget`). */
+      deadline?: number;
+    } = {},
   ): Promise<TrainState> {
     const enc = this.encoder.encode(table);
     const n = table.nRows;
@@ -212,7 +218,7 @@ export class TabularDiffusion {
         ck.onSaved?.(state);
       },
     };
-    this.state = await trainDiffusion(this.net, this.ema, this.optimizer, train, val, this.trainOptions, this.state, opts.onProgress, periodic);
+    this.state = await trainDiffusion(this.net, this.ema, this.optimizer, train, val, this.trainOptions, this.state, opts.onProgress, periodic, opts.deadline);
     return this.state;
   }
 

@@ -168,6 +168,11 @@ function disposeBatch(b: Batch): void {
  * from the seeded generator, so the same seed and data give the same weights on the same backend.
  * The validation batch (rows, masks, σ and noise) is fixed once, so successive validation losses compare.
  */
+/** `model.timeBudget`: the wall-clock time (performance.now()) after which training ends at the current step. */
+function pastDeadline(deadline: number | undefined): boolean {
+  return deadline !== undefined && performance.now() >= deadline;
+}
+
 export async function trainDiffusion(
   net: Mlp,
   ema: Mlp,
@@ -178,8 +183,9 @@ export async function trainDiffusion(
   state: TrainState,
   onProgress?: (p: TrainProgress) => void,
   checkpoint?: PeriodicCheckpoint,
+  deadline?: number,
 ): Promise<TrainState> {
-  if (o.privacy) return trainPrivately(net, ema, optimizer, train, o, o.privacy, state, onProgress, checkpoint);
+  if (o.privacy) return trainPrivately(net, ema, optimizer, train, o, o.privacy, state, onProgress, checkpoint, deadline);
   const rng = state.rng ? resumeRng(state.rng) : createRng(state.rngState);
   let lastSave = performance.now();
   const vars = net.params;
@@ -239,7 +245,7 @@ export async function trainDiffusion(
       lossSum = 0;
       lossCount = 0;
     }
-    if (o.patience > 0 && stale >= o.patience) {
+    if ((o.patience > 0 && stale >= o.patience) || pastDeadline(deadline)) {
       step++;
       break;
     }
@@ -275,6 +281,7 @@ async function trainPrivately(
   state: TrainState,
   onProgress?: (p: TrainProgress) => void,
   checkpoint?: PeriodicCheckpoint,
+  deadline?: number,
 ): Promise<TrainState> {
   // Resumed as the non-private loop resumes: the random stream continues where the checkpoint left it.
   const rng = state.rng ? resumeRng(state.rng) : createRng(state.rngState);
@@ -334,6 +341,10 @@ async function trainPrivately(
     if (checkpointDue(checkpoint, done, o.steps, lastSave)) {
       await checkpoint.save({ step: done, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: state.rngState, rng: rng.state() });
       lastSave = performance.now();
+    }
+    if (pastDeadline(deadline)) {
+      step++;
+      break;
     }
   }
   return { step, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: rng.int(2 ** 31) };

@@ -46,6 +46,8 @@ export interface ModelPlan {
   checkpoint?: string;
   /** Wall time between checkpoints while training (with `checkpoint`). */
   checkpointEveryMs?: number;
+  /** `model.timeBudget`: training ends after this much wall time even before its steps. */
+  timeBudgetMs?: number;
   /** A fresh model's architecture (absent: scaled to the data) and training options (absent: the model's defaults). */
   width?: number;
   depth?: number;
@@ -191,6 +193,7 @@ function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
     resume: m.resume,
     ...(m.checkpoint ? { checkpoint: m.checkpoint } : {}),
     ...(m.checkpoint && m.checkpointEvery ? { checkpointEveryMs: m.checkpointEvery * 60_000 } : {}),
+    ...(m.timeBudget ? { timeBudgetMs: m.timeBudget * 60_000 } : {}),
     ...(m.width !== undefined ? { width: m.width } : {}),
     ...(m.depth !== undefined ? { depth: m.depth } : {}),
     train: { ...(m.steps ? { steps: m.steps } : {}), ...(m.batchSize ? { batchSize: m.batchSize } : {}), ...(m.learningRate ? { learningRate: m.learningRate } : {}) },

@@ -98,7 +98,7 @@ export function canonicalJson(v: unknown): string {
 }
 
 /** Model settings a checkpoint's training does not depend on: resuming across a change of these is harmless. */
-export const RESUMABLE_MODEL_KEYS = ['threads', 'steps', 'sampler', 'samplerSteps', 'device', 'backend', 'checkpoint', 'checkpointEvery', 'load', 'resume'] as const;
+export const RESUMABLE_MODEL_KEYS = ['threads', 'steps', 'timeBudget', 'sampler', 'samplerSteps', 'device', 'backend', 'checkpoint', 'checkpointEvery', 'load', 'resume'] as const;
 
 /**
  * What a model learns from, as JSON (spec path → value): source, columns, split, seed and the model
@@ -141,6 +141,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     trainRows: s.trainRows,
     checkpoint: s.checkpoint,
     checkpointEvery: s.checkpoint ? (s.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY_MINUTES) : undefined,
+    timeBudget: s.timeBudget,
     load: s.load,
     resume: s.resume ?? false,
     sampler,

@@ -182,6 +182,14 @@ export const ModelSpec = Type.Object(
     checkpointEvery: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, description: 'Minutes between checkpoints saved to model.checkpoint while training (default 10); resume: true continues from the last.' }),
     ),
+    /**
+     * Table models: minutes of training at most. Training ends at `steps` or when this much time has passed,
+     * whichever comes first; report.json says which and how many steps ran. With a budget the step count, and
+     * so the outputs, depend on the machine's speed: rerun with `steps` set to the count to reproduce them.
+     */
+    timeBudget: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "Table models: minutes of training at most (training ends at steps or at the budget, whichever comes first; the step count then depends on the machine's speed)." }),
+    ),
     /** Load this checkpoint instead of training (`resume: true` continues training from it). */
     load: Type.Optional(Str()),
     resume: Type.Optional(Type.Boolean()),

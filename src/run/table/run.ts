@@ -140,16 +140,24 @@ async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, train: T
     fit: async (model) => {
       const dir = m.checkpoint;
       const state = await model.fit(train, {
+        ...(m.timeBudgetMs ? { deadline: performance.now() + m.timeBudgetMs } : {}),
         onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)}${p.valLoss !== undefined ? ` val ${p.valLoss.toFixed(4)}` : ''}${p.epsilon !== undefined ? ` ε ${p.epsilon.toFixed(3)}` : ''} ${p.stepsPerSec.toFixed(1)} steps/s`),
         ...(dir && m.checkpointEveryMs
           ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
           : {}),
       });
       const eps = model.epsilonSpent;
-      log.done('train', eps !== undefined ? `(${state.step} steps, ε spent ${eps.toFixed(3)} of ${model.trainOptions.privacy!.epsilon})` : `(${state.step} steps, best val loss ${state.bestValLoss.toFixed(4)})`);
+      const budget = timeBudgetStop(model, m) ? `, stopped by model.timeBudget at ${state.step} of ${model.trainOptions.steps}` : '';
+      log.done('train', eps !== undefined ? `(${state.step} steps${budget}, ε spent ${eps.toFixed(3)} of ${model.trainOptions.privacy!.epsilon})` : `(${state.step} steps${budget}, best val loss ${state.bestValLoss.toFixed(4)})`);
     },
   });
   return model;
+}
+
+/** Whether training ended on `model.timeBudget` (fewer steps than planned, and not by early stopping). */
+function timeBudgetStop(model: TabularDiffusion, m: ModelPlan): boolean {
+  const p = model.trainOptions.patience;
+  return Boolean(m.timeBudgetMs) && model.state.step < model.trainOptions.steps && !(p > 0 && model.state.evalsWithoutImprovement >= p);
 }
 
 function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number): Record<string, unknown> {
@@ -165,6 +173,7 @@ function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number
     stepsPerSecond: trainSeconds > 0 && !m.load ? Math.round((model.state.step / trainSeconds) * 10) / 10 : undefined,
     sampler: m.samplerLabel,
     samplerSteps: m.samplerSteps,
+    ...(m.timeBudgetMs && !m.load ? { timeBudgetMinutes: m.timeBudgetMs / 60_000, stoppedBy: timeBudgetStop(model, m) ? 'timeBudget' : model.state.step < model.trainOptions.steps ? 'early stopping (validation loss)' : 'steps' } : {}),
     ...(model.trainOptions.privacy ? { privacy: privacyReport(model) } : {}),
   };
 }
