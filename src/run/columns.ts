@@ -41,8 +41,9 @@ export function checkSpecColumns(ns: NormalizedSpec, header: readonly string[], 
 }
 
 /** Each generate task's `fixed` values against the loaded table: a label it holds, a number for a number column. */
-export function checkFixedValues(ns: NormalizedSpec, table: Table): void {
-  ns.spec.tasks.forEach((t, i) => {
+export function checkFixedValues(tasks: readonly { type: string; index: number; fixed?: Record<string, string | number | boolean> }[], table: Table): void {
+  tasks.forEach((t) => {
+    const i = t.index;
     if (t.type !== 'generate' || !t.fixed) return;
     for (const [name, v] of Object.entries(t.fixed)) {
       const c = table.columns.find((x) => x.name === name);

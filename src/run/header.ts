@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { tf } from '../backend/index.js';
 import type { RunHeader } from '../report/model.js';
-import type { NormalizedSpec } from '../spec/normalize.js';
 
 /** synthdiff's version, from package.json: what every report states it was produced by. */
 export async function packageVersion(): Promise<string> {
@@ -9,13 +8,14 @@ export async function packageVersion(): Promise<string> {
   return pkg.version;
 }
 
-export async function runHeader(ns: NormalizedSpec, timings: Record<string, number>): Promise<RunHeader> {
+/** The header every run report starts with, from the plan's identity (name, spec file and hash, seed). */
+export async function runHeader(plan: { name: string; specFile?: string; hash: string; seed: number }, timings: Record<string, number>): Promise<RunHeader> {
   return {
     synthdiff: await packageVersion(),
-    name: ns.spec.name,
-    specFile: ns.specFile,
-    specHash: ns.hash,
-    seed: ns.seed,
+    name: plan.name,
+    specFile: plan.specFile,
+    specHash: plan.hash,
+    seed: plan.seed,
     startedAt: new Date().toISOString(),
     versions: { node: process.versions.node, tfjs: tf.version_core },
     timings,

@@ -142,6 +142,7 @@ export interface ImagePlan {
   name: string;
   seed: number;
   hash: string;
+  specFile?: string;
   source: string;
   /** `source.series`, with the description pattern compiled. */
   series?: SeriesFilter;
@@ -331,6 +332,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     name: spec.name,
     seed,
     hash: ns.hash,
+    ...(ns.specFile ? { specFile: ns.specFile } : {}),
     source: spec.source.path,
     ...(spec.source.series ? { series: seriesFilter(spec.source.series) } : {}),
     split: { holdout: spec.split.holdout },

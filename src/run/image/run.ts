@@ -62,6 +62,11 @@ export function splitSlices(n: number, holdout: number, seed: number): { train: 
 export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
   const plan = planImage(ns);
   checkOutputs(ns);
+  return runImagePlan(plan, opts);
+}
+
+/** The run itself, from the plan alone (the spec's checks are done). */
+export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
   const log = opts.log ?? createLogger();
   const { seed, evaluate } = plan;
   const timings: Record<string, number> = {};
@@ -125,7 +130,7 @@ export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger;
   );
 
   const report: ImageRunReport = {
-    ...(await runHeader(ns, timings)),
+    ...(await runHeader(plan, timings)),
     kind: 'image',
     data: {
       source: plan.source,

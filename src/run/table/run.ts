@@ -37,19 +37,27 @@ export async function runTablePipeline(
   const plan = planTable(ns);
   checkOutputs(ns);
   checkSpecColumns(ns, await sourceHeader(plan.read), plan.read.path);
+  return runTablePlan(plan, opts);
+}
+
+/** The run itself, from the plan alone (the spec's checks are done): load → split → model → tasks → evaluate → report. */
+export async function runTablePlan(
+  plan: TablePlan,
+  opts: { log?: Logger; renderHtml?: (report: RunReport) => string; trainOnly?: boolean; force?: boolean } = {},
+): Promise<RunReport> {
   const log = opts.log ?? createLogger();
   const timings: Record<string, number> = {};
   let t0 = performance.now();
   log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
   const data = await runData(plan, log);
-  if (data.table) checkFixedValues(ns, data.table);
+  if (data.table) checkFixedValues(plan.tasks, data.table);
   const { split } = data;
   timings.load = secondsSince(t0);
   log.info(
     `loaded ${plan.read.path}: ${data.rows} rows × ${data.schema.columns.length} columns, ${data.missingCells} missing cells; train ${data.trainRows}, holdout ${data.holdoutRows}` +
       (data.sampled ? ` (model trains on a uniform sample of ${split.train.nRows} training rows, encoders on all of them)` : ''),
   );
-  const report: RunReport = { ...(await runHeader(ns, timings)), data: dataReport(plan, data), tasks: [] };
+  const report: RunReport = { ...(await runHeader(plan, timings)), data: dataReport(plan, data), tasks: [] };
 
   // Generate engines first: when every task runs trees, the diffusion model need not train at all.
   const engines = opts.trainOnly ? { engines: new Map<number, 'trees' | 'diffusion'>() } : chooseGenerateEngines(plan, split.train, log);
