@@ -45,15 +45,21 @@ export interface TuneOptions {
   readonly dcrShareLimit?: number;
   /** Trees of the validation detector (default 30: a ranking, not a report figure). */
   readonly detectionTrees?: number;
+  /**
+   * Rows the validation uses at most (default 20,000, a seeded sample): the DCR search is quadratic in them,
+   * and leaf sizes in the tens to hundreds are told apart long before that.
+   */
+  readonly maxRows?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
 export function tuneCartLeaf(train: Table, o: TuneOptions): LeafChoice {
   const limit = o.dcrShareLimit ?? DCR_SHARE_LIMIT;
   const perm = permutation(train.nRows, createRng(deriveSeed(o.seed, 'cart-tune:split')));
-  const half = Math.floor(train.nRows / 2);
+  const used = Math.min(train.nRows, o.maxRows ?? 20_000);
+  const half = Math.floor(used / 2);
   const fit = takeRows(train, perm.subarray(0, half));
-  const unseen = takeRows(train, perm.subarray(half));
+  const unseen = takeRows(train, perm.subarray(half, used));
   const dependencies = findDependencies(fit);
   // A leaf of more than a quarter of the fitted half cannot split anything worth having.
   const leaves = (o.leaves ?? CART_LEAVES).filter((l, i) => i === 0 || l <= half / 4);
