@@ -26,6 +26,8 @@ export interface ColumnDistribution {
   /** Numeric/datetime: histogram over shared bin edges; categorical: counts per category. */
   edges?: number[];
   categories?: string[];
+  /** `log`: the edges are equal-width in log10 (a skewed positive column) and the x axis is logarithmic. */
+  scale?: 'log';
   real: number[];
   synthetic: number[];
 }

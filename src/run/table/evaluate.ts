@@ -10,7 +10,7 @@ import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImput
 import { isolationForestScores, topK, scoreSummary } from '../../evaluate/outliers.js';
 import { mlEfficacy } from '../../evaluate/efficacy.js';
 import { alphaPrecisionBetaRecall } from '../../evaluate/precision-recall.js';
-import { histogram } from '../../evaluate/stats.js';
+import { histogram, isSkewedPositive, logHistogram } from '../../evaluate/stats.js';
 import type { Logger } from '../../report/log.js';
 import type { ColumnDistribution, EvaluationReport, FidelityReport, OutlierRecord } from '../../report/model.js';
 import { deriveSeed } from '../../rng.js';
@@ -178,6 +178,10 @@ function distribution(r: Table['columns'][number], s: Table['columns'][number]):
   const rv = (r as { values: Float64Array }).values, sv = (s as { values: Float64Array }).values;
   let lo = Infinity, hi = -Infinity;
   for (const v of rv) if (Number.isFinite(v)) (lo = Math.min(lo, v), hi = Math.max(hi, v));
+  if (r.kind !== 'datetime' && hi > lo && isSkewedPositive(rv)) {
+    const lr = logHistogram(rv, 30, lo, hi);
+    return { column: r.name, kind: r.kind, scale: 'log', edges: lr.edges, real: lr.counts, synthetic: logHistogram(sv, 30, lo, hi).counts };
+  }
   const hr = histogram(rv, 30, lo, hi);
   return { column: r.name, kind: r.kind, edges: hr.edges, real: hr.counts, synthetic: histogram(sv, 30, lo, hi).counts };
 }
