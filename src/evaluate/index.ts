@@ -1,4 +1,4 @@
-/** Evaluators over typed `Table`s: fidelity, detection, privacy, imputation, outliers, ML efficacy, α-precision/β-recall. */
+/** Evaluators over typed `Table`s: fidelity, detection, privacy, imputation, outliers, ML efficacy, α-precision/β-recall, validity. */
 export * from './fidelity.js';
 export * from './detection.js';
 export * from './privacy.js';
@@ -6,6 +6,7 @@ export * from './imputation.js';
 export * from './outliers.js';
 export * from './efficacy.js';
 export * from './precision-recall.js';
+export * from './validity.js';
 export * from './forest.js';
 export * from './encode.js';
 export * from './schema.js';

@@ -12,6 +12,7 @@ import type { ImageDetectionResult } from '../evaluate/image-detection.js';
 import type { KidResult } from '../evaluate/image-kid.js';
 import type { MsSsimDiversity } from '../evaluate/image-msssim.js';
 import type { MemorizationResult } from '../evaluate/memorization.js';
+import type { ValidityResult } from '../evaluate/validity.js';
 import type { TableSchema } from '../table/infer.js';
 
 export interface ScoreWithDefinition {
@@ -42,6 +43,11 @@ export interface FidelityReport {
   distributions: ColumnDistribution[];
   /** The same scores with the holdout standing in for synthetic data: the best a generator can expect. */
   holdoutBaseline?: { shapes: number; trends: number };
+}
+
+/** Range, category and dependent-column adherence of the synthetic table (evaluate/validity.ts); shares are null where no value was observed. */
+export interface ValidityReport extends ValidityResult {
+  definition: string;
 }
 
 export interface DetectionReport extends ScoreWithDefinition {
@@ -125,6 +131,7 @@ export interface EfficacyReport {
 
 export interface EvaluationReport {
   fidelity?: FidelityReport;
+  validity?: ValidityReport;
   detection?: DetectionReport;
   precisionRecall?: { alphaPrecision: number; betaRecall: number; definition: string };
   efficacy?: EfficacyReport;

@@ -10,9 +10,10 @@ import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImput
 import { isolationForestScores, topK, scoreSummary } from '../../evaluate/outliers.js';
 import { mlEfficacy } from '../../evaluate/efficacy.js';
 import { alphaPrecisionBetaRecall } from '../../evaluate/precision-recall.js';
+import { validity } from '../../evaluate/validity.js';
 import { histogram, isSkewedPositive, logHistogram } from '../../evaluate/stats.js';
 import type { Logger } from '../../report/log.js';
-import type { ColumnDistribution, EvaluationReport, FidelityReport, OutlierRecord } from '../../report/model.js';
+import type { ColumnDistribution, EvaluationReport, FidelityReport, OutlierRecord, ValidityReport } from '../../report/model.js';
 import { deriveSeed } from '../../rng.js';
 import type { EvaluateSpec } from '../../spec/types.js';
 import { cellValue, isCategorical, takeRows, type Table } from '../../table/table.js';
@@ -45,6 +46,10 @@ export async function evaluateTables(ev: EvaluateSpec, input: EvaluateInput, log
   if (ev.fidelity && needSynthetic('fidelity')) {
     log.info('evaluate: fidelity (column shapes, column-pair trends)');
     out.fidelity = fidelity(train, synthetic!, holdout);
+  }
+  if (synthetic) {
+    log.info('evaluate: validity (real ranges, real labels, combinations of dependent columns)');
+    out.validity = validityReport(train, synthetic);
   }
   if (ev.detection && needSynthetic('detection')) {
     log.info('evaluate: detection (random-forest C2ST, 3-fold)');
@@ -162,6 +167,18 @@ export function fidelity(real: Table, synthetic: Table, holdout?: Table): Fideli
     correlation: { columns: [...assoc.columns], real: matrix(assoc.real), synthetic: matrix(assoc.synthetic) },
     distributions: real.columns.map((c, j) => distribution(c, synthetic.columns[j]!)),
     ...(base ? { holdoutBaseline: { shapes: round(base.columnShapes.score), trends: round(base.columnPairTrends.score) } } : {}),
+  };
+}
+
+/** evaluate/validity.ts against the training table, shares rounded for the report. */
+export function validityReport(real: Table, synthetic: Table): ValidityReport {
+  const v = validity(real, synthetic);
+  return {
+    definition: 'Share of synthetic values inside the real [min, max] (SDMetrics BoundaryAdherence), of synthetic labels the real column shows (SDMetrics CategoryAdherence), and synthetic rows pairing levels of functionally dependent columns (A → B in the real table) as the real table never does',
+    ...v,
+    ranges: v.ranges.map((r) => ({ ...r, share: round(r.share) })),
+    categories: v.categories.map((c) => ({ ...c, share: round(c.share) })),
+    unseenCombinationShare: round(v.unseenCombinationShare),
   };
 }
 
