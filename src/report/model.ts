@@ -12,6 +12,7 @@ import type { ImageDetectionResult } from '../evaluate/image-detection.js';
 import type { KidResult } from '../evaluate/image-kid.js';
 import type { MsSsimDiversity } from '../evaluate/image-msssim.js';
 import type { MemorizationResult } from '../evaluate/memorization.js';
+import type { ImputedColumn } from '../evaluate/imputed.js';
 import type { ValidityResult } from '../evaluate/validity.js';
 import type { TableSchema } from '../table/infer.js';
 
@@ -48,6 +49,14 @@ export interface FidelityReport {
 /** Range, category and dependent-column adherence of the synthetic table (evaluate/validity.ts); shares are null where no value was observed. */
 export interface ValidityReport extends ValidityResult {
   definition: string;
+}
+
+/** Impute runs: the values filled into the data's own holes beside the observed values, per column (evaluate/imputed.ts). */
+export interface ImputedReport {
+  definition: string;
+  /** The impute task's output file. */
+  output?: string;
+  columns: ImputedColumn[];
 }
 
 export interface DetectionReport extends ScoreWithDefinition {
@@ -138,6 +147,7 @@ export interface EvaluationReport {
   privacy?: PrivacyReport;
   outliers?: OutlierReport;
   imputation?: ImputationReport;
+  imputed?: ImputedReport;
   /** `--fail-on`: the privacy gate's verdict (report.html shows it as a banner). */
   gate?: PrivacyGate;
   /** Evaluations skipped and why (e.g. privacy without a holdout split). */

@@ -10,10 +10,11 @@ import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImput
 import { isolationForestScores, topK, scoreSummary } from '../../evaluate/outliers.js';
 import { mlEfficacy } from '../../evaluate/efficacy.js';
 import { alphaPrecisionBetaRecall } from '../../evaluate/precision-recall.js';
+import { imputedVsObserved } from '../../evaluate/imputed.js';
 import { validity } from '../../evaluate/validity.js';
 import { histogram, isSkewedPositive, logHistogram } from '../../evaluate/stats.js';
 import type { Logger } from '../../report/log.js';
-import type { ColumnDistribution, EvaluationReport, FidelityReport, OutlierRecord, ValidityReport } from '../../report/model.js';
+import type { ColumnDistribution, EvaluationReport, FidelityReport, ImputedReport, OutlierRecord, ValidityReport } from '../../report/model.js';
 import { deriveSeed } from '../../rng.js';
 import type { EvaluateSpec } from '../../spec/types.js';
 import { cellValue, isCategorical, takeRows, type Table } from '../../table/table.js';
@@ -30,6 +31,8 @@ export interface EvaluateInput {
   imputeEngine?: ImputeEngine;
   /** false: the outlier section names no real row (`report.records: false`, `--no-records`). */
   records?: boolean;
+  /** An impute task's table with its real holes and the table it wrote: shown as imputed vs observed values. */
+  imputed?: { input: Table; completed: Table; output?: string };
 }
 
 const round = (x: number, d = 4): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
@@ -135,6 +138,10 @@ export async function evaluateTables(ev: EvaluateSpec, input: EvaluateInput, log
     if (!model) skipped.imputation = 'needs a model (imputation accuracy hides cells and imputes them)';
     else out.imputation = await imputationAccuracy(ev.imputation, input, log);
   }
+  if (input.imputed) {
+    log.info('evaluate: imputed vs observed values in the real holes');
+    out.imputed = imputedReport(input.imputed.input, input.imputed.completed, input.imputed.output);
+  }
   if (Object.keys(skipped).length) out.skipped = skipped;
   return out;
 }
@@ -167,6 +174,15 @@ export function fidelity(real: Table, synthetic: Table, holdout?: Table): Fideli
     correlation: { columns: [...assoc.columns], real: matrix(assoc.real), synthetic: matrix(assoc.synthetic) },
     distributions: real.columns.map((c, j) => distribution(c, synthetic.columns[j]!)),
     ...(base ? { holdoutBaseline: { shapes: round(base.columnShapes.score), trends: round(base.columnPairTrends.score) } } : {}),
+  };
+}
+
+/** evaluate/imputed.ts, similarities rounded for the report. */
+export function imputedReport(input: Table, completed: Table, output?: string): ImputedReport {
+  return {
+    definition: 'Per column with missing cells: values filled into the holes beside the observed values (shares of each), and their KSComplement / TVComplement; under MAR a difference can be right',
+    ...(output ? { output } : {}),
+    columns: imputedVsObserved(input, completed).map((c) => ({ ...c, similarity: round(c.similarity) })),
   };
 }
 

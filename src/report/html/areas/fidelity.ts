@@ -32,7 +32,8 @@ export function worstFirst(distributions: readonly ColumnDistribution[], columns
   return distributions.map((d, i) => ({ d, i })).sort((a, b) => key(a.d) - key(b.d) || a.i - b.i).map(({ d }) => d);
 }
 
-export function distributionChart(d: ColumnDistribution, shape?: { metric: string; score: number }): string {
+/** One column's real vs synthetic shares (or any two series named in `labels`, e.g. observed vs imputed). */
+export function distributionChart(d: ColumnDistribution, shape?: { metric: string; score: number }, labels: { real: string; synthetic: string } = { real: 'Real', synthetic: 'Synthetic' }): string {
   const subtitle = `${d.kind}${d.scale === 'log' ? ' · log x' : ''}${shape ? ` · ${shape.metric} ${score(shape.score)}` : ''}`;
   if (d.edges && d.edges.length >= 2) {
     return histogramOverlay({
@@ -40,8 +41,8 @@ export function distributionChart(d: ColumnDistribution, shape?: { metric: strin
       subtitle,
       edges: d.edges,
       series: [
-        { label: 'Real', values: d.real, color: COLORS.real, style: 'bar' },
-        { label: 'Synthetic', values: d.synthetic, color: COLORS.synthetic, style: 'step' },
+        { label: labels.real, values: d.real, color: COLORS.real, style: 'bar' },
+        { label: labels.synthetic, values: d.synthetic, color: COLORS.synthetic, style: 'step' },
       ],
       legend: false,
       width: SMALL.width,
@@ -55,8 +56,8 @@ export function distributionChart(d: ColumnDistribution, shape?: { metric: strin
     subtitle,
     groups: c.categories,
     series: [
-      { label: 'Real', values: c.real, color: COLORS.real },
-      { label: 'Synthetic', values: c.synthetic, color: COLORS.synthetic },
+      { label: labels.real, values: c.real, color: COLORS.real },
+      { label: labels.synthetic, values: c.synthetic, color: COLORS.synthetic },
     ],
     normalize: true,
     legend: false,
