@@ -185,7 +185,7 @@ describe('svg helpers', () => {
   it('collapses long category lists and computes correlation differences', () => {
     const cats = Array.from({ length: 20 }, (_, i) => `c${i}`);
     const c = collapseCategories({ column: 'x', kind: 'categorical', categories: cats, real: cats.map((_, i) => 20 - i), synthetic: cats.map(() => 1) }, 5);
-    expect(c.categories).toEqual(['c0', 'c1', 'c2', 'c3', 'other (16)']);
+    expect(c.categories).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'other (15 levels)']);
     expect(c.real.reduce((a, b) => a + b)).toBe(210);
     expect(correlationDifference([[1, 0.5], [0.5, 1]], [[1, null], [0.2, 1]])).toEqual([[0, null], [0.3, 0]]);
   });

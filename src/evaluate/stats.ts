@@ -117,6 +117,29 @@ export function histogram(values: ArrayLike<number>, nBins: number, lo?: number,
   return { edges, counts };
 }
 
+/**
+ * A positive column whose range spans orders of magnitude (min > 0 and max / median > `ratio`, as GDP or
+ * population): a linear histogram puts nearly every row in its first bin, a log axis spreads them out.
+ */
+export function isSkewedPositive(values: ArrayLike<number>, ratio = 100): boolean {
+  const s = sortedFinite(values);
+  if (s.length < 2 || !(s[0]! > 0)) return false;
+  return s[s.length - 1]! / quantileSorted(s, 0.5) > ratio;
+}
+
+/** Histogram over `nBins` bins of equal width in log10 over [lo, hi] (0 < lo < hi); values outside are left out. */
+export function logHistogram(values: ArrayLike<number>, nBins: number, lo: number, hi: number): Histogram {
+  const a = Math.log10(lo), b = Math.log10(hi), w = (b - a) / nBins;
+  const edges = Array.from({ length: nBins + 1 }, (_, i) => (i === 0 ? lo : i === nBins ? hi : 10 ** (a + i * w)));
+  const counts = new Array<number>(nBins).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v) || v < lo || v > hi) continue;
+    counts[Math.max(0, Math.min(nBins - 1, Math.floor((Math.log10(v) - a) / w)))]!++;
+  }
+  return { edges, counts };
+}
+
 export interface Summary {
   readonly n: number;
   readonly mean: number;

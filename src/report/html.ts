@@ -10,7 +10,7 @@
  * same report always renders to the same string.
  */
 export { fmtSeconds, fmtTimestamp } from './html/core.js';
-export { collapseCategories, correlationDifference } from './html/areas/fidelity.js';
+export { collapseCategories, correlationDifference, worstFirst } from './html/areas/fidelity.js';
 export { splitMethods } from './html/areas/imputation.js';
 export { renderReportHtml } from './html/run.js';
 export { renderMergeHtml } from './html/merge.js';

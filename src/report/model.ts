@@ -12,6 +12,8 @@ import type { ImageDetectionResult } from '../evaluate/image-detection.js';
 import type { KidResult } from '../evaluate/image-kid.js';
 import type { MsSsimDiversity } from '../evaluate/image-msssim.js';
 import type { MemorizationResult } from '../evaluate/memorization.js';
+import type { ImputedColumn } from '../evaluate/imputed.js';
+import type { ValidityResult } from '../evaluate/validity.js';
 import type { TableSchema } from '../table/infer.js';
 
 export interface ScoreWithDefinition {
@@ -26,6 +28,8 @@ export interface ColumnDistribution {
   /** Numeric/datetime: histogram over shared bin edges; categorical: counts per category. */
   edges?: number[];
   categories?: string[];
+  /** `log`: the edges are equal-width in log10 (a skewed positive column) and the x axis is logarithmic. */
+  scale?: 'log';
   real: number[];
   synthetic: number[];
 }
@@ -40,6 +44,19 @@ export interface FidelityReport {
   distributions: ColumnDistribution[];
   /** The same scores with the holdout standing in for synthetic data: the best a generator can expect. */
   holdoutBaseline?: { shapes: number; trends: number };
+}
+
+/** Range, category and dependent-column adherence of the synthetic table (evaluate/validity.ts); shares are null where no value was observed. */
+export interface ValidityReport extends ValidityResult {
+  definition: string;
+}
+
+/** Impute runs: the values filled into the data's own holes beside the observed values, per column (evaluate/imputed.ts). */
+export interface ImputedReport {
+  definition: string;
+  /** The impute task's output file. */
+  output?: string;
+  columns: ImputedColumn[];
 }
 
 export interface DetectionReport extends ScoreWithDefinition {
@@ -123,12 +140,14 @@ export interface EfficacyReport {
 
 export interface EvaluationReport {
   fidelity?: FidelityReport;
+  validity?: ValidityReport;
   detection?: DetectionReport;
   precisionRecall?: { alphaPrecision: number; betaRecall: number; definition: string };
   efficacy?: EfficacyReport;
   privacy?: PrivacyReport;
   outliers?: OutlierReport;
   imputation?: ImputationReport;
+  imputed?: ImputedReport;
   /** `--fail-on`: the privacy gate's verdict (report.html shows it as a banner). */
   gate?: PrivacyGate;
   /** Evaluations skipped and why (e.g. privacy without a holdout split). */

@@ -98,6 +98,31 @@ export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[];
   return { ticks, step };
 }
 
+/**
+ * Ticks for a log10 axis over [lo, hi] (0 < lo < hi): powers of ten, every k-th decade when more than
+ * `count` would crowd the axis; 2× and 5× marks when the range spans less than two decades.
+ */
+export function logTicks(lo: number, hi: number, count = 5): number[] {
+  const e0 = Math.ceil(Math.log10(lo) - 1e-9), e1 = Math.floor(Math.log10(hi) + 1e-9);
+  const decades = e1 - e0 + 1;
+  if (decades < 2) {
+    const out: number[] = [];
+    for (let e = e0 - 1; e <= e1; e++) for (const m of [1, 2, 5]) out.push(Number((m * 10 ** e).toPrecision(12)));
+    return out.filter((t) => t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9));
+  }
+  const k = Math.max(1, Math.ceil(decades / Math.max(1, count)));
+  const out: number[] = [];
+  for (let e = Math.ceil(e0 / k) * k; e <= e1; e += k) out.push(Number((10 ** e).toPrecision(12)));
+  return out;
+}
+
+/** A log-axis tick: 1k, 10M, 1B; small values in full. */
+export function fmtLogTick(v: number): string {
+  const a = Math.abs(v);
+  for (const [s, u] of [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'k']] as const) if (a >= s) return `${trimZeros(String(Number((v / s).toPrecision(3))))}${u}`;
+  return String(Number(v.toPrecision(3)));
+}
+
 const DAY = 86_400_000;
 
 /**
@@ -293,8 +318,8 @@ export interface HistogramOptions {
   yLabel?: string;
   width?: number;
   height?: number;
-  /** `time`: edges are epoch milliseconds (datetime columns), ticked and labelled as UTC dates. */
-  xScale?: 'linear' | 'time';
+  /** `time`: edges are epoch milliseconds (datetime columns), ticked and labelled as UTC dates; `log`: a log10 axis (edges > 0). */
+  xScale?: 'linear' | 'time' | 'log';
   legend?: boolean;
   /** Vertical reference lines, e.g. medians. */
   markers?: readonly { value: number; label: string; color: string }[];
@@ -320,7 +345,10 @@ export function histogramOverlay(o: HistogramOptions): string {
   const top = headerHeight(Boolean(o.subtitle), legend);
   const p: Plot = { left: o.yLabel ? 52 : 42, top, width: 0, height: height - top - (o.xLabel ? 40 : 24) };
   p.width = width - p.left - 12;
-  const x = (v: number) => p.left + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * p.width;
+  // A log axis is a linear axis over log10 of the values; it needs a positive range.
+  const log = o.xScale === 'log' && !constant && lo > 0;
+  const tx = (v: number) => (log ? Math.log10(v) : v);
+  const x = (v: number) => p.left + ((tx(Math.min(hi, Math.max(lo, v))) - tx(lo)) / (tx(hi) - tx(lo))) * p.width;
   const y = (v: number) => p.top + p.height - (v / yMax) * p.height;
   const edgeX = (i: number) => (nBins === 1 && !(o.edges[1]! > o.edges[0]!) ? (i === 0 ? p.left : p.left + p.width) : x(o.edges[i]!));
 
@@ -365,9 +393,11 @@ export function histogramOverlay(o: HistogramOptions): string {
     yAxis(p, yMax, normalize ? percentTick : fmtTick, o.yLabel) +
     drawn +
     markers +
-    xAxisLinear(p, lo, hi, constant ? (v) => fmtValue(v) : fmtTick, o.xLabel, time, constant) +
+    (log
+      ? xAxisLinear(p, tx(lo), tx(hi), (e) => fmtLogTick(10 ** e), o.xLabel, false, logTicks(lo, hi, Math.max(2, Math.floor(p.width / 45))).map(tx))
+      : xAxisLinear(p, lo, hi, constant ? (v) => fmtValue(v) : fmtTick, o.xLabel, time, constant)) +
     hits;
-  const desc = `Histogram over ${nBins} bins from ${fEdge(lo)} to ${fEdge(hi)} comparing ${o.series.map((s) => s.label).join(' and ')}${normalize ? ' as shares of rows' : ''}.`;
+  const desc = `Histogram over ${nBins}${log ? ' log-spaced' : ''} bins from ${fEdge(lo)} to ${fEdge(hi)} comparing ${o.series.map((s) => s.label).join(' and ')}${normalize ? ' as shares of rows' : ''}.`;
   return frame({ width, height, title: o.title, subtitle: o.subtitle, desc, body });
 }
 

@@ -24,7 +24,7 @@ export interface DependencyOptions {
 }
 
 /** Level text of row i, or undefined when missing. */
-function levelOf(c: Column, i: number): string | undefined {
+export function levelOf(c: Column, i: number): string | undefined {
   if (isCategorical(c)) {
     const k = c.codes[i]!;
     return k < 0 ? undefined : c.categories[k]!;

@@ -10,9 +10,11 @@ import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImput
 import { isolationForestScores, topK, scoreSummary } from '../../evaluate/outliers.js';
 import { mlEfficacy } from '../../evaluate/efficacy.js';
 import { alphaPrecisionBetaRecall } from '../../evaluate/precision-recall.js';
-import { histogram } from '../../evaluate/stats.js';
+import { imputedVsObserved } from '../../evaluate/imputed.js';
+import { validity } from '../../evaluate/validity.js';
+import { histogram, isSkewedPositive, logHistogram } from '../../evaluate/stats.js';
 import type { Logger } from '../../report/log.js';
-import type { ColumnDistribution, EvaluationReport, FidelityReport, OutlierRecord } from '../../report/model.js';
+import type { ColumnDistribution, EvaluationReport, FidelityReport, ImputedReport, OutlierRecord, ValidityReport } from '../../report/model.js';
 import { deriveSeed } from '../../rng.js';
 import type { EvaluateSpec } from '../../spec/types.js';
 import { cellValue, isCategorical, takeRows, type Table } from '../../table/table.js';
@@ -29,6 +31,8 @@ export interface EvaluateInput {
   imputeEngine?: ImputeEngine;
   /** false: the outlier section names no real row (`report.records: false`, `--no-records`). */
   records?: boolean;
+  /** An impute task's table with its real holes and the table it wrote: shown as imputed vs observed values. */
+  imputed?: { input: Table; completed: Table; output?: string };
 }
 
 const round = (x: number, d = 4): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
@@ -45,6 +49,10 @@ export async function evaluateTables(ev: EvaluateSpec, input: EvaluateInput, log
   if (ev.fidelity && needSynthetic('fidelity')) {
     log.info('evaluate: fidelity (column shapes, column-pair trends)');
     out.fidelity = fidelity(train, synthetic!, holdout);
+  }
+  if (synthetic) {
+    log.info('evaluate: validity (real ranges, real labels, combinations of dependent columns)');
+    out.validity = validityReport(train, synthetic);
   }
   if (ev.detection && needSynthetic('detection')) {
     log.info('evaluate: detection (random-forest C2ST, 3-fold)');
@@ -130,6 +138,10 @@ export async function evaluateTables(ev: EvaluateSpec, input: EvaluateInput, log
     if (!model) skipped.imputation = 'needs a model (imputation accuracy hides cells and imputes them)';
     else out.imputation = await imputationAccuracy(ev.imputation, input, log);
   }
+  if (input.imputed) {
+    log.info('evaluate: imputed vs observed values in the real holes');
+    out.imputed = imputedReport(input.imputed.input, input.imputed.completed, input.imputed.output);
+  }
   if (Object.keys(skipped).length) out.skipped = skipped;
   return out;
 }
@@ -165,6 +177,27 @@ export function fidelity(real: Table, synthetic: Table, holdout?: Table): Fideli
   };
 }
 
+/** evaluate/imputed.ts, similarities rounded for the report. */
+export function imputedReport(input: Table, completed: Table, output?: string): ImputedReport {
+  return {
+    definition: 'Per column with missing cells: values filled into the holes beside the observed values (shares of each), and their KSComplement / TVComplement; under MAR a difference can be right',
+    ...(output ? { output } : {}),
+    columns: imputedVsObserved(input, completed).map((c) => ({ ...c, similarity: round(c.similarity) })),
+  };
+}
+
+/** evaluate/validity.ts against the training table, shares rounded for the report. */
+export function validityReport(real: Table, synthetic: Table): ValidityReport {
+  const v = validity(real, synthetic);
+  return {
+    definition: 'Share of synthetic values inside the real [min, max] (SDMetrics BoundaryAdherence), of synthetic labels the real column shows (SDMetrics CategoryAdherence), and synthetic rows pairing levels of functionally dependent columns (A → B in the real table) as the real table never does',
+    ...v,
+    ranges: v.ranges.map((r) => ({ ...r, share: round(r.share) })),
+    categories: v.categories.map((c) => ({ ...c, share: round(c.share) })),
+    unseenCombinationShare: round(v.unseenCombinationShare),
+  };
+}
+
 function distribution(r: Table['columns'][number], s: Table['columns'][number]): ColumnDistribution {
   if (isCategorical(r) && isCategorical(s)) {
     const K = r.categories.length;
@@ -178,6 +211,10 @@ function distribution(r: Table['columns'][number], s: Table['columns'][number]):
   const rv = (r as { values: Float64Array }).values, sv = (s as { values: Float64Array }).values;
   let lo = Infinity, hi = -Infinity;
   for (const v of rv) if (Number.isFinite(v)) (lo = Math.min(lo, v), hi = Math.max(hi, v));
+  if (r.kind !== 'datetime' && hi > lo && isSkewedPositive(rv)) {
+    const lr = logHistogram(rv, 30, lo, hi);
+    return { column: r.name, kind: r.kind, scale: 'log', edges: lr.edges, real: lr.counts, synthetic: logHistogram(sv, 30, lo, hi).counts };
+  }
   const hr = histogram(rv, 30, lo, hi);
   return { column: r.name, kind: r.kind, edges: hr.edges, real: hr.counts, synthetic: histogram(sv, 30, lo, hi).counts };
 }

@@ -3,46 +3,61 @@ import { COLORS, fmtFixed, groupedBars, heatmap, histogramOverlay, metricBars } 
 import type { ColumnDistribution, FidelityReport } from '../../model.js';
 import { Raw, html, isNum, score, legend, figure, table, SMALL, type Section, type Card, type Area } from '../core.js';
 
-/** Keep the `max − 1` most frequent categories (real + synthetic) and pool the rest, so bars stay legible. */
-export function collapseCategories(d: ColumnDistribution, max = 12): { categories: string[]; real: number[]; synthetic: number[] } {
+/**
+ * The `top` most frequent real levels, most frequent first, and one bar pooling the rest ("other (n levels)"),
+ * so a 185-level column reads as its head instead of 185 slivers. Lists that fit keep their own order.
+ */
+export function collapseCategories(d: ColumnDistribution, top = 12): { categories: string[]; real: number[]; synthetic: number[] } {
   const cats = d.categories ?? d.real.map((_, i) => String(i));
-  if (cats.length <= max) return { categories: [...cats], real: [...d.real], synthetic: [...d.synthetic] };
-  const order = cats.map((_, i) => i).sort((a, b) => (d.real[b] ?? 0) + (d.synthetic[b] ?? 0) - ((d.real[a] ?? 0) + (d.synthetic[a] ?? 0)) || a - b);
-  const keep = order.slice(0, max - 1).sort((a, b) => a - b);
-  const rest = order.slice(max - 1);
+  if (cats.length <= top + 1) return { categories: [...cats], real: [...d.real], synthetic: [...d.synthetic] };
+  // By real frequency: the reader asks how the synthetic table treats the levels that matter in the data.
+  const order = cats.map((_, i) => i).sort((a, b) => (d.real[b] ?? 0) - (d.real[a] ?? 0) || (d.synthetic[b] ?? 0) - (d.synthetic[a] ?? 0) || a - b);
+  const keep = order.slice(0, top);
+  const rest = order.slice(top);
   const sum = (xs: readonly number[]) => rest.reduce((s, i) => s + (xs[i] ?? 0), 0);
   return {
-    categories: [...keep.map((i) => cats[i]!), `other (${rest.length})`],
+    categories: [...keep.map((i) => cats[i]!), `other (${rest.length} levels)`],
     real: [...keep.map((i) => d.real[i] ?? 0), sum(d.real)],
     synthetic: [...keep.map((i) => d.synthetic[i] ?? 0), sum(d.synthetic)],
   };
 }
 
-export function distributionChart(d: ColumnDistribution, shape?: { metric: string; score: number }): string {
-  const subtitle = `${d.kind}${shape ? ` · ${shape.metric} ${score(shape.score)}` : ''}`;
+/** Column distributions with the lowest shape score first (columns without one last), so problems lead. */
+export function worstFirst(distributions: readonly ColumnDistribution[], columns: readonly { column: string; score: number }[]): ColumnDistribution[] {
+  const at = new Map(columns.map((c) => [c.column, c.score]));
+  const key = (d: ColumnDistribution) => {
+    const v = at.get(d.column);
+    return isNum(v) ? v : Infinity;
+  };
+  return distributions.map((d, i) => ({ d, i })).sort((a, b) => key(a.d) - key(b.d) || a.i - b.i).map(({ d }) => d);
+}
+
+/** One column's real vs synthetic shares (or any two series named in `labels`, e.g. observed vs imputed). */
+export function distributionChart(d: ColumnDistribution, shape?: { metric: string; score: number }, labels: { real: string; synthetic: string } = { real: 'Real', synthetic: 'Synthetic' }): string {
+  const subtitle = `${d.kind}${d.scale === 'log' ? ' · log x' : ''}${shape ? ` · ${shape.metric} ${score(shape.score)}` : ''}`;
   if (d.edges && d.edges.length >= 2) {
     return histogramOverlay({
       title: d.column,
       subtitle,
       edges: d.edges,
       series: [
-        { label: 'Real', values: d.real, color: COLORS.real, style: 'bar' },
-        { label: 'Synthetic', values: d.synthetic, color: COLORS.synthetic, style: 'step' },
+        { label: labels.real, values: d.real, color: COLORS.real, style: 'bar' },
+        { label: labels.synthetic, values: d.synthetic, color: COLORS.synthetic, style: 'step' },
       ],
       legend: false,
       width: SMALL.width,
       height: SMALL.height,
-      xScale: d.kind === 'datetime' ? 'time' : 'linear',
+      xScale: d.kind === 'datetime' ? 'time' : d.scale === 'log' ? 'log' : 'linear',
     });
   }
-  const c = collapseCategories(d, 10);
+  const c = collapseCategories(d);
   return groupedBars({
     title: d.column,
     subtitle,
     groups: c.categories,
     series: [
-      { label: 'Real', values: c.real, color: COLORS.real },
-      { label: 'Synthetic', values: c.synthetic, color: COLORS.synthetic },
+      { label: labels.real, values: c.real, color: COLORS.real },
+      { label: labels.synthetic, values: c.synthetic, color: COLORS.synthetic },
     ],
     normalize: true,
     legend: false,
@@ -102,7 +117,7 @@ export function fidelitySection(f: FidelityReport): Section {
     width: 520,
   });
   const shapeOf = new Map(f.shapes.columns.map((c) => [c.column, c]));
-  const dists = f.distributions.map((d) => figure(distributionChart(d, shapeOf.get(d.column))));
+  const dists = worstFirst(f.distributions, f.shapes.columns).map((d) => figure(distributionChart(d, shapeOf.get(d.column))));
 
   let corr: Raw = html``;
   if (f.correlation && f.correlation.columns.length >= 2) {
@@ -143,7 +158,7 @@ export function fidelitySection(f: FidelityReport): Section {
 <h3>Column distributions</h3>${legend([
       { label: 'Real (bars)', color: COLORS.real },
       { label: 'Synthetic (line / bars)', color: COLORS.synthetic },
-    ])}<p class="muted small">Shares of non-missing rows per bin or category. Subtitles give each column’s shape score (1 = identical).</p>
+    ])}<p class="muted small">Shares of non-missing rows per bin or category. Worst shape score first; subtitles give each column’s score (1 = identical).</p>
 <div class="grid small-multiples">${dists}</div><h3>Pairwise associations</h3><div class="split">${corr}${pairs}</div>`,
   };
 }

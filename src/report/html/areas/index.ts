@@ -8,11 +8,13 @@ import { detectionArea } from './detection.js';
 import { efficacyArea } from './efficacy.js';
 import { fidelityArea } from './fidelity.js';
 import { imputationArea } from './imputation.js';
+import { imputedArea } from './imputed.js';
 import { outliersArea } from './outliers.js';
 import { precisionRecallArea } from './precision-recall.js';
 import { privacyArea } from './privacy.js';
+import { validityArea } from './validity.js';
 
-export const AREAS: readonly Area<never>[] = [fidelityArea, detectionArea, privacyArea, outliersArea, imputationArea, efficacyArea, precisionRecallArea];
+export const AREAS: readonly Area<never>[] = [fidelityArea, validityArea, detectionArea, privacyArea, outliersArea, imputationArea, imputedArea, efficacyArea, precisionRecallArea];
 
 /** The area's part of the evaluation, if the report has one. */
 const partOf = (ev: EvaluationReport, a: Area<never>): unknown => ev[a.id];
