@@ -88,11 +88,13 @@ export async function runTablePlan(
   }
 
   let synthetic: Table | undefined;
+  let imputed: TaskRun['imputed'];
   for (const task of plan.tasks) {
     t0 = performance.now();
     if (task.type !== 'profile') log.start(task.label);
     const r = await runTask(task, { model, data, log, validation: validation?.source, engines });
     synthetic ??= r.table;
+    imputed ??= r.imputed;
     report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
     log.info(`${task.label}: wrote ${task.output.path}`);
     timings[`task${task.index}`] = secondsSince(t0);
@@ -108,7 +110,7 @@ export async function runTablePlan(
     // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
     // re-coded against the training table's lists so the evaluators compare codes.
     if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
+    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, ...(imputed ? { imputed } : {}), records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
     timings.evaluate = secondsSince(t0);
   }
 
@@ -212,6 +214,8 @@ interface TaskRun {
   extra?: Record<string, unknown>;
   /** A generated table (the first one is what evaluation grades). */
   table?: Table;
+  /** An in-memory impute task's input and completed table (the first one is shown imputed vs observed). */
+  imputed?: { input: Table; completed: Table; output: string };
 }
 
 /**
@@ -288,7 +292,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
       const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation, data.passthrough) : await imputeStreamedTask(ctx.model!, task, log);
-      return { report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.completed ? { completed: r.completed } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
+      return { ...(r.tables ? { imputed: { ...r.tables, output: task.output.path } } : {}), report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.completed ? { completed: r.completed } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
     }
   }
 }
@@ -316,6 +320,8 @@ async function imputeStreamedTask(model: TabularDiffusion, task: ImputeTaskPlan,
 
 interface ImputeRun {
   rows: number;
+  /** In-memory runs: the input with its holes and the point estimate that fills them. */
+  tables?: { input: Table; completed: Table };
   engine: ImputeEngine;
   imputedCells: number;
   intervals?: string;
@@ -365,7 +371,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds) },
       columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
     };
-    return { rows: input.nRows, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
+    return { rows: input.nRows, tables: { input, completed: r.point }, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
   }
   const filled = await model.complete(input, {
     draws,
@@ -384,7 +390,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
     await writeTable(task.intervals.path, intervals, task.intervals.format);
     intervalsPath = task.intervals.path;
   }
-  return { rows: input.nRows, engine: 'diffusion', imputedCells, intervals: intervalsPath, ...(await writeCompleted(task, out(input), filled.map(out))) };
+  return { rows: input.nRows, tables: { input, completed: point }, engine: 'diffusion', imputedCells, intervals: intervalsPath, ...(await writeCompleted(task, out(input), filled.map(out))) };
 }
 
 /** The task's `completed` output: the m completed datasets in mice's long format (table/long.ts). */
