@@ -128,6 +128,7 @@ export const messages = {
   failOnSyntax: (part: string, metrics: readonly string[]) => `--fail-on: "${part}" is not metric=threshold (metrics: ${list(metrics)}; e.g. dcr=0.55,copies=0.05)`,
   failOnUnknown: (name: string, metrics: readonly string[], hint?: string) => `--fail-on: unknown metric "${name}"${hint ? ` (did you mean "${hint}"?)` : ''} (metrics: ${list(metrics)})`,
   failOnValue: (name: string, value: string) => `--fail-on ${name}: expected a share between 0 and 1, got "${value}"`,
+  targetNeedsHoldout: () => '--target: ML efficacy tests models trained on real and on synthetic rows against held-out real rows; pass --holdout',
   failOnNeedsHoldout: () => `--fail-on: the privacy metrics compare the synthetic rows with held-out real rows; pass --holdout`,
   /** The gate failed: the one line `synthdiff evaluate` exits 1 with (after writing the report). */
   privacyGateFailed: (breaches: readonly string[], flag: string) => `privacy gate failed: ${list(breaches)} (${flag})`,

@@ -16,6 +16,7 @@ import { messages } from '../messages.js';
 import { checkSpecColumns, sourceHeader } from '../run/columns.js';
 import { sourceRead } from '../run/plan.js';
 import { writeReport } from '../run/report-file.js';
+import { readColumnsFile } from '../spec/columns-file.js';
 
 /** `--json`: stdout holds one JSON object and nothing else; logs stay on stderr. */
 function printJson(value: unknown): void {
@@ -111,15 +112,19 @@ export async function evaluateCommand(opts: {
   json?: boolean;
   failOn?: string;
   records?: boolean;
+  columns?: string;
+  target?: string;
 }): Promise<void> {
   const seed = Number(opts.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new SpecError(`--seed: must be a non-negative integer, got "${opts.seed}"`);
   // The gate's thresholds are checked before anything is read.
   const thresholds = opts.failOn !== undefined ? parseFailOn(opts.failOn) : undefined;
   if (thresholds && opts.holdout === undefined) throw new SpecError(messages.failOnNeedsHoldout());
+  if (opts.target !== undefined && opts.holdout === undefined) throw new SpecError(messages.targetNeedsHoldout());
+  const columns = opts.columns !== undefined ? await readColumnsFile(opts.columns) : undefined;
   if (opts.out) checkEvaluateOut(resolve(opts.out), opts);
   const log = createLogger({ quiet: opts.quiet });
-  const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log, records: opts.records !== false });
+  const report = await evaluateFiles({ real: opts.real, synthetic: opts.synthetic, holdout: opts.holdout, seed, log, records: opts.records !== false, ...(columns ? { columns } : {}), ...(opts.target !== undefined ? { target: opts.target } : {}) });
   const evaluation = report.evaluation!;
   if (thresholds && evaluation.privacy) evaluation.gate = privacyGate(evaluation.privacy, thresholds);
   // --no-records: no real row and no local path in what may leave the site.

@@ -93,6 +93,8 @@ Examples:
     .option('--json', 'print the report as JSON on stdout (logs stay on stderr)')
     .option('--fail-on <metric=share,...>', 'privacy gate: exit 1 when a metric exceeds its threshold (dcr, copies, mia; e.g. dcr=0.55,copies=0.05); needs --holdout')
     .option('--no-records', 'keep real rows (the most unusual ones) and local paths (file names only) out of the report')
+    .option('--columns <file>', "read all three tables with a spec's columns block (kinds, missing tokens; drop/passthrough columns left out) and its source delimiter/missing; a pipeline spec or a file with just columns:")
+    .option('--target <column>', 'ML efficacy on this column: train on real vs synthetic rows, test on the holdout; needs --holdout')
     .action(evaluateCommand);
   return p;
 }
