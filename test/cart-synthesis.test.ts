@@ -100,19 +100,25 @@ describe('generate engine trees (sequential CART)', () => {
       split: { holdout: 0.5 },
       model: { width: 16, depth: 1, steps: 20 },
       tasks: [{ type: 'generate', rows: 200, output: { path: `${out}.csv` } }],
-      report: { dir: out, html: false },
+      report: { dir: out, html: true },
     });
     expect((await runSpec(dir, spec(SLID, 'slid'))).code).toBe(0);
     const slid = JSON.parse(await readFile(join(dir, 'slid', 'report.json'), 'utf8'));
     expect(slid.tasks[0].engine).toBe('trees');
     expect(slid.generator.why).toMatch(/^trees: leaf \d+: the highest validation detection score/);
     expect(slid.model).toBeUndefined();
+    const slidPage = await readFile(join(dir, 'slid', 'report.html'), 'utf8');
+    expect(slidPage).toContain('<h3>Generator</h3>');
+    expect(slidPage).toContain('No diffusion model: no task needed one');
 
     expect((await runSpec(dir, spec(GAPMINDER, 'gap'))).code).toBe(0);
     const gap = JSON.parse(await readFile(join(dir, 'gap', 'report.json'), 'utf8'));
     expect(gap.tasks[0].engine).toBe('diffusion');
     expect(gap.generator.why).toMatch(/auto → diffusion/);
     expect(gap.model.steps).toBe(20);
+    expect(gap.model.stepsChosenBy).toBe('model.steps');
+    expect(gap.model.sizeChosenBy).toBe('model.width / model.depth');
+    expect(gap.model.stoppedBy).toBe('steps');
   }, 120_000);
 
   it('auto keeps private runs on the diffusion model, and refuses trees by name there', () => {

@@ -18,7 +18,8 @@ export function header(r: RunReport | ImageRunReport): Raw {
 <p class="run-meta"><span>${fmtTimestamp(r.startedAt)}</span><span>seed <strong>${r.seed}</strong></span><span title="${r.specHash}">spec <code>${r.specHash.slice(0, 12)}</code></span>${r.specFile ? html`<span><code>${r.specFile}</code></span>` : ''}</p>
 <div class="meta">
 <div class="card"><h3>Data</h3>${data}</div>
-<div class="card"><h3>Model</h3>${modelSummary(r.model)}</div>
+<div class="card"><h3>Model</h3>${modelSummary(r.model, !isImageRun(r) && r.generator !== undefined)}</div>
+${!isImageRun(r) && r.generator ? html`<div class="card"><h3>Generator</h3>${generatorSummary(r.generator)}</div>` : ''}
 <div class="card"><h3>Timings</h3>${timingRows}</div>
 <div class="card"><h3>Versions</h3>${versions}<p class="hash">spec hash <code>${r.specHash}</code></p></div>
 </div></div></header>`;
@@ -67,10 +68,14 @@ export const MODEL_LABELS: Record<string, string> = {
   sampler: 'Sampler',
   samplerSteps: 'Sampler steps',
   checkpoint: 'Checkpoint',
+  sizeChosenBy: 'Size chosen by',
+  stepsChosenBy: 'Steps chosen by',
+  stoppedBy: 'Training stopped by',
+  timeBudgetMinutes: 'Time budget (min)',
 };
 
-export function modelSummary(model: Record<string, unknown> | undefined): Raw {
-  if (!model) return html`<p class="muted">No model: this run only profiled the data.</p>`;
+export function modelSummary(model: Record<string, unknown> | undefined, generated = false): Raw {
+  if (!model) return html`<p class="muted">${generated ? 'No diffusion model: no task needed one (the generate tasks ran on the trees engine).' : 'No model: this run only profiled the data.'}</p>`;
   const m = model;
   const entries: [string, unknown][] = [];
   if (m.kind !== undefined) entries.push(['Kind', m.kind]);
@@ -103,5 +108,21 @@ export function modelSummary(model: Record<string, unknown> | undefined): Raw {
   shown.add('lossCurve');
   // Anything the pipeline adds later still shows up, under its own key.
   for (const [k, v] of Object.entries(m)) if (!shown.has(k) && v !== undefined) entries.push([MODEL_LABELS[k] ?? k, v]);
+  return dl(entries);
+}
+
+/** Which engine each generate task ran and why (report.json `generator`), with the CART leaf's validation. */
+export function generatorSummary(g: Record<string, unknown>): Raw {
+  const entries: [string, unknown][] = [];
+  const engines = (g.engines ?? {}) as Record<string, string>;
+  for (const [task, engine] of Object.entries(engines)) entries.push([task, engine]);
+  if (typeof g.why === 'string') entries.push(['Why', g.why]);
+  const trees = g.trees as { minLeaf?: number; validation?: { trials?: { minLeaf: number; dcrShare: number; detection: number }[] }; dependencies?: string[] } | undefined;
+  if (trees) {
+    if (isNum(trees.minLeaf)) entries.push(['CART leaf', `${trees.minLeaf} rows`]);
+    const trials = trees.validation?.trials ?? [];
+    if (trials.length) entries.push(['Validation (leaf: DCR share / detection)', trials.map((t) => `${t.minLeaf}: ${fmtFixed(t.dcrShare, 3)} / ${fmtFixed(t.detection, 3)}`).join('; ')]);
+    if (trees.dependencies?.length) entries.push(['Rules kept', trees.dependencies.join(', ')]);
+  }
   return dl(entries);
 }

@@ -183,7 +183,15 @@ function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number
     stepsPerSecond: trainSeconds > 0 && !m.load ? Math.round((model.state.step / trainSeconds) * 10) / 10 : undefined,
     sampler: m.samplerLabel,
     samplerSteps: m.samplerSteps,
-    ...(m.timeBudgetMs && !m.load ? { timeBudgetMinutes: m.timeBudgetMs / 60_000, stoppedBy: timeBudgetStop(model, m) ? 'timeBudget' : model.state.step < model.trainOptions.steps ? 'early stopping (validation loss)' : 'steps' } : {}),
+    ...(m.load
+      ? {}
+      : {
+          // Why this size and this many steps (issue 11: the report says what it chose and why).
+          sizeChosenBy: m.width !== undefined || m.depth !== undefined ? 'model.width / model.depth' : 'the training rows (under 1,000: 3×128; under 5,000: 3×256; else 3×512)',
+          stepsChosenBy: m.train.steps ? 'model.steps' : 'the training rows (under 1,000: 2,000; under 2,000: 4,000; under 20,000: 8,000; else 12,000)',
+          stoppedBy: timeBudgetStop(model, m) ? 'timeBudget' : model.state.step < model.trainOptions.steps ? 'early stopping (validation loss)' : 'steps',
+          ...(m.timeBudgetMs ? { timeBudgetMinutes: m.timeBudgetMs / 60_000 } : {}),
+        }),
     ...(model.trainOptions.privacy ? { privacy: privacyReport(model) } : {}),
   };
 }
