@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runCli, writeSpec } from './helpers/cli.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
 import { splitTable } from '../src/run/table/source.js';
 
@@ -45,21 +45,17 @@ describe('--json and headline scores', () => {
   });
 
   it('run prints headline scores at its end; run --json prints the report instead', async () => {
-    const spec = join(dir, 'nhanes.json');
-    await writeFile(
-      spec,
-      JSON.stringify({
-        version: 1,
-        name: 'nhanes-json',
-        seed: 3,
-        source: { path: resolve('fixtures/tables/mice__nhanes.csv') },
-        columns: { hyp: { kind: 'categorical' } },
-        split: { holdout: 0.4 },
-        model: { steps: 40, width: 16, depth: 1 },
-        tasks: [{ type: 'generate', rows: 20, output: { path: 'out/synthetic.csv' } }],
-        evaluate: { fidelity: true, detection: true, privacy: true, imputation: { fraction: 0.2, mechanism: 'mcar' } },
-      }),
-    );
+    const spec = await writeSpec(dir, {
+      version: 1,
+      name: 'nhanes-json',
+      seed: 3,
+      source: { path: resolve('fixtures/tables/mice__nhanes.csv') },
+      columns: { hyp: { kind: 'categorical' } },
+      split: { holdout: 0.4 },
+      model: { steps: 40, width: 16, depth: 1 },
+      tasks: [{ type: 'generate', rows: 20, output: { path: 'out/synthetic.csv' } }],
+      evaluate: { fidelity: true, detection: true, privacy: true, imputation: { fraction: 0.2, mechanism: 'mcar' } },
+    });
     const plain = await runCli('run', spec, '--quiet');
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/^column-pair trends \d\.\d{3}/m);

@@ -1,18 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { runCli } from './helpers/cli.js';
+import { quiet, writeText } from './helpers/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'synthdiff-comma-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const quiet = { info() {} };
-function tmp(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const tmp = (name: string, text: string): string => writeText(dir, name, text);
 
 /**
  * A spreadsheet in a decimal-comma locale that writes comma-separated files quotes the numbers ("1,5"):

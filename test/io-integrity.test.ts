@@ -14,6 +14,7 @@ import { cellValue, takeRows, type Table } from '../src/table/table.js';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { readTable } from '../src/io/table-io.js';
 import { concatTables } from '../src/run/shard/merge.js';
+import { quiet, writeText } from './helpers/files.js';
 
 let dir: string;
 beforeAll(() => {
@@ -21,12 +22,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const quiet = { info() {} };
-function tmp(name: string, text: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-}
+const tmp = (name: string, text: string): string => writeText(dir, name, text);
 const cells = (t: Table, j: number) => Array.from({ length: t.nRows }, (_, r) => cellValue(t.columns[j]!, r));
 
 describe('observed cells keep their text (issue 17)', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../src/errors.js';
 import { planImage, planTable } from '../src/run/plan.js';
 import { normalizeSpec } from '../src/spec/normalize.js';
 import type { PipelineSpec } from '../src/spec/types.js';
@@ -10,38 +9,29 @@ import { readTable } from '../src/io/table-io.js';
 import { mlEfficacy } from '../src/evaluate/efficacy.js';
 import { checkOutputs } from '../src/run/outputs.js';
 import { messages } from '../src/messages.js';
+import { specErrorMessage } from './helpers/errors.js';
 
 const table = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/t.csv' }, ...extra });
 const image = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: '/d/dcm', format: 'dicom' }, ...extra });
 
-function messageOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a SpecError');
-}
-
 /** One wording per fault, asserted verbatim (src/messages.ts). */
 describe('user-facing messages', () => {
   it('a DICOM source in a table pipeline', () => {
-    expect(messageOf(() => planTable(image({})))).toBe('/d/dcm: source.format is dicom; a table pipeline reads csv or arrow (image pipelines run unsharded)');
+    expect(specErrorMessage(() => planTable(image({})))).toBe('/d/dcm: source.format is dicom; a table pipeline reads csv or arrow (image pipelines run unsharded)');
   });
   it('an image task in a table pipeline', () => {
-    expect(messageOf(() => planTable(table({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o' } }] })))).toBe(
+    expect(specErrorMessage(() => planTable(table({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o' } }] })))).toBe(
       'tasks[0].type: synthesize needs a DICOM source (source.format: dicom); this pipeline reads a table',
     );
   });
   it('a table task in an image pipeline, and a table format for an image task', () => {
-    expect(messageOf(() => planImage(image({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o.csv' } }] })))).toBe(
+    expect(specErrorMessage(() => planImage(image({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o.csv' } }] })))).toBe(
       'tasks[0].type: generate is a table task; a DICOM pipeline runs synthesize and deidentify',
     );
-    expect(messageOf(() => planImage(image({ tasks: [{ type: 'deidentify', output: { path: '/o', format: 'csv' } }] })))).toBe(
+    expect(specErrorMessage(() => planImage(image({ tasks: [{ type: 'deidentify', output: { path: '/o', format: 'csv' } }] })))).toBe(
       'tasks[0].output.format: deidentify writes DICOM files into a folder; got "csv"',
     );
-    expect(messageOf(() => planImage(image({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o.nii', format: 'arrow' } }] })))).toBe(
+    expect(specErrorMessage(() => planImage(image({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o.nii', format: 'arrow' } }] })))).toBe(
       'tasks[0].output.format: synthesize writes DICOM files into a folder (or one NIfTI volume to a path ending .nii or .nii.gz, format left out); got "arrow"',
     );
     // A .nii or .nii.gz path without a format is a NIfTI volume; format: dicom keeps the folder of files.
@@ -49,7 +39,7 @@ describe('user-facing messages', () => {
     expect(formats.map((t) => (t as { format: string }).format)).toEqual(['nifti', 'dicom', 'dicom']);
   });
   it('a DICOM output from a table task', () => {
-    expect(messageOf(() => planTable(table({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o', format: 'dicom' } }] })))).toBe(
+    expect(specErrorMessage(() => planTable(table({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o', format: 'dicom' } }] })))).toBe(
       '/o: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow',
     );
   });
@@ -62,13 +52,13 @@ describe('user-facing messages', () => {
   });
   it('outputs that would destroy inputs, and an empty training split (issue 17)', () => {
     const spec = (extra: Partial<PipelineSpec>) => normalizeSpec({ version: 1, name: 't', source: { path: 'd/t.csv' }, ...extra }, '/p/spec.yaml');
-    expect(messageOf(() => checkOutputs(spec({ tasks: [{ type: 'profile', output: { path: '../etc/passwd' } }] })))).toBe(
+    expect(specErrorMessage(() => checkOutputs(spec({ tasks: [{ type: 'profile', output: { path: '../etc/passwd' } }] })))).toBe(
       "/p/spec.yaml: tasks[0].output.path: /etc/passwd is outside /p, where this spec's outputs go (set outputDir to the folder they belong in, or outputsAnywhere: true)",
     );
-    expect(messageOf(() => checkOutputs(spec({ tasks: [{ type: 'impute', output: { path: 'd/t.csv' } }] })))).toBe(
+    expect(specErrorMessage(() => checkOutputs(spec({ tasks: [{ type: 'impute', output: { path: 'd/t.csv' } }] })))).toBe(
       '/p/spec.yaml: tasks[0].output.path: /p/d/t.csv is source.path; writing it would overwrite the input (choose another output path)',
     );
-    expect(messageOf(() => checkOutputs(spec({ tasks: [{ type: 'profile', output: { path: 'o.csv' } }, { type: 'generate', rows: 1, output: { path: 'o.csv' } }] })))).toBe(
+    expect(specErrorMessage(() => checkOutputs(spec({ tasks: [{ type: 'profile', output: { path: 'o.csv' } }, { type: 'generate', rows: 1, output: { path: 'o.csv' } }] })))).toBe(
       '/p/spec.yaml: tasks[1].output.path: /p/o.csv is also tasks[0].output.path; each output needs its own path',
     );
     expect(messages.emptyTrainingSplit('t.csv', 1, 0.5)).toBe('t.csv: no row left for training after the holdout split (1 row, split.holdout 0.5); lower split.holdout or add rows');

@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.js';
+import { runCli, runSpec } from './helpers/cli.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
 import { splitTable } from '../src/run/table/source.js';
 import { parseFailOn } from '../src/run/privacy-gate.js';
-import { SpecError } from '../src/errors.js';
+import { specErrorMessage } from './helpers/errors.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -20,24 +20,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function messageOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SpecError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a SpecError');
-}
-
 describe('evaluate --fail-on: a privacy gate', () => {
   it('parses metric=share lists and names a bad part in one line', () => {
     expect(parseFailOn('dcr=0.55,copies=0.05')).toEqual({ dcr: 0.55, copies: 0.05 });
     expect(parseFailOn(' MIA = 0.6 ')).toEqual({ mia: 0.6 });
-    expect(messageOf(() => parseFailOn('dcr'))).toBe('--fail-on: "dcr" is not metric=threshold (metrics: dcr, copies, mia; e.g. dcr=0.55,copies=0.05)');
-    expect(messageOf(() => parseFailOn('copis=0.1'))).toBe('--fail-on: unknown metric "copis" (did you mean "copies"?) (metrics: dcr, copies, mia)');
-    expect(messageOf(() => parseFailOn('dcr=55%'))).toBe('--fail-on dcr: expected a share between 0 and 1, got "55%"');
-    expect(messageOf(() => parseFailOn('dcr=1.5'))).toBe('--fail-on dcr: expected a share between 0 and 1, got "1.5"');
+    expect(specErrorMessage(() => parseFailOn('dcr'))).toBe('--fail-on: "dcr" is not metric=threshold (metrics: dcr, copies, mia; e.g. dcr=0.55,copies=0.05)');
+    expect(specErrorMessage(() => parseFailOn('copis=0.1'))).toBe('--fail-on: unknown metric "copis" (did you mean "copies"?) (metrics: dcr, copies, mia)');
+    expect(specErrorMessage(() => parseFailOn('dcr=55%'))).toBe('--fail-on dcr: expected a share between 0 and 1, got "55%"');
+    expect(specErrorMessage(() => parseFailOn('dcr=1.5'))).toBe('--fail-on dcr: expected a share between 0 and 1, got "1.5"');
   });
 
   it('a copy of the training rows fails: exit 1, one line, the report written with a banner', async () => {
@@ -83,21 +73,17 @@ describe('real records out of the report', () => {
   });
 
   it('report.records: false in a spec does the same for a run', async () => {
-    const spec = join(dir, 'spec.json');
-    await writeFile(
-      spec,
-      JSON.stringify({
-        version: 1,
-        name: 'records',
-        seed: 2,
-        source: { path: resolve('fixtures/tables/mice__nhanes.csv') },
-        split: { holdout: 0.4 },
-        model: { steps: 20, width: 16, depth: 1 },
-        evaluate: { outliers: true },
-        report: { dir: 'run', html: true, records: false },
-      }),
-    );
-    expect((await runCli('run', spec, '-q')).code).toBe(0);
+    const run = await runSpec(dir, {
+      version: 1,
+      name: 'records',
+      seed: 2,
+      source: { path: resolve('fixtures/tables/mice__nhanes.csv') },
+      split: { holdout: 0.4 },
+      model: { steps: 20, width: 16, depth: 1 },
+      evaluate: { outliers: true },
+      report: { dir: 'run', html: true, records: false },
+    }, '-q');
+    expect(run.code).toBe(0);
     const report = JSON.parse(await readFile(join(dir, 'run/report.json'), 'utf8'));
     expect(report.evaluation.outliers.topReal).toEqual([]);
     expect(report.evaluation.outliers.realRecordsWithheld).toBe(true);

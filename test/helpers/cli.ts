@@ -18,9 +18,14 @@ export async function runCli(...args: string[]): Promise<{ code: number; stdout:
 }
 
 let specs = 0;
-/** Write `spec` as a JSON file of its own in `dir` (relative paths in it resolve there) and `synthdiff run` it. */
-export async function runSpec(dir: string, spec: object): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Write `spec` as a JSON file of its own in `dir` (relative paths in it resolve there); returns its path. */
+export async function writeSpec(dir: string, spec: object): Promise<string> {
   const path = join(dir, `spec-${++specs}.json`);
   await writeFile(path, JSON.stringify(spec));
-  return runCli('run', path);
+  return path;
+}
+
+/** `synthdiff run` a spec written by writeSpec, with any extra CLI arguments. */
+export async function runSpec(dir: string, spec: object, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli('run', await writeSpec(dir, spec), ...args);
 }
