@@ -8,7 +8,7 @@ import type { TablePlan } from '../src/run/plan.js';
 import { createLogger } from '../src/report/log.js';
 import { cartSynthesize, duplicateRate } from '../src/synth/cart.js';
 import { CART_LEAVES } from '../src/synth/tune.js';
-import { column, isCategorical, type Table } from '../src/table/table.js';
+import { cellValue, column, isCategorical, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
 
 const GAPMINDER = resolve('fixtures/tables/dslabs__gapminder.csv');
@@ -83,6 +83,12 @@ describe('generate engine trees (sequential CART)', () => {
     expect(own).toBeGreaterThan(0.1);
     expect(a.copies.allowedRate).toBeCloseTo(0.8 * own, 10);
     expect(a.copies.kept / 2000).toBeLessThanOrEqual(a.copies.allowedRate);
+    // Counted on the output itself, not on the engine's own tally: rows equal to some training row.
+    const key = (t: Table, i: number) => JSON.stringify(t.columns.map((c) => cellValue(c, i)));
+    const seen = new Set(Array.from({ length: slid.nRows }, (_, i) => key(slid, i)));
+    const copies = Array.from({ length: 2000 }, (_, i) => key(a.table, i)).filter((k) => seen.has(k)).length;
+    expect(copies).toBe(a.copies.kept);
+    expect(copies / 2000).toBeLessThanOrEqual(0.8 * own);
     expect(a.copies.redrawn).toBeGreaterThan(0);
 
     const women = cartSynthesize(slid, 500, { seed: 9, minLeaf: 20, fixed: { sex: 'Female' } });

@@ -8,7 +8,7 @@
  * No backend, no training loop: fitting keeps the table (the donors) and the leaf size.
  */
 import { cartSynthesize } from '../synth/cart.js';
-import { tuneCartLeaf, type LeafChoice } from '../synth/tune.js';
+import { mostPrivateTrial, tuneCartLeaf, type LeafChoice } from '../synth/tune.js';
 import { findDependencies, type FunctionalDependency } from '../table/dependencies.js';
 import type { Table } from '../table/table.js';
 
@@ -38,7 +38,7 @@ export class CartSynthesizer {
     if (typeof opts.minLeaf === 'number') return new CartSynthesizer(table, Math.max(1, Math.floor(opts.minLeaf)), findDependencies(table), undefined);
     const choice = tuneCartLeaf(table, { seed });
     // No private leaf: the most private one (the validation says so).
-    const leaf = choice.minLeaf ?? choice.trials.reduce((b, t) => (t.dcrShare < b.dcrShare ? t : b)).minLeaf;
+    const leaf = choice.minLeaf ?? mostPrivateTrial(choice).minLeaf;
     return new CartSynthesizer(table, leaf, findDependencies(table), choice);
   }
 

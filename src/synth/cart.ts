@@ -95,7 +95,8 @@ function synthesisOrder(train: Table, fixed: readonly string[], deps: readonly F
   return idx.sort((a, b) => isFixed(a) - isFixed(b) || determinants[a]! - determinants[b]! || a - b);
 }
 
-function fitSteps(train: Table, order: readonly number[], sentinels: readonly number[], o: CartOptions): Step[] {
+/** The trees, and the training features they split (column-major, synthesis order), which donors are read from. */
+function fitSteps(train: Table, order: readonly number[], sentinels: readonly number[], o: CartOptions): { steps: Step[]; X: Float64Array } {
   const n = train.nRows;
   const p = order.length;
   // Column-major features in synthesis order; the first j columns are a prefix of the buffer.
@@ -129,18 +130,17 @@ function fitSteps(train: Table, order: readonly number[], sentinels: readonly nu
     steps.push({ column: j, tree, start, donors });
     o.onProgress?.(k + 1, p);
   });
-  return steps;
+  return { steps, X };
 }
 
 /** Donor training row per synthetic row and column (column-major by synthesis step), fixed cells as -1. */
-function sampleDonors(train: Table, steps: readonly Step[], sentinels: readonly number[], rows: number, rng: Rng): Int32Array[] {
+function sampleDonors(train: Table, steps: readonly Step[], X: Float64Array, rows: number, rng: Rng): Int32Array[] {
   const n = train.nRows;
   const p = steps.length;
   const S = new Float64Array(rows * p);
   const out: Int32Array[] = [];
   steps.forEach((s, k) => {
     const donor = new Int32Array(rows);
-    const c = train.columns[s.column]!;
     if (s.fixed !== undefined) {
       donor.fill(-1);
       S.fill(s.fixed, k * rows, (k + 1) * rows);
@@ -154,7 +154,7 @@ function sampleDonors(train: Table, steps: readonly Step[], sentinels: readonly 
           donor[i] = s.donors![a + rng.int(b - a)]!;
         }
       }
-      const feat = featureColumn(c, sentinels[s.column]!);
+      const feat = X.subarray(k * n, (k + 1) * n);
       for (let i = 0; i < rows; i++) S[k * rows + i] = feat[donor[i]!]!;
     }
     out.push(donor);
@@ -167,17 +167,27 @@ function rowKey(t: Table, i: number): string {
   return t.columns.map((c) => (isCategorical(c) ? c.codes[i]! : c.values[i]!)).join('\u0001');
 }
 
-/** Share of a table's rows that equal another row of it. */
-export function duplicateRate(t: Table): number {
-  if (t.nRows < 2) return 0;
+/** How often each distinct row occurs in a table. */
+function rowCounts(t: Table): Map<string, number> {
   const count = new Map<string, number>();
   for (let i = 0; i < t.nRows; i++) {
     const k = rowKey(t, i);
     count.set(k, (count.get(k) ?? 0) + 1);
   }
+  return count;
+}
+
+/** Share of rows that equal another row, from rowCounts. */
+function duplicateShare(count: ReadonlyMap<string, number>, nRows: number): number {
+  if (nRows < 2) return 0;
   let dup = 0;
   for (const v of count.values()) if (v > 1) dup += v;
-  return dup / t.nRows;
+  return dup / nRows;
+}
+
+/** Share of a table's rows that equal another row of it. */
+export function duplicateRate(t: Table): number {
+  return duplicateShare(rowCounts(t), t.nRows);
 }
 
 /** Build the synthetic table from donor rows (one takeRows per column keeps each column's printed text). */
@@ -205,24 +215,24 @@ export function cartSynthesize(train: Table, rows: number, o: CartOptions): Cart
   for (const name of fixedNames) if (!train.columns.some((c) => c.name === name)) throw new ModelError(`fixed.${name}: no such column (columns: ${train.columns.map((c) => c.name).join(', ')})`);
   const order = synthesisOrder(train, fixedNames, deps);
   const sentinels = train.columns.map(missingSentinel);
-  const steps = fitSteps(train, order, sentinels, o);
+  const { steps, X } = fitSteps(train, order, sentinels, o);
 
-  const trainDuplicateRate = duplicateRate(train);
+  // One pass over the training rows: their duplicate rate, and the keys a copy is looked up by.
+  const trainKeys = rowCounts(train);
+  const trainDuplicateRate = duplicateShare(trainKeys, train.nRows);
   const allowedRate = o.maxCopyRate ?? 0.8 * trainDuplicateRate;
   const rng = createRng(deriveSeed(o.seed, 'cart:sample'));
   let kept = 0;
   let redrawn = 0;
   // Draw in rounds: copies past the allowance are dropped and redrawn (a few rounds suffice unless the
   // table is nearly all duplicates; then the allowance gives way rather than loop).
-  const trainKeys = new Set<string>();
-  for (let i = 0; i < train.nRows; i++) trainKeys.add(rowKey(train, i));
   const picked: number[][] = steps.map(() => []);
   {
     const allowed = Math.floor(allowedRate * rows);
     for (let round = 0; picked[0]!.length < rows; round++) {
       const want = rows - picked[0]!.length;
       const batch = round === 0 ? want : Math.ceil(want * 1.5) + 16;
-      const donors = sampleDonors(train, steps, sentinels, batch, rng);
+      const donors = sampleDonors(train, steps, X, batch, rng);
       const draft = assemble(train, steps, donors, Array.from({ length: batch }, (_, i) => i));
       let taken = 0;
       for (let i = 0; i < batch && taken < want; i++) {

@@ -79,6 +79,11 @@ export function tuneCartLeaf(train: Table, o: TuneOptions): LeafChoice {
   return { minLeaf: best?.minLeaf, trials, validationRows: { fit: fit.nRows, unseen: unseen.nRows }, dcrShareLimit: limit, why };
 }
 
+/** The trial with the lowest validation DCR share: the leaf to use when none passed the limit. */
+export function mostPrivateTrial(choice: LeafChoice): LeafTrial {
+  return choice.trials.reduce((b, t) => (t.dcrShare < b.dcrShare ? t : b));
+}
+
 function round4(x: number): number {
   return Math.round(x * 1e4) / 1e4;
 }

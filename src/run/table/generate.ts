@@ -6,7 +6,7 @@ import { SpecError } from '../../errors.js';
 import { messages } from '../../messages.js';
 import type { Logger } from '../../report/log.js';
 import { cartSynthesize, type CartResult } from '../../synth/cart.js';
-import { AUTO_DETECTION_FLOOR, tuneCartLeaf, type LeafChoice } from '../../synth/tune.js';
+import { AUTO_DETECTION_FLOOR, mostPrivateTrial, tuneCartLeaf, type LeafChoice } from '../../synth/tune.js';
 import { findDependencies, type FunctionalDependency } from '../../table/dependencies.js';
 import type { Table } from '../../table/table.js';
 import type { TablePlan, TableTaskPlan } from '../plan.js';
@@ -57,7 +57,7 @@ export function chooseGenerateEngines(plan: TablePlan, train: Table, log: Logger
     return { engines, trees: { minLeaf: choice.minLeaf, choice, dependencies }, why: `trees: ${choice.why}` };
   }
   // No private leaf: `auto` falls back to diffusion; `trees` asked by name takes the most private leaf.
-  const mostPrivate = choice.trials.reduce((b, t) => (t.dcrShare < b.dcrShare ? t : b));
+  const mostPrivate = mostPrivateTrial(choice);
   for (const t of wantsTrees) engines.set(t.index, t.engine === 'trees' ? 'trees' : 'diffusion');
   const why = `${choice.why}: ${explicit ? `trees (asked by name) with the most private leaf, ${mostPrivate.minLeaf}; ` : ''}${wantsTrees.some((t) => t.engine === 'auto') ? 'auto → diffusion' : ''}`;
   log.info(`generate: ${why}`);
