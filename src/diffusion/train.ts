@@ -86,7 +86,12 @@ export interface TrainState {
   cursor?: number;
   /** The EMA weights that validated best so far, restored at the end when later ones did not improve. */
   bestEma?: Float32Array[];
+  /** Why the last training call ended (absent in periodic saves, which are taken mid-run). */
+  stoppedBy?: StopReason;
 }
+
+/** All steps done; the validation loss stopped improving; `model.timeBudget` ran out; the DP budget ε ran out. */
+export type StopReason = 'steps' | 'early stopping' | 'timeBudget' | 'privacy budget';
 
 export interface TrainData {
   x: Float32Array;
@@ -207,6 +212,7 @@ export async function trainDiffusion(
   let bestEma = state.bestEma;
   const logEvery = Math.max(1, Math.min(50, Math.round(o.steps / 100)));
   let step = state.step;
+  let stoppedBy: StopReason = 'steps';
   for (; step < o.steps; step++) {
     for (let b = 0; b < rows.length; b++) {
       if (cursor === train.nRows) {
@@ -245,7 +251,9 @@ export async function trainDiffusion(
       lossSum = 0;
       lossCount = 0;
     }
-    if ((o.patience > 0 && stale >= o.patience) || pastDeadline(deadline)) {
+    if (o.patience > 0 && stale >= o.patience) stoppedBy = 'early stopping';
+    else if (pastDeadline(deadline)) stoppedBy = 'timeBudget';
+    if (stoppedBy !== 'steps') {
       step++;
       break;
     }
@@ -260,7 +268,7 @@ export async function trainDiffusion(
   // Sample from the EMA weights that validated best, not merely the last ones.
   if (bestEma && stale > 0) ema.assign(bestEma);
   if (valBatch) disposeBatch(valBatch);
-  return { step, bestValLoss: best, evalsWithoutImprovement: stale, rngState: rng.int(2 ** 31) };
+  return { step, bestValLoss: best, evalsWithoutImprovement: stale, rngState: rng.int(2 ** 31), stoppedBy };
 }
 
 /**
@@ -297,8 +305,12 @@ async function trainPrivately(
   const rows: number[] = [];
   let lossSum = 0, rowSum = 0;
   let step = state.step;
+  let stoppedBy: StopReason = 'steps';
   for (; step < o.steps; step++) {
-    if (ledger.epsilonAfter(step + 1) > plan.epsilon * (1 + 1e-9)) break;
+    if (ledger.epsilonAfter(step + 1) > plan.epsilon * (1 + 1e-9)) {
+      stoppedBy = 'privacy budget';
+      break;
+    }
     rows.length = 0;
     for (let i = 0; i < n; i++) if (rng.next() < q) rows.push(i);
     const noiseSeed = rng.int(2 ** 31);
@@ -343,9 +355,10 @@ async function trainPrivately(
       lastSave = performance.now();
     }
     if (pastDeadline(deadline)) {
+      stoppedBy = 'timeBudget';
       step++;
       break;
     }
   }
-  return { step, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: rng.int(2 ** 31) };
+  return { step, bestValLoss: Infinity, evalsWithoutImprovement: 0, rngState: rng.int(2 ** 31), stoppedBy };
 }

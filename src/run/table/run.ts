@@ -157,17 +157,11 @@ async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, train: T
           : {}),
       });
       const eps = model.epsilonSpent;
-      const budget = timeBudgetStop(model, m) ? `, stopped by model.timeBudget at ${state.step} of ${model.trainOptions.steps}` : '';
+      const budget = state.stoppedBy === 'timeBudget' ? `, stopped by model.timeBudget at ${state.step} of ${model.trainOptions.steps}` : '';
       log.done('train', eps !== undefined ? `(${state.step} steps${budget}, ε spent ${eps.toFixed(3)} of ${model.trainOptions.privacy!.epsilon})` : `(${state.step} steps${budget}, best val loss ${state.bestValLoss.toFixed(4)})`);
     },
   });
   return model;
-}
-
-/** Whether training ended on `model.timeBudget` (fewer steps than planned, and not by early stopping). */
-function timeBudgetStop(model: TabularDiffusion, m: ModelPlan): boolean {
-  const p = model.trainOptions.patience;
-  return Boolean(m.timeBudgetMs) && model.state.step < model.trainOptions.steps && !(p > 0 && model.state.evalsWithoutImprovement >= p);
 }
 
 function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number): Record<string, unknown> {
@@ -189,7 +183,7 @@ function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number
           // Why this size and this many steps (issue 11: the report says what it chose and why).
           sizeChosenBy: m.width !== undefined || m.depth !== undefined ? 'model.width / model.depth' : 'the training rows (under 1,000: 3×128; under 5,000: 3×256; else 3×512)',
           stepsChosenBy: m.train.steps ? 'model.steps' : 'the training rows (under 1,000: 2,000; under 2,000: 4,000; under 20,000: 8,000; else 12,000)',
-          stoppedBy: timeBudgetStop(model, m) ? 'timeBudget' : model.state.step < model.trainOptions.steps ? 'early stopping (validation loss)' : 'steps',
+          ...(model.state.stoppedBy ? { stoppedBy: model.state.stoppedBy === 'early stopping' ? 'early stopping (validation loss)' : model.state.stoppedBy } : {}),
           ...(m.timeBudgetMs ? { timeBudgetMinutes: m.timeBudgetMs / 60_000 } : {}),
         }),
     ...(model.trainOptions.privacy ? { privacy: privacyReport(model) } : {}),
