@@ -1,0 +1,42 @@
+/**
+ * The trees engine on synth-shared's split, leaf by leaf (issue 11): the harness behind the trees figures in
+ * bench/RESULTS.md's notes that are not a `npm run bench` unit.
+ *
+ *   npx tsx bench/prototypes/cart-leaves.mts TABLE [LEAF ...]   (TABLE: ../shared/data/tabular/TABLE.csv, or a CSV path)
+ *
+ * Splits the table as synth-shared does (splitCsv, seed 1) into /tmp/cart/<name>/, runs the leaf validation
+ * (tuneCartLeaf) and prints its trials; then for each LEAF given (default: the validated one) draws as many
+ * rows as the training half with cartSynthesize and prints score.py's headline figures, and the holdout's.
+ */
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readTable, writeTable } from '../../src/io/table-io.js';
+import { cartSynthesize } from '../../src/synth/cart.js';
+import { tuneCartLeaf } from '../../src/synth/tune.js';
+import { REPO_ROOT } from '../common.js';
+import { headline, score, splitCsv } from '../synth-shared.js';
+
+const [table, ...leafArgs] = process.argv.slice(2);
+if (!table) throw new Error('usage: cart-leaves.mts TABLE [LEAF ...]');
+const src = table.endsWith('.csv') ? table : join(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${table}.csv`);
+const name = basename(src, '.csv');
+const dir = join('/tmp/cart', name);
+mkdirSync(dir, { recursive: true });
+const { train, holdout } = splitCsv(src, dir, 1);
+const t = (await readTable(train)).table;
+
+let t0 = performance.now();
+const choice = tuneCartLeaf(t, { seed: 1 });
+console.log(`${name} validation (${((performance.now() - t0) / 1000).toFixed(1)} s): ${choice.why}`);
+for (const x of choice.trials) console.log(`  leaf ${x.minLeaf}: DCR share ${x.dcrShare}, detection ${x.detection}`);
+
+const leaves = leafArgs.length ? leafArgs.map(Number) : choice.minLeaf !== undefined ? [choice.minLeaf] : [];
+for (const minLeaf of leaves) {
+  t0 = performance.now();
+  const r = cartSynthesize(t, t.nRows, { seed: 1, minLeaf });
+  const seconds = (performance.now() - t0) / 1000;
+  const out = join(dir, `cart-${minLeaf}.csv`);
+  await writeTable(out, r.table, 'csv');
+  console.log(`${name} leaf ${minLeaf} (${seconds.toFixed(1)} s): ${JSON.stringify(headline(score(train, out, holdout, undefined, 1)))}`);
+}
+console.log(`${name} holdout: ${JSON.stringify(headline(score(train, holdout, holdout, undefined, 1)))}`);
