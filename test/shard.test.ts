@@ -9,7 +9,10 @@ import { sampleBatch } from '../src/diffusion/samplers.js';
 import { readTable } from '../src/io/table-io.js';
 import { tableToCsvString } from '../src/io/csv.js';
 import { createRng } from '../src/rng.js';
-import { parseShard, partPath, shardRange } from '../src/run/shard/shard.js';
+import { parseShard, partPath, shardedTasks, shardRange, taskKey } from '../src/run/shard/shard.js';
+import { planTable } from '../src/run/plan.js';
+import { normalizeSpec } from '../src/spec/normalize.js';
+import type { PipelineSpec } from '../src/spec/types.js';
 import { mergeStats, statsLayout, summarizeStats, tableStats } from '../src/stats/shard-stats.js';
 import { compactRanges, synthdiffArgv, synthdiffCommand } from '../src/run/shard/slurm.js';
 import { existsSync } from 'node:fs';
@@ -62,6 +65,19 @@ describe('shard arithmetic', () => {
       r.slice(1).forEach((x, i) => expect(x.start).toBe(r[i]!.end));
       expect(Math.max(...r.map((x) => x.end - x.start)) - Math.min(...r.map((x) => x.end - x.start))).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('shard task keys', () => {
+  // Golden keys computed by the spec-reading taskKey before the runners took plans (4d5a495): a finished
+  // part recorded by an older synthdiff must still be recognised, or an upgrade reruns every shard.
+  it('are computed from the plan exactly as from the written spec before', () => {
+    const spec = { version: 1, name: 'k', seed: 7, source: { path: '/data/t.csv' }, split: { holdout: 0.3 }, evaluate: { privacy: true }, model: { checkpoint: '/ck' }, tasks: [{ type: 'generate', rows: 100, output: { path: '/o/g.csv' } }, { type: 'impute', draws: 3, output: { path: '/o/i.csv' } }] } as PipelineSpec;
+    const plan = planTable(normalizeSpec(spec));
+    expect(shardedTasks(plan).map((t) => taskKey(plan, t, 'w'))).toEqual([
+      '3b4abfc9da6ec5363054c201e788606c28215708531321de9645b4a4bebf50d7',
+      'a3512db1d457004a3516138d7d5553aa35239d4698fd3c4582c9368a063682fa',
+    ]);
   });
 });
 

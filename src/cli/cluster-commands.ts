@@ -11,6 +11,7 @@ import { runTablePipeline } from '../run/table/run.js';
 import { mergeDir, mergeSpec } from '../run/shard/merge.js';
 import { renderMergeHtml } from '../report/html.js';
 import { checkpointInfo } from '../run/model.js';
+import { planTable } from '../run/plan.js';
 import { parseShard, runShard } from '../run/shard/shard.js';
 import { runDirFor, submitSlurm, writeSlurmScripts } from '../run/shard/slurm.js';
 import { createLogger } from '../report/log.js';
@@ -94,6 +95,6 @@ export async function slurmCommand(
     process.stdout.write(`submit with: ${plan.scripts.submit}   (or: synthdiff slurm ${specPath} --shards ${shards} --submit)\n`);
     return;
   }
-  const jobs = await submitSlurm(ns, plan, { log });
+  const jobs = await submitSlurm(planTable(ns), plan, { log });
   process.stdout.write(`submitted: train ${jobs.train}${jobs.shards ? `, shards ${jobs.shards} (array ${jobs.array!.join(',')})` : ''}, merge ${jobs.merge}; logs in ${plan.dir}/logs\n`);
 }

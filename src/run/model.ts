@@ -9,7 +9,6 @@ import { initBackend, resolveThreads, type BackendInfo } from '../backend/index.
 import { ModelError, SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 import type { Logger } from '../report/log.js';
-import type { NormalizedSpec } from '../spec/normalize.js';
 import type { ModelPlan } from './plan.js';
 import { secondsSince } from './header.js';
 
@@ -111,11 +110,11 @@ export async function saveModel<R>(model: { save(dir: string): Promise<R> }, m: 
 }
 
 /** The checkpoint a sharded run loads: `model.load` if given, else `model.checkpoint`. */
-export function checkpointDir(ns: NormalizedSpec): { dir: string; from: 'load' | 'checkpoint' } {
-  const m = ns.spec.model;
-  if (m.load) return { dir: m.load, from: 'load' };
-  if (m.checkpoint) return { dir: m.checkpoint, from: 'checkpoint' };
-  throw new SpecError(`${ns.specFile ?? 'spec'}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`);
+export function checkpointDir(plan: { model?: Pick<ModelPlan, 'load' | 'checkpoint'>; specFile?: string }): { dir: string; from: 'load' | 'checkpoint' } {
+  const m = plan.model;
+  if (m?.load) return { dir: m.load, from: 'load' };
+  if (m?.checkpoint) return { dir: m.checkpoint, from: 'checkpoint' };
+  throw new SpecError(`${plan.specFile ?? 'spec'}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`);
 }
 
 /**

@@ -73,12 +73,26 @@ export interface ModelPlan {
 
 export type TableTaskPlan =
   | { type: 'profile'; index: number; label: string; output: TableOutput }
-  | { type: 'generate'; index: number; label: string; seed: number; rows: number; fixed?: Record<string, string | number | boolean>; engine: GenerateEngine; sampling: Sampling; output: TableOutput }
+  | {
+      type: 'generate';
+      index: number;
+      label: string;
+      seed: number;
+      rows: number;
+      fixed?: Record<string, string | number | boolean>;
+      engine: GenerateEngine;
+      sampling: Sampling;
+      output: TableOutput;
+      /** The task as written (absolute paths): what a shard's part is keyed on (run/shard/shard.ts taskKey). */
+      written: unknown;
+    }
   | {
       type: 'impute';
       index: number;
       label: string;
       seed: number;
+      /** The task as written (absolute paths): what a shard's part is keyed on. */
+      written: unknown;
       draws: number;
       engine: ImputeEngine;
       /** The table to impute: the task's `input`, else the source. */
@@ -242,19 +256,21 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   if (spec.source.series) throw new SpecError(messages.seriesSelectionInTablePipeline(spec.source.path));
   const sampling = tableSampling(ns);
   const read = sourceRead(ns);
+  const written = (index: number): unknown => ns.written.tasks?.[index] ?? spec.tasks[index];
   const tasks = spec.tasks.map((t, index): TableTaskPlan => {
     const label = `tasks[${index}] ${t.type}`;
     switch (t.type) {
       case 'profile':
         return { type: 'profile', index, label, output: tableOutput(t.output) };
       case 'generate':
-        return { type: 'generate', index, label, seed: taskSeed(seed, index), rows: t.rows, ...(t.fixed ? { fixed: t.fixed } : {}), engine: t.engine, sampling: sampling.generate, output: tableOutput(t.output) };
+        return { type: 'generate', index, label, seed: taskSeed(seed, index), rows: t.rows, ...(t.fixed ? { fixed: t.fixed } : {}), engine: t.engine, sampling: sampling.generate, output: tableOutput(t.output), written: written(index) };
       case 'impute':
         return {
           type: 'impute',
           index,
           label,
           seed: taskSeed(seed, index),
+          written: written(index),
           draws: t.draws,
           engine: t.engine,
           read: t.input ? sourceRead(ns, t.input) : read,
@@ -272,7 +288,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   const m = spec.model;
   const completed = tasks.find((t) => t.type === 'impute' && t.completed);
   if (completed && m.trainRows) throw new SpecError(messages.completedNotInMemory(completed.index, 'model.trainRows streams the source'));
-  const passthrough = passthroughColumn(ns);
+  const passthrough = passthroughColumn(read.columns);
   if (passthrough && m.trainRows) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'model.trainRows streams the source'));
   if (spec.split.groupBy !== undefined && m.trainRows) throw new SpecError(messages.groupByNotInMemory('model.trainRows streams the source'));
   if (m.privacy && m.trainRows) throw new SpecError(messages.privateIncompatible('model.trainRows', 'fits the encoders on sketches of every training row'));
@@ -358,6 +374,11 @@ function seriesFilter(sel: SeriesSelection): SeriesFilter {
 }
 
 /** The first column the spec marks `kind: passthrough`, if any. */
-export function passthroughColumn(ns: NormalizedSpec): string | undefined {
-  return Object.entries(ns.spec.columns).find(([, c]) => c.passthrough)?.[0];
+export function passthroughColumn(columns: SourceRead['columns']): string | undefined {
+  return Object.entries(columns).find(([, c]) => c.passthrough)?.[0];
+}
+
+/** Generate shards measure privacy when the run evaluates it and has a holdout to compare with. */
+export function measuresPrivacy(plan: Pick<TablePlan, 'evaluate' | 'split'>): boolean {
+  return Boolean(plan.evaluate?.spec.privacy) && plan.split.holdout > 0;
 }

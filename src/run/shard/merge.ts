@@ -18,7 +18,8 @@ import { writeReport } from '../report-file.js';
 import { formatFromPath } from '../../io/table-io.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { isCategorical, stackedText, type Column, type Table } from '../../table/table.js';
-import { finishedRecord, partPath, shardRecordPath, type ShardRecord, type ShardRef } from './shard.js';
+import { finishedRecord, partPath, shardedTasks, shardRecordPath, type ShardRecord, type ShardRef } from './shard.js';
+import { planTable, type TablePlan } from '../plan.js';
 import { mergeStats, summarizeStats, type TableStats } from '../../stats/shard-stats.js';
 import { fidelityFromStats } from '../../stats/merged-fidelity.js';
 import type { ReferenceStats } from '../../stats/reference-stats.js';
@@ -53,17 +54,20 @@ async function shardCountsFor(output: string): Promise<number[]> {
  * beside an output; otherwise N is read from the records found.
  */
 
-export async function mergeSpec(
-  ns: NormalizedSpec,
-  opts: { shards?: number; log?: Logger; clean?: boolean; renderHtml?: (report: MergeReport) => string } = {},
-): Promise<MergedOutput[]> {
-  const log = opts.log ?? createLogger();
+export async function mergeSpec(ns: NormalizedSpec, opts: MergeOptions = {}): Promise<MergedOutput[]> {
   checkOutputs(ns);
-  const { tasks } = ns.spec;
+  return mergePlan(planTable(ns), opts);
+}
+
+type MergeOptions = { shards?: number; log?: Logger; clean?: boolean; renderHtml?: (report: MergeReport) => string };
+
+/** `mergeSpec` on a table plan (its outputs already checked). */
+export async function mergePlan(plan: TablePlan, opts: MergeOptions = {}): Promise<MergedOutput[]> {
+  const log = opts.log ?? createLogger();
   const results: MergedOutput[] = [];
-  const spec = ns.specFile ?? '<spec>';
-  for (const [t, task] of tasks.entries()) {
-    if (task.type !== 'generate' && task.type !== 'impute') continue;
+  const spec = plan.specFile ?? '<spec>';
+  for (const task of shardedTasks(plan)) {
+    const t = task.index;
     let count = opts.shards;
     if (count === undefined) {
       const found = await shardCountsFor(task.output.path);
@@ -74,9 +78,9 @@ export async function mergeSpec(
     results.push(await mergeOutput(task.output.path, count, { log, clean: opts.clean, spec, task: t }));
   }
   if (results.length === 0) throw new DataError(`${spec}: no generate or impute task to merge`);
-  if (ns.spec.report) {
-    const report: MergeReport = { synthdiff: 'merge', name: ns.spec.name, specHash: ns.hash, mergedAt: new Date().toISOString(), outputs: results };
-    await writeReport(report, { dir: ns.spec.report.dir, html: ns.spec.report.html !== false, ...(ns.spec.report.records === false ? { records: false as const } : {}) }, opts.renderHtml, log, { name: 'merge' });
+  if (plan.report) {
+    const report: MergeReport = { synthdiff: 'merge', name: plan.name, specHash: plan.hash, mergedAt: new Date().toISOString(), outputs: results };
+    await writeReport(report, plan.report, opts.renderHtml, log, { name: 'merge' });
   }
   return results;
 }

@@ -31,7 +31,7 @@ import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed } from '../../rng.js';
 import type { Table } from '../../table/table.js';
 import { checkpointDir, checkpointInfo, startBackend } from '../model.js';
-import { inputFormat, passthroughColumn, planTable, tableSampling, taskSeed, type TableTaskPlan } from '../plan.js';
+import { inputFormat, measuresPrivacy, passthroughColumn, planTable, taskSeed, type TablePlan, type TableTaskPlan } from '../plan.js';
 import { canonicalJson } from '../../spec/normalize.js';
 import { runData, type RunData } from '../table/data.js';
 import { privacyStats, type PrivacyStats } from '../../stats/shard-privacy.js';
@@ -101,18 +101,19 @@ export interface ShardRecord {
 
 
 
-/** What identifies a shard's part of task `t`: the task as written, seed, sampler and the checkpoint's weights. */
-export function taskKey(ns: NormalizedSpec, t: number, weights: string): string {
-  const task = ns.written.tasks![t]!;
-  const sampling = tableSampling(ns)[task.type === 'generate' ? 'generate' : 'impute'];
+export type ShardedTask = Extract<TableTaskPlan, { type: 'generate' | 'impute' }>;
+
+/** What identifies a shard's part of a task: the task as written, seed, sampler and the checkpoint's weights. */
+export function taskKey(plan: Pick<TablePlan, 'seed' | 'evaluate' | 'split'>, task: ShardedTask, weights: string): string {
+  const { sampler, steps } = task.sampling;
   // Privacy measured in the shard is part of what a finished part carries (added only when on, so older records stay valid).
-  const privacy = task.type === 'generate' && measuresPrivacy(ns.spec) ? { privacy: true } : {};
-  return createHash('sha256').update(canonicalJson({ task, seed: ns.seed, sampler: sampling.sampler, samplerSteps: sampling.steps, weights, ...privacy })).digest('hex');
+  const privacy = task.type === 'generate' && measuresPrivacy(plan) ? { privacy: true } : {};
+  return createHash('sha256').update(canonicalJson({ task: task.written, seed: plan.seed, sampler, samplerSteps: steps, weights, ...privacy })).digest('hex');
 }
 
-/** Generate shards measure privacy when the spec evaluates it and has a holdout to compare with. */
-export function measuresPrivacy(spec: Pick<NormalizedSpec['spec'], 'evaluate' | 'split'>): boolean {
-  return Boolean(spec.evaluate?.privacy) && spec.split.holdout > 0;
+/** A table plan's generate and impute tasks: the ones a sharded run splits. */
+export function shardedTasks(plan: Pick<TablePlan, 'tasks'>): ShardedTask[] {
+  return plan.tasks.filter((t): t is ShardedTask => t.type === 'generate' || t.type === 'impute');
 }
 
 /** The shard's record if it is valid and every part it lists is on disk with its recorded size. */
@@ -139,26 +140,31 @@ export async function finishedRecord(recordPath: string, expect?: { key?: string
  * tasks, evaluation and the report are left to the plain run and to `synthdiff merge`.
  */
 export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?: Logger; batchRows?: number } = {}): Promise<ShardTaskReport[]> {
-  const log = opts.log ?? createLogger();
   checkOutputs(ns);
-  const ckpt = checkpointDir(ns);
+  return runShardPlan(planTable(ns), shard, opts);
+}
+
+/** `runShard` on a table plan (its outputs already checked). */
+export async function runShardPlan(plan: TablePlan, shard: ShardRef, opts: { log?: Logger; batchRows?: number } = {}): Promise<ShardTaskReport[]> {
+  const log = opts.log ?? createLogger();
+  const spec = plan.specFile ?? '<spec>';
+  const ckpt = checkpointDir(plan);
   const info = await checkpointInfo(ckpt.dir);
   if (!info)
-    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` before running shards`);
+    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${spec} --train-only\` before running shards`);
   if (info.inProgress)
-    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: training stopped at step ${info.step} (a checkpoint saved mid-training); finish it with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\` and model.resume: true before running shards`);
-  if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== ns.hash)
-    throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${ns.hash.slice(0, 12)}); retrain with \`synthdiff run ${ns.specFile ?? '<spec>'} --train-only\``);
-  const plan = planTable(ns);
+    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: training stopped at step ${info.step} (a checkpoint saved mid-training); finish it with \`synthdiff run ${spec} --train-only\` and model.resume: true before running shards`);
+  if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== plan.hash)
+    throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${plan.hash.slice(0, 12)}); retrain with \`synthdiff run ${spec} --train-only\``);
   const completed = plan.tasks.find((t) => t.type === 'impute' && t.completed);
   if (completed) throw new SpecError(messages.completedNotInMemory(completed.index, 'a shard streams its rows'));
-  const passthrough = passthroughColumn(ns);
+  const passthrough = passthroughColumn(plan.read.columns);
   if (passthrough) throw new SpecError(messages.passthroughNotInMemory(passthrough, 'a shard streams its rows'));
   const label0 = `shard ${shard.index}/${shard.count}`;
   log.info(`synthdiff: pipeline "${plan.name}" ${label0} (spec ${plan.hash.slice(0, 12)}, seed ${plan.seed})`);
 
   // Decide what is left before loading anything: a finished shard costs no model load at all.
-  const todo: number[] = [];
+  const todo: ShardedTask[] = [];
   const reports: ShardTaskReport[] = [];
   for (const task of plan.tasks) {
     const t = task.index;
@@ -166,15 +172,15 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
       log.info(`tasks[${t}] profile: skipped in a sharded run (the plain run writes it)`);
       continue;
     }
-    const rec = await finishedRecord(shardRecordPath(task.output.path, shard), { key: taskKey(ns, t, info.weights), task: t, shard });
+    const rec = await finishedRecord(shardRecordPath(task.output.path, shard), { key: taskKey(plan, task, info.weights), task: t, shard });
     if (rec) {
       log.info(`tasks[${t}] ${task.type} ${label0}: finished part found, skipped (${rec.rows.end - rec.rows.start} rows)`);
       reports.push({ task: t, type: task.type, output: partPath(task.output.path, shard), rows: rec.rows.end - rec.rows.start, skipped: true, seconds: 0 });
-    } else todo.push(t);
+    } else todo.push(task);
   }
   if (todo.length === 0) return reports;
 
-  await startBackend(ns.spec.model, log);
+  await startBackend(plan.model!, log);
   const model = await TabularDiffusion.load(ckpt.dir);
   try {
     log.info(`loaded model ${ckpt.dir} (trained ${model.state.step} steps)`);
@@ -184,8 +190,8 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
     if (!reference) log.info(`note: no ${referencePath(ckpt.dir)} for this checkpoint; merge will summarise the parts but not grade them against the training data`);
     // The training and holdout rows, loaded once if a generate task measures privacy.
     let reference0: RunData | undefined;
-    for (const t of todo) {
-      const task = plan.tasks[t] as Extract<TableTaskPlan, { type: 'generate' | 'impute' }>;
+    for (const task of todo) {
+      const t = task.index;
       const label = `${task.label} ${label0}`;
       const t0 = performance.now();
       log.start(label);
@@ -204,7 +210,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
           onProgress: (d, n) => log.progress(label, d, n, 'rows'),
         });
         await writeTable(out, part, task.output.format);
-        if (measuresPrivacy(ns.spec)) {
+        if (measuresPrivacy(plan)) {
           log.info(`${label}: privacy (DCR of this part's rows vs the training and holdout rows)`);
           const ref = (reference0 ??= await runData(plan, log)).split;
           if (ref.holdout) privacy = privacyStats(part, ref.train, ref.holdout, deriveSeed(plan.seed, 'dcr'));
@@ -247,7 +253,7 @@ export async function runShard(ns: NormalizedSpec, shard: ShardRef, opts: { log?
         output: task.output.path,
         ...(task.type === 'impute' && task.intervals && task.draws > 1 ? { intervals: task.intervals.path } : {}),
         ...(reference ? { reference: resolve(referencePath(ckpt.dir)) } : {}),
-        key: taskKey(ns, t, info.weights),
+        key: taskKey(plan, task, info.weights),
         parts: await Promise.all(written.map(async (p) => ({ path: relative(dirname(recordPath), p), bytes: (await stat(p)).size }))),
         seconds,
         stats: stats ?? tableStats(part!, layout),

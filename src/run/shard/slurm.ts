@@ -24,7 +24,8 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { checkpointDir, checkpointInfo } from '../model.js';
 import { checkOutputs, type OutputTarget } from '../outputs.js';
-import { finishedRecord, shardRecordPath, taskKey, type ShardRef } from './shard.js';
+import { finishedRecord, shardedTasks, shardRecordPath, taskKey, type ShardRef } from './shard.js';
+import type { TablePlan } from '../plan.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 
 export interface SlurmOptions {
@@ -160,17 +161,16 @@ export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions):
 }
 
 /** Array indices with an unfinished task part (all of them until the checkpoint matches the spec). */
-export async function unfinishedShards(ns: NormalizedSpec, count: number): Promise<number[]> {
-  const ckpt = checkpointDir(ns);
+export async function unfinishedShards(plan: TablePlan, count: number): Promise<number[]> {
+  const ckpt = checkpointDir(plan);
   const info = await checkpointInfo(ckpt.dir);
   const all = Array.from({ length: count }, (_, i) => i);
-  if (!info || (ckpt.from === 'checkpoint' && info.specHash !== ns.hash)) return all;
+  if (!info || (ckpt.from === 'checkpoint' && info.specHash !== plan.hash)) return all;
   const out: number[] = [];
   for (const i of all) {
     const shard: ShardRef = { index: i, count };
-    for (const [t, task] of ns.spec.tasks.entries()) {
-      if (task.type !== 'generate' && task.type !== 'impute') continue;
-      if (!(await finishedRecord(shardRecordPath(task.output.path, shard), { key: taskKey(ns, t, info.weights), task: t, shard }))) {
+    for (const task of shardedTasks(plan)) {
+      if (!(await finishedRecord(shardRecordPath(task.output.path, shard), { key: taskKey(plan, task, info.weights), task: task.index, shard }))) {
         out.push(i);
         break;
       }
@@ -197,9 +197,9 @@ function sbatch(args: string[]): Promise<string> {
  * Submit the chain: train, then the unfinished shard indices as an array (afterok:train), then the
  * merge (afterok:array, or afterok:train when nothing is left to shard). Records the ids in the manifest.
  */
-export async function submitSlurm(ns: NormalizedSpec, plan: SlurmPlan, opts: { log?: Logger } = {}): Promise<SlurmJobs> {
+export async function submitSlurm(table: TablePlan, plan: SlurmPlan, opts: { log?: Logger } = {}): Promise<SlurmJobs> {
   const log = opts.log ?? createLogger();
-  const todo = await unfinishedShards(ns, plan.shards);
+  const todo = await unfinishedShards(table, plan.shards);
   const train = await sbatch([...jobPlacement(plan.dir, 'train'), plan.scripts.train]);
   let shards: string | undefined;
   if (todo.length) {
@@ -207,7 +207,7 @@ export async function submitSlurm(ns: NormalizedSpec, plan: SlurmPlan, opts: { l
   } else log.info(`all ${plan.shards} shards are finished; submitting only the merge`);
   const merge = await sbatch([...jobPlacement(plan.dir, 'merge'), `--dependency=afterok:${shards ?? train}`, plan.scripts.merge]);
   const jobs: SlurmJobs = { train, ...(shards ? { shards, array: todo } : {}), merge };
-  await writeFileAtomic(plan.manifest, `${JSON.stringify({ format: 'synthdiff-slurm/1', spec: plan.spec, specHash: ns.hash, shards: plan.shards, scripts: plan.scripts, jobs, submittedAt: new Date().toISOString() }, null, 2)}\n`);
+  await writeFileAtomic(plan.manifest, `${JSON.stringify({ format: 'synthdiff-slurm/1', spec: plan.spec, specHash: table.hash, shards: plan.shards, scripts: plan.scripts, jobs, submittedAt: new Date().toISOString() }, null, 2)}\n`);
   return jobs;
 }
 
