@@ -25,8 +25,6 @@ export const BLEND_GRID: readonly (readonly [number, number, number])[] = (() =>
   return g;
 })();
 export const ENGINES = ['diffusion', 'forest', 'ridge'] as const;
-/** Training rows per chained forest at most (a seeded subsample beyond: bounds the forest's cost on big tables). */
-export const FOREST_MAX_ROWS = 3000;
 
 export interface BlendOptions {
   seed: number;
@@ -113,12 +111,11 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, sampler: o.sampler ?? 'edm-stochastic', steps: o.samplerSteps ?? 50, onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k) }) : [];
   const imputeSeconds = (performance.now() - t0) / 1000;
   const diffusion = filled.length ? drawEstimates(table, filled) : undefined;
-  // Forest and ridge run twice: on the held-out table to weigh them, then on the whole table, so the final
-  // fill uses every observed cell. Not the forest on tables of FOREST_MAX_ROWS rows or more: each forest
-  // fits a subsample of that many rows either way, so refitting would double the cost for nothing.
+  // Forest and ridge run twice: on the held-out table to weigh them, then on the whole table (cheap
+  // beside the diffusion model, and the final fill then uses every observed cell).
   t0 = performance.now();
-  const forestHeld = use('forest') ? chainedEstimates(table, chainedForestImpute(held, { seed: deriveSeed(o.seed, 'forest'), maxRows: FOREST_MAX_ROWS })) : undefined;
-  const forestFull = use('forest') && n < FOREST_MAX_ROWS ? chainedEstimates(table, chainedForestImpute(table, { seed: deriveSeed(o.seed, 'forest'), maxRows: FOREST_MAX_ROWS })) : forestHeld;
+  const forestHeld = use('forest') ? chainedEstimates(table, chainedForestImpute(held, { seed: deriveSeed(o.seed, 'forest') })) : undefined;
+  const forestFull = use('forest') ? chainedEstimates(table, chainedForestImpute(table, { seed: deriveSeed(o.seed, 'forest') })) : undefined;
   const forestSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const ridgeHeld = use('ridge') ? chainedEstimates(table, chainedForestImpute(held, { seed: o.seed, learner: 'ridge' })) : undefined;
