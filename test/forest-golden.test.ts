@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { forestPredict, trainForestClassifier, trainForestRegressor } from '../src/evaluate/forest.js';
+import { readTable } from '../src/io/table-io.js';
+import { isCategorical, type Column } from '../src/table/table.js';
+
+const sha = (a: Float64Array): string => createHash('sha256').update(new Uint8Array(a.buffer)).digest('hex');
+
+describe('random forest', () => {
+  // Golden hashes from the forest before its split search was limited to a node's bins and its nodes moved to
+  // typed arrays (4d5a495): those were speed changes only, and any change to the trees grown shows here.
+  it('grows the same trees as before the speed-ups (penguins: a 3-class label and a regression target)', async () => {
+    const { table } = await readTable('fixtures/tables/palmerpenguins__penguins.csv');
+    const n = table.nRows;
+    const num = table.columns.filter((c): c is Extract<Column, { values: Float64Array }> => !isCategorical(c));
+    const data = new Float64Array(n * num.length);
+    num.forEach((c, j) => {
+      for (let i = 0; i < n; i++) data[j * n + i] = Number.isNaN(c.values[i]!) ? 0 : c.values[i]!;
+    });
+    const X = { nRows: n, nCols: num.length, data, names: num.map((c) => c.name) };
+    const island = table.columns.find((c) => c.name === 'island')!;
+    if (!isCategorical(island)) throw new Error('island: expected a label');
+    const y = Int32Array.from(island.codes, (k) => Math.max(0, k));
+    const opts = { nTrees: 20, maxDepth: 40, maxBins: 256, maxFeatures: 'sqrt' as const };
+    const cls = forestPredict(trainForestClassifier(X, y, island.categories.length, { seed: 3, ...opts }), X);
+    const yr = Float64Array.from({ length: n }, (_, i) => data[i]! * 2 + (i % 7));
+    const reg = forestPredict(trainForestRegressor(X, yr, { seed: 4, ...opts }), X);
+    expect([sha(cls), sha(reg)]).toEqual([
+      'beb3ef06c44f5fac35fcf323e6fda1a71a1a13fb7cbf4d1c29be9c5d664dd5bb',
+      'ac8d38f6e055941a369f4430abd089a41a26fa33dcf92696f0998bf52fcb60d1',
+    ]);
+  });
+});
