@@ -47,28 +47,25 @@ export function ksComplement(real: ContinuousColumn, synthetic: ContinuousColumn
   return 1 - ksStatistic(real.values, synthetic.values);
 }
 
-/** Category frequencies among non-missing codes (length = categories.length); null when all are missing. */
-function frequencies(c: CategoricalColumn): Float64Array | null {
+/** Category counts among non-missing codes (length = categories.length). */
+function categoryCounts(c: CategoricalColumn): Float64Array {
   const f = new Float64Array(c.categories.length);
-  let n = 0;
-  for (const k of c.codes) {
-    if (k >= 0) {
-      f[k]!++;
-      n++;
-    }
-  }
-  if (n === 0) return null;
-  for (let k = 0; k < f.length; k++) f[k]! /= n;
+  for (const k of c.codes) if (k >= 0) f[k]!++;
   return f;
 }
 
 /** SDMetrics TVComplement: 1 − ½ Σ_k |p_real(k) − p_syn(k)| over categories, for categorical/boolean columns. */
 export function tvComplement(real: CategoricalColumn, synthetic: CategoricalColumn): number {
-  const fr = frequencies(real);
-  const fs = frequencies(synthetic);
-  if (!fr || !fs) return NaN;
+  return tvComplementOfCounts(categoryCounts(real), categoryCounts(synthetic));
+}
+
+/** TVComplement of two count vectors over the same categories; NaN when either has no counts. */
+export function tvComplementOfCounts(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let na = 0, nb = 0;
+  for (let k = 0; k < a.length; k++) (na += a[k]!), (nb += b[k]!);
+  if (!na || !nb) return NaN;
   let tv = 0;
-  for (let k = 0; k < fr.length; k++) tv += Math.abs(fr[k]! - fs[k]!);
+  for (let k = 0; k < a.length; k++) tv += Math.abs(a[k]! / na - b[k]! / nb);
   return 1 - 0.5 * tv;
 }
 

@@ -5,7 +5,7 @@
  * of observed vs imputed), not a score to pass.
  */
 import { isCategorical, isMissing, type Column, type Table } from '../table/table.js';
-import { ksStatistic } from './fidelity.js';
+import { ksStatistic, tvComplementOfCounts } from './fidelity.js';
 import { histogram, isSkewedPositive, logHistogram } from './stats.js';
 
 export interface ImputedColumn {
@@ -54,9 +54,7 @@ export function imputedVsObserved(input: Table, completed: Table, nBins = 30): I
       }
       const categories = [...obs.keys()];
       const observed = categories.map((l) => obs.get(l)!), imputed = categories.map((l) => imp.get(l) ?? 0);
-      const no = observed.reduce((s, v) => s + v, 0);
-      // SDMetrics TVComplement: 1 − ½ Σ |p_obs − p_imp|.
-      const similarity = no && filled ? 1 - 0.5 * categories.reduce((s, _, k) => s + Math.abs(observed[k]! / no - imputed[k]! / filled), 0) : NaN;
+      const similarity = tvComplementOfCounts(observed, imputed);
       out.push({ column: c.name, kind: c.kind, holes: holes.length, filled, categories, observed, imputed, similarity, metric: 'TVComplement' });
       continue;
     }
