@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runSpec } from './helpers/cli.js';
 import { imputedVsObserved } from '../src/evaluate/imputed.js';
 import { renderReportHtml } from '../src/report/html.js';
 import type { RunReport } from '../src/report/model.js';
@@ -58,11 +62,8 @@ describe('imputed vs observed', () => {
 
 describe('imputed vs observed from a run', () => {
   it('an in-memory impute task hands its tables to the evaluation: report.json and report.html show the real holes filled', async () => {
-    const { mkdtemp, readFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join, resolve } = await import('node:path');
-    const { runSpec } = await import('./helpers/cli.js');
     const dir = await mkdtemp(join(tmpdir(), 'imputed-run-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const r = await runSpec(dir, {
       version: 1,
       name: 'imputed-run',

@@ -1,12 +1,13 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runSpec } from './helpers/cli.js';
 
 describe('model.timeBudget', () => {
   it('ends training at the budget, before its steps, and says so in report.json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'budget-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const started = performance.now();
     const r = await runSpec(dir, {
       version: 1,
