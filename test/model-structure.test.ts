@@ -8,10 +8,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { readTable } from '../src/io/table-io.js';
-import { blendImpute, hideCells, validationCells } from '../src/impute/blend.js';
+import { blendImpute, blendTolerance, hideCells, validationCells } from '../src/impute/blend.js';
+import { planTable } from '../src/run/plan.js';
+import { normalizeSpec } from '../src/spec/normalize.js';
 import { chainedForestImpute } from '../src/impute/chained.js';
 import { dependencyViolations, findDependencies } from '../src/table/dependencies.js';
-import { isCategorical, missingCount, type Table } from '../src/table/table.js';
+import { isCategorical, missingCount, takeRows, type Table } from '../src/table/table.js';
 import { TableEncoder } from '../src/table/encode.js';
 
 const fixture = (name: string): string => `fixtures/tables/${name}.csv`;
@@ -153,6 +155,18 @@ describe('blended imputation', () => {
     r.draws.forEach((d) => expectObservedKept(table, d));
   }, 120_000);
 
+  it('chained forests learn from every observed row up to 20,000, not a 3,000-row subsample', async () => {
+    // Subsampling cost gapminder's forest RMSE 0.475 → 0.403 with every row (bench/RESULTS.md, impute-shared).
+    const { table } = await readTable(fixture('dslabs__gapminder'));
+    const t = takeRows(table, Array.from({ length: 4000 }, (_, i) => i));
+    const j = t.columns.findIndex((c) => c.name === 'fertility');
+    const masked = hideCells(t, t.columns.map((_, jj) => (jj === j ? Array.from({ length: 800 }, (_, k) => k * 5) : [])));
+    const fill = (maxRows?: number): Float64Array => chainedForestImpute(masked, { seed: 2, iterations: 1, nTrees: 10, ...(maxRows ? { maxRows } : {}) }).values[j]!;
+    const byDefault = fill();
+    expect(byDefault).toEqual(fill(4000));
+    expect(byDefault).not.toEqual(fill(3000));
+  }, 60_000);
+
   it('chained forests recover a label from its duplicate encoding (penguins: species from island + measures)', () => {
     return readTable(fixture('palmerpenguins__penguins')).then(({ table }) => {
       const j = table.columns.findIndex((c) => c.name === 'species');
@@ -166,4 +180,36 @@ describe('blended imputation', () => {
       expect(right / rows[j]!.length).toBeGreaterThan(0.95);
     });
   }, 60_000);
+});
+
+describe('a model that only serves blended imputation', () => {
+  const plan = (tasks: unknown[], evaluate?: unknown): ReturnType<typeof planTable> =>
+    planTable(normalizeSpec({ version: 1, name: 'p', source: { path: 'gap.csv' }, tasks, ...(evaluate ? { evaluate } : {}) } as never));
+
+  it('is planned as such only when nothing is generated and no engine is the diffusion model alone', () => {
+    expect(plan([{ type: 'impute', output: { path: 'a.csv' } }]).model?.purpose).toBe('impute');
+    expect(plan([{ type: 'impute', output: { path: 'a.csv' }, engine: 'forest' }, { type: 'profile', output: { path: 'p.json' } }]).model?.purpose).toBe('impute');
+    expect(plan([{ type: 'impute', output: { path: 'a.csv' } }, { type: 'generate', rows: 10, output: { path: 'g.csv' } }]).model?.purpose).toBeUndefined();
+    expect(plan([{ type: 'impute', output: { path: 'a.csv' }, engine: 'diffusion' }]).model?.purpose).toBeUndefined();
+    expect(plan([{ type: 'impute', output: { path: 'a.csv' } }], { fidelity: true }).model?.purpose).toBeUndefined();
+  });
+
+  it('is 3×256 and trains 2,000 steps on a 10,545-row table, where a general model is 3×512 × 8,000', async () => {
+    const { table } = await readTable(fixture('dslabs__gapminder'));
+    expect(table.nRows).toBe(10545);
+    const forImpute = TabularDiffusion.create(table, { seed: 1, purpose: 'impute' });
+    const general = TabularDiffusion.create(table, { seed: 1 });
+    expect([forImpute.mlp.depth, forImpute.mlp.width, forImpute.trainOptions.steps]).toEqual([3, 256, 2000]);
+    expect([general.mlp.depth, general.mlp.width, general.trainOptions.steps]).toEqual([3, 512, 8000]);
+    // A size the caller sets still wins.
+    const set = TabularDiffusion.create(table, { seed: 1, purpose: 'impute', width: 64, train: { steps: 300 } });
+    expect([set.mlp.width, set.trainOptions.steps]).toEqual([64, 300]);
+    for (const m of [forImpute, general, set]) m.dispose();
+  }, 60_000);
+
+  it('prefers an even blend within the noise of the validation RMSE: 5% on a few dozen cells, 1% on thousands', () => {
+    expect(blendTolerance(40)).toBe(0.05);
+    expect(blendTolerance(700)).toBeCloseTo(1 / Math.sqrt(1400), 12);
+    expect(blendTolerance(20000)).toBe(0.01);
+  });
 });

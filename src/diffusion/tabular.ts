@@ -35,6 +35,12 @@ export interface TabularModelOptions {
    * the spec, which the encoders then need not estimate.
    */
   privacy?: PrivacyRequest & { bounds?: Record<string, { min?: number; max?: number }>; categories?: Record<string, readonly string[]> };
+  /**
+   * What the model is for when the caller sets no size or steps: 'impute' (a run whose only tasks are
+   * blended imputations) sizes it by `imputeSizing`, everything else by `defaultArchitecture` and
+   * `defaultTrainOptions`.
+   */
+  purpose?: 'impute' | 'all';
 }
 
 export interface CompleteOptions {
@@ -75,6 +81,17 @@ export function defaultArchitecture(nRows: number): { width: number; depth: numb
 }
 
 /**
+ * Size and training steps of a model that only serves a blended imputation (impute/blend.ts), where chained
+ * forests and ridge regressions are weighed against it on held-out cells. Chosen by rows, so same spec →
+ * same model (a wall-clock budget would not be). At 3×512 × 8,000 steps a 10,545-row table trained for
+ * ~13.5 min and its draws took 7.5 min, for a blend no better than the forest alone (bench/RESULTS.md,
+ * impute-shared); 3×256 × 2,000 steps trains in ~1 min on two cores.
+ */
+export function imputeSizing(nRows: number): { width: number; depth: number; steps: number } {
+  return { ...defaultArchitecture(Math.min(nRows, 4999)), steps: Math.min(defaultTrainOptions(nRows).steps, 2000) };
+}
+
+/**
  * One masked score model per table: trained once, it generates rows, generates with some columns fixed,
  * and imputes — all three are "complete the missing entries of a table", with generation starting from a
  * table whose cells are all missing but the fixed ones.
@@ -101,14 +118,15 @@ export class TabularDiffusion {
     if (opts.privacy) return TabularDiffusion.createPrivate(table, opts, opts.privacy);
     const encoder = opts.fittedEncoder ?? TableEncoder.fit(table, opts.encoder);
     const seed = opts.seed ?? 0;
-    const trainOptions = defaultTrainOptions(table.nRows, { seed, ...opts.train });
+    const sized = opts.purpose === 'impute' ? imputeSizing(table.nRows) : undefined;
+    const trainOptions = defaultTrainOptions(table.nRows, { seed, ...(sized ? { steps: sized.steps } : {}), ...opts.train });
     return TabularDiffusion.fresh(encoder, table.nRows, opts, trainOptions, opts.dependencies === false ? [] : findDependencies(table));
   }
 
   /** A fresh network (sized to the rows unless `opts` says), its EMA copy and optimiser around a fitted encoder. */
   private static fresh(encoder: TableEncoder, rows: number, opts: TabularModelOptions, trainOptions: TrainOptions, dependencies: FunctionalDependency[]): TabularDiffusion {
     const seed = opts.seed ?? 0;
-    const arch = { ...defaultArchitecture(rows), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
+    const arch = { ...(opts.purpose === 'impute' ? imputeSizing(rows) : defaultArchitecture(rows)), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
     const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
     const init = initParameters(mlp, createRng(deriveSeed(seed, 'init')));
     const net = Mlp.create(mlp, init, true, 'net.');

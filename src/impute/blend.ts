@@ -41,7 +41,8 @@ export interface BlendOptions {
   validation?: number[][];
   /**
    * How much worse than the best (relative) a more even blend may score and still be preferred; a
-   * number, or 'auto': the sampling noise of an RMSE on that many cells (about 1/√(2n)), at least 1%.
+   * number, or 'auto' (the default): the sampling noise of an RMSE on that many cells (about 1/√(2n)),
+   * between 1% and 5%.
    */
   tolerance?: number | 'auto';
   /** Only rows from this index on may be validation cells (rows above it may be ones the model trained on). */
@@ -95,6 +96,18 @@ export function validationCells(table: Table, seed: number, share = 0.1, from = 
   });
 }
 
+/**
+ * The default preference for even blends on `cells` validation cells: the sampling noise of an RMSE on n
+ * cells (about 1/√(2n)), between 1% and 5%. On the shared masks (airquality, penguins, birthwt, pbc; seed 1;
+ * a few dozen to 200 cells per column) fixed tolerances 0.01 / 0.05 / 0.1 gave summed RMSE 3.648 / 3.591 /
+ * 3.594: 5% there. On gapminder (~700 cells per column) 5% gave a weak diffusion model 0.25 weight and lost
+ * 0.05 RMSE to the forest alone; 1% matched it. Measure:
+ *   npx tsx bench/impute-shared.ts <mask.py folder> --engine auto --tolerance T --tag tol-T
+ */
+export function blendTolerance(cells: number): number {
+  return Math.min(0.05, Math.max(0.01, 1 / Math.sqrt(2 * Math.max(1, cells))));
+}
+
 export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendResult> {
   const n = table.nRows;
   const valRows = o.validation ?? validationCells(table, o.seed, o.validationShare ?? 0.1, o.validationFrom ?? 0);
@@ -104,7 +117,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const draws = o.draws ?? 10;
 
   let t0 = performance.now();
-  const model = o.trained ?? TabularDiffusion.create(held, { seed: o.seed, ...o.model });
+  const model = o.trained ?? TabularDiffusion.create(held, { seed: o.seed, purpose: 'impute', ...o.model });
   if (use('diffusion') && !o.trained) await model.fit(held);
   const trainSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
@@ -158,10 +171,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
       return Math.sqrt(s / val.length);
     };
     const errs = grid.map(error);
-    // 5%: on the shared masks (airquality, penguins, birthwt, pbc; seed 1) tolerances 0.01 / 0.05 / 0.1
-    // gave summed RMSE 3.648 / 3.591 / 3.594 ('auto' 3.606). Measure:
-    //   npx tsx bench/impute-shared.ts <mask.py folder> --engine auto --tolerance T --tag tol-T
-    const tol = typeof o.tolerance === 'number' ? o.tolerance : o.tolerance === 'auto' ? Math.max(0.01, 1 / Math.sqrt(2 * Math.max(1, val.length))) : 0.05;
+    const tol = typeof o.tolerance === 'number' ? o.tolerance : blendTolerance(val.length);
     // The lowest validation error, preferring the most even blend among those within `tol` of it: with a
     // few dozen validation cells, smaller differences are noise, and averaging engines rarely hurts.
     const min = Math.min(...errs.filter(Number.isFinite));

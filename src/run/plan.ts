@@ -66,6 +66,11 @@ export interface ModelPlan {
    * `categories`): the table model trains with DP-SGD (diffusion/privacy.ts).
    */
   privacy?: { epsilon: number; delta?: number; clip: number; encoderShare: number; bounds: Record<string, { min?: number; max?: number }>; categories: Record<string, string[]> };
+  /**
+   * 'impute': every task is a blended imputation and nothing is generated, so a fresh model is sized for the
+   * blend (diffusion/tabular.ts imputeSizing) where the spec sets no width, depth or steps.
+   */
+  purpose?: 'impute';
   /** How the report names the sampler(s), and their steps. */
   samplerLabel: string;
   samplerSteps: number;
@@ -301,12 +306,21 @@ export function planTable(ns: NormalizedSpec): TablePlan {
     read,
     split: { holdout: spec.split.holdout, ...(spec.split.groupBy !== undefined ? { groupBy: spec.split.groupBy } : {}) },
     ...(m.trainRows ? { trainRows: m.trainRows } : {}),
-    ...(needsModel ? { model: modelPlan(ns, m.samplerSet ? m.sampler.generate : `${m.sampler.generate} (generate), ${m.sampler.impute} (impute)`) } : {}),
+    ...(needsModel ? { model: { ...modelPlan(ns, m.samplerSet ? m.sampler.generate : `${m.sampler.generate} (generate), ${m.sampler.impute} (impute)`), ...(imputeOnly(tasks, spec.evaluate) ? { purpose: 'impute' as const } : {}) } } : {}),
     sampling,
     tasks,
     ...(spec.evaluate ? { evaluate: { spec: spec.evaluate, seed } } : {}),
     ...(spec.report ? { report: spec.report } : {}),
   };
+}
+
+/**
+ * Whether the model only serves blended imputations: no generate task, no impute task by the diffusion engine
+ * alone, and no evaluation that grades generated rows (fidelity, detection, privacy, outliers, efficacy).
+ */
+function imputeOnly(tasks: readonly TableTaskPlan[], ev: NormalizedEvaluate | undefined): boolean {
+  if (ev && (ev.fidelity || ev.detection || ev.privacy || ev.outliers || ev.efficacy)) return false;
+  return tasks.some((t) => t.type === 'impute') && tasks.every((t) => t.type === 'profile' || (t.type === 'impute' && t.engine !== 'diffusion'));
 }
 
 /** Plan an image pipeline. Throws SpecError for a task an image pipeline cannot run. */

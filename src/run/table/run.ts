@@ -139,7 +139,7 @@ async function tableModel(m: ModelPlan, plan: TablePlan, data: RunData, train: T
   const { model } = await prepareModel<TabularDiffusion>(m, plan.hash, log, {
     load: (dir) => TabularDiffusion.load(dir),
     create: () =>
-      TabularDiffusion.create(train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train, ...(m.privacy ? { privacy: m.privacy } : {}) }),
+      TabularDiffusion.create(train, { ...(data.sketches ? { fittedEncoder: TableEncoder.fromSketches(data.sketches) } : {}), width: m.width, depth: m.depth, seed: plan.seed, train: m.train, ...(m.purpose ? { purpose: m.purpose } : {}), ...(m.privacy ? { privacy: m.privacy } : {}) }),
     describeTraining: (model) => {
       const p = model.trainOptions.privacy;
       const dp = p
@@ -181,8 +181,8 @@ function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number
       ? {}
       : {
           // Why this size and this many steps (issue 11: the report says what it chose and why).
-          sizeChosenBy: m.width !== undefined || m.depth !== undefined ? 'model.width / model.depth' : 'the training rows (under 1,000: 3×128; under 5,000: 3×256; else 3×512)',
-          stepsChosenBy: m.train.steps ? 'model.steps' : 'the training rows (under 1,000: 2,000; under 2,000: 4,000; under 20,000: 8,000; else 12,000)',
+          sizeChosenBy: m.width !== undefined || m.depth !== undefined ? 'model.width / model.depth' : m.purpose === 'impute' ? 'an impute-only run, by the training rows (under 1,000: 3×128; else 3×256): the blend weighs the model against forests on held-out cells' : 'the training rows (under 1,000: 3×128; under 5,000: 3×256; else 3×512)',
+          stepsChosenBy: m.train.steps ? 'model.steps' : m.purpose === 'impute' ? 'an impute-only run: 2,000 steps at most' : 'the training rows (under 1,000: 2,000; under 2,000: 4,000; under 20,000: 8,000; else 12,000)',
           ...(model.state.stoppedBy ? { stoppedBy: model.state.stoppedBy === 'early stopping' ? 'early stopping (validation loss)' : model.state.stoppedBy } : {}),
           ...(m.timeBudgetMs ? { timeBudgetMinutes: m.timeBudgetMs / 60_000 } : {}),
         }),
