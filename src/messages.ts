@@ -7,8 +7,8 @@
 const list = (names: readonly string[]): string => names.join(', ');
 
 export const messages = {
-  /** A table pipeline (or a sharded run) was given a DICOM source. */
-  dicomSourceInTablePipeline: (path: string) => `${path}: source.format is dicom; a table pipeline reads csv or arrow (image pipelines run unsharded)`,
+  /** A table pipeline (or a sharded run) was given an image source (a DICOM folder, a NIfTI volume). */
+  dicomSourceInTablePipeline: (path: string, format = 'dicom') => `${path}: source.format is ${format}; a table pipeline reads csv or arrow (image pipelines run unsharded)`,
   /** A table task asked to write DICOM. */
   dicomOutputInTablePipeline: (path: string) => `${path}: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow`,
   /** An image task (synthesize, deidentify) in a table pipeline. */
@@ -79,6 +79,11 @@ export const messages = {
   /** `model.slicePosition: true` (or a checkpoint trained with it) on slices without one shared geometry. */
   slicePositionNoGeometry: (path: string, why: string) =>
     `${path}: ${why} conditions on slice position, but these slices carry no common geometry (Image Position and Orientation (Patient) in every slice, one orientation, more than one position); set model.slicePosition: false`,
+  /** `source.format: dicom` given a NIfTI file's path. */
+  niftiSourceFormatDicom: (path: string) => `source.format: dicom reads a folder of DICOM files; ${path} is a NIfTI volume (set source.format: nifti, or leave format out)`,
+  /** A task that needs DICOM files (deidentify) or `source.series` on a NIfTI source. */
+  niftiSourceTask: (index: number, type: string, path: string) => `tasks[${index}].type: ${type} works on DICOM files; ${path} is a NIfTI volume, which has no DICOM data elements (a NIfTI source runs synthesize)`,
+  seriesSelectionNifti: (path: string) => `source.series: ${path} is one NIfTI volume; series selection is for DICOM sources (source.format: dicom)`,
   /** A NIfTI file that cannot be read as one single-file NIfTI-1 volume (io/nifti.ts). */
   niftiUnreadable: (path: string, why: string) => `${path}: cannot read as a NIfTI-1 volume: ${why}`,
   noSeriesSelected: (path: string, available: string) => `${path}: no series matches source.series (found: ${available})`,

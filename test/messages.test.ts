@@ -38,6 +38,24 @@ describe('user-facing messages', () => {
     const formats = planImage(image({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o/s.NII.gz' } }, { type: 'synthesize', count: 2, output: { path: '/o/s.nii', format: 'dicom' } }, { type: 'synthesize', count: 2, output: { path: '/o/s' } }] })).tasks;
     expect(formats.map((t) => (t as { format: string }).format)).toEqual(['nifti', 'dicom', 'dicom']);
   });
+  it('a NIfTI source (issue 16): what it is, and what it cannot do', () => {
+    const nifti = (extra: Partial<PipelineSpec>, source: PipelineSpec['source'] = { path: '/d/brain.nii.gz' }) => normalizeSpec({ version: 1, name: 't', source, ...extra });
+    // A .nii or .nii.gz path without a format is a NIfTI volume, and an image pipeline.
+    expect(nifti({}).spec).toMatchObject({ kind: 'image', source: { format: 'nifti', path: '/d/brain.nii.gz' } });
+    expect(nifti({}, { path: '/d/T1W.NII' }).spec).toMatchObject({ kind: 'image', source: { format: 'nifti' } });
+    expect(planImage(nifti({}, { path: '/d/volume', format: 'nifti' }))).toMatchObject({ source: '/d/volume', sourceFormat: 'nifti' });
+    expect(planImage(image({})).sourceFormat).toBe('dicom');
+    expect(specErrorMessage(() => planTable(nifti({})))).toBe('/d/brain.nii.gz: source.format is nifti; a table pipeline reads csv or arrow (image pipelines run unsharded)');
+    expect(specErrorMessage(() => planImage(nifti({}, { path: '/d/brain.nii', format: 'dicom' })))).toBe(
+      'source.format: dicom reads a folder of DICOM files; /d/brain.nii is a NIfTI volume (set source.format: nifti, or leave format out)',
+    );
+    expect(specErrorMessage(() => planImage(nifti({ tasks: [{ type: 'synthesize', count: 2, output: { path: '/o' } }, { type: 'deidentify', output: { path: '/o2' } }] })))).toBe(
+      'tasks[1].type: deidentify works on DICOM files; /d/brain.nii.gz is a NIfTI volume, which has no DICOM data elements (a NIfTI source runs synthesize)',
+    );
+    expect(specErrorMessage(() => planImage(nifti({}, { path: '/d/brain.nii.gz', series: { modality: ['MR'] } })))).toBe(
+      'source.series: /d/brain.nii.gz is one NIfTI volume; series selection is for DICOM sources (source.format: dicom)',
+    );
+  });
   it('a DICOM output from a table task', () => {
     expect(specErrorMessage(() => planTable(table({ tasks: [{ type: 'generate', rows: 2, output: { path: '/o', format: 'dicom' } }] })))).toBe(
       '/o: format dicom is for image pipelines (source.format: dicom); a table task writes csv or arrow',

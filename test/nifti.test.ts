@@ -44,7 +44,7 @@ describe('NIfTI-1', () => {
     for (const name of ['v.nii', 'v.nii.gz']) {
       await writeNifti(join(dir, name), volume);
       const back = await readNifti(join(dir, name));
-      expect(back).toEqual({ ...volume, affineSource: 'sform' });
+      expect(back).toEqual({ ...volume, affineSource: 'sform', stored: { datatype: 16, integer: false, signed: true, slope: 1, inter: 0 } });
     }
     const gz = await readFile(join(dir, 'v.nii.gz'));
     expect([gz[0], gz[1]]).toEqual([0x1f, 0x8b]);

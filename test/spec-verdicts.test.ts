@@ -34,7 +34,7 @@ const CASES: Record<string, [unknown, string]> = {
   seedHuge: [{ ...base, seed: 2 ** 33 }, 'spec: seed: must be <= 4294967295'],
   sourcePathEmpty: [{ ...base, source: { path: '' } }, 'spec: source.path: must NOT have fewer than 1 characters'],
   sourceNoPath: [{ ...base, source: {} }, 'spec: source.path: is required'],
-  sourceFormat: [{ ...base, source: { path: 'x', format: 'parquet' } }, 'spec: source.format: must be one of "csv", "arrow", "dicom"'],
+  sourceFormat: [{ ...base, source: { path: 'x', format: 'parquet' } }, 'spec: source.format: must be one of "csv", "arrow", "dicom", "nifti"'],
   sourceDelimiter: [{ ...base, source: { path: 'x', delimiter: '|' } }, 'spec: source.delimiter: must be one of ",", ";", "\\t"'],
   sourceMissing: [{ ...base, source: { path: 'x', missing: [1] } }, 'spec: source.missing[0]: must be a string'],
   seriesEmpty: [{ ...base, source: { path: 'x', format: 'dicom', series: {} } }, 'spec: source.series: must NOT have fewer than 1 properties'],
@@ -109,7 +109,7 @@ const CASES: Record<string, [unknown, string]> = {
   outputDirEmpty: [{ ...base, outputDir: '' }, 'spec: outputDir: must NOT have fewer than 1 characters'],
   outputsAnywhere: [{ ...base, outputsAnywhere: 'yes' }, 'spec: outputsAnywhere: must be a boolean'],
   rootTypo: [{ ...base, modle: {} }, 'spec: modle: unknown key (did you mean "model"?)'],
-  many: [{ version: 1, name: '', source: { path: 'x', format: 'tsv' }, split: { holdout: 2 }, tasks: [{ type: 'generate', rows: -1, output: out }, { type: 'impute', draws: 1.5 }] }, 'spec: name: must NOT have fewer than 1 characters; source.format: must be one of "csv", "arrow", "dicom"; split.holdout: must be < 1; tasks[0].rows: must be a positive integer; tasks[1].output: is required; tasks[1].draws: must be a positive integer'],
+  many: [{ version: 1, name: '', source: { path: 'x', format: 'tsv' }, split: { holdout: 2 }, tasks: [{ type: 'generate', rows: -1, output: out }, { type: 'impute', draws: 1.5 }] }, 'spec: name: must NOT have fewer than 1 characters; source.format: must be one of "csv", "arrow", "dicom", "nifti"; split.holdout: must be < 1; tasks[0].rows: must be a positive integer; tasks[1].output: is required; tasks[1].draws: must be a positive integer'],
   okMinimal: [base, 'ok'],
   okThreadsAll: [{ ...base, model: { threads: 'all', window: [0, 1], privacy: { epsilon: 1, delta: 1e-5 } } }, 'ok'],
   okEveryTask: [{
@@ -130,6 +130,7 @@ const CASES: Record<string, [unknown, string]> = {
     outputsAnywhere: true,
   }, 'ok'],
   okDicomSeries: [{ ...base, source: { path: 'x', format: 'dicom', series: { uid: ['1.2'], modality: ['MR'], description: 't1' } }, model: { imageSize: 8, flip: true } }, 'ok'],
+  okNifti: [{ ...base, source: { path: 'brain.nii.gz', format: 'nifti' }, model: { imageSize: 8 } }, 'ok'],
 };
 
 describe('spec validation verdicts', () => {

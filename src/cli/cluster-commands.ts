@@ -33,7 +33,7 @@ export async function runOrShardCommand(specPath: string, opts: RunOptions): Pro
   if (opts.json) throw new SpecError(`--json: prints a whole run's report; not with ${opts.shard !== undefined ? '--shard' : '--train-only'}`);
   const log = createLogger({ quiet: opts.quiet });
   const ns = await loadSpec(specPath);
-  if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(ns.spec.source.path));
+  if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(ns.spec.source.path, ns.spec.source.format));
   if (opts.shard !== undefined) {
     await runShard(ns, parseShard(opts.shard), { log });
     return;

@@ -19,15 +19,16 @@ import { messages } from '../messages.js';
 import { writeFileAtomic } from './atomic.js';
 
 const HEADER = 348;
+const PAIR = 'a header/image pair (.hdr/.img); give a single-file .nii or .nii.gz';
 const VOX_OFFSET = 352;
-const DATATYPES: Record<number, { bytes: number; read: (v: DataView, o: number, le: boolean) => number }> = {
-  2: { bytes: 1, read: (v, o) => v.getUint8(o) },
-  4: { bytes: 2, read: (v, o, le) => v.getInt16(o, le) },
-  8: { bytes: 4, read: (v, o, le) => v.getInt32(o, le) },
-  16: { bytes: 4, read: (v, o, le) => v.getFloat32(o, le) },
-  64: { bytes: 8, read: (v, o, le) => v.getFloat64(o, le) },
-  256: { bytes: 1, read: (v, o) => v.getInt8(o) },
-  512: { bytes: 2, read: (v, o, le) => v.getUint16(o, le) },
+const DATATYPES: Record<number, { bytes: number; integer: boolean; signed: boolean; read: (v: DataView, o: number, le: boolean) => number }> = {
+  2: { bytes: 1, integer: true, signed: false, read: (v, o) => v.getUint8(o) },
+  4: { bytes: 2, integer: true, signed: true, read: (v, o, le) => v.getInt16(o, le) },
+  8: { bytes: 4, integer: true, signed: true, read: (v, o, le) => v.getInt32(o, le) },
+  16: { bytes: 4, integer: false, signed: true, read: (v, o, le) => v.getFloat32(o, le) },
+  64: { bytes: 8, integer: false, signed: true, read: (v, o, le) => v.getFloat64(o, le) },
+  256: { bytes: 1, integer: true, signed: true, read: (v, o) => v.getInt8(o) },
+  512: { bytes: 2, integer: true, signed: false, read: (v, o, le) => v.getUint16(o, le) },
 };
 
 /** A 3-D volume: nx·ny·nz values, x fastest; `affine` maps voxel (i, j, k, 1) to RAS+ millimetres (4×4, row-major). */
@@ -40,6 +41,8 @@ export interface NiftiVolume {
   /** Where the affine came from: the sform, or pixdim alone (no orientation known). */
   affineSource?: 'sform' | 'pixdim';
   description?: string;
+  /** How the file stored the voxels (read files only): nifti1.h datatype code and the scaling applied to them. */
+  stored?: { datatype: number; integer: boolean; signed: boolean; slope: number; inter: number };
 }
 
 /** The RAS+ voxel-to-world affine of a stack of DICOM slices: LPS position + i·Δc·row + j·Δr·column + k·Δz·normal. */
@@ -87,8 +90,12 @@ export async function writeNifti(path: string, volume: NiftiVolume): Promise<voi
   await writeFileAtomic(path, path.endsWith('.gz') ? gzipSync(bytes) : bytes);
 }
 
+/** A header/image pair's file names (Analyze 7.5 and NIfTI-1 pairs), refused by name before reading. */
+export const NIFTI_PAIR = /\.(hdr|img)(\.gz)?$/i;
+
 /** Read a single-file NIfTI-1 volume (`.nii` or `.nii.gz`; gzip is recognised by its magic bytes). */
 export async function readNifti(path: string): Promise<NiftiVolume> {
+  if (NIFTI_PAIR.test(path)) throw new DataError(messages.niftiUnreadable(path, PAIR));
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -115,7 +122,7 @@ export function decodeNifti(bytes: Uint8Array, where: string): NiftiVolume {
   const le = v.getInt32(0, true) === HEADER;
   if (!le && v.getInt32(0, false) !== HEADER) fail('sizeof_hdr is not 348 (not NIfTI-1; NIfTI-2 is not read)');
   const magic = String.fromCharCode(bytes[344]!, bytes[345]!, bytes[346]!);
-  if (magic === 'ni1') fail('a header/image pair (.hdr/.img); give a single-file .nii or .nii.gz');
+  if (magic === 'ni1') fail(PAIR);
   if (magic !== 'n+1') fail(`magic "${magic}" is not n+1`);
   const dim = Array.from({ length: 8 }, (_, i) => v.getInt16(40 + 2 * i, le));
   const rank = dim[0]!;
@@ -129,10 +136,11 @@ export function decodeNifti(bytes: Uint8Array, where: string): NiftiVolume {
   const n = dims[0] * dims[1] * dims[2];
   if (offset < VOX_OFFSET - 4 || offset + n * type.bytes > bytes.length) fail(`${n} voxels of ${type.bytes} bytes from offset ${offset} need ${offset + n * type.bytes} bytes, the file has ${bytes.length}`);
   let slope = v.getFloat32(112, le);
-  const inter = v.getFloat32(116, le);
+  let inter = v.getFloat32(116, le);
   if (slope === 0 || !Number.isFinite(slope)) slope = 1; // nifti1.h: scl_slope 0 means unscaled
+  if (!Number.isFinite(inter)) inter = 0;
   const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = type.read(v, offset + i * type.bytes, le) * slope + (Number.isFinite(inter) ? inter : 0);
+  for (let i = 0; i < n; i++) data[i] = type.read(v, offset + i * type.bytes, le) * slope + inter;
   const pixdim: [number, number, number] = [1, 2, 3].map((i) => Math.abs(v.getFloat32(76 + 4 * i, le)) || 1) as [number, number, number];
   const sform = v.getInt16(254, le);
   const affine =
@@ -140,5 +148,6 @@ export function decodeNifti(bytes: Uint8Array, where: string): NiftiVolume {
       ? [0, 1, 2].map((r) => [0, 1, 2, 3].map((c) => v.getFloat32(280 + 16 * r + 4 * c, le))).concat([[0, 0, 0, 1]])
       : [[pixdim[0], 0, 0, 0], [0, pixdim[1], 0, 0], [0, 0, pixdim[2], 0], [0, 0, 0, 1]];
   const description = new TextDecoder().decode(bytes.subarray(148, 228)).replace(/\0.*$/s, '');
-  return { dims, data, pixdim, affine, affineSource: sform > 0 ? 'sform' : 'pixdim', ...(description ? { description } : {}) };
+  const stored = { datatype, integer: type.integer, signed: type.signed, slope, inter };
+  return { dims, data, pixdim, affine, affineSource: sform > 0 ? 'sform' : 'pixdim', ...(description ? { description } : {}), stored };
 }

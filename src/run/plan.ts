@@ -10,7 +10,7 @@ import type { ImputeEngine } from '../impute/engine-name.js';
 import type { GenerateEngine } from '../synth/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
-import { learnedFrom, normalizeSpec, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
+import { learnedFrom, NIFTI_PATH, normalizeSpec, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
 import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
 import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
@@ -163,6 +163,8 @@ export interface ImagePlan {
   hash: string;
   specFile?: string;
   source: string;
+  /** A folder of DICOM files, or one NIfTI-1 volume (slices along its third axis). */
+  sourceFormat: 'dicom' | 'nifti';
   /** `source.series`, with the description pattern compiled. */
   series?: SeriesFilter;
   split: { holdout: number };
@@ -193,7 +195,7 @@ const tableOutput = (o: OutputSpec): TableOutput => ({ path: o.path, ...(o.forma
 /** How a table pipeline reads `path` (default: its source). */
 export function sourceRead(ns: NormalizedSpec, path = ns.spec.source.path): SourceRead {
   const { source, columns } = ns.spec;
-  if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(path));
+  if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(path, source.format));
   return {
     path,
     ...(source.format === 'csv' || source.format === 'arrow' ? { format: source.format } : {}),
@@ -257,7 +259,7 @@ export function defaultTableSampling(): { generate: Sampling; impute: Sampling }
 /** Plan a table pipeline. Throws SpecError for a task a table pipeline cannot run. */
 export function planTable(ns: NormalizedSpec): TablePlan {
   const { spec, seed } = ns;
-  if (spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(spec.source.path));
+  if (spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(spec.source.path, spec.source.format));
   if (spec.source.series) throw new SpecError(messages.seriesSelectionInTablePipeline(spec.source.path));
   const sampling = tableSampling(ns);
   const read = sourceRead(ns);
@@ -328,8 +330,12 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
   const { spec, seed } = ns;
   if (spec.model.privacy) throw new SpecError(messages.privateIncompatible('an image pipeline', 'trains the U-Net without DP-SGD (only the table model has it)'));
   if (spec.split.groupBy !== undefined) throw new SpecError(messages.groupByImage());
+  const sourceFormat = spec.source.format === 'nifti' ? 'nifti' : 'dicom';
+  if (sourceFormat === 'dicom' && NIFTI_PATH.test(spec.source.path)) throw new SpecError(messages.niftiSourceFormatDicom(spec.source.path));
+  if (sourceFormat === 'nifti' && spec.source.series) throw new SpecError(messages.seriesSelectionNifti(spec.source.path));
   const tasks = spec.tasks.map((t, index): ImageTaskPlan => {
     if (t.type !== 'synthesize' && t.type !== 'deidentify') throw new SpecError(messages.tableTaskInImagePipeline(index, t.type));
+    if (t.type === 'deidentify' && sourceFormat === 'nifti') throw new SpecError(messages.niftiSourceTask(index, t.type, spec.source.path));
     if (t.output.format && t.output.format !== 'dicom') throw new SpecError(messages.imageTaskOutputFormat(index, t.type, t.output.format));
     const label = `tasks[${index}] ${t.type}`;
     return t.type === 'synthesize'
@@ -364,6 +370,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     hash: ns.hash,
     ...(ns.specFile ? { specFile: ns.specFile } : {}),
     source: spec.source.path,
+    sourceFormat,
     ...(spec.source.series ? { series: seriesFilter(spec.source.series) } : {}),
     split: { holdout: spec.split.holdout },
     evaluate,

@@ -15,8 +15,14 @@ import { readSpecFile } from './parse.js';
 import type { ColumnSpec, DeidentifyOptionsSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SecretSpec, SourceSpec, TaskSpec } from './types.js';
 import type { ColumnKind } from '../table/table.js';
 
-/** Table pipelines read CSV or Arrow; image pipelines read a folder of DICOM files (`source.format: dicom`). */
+/**
+ * Table pipelines read CSV or Arrow; image pipelines read a folder of DICOM files (`source.format: dicom`)
+ * or one NIfTI-1 volume (`source.format: nifti`, or a path ending .nii or .nii.gz with no format).
+ */
 export type PipelineKind = 'table' | 'image';
+
+/** A NIfTI volume's file name: the format of a source that does not state one. */
+export const NIFTI_PATH = /\.nii(\.gz)?$/i;
 
 /** The spec's model section with every default filled (its optional sizes stay optional: they scale with the data). */
 export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | 'sampler' | 'samplerSteps' | 'flip' | 'checkpointEvery'> {
@@ -222,7 +228,9 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     .update(canonicalJson({ source: spec.source, columns: spec.columns ?? {}, split: spec.split ?? {}, model: { ...withoutKey(spec.model, 'checkpointEvery'), checkpoint: undefined, load: undefined, resume: undefined }, seed: spec.seed ?? 0 }))
     .digest('hex');
 
-  const kind: PipelineKind = w.source.format === 'dicom' ? 'image' : 'table';
+  // A .nii/.nii.gz source without a format is a NIfTI volume; the normalized spec says so.
+  const source = !w.source.format && NIFTI_PATH.test(w.source.path) ? { ...w.source, format: 'nifti' as const } : w.source;
+  const kind: PipelineKind = source.format === 'dicom' || source.format === 'nifti' ? 'image' : 'table';
   const tasks = (w.tasks ?? []).map(normalizeTask);
   const evaluate = normalizeEvaluate(w.evaluate);
   // Image runs hold out a fifth of the slices when they check memorization (always, with a synthesize task).
@@ -232,7 +240,7 @@ export function normalizeSpec(spec: PipelineSpec, specFile?: string): Normalized
     name: w.name,
     kind,
     seed: w.seed ?? 0,
-    source: w.source,
+    source,
     columns: Object.fromEntries(Object.entries(w.columns ?? {}).map(([k, c]) => [k, normalizeColumn(c)])),
     split: { holdout: w.split?.holdout ?? (kind === 'image' && imageEvaluates ? 0.2 : 0), ...(w.split?.groupBy !== undefined ? { groupBy: w.split.groupBy } : {}) },
     model: normalizeModel(w.model, kind),

@@ -45,6 +45,9 @@ const Strict = { additionalProperties: false } as const;
 export const DATA_FORMATS = ['csv', 'arrow', 'dicom'] as const;
 export type DataFormat = (typeof DATA_FORMATS)[number];
 export type OutputFormat = DataFormat;
+/** What a source can be: a table (csv, arrow), a folder of DICOM files, or one NIfTI-1 volume (.nii, .nii.gz). */
+export const SOURCE_FORMATS = [...DATA_FORMATS, 'nifti'] as const;
+export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 export const OutputSpec = Type.Object(
   {
@@ -71,8 +74,10 @@ export type SeriesSelection = Static<typeof SeriesSelection>;
 
 export const SourceSpec = Type.Object(
   {
-    format: Type.Optional(Enum(DATA_FORMATS)),
-    path: Str({ description: 'Input table or DICOM folder, relative to the spec file.' }),
+    format: Type.Optional(
+      Enum(SOURCE_FORMATS, { description: 'csv | arrow (tables), dicom (a folder of DICOM files), nifti (one NIfTI-1 volume); absent: from the extension (.nii and .nii.gz are nifti).' }),
+    ),
+    path: Str({ description: 'Input table, DICOM folder or NIfTI volume (.nii, .nii.gz), relative to the spec file.' }),
     delimiter: Type.Optional(Enum([',', ';', '\t'])),
     /** Tokens read as missing; default only the empty field. */
     missing: Type.Optional(Type.Array(Type.String())),

@@ -19,6 +19,7 @@ export type {
   ReportSpec,
   SecretSpec,
   SeriesSelection,
+  SourceFormat,
   SourceSpec,
   SplitSpec,
   SynthesizeTask,

@@ -44,6 +44,18 @@ export function pixelEncoding(
   return { rescaleSlope: (high - low) / 65535, rescaleIntercept: low, pixelRepresentation: 0, writeRescale: true, ...inv };
 }
 
+/**
+ * The encoding of synthetic files from a NIfTI source. Integer voxels keep their scl_slope/scl_inter as
+ * Rescale Slope/Intercept (as a DICOM source's rescale is kept, when the window fits 16 bits with them);
+ * float voxels spread the window over the unsigned 16-bit range, since rounding to whole units would lose
+ * a volume scaled to, say, [0, 1].
+ */
+export function niftiEncoding(displayWindow: readonly [number, number], stored?: { integer: boolean; signed: boolean; slope: number; inter: number }): PixelEncoding {
+  if (stored?.integer) return pixelEncoding(displayWindow, { rescaleSlope: stored.slope, rescaleIntercept: stored.inter, signed: stored.signed, hadRescale: stored.slope !== 1 || stored.inter !== 0 });
+  const [low, high] = displayWindow;
+  return { rescaleSlope: (high - low) / 65535 || 1, rescaleIntercept: low, pixelRepresentation: 0, writeRescale: true };
+}
+
 /** Stored values for one slice (display values), rounded and clamped to the encoding's 16-bit range. */
 export function storedPixels(values: Float32Array, enc: PixelEncoding): Int16Array | Uint16Array {
   const out = enc.pixelRepresentation === 1 ? new Int16Array(values.length) : new Uint16Array(values.length);

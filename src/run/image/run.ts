@@ -8,12 +8,13 @@ import { imageKid } from '../../evaluate/image-kid.js';
 import { msSsimDiversity } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeReport } from '../report-file.js';
-import { affineFromDicom, writeNifti, type NiftiVolume } from '../../io/nifti.js';
+import { affineFromDicom, readNifti, writeNifti, type NiftiVolume } from '../../io/nifti.js';
+import { niftiSlices } from '../../io/nifti-slices.js';
 import { runHeader, secondsSince } from '../header.js';
 import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
 import { planImage, type ImagePlan } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
-import { selectSeries } from '../../io/dicom/series.js';
+import { selectSeries, type DicomSeriesList } from '../../io/dicom/series.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
 import { UidRemapper } from '../../io/dicom/uid.js';
 import { messages } from '../../messages.js';
@@ -22,13 +23,13 @@ import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
 import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice, type SlicePlane } from '../../io/dicom/preprocess.js';
-import { displayFromModality, evenLevels, exportedValues, pixelEncoding, sliceLevels, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
+import { displayFromModality, evenLevels, exportedValues, niftiEncoding, pixelEncoding, sliceLevels, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { checkOutputs } from '../outputs.js';
 
 /**
- * The image pipeline: a DICOM folder → slices at model resolution → held-out split → U-Net score model
+ * The image pipeline: a DICOM folder (or one NIfTI volume) → slices at model resolution → held-out split → U-Net score model
  * (trained or loaded) → tasks (synthesize: DICOM series; deidentify: the source series) → evaluation
  * (intensity histograms, diversity, memorization) → report.json with thumbnails.
  *
@@ -73,20 +74,13 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   let t0 = performance.now();
   log.info(`synthdiff: pipeline "${plan.name}" (spec ${plan.hash.slice(0, 12)}, seed ${seed})`);
 
-  // Load: every image under the folder, all series together (each slice is one training image).
-  const found = await readDicomSeries(plan.source);
-  let seriesList = found;
-  if (plan.series) {
-    const { selected, dropped } = selectSeries(found, plan.series);
-    const describe = (s: (typeof found)[number]) => `${s.seriesUid} ${s.modality ?? '?'} "${s.description}" (${s.images.length})`;
-    if (selected.length === 0) throw new DicomError(messages.noSeriesSelected(plan.source, found.map(describe).join('; ') || 'none'));
-    for (const s of dropped) log.info(`source.series: left out series ${describe(s)}`);
-    seriesList = selected;
-  }
+  // Load: every image under the folder, all series together (each slice is one training image); or one
+  // NIfTI volume, whose slices along its third axis are the training images.
+  const volume = plan.sourceFormat === 'nifti' ? await readNifti(plan.source) : undefined;
+  const seriesList: DicomSeriesList = volume ? Object.assign([], { skipped: [] }) : await readDicomSource(plan, log);
   const images: DicomImage[] = seriesList.flatMap((s) => s.images);
-  for (const f of seriesList.skipped) log.info(`skipped ${f.reason.startsWith(f.path) ? f.reason : `${f.path}: ${f.reason}`}`);
-  if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
-  const modality = seriesList[0]!.modality ?? 'OT';
+  // A NIfTI volume names no modality: synthetic DICOM files from it are OT (other).
+  const modality = volume ? 'OT' : (seriesList[0]!.modality ?? 'OT');
   timings.load = secondsSince(t0);
 
   // Preprocess and split. A loaded model brings its own size and window.
@@ -104,8 +98,9 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     const why = notMonochrome(im);
     if (why) log.info(`not an image-model input: ${why}`);
   }
-  if (trainable.length === 0 && (plan.model || plan.tasks.some((t) => t.type === 'synthesize'))) throw new DicomError(notMonochrome(images[0]!)!);
-  const slices = prepareSlices(trainable, size);
+  if (!volume && trainable.length === 0 && (plan.model || plan.tasks.some((t) => t.type === 'synthesize'))) throw new DicomError(notMonochrome(images[0]!)!);
+  const fromVolume = volume && niftiSlices(volume, plan.source, size);
+  const slices = fromVolume ? fromVolume.slices : prepareSlices(trainable, size);
   const split = splitSlices(slices.length, plan.split.holdout, seed);
   if (evaluate && split.holdout.length === 0) throw new SpecError('split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)');
   const trainSlices = split.train.map((i) => slices[i]!);
@@ -119,26 +114,35 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   const win = preprocessing.window;
   const train = trainSlices.map((s) => normalize(s.modality, win));
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
-  // Slice-position conditioning: each slice's level along the normal, over all slices (train and held out).
-  const levels = sliceLevels(slices);
+  // Slice-position conditioning: each slice's level along the normal, over all slices (train and held out);
+  // a NIfTI volume without an sform has no normal, but its slices are in order along k.
+  const levels = sliceLevels(slices) ?? fromVolume?.indexLevels;
   const trainLevels = levels && split.train.map((i) => levels[i]!);
   const holdoutLevels = levels && split.holdout.map((i) => levels[i]!);
   timings.preprocess = secondsSince(t0);
-  log.info(
-    `loaded ${plan.source}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ` +
-      `${slices.length} slices at ${size}²; train ${train.length}, held out ${holdout.length}; window [${win.map((v) => +v.toFixed(2)).join(', ')}] (${preprocessing.windowSource})`,
-  );
+  const prepared = `${slices.length} slices at ${size}²; train ${train.length}, held out ${holdout.length}; window [${win.map((v) => +v.toFixed(2)).join(', ')}] (${preprocessing.windowSource})`;
+  if (volume) {
+    const [nx, ny, nz] = volume.dims;
+    const voxel = fromVolume!.voxel.map((v) => +v.toFixed(3)).join('×');
+    const shown = [fromVolume!.reversed.columns && 'columns', fromVolume!.reversed.rows && 'rows'].filter(Boolean).join(' and ');
+    log.info(
+      `loaded ${plan.source}: a ${nx}×${ny}×${nz} NIfTI volume (${voxel} mm voxels; ${volume.affineSource === 'sform' ? 'geometry from the sform' : 'no sform: voxel sizes only, no patient position'}), ` +
+        `the slices along its third axis${shown ? ` (${shown} reversed to show as DICOM does)` : ''}; ${prepared}`,
+    );
+  } else {
+    log.info(`loaded ${plan.source}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ${prepared}`);
+  }
 
   const report: ImageRunReport = {
     ...(await runHeader(plan, timings)),
     kind: 'image',
     data: {
       source: plan.source,
-      series: seriesList.length,
-      files: new Set(images.map((i) => i.source)).size,
+      series: volume ? 1 : seriesList.length,
+      files: volume ? 1 : new Set(images.map((i) => i.source)).size,
       modality,
-      sourceRows: images[0]!.meta.Rows ?? 0,
-      sourceColumns: images[0]!.meta.Columns ?? 0,
+      sourceRows: volume ? volume.dims[1] : (images[0]!.meta.Rows ?? 0),
+      sourceColumns: volume ? volume.dims[0] : (images[0]!.meta.Columns ?? 0),
       slices: slices.length,
       trainSlices: train.length,
       holdoutSlices: holdout.length,
@@ -210,10 +214,12 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   }
 
   // Stored-value encoding shared by every synthetic file and by the positive control.
-  const first = images[0]!.meta;
   // MONOCHROME1 sources (every slice) are written back as MONOCHROME1 in their own units.
   const inversion = slices.length && slices.every((s) => s.inversion !== undefined) ? slices[0]!.inversion : undefined;
-  const encoding = pixelEncoding(win, { rescaleSlope: first.RescaleSlope, rescaleIntercept: first.RescaleIntercept, signed: first.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined, inversion });
+  const first = images[0]?.meta;
+  const encoding = volume
+    ? niftiEncoding(win, volume.stored)
+    : pixelEncoding(win, { rescaleSlope: first!.RescaleSlope, rescaleIntercept: first!.RescaleIntercept, signed: first!.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined, inversion });
   const spacing = slices[0]?.pixelSpacing;
 
   let shown: { synthetic: Float32Array[]; memorization: MemorizationResult } | undefined;
@@ -277,7 +283,9 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
         // One NIfTI volume: the slices in level order (as the DICOM files would be), in modality units as
         // a reader of the DICOM files would get them, with the same geometry as the affine.
         const planes = syntheticPlanes(slices, values.length, evenLevels(values.length));
-        await writeNifti(task.output, syntheticVolume(values.map((v) => exportedValues(v, encoding)), size, spacing, planes));
+        // Without planes (a NIfTI source with no sform) the synthetic slices still span the source's extent along k.
+        const sliceSpacing = fromVolume && values.length > 1 ? (fromVolume.sliceSpacing * (fromVolume.slices.length - 1)) / (values.length - 1) : undefined;
+        await writeNifti(task.output, syntheticVolume(values.map((v) => exportedValues(v, encoding)), size, spacing, planes, sliceSpacing));
         entry.files = 1;
         log.info(`${label}: wrote a ${size}×${size}×${values.length} NIfTI volume to ${task.output}${planes ? '' : ' (no source geometry: voxel sizes only)'} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
       } else {
@@ -356,6 +364,23 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   model?.dispose();
   if (blocked.length) throw new ExportBlockedError(`synthetic DICOM not written: ${blocked.join('; ')}${plan.report ? ` (evidence in ${join(plan.report.dir, 'report.json')})` : ''}`);
   return report;
+}
+
+/** The DICOM series of the source folder that `source.series` selects, with what was left out logged. */
+async function readDicomSource(plan: ImagePlan, log: Logger): Promise<DicomSeriesList> {
+  const found = await readDicomSeries(plan.source);
+  let seriesList = found;
+  if (plan.series) {
+    const { selected, dropped } = selectSeries(found, plan.series);
+    const describe = (s: (typeof found)[number]) => `${s.seriesUid} ${s.modality ?? '?'} "${s.description}" (${s.images.length})`;
+    if (selected.length === 0) throw new DicomError(messages.noSeriesSelected(plan.source, found.map(describe).join('; ') || 'none'));
+    for (const s of dropped) log.info(`source.series: left out series ${describe(s)}`);
+    seriesList = selected;
+  }
+  const images = seriesList.flatMap((s) => s.images);
+  for (const f of seriesList.skipped) log.info(`skipped ${f.reason.startsWith(f.path) ? f.reason : `${f.path}: ${f.reason}`}`);
+  if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
+  return seriesList;
 }
 
 /**
@@ -439,16 +464,18 @@ function imageReport(d: {
 
 /**
  * Synthetic slices (display values) as a NIfTI volume: x = column, y = row, z = slice; voxel size from the
- * model-resolution pixel spacing and the spacing of the planes along their normal; the affine from the
- * first plane (RAS+), or pixdim alone without a geometry. Voxels are the values the DICOM files would
+ * model-resolution pixel spacing and the spacing of the planes along their normal (without planes:
+ * `sliceSpacing`, else 1 mm); the affine from the first plane (RAS+), or pixdim alone without a geometry.
+ * The header carries no text from the source (a source NIfTI's descrip, aux_file and intent_name may
+ * name the patient): its description is synthdiff's own line. Voxels are the values the DICOM files would
  * hold (rounded to their stored encoding) as display values: NIfTI has no photometric interpretation and
  * viewers show larger as brighter, so a MONOCHROME1 source's slices stay as the model learned them.
  */
-function syntheticVolume(values: Float32Array[], size: number, spacing: [number, number] | undefined, planes: SlicePlane[] | undefined): NiftiVolume {
+function syntheticVolume(values: Float32Array[], size: number, spacing: [number, number] | undefined, planes: SlicePlane[] | undefined, sliceSpacing?: number): NiftiVolume {
   const data = new Float32Array(size * size * values.length);
   values.forEach((v, k) => data.set(v, k * size * size));
   const [row, column] = spacing ?? [1, 1];
-  let slice = 1;
+  let slice = sliceSpacing || 1;
   if (planes && planes.length > 1) {
     const [a, b] = [planes[0]!.position, planes[1]!.position];
     slice = Math.hypot(b[0] - a[0], b[1] - a[1], b[2] - a[2]) || 1;
