@@ -12,6 +12,7 @@ import { blendImpute, blendTolerance, hideCells, validationCells } from '../src/
 import { planTable } from '../src/run/plan.js';
 import { normalizeSpec } from '../src/spec/normalize.js';
 import { chainedForestImpute } from '../src/impute/chained.js';
+import { chainedInWorker } from '../src/impute/chained-pool.js';
 import { dependencyViolations, findDependencies } from '../src/table/dependencies.js';
 import { isCategorical, missingCount, takeRows, type Table } from '../src/table/table.js';
 import { TableEncoder } from '../src/table/encode.js';
@@ -165,6 +166,20 @@ describe('blended imputation', () => {
     const byDefault = fill();
     expect(byDefault).toEqual(fill(4000));
     expect(byDefault).not.toEqual(fill(3000));
+  }, 60_000);
+
+  it('a chained fill in a worker thread is the in-process fill, class probabilities of labels included', async () => {
+    const { table } = await readTable(fixture('palmerpenguins__penguins'));
+    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
+    const options = { seed: 5, iterations: 2, nTrees: 20 };
+    const here = chainedForestImpute(masked, options);
+    const there = await chainedInWorker({ table: masked, options });
+    expect(there.values).toEqual(here.values);
+    expect(here.thread).toBeUndefined();
+    expect(there.probs).toEqual(here.probs);
+    expect(here.probs.some((p) => p !== undefined)).toBe(true);
+    // It did run in a worker (this box has two cores), not the in-process fallback.
+    expect(there.thread).toBeGreaterThan(0);
   }, 60_000);
 
   it('chained forests recover a label from its duplicate encoding (penguins: species from island + measures)', () => {

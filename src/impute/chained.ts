@@ -29,6 +29,8 @@ export interface ChainedResult {
   values: Float64Array[];
   /** Per categorical column: row-major nRows × K class probabilities (rows with holes only are meaningful). */
   probs: (Float64Array | undefined)[];
+  /** The worker thread that computed it (chained-pool.ts); absent in-process. */
+  thread?: number;
 }
 
 export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedResult {

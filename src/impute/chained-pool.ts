@@ -1,0 +1,47 @@
+/**
+ * Chained imputations beside the main thread: each in a worker thread (the forests are plain JavaScript,
+ * one core each), so a blend's two forest fills and its diffusion model on the main thread use every
+ * core. Results are those of chainedForestImpute in-process: each job has its own seeds.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { chainedForestImpute, type ChainedOptions, type ChainedResult } from './chained.js';
+import type { Table } from '../table/table.js';
+
+export interface ChainedJob {
+  table: Table;
+  options: Omit<ChainedOptions, 'onProgress'>;
+}
+
+/** Starts `job` in a worker thread; in-process where there is one core or a worker fails. */
+export function chainedInWorker(job: ChainedJob): Promise<ChainedResult> {
+  const inProcess = (): ChainedResult => chainedForestImpute(job.table, job.options);
+  if (availableParallelism() < 2) return Promise.resolve().then(inProcess);
+  // Under the TypeScript sources (tests, bench via tsx) the worker is a .ts file and needs tsx's loader.
+  const ts = import.meta.url.endsWith('.ts');
+  return new Promise<ChainedResult>((resolve, reject) => {
+    let result: ChainedResult | undefined;
+    const settle = (): void => {
+      if (result) return resolve(result);
+      // A worker that failed (a loader missing, memory) costs time, not the result.
+      try {
+        resolve(inProcess());
+      } catch (e) {
+        reject(e);
+      }
+    };
+    try {
+      const entry = new URL(`./chained-worker.${ts ? 'ts' : 'js'}`, import.meta.url);
+      // Node 20 loads a worker's entry before an `--import` loader is ready, so under the sources the worker
+      // registers tsx itself, then imports the entry.
+      const worker = ts
+        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: job })
+        : new Worker(entry, { workerData: job });
+      worker.once('message', (r: ChainedResult) => (result = r));
+      worker.once('error', () => undefined);
+      worker.once('exit', settle);
+    } catch {
+      settle();
+    }
+  });
+}
