@@ -305,9 +305,17 @@ function imputeSharedSection(rs: BenchRecord[]): string {
     };
     const br = best('rmse'), ba = best('accuracy');
     const o = avg(t, 'synthdiff', 'rmse'), oa = avg(t, 'synthdiff', 'accuracy');
+    // Per seed: is ours at or below that seed's best peer RMSE (the mean can hide a lost seed)?
+    const tSeeds = [...new Set(rs.filter((r) => r.table === t && r.method === 'synthdiff').map((r) => r.seed as number))].sort();
+    const wins = tSeeds.filter((sd) => {
+      const at = (m: string): number => (rs.find((r) => r.table === t && r.seed === sd && r.method === m)?.rmse as number | null | undefined) ?? NaN;
+      const peers = SHARED_PEERS.map(at).filter(Number.isFinite);
+      return peers.length > 0 && Number.isFinite(at('synthdiff')) && at('synthdiff') <= Math.min(...peers);
+    }).length;
     return [
       `\`${t}\``,
       `${fmt(r0.rows, 0)} × ${r0.columns}`,
+      `${tSeeds.join(', ')} (${wins}/${tSeeds.length})`,
       fmt(o, 3),
       br ? `${fmt(br[1], 3)} (${br[0]})` : '–',
       br && Number.isFinite(o) ? `${fmt(o / br[1], 3)}${o <= br[1] ? ' ✔' : ''}` : '–',
@@ -318,7 +326,7 @@ function imputeSharedSection(rs: BenchRecord[]): string {
       br ? fmt(avg(t, br[0], 'seconds'), 1) : '–',
     ];
   });
-  return `${intro}\n\n${table(['table', 'rows × cols', 'RMSE ours', 'RMSE best peer', 'ours / best', 'acc ours', 'acc best peer', 'Δ acc', 'ours s', 'best peer s'], rows)}`;
+  return `${intro}\n\n${table(['table', 'rows × cols', 'seeds (ours ≤ best peer RMSE)', 'RMSE ours', 'RMSE best peer', 'ours / best', 'acc ours', 'acc best peer', 'Δ acc', 'ours s', 'best peer s'], rows)}`;
 }
 
 function synthSharedSection(rs: BenchRecord[]): string {

@@ -11,7 +11,7 @@
  *   --eval-rows N         end-to-end impute / generate / evaluate sample size (default 5000)
  *   --impute-tables a,b   impute-peers tables
  *   --impute-steps N      impute-peers training steps for ours (default: the library default per table size)
- *   --shared-tables a,b   impute-shared tables (../shared/data/tabular names)
+ *   --shared-tables a,b   impute-shared tables (../shared/data/tabular names; `name@1+2`: those seeds only)
  *   --mask-dir DIR        impute-shared mask folders, kept between runs (default bench/.impute-masks)
  *   --synth-tables a:t,b  synth-shared tables, each with an optional ML-efficacy target after ':'
  *   --synth-dir DIR       synth-shared split folders (default bench/.synth-splits)
@@ -172,7 +172,11 @@ export function unitsFor(s: Scenario, o: SuiteOptions): UnitSpec[] {
         return o.seeds.map((seed) => ({ scenario: s, table, seed, dir: o.synthDir, ...(target ? { target } : {}), ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}) }));
       });
     case 'impute-shared':
-      return o.sharedTables.flatMap((t) => o.seeds.map((seed) => ({ scenario: s, table: t, seed, maskDir: o.maskDir, draws: o.draws, peers: o.peers, ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}) })));
+      // `table@1+2`: that table at those seeds only (a 10k-row table's peers take half an hour per seed).
+      return o.sharedTables.flatMap((entry) => {
+        const [t, own] = entry.split('@') as [string, string | undefined];
+        return (own ? own.split('+').map(Number) : o.seeds).map((seed) => ({ scenario: s, table: t, seed, maskDir: o.maskDir, draws: o.draws, peers: o.peers, ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}) }));
+      });
     case 'impute-peers':
       return o.imputeTables.flatMap((t) =>
         o.seeds.map((seed) => ({
