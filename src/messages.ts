@@ -140,4 +140,31 @@ export const messages = {
   privacyGatePassed: (checks: readonly string[], flag: string) => `privacy gate passed: ${list(checks)} (${flag})`,
   /** Options that would read the training rows outside the private mechanism. */
   privateIncompatible: (option: string, why: string) => `model.privacy: ${option} ${why}; a differentially private run cannot use it`,
+  // Evaluation (evaluate/): tables graded together, and the options of the library's metric functions.
+  tablesColumnCount: (nameA: string, nameB: string, countA: number, countB: number) => `${nameA} and ${nameB} tables must have the same columns: ${nameA} has ${countA}, ${nameB} has ${countB}`,
+  tablesColumnName: (nameA: string, nameB: string, index: number, a: string, b: string) => `${nameA} and ${nameB} tables differ at column ${index}: "${a}" vs "${b}"`,
+  tablesColumnKind: (column: string, kindA: string, nameA: string, kindB: string, nameB: string) => `column "${column}" is ${kindA} in ${nameA} but ${kindB} in ${nameB}`,
+  tablesCategoryLists: (column: string, nameA: string, nameB: string) =>
+    `column "${column}" has different category lists in ${nameA} and ${nameB}; codes would not be comparable (re-encode both against one category list)`,
+  tableTooFewRows: (name: string, min: number, rows: number) => `${name} table needs at least ${min} row(s), got ${rows}`,
+  /** Two columns compared cell by cell (dcr, fidelity) of which one is categorical and the other not. */
+  columnKindDiffers: (column: string) => `column "${column}" differs in kind`,
+  columnShapeKinds: (column: string, kind: string, otherKind: string) => `column "${column}": cannot compare a ${kind} column with a ${otherKind} one`,
+  dcrNoColumns: () => 'dcr needs at least one column',
+  efficacyHoldoutNoTarget: (target: string) => `holdout has no rows with "${target}" observed`,
+  efficacyTrainingNoTarget: (label: string, target: string) => `${label} table has fewer than 2 rows with "${target}" observed`,
+  isolationSampleSize: () => 'isolation forest needs a sample size of at least 2',
+  precisionRecallSteps: (nSteps: number) => `nSteps must be an integer ≥ 2, got ${nSteps}`,
+  fidelityBins: (nBins: number) => `nBins must be a positive integer, got ${nBins}`,
+  /** Masked imputation scoring (evaluate/imputation.ts). */
+  maskFraction: (fraction: number) => `fraction must be in [0, 1), got ${fraction}`,
+  marDriverMissing: (driver: string) => `MAR driver column "${driver}" not found`,
+  marNoDriver: () => 'MAR masking needs a column with no missing cells to drive it; pass options.driver',
+  marDriverHasMissing: (driver: string) => `MAR driver column "${driver}" has missing cells`,
+  marTooFewColumns: () => 'MAR masking needs at least two columns',
+  imputedRowCount: (truth: number, imputed: number) => `truth has ${truth} rows, imputed ${imputed}`,
+  coverageTooFewDraws: (draws: number) => `interval coverage needs at least 2 imputation draws, got ${draws}`,
+  coverageLevel: (level: number) => `level must be in (0, 1), got ${level}`,
+  drawRowCount: (draw: number, truth: number) => `a draw has ${draw} rows, truth ${truth}`,
+  neighboursK: (k: number) => `k must be a positive integer, got ${k}`,
 } as const;

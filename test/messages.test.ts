@@ -82,3 +82,36 @@ describe('user-facing messages', () => {
     expect(messages.emptyTrainingSplit('t.csv', 1, 0.5)).toBe('t.csv: no row left for training after the holdout split (1 row, split.holdout 0.5); lower split.holdout or add rows');
   });
 });
+
+/** Each catalogue entry's text, verbatim: these texts were thrown inline before, and scripts may match on them. */
+describe('catalogue texts', () => {
+  it('evaluation: tables graded together', () => {
+    expect(messages.tablesColumnCount('real', 'synthetic', 4, 3)).toBe('real and synthetic tables must have the same columns: real has 4, synthetic has 3');
+    expect(messages.tablesColumnName('real train', 'holdout', 2, 'age', 'bmi')).toBe('real train and holdout tables differ at column 2: "age" vs "bmi"');
+    expect(messages.tablesColumnKind('age', 'integer', 'real', 'categorical', 'synthetic')).toBe('column "age" is integer in real but categorical in synthetic');
+    expect(messages.tablesCategoryLists('sex', 'real', 'synthetic')).toBe(
+      'column "sex" has different category lists in real and synthetic; codes would not be comparable (re-encode both against one category list)',
+    );
+    expect(messages.tableTooFewRows('holdout', 2, 1)).toBe('holdout table needs at least 2 row(s), got 1');
+    expect(messages.columnKindDiffers('age')).toBe('column "age" differs in kind');
+    expect(messages.columnShapeKinds('age', 'numeric', 'categorical')).toBe('column "age": cannot compare a numeric column with a categorical one');
+    expect(messages.dcrNoColumns()).toBe('dcr needs at least one column');
+    expect(messages.efficacyHoldoutNoTarget('income')).toBe('holdout has no rows with "income" observed');
+    expect(messages.efficacyTrainingNoTarget('synthetic', 'income')).toBe('synthetic table has fewer than 2 rows with "income" observed');
+    expect(messages.isolationSampleSize()).toBe('isolation forest needs a sample size of at least 2');
+    expect(messages.precisionRecallSteps(1)).toBe('nSteps must be an integer ≥ 2, got 1');
+    expect(messages.fidelityBins(0)).toBe('nBins must be a positive integer, got 0');
+  });
+  it('evaluation: masked imputation scores', () => {
+    expect(messages.maskFraction(1)).toBe('fraction must be in [0, 1), got 1');
+    expect(messages.marDriverMissing('age')).toBe('MAR driver column "age" not found');
+    expect(messages.marNoDriver()).toBe('MAR masking needs a column with no missing cells to drive it; pass options.driver');
+    expect(messages.marDriverHasMissing('age')).toBe('MAR driver column "age" has missing cells');
+    expect(messages.marTooFewColumns()).toBe('MAR masking needs at least two columns');
+    expect(messages.imputedRowCount(10, 9)).toBe('truth has 10 rows, imputed 9');
+    expect(messages.coverageTooFewDraws(1)).toBe('interval coverage needs at least 2 imputation draws, got 1');
+    expect(messages.coverageLevel(1.5)).toBe('level must be in (0, 1), got 1.5');
+    expect(messages.drawRowCount(9, 10)).toBe('a draw has 9 rows, truth 10');
+    expect(messages.neighboursK(0)).toBe('k must be a positive integer, got 0');
+  });
+});
