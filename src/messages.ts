@@ -167,4 +167,63 @@ export const messages = {
   coverageLevel: (level: number) => `level must be in (0, 1), got ${level}`,
   drawRowCount: (draw: number, truth: number) => `a draw has ${draw} rows, truth ${truth}`,
   neighboursK: (k: number) => `k must be a positive integer, got ${k}`,
+  // Sharded runs: the statistics of parts (stats/shard-stats.ts), the shards, their merge and SLURM jobs (run/shard/).
+  statsReferenceNotContinuous: (column: string) => `statistics: the reference table has no continuous column "${column}"`,
+  statsColumnKind: (column: string, kind: string, modelled: string) => `column "${column}" is ${kind}; the model treats it as ${modelled}`,
+  statsColumnMissing: (column: string, columns: readonly string[]) => `statistics: the table has no column "${column}" (columns: ${list(columns)})`,
+  statsNothingToMerge: (what: string) => `${what}: nothing to merge`,
+  statsPartLayout: (what: string, part: number) => `${what}: part ${part} was counted on different bins or labels (another model checkpoint?); rerun its shard`,
+  /** `--shard` that is not i/N. */
+  shardSyntax: (text: string) => `--shard: expected i/N with 0 ≤ i < N (shards count from 0), got "${text}"`,
+  /** A shard run whose model checkpoint is missing, unfinished or from another spec. */
+  shardNoCheckpoint: (from: string, dir: string, spec: string) => `model.${from} ${dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${spec} --train-only\` before running shards`,
+  shardCheckpointUnfinished: (from: string, dir: string, step: number, spec: string) =>
+    `model.${from} ${dir}: training stopped at step ${step} (a checkpoint saved mid-training); finish it with \`synthdiff run ${spec} --train-only\` and model.resume: true before running shards`,
+  shardCheckpointOtherSpec: (dir: string, was: string, now: string, spec: string) =>
+    `model.checkpoint ${dir}: trained from a different spec (hash ${was}, this spec ${now}); retrain with \`synthdiff run ${spec} --train-only\``,
+  /** A sharded run (`--shard`) whose spec names no model to load. */
+  shardNeedsCheckpoint: (spec: string) => `${spec}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`,
+  mergeNoRecords: (index: number, type: string, output: string, spec: string) => `tasks[${index}] ${type}: no shard records beside ${output}; run the shards first (\`synthdiff run ${spec} --shard i/N\`)`,
+  mergeShardCounts: (index: number, type: string, counts: readonly number[], output: string) => `tasks[${index}] ${type}: parts for ${counts.join(' and ')} shards lie beside ${output}; pass --shards N`,
+  mergeNoTask: (spec: string) => `${spec}: no generate or impute task to merge`,
+  mergeDirNoRecords: (dir: string) => `${dir}: no shard records (*.part-<i>-of-<N>.stats.json) here; run the shards first, or pass the spec`,
+  mergeDirShardCounts: (output: string, counts: readonly number[]) => `${output}: parts for ${counts.join(' and ')} shards; pass --shards N`,
+  mergeShardsUnfinished: (output: string, missing: readonly number[], count: number, how: string) =>
+    `${output}: shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} not finished (no valid record or a part's size differs); rerun ${missing.length > 1 ? 'them' : 'it'}${how}, then merge again`,
+  mergeShardSettings: (output: string, shard: number, count: number) => `${output}: shard ${shard} of ${count} was made with other settings or another model than shard 0; rerun it`,
+  mergeShardsGap: (output: string, shard: number, start: number, previousEnd: number) =>
+    `${output}: shard ${shard} starts at row ${start}, shard ${shard - 1} ended at ${previousEnd}; the parts do not tile the task`,
+  mergePartColumns: (part: string, names: readonly string[], first: readonly string[]) =>
+    `${part}: columns differ from the first part's (${list(names)} vs ${list(first)}); the parts come from different runs — rerun this shard`,
+  mergePartHeader: (part: string, header: string) => `${part}: header differs from the first part's (${JSON.stringify(header)}); the parts come from different runs — rerun this shard`,
+  mergePartTruncated: (part: string) => `${part}: no complete header line; the part is truncated — rerun its shard`,
+  mergeNoParts: () => 'concatenate: no parts',
+  mergePartColumn: (part: string, index: number, column: { name: string; kind: string } | undefined, first: { name: string; kind: string }) =>
+    `${part}: column ${index} is ${column ? `"${column.name}" (${column.kind})` : 'absent'}, the first part has "${first.name}" (${first.kind}) there`,
+  slurmSpecNotFile: () => 'slurm: the spec must be a file the jobs can read',
+  slurmNeedsCheckpoint: (spec: string) => `${spec}: model.checkpoint: the train job saves the model there for the shard jobs to load; set it (or model.load)`,
+  slurmNothingToShard: (spec: string) => `${spec}: tasks: nothing to shard (no generate or impute task)`,
+  sbatchNotFound: () => 'sbatch: not found; submit from a SLURM login node (the scripts are written; run their submit.sh there)',
+  sbatchFailed: (args: readonly string[], why: string) => `sbatch ${args.join(' ')}: ${why}`,
+  // The command line (cli/): flags that do not go together or do not parse.
+  /** A flag that takes a count; a value typed on the command line (a string) is quoted. */
+  flagNotPositiveInteger: (flag: string, got: string | number) => `${flag}: must be a positive integer, got ${typeof got === 'string' ? `"${got}"` : got}`,
+  flagNotNonNegativeInteger: (flag: string, got: string) => `${flag}: must be a non-negative integer, got "${got}"`,
+  flagsExclusive: (flags: string, choice: string) => `${flags}: pick one (${choice})`,
+  jsonWithShardRun: (other: string) => `--json: prints a whole run's report; not with ${other}`,
+  trainOnlyNeedsCheckpoint: (spec: string) => `${spec}: model.checkpoint: --train-only saves the model there for the shards to load; set it`,
+  // Specs (spec/parse.ts).
+  specInvalid: (source: string, problems: readonly string[]) => `${source}: ${problems.join('; ')}`,
+  specUnreadable: (path: string, why: string) => `${path}: cannot read spec (${why})`,
+  specNotParsed: (path: string, language: string, why: string) => `${path}: not valid ${language} (${why})`,
+  // Column sketches (table/sketch.ts), merged across batches and shards.
+  sketchOtherColumn: (sketched: string, given: string) => `sketch of "${sketched}" was given column "${given}"`,
+  sketchKind: (column: string, kind: string, sketchedAs: string) => `column "${column}" is ${kind}; it was sketched as ${sketchedAs}`,
+  sketchMerge: (other: string, otherKind: string, name: string, kind: string) => `cannot merge the sketch of "${other}" (${otherKind}) into "${name}" (${kind})`,
+  // Image pipelines (run/image/run.ts).
+  imageTooFewSlices: (n: number) => `split.holdout: ${n} slice${n === 1 ? '' : 's'} cannot be split into training and held-out images`,
+  imageMemorizationNeedsHoldout: () => 'split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)',
+  /** The memorization check blocked export: the one line an image run exits 1 with (after writing the report). */
+  imageExportBlocked: (reasons: readonly string[], report?: string) => `synthetic DICOM not written: ${reasons.join('; ')}${report ? ` (evidence in ${report})` : ''}`,
+  imageNoPixelData: (source: string, skipped: number) => `${source}: no DICOM images with pixel data found${skipped ? ` (${skipped} files skipped)` : ''}`,
 } as const;

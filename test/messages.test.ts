@@ -83,6 +83,8 @@ describe('user-facing messages', () => {
   });
 });
 
+
+
 /** Each catalogue entry's text, verbatim: these texts were thrown inline before, and scripts may match on them. */
 describe('catalogue texts', () => {
   it('evaluation: tables graded together', () => {
@@ -113,5 +115,92 @@ describe('catalogue texts', () => {
     expect(messages.coverageLevel(1.5)).toBe('level must be in (0, 1), got 1.5');
     expect(messages.drawRowCount(9, 10)).toBe('a draw has 9 rows, truth 10');
     expect(messages.neighboursK(0)).toBe('k must be a positive integer, got 0');
+  });
+  it('sharded runs: statistics of parts', () => {
+    expect(messages.statsReferenceNotContinuous('age')).toBe('statistics: the reference table has no continuous column "age"');
+    expect(messages.statsColumnKind('sex', 'categorical', 'continuous')).toBe('column "sex" is categorical; the model treats it as continuous');
+    expect(messages.statsColumnMissing('age', ['bmi', 'hyp'])).toBe('statistics: the table has no column "age" (columns: bmi, hyp)');
+    expect(messages.statsNothingToMerge('statistics')).toBe('statistics: nothing to merge');
+    expect(messages.statsPartLayout('out.csv', 2)).toBe('out.csv: part 2 was counted on different bins or labels (another model checkpoint?); rerun its shard');
+  });
+  it('sharded runs: shards, checkpoints, merge', () => {
+    expect(messages.shardSyntax('3/3')).toBe('--shard: expected i/N with 0 ≤ i < N (shards count from 0), got "3/3"');
+    expect(messages.shardNoCheckpoint('checkpoint', 'ckpt', 's.yaml')).toBe(
+      'model.checkpoint ckpt: no trained checkpoint there yet; train it once with `synthdiff run s.yaml --train-only` before running shards',
+    );
+    expect(messages.shardCheckpointUnfinished('load', 'ckpt', 40, 's.yaml')).toBe(
+      'model.load ckpt: training stopped at step 40 (a checkpoint saved mid-training); finish it with `synthdiff run s.yaml --train-only` and model.resume: true before running shards',
+    );
+    expect(messages.shardCheckpointOtherSpec('ckpt', 'aaaaaaaaaaaa', 'bbbbbbbbbbbb', 's.yaml')).toBe(
+      'model.checkpoint ckpt: trained from a different spec (hash aaaaaaaaaaaa, this spec bbbbbbbbbbbb); retrain with `synthdiff run s.yaml --train-only`',
+    );
+    expect(messages.shardNeedsCheckpoint('s.yaml')).toBe(
+      's.yaml: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by `synthdiff run <spec> --train-only`) or model.load',
+    );
+    expect(messages.mergeNoRecords(1, 'generate', 'out.csv', 's.yaml')).toBe(
+      'tasks[1] generate: no shard records beside out.csv; run the shards first (`synthdiff run s.yaml --shard i/N`)',
+    );
+    expect(messages.mergeShardCounts(1, 'impute', [2, 4], 'out.csv')).toBe('tasks[1] impute: parts for 2 and 4 shards lie beside out.csv; pass --shards N');
+    expect(messages.mergeNoTask('s.yaml')).toBe('s.yaml: no generate or impute task to merge');
+    expect(messages.mergeDirNoRecords('runs/a')).toBe('runs/a: no shard records (*.part-<i>-of-<N>.stats.json) here; run the shards first, or pass the spec');
+    expect(messages.mergeDirShardCounts('out.csv', [2, 4])).toBe('out.csv: parts for 2 and 4 shards; pass --shards N');
+    expect(messages.mergeShardsUnfinished('out.csv', [1], 4, ' (`synthdiff run s.yaml --shard 1/4`)')).toBe(
+      "out.csv: shard 1 of 4 not finished (no valid record or a part's size differs); rerun it (`synthdiff run s.yaml --shard 1/4`), then merge again",
+    );
+    expect(messages.mergeShardsUnfinished('out.csv', [1, 3], 4, '')).toBe(
+      "out.csv: shards 1, 3 of 4 not finished (no valid record or a part's size differs); rerun them, then merge again",
+    );
+    expect(messages.mergeShardSettings('out.csv', 2, 4)).toBe('out.csv: shard 2 of 4 was made with other settings or another model than shard 0; rerun it');
+    expect(messages.mergeShardsGap('out.csv', 2, 50, 40)).toBe('out.csv: shard 2 starts at row 50, shard 1 ended at 40; the parts do not tile the task');
+    expect(messages.mergePartColumns('out.part-1-of-2.csv', ['a', 'b'], ['a', 'c'])).toBe(
+      "out.part-1-of-2.csv: columns differ from the first part's (a, b vs a, c); the parts come from different runs — rerun this shard",
+    );
+    expect(messages.mergePartHeader('out.part-1-of-2.csv', 'a,"b"')).toBe(
+      'out.part-1-of-2.csv: header differs from the first part\'s ("a,\\"b\\""); the parts come from different runs — rerun this shard',
+    );
+    expect(messages.mergePartTruncated('out.part-1-of-2.csv')).toBe('out.part-1-of-2.csv: no complete header line; the part is truncated — rerun its shard');
+    expect(messages.mergeNoParts()).toBe('concatenate: no parts');
+    expect(messages.mergePartColumn('part 1', 2, { name: 'b', kind: 'numeric' }, { name: 'c', kind: 'categorical' })).toBe(
+      'part 1: column 2 is "b" (numeric), the first part has "c" (categorical) there',
+    );
+    expect(messages.mergePartColumn('part 1', 2, undefined, { name: 'c', kind: 'categorical' })).toBe(
+      'part 1: column 2 is absent, the first part has "c" (categorical) there',
+    );
+  });
+  it('SLURM jobs and the command line', () => {
+    expect(messages.slurmSpecNotFile()).toBe('slurm: the spec must be a file the jobs can read');
+    expect(messages.slurmNeedsCheckpoint('s.yaml')).toBe(
+      's.yaml: model.checkpoint: the train job saves the model there for the shard jobs to load; set it (or model.load)',
+    );
+    expect(messages.slurmNothingToShard('s.yaml')).toBe('s.yaml: tasks: nothing to shard (no generate or impute task)');
+    expect(messages.sbatchNotFound()).toBe('sbatch: not found; submit from a SLURM login node (the scripts are written; run their submit.sh there)');
+    expect(messages.sbatchFailed(['--array=0-3', 'shards.sbatch'], 'Invalid account')).toBe('sbatch --array=0-3 shards.sbatch: Invalid account');
+    expect(messages.flagNotPositiveInteger('--shards', 0)).toBe('--shards: must be a positive integer, got 0');
+    expect(messages.flagNotPositiveInteger('--cpus-per-task', 'x')).toBe('--cpus-per-task: must be a positive integer, got "x"');
+    expect(messages.flagNotNonNegativeInteger('--seed', '-1')).toBe('--seed: must be a non-negative integer, got "-1"');
+    expect(messages.flagsExclusive('--shard and --train-only', 'train once, then run the shards')).toBe(
+      '--shard and --train-only: pick one (train once, then run the shards)',
+    );
+    expect(messages.jsonWithShardRun('--shard')).toBe("--json: prints a whole run's report; not with --shard");
+    expect(messages.trainOnlyNeedsCheckpoint('s.yaml')).toBe('s.yaml: model.checkpoint: --train-only saves the model there for the shards to load; set it');
+  });
+  it('specs and column sketches', () => {
+    expect(messages.specInvalid('s.yaml', ['/name: must be string', '/version: must be 1'])).toBe('s.yaml: /name: must be string; /version: must be 1');
+    expect(messages.specUnreadable('s.yaml', 'no such file')).toBe('s.yaml: cannot read spec (no such file)');
+    expect(messages.specNotParsed('s.yaml', 'YAML', 'line 3: bad indentation')).toBe('s.yaml: not valid YAML (line 3: bad indentation)');
+    expect(messages.sketchOtherColumn('age', 'bmi')).toBe('sketch of "age" was given column "bmi"');
+    expect(messages.sketchKind('age', 'categorical', 'numeric')).toBe('column "age" is categorical; it was sketched as numeric');
+    expect(messages.sketchMerge('age', 'categorical', 'age', 'numeric')).toBe('cannot merge the sketch of "age" (categorical) into "age" (numeric)');
+  });
+  it('image pipelines', () => {
+    expect(messages.imageTooFewSlices(1)).toBe('split.holdout: 1 slice cannot be split into training and held-out images');
+    expect(messages.imageTooFewSlices(0)).toBe('split.holdout: 0 slices cannot be split into training and held-out images');
+    expect(messages.imageMemorizationNeedsHoldout()).toBe('split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)');
+    expect(messages.imageExportBlocked(['tasks[0]: 3 near-copies', 'tasks[1]: 1 near-copy'], 'out/report.json')).toBe(
+      'synthetic DICOM not written: tasks[0]: 3 near-copies; tasks[1]: 1 near-copy (evidence in out/report.json)',
+    );
+    expect(messages.imageExportBlocked(['tasks[0]: 3 near-copies'])).toBe('synthetic DICOM not written: tasks[0]: 3 near-copies');
+    expect(messages.imageNoPixelData('scans', 0)).toBe('scans: no DICOM images with pixel data found');
+    expect(messages.imageNoPixelData('scans', 2)).toBe('scans: no DICOM images with pixel data found (2 files skipped)');
   });
 });
