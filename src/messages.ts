@@ -5,6 +5,8 @@
  */
 
 const list = (names: readonly string[]): string => names.join(', ');
+/** A cell's text and the kind it does not read as: `"abc" is not an integer`. */
+const notA = (value: unknown, kind: string): string => `${JSON.stringify(value)} is not ${kind === 'integer' ? 'an' : 'a'} ${kind}`;
 
 export const messages = {
   /** A table pipeline (or a sharded run) was given an image source (a DICOM folder, a NIfTI volume). */
@@ -226,4 +228,71 @@ export const messages = {
   /** The memorization check blocked export: the one line an image run exits 1 with (after writing the report). */
   imageExportBlocked: (reasons: readonly string[], report?: string) => `synthetic DICOM not written: ${reasons.join('; ')}${report ? ` (evidence in ${report})` : ''}`,
   imageNoPixelData: (source: string, skipped: number) => `${source}: no DICOM images with pixel data found${skipped ? ` (${skipped} files skipped)` : ''}`,
+  // Reading and writing tables (io/): the file, then the line or row and the column.
+  writeIsFolder: (path: string) => `${path}: cannot write: it is a folder`,
+  writeFileInTheWay: (path: string) => `${path}: cannot write: a file is in the way of its folder`,
+  writePermissionDenied: (path: string) => `${path}: cannot write: permission denied`,
+  writeNoSpace: (path: string) => `${path}: cannot write: no space left on the device`,
+  fileNotFound: (path: string) => `${path}: file not found`,
+  filePermissionDenied: (path: string) => `${path}: permission denied`,
+  fileIsFolder: (path: string) => `${path}: is a directory; expected a file`,
+  fileUnreadable: (path: string, why: string) => `${path}: cannot read: ${why}`,
+  tableFormatUnknown: (path: string, ext: string, extensions: readonly string[]) =>
+    `${path}: cannot tell the table format from the extension "${ext || '(none)'}"; use ${extensions.join(' ')} or set format to 'csv' or 'arrow'`,
+  /** `columns.<name>` of a read names a column the file lacks (`where`: the header, the table). */
+  overrideColumnMissing: (path: string, name: string, where: string, columns: readonly string[]) =>
+    `${path}: an override names column ${JSON.stringify(name)}, which the ${where} lacks (columns: ${list(columns)})`,
+  /** A cell that does not read as its column's kind (`origin`: where the kind came from, e.g. "the kind forced for it"). */
+  cellNotKind: (path: string, line: number | undefined, row: number, column: string, value: unknown, kind: string, origin: string, detail?: string) =>
+    `${path}: line ${line ?? '?'} (data row ${row}), column "${column}": ${notA(value, kind)}, ${origin}${detail ? ` (${detail})` : ''}`,
+  batchCellNotKind: (path: string, row: number, column: string, value: unknown, kind: string, origin: string) => `${path}: data row ${row}, column "${column}": ${notA(value, kind)}, ${origin}`,
+  /** A read with a model's columns (streamed, or a batch of another file) that lacks one or has extra ones. */
+  batchColumnMissing: (path: string, column: string, expected: readonly string[]) => `${path}: no column "${column}"; expected ${list(expected)}`,
+  headerColumnMissing: (path: string, column: string, expected: readonly string[]) => `${path}: no column "${column}" in the header; the model expects ${list(expected)}`,
+  columnsUnknownToModel: (path: string, extra: readonly string[]) =>
+    `${path}: column${extra.length > 1 ? 's' : ''} ${extra.map((x) => `"${x}"`).join(', ')} not known to the model; drop ${extra.length > 1 ? 'them' : 'it'} in the spec's columns`,
+  csvNotRegularFile: (path: string) => `${path}: not a regular file; expected a CSV file`,
+  csvEmpty: (path: string) => `${path}: file is empty; expected a header line of column names`,
+  /** A file that opens with another format's signature (`what`: "is gzip-compressed; decompress it first (gunzip -k)"). */
+  csvOtherFormat: (path: string, what: string) => `${path}: ${what}`,
+  csvNulByte: (path: string, line: number, offset: number) => `${path}: line ${line}: NUL byte at offset ${offset}; this is a binary file, not CSV text`,
+  csvNoHeader: (path: string) => `${path}: no header line, only blank lines; expected a header of column names`,
+  csvHeaderOnly: (path: string) => `${path}: line 1: header only, no data rows; expected at least one row after the header`,
+  csvEmptyColumnName: (path: string, column: number) =>
+    `${path}: line 1: column ${column} has an empty name${column === 1 ? ' (a row-names column? in R, write.csv(..., row.names = FALSE))' : ''}; every column needs a unique name`,
+  csvDuplicateColumn: (path: string, name: string, first: number, second: number) =>
+    `${path}: line 1: column name ${JSON.stringify(name)} appears twice (columns ${first} and ${second}); names must be unique`,
+  csvInvalidUtf8: (path: string, line: number, byte: number, offset: number) =>
+    `${path}: line ${line}: byte 0x${byte.toString(16).padStart(2, '0')} at offset ${offset} is not valid UTF-8; re-save the file as UTF-8 (is it Latin-1/Windows-1252?)`,
+  csvUtf8CutShort: (path: string, line: number) => `${path}: line ${line}: the file ends inside a UTF-8 character; re-save it as UTF-8`,
+  csvFieldCount: (path: string, line: number | string, expected: number | undefined, got: number | undefined) =>
+    `${path}: line ${line}: expected ${expected ?? '?'} fields as in the header, got ${got ?? '?'} (an unquoted delimiter inside a field?)`,
+  csvQuoteNotClosed: (path: string, line: number | string) => `${path}: line ${line}: a quoted field opened in this record is never closed (missing closing ")`,
+  /** `recordStart`: the line the record began on, where a stray quote made it differ. */
+  csvTextAfterQuote: (path: string, line: number | string, recordStart?: number) =>
+    `${path}: line ${line}${recordStart !== undefined ? ` (in the record that starts on line ${recordStart})` : ''}: text after a closing quote; a " inside a quoted field must be doubled ("")`,
+  csvQuoteInUnquotedField: (path: string, line: number | string) => `${path}: line ${line}: a quote inside an unquoted field; quote the whole field and double the inner quote`,
+  csvRecordTooLong: (path: string, line: number | string) => `${path}: line ${line}: record longer than the 128000-character limit (wrong delimiter or an unclosed quote?)`,
+  csvUnparsed: (path: string, line: number | string, why: string) => `${path}: line ${line}: ${why}`,
+  /** A cell of an in-memory table that a read override's kind or missing markers cannot retype. */
+  overrideCellNotKind: (source: string, why: string) => `${source}: ${why}`,
+  arrowEmpty: (source: string) => `${source}: file is empty; expected Arrow IPC data`,
+  notArrow: (source: string) => `${source}: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?`,
+  arrowCorrupt: (source: string, format: string, place: string) => `${source}: corrupt or truncated Arrow ${format}: ${place} cannot be decoded`,
+  arrowNoFooter: (source: string) => `${source}: corrupt or truncated Arrow file: no footer (it does not end with the "ARROW1" magic after one)`,
+  arrowNoColumns: (source: string, format: string) => `${source}: Arrow ${format} holds no columns (truncated, or schema only?)`,
+  arrowTypeUnsupported: (source: string, column: string, type: string) =>
+    `${source}: column "${column}" has Arrow type ${type}, which synthdiff cannot read (supported: int, float, bool, utf8, dictionary, date, timestamp)`,
+  arrowBooleanLabelsMetadata: (source: string, column: string, key: string, raw: string) => `${source}: column "${column}": metadata ${key} is not a JSON pair of strings: ${raw}`,
+  arrowDictionaryMissing: (source: string, column: string) => `${source}: column "${column}": a dictionary batch is missing`,
+  arrowInt64Overflow: (column: string, row: number, value: number) => `column "${column}", row ${row}: integer column holds ${value}, which Arrow Int64 cannot store`,
+  arrowBatchInt64Overflow: (path: string, row: number, column: string, value: number) => `${path}: row ${row}, column "${column}": integer column holds ${value}, which Arrow Int64 cannot store`,
+  arrowRunsPastEnd: (path: string, format: string, what: string, offset: number, size: number) =>
+    `${path}: corrupt or truncated Arrow ${format}: ${what} at byte ${offset} runs past the end of the file (${size} bytes)`,
+  arrowFooterEntryNotBatch: (path: string, offset: number | undefined) => `${path}: corrupt Arrow file: a footer entry at byte ${offset} is not a record batch`,
+  arrowBatchUnreadable: (path: string, batch: number, offset: number | undefined) => `${path}: corrupt Arrow file: record batch ${batch} at byte ${offset} cannot be read`,
+  arrowBooleanPairUnknown: (path: string, column: string, labels: readonly string[]) =>
+    `${path}: boolean column "${column}": cannot tell the label pair from ${labels.map((l) => JSON.stringify(l)).join(', ')} in the first batch`,
+  arrowBooleanLabelNew: (path: string, row: number, column: string, label: string | undefined, labels: readonly string[]) =>
+    `${path}: row ${row}, column "${column}": boolean label ${JSON.stringify(label)} is neither of the labels the first batch fixed (${labels.join('/')})`,
 } as const;

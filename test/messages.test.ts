@@ -85,6 +85,9 @@ describe('user-facing messages', () => {
 
 
 
+
+
+
 /** Each catalogue entry's text, verbatim: these texts were thrown inline before, and scripts may match on them. */
 describe('catalogue texts', () => {
   it('evaluation: tables graded together', () => {
@@ -202,5 +205,103 @@ describe('catalogue texts', () => {
     expect(messages.imageExportBlocked(['tasks[0]: 3 near-copies'])).toBe('synthetic DICOM not written: tasks[0]: 3 near-copies');
     expect(messages.imageNoPixelData('scans', 0)).toBe('scans: no DICOM images with pixel data found');
     expect(messages.imageNoPixelData('scans', 2)).toBe('scans: no DICOM images with pixel data found (2 files skipped)');
+  });
+  it('tables: files that cannot be read or written', () => {
+    expect(messages.writeIsFolder('out.csv')).toBe('out.csv: cannot write: it is a folder');
+    expect(messages.writeFileInTheWay('out/o.csv')).toBe('out/o.csv: cannot write: a file is in the way of its folder');
+    expect(messages.writePermissionDenied('out.csv')).toBe('out.csv: cannot write: permission denied');
+    expect(messages.writeNoSpace('out.csv')).toBe('out.csv: cannot write: no space left on the device');
+    expect(messages.fileNotFound('t.csv')).toBe('t.csv: file not found');
+    expect(messages.filePermissionDenied('t.csv')).toBe('t.csv: permission denied');
+    expect(messages.fileIsFolder('t.csv')).toBe('t.csv: is a directory; expected a file');
+    expect(messages.fileUnreadable('t.csv', 'EIO: i/o error')).toBe('t.csv: cannot read: EIO: i/o error');
+    expect(messages.tableFormatUnknown('t.xlsx', '.xlsx', ['.csv', '.tsv', '.arrow'])).toBe(
+      't.xlsx: cannot tell the table format from the extension ".xlsx"; use .csv .tsv .arrow or set format to \'csv\' or \'arrow\'',
+    );
+    expect(messages.tableFormatUnknown('t', '', ['.csv', '.tsv', '.arrow'])).toBe(
+      't: cannot tell the table format from the extension "(none)"; use .csv .tsv .arrow or set format to \'csv\' or \'arrow\'',
+    );
+    expect(messages.overrideColumnMissing('t.csv', 'agee', 'header', ['age', 'bmi'])).toBe(
+      't.csv: an override names column "agee", which the header lacks (columns: age, bmi)',
+    );
+  });
+  it('tables: cells and columns', () => {
+    expect(messages.cellNotKind('t.csv', 4, 3, 'age', 'abc', 'integer', 'the kind forced for it')).toBe(
+      't.csv: line 4 (data row 3), column "age": "abc" is not an integer, the kind forced for it',
+    );
+    expect(messages.cellNotKind('t.csv', undefined, 3, 'when', 'x', 'datetime', 'the kind forced for it', 'formats tried: ISO 8601')).toBe(
+      't.csv: line ? (data row 3), column "when": "x" is not a datetime, the kind forced for it (formats tried: ISO 8601)',
+    );
+    expect(messages.batchCellNotKind('t.arrow', 7, 'age', 'abc', 'numeric', 'the kind the model has for it')).toBe(
+      't.arrow: data row 7, column "age": "abc" is not a numeric, the kind the model has for it',
+    );
+    expect(messages.batchColumnMissing('t.arrow', 'age', ['age', 'bmi'])).toBe('t.arrow: no column "age"; expected age, bmi');
+    expect(messages.headerColumnMissing('t.csv', 'age', ['age', 'bmi'])).toBe('t.csv: no column "age" in the header; the model expects age, bmi');
+    expect(messages.columnsUnknownToModel('t.csv', ['id'])).toBe('t.csv: column "id" not known to the model; drop it in the spec\'s columns');
+    expect(messages.columnsUnknownToModel('t.csv', ['id', 'note'])).toBe('t.csv: columns "id", "note" not known to the model; drop them in the spec\'s columns');
+    expect(messages.overrideCellNotKind('records', 'column "age", row 2: "x" is not a number')).toBe('records: column "age", row 2: "x" is not a number');
+  });
+  it('CSV files', () => {
+    expect(messages.csvNotRegularFile('t.csv')).toBe('t.csv: not a regular file; expected a CSV file');
+    expect(messages.csvEmpty('t.csv')).toBe('t.csv: file is empty; expected a header line of column names');
+    expect(messages.csvOtherFormat('t.csv', 'is gzip-compressed; decompress it first (gunzip -k)')).toBe('t.csv: is gzip-compressed; decompress it first (gunzip -k)');
+    expect(messages.csvNulByte('t.csv', 3, 120)).toBe('t.csv: line 3: NUL byte at offset 120; this is a binary file, not CSV text');
+    expect(messages.csvNoHeader('t.csv')).toBe('t.csv: no header line, only blank lines; expected a header of column names');
+    expect(messages.csvHeaderOnly('t.csv')).toBe('t.csv: line 1: header only, no data rows; expected at least one row after the header');
+    expect(messages.csvEmptyColumnName('t.csv', 1)).toBe(
+      't.csv: line 1: column 1 has an empty name (a row-names column? in R, write.csv(..., row.names = FALSE)); every column needs a unique name',
+    );
+    expect(messages.csvEmptyColumnName('t.csv', 3)).toBe('t.csv: line 1: column 3 has an empty name; every column needs a unique name');
+    expect(messages.csvDuplicateColumn('t.csv', 'age', 1, 4)).toBe('t.csv: line 1: column name "age" appears twice (columns 1 and 4); names must be unique');
+    expect(messages.csvInvalidUtf8('t.csv', 2, 0xe9, 17)).toBe(
+      't.csv: line 2: byte 0xe9 at offset 17 is not valid UTF-8; re-save the file as UTF-8 (is it Latin-1/Windows-1252?)',
+    );
+    expect(messages.csvInvalidUtf8('t.csv', 2, 0x0a, 17)).toBe(
+      't.csv: line 2: byte 0x0a at offset 17 is not valid UTF-8; re-save the file as UTF-8 (is it Latin-1/Windows-1252?)',
+    );
+    expect(messages.csvUtf8CutShort('t.csv', 9)).toBe('t.csv: line 9: the file ends inside a UTF-8 character; re-save it as UTF-8');
+    expect(messages.csvFieldCount('t.csv', 5, 3, 4)).toBe('t.csv: line 5: expected 3 fields as in the header, got 4 (an unquoted delimiter inside a field?)');
+    expect(messages.csvFieldCount('t.csv', '?', undefined, undefined)).toBe(
+      't.csv: line ?: expected ? fields as in the header, got ? (an unquoted delimiter inside a field?)',
+    );
+    expect(messages.csvQuoteNotClosed('t.csv', 5)).toBe('t.csv: line 5: a quoted field opened in this record is never closed (missing closing ")');
+    expect(messages.csvTextAfterQuote('t.csv', 7, 5)).toBe(
+      't.csv: line 7 (in the record that starts on line 5): text after a closing quote; a " inside a quoted field must be doubled ("")',
+    );
+    expect(messages.csvTextAfterQuote('t.csv', 7)).toBe('t.csv: line 7: text after a closing quote; a " inside a quoted field must be doubled ("")');
+    expect(messages.csvQuoteInUnquotedField('t.csv', 5)).toBe('t.csv: line 5: a quote inside an unquoted field; quote the whole field and double the inner quote');
+    expect(messages.csvRecordTooLong('t.csv', 5)).toBe('t.csv: line 5: record longer than the 128000-character limit (wrong delimiter or an unclosed quote?)');
+    expect(messages.csvUnparsed('t.csv', 5, 'Invalid Record Length')).toBe('t.csv: line 5: Invalid Record Length');
+  });
+  it('Arrow files', () => {
+    expect(messages.arrowEmpty('t.arrow')).toBe('t.arrow: file is empty; expected Arrow IPC data');
+    expect(messages.notArrow('t.arrow')).toBe('t.arrow: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?');
+    expect(messages.arrowCorrupt('t.arrow', 'file', 'its schema, footer or record batches')).toBe(
+      't.arrow: corrupt or truncated Arrow file: its schema, footer or record batches cannot be decoded',
+    );
+    expect(messages.arrowNoFooter('t.arrow')).toBe('t.arrow: corrupt or truncated Arrow file: no footer (it does not end with the "ARROW1" magic after one)');
+    expect(messages.arrowNoColumns('t.arrows', 'stream')).toBe('t.arrows: Arrow stream holds no columns (truncated, or schema only?)');
+    expect(messages.arrowTypeUnsupported('t.arrow', 'blob', 'Binary')).toBe(
+      't.arrow: column "blob" has Arrow type Binary, which synthdiff cannot read (supported: int, float, bool, utf8, dictionary, date, timestamp)',
+    );
+    expect(messages.arrowBooleanLabelsMetadata('t.arrow', 'smoker', 'synthdiff:labels', '["no"]')).toBe(
+      't.arrow: column "smoker": metadata synthdiff:labels is not a JSON pair of strings: ["no"]',
+    );
+    expect(messages.arrowDictionaryMissing('t.arrow', 'sex')).toBe('t.arrow: column "sex": a dictionary batch is missing');
+    expect(messages.arrowInt64Overflow('n', 3, Infinity)).toBe('column "n", row 3: integer column holds Infinity, which Arrow Int64 cannot store');
+    expect(messages.arrowBatchInt64Overflow('t.arrow', 3, 'n', 1e20)).toBe(
+      't.arrow: row 3, column "n": integer column holds 100000000000000000000, which Arrow Int64 cannot store',
+    );
+    expect(messages.arrowRunsPastEnd('t.arrow', 'file', 'message metadata', 64, 100)).toBe(
+      't.arrow: corrupt or truncated Arrow file: message metadata at byte 64 runs past the end of the file (100 bytes)',
+    );
+    expect(messages.arrowFooterEntryNotBatch('t.arrow', 320)).toBe('t.arrow: corrupt Arrow file: a footer entry at byte 320 is not a record batch');
+    expect(messages.arrowBatchUnreadable('t.arrow', 2, 320)).toBe('t.arrow: corrupt Arrow file: record batch 2 at byte 320 cannot be read');
+    expect(messages.arrowBooleanPairUnknown('t.arrow', 'smoker', ['a', 'b', 'c'])).toBe(
+      't.arrow: boolean column "smoker": cannot tell the label pair from "a", "b", "c" in the first batch',
+    );
+    expect(messages.arrowBooleanLabelNew('t.arrow', 12, 'smoker', 'maybe', ['no', 'yes'])).toBe(
+      't.arrow: row 12, column "smoker": boolean label "maybe" is neither of the labels the first batch fixed (no/yes)',
+    );
   });
 });
