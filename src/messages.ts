@@ -211,6 +211,8 @@ export const messages = {
   /** A flag that takes a count; a value typed on the command line (a string) is quoted. */
   flagNotPositiveInteger: (flag: string, got: string | number) => `${flag}: must be a positive integer, got ${typeof got === 'string' ? `"${got}"` : got}`,
   flagNotNonNegativeInteger: (flag: string, got: string) => `${flag}: must be a non-negative integer, got "${got}"`,
+  /** `--threads` (commander prints it after the option's name). */
+  threadsValue: () => 'expected a positive integer or "all"',
   flagsExclusive: (flags: string, choice: string) => `${flags}: pick one (${choice})`,
   jsonWithShardRun: (other: string) => `--json: prints a whole run's report; not with ${other}`,
   trainOnlyNeedsCheckpoint: (spec: string) => `${spec}: model.checkpoint: --train-only saves the model there for the shards to load; set it`,
@@ -295,4 +297,63 @@ export const messages = {
     `${path}: boolean column "${column}": cannot tell the label pair from ${labels.map((l) => JSON.stringify(l)).join(', ')} in the first batch`,
   arrowBooleanLabelNew: (path: string, row: number, column: string, label: string | undefined, labels: readonly string[]) =>
     `${path}: row ${row}, column "${column}": boolean label ${JSON.stringify(label)} is neither of the labels the first batch fixed (${labels.join('/')})`,
+  // Reading DICOM (io/dicom/read*, pixels.ts, codecs.ts, series.ts): the file, then the tag.
+  dicomCannotList: (path: string, why: string) => `${path}: cannot list DICOM input: ${why}`,
+  dicomCannotReadFile: (path: string, why: string) => `${path}: cannot read file: ${why}`,
+  /** dicom-parser gave up (`after`: the last element it read, as (GGGG,EEEE)). */
+  dicomCorruptDataSet: (source: string, why: string, after?: string) => `${source}: truncated or corrupt data set${after ? ` after element ${after}` : ''}: ${why}`,
+  dicomElementTruncated: (source: string, tag: string, declared: number, remain: number) => `${source}: truncated: element ${tag} declares ${declared} bytes but only ${remain} remain in the file`,
+  dicomDeflatedNoInflate: (source: string, why: string) => `${source}: Deflated Explicit VR Little Endian (1.2.840.10008.1.2.1.99) data set does not inflate: ${why}`,
+  dicomNoTransferSyntaxNoElement: (source: string, position: number) =>
+    `${source}: File Meta has no TransferSyntaxUID (0002,0010) and the data set at byte ${position} does not start with a readable element`,
+  dicomNotDicom: (source: string, bytes: number) => `${source}: not a DICOM file: no 'DICM' marker at byte 128 and byte 0 does not start a data element (${bytes} bytes)`,
+  dicomNoElements: (source: string) => `${source}: not a DICOM file: no data elements`,
+  dicomTagForm: (source: string, tag: string) => `${source}: tag '${tag}' is not of the form (GGGG,EEEE)`,
+  dicomNotInteger: (source: string, name: string, tag: string, value: number) => `${source}: ${name} ${tag} is ${value}; expected an integer`,
+  /** A decimal string that does not parse: `what` is dicomValueNotNumeric's text (also logged as a note when the value is optional). */
+  dicomValueNotNumeric: (name: string, tag: string, value: string) => `${name} ${tag} value '${value}' is not numeric`,
+  dicomNotDecimal: (source: string, what: string) => `${source}: ${what}; expected a decimal number`,
+  dicomNumberOfFrames: (source: string, frames: number) => `${source}: NumberOfFrames (0028,0008) is ${frames}; expected at least 1`,
+  dicomPixelAttributeMissing: (source: string, name: string, tag: string) => `${source}: has Pixel Data (7FE0,0010) but no ${name} ${tag}`,
+  dicomZeroSize: (source: string, rows: number, columns: number) => `${source}: Rows × Columns (0028,0010/0011) is ${rows}×${columns}; expected non-zero`,
+  dicomBitsAllocated: (source: string, bits: number) => `${source}: BitsAllocated (0028,0100) is ${bits}; expected 1, 8, 16 or 32`,
+  dicomBitsStored: (source: string, bitsStored: number, highBit: number, bitsAllocated: number) =>
+    `${source}: BitsStored (0028,0101) ${bitsStored} / HighBit (0028,0102) ${highBit} do not fit BitsAllocated ${bitsAllocated}`,
+  dicomSamplesPerPixel: (source: string, samples: number) => `${source}: SamplesPerPixel (0028,0002) is ${samples}; expected 1 or 3`,
+  dicomSyntaxUnsupported: (source: string, uid: string, name: string) => `${source}: transfer syntax ${uid} (${name}) is not supported for Pixel Data`,
+  dicomEncapsulatedUncompressed: (source: string, uid: string, name: string) => `${source}: Pixel Data (7FE0,0010) is encapsulated but transfer syntax ${uid} (${name}) is uncompressed`,
+  dicomNeedsEncapsulated: (source: string, uid: string, name: string) => `${source}: transfer syntax ${uid} (${name}) needs encapsulated Pixel Data (7FE0,0010), found a defined length`,
+  dicomPixelDataTruncated: (source: string, declared: number, remain: number) => `${source}: truncated: Pixel Data (7FE0,0010) declares ${declared} bytes but only ${remain} remain`,
+  dicomPixelDataShort: (source: string, length: number, frames: number, rows: number, columns: number, samples: number, bits: number, needed: number) =>
+    `${source}: Pixel Data (7FE0,0010) holds ${length} bytes; ${frames} frame(s) of ${rows}×${columns}×${samples} at ${bits} bits need ${needed}`,
+  dicomFragmentNotItem: (source: string, tag: string, offset: number) => `${source}: encapsulated Pixel Data (7FE0,0010) has tag ${tag} at byte ${offset}; expected an Item (FFFE,E000)`,
+  dicomFragmentTruncated: (source: string, offset: number, declared: number, remain: number) =>
+    `${source}: truncated: Pixel Data (7FE0,0010) fragment at byte ${offset} declares ${declared} bytes, ${remain} remain`,
+  dicomNoOffsetTableItem: (source: string) => `${source}: encapsulated Pixel Data (7FE0,0010) has no Basic Offset Table item`,
+  dicomNoFragments: (source: string) => `${source}: encapsulated Pixel Data (7FE0,0010) has no fragments`,
+  dicomFramesUnassignable: (source: string, fragments: number, frames: number) =>
+    `${source}: encapsulated Pixel Data (7FE0,0010) has ${fragments} fragments for ${frames} frames and no usable Basic Offset Table`,
+  dicomFrameUndecodable: (where: string, name: string, uid: string, why: string) => `${where}: ${name} (${uid}) frame could not be decoded: ${why}`,
+  dicomRgbSamples: (source: string, samples: number) => `${source}: rgb() needs SamplesPerPixel (0028,0002) 3, found ${samples}; use modality() or display()`,
+  dicomRgbBits: (source: string, bits: number) => `${source}: rgb() supports BitsAllocated up to 16, found ${bits}`,
+  dicomYbr422OddColumns: (source: string, columns: number) => `${source}: YBR_FULL_422 needs an even Columns (0028,0011), found ${columns}`,
+  dicomNotRgb: (source: string, photometric: string) =>
+    `${source}: PhotometricInterpretation (0028,0004) '${photometric}' cannot be converted to RGB; expected RGB, YBR_FULL or YBR_FULL_422`,
+  dicomNotOneSample: (source: string, accessor: string, photometric: string) =>
+    `${source}: ${accessor}() needs one sample per pixel, PhotometricInterpretation (0028,0004) is '${photometric}'; use rgb()`,
+  // Preparing DICOM slices for a model (io/dicom/preprocess.ts).
+  dicomMosaicGrid: (where: string, images: number, rows: number, columns: number, side: number) =>
+    `${where}: mosaic of ${images} images needs Rows × Columns (${rows}×${columns}) divisible into a ${side}×${side} grid`,
+  dicomAllPadding: (where: string) => `${where}: every pixel is padding (PixelPaddingValue); nothing to learn from`,
+  windowOrder: (low: number, high: number) => `model.window: high (${high}) must be greater than low (${low})`,
+  // Writing and de-identifying DICOM (io/dicom/write.ts, deidentify.ts).
+  dicomWriteNoSop: () => 'cannot write DICOM: SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are required',
+  dicomSyntheticInvalid: (where: string, why: string) => `${where}: cannot write synthetic image: ${why}`,
+  dicomNotComposite: (source: string) => `${source}: missing SOP Class UID (0008,0016) or SOP Instance UID (0008,0018); not a composite instance`,
+  dicomCannotEncode: (source: string, why: string) => `${source}: cannot encode de-identified data set: ${why}`,
+  dicomSameSopInstance: (input: string, previous: string) => `${input}: has the same SOP Instance UID as ${previous}; their de-identified copies would overwrite each other`,
+  dicomIso2022: (source: string, why: string) => `${source}: Specific Character Set (0008,0005) uses ISO 2022 code extensions (${why}), which are not supported`,
+  dicomCannotParse: (source: string, why: string) => `${source}: cannot parse DICOM: ${why}`,
+  dicomCannotReencapsulate: (source: string, fragments: number, frames: number) =>
+    `${source}: encapsulated pixel data has ${fragments} fragments for ${frames} frames and no Basic Offset Table; cannot re-encapsulate it safely`,
 } as const;

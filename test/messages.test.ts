@@ -88,6 +88,7 @@ describe('user-facing messages', () => {
 
 
 
+
 /** Each catalogue entry's text, verbatim: these texts were thrown inline before, and scripts may match on them. */
 describe('catalogue texts', () => {
   it('evaluation: tables graded together', () => {
@@ -181,6 +182,7 @@ describe('catalogue texts', () => {
     expect(messages.flagNotPositiveInteger('--shards', 0)).toBe('--shards: must be a positive integer, got 0');
     expect(messages.flagNotPositiveInteger('--cpus-per-task', 'x')).toBe('--cpus-per-task: must be a positive integer, got "x"');
     expect(messages.flagNotNonNegativeInteger('--seed', '-1')).toBe('--seed: must be a non-negative integer, got "-1"');
+    expect(messages.threadsValue()).toBe('expected a positive integer or "all"');
     expect(messages.flagsExclusive('--shard and --train-only', 'train once, then run the shards')).toBe(
       '--shard and --train-only: pick one (train once, then run the shards)',
     );
@@ -302,6 +304,93 @@ describe('catalogue texts', () => {
     );
     expect(messages.arrowBooleanLabelNew('t.arrow', 12, 'smoker', 'maybe', ['no', 'yes'])).toBe(
       't.arrow: row 12, column "smoker": boolean label "maybe" is neither of the labels the first batch fixed (no/yes)',
+    );
+  });
+  it('DICOM: reading files and data sets', () => {
+    expect(messages.dicomCannotList('scans', 'ENOENT')).toBe('scans: cannot list DICOM input: ENOENT');
+    expect(messages.dicomCannotReadFile('a.dcm', 'EACCES')).toBe('a.dcm: cannot read file: EACCES');
+    expect(messages.dicomCorruptDataSet('a.dcm', 'buffer overread')).toBe('a.dcm: truncated or corrupt data set: buffer overread');
+    expect(messages.dicomCorruptDataSet('a.dcm', 'buffer overread', '(0010,0010)')).toBe(
+      'a.dcm: truncated or corrupt data set after element (0010,0010): buffer overread',
+    );
+    expect(messages.dicomElementTruncated('a.dcm', '(7FE0,0010)', 512, 100)).toBe(
+      'a.dcm: truncated: element (7FE0,0010) declares 512 bytes but only 100 remain in the file',
+    );
+    expect(messages.dicomDeflatedNoInflate('a.dcm', 'invalid block type')).toBe(
+      'a.dcm: Deflated Explicit VR Little Endian (1.2.840.10008.1.2.1.99) data set does not inflate: invalid block type',
+    );
+    expect(messages.dicomNoTransferSyntaxNoElement('a.dcm', 132)).toBe(
+      'a.dcm: File Meta has no TransferSyntaxUID (0002,0010) and the data set at byte 132 does not start with a readable element',
+    );
+    expect(messages.dicomNotDicom('a.dcm', 40)).toBe("a.dcm: not a DICOM file: no 'DICM' marker at byte 128 and byte 0 does not start a data element (40 bytes)");
+    expect(messages.dicomNoElements('a.dcm')).toBe('a.dcm: not a DICOM file: no data elements');
+    expect(messages.dicomTagForm('a.dcm', '0010,001')).toBe("a.dcm: tag '0010,001' is not of the form (GGGG,EEEE)");
+    expect(messages.dicomNotInteger('a.dcm', 'Rows', '(0028,0010)', 1.5)).toBe('a.dcm: Rows (0028,0010) is 1.5; expected an integer');
+    expect(messages.dicomNotDecimal('a.dcm', messages.dicomValueNotNumeric('SliceThickness', '(0018,0050)', 'thin'))).toBe(
+      "a.dcm: SliceThickness (0018,0050) value 'thin' is not numeric; expected a decimal number",
+    );
+    expect(messages.dicomNumberOfFrames('a.dcm', 0)).toBe('a.dcm: NumberOfFrames (0028,0008) is 0; expected at least 1');
+  });
+  it('DICOM: pixel data', () => {
+    expect(messages.dicomPixelAttributeMissing('a.dcm', 'Rows', '(0028,0010)')).toBe('a.dcm: has Pixel Data (7FE0,0010) but no Rows (0028,0010)');
+    expect(messages.dicomZeroSize('a.dcm', 0, 64)).toBe('a.dcm: Rows × Columns (0028,0010/0011) is 0×64; expected non-zero');
+    expect(messages.dicomBitsAllocated('a.dcm', 12)).toBe('a.dcm: BitsAllocated (0028,0100) is 12; expected 1, 8, 16 or 32');
+    expect(messages.dicomBitsStored('a.dcm', 17, 16, 16)).toBe('a.dcm: BitsStored (0028,0101) 17 / HighBit (0028,0102) 16 do not fit BitsAllocated 16');
+    expect(messages.dicomSamplesPerPixel('a.dcm', 2)).toBe('a.dcm: SamplesPerPixel (0028,0002) is 2; expected 1 or 3');
+    expect(messages.dicomSyntaxUnsupported('a.dcm', '1.2.840.10008.1.2.4.100', 'MPEG2')).toBe(
+      'a.dcm: transfer syntax 1.2.840.10008.1.2.4.100 (MPEG2) is not supported for Pixel Data',
+    );
+    expect(messages.dicomEncapsulatedUncompressed('a.dcm', '1.2.840.10008.1.2.1', 'Explicit VR Little Endian')).toBe(
+      'a.dcm: Pixel Data (7FE0,0010) is encapsulated but transfer syntax 1.2.840.10008.1.2.1 (Explicit VR Little Endian) is uncompressed',
+    );
+    expect(messages.dicomNeedsEncapsulated('a.dcm', '1.2.840.10008.1.2.5', 'RLE Lossless')).toBe(
+      'a.dcm: transfer syntax 1.2.840.10008.1.2.5 (RLE Lossless) needs encapsulated Pixel Data (7FE0,0010), found a defined length',
+    );
+    expect(messages.dicomPixelDataTruncated('a.dcm', 8192, 4000)).toBe('a.dcm: truncated: Pixel Data (7FE0,0010) declares 8192 bytes but only 4000 remain');
+    expect(messages.dicomPixelDataShort('a.dcm', 4000, 1, 64, 64, 1, 16, 8192)).toBe(
+      'a.dcm: Pixel Data (7FE0,0010) holds 4000 bytes; 1 frame(s) of 64×64×1 at 16 bits need 8192',
+    );
+    expect(messages.dicomFragmentNotItem('a.dcm', '(FFFE,E0DD)', 300)).toBe(
+      'a.dcm: encapsulated Pixel Data (7FE0,0010) has tag (FFFE,E0DD) at byte 300; expected an Item (FFFE,E000)',
+    );
+    expect(messages.dicomFragmentTruncated('a.dcm', 300, 5000, 120)).toBe(
+      'a.dcm: truncated: Pixel Data (7FE0,0010) fragment at byte 300 declares 5000 bytes, 120 remain',
+    );
+    expect(messages.dicomNoOffsetTableItem('a.dcm')).toBe('a.dcm: encapsulated Pixel Data (7FE0,0010) has no Basic Offset Table item');
+    expect(messages.dicomNoFragments('a.dcm')).toBe('a.dcm: encapsulated Pixel Data (7FE0,0010) has no fragments');
+    expect(messages.dicomFramesUnassignable('a.dcm', 5, 3)).toBe(
+      'a.dcm: encapsulated Pixel Data (7FE0,0010) has 5 fragments for 3 frames and no usable Basic Offset Table',
+    );
+    expect(messages.dicomFrameUndecodable('a.dcm frame 2', 'RLE Lossless', '1.2.840.10008.1.2.5', 'segment 1 overruns the frame')).toBe(
+      'a.dcm frame 2: RLE Lossless (1.2.840.10008.1.2.5) frame could not be decoded: segment 1 overruns the frame',
+    );
+    expect(messages.dicomRgbSamples('a.dcm', 1)).toBe('a.dcm: rgb() needs SamplesPerPixel (0028,0002) 3, found 1; use modality() or display()');
+    expect(messages.dicomRgbBits('a.dcm', 32)).toBe('a.dcm: rgb() supports BitsAllocated up to 16, found 32');
+    expect(messages.dicomYbr422OddColumns('a.dcm', 63)).toBe('a.dcm: YBR_FULL_422 needs an even Columns (0028,0011), found 63');
+    expect(messages.dicomNotRgb('a.dcm', 'PALETTE COLOR')).toBe(
+      "a.dcm: PhotometricInterpretation (0028,0004) 'PALETTE COLOR' cannot be converted to RGB; expected RGB, YBR_FULL or YBR_FULL_422",
+    );
+    expect(messages.dicomNotOneSample('a.dcm', 'modality', 'RGB')).toBe(
+      "a.dcm: modality() needs one sample per pixel, PhotometricInterpretation (0028,0004) is 'RGB'; use rgb()",
+    );
+  });
+  it('DICOM: preparing slices, writing and de-identifying', () => {
+    expect(messages.dicomMosaicGrid('a.dcm', 9, 100, 100, 3)).toBe('a.dcm: mosaic of 9 images needs Rows × Columns (100×100) divisible into a 3×3 grid');
+    expect(messages.dicomAllPadding('a.dcm frame 1')).toBe('a.dcm frame 1: every pixel is padding (PixelPaddingValue); nothing to learn from');
+    expect(messages.windowOrder(400, -100)).toBe('model.window: high (-100) must be greater than low (400)');
+    expect(messages.dicomWriteNoSop()).toBe('cannot write DICOM: SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are required');
+    expect(messages.dicomSyntheticInvalid('out/s0001.dcm', 'rows must be an integer in 1..65535, got 0')).toBe(
+      'out/s0001.dcm: cannot write synthetic image: rows must be an integer in 1..65535, got 0',
+    );
+    expect(messages.dicomNotComposite('a.dcm')).toBe('a.dcm: missing SOP Class UID (0008,0016) or SOP Instance UID (0008,0018); not a composite instance');
+    expect(messages.dicomCannotEncode('a.dcm', 'value too long')).toBe('a.dcm: cannot encode de-identified data set: value too long');
+    expect(messages.dicomSameSopInstance('b.dcm', 'a.dcm')).toBe('b.dcm: has the same SOP Instance UID as a.dcm; their de-identified copies would overwrite each other');
+    expect(messages.dicomIso2022('a.dcm', 'ISO 2022 IR 87')).toBe(
+      'a.dcm: Specific Character Set (0008,0005) uses ISO 2022 code extensions (ISO 2022 IR 87), which are not supported',
+    );
+    expect(messages.dicomCannotParse('a.dcm', 'unexpected end of file')).toBe('a.dcm: cannot parse DICOM: unexpected end of file');
+    expect(messages.dicomCannotReencapsulate('a.dcm', 5, 3)).toBe(
+      'a.dcm: encapsulated pixel data has 5 fragments for 3 frames and no Basic Offset Table; cannot re-encapsulate it safely',
     );
   });
 });
