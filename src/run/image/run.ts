@@ -5,7 +5,7 @@ import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { imageKid } from '../../evaluate/image-kid.js';
-import { msSsimDiversity } from '../../evaluate/image-msssim.js';
+import { msSsimDiversity, msSsimScales } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeReport } from '../report-file.js';
 import { affineFromDicom, readNifti, writeNifti, type NiftiVolume } from '../../io/nifti.js';
@@ -343,7 +343,8 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     }
     // Diversity by MS-SSIM: mean pairwise within the synthetic slices, within the held-out real slices
     // (the baseline) and within the training slices (more pairs than a small held-out set gives).
-    const diversity = (set: Float32Array[], label: string) => msSsimDiversity(set, { size, seed: deriveSeed(seed, label) });
+    // Left out below 11×11 (model.imageSize 8 to 10): its smallest scale needs one 11×11 window.
+    const diversity = (set: Float32Array[], label: string) => (msSsimScales(size) > 0 ? msSsimDiversity(set, { size, seed: deriveSeed(seed, label) }) : undefined);
     const msSynthetic = diversity(shown.synthetic.map((v) => normalize(v, win)), 'ms-ssim-synthetic');
     if (msSynthetic) {
       const msHeldOut = diversity(holdout, 'ms-ssim-holdout');
