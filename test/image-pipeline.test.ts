@@ -293,14 +293,41 @@ describe('export gate', () => {
   });
 });
 
+/** `n` 8×8 slices of one series without geometry (no Image Position/Orientation) in a new folder under `dir`. */
+async function writeTinySeries(name: string, n: number): Promise<string> {
+  const src = join(dir, name);
+  const study = newUid(), series = newUid();
+  for (let i = 0; i < n; i++) {
+    const pixels = Uint16Array.from({ length: 64 }, (_, k) => (k * (i + 1)) % 500);
+    await writeSyntheticDicom(join(src, `s${i}.dcm`), { rows: 8, columns: 8, pixels, bitsStored: 16, pixelRepresentation: 0 }, { modality: 'OT', seriesDescription: name, instanceNumber: i + 1, studyInstanceUid: study, seriesInstanceUid: series });
+  }
+  return src;
+}
+
+describe('the smallest image size', () => {
+  it('model.imageSize 8 runs to the end: MS-SSIM diversity (11×11 windows) is left out of the report, not a crash', async () => {
+    const src = await writeTinySeries('size-8', 6);
+    const out = join(dir, 'size-8-out');
+    const code = await run({
+      version: 1,
+      name: 'size-8',
+      source: { format: 'dicom', path: src },
+      split: { holdout: 0.34 },
+      model: { backend: 'wasm', imageSize: 8, width: 4, steps: 2, samplerSteps: 2 },
+      tasks: [{ type: 'synthesize', count: 2, output: { path: join(out, 'synthetic') } }],
+      report: { dir: out },
+    });
+    expect(stderr).not.toContain('internal error');
+    expect(code).toBe(0);
+    const r: ImageRunReport = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    expect(r.images!.msSsim).toBeUndefined();
+    expect(r.images!.kid).toBeDefined();
+  });
+});
+
 describe('slice-position conditioning', () => {
   it('model.slicePosition: true on slices without a shared geometry stops with one line', async () => {
-    const src = join(dir, 'no-geometry');
-    const study = newUid(), series = newUid();
-    for (let i = 0; i < 4; i++) {
-      const pixels = Uint16Array.from({ length: 64 }, (_, k) => (k * (i + 1)) % 500);
-      await writeSyntheticDicom(join(src, `s${i}.dcm`), { rows: 8, columns: 8, pixels, bitsStored: 16, pixelRepresentation: 0 }, { modality: 'OT', seriesDescription: 'no geometry', instanceNumber: i + 1, studyInstanceUid: study, seriesInstanceUid: series });
-    }
+    const src = await writeTinySeries('no-geometry', 4);
     const code = await run({
       version: 1,
       name: 'no-geometry',

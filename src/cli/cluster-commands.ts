@@ -28,9 +28,9 @@ export interface RunOptions {
 }
 
 export async function runOrShardCommand(specPath: string, opts: RunOptions): Promise<void> {
-  if (opts.shard !== undefined && opts.trainOnly) throw new SpecError('--shard and --train-only: pick one (train once, then run the shards)');
+  if (opts.shard !== undefined && opts.trainOnly) throw new SpecError(messages.flagsExclusive('--shard and --train-only', 'train once, then run the shards'));
   if (opts.shard === undefined && !opts.trainOnly) return runCommand(specPath, opts);
-  if (opts.json) throw new SpecError(`--json: prints a whole run's report; not with ${opts.shard !== undefined ? '--shard' : '--train-only'}`);
+  if (opts.json) throw new SpecError(messages.jsonWithShardRun(opts.shard !== undefined ? '--shard' : '--train-only'));
   const log = createLogger({ quiet: opts.quiet });
   const ns = await loadSpec(specPath);
   if (ns.spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(ns.spec.source.path, ns.spec.source.format));
@@ -39,7 +39,7 @@ export async function runOrShardCommand(specPath: string, opts: RunOptions): Pro
     return;
   }
   const m = ns.spec.model;
-  if (!m.checkpoint) throw new SpecError(`${specPath}: model.checkpoint: --train-only saves the model there for the shards to load; set it`);
+  if (!m.checkpoint) throw new SpecError(messages.trainOnlyNeedsCheckpoint(specPath));
   if (m.load && !m.resume) {
     log.info(`model.load ${m.load}: the model is trained already; nothing to train (the shards load it)`);
     return;
@@ -56,7 +56,7 @@ export async function runOrShardCommand(specPath: string, opts: RunOptions): Pro
 export async function mergeCommand(target: string, opts: { shards?: string; clean?: boolean; quiet?: boolean }): Promise<void> {
   const log = createLogger({ quiet: opts.quiet });
   const shards = opts.shards === undefined ? undefined : Number(opts.shards);
-  if (shards !== undefined && !(Number.isSafeInteger(shards) && shards >= 1)) throw new SpecError(`--shards: must be a positive integer, got "${opts.shards}"`);
+  if (shards !== undefined && !(Number.isSafeInteger(shards) && shards >= 1)) throw new SpecError(messages.flagNotPositiveInteger('--shards', opts.shards!));
   let results: MergedOutput[];
   if (existsSync(target) && statSync(target).isDirectory()) {
     // A run dir written by `synthdiff slurm` names its spec; any other folder is searched for shard records.
@@ -75,9 +75,9 @@ export async function slurmCommand(
 ): Promise<void> {
   const log = createLogger({ quiet: opts.quiet });
   const shards = Number(opts.shards);
-  if (!(Number.isSafeInteger(shards) && shards >= 1)) throw new SpecError(`--shards: must be a positive integer, got "${opts.shards}"`);
+  if (!(Number.isSafeInteger(shards) && shards >= 1)) throw new SpecError(messages.flagNotPositiveInteger('--shards', opts.shards));
   const cpus = opts.cpusPerTask === undefined ? undefined : Number(opts.cpusPerTask);
-  if (cpus !== undefined && !(Number.isSafeInteger(cpus) && cpus >= 1)) throw new SpecError(`--cpus-per-task: must be a positive integer, got "${opts.cpusPerTask}"`);
+  if (cpus !== undefined && !(Number.isSafeInteger(cpus) && cpus >= 1)) throw new SpecError(messages.flagNotPositiveInteger('--cpus-per-task', opts.cpusPerTask!));
   const ns = await loadSpec(specPath);
   const plan = await writeSlurmScripts(ns, {
     shards,

@@ -87,7 +87,7 @@ async function validate(specPath: string, json: boolean): Promise<void> {
 }
 
 export async function inspectCommand(data: string, opts: { json?: boolean; spec?: boolean; delimiter?: string; missing?: string[] }): Promise<void> {
-  if (opts.json && opts.spec) throw new SpecError('--json and --spec: pick one (the schema as JSON, or a spec columns: block)');
+  if (opts.json && opts.spec) throw new SpecError(messages.flagsExclusive('--json and --spec', 'the schema as JSON, or a spec columns: block'));
   const delimiter = opts.delimiter === 'tab' ? '\t' : (opts.delimiter as ',' | ';' | undefined);
   const { schema, format } = await readTable(data, { delimiter, missing: opts.missing });
   if (opts.spec) process.stdout.write(columnsBlock(schema, data));
@@ -116,7 +116,7 @@ export async function evaluateCommand(opts: {
   target?: string;
 }): Promise<void> {
   const seed = Number(opts.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new SpecError(`--seed: must be a non-negative integer, got "${opts.seed}"`);
+  if (!Number.isInteger(seed) || seed < 0) throw new SpecError(messages.flagNotNonNegativeInteger('--seed', opts.seed));
   // The gate's thresholds are checked before anything is read.
   const thresholds = opts.failOn !== undefined ? parseFailOn(opts.failOn) : undefined;
   if (thresholds && opts.holdout === undefined) throw new SpecError(messages.failOnNeedsHoldout());

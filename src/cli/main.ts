@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isUserError } from '../errors.js';
+import { messages } from '../messages.js';
 import { BackendUnavailableError, overrideThreads } from '../backend/index.js';
 import { validateCommand, inspectCommand, evaluateCommand } from './commands.js';
 import { mergeCommand, runOrShardCommand, slurmCommand } from './cluster-commands.js';
@@ -11,7 +12,7 @@ export const EXIT = { ok: 0, user: 1, usage: 2 } as const;
 function parseThreads(v: string): number | 'all' {
   if (v === 'all') return 'all';
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer or "all"');
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(messages.threadsValue());
   return n;
 }
 

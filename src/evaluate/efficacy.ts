@@ -64,12 +64,12 @@ export function mlEfficacy(
   const tj = realTrain.columns.findIndex((c) => c.name === target);
   if (tj < 0) throw new DataError(messages.specColumnMissing('evaluate.efficacy.target', 'the training table', realTrain.columns.map((c) => c.name)));
   const test = observedTarget(realHoldout, tj);
-  if (test.nRows === 0) throw new DataError(`holdout has no rows with "${target}" observed`);
+  if (test.nRows === 0) throw new DataError(messages.efficacyHoldoutNoTarget(target));
   const forestOpts = { nTrees: options.nTrees ?? 100, maxDepth: options.maxDepth ?? 16, minSamplesLeaf: options.minSamplesLeaf ?? 1 };
 
   const fitPredict = (trainTable: Table, label: string): Float64Array => {
     const tr = observedTarget(trainTable, tj);
-    if (tr.nRows < 2) throw new DataError(`${label} table has fewer than 2 rows with "${target}" observed`);
+    if (tr.nRows < 2) throw new DataError(messages.efficacyTrainingNoTarget(label, target));
     const enc = fitTreeEncoder(tr, { exclude: [target], indicatorsFrom: [tr, test] });
     const X = applyTreeEncoder(enc, tr);
     const Xt = applyTreeEncoder(enc, test);

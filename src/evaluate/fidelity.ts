@@ -8,6 +8,7 @@
  * own category (groupby dropna=False); on tables without missing cells the two agree exactly.
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import {
   isCategorical,
   type CategoricalColumn,
@@ -249,7 +250,7 @@ export function columnPairTrends(
 ): ColumnPairTrendsResult {
   assertSameSchema(real, synthetic);
   const nBins = options.nBins ?? 10;
-  if (!Number.isInteger(nBins) || nBins < 1) throw new DataError(`nBins must be a positive integer, got ${nBins}`);
+  if (!Number.isInteger(nBins) || nBins < 1) throw new DataError(messages.fidelityBins(nBins));
   const binning = options.binning ?? 'per-table';
   const d = real.columns.length;
   const nCodes = discretizedCodeCount(nBins);
@@ -392,5 +393,5 @@ export function qualityScore(real: Table, synthetic: Table, options: ColumnPairT
 export function columnShape(real: Column, synthetic: Column): number {
   if (isCategorical(real) && isCategorical(synthetic)) return tvComplement(real, synthetic);
   if (!isCategorical(real) && !isCategorical(synthetic)) return ksComplement(real, synthetic);
-  throw new DataError(`column "${real.name}": cannot compare a ${real.kind} column with a ${synthetic.kind} one`);
+  throw new DataError(messages.columnShapeKinds(real.name, real.kind, synthetic.kind));
 }

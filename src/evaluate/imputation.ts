@@ -4,6 +4,7 @@
  * (mean/mode; k-nearest-neighbour hot-deck with Gower distance, as in VIM::kNN — Kowarik & Templ 2016).
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { createRng } from '../rng.js';
 import { isCategorical, type CategoricalColumn, type Column, type ContinuousColumn, type Table } from '../table/table.js';
 import { assertSameSchema } from './schema.js';
@@ -45,7 +46,7 @@ export function hideCells(
   mechanism: 'mcar' | 'mar' = 'mcar',
   options: HideOptions = {},
 ): HideResult {
-  if (!(fraction >= 0 && fraction < 1)) throw new DataError(`fraction must be in [0, 1), got ${fraction}`);
+  if (!(fraction >= 0 && fraction < 1)) throw new DataError(messages.maskFraction(fraction));
   const rng = createRng(seed);
   const n = table.nRows;
   const d = table.columns.length;
@@ -78,15 +79,11 @@ export function hideCells(
         ? table.columns.findIndex((c) => c.name === options.driver)
         : table.columns.findIndex((c) => !anyMissing(c));
     if (driverIdx < 0) {
-      throw new DataError(
-        options.driver !== undefined
-          ? `MAR driver column "${options.driver}" not found`
-          : 'MAR masking needs a column with no missing cells to drive it; pass options.driver',
-      );
+      throw new DataError(options.driver !== undefined ? messages.marDriverMissing(options.driver) : messages.marNoDriver());
     }
     const driver = table.columns[driverIdx]!;
-    if (anyMissing(driver)) throw new DataError(`MAR driver column "${driver.name}" has missing cells`);
-    if (d < 2) throw new DataError('MAR masking needs at least two columns');
+    if (anyMissing(driver)) throw new DataError(messages.marDriverHasMissing(driver.name));
+    if (d < 2) throw new DataError(messages.marTooFewColumns());
     driverName = driver.name;
     const rank = midRanks(driver);
     for (let i = 0; i < n; i++) {
@@ -187,7 +184,7 @@ export interface ImputationErrors {
 /** Point-imputation errors on the hidden cells; continuous errors standardized by the truth column's observed sd. */
 export function imputationErrors(truth: Table, imputed: Table, hidden: HiddenCells): ImputationErrors {
   assertSameSchema(truth, imputed, 'truth', 'imputed');
-  if (truth.nRows !== imputed.nRows) throw new DataError(`truth has ${truth.nRows} rows, imputed ${imputed.nRows}`);
+  if (truth.nRows !== imputed.nRows) throw new DataError(messages.imputedRowCount(truth.nRows, imputed.nRows));
   const d = truth.columns.length;
   const n = new Float64Array(d);
   const unimp = new Float64Array(d);
@@ -278,11 +275,11 @@ export interface CoverageResult {
  * categories, most frequent first, holding ≥ level of the draws. A calibrated imputer covers ≈ level.
  */
 export function intervalCoverage(truth: Table, draws: readonly Table[], hidden: HiddenCells, level = 0.9): CoverageResult {
-  if (draws.length < 2) throw new DataError(`interval coverage needs at least 2 imputation draws, got ${draws.length}`);
-  if (!(level > 0 && level < 1)) throw new DataError(`level must be in (0, 1), got ${level}`);
+  if (draws.length < 2) throw new DataError(messages.coverageTooFewDraws(draws.length));
+  if (!(level > 0 && level < 1)) throw new DataError(messages.coverageLevel(level));
   for (const t of draws) {
     assertSameSchema(truth, t, 'truth', 'draw');
-    if (t.nRows !== truth.nRows) throw new DataError(`a draw has ${t.nRows} rows, truth ${truth.nRows}`);
+    if (t.nRows !== truth.nRows) throw new DataError(messages.drawRowCount(t.nRows, truth.nRows));
   }
   const d = truth.columns.length;
   const M = draws.length;
@@ -402,7 +399,7 @@ export function meanModeImpute(table: Table): Table {
  * A cell with no donor at all falls back to mean/mode.
  */
 export function knnImpute(table: Table, k = 5): Table {
-  if (!Number.isInteger(k) || k < 1) throw new DataError(`k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw new DataError(messages.neighboursK(k));
   const n = table.nRows;
   const d = table.columns.length;
   const cat = table.columns.map(isCategorical);

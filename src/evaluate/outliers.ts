@@ -4,6 +4,7 @@
  * score helpers (top-k, summary) that any per-row anomaly score can reuse.
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { createRng, deriveSeed } from '../rng.js';
 import type { Table } from '../table/table.js';
 import { applyTreeEncoder, fitTreeEncoder } from './encode.js';
@@ -58,7 +59,7 @@ export function fitIsolationForest(train: Table, options: IsolationForestOptions
   const d = X.nCols;
   const nTrees = options.nTrees ?? 100;
   const psi = Math.min(options.sampleSize ?? 256, n);
-  if (psi < 2) throw new DataError('isolation forest needs a sample size of at least 2');
+  if (psi < 2) throw new DataError(messages.isolationSampleSize());
   const heightLimit = Math.ceil(Math.log2(psi));
   const pool = new Int32Array(n);
   for (let i = 0; i < n; i++) pool[i] = i;

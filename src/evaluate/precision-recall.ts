@@ -15,6 +15,7 @@
  * - scores: Δ = 1 − Σ_α |α − curve(α)| / Σ_α α (synthcity's discretisation of 1 − 2∫|curve − α|dα). 1 is ideal.
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { createRng, deriveSeed, permutation } from '../rng.js';
 import { takeRows, type Table } from '../table/table.js';
 import { minMaxOneHot } from './encode.js';
@@ -46,7 +47,7 @@ export function alphaPrecisionBetaRecall(real: Table, synthetic: Table, options:
   assertRows(real, 2, 'real');
   assertRows(synthetic, 1, 'synthetic');
   const nSteps = options.nSteps ?? 30;
-  if (!Number.isInteger(nSteps) || nSteps < 2) throw new DataError(`nSteps must be an integer ≥ 2, got ${nSteps}`);
+  if (!Number.isInteger(nSteps) || nSteps < 2) throw new DataError(messages.precisionRecallSteps(nSteps));
   const n = Math.min(real.nRows, synthetic.nRows, options.maxRows ?? 5000);
   const realS = n < real.nRows ? takeRows(real, permutation(real.nRows, createRng(deriveSeed(options.seed, 'real'))).subarray(0, n)) : real;
   const synS =

@@ -11,6 +11,7 @@
  *   non-members; cf. Chen et al. 2020 GAN-Leaks "full black-box" attack).
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { createRng, deriveSeed, permutation } from '../rng.js';
 import { isCategorical, takeRows, type Table } from '../table/table.js';
 import { assertRows, assertSameSchema } from './schema.js';
@@ -89,7 +90,7 @@ export function gowerDistance(a: Table, i: number, b: Table, k: number, scale: G
       s += ca.codes[i] === cb.codes[k] || (ca.codes[i]! < 0 && cb.codes[k]! < 0) ? 0 : 1;
       continue;
     }
-    if (isCategorical(ca) || isCategorical(cb)) throw new DataError(`column "${ca.name}" differs in kind`);
+    if (isCategorical(ca) || isCategorical(cb)) throw new DataError(messages.columnKindDiffers(ca.name));
     const x = ca.values[i]!;
     const y = cb.values[k]!;
     const mx = Number.isNaN(x);
@@ -266,7 +267,7 @@ export function dcr(synthetic: Table, train: Table, holdout: Table, options: Dcr
   assertRows(train, 1, 'train');
   assertRows(holdout, 1, 'holdout');
   const d = train.columns.length;
-  if (d === 0) throw new DataError('dcr needs at least one column');
+  if (d === 0) throw new DataError(messages.dcrNoColumns());
 
   const hold =
     holdout.nRows > train.nRows

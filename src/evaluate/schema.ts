@@ -3,33 +3,30 @@
  * category lists; anything else would silently compare unrelated codes.
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { isCategorical, type Table } from '../table/table.js';
 
 /** Throws a DataError naming the first column where `b` does not match `a`'s schema. */
 export function assertSameSchema(a: Table, b: Table, nameA = 'real', nameB = 'synthetic'): void {
   if (a.columns.length !== b.columns.length) {
-    throw new DataError(
-      `${nameA} and ${nameB} tables must have the same columns: ${nameA} has ${a.columns.length}, ${nameB} has ${b.columns.length}`,
-    );
+    throw new DataError(messages.tablesColumnCount(nameA, nameB, a.columns.length, b.columns.length));
   }
   for (let j = 0; j < a.columns.length; j++) {
     const ca = a.columns[j]!;
     const cb = b.columns[j]!;
     if (ca.name !== cb.name) {
-      throw new DataError(`${nameA} and ${nameB} tables differ at column ${j + 1}: "${ca.name}" vs "${cb.name}"`);
+      throw new DataError(messages.tablesColumnName(nameA, nameB, j + 1, ca.name, cb.name));
     }
     // An integer column whose imputed or pooled values are fractional comes back numeric: same values, same scale.
     const continuous = (k: string): boolean => k === 'integer' || k === 'numeric';
     if (ca.kind !== cb.kind && !(continuous(ca.kind) && continuous(cb.kind))) {
-      throw new DataError(`column "${ca.name}" is ${ca.kind} in ${nameA} but ${cb.kind} in ${nameB}`);
+      throw new DataError(messages.tablesColumnKind(ca.name, ca.kind, nameA, cb.kind, nameB));
     }
     if (isCategorical(ca) && isCategorical(cb) && ca.categories !== cb.categories) {
       const same =
         ca.categories.length === cb.categories.length && ca.categories.every((c, k) => c === cb.categories[k]);
       if (!same) {
-        throw new DataError(
-          `column "${ca.name}" has different category lists in ${nameA} and ${nameB}; codes would not be comparable (re-encode both against one category list)`,
-        );
+        throw new DataError(messages.tablesCategoryLists(ca.name, nameA, nameB));
       }
     }
   }
@@ -37,5 +34,5 @@ export function assertSameSchema(a: Table, b: Table, nameA = 'real', nameB = 'sy
 
 /** Throws unless the table has at least `min` rows. */
 export function assertRows(t: Table, min: number, name: string): void {
-  if (t.nRows < min) throw new DataError(`${name} table needs at least ${min} row(s), got ${t.nRows}`);
+  if (t.nRows < min) throw new DataError(messages.tableTooFewRows(name, min, t.nRows));
 }

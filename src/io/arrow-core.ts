@@ -28,6 +28,7 @@ import { Field as FbField } from 'apache-arrow/fb/field';
 import { Footer as FbFooter } from 'apache-arrow/fb/footer';
 import { Block as FbBlock } from 'apache-arrow/fb/block';
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { type Column, isCategorical } from '../table/table.js';
 import { MS_PER_DAY, isWholeDay, sortCategories } from '../table/values.js';
 
@@ -54,16 +55,16 @@ export function detectArrowFormat(bytes: Uint8Array, size = bytes.length): Arrow
 
 /** The errors readArrow and the batch reader share, so both say the same about the same file. */
 export function emptyArrowError(source: string): DataError {
-  return new DataError(`${source}: file is empty; expected Arrow IPC data`);
+  return new DataError(messages.arrowEmpty(source));
 }
 export function notArrowError(source: string): DataError {
-  return new DataError(`${source}: not Arrow IPC data (no "ARROW1" file magic nor stream header); is it CSV or Feather v1?`);
+  return new DataError(messages.notArrow(source));
 }
 /** A fault the Arrow library met, as the place in the file that holds it: the library's own text
  * (`Cannot destructure property 'length' of …`) says nothing a user can act on, so it is not shown. */
 export function corruptArrowError(source: string, format: ArrowFormat, e: unknown, place = 'its schema, footer or record batches'): DataError {
   if (e instanceof DataError) return e;
-  return new DataError(`${source}: corrupt or truncated Arrow ${format}: ${place} cannot be decoded`);
+  return new DataError(messages.arrowCorrupt(source, format, place));
 }
 /** An IPC file ends with its footer, the footer's int32 length and "ARROW1"; a cut file does not.
  * `tail` is the file's last 10 bytes (fewer when it is shorter). */
@@ -72,10 +73,10 @@ export function missingFooterError(source: string, tail: Uint8Array, size: numbe
   const closed = tail.length === 10 && size >= 8 + 10 && FILE_MAGIC.every((b, i) => tail[magicAt + i] === b);
   const footerLength = closed ? new DataView(tail.buffer, tail.byteOffset, 4).getInt32(0, true) : 0;
   if (closed && footerLength > 0 && footerLength <= size - 18) return undefined;
-  return new DataError(`${source}: corrupt or truncated Arrow file: no footer (it does not end with the "ARROW1" magic after one)`);
+  return new DataError(messages.arrowNoFooter(source));
 }
 export function noColumnsError(source: string, format: ArrowFormat): DataError {
-  return new DataError(`${source}: Arrow ${format} holds no columns (truncated, or schema only?)`);
+  return new DataError(messages.arrowNoColumns(source, format));
 }
 
 export interface ReadColumnOptions {
@@ -128,10 +129,7 @@ export function readColumn(field: Field, vec: Vector, n: number, source: string,
     const dateOnly = DataType.isDate(type) && values.every((v) => Number.isNaN(v) || isWholeDay(v));
     return { name, kind: 'datetime', values, resolution: dateOnly ? 'date' : 'datetime' };
   }
-  throw new DataError(
-    `${source}: column "${name}" has Arrow type ${String(type)}, which synthdiff cannot read ` +
-      `(supported: int, float, bool, utf8, dictionary, date, timestamp)`,
-  );
+  throw new DataError(messages.arrowTypeUnsupported(source, name, String(type)));
 }
 
 export function booleanLabels(field: Field, source: string): [string, string] {
@@ -145,7 +143,7 @@ export function booleanLabels(field: Field, source: string): [string, string] {
   } catch {
     // fall through to the error below
   }
-  throw new DataError(`${source}: column "${field.name}": metadata ${LABELS_KEY} is not a JSON pair of strings: ${raw}`);
+  throw new DataError(messages.arrowBooleanLabelsMetadata(source, field.name, LABELS_KEY, raw));
 }
 
 function stringsToCategorical(name: string, vec: Vector, n: number): Column {
@@ -180,7 +178,7 @@ function readDictionary(name: string, vec: Vector, n: number, source: string, us
   let row = 0;
   for (const data of vec.data as Data<Dictionary>[]) {
     const dict = data.dictionary;
-    if (!dict) throw new DataError(`${source}: column "${name}": a dictionary batch is missing`);
+    if (!dict) throw new DataError(messages.arrowDictionaryMissing(source, name));
     const idx = data.values as ArrayLike<number | bigint>;
     let used: Uint8Array | undefined;
     if (usedOnly) {
@@ -257,7 +255,7 @@ export function writeColumn(c: Column, n: number, index: number): { field: Field
       const x = v[i]!;
       if (Number.isNaN(x)) continue;
       if (!Number.isFinite(x)) {
-        throw new DataError(`column "${c.name}", row ${i + 1}: integer column holds ${x}, which Arrow Int64 cannot store`);
+        throw new DataError(messages.arrowInt64Overflow(c.name, i + 1, x));
       }
       const r = Math.round(x);
       if (r < INT32_MIN || r > INT32_MAX) fits32 = false;

@@ -41,6 +41,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { type Column, type Table, isCategorical } from '../table/table.js';
 import { FORCED_BOOLEAN_PAIRS, booleanPairFor } from '../table/values.js';
 import {
@@ -156,7 +157,7 @@ async function messageAt(o: OpenedArrow, offset: number, path: string): Promise<
     at = 8;
   }
   if (length === 0) return undefined;
-  const truncated = (what: string) => new DataError(`${path}: corrupt or truncated Arrow ${format}: ${what} at byte ${offset} runs past the end of the file (${size} bytes)`);
+  const truncated = (what: string) => new DataError(messages.arrowRunsPastEnd(path, format, what, offset, size));
   if (length < 0 || offset + at + length > size) throw truncated('message metadata');
   const meta = await readAt(fh, offset + at, length, path);
   let message: Message;
@@ -199,7 +200,7 @@ export async function countArrowRows(path: string): Promise<number> {
 
 async function blockRows(o: OpenedArrow, offset: number | undefined, path: string): Promise<number> {
   const m = offset === undefined ? undefined : await messageAt(o, offset, path);
-  if (!m?.message.isRecordBatch()) throw new DataError(`${path}: corrupt Arrow file: a footer entry at byte ${offset} is not a record batch`);
+  if (!m?.message.isRecordBatch()) throw new DataError(messages.arrowFooterEntryNotBatch(path, offset));
   return batchLength(m.message, path, o.format, offset!);
 }
 
@@ -285,7 +286,7 @@ export async function* readArrowBatches(path: string, opts: ArrowBatchOptions = 
           } catch (e) {
             throw corruptArrowError(path, o.format, e, `record batch ${i + 1} at byte ${offset}`);
           }
-          if (!rb || rb.numRows !== n) throw new DataError(`${path}: corrupt Arrow file: record batch ${i + 1} at byte ${offset} cannot be read`);
+          if (!rb || rb.numRows !== n) throw new DataError(messages.arrowBatchUnreadable(path, i + 1, offset));
           yield* decoded(pieces(rb), `record batch ${i + 1} at byte ${offset}`);
         }
         row += n;
@@ -475,7 +476,7 @@ export class ArrowBatchWriter {
     if (c.categories.length === 2) return [c.categories[0]!, c.categories[1]!];
     if (c.categories.length === 0) return ['false', 'true'];
     const pair = booleanPairFor(c.categories, FORCED_BOOLEAN_PAIRS);
-    if (!pair) throw new DataError(`${this.path}: boolean column "${c.name}": cannot tell the label pair from ${c.categories.map((l) => JSON.stringify(l)).join(', ')} in the first batch`);
+    if (!pair) throw new DataError(messages.arrowBooleanPairUnknown(this.path, c.name, c.categories));
     return pair;
   }
 
@@ -535,9 +536,7 @@ export class ArrowBatchWriter {
         if (k < 0) continue;
         const b = map[k]!;
         if (b < 0) {
-          throw new DataError(
-            `${this.path}: row ${this.rows + i + 1}, column "${c.name}": boolean label ${JSON.stringify(c.categories[k])} is neither of the labels the first batch fixed (${s.labels.join('/')})`,
-          );
+          throw new DataError(messages.arrowBooleanLabelNew(this.path, this.rows + i + 1, c.name, c.categories[k], s.labels));
         }
         bits[i] = b;
       }
@@ -554,7 +553,7 @@ export class ArrowBatchWriter {
         if (Number.isNaN(x)) continue;
         const r = Math.round(x);
         if (!Number.isFinite(r) || Math.abs(r) >= 2 ** 63) {
-          throw new DataError(`${this.path}: row ${this.rows + i + 1}, column "${c.name}": integer column holds ${x}, which Arrow Int64 cannot store`);
+          throw new DataError(messages.arrowBatchInt64Overflow(this.path, this.rows + i + 1, c.name, x));
         }
         data[i] = BigInt(r);
       }

@@ -3,6 +3,7 @@ import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 
 /**
  * Write a file so that readers see either the old content or the new, never a half-written file:
@@ -46,17 +47,17 @@ export function writeError(path: string, e: unknown): unknown {
   if (e instanceof DataError) return e;
   switch ((e as NodeJS.ErrnoException | undefined)?.code) {
     case 'EISDIR':
-      return new DataError(`${path}: cannot write: it is a folder`);
+      return new DataError(messages.writeIsFolder(path));
     case 'ENOTDIR':
     case 'EEXIST':
-      return new DataError(`${path}: cannot write: a file is in the way of its folder`);
+      return new DataError(messages.writeFileInTheWay(path));
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new DataError(`${path}: cannot write: permission denied`);
+      return new DataError(messages.writePermissionDenied(path));
     case 'ENOSPC':
     case 'EDQUOT':
-      return new DataError(`${path}: cannot write: no space left on the device`);
+      return new DataError(messages.writeNoSpace(path));
     default:
       return e;
   }

@@ -216,11 +216,7 @@ export class TextColumns {
 export async function cellErrorMessage(src: CsvSource, e: CellError, rowOffset: number, origin: string): Promise<DataError> {
   const row = rowOffset + e.row;
   const line = await lineOfRecord(src.path, src.parseOpts, row + 2);
-  return new DataError(
-    `${src.path}: line ${line ?? '?'} (data row ${row + 1}), column "${e.column}": ` +
-      `${JSON.stringify(e.value)} is not ${e.expected === 'integer' ? 'an' : 'a'} ${e.expected}, ${origin}` +
-      (e.detail ? ` (${e.detail})` : ''),
-  );
+  return new DataError(messages.cellNotKind(src.path, line, row + 1, e.column, e.value, e.expected, origin, e.detail));
 }
 
 /** A note as the one line a reader logs: file, column, data row, what and what to do. */
@@ -235,7 +231,7 @@ export async function readHead(path: string): Promise<Buffer> {
   let size: number;
   try {
     const st = await stat(path);
-    if (!st.isFile()) throw new DataError(`${path}: not a regular file; expected a CSV file`);
+    if (!st.isFile()) throw new DataError(messages.csvNotRegularFile(path));
     size = st.size;
   } catch (e) {
     throw fileError(path, e);
@@ -255,10 +251,10 @@ export async function readHead(path: string): Promise<Buffer> {
 export function fileError(path: string, e: unknown): Error {
   if (e instanceof DataError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new DataError(`${path}: file not found`);
-  if (code === 'EACCES' || code === 'EPERM') return new DataError(`${path}: permission denied`);
-  if (code === 'EISDIR') return new DataError(`${path}: is a directory; expected a file`);
-  return new DataError(`${path}: cannot read: ${(e as Error).message}`);
+  if (code === 'ENOENT') return new DataError(messages.fileNotFound(path));
+  if (code === 'EACCES' || code === 'EPERM') return new DataError(messages.filePermissionDenied(path));
+  if (code === 'EISDIR') return new DataError(messages.fileIsFolder(path));
+  return new DataError(messages.fileUnreadable(path, (e as Error).message));
 }
 
 const SIGNATURES: readonly (readonly [number[], string])[] = [
@@ -277,16 +273,14 @@ const SIGNATURES: readonly (readonly [number[], string])[] = [
 export function checkHead(path: string, head: Buffer): void {
   const text = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? head.subarray(3) : head;
   if (text.every((b) => b === 0x0a || b === 0x0d || b === 0x20 || b === 0x09)) {
-    throw new DataError(`${path}: file is empty; expected a header line of column names`);
+    throw new DataError(messages.csvEmpty(path));
   }
   for (const [magic, what] of SIGNATURES) {
-    if (magic.every((b, i) => head[i] === b)) throw new DataError(`${path}: ${what}`);
+    if (magic.every((b, i) => head[i] === b)) throw new DataError(messages.csvOtherFormat(path, what));
   }
   const nul = head.indexOf(0);
   if (nul >= 0) {
-    throw new DataError(
-      `${path}: line ${lineAt(head, nul)}: NUL byte at offset ${nul}; this is a binary file, not CSV text`,
-    );
+    throw new DataError(messages.csvNulByte(path, lineAt(head, nul), nul));
   }
 }
 
@@ -409,25 +403,17 @@ export function checkHeader(path: string, rec: string[], overrides?: Readonly<Re
   const seen = new Map<string, number>();
   rec.forEach((name, j) => {
     if (name.trim() === '') {
-      throw new DataError(
-        `${path}: line 1: column ${j + 1} has an empty name` +
-          (j === 0 ? ' (a row-names column? in R, write.csv(..., row.names = FALSE))' : '') +
-          '; every column needs a unique name',
-      );
+      throw new DataError(messages.csvEmptyColumnName(path, j + 1));
     }
     const prev = seen.get(name);
     if (prev !== undefined) {
-      throw new DataError(
-        `${path}: line 1: column name ${JSON.stringify(name)} appears twice (columns ${prev + 1} and ${j + 1}); names must be unique`,
-      );
+      throw new DataError(messages.csvDuplicateColumn(path, name, prev + 1, j + 1));
     }
     seen.set(name, j);
   });
   for (const name of Object.keys(overrides ?? {})) {
     if (!seen.has(name)) {
-      throw new DataError(
-        `${path}: an override names column ${JSON.stringify(name)}, which the header lacks (columns: ${rec.join(', ')})`,
-      );
+      throw new DataError(messages.overrideColumnMissing(path, name, 'header', rec));
     }
   }
   return rec;
@@ -447,10 +433,7 @@ function utf8Guard(path: string) {
         decoder.decode(chunk, { stream: true });
       } catch {
         const at = Math.max(0, firstInvalidUtf8(chunk));
-        throw new DataError(
-          `${path}: line ${line + lineAt(chunk, at) - 1}: byte 0x${(chunk[at] ?? 0).toString(16).padStart(2, '0')} at offset ` +
-            `${offset + at} is not valid UTF-8; re-save the file as UTF-8 (is it Latin-1/Windows-1252?)`,
-        );
+        throw new DataError(messages.csvInvalidUtf8(path, line + lineAt(chunk, at) - 1, chunk[at] ?? 0, offset + at));
       }
       for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) line++;
       offset += chunk.length;
@@ -459,7 +442,7 @@ function utf8Guard(path: string) {
     try {
       decoder.decode();
     } catch {
-      throw new DataError(`${path}: line ${line}: the file ends inside a UTF-8 character; re-save it as UTF-8`);
+      throw new DataError(messages.csvUtf8CutShort(path, line));
     }
   };
 }
@@ -504,34 +487,25 @@ export async function csvError(
       // More fields than the header, two of them reading as one number split at a decimal comma.
       const comma = parseOpts.delimiter === ',' && got !== undefined && nCols !== undefined && got > nCols ? decimalCommaSplit(ce.record as unknown[]) : undefined;
       if (comma) return new DataError(messages.csvDecimalCommaFields(path, line, nCols!, got!, comma));
-      return new DataError(`${path}: line ${line}: expected ${nCols ?? '?'} fields as in the header, got ${got ?? '?'} (an unquoted delimiter inside a field?)`);
+      return new DataError(messages.csvFieldCount(path, line, nCols, got));
     }
     case 'CSV_QUOTE_NOT_CLOSED': {
       // csv-parse reports the end of the file; the record that opened the quote is more useful.
       const start = await recordStartLine(path, parseOpts, ce.records);
-      return new DataError(
-        `${path}: line ${start ?? line}: a quoted field opened in this record is never closed (missing closing ")`,
-      );
+      return new DataError(messages.csvQuoteNotClosed(path, start ?? line));
     }
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE': {
       // A stray quote earlier can swallow line breaks, so say where the record began when that differs.
       const start = await recordStartLine(path, parseOpts, ce.records);
-      const began = start !== undefined && start !== ce.lines ? ` (in the record that starts on line ${start})` : '';
-      return new DataError(
-        `${path}: line ${line}${began}: text after a closing quote; a " inside a quoted field must be doubled ("")`,
-      );
+      return new DataError(messages.csvTextAfterQuote(path, line, start !== ce.lines ? start : undefined));
     }
     case 'INVALID_OPENING_QUOTE':
-      return new DataError(
-        `${path}: line ${line}: a quote inside an unquoted field; quote the whole field and double the inner quote`,
-      );
+      return new DataError(messages.csvQuoteInUnquotedField(path, line));
     case 'CSV_MAX_RECORD_SIZE':
-      return new DataError(
-        `${path}: line ${line}: record longer than the 128000-character limit (wrong delimiter or an unclosed quote?)`,
-      );
+      return new DataError(messages.csvRecordTooLong(path, line));
     default:
-      return new DataError(`${path}: line ${line}: ${ce.message}`);
+      return new DataError(messages.csvUnparsed(path, line, ce.message));
   }
 }
 

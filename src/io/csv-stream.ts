@@ -12,6 +12,7 @@
  */
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { CellError, type ColumnNote, type InferredKind, KindInference, inferenceNotes } from '../table/infer.js';
 import type { Column, ColumnKind, Table } from '../table/table.js';
 import { parseNumber } from '../table/values.js';
@@ -58,7 +59,7 @@ export const DEFAULT_BATCH_ROWS = 65_536;
 export async function readCsvHeader(path: string, opts: { delimiter?: CsvDelimiter | 'auto' } = {}): Promise<string[]> {
   const src = await openCsv(path, opts);
   for await (const rec of csvRecords(src)) return checkHeader(path, rec.fields);
-  throw new DataError(`${path}: no header line, only blank lines; expected a header of column names`);
+  throw new DataError(messages.csvNoHeader(path));
 }
 
 /** Number of data rows (records after the header): one parsing pass, constant memory. */
@@ -115,7 +116,7 @@ export async function inferCsvKinds(
     if (cols!.nRows === batchRows) absorb();
   }
   absorb();
-  if (!names) throw new DataError(`${path}: no header line, only blank lines; expected a header of column names`);
+  if (!names) throw new DataError(messages.csvNoHeader(path));
   const forced = new Map((opts.columns ?? []).map((c) => [c.name, c.kind]));
   const notes: ColumnNote[] = [];
   const kinds = names.map((name, j) => {
@@ -193,12 +194,12 @@ export async function* readCsvBatches(path: string, opts: CsvBatchOptions): Asyn
       const at = new Map(header.map((name, i) => [name, i]));
       fieldOf = cols.map((c) => {
         const i = at.get(c.name);
-        if (i === undefined) throw new DataError(`${path}: no column "${c.name}" in the header; the model expects ${cols.map((x) => x.name).join(', ')}`);
+        if (i === undefined) throw new DataError(messages.headerColumnMissing(path, c.name, cols.map((x) => x.name)));
         return i;
       });
       const known = new Set([...cols.map((c) => c.name), ...(opts.drop ?? [])]);
       const extra = header.filter((name) => !known.has(name));
-      if (extra.length) throw new DataError(`${path}: column${extra.length > 1 ? 's' : ''} ${extra.map((x) => `"${x}"`).join(', ')} not known to the model; drop ${extra.length > 1 ? 'them' : 'it'} in the spec's columns`);
+      if (extra.length) throw new DataError(messages.columnsUnknownToModel(path, extra));
       continue;
     }
     if (row >= end) break;
@@ -206,7 +207,7 @@ export async function* readCsvBatches(path: string, opts: CsvBatchOptions): Asyn
     text.push(rec, fieldOf);
     if (text.nRows === batchRows) yield await build();
   }
-  if (!fieldOf) throw new DataError(`${path}: no header line, only blank lines; expected a header of column names`);
+  if (!fieldOf) throw new DataError(messages.csvNoHeader(path));
   if (text.nRows > 0 || !yielded) yield await build();
   logNotes(path, [...notes.values()], opts.log);
 }

@@ -13,6 +13,7 @@
 import { open, rm } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { prepareTemp, renameOver, writeError } from './atomic.js';
 import { type Column, type Table, isCategorical, observedText } from '../table/table.js';
 import { CellError, type ColumnNote, type ColumnOverride, type TableSchema, overrideFor, profileTable } from '../table/infer.js';
@@ -67,10 +68,10 @@ export async function readCsv(path: string, opts: CsvReadOptions = {}): Promise<
     }
   }
   if (names === undefined || cols === undefined) {
-    throw new DataError(`${path}: no header line, only blank lines; expected a header of column names`);
+    throw new DataError(messages.csvNoHeader(path));
   }
   if (cols.nRows === 0) {
-    throw new DataError(`${path}: line 1: header only, no data rows; expected at least one row after the header`);
+    throw new DataError(messages.csvHeaderOnly(path));
   }
   const columns: Column[] = [];
   const notes: ColumnNote[] = [];

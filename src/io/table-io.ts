@@ -3,6 +3,7 @@
  */
 import { extname } from 'node:path';
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { CellError, type TableSchema, overrideFor, profileTable, retypeColumn } from '../table/infer.js';
 import type { Table } from '../table/table.js';
 import { type ArrowFormat, readArrow, writeArrow } from './arrow.js';
@@ -36,10 +37,7 @@ export function formatFromPath(path: string): TableFormat {
   const ext = extname(path).toLowerCase();
   const format = EXTENSIONS[ext];
   if (!format) {
-    throw new DataError(
-      `${path}: cannot tell the table format from the extension "${ext || '(none)'}"; ` +
-        `use ${Object.keys(EXTENSIONS).join(' ')} or set format to 'csv' or 'arrow'`,
-    );
+    throw new DataError(messages.tableFormatUnknown(path, ext, Object.keys(EXTENSIONS)));
   }
   return format;
 }
@@ -64,9 +62,7 @@ function applyOverrides(table: Table, opts: CsvReadOptions, source: string): Tab
   const names = new Set(table.columns.map((c) => c.name));
   for (const name of Object.keys(opts.columns ?? {})) {
     if (!names.has(name)) {
-      throw new DataError(
-        `${source}: an override names column ${JSON.stringify(name)}, which the table lacks (columns: ${[...names].join(', ')})`,
-      );
+      throw new DataError(messages.overrideColumnMissing(source, name, 'table', [...names]));
     }
   }
   if (!opts.columns && !opts.missing?.length) return table;
@@ -76,7 +72,7 @@ function applyOverrides(table: Table, opts: CsvReadOptions, source: string): Tab
       return retypeColumn(c, { kind: o?.kind, missing: [...(opts.missing ?? []), ...(o?.missing ?? [])] });
     } catch (e) {
       if (!(e instanceof CellError)) throw e;
-      throw new DataError(`${source}: ${e.message}`);
+      throw new DataError(messages.overrideCellNotKind(source, e.message));
     }
   });
   return { nRows: table.nRows, columns };

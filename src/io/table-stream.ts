@@ -8,6 +8,7 @@
  * arrives as labels "1"…"4" exactly as from CSV.
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { CellError, retypeColumn } from '../table/infer.js';
 import type { Column, Table } from '../table/table.js';
 import { ArrowBatchWriter, countArrowRows, readArrowBatches } from './arrow-stream.js';
@@ -35,10 +36,10 @@ async function* readArrowTyped(path: string, opts: TableBatchOptions): AsyncGene
   for await (const batch of readArrowBatches(path, { batchRows: opts.batchRows, start: opts.start, end: opts.end })) {
     const byName = new Map(batch.table.columns.map((c) => [c.name, c]));
     if (!checked) {
-      for (const c of opts.columns) if (!byName.has(c.name)) throw new DataError(`${path}: no column "${c.name}"; expected ${opts.columns.map((x) => x.name).join(', ')}`);
+      for (const c of opts.columns) if (!byName.has(c.name)) throw new DataError(messages.batchColumnMissing(path, c.name, opts.columns.map((x) => x.name)));
       const known = new Set([...opts.columns.map((c) => c.name), ...(opts.drop ?? [])]);
       const extra = [...byName.keys()].filter((n) => !known.has(n));
-      if (extra.length) throw new DataError(`${path}: column${extra.length > 1 ? 's' : ''} ${extra.map((x) => `"${x}"`).join(', ')} not known to the model; drop ${extra.length > 1 ? 'them' : 'it'} in the spec's columns`);
+      if (extra.length) throw new DataError(messages.columnsUnknownToModel(path, extra));
       checked = true;
     }
     const columns = opts.columns.map((want): Column => {
@@ -48,7 +49,7 @@ async function* readArrowTyped(path: string, opts: TableBatchOptions): AsyncGene
         out = retypeColumn(col, { kind: want.kind, missing: [...globalMissing, ...(want.missing ?? [])] });
       } catch (e) {
         if (!(e instanceof CellError)) throw e;
-        throw new DataError(`${path}: data row ${batch.start + e.row + 1}, column "${want.name}": ${JSON.stringify(e.value)} is not ${e.expected === 'integer' ? 'an' : 'a'} ${e.expected}, ${opts.kindOrigin ?? 'the kind the model has for it'}`);
+        throw new DataError(messages.batchCellNotKind(path, batch.start + e.row + 1, want.name, e.value, e.expected, opts.kindOrigin ?? 'the kind the model has for it'));
       }
       if (out.kind === 'datetime' && want.resolution) return { ...out, resolution: want.resolution };
       return out;

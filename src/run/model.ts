@@ -114,7 +114,7 @@ export function checkpointDir(plan: { model?: Pick<ModelPlan, 'load' | 'checkpoi
   const m = plan.model;
   if (m?.load) return { dir: m.load, from: 'load' };
   if (m?.checkpoint) return { dir: m.checkpoint, from: 'checkpoint' };
-  throw new SpecError(`${plan.specFile ?? 'spec'}: model.checkpoint: a sharded run loads a trained model; set model.checkpoint (trained once by \`synthdiff run <spec> --train-only\`) or model.load`);
+  throw new SpecError(messages.shardNeedsCheckpoint(plan.specFile ?? 'spec'));
 }
 
 /**

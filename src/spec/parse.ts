@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { SpecError } from '../errors.js';
+import { messages } from '../messages.js';
 import { pipelineSchemaObject, TASK_TYPES } from './schema.js';
 import type { PipelineSpec } from './types.js';
 
@@ -85,7 +86,7 @@ function describe(e: ErrorObject): string {
 export function validateSpec(raw: unknown, source = 'spec'): PipelineSpec {
   if (validateSchema(raw)) return raw;
   const msgs = [...new Set((validateSchema.errors ?? []).map(describe))];
-  throw new SpecError(`${source}: ${msgs.join('; ')}`);
+  throw new SpecError(messages.specInvalid(source, msgs));
 }
 
 export async function readSpecFile(path: string): Promise<PipelineSpec> {
@@ -94,7 +95,7 @@ export async function readSpecFile(path: string): Promise<PipelineSpec> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new SpecError(`${path}: cannot read spec (${code === 'ENOENT' ? 'no such file' : code ?? String(e)})`);
+    throw new SpecError(messages.specUnreadable(path, code === 'ENOENT' ? 'no such file' : code ?? String(e)));
   }
   let raw: unknown;
   const ext = extname(path).toLowerCase();
@@ -102,7 +103,7 @@ export async function readSpecFile(path: string): Promise<PipelineSpec> {
     raw = ext === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     const what = e instanceof YAMLParseError ? `line ${e.linePos?.[0].line ?? '?'}: ${e.message.split('\n')[0]}` : (e as Error).message;
-    throw new SpecError(`${path}: not valid ${ext === '.json' ? 'JSON' : 'YAML'} (${what})`);
+    throw new SpecError(messages.specNotParsed(path, ext === '.json' ? 'JSON' : 'YAML', what));
   }
   return validateSpec(raw, path);
 }

@@ -19,6 +19,7 @@
  *   fidelity.ts's real-edge-binned trends exactly.
  */
 import { DataError, SynthdiffError } from '../errors.js';
+import { messages } from '../messages.js';
 import { histogramBinEdges } from '../evaluate/fidelity.js';
 import type { ColumnEncoding } from '../table/encode.js';
 import { isCategorical, type Column, type Table } from '../table/table.js';
@@ -101,7 +102,7 @@ export function statsLayout(encodings: readonly ColumnEncoding[], reference?: Ta
     columns: encodings.map((e): LayoutColumn => {
       if (e.type !== 'quantile') return { name: e.name, kind: 'categorical', labels: [...e.categories] };
       const ref = reference?.columns.find((c) => c.name === e.name);
-      if (reference && (!ref || isCategorical(ref))) throw new DataError(`statistics: the reference table has no continuous column "${e.name}"`);
+      if (reference && (!ref || isCategorical(ref))) throw new DataError(messages.statsReferenceNotContinuous(e.name));
       // Every distinct reference value where there are few (integer codes, counts, dates), else the quantiles.
       const distinct = ref ? distinctValues((ref as Extract<Column, { values: Float64Array }>).values, MAX_ATOMS) : undefined;
       const edges: number[] = [];
@@ -155,7 +156,7 @@ interface Prepared {
 function prepare(col: Column, lc: LayoutColumn, nRows: number): Prepared {
   const axis = new Int32Array(nRows);
   if (lc.kind === 'continuous') {
-    if (isCategorical(col)) throw new SynthdiffError(`column "${col.name}" is ${col.kind}; the model treats it as continuous`);
+    if (isCategorical(col)) throw new SynthdiffError(messages.statsColumnKind(col.name, col.kind, 'continuous'));
     const values = new Float64Array(nRows);
     for (let r = 0; r < nRows; r++) {
       let v = col.values[r]!;
@@ -166,7 +167,7 @@ function prepare(col: Column, lc: LayoutColumn, nRows: number): Prepared {
     }
     return { values, axis, axisSize: lc.pairEdges.length + 1, pairable: true };
   }
-  if (!isCategorical(col)) throw new SynthdiffError(`column "${col.name}" is ${col.kind}; the model treats it as categorical`);
+  if (!isCategorical(col)) throw new SynthdiffError(messages.statsColumnKind(col.name, col.kind, 'categorical'));
   const index = new Map(lc.labels.map((l, i) => [l, i]));
   const K = lc.labels.length;
   const map = col.categories.map((l) => index.get(l) ?? K);
@@ -183,7 +184,7 @@ export function tableStats(table: Table, layout: StatsLayout): TableStats {
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const prepared = layout.columns.map((lc) => {
     const col = byName.get(lc.name);
-    if (!col) throw new SynthdiffError(`statistics: the table has no column "${lc.name}" (columns: ${[...byName.keys()].join(', ')})`);
+    if (!col) throw new SynthdiffError(messages.statsColumnMissing(lc.name, [...byName.keys()]));
     return { col, lc, p: prepare(col, lc, n) };
   });
   const columns = prepared.map(({ col, lc, p }): ColumnStats => {
@@ -282,11 +283,11 @@ function sameLayout(a: StatsLayout, b: StatsLayout): boolean {
 
 /** Statistics of the concatenation of the parts, from the parts' statistics alone. */
 export function mergeStats(parts: readonly TableStats[], what = 'statistics'): TableStats {
-  if (parts.length === 0) throw new SynthdiffError(`${what}: nothing to merge`);
+  if (parts.length === 0) throw new SynthdiffError(messages.statsNothingToMerge(what));
   const first = parts[0]!;
   for (const [i, p] of parts.entries())
     if (p.format !== STATS_FORMAT || !sameLayout(p.layout, first.layout))
-      throw new SynthdiffError(`${what}: part ${i} was counted on different bins or labels (another model checkpoint?); rerun its shard`);
+      throw new SynthdiffError(messages.statsPartLayout(what, i));
   const columns = first.columns.map((c0, j): ColumnStats => {
     if (c0.kind === 'continuous') {
       let acc = { ...c0, hist: [...c0.hist], pairHist: [...c0.pairHist] };

@@ -14,6 +14,7 @@
  *   quantile sketch (numeric, integer, datetime) or a count per label (categorical, boolean).
  */
 import { DataError } from '../errors.js';
+import { messages } from '../messages.js';
 import { isCategorical, type Column, type ColumnKind } from './table.js';
 
 export const DEFAULT_SKETCH_K = 4096;
@@ -206,10 +207,10 @@ export class ColumnSketch {
 
   /** Count the rows `rows` (all rows when omitted) of `col`. */
   add(col: Column, rows?: ArrayLike<number>, nRows = col.kind === 'categorical' || col.kind === 'boolean' ? (col as { codes: Int32Array }).codes.length : (col as { values: Float64Array }).values.length): void {
-    if (col.name !== this.name) throw new DataError(`sketch of "${this.name}" was given column "${col.name}"`);
+    if (col.name !== this.name) throw new DataError(messages.sketchOtherColumn(this.name, col.name));
     const count = rows ? rows.length : nRows;
     if (isCategorical(col)) {
-      if (this.continuous) throw new DataError(`column "${col.name}" is ${col.kind}; it was sketched as ${this.kind}`);
+      if (this.continuous) throw new DataError(messages.sketchKind(col.name, col.kind, this.kind));
       const per = new Float64Array(col.categories.length);
       for (let i = 0; i < count; i++) {
         const k = col.codes[rows ? rows[i]! : i]!;
@@ -221,7 +222,7 @@ export class ColumnSketch {
       });
       return;
     }
-    if (!this.continuous) throw new DataError(`column "${col.name}" is ${col.kind}; it was sketched as ${this.kind}`);
+    if (!this.continuous) throw new DataError(messages.sketchKind(col.name, col.kind, this.kind));
     const q = this.quantile!;
     const numeric = this.kind === 'numeric';
     for (let i = 0; i < count; i++) {
@@ -242,7 +243,7 @@ export class ColumnSketch {
   }
 
   merge(other: ColumnSketch): this {
-    if (other.name !== this.name || other.continuous !== this.continuous) throw new DataError(`cannot merge the sketch of "${other.name}" (${other.kind}) into "${this.name}" (${this.kind})`);
+    if (other.name !== this.name || other.continuous !== this.continuous) throw new DataError(messages.sketchMerge(other.name, other.kind, this.name, this.kind));
     this.observed += other.observed;
     this.missing += other.missing;
     this.min = Math.min(this.min, other.min);

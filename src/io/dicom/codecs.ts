@@ -14,6 +14,7 @@
 import { Decoder as JpegLosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { importDicom } from './packages.js';
 import { DicomError } from '../../errors.js';
+import { messages } from '../../messages.js';
 
 export type TransferSyntaxKind =
   | 'native' // uncompressed; endianness and VR below
@@ -116,7 +117,7 @@ export async function decodeFrame(
   where: string,
 ): Promise<DecodedFrame> {
   const fail = (what: string): never => {
-    throw new DicomError(`${where}: ${syntax.name} (${syntax.uid}) frame could not be decoded: ${what}`);
+    throw new DicomError(messages.dicomFrameUndecodable(where, syntax.name, syntax.uid, what));
   };
   switch (syntax.kind) {
     case 'rle':

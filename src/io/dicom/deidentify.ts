@@ -193,7 +193,7 @@ export function deidentifyDicomWithReport(bytes: Uint8Array, options: Deidentify
 
   const sopInstanceUid = stringValues(ds['00080018'])[0];
   if (!sopInstanceUid || !ds['00080016']) {
-    throw new DicomError(`${source}: missing SOP Class UID (0008,0016) or SOP Instance UID (0008,0018); not a composite instance`);
+    throw new DicomError(messages.dicomNotComposite(source));
   }
   // dcmjs reads deflated data sets but cannot write them; explicit VR little endian is the lossless
   // equivalent. Every other transfer syntax is kept so pixel data is copied untouched.
@@ -203,7 +203,7 @@ export function deidentifyDicomWithReport(bytes: Uint8Array, options: Deidentify
     out = encodePart10(ds, outputTs);
   } catch (e) {
     if (e instanceof DicomError) throw e;
-    throw new DicomError(`${source}: cannot encode de-identified data set: ${(e as Error).message}`);
+    throw new DicomError(messages.dicomCannotEncode(source, (e as Error).message));
   }
   verifyOutput(out, structure, source);
   const extra = { ...(temporal === 'shift' ? { dateShiftDays: ctx.shiftDays } : {}), ...(ctx.actions ? { actions: ctx.actions } : {}) };
@@ -269,12 +269,12 @@ export async function deidentifyFiles(inputs: readonly string[], outDir: string,
       try {
         bytes = await readFile(input);
       } catch (e) {
-        throw new DicomError(`${input}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new DicomError(messages.fileUnreadable(input, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
       }
       const result = deidentifyDicomWithReport(bytes, { remapper, source: input, profile, audit: options.auditPath !== undefined });
       const previous = written.get(result.report.sopInstanceUid);
       if (previous !== undefined) {
-        throw new DicomError(`${input}: has the same SOP Instance UID as ${previous}; their de-identified copies would overwrite each other`);
+        throw new DicomError(messages.dicomSameSopInstance(input, previous));
       }
       written.set(result.report.sopInstanceUid, input);
       results.push(result);
@@ -360,7 +360,7 @@ function verifyOutput(out: Uint8Array, input: ReturnType<typeof checkPart10Struc
 
 function parsePart10(bytes: Uint8Array, source: string): InstanceType<typeof dcmjs.data.DicomDict> {
   if (bytes.length < 132 || String.fromCharCode(...bytes.subarray(128, 132)) !== 'DICM') {
-    throw new DicomError(`${source}: not a DICOM Part 10 file (no "DICM" after the 128-byte preamble)`);
+    throw new DicomError(messages.dicomNotPart10(source));
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
@@ -374,11 +374,9 @@ function parsePart10(bytes: Uint8Array, source: string): InstanceType<typeof dcm
     // One line whatever the file holds: dcmjs quotes raw values (a corrupt charset name) in its messages.
     const message = (e as Error).message.replace(/[\x00-\x1f\x7f]/g, '?');
     if (/multiple character sets/i.test(message)) {
-      throw new DicomError(
-        `${source}: Specific Character Set (0008,0005) uses ISO 2022 code extensions (${message.replace(/^.*: /, '')}), which are not supported`,
-      );
+      throw new DicomError(messages.dicomIso2022(source, message.replace(/^.*: /, '')));
     }
-    throw new DicomError(`${source}: cannot parse DICOM: ${message}`);
+    throw new DicomError(messages.dicomCannotParse(source, message));
   }
 }
 
@@ -823,10 +821,7 @@ function fixEncapsulatedFrames(ds: DicomDataset, ts: string, source: string): vo
     ds['7FE00010'] = { vr: pixel.vr, Value: [joined.buffer] };
     return;
   }
-  throw new DicomError(
-    `${source}: encapsulated pixel data has ${frames.length} fragments for ${nFrames} frames and no Basic Offset Table; ` +
-      'cannot re-encapsulate it safely',
-  );
+  throw new DicomError(messages.dicomCannotReencapsulate(source, frames.length, nFrames));
 }
 
 /** Modalities whose images commonly carry burned-in patient text (ultrasound, screen captures, photos). */

@@ -14,6 +14,7 @@
  * - `rgb()`: colour only. Pixel-interleaved RGB, YBR_FULL / YBR_FULL_422 converted (PS3.3 C.7.6.3.1.2).
  */
 import { DicomError } from '../../errors.js';
+import { messages } from '../../messages.js';
 
 export type StoredArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 
@@ -107,7 +108,7 @@ export function storedArray(bytes: Uint8Array, d: PixelDescription, planar: bool
       a = signed ? new Int32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4)) : new Uint32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4));
       break;
     default:
-      throw new DicomError(`${d.source}: BitsAllocated (0028,0100) is ${d.bitsAllocated}; expected 1, 8, 16 or 32`);
+      throw new DicomError(messages.dicomBitsAllocated(d.source, d.bitsAllocated));
   }
   if (planar && d.samplesPerPixel > 1) a = interleave(a, d.samplesPerPixel);
   return a;
@@ -215,9 +216,9 @@ export class DicomFrame {
   rgb(): Uint8Array | Uint16Array {
     const { rows, columns, bitsAllocated, bitsStored } = this.d;
     if (this.d.samplesPerPixel !== 3) {
-      throw new DicomError(`${this.d.source}: rgb() needs SamplesPerPixel (0028,0002) 3, found ${this.d.samplesPerPixel}; use modality() or display()`);
+      throw new DicomError(messages.dicomRgbSamples(this.d.source, this.d.samplesPerPixel));
     }
-    if (bitsAllocated > 16) throw new DicomError(`${this.d.source}: rgb() supports BitsAllocated up to 16, found ${bitsAllocated}`);
+    if (bitsAllocated > 16) throw new DicomError(messages.dicomRgbBits(this.d.source, bitsAllocated));
     const n = rows * columns;
     const out = bitsAllocated <= 8 ? new Uint8Array(n * 3) : new Uint16Array(n * 3);
     const s = this.stored;
@@ -231,7 +232,7 @@ export class DicomFrame {
         for (let p = 0; p < n; p++) ybrToRgb(out, p, s[3 * p]!, s[3 * p + 1]!, s[3 * p + 2]!, half, max);
         return out;
       case 'YBR_FULL_422': {
-        if (columns % 2 !== 0) throw new DicomError(`${this.d.source}: YBR_FULL_422 needs an even Columns (0028,0011), found ${columns}`);
+        if (columns % 2 !== 0) throw new DicomError(messages.dicomYbr422OddColumns(this.d.source, columns));
         // Y1 Y2 Cb Cr per horizontal pixel pair.
         for (let p = 0; p < n; p += 2) {
           const q = p * 2;
@@ -243,17 +244,13 @@ export class DicomFrame {
         return out;
       }
       default:
-        throw new DicomError(
-          `${this.d.source}: PhotometricInterpretation (0028,0004) '${this.photometric}' cannot be converted to RGB; expected RGB, YBR_FULL or YBR_FULL_422`,
-        );
+        throw new DicomError(messages.dicomNotRgb(this.d.source, this.photometric));
     }
   }
 
   private requireMonochrome(what: string): void {
     if (this.d.samplesPerPixel !== 1) {
-      throw new DicomError(
-        `${this.d.source}: ${what}() needs one sample per pixel, PhotometricInterpretation (0028,0004) is '${this.photometric}'; use rgb()`,
-      );
+      throw new DicomError(messages.dicomNotOneSample(this.d.source, what, this.photometric));
     }
   }
 

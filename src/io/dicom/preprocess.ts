@@ -1,4 +1,5 @@
 import { DicomError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import type { DicomImage } from './index.js';
 
 /**
@@ -138,7 +139,7 @@ export function prepareSlices(images: readonly DicomImage[], size: number): Prep
 export function mosaicTiles(values: Float32Array, rows: number, cols: number, n: number, where: string): { values: Float32Array; rows: number; cols: number }[] {
   const side = Math.ceil(Math.sqrt(n));
   if (rows % side !== 0 || cols % side !== 0) {
-    throw new DicomError(`${where}: mosaic of ${n} images needs Rows × Columns (${rows}×${cols}) divisible into a ${side}×${side} grid`);
+    throw new DicomError(messages.dicomMosaicGrid(where, n, rows, cols, side));
   }
   const tr = rows / side, tc = cols / side;
   return Array.from({ length: n }, (_, t) => {
@@ -156,7 +157,7 @@ export function mosaicTiles(values: Float32Array, rows: number, cols: number, n:
 export function fillPadding(values: Float32Array, where: string): Float32Array {
   let min = Infinity;
   for (const v of values) if (v < min) min = v;
-  if (min === Infinity) throw new DicomError(`${where}: every pixel is padding (PixelPaddingValue); nothing to learn from`);
+  if (min === Infinity) throw new DicomError(messages.dicomAllPadding(where));
   const out = Float32Array.from(values);
   for (let i = 0; i < out.length; i++) if (Number.isNaN(out[i]!)) out[i] = min;
   return out;
@@ -260,7 +261,7 @@ export function percentiles(images: readonly Float32Array[], ps: readonly number
 export function chooseWindow(training: readonly Float32Array[], specWindow?: readonly number[]): { window: [number, number]; windowSource: 'spec' | 'percentiles' } {
   if (specWindow) {
     const [low, high] = specWindow as [number, number];
-    if (!(high > low)) throw new DicomError(`model.window: high (${high}) must be greater than low (${low})`);
+    if (!(high > low)) throw new DicomError(messages.windowOrder(low, high));
     return { window: [low, high], windowSource: 'spec' };
   }
   const [low, high] = percentiles(training, [0.5, 99.5]) as [number, number];

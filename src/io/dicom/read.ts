@@ -11,6 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { DicomError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import { TRANSFER_SYNTAXES, type TransferSyntax } from './codecs.js';
 import { DicomFrame } from './pixels.js';
 import { hasPart10Prefix, parseDataSets, sniffTransferSyntax } from './read/parse.js';
@@ -53,7 +54,7 @@ export async function readDicomFile(path: string, options: ReadOptions = {}): Pr
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new DicomError(`${path}: cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new DicomError(messages.dicomCannotReadFile(path, (e as NodeJS.ErrnoException).code ?? String(e)));
   }
   // A Buffer may be a slice of Node's shared pool: view exactly its bytes, never `buf.buffer` whole.
   return parseDicom(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path, options);
@@ -74,7 +75,7 @@ export async function parseDicom(bytes: Uint8Array, source: string, options: Rea
   } catch (e) {
     // dicom-parser throws plain strings when an accessor runs past the buffer (e.g. a File Meta cut inside
     // an element); those are the file's fault, not ours. Errors (internal bugs) keep their stack.
-    if (typeof e === 'string') throw new DicomError(`${source}: truncated or corrupt data set: ${e.replace(/^dicomParser[.:]\w*:\s*/, '')}`);
+    if (typeof e === 'string') throw new DicomError(messages.dicomCorruptDataSet(source, e.replace(/^dicomParser[.:]\w*:\s*/, '')));
     throw e;
   }
 }

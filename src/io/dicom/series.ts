@@ -49,7 +49,7 @@ export async function readDicomSeries(pathOrFolder: string, options: ReadOptions
     single = !(await stat(pathOrFolder)).isDirectory();
     files = single ? [pathOrFolder] : await listFiles(pathOrFolder);
   } catch (e) {
-    throw new DicomError(`${pathOrFolder}: cannot list DICOM input: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new DicomError(messages.dicomCannotList(pathOrFolder, (e as NodeJS.ErrnoException).code ?? String(e)));
   }
   const skipped: SkippedFile[] = [];
   const bySeries = new Map<string, DicomImage[]>();

@@ -2,6 +2,7 @@ import dcmjs from 'dcmjs';
 import type { DicomDataset, DicomElement } from 'dcmjs';
 import { createHash } from 'node:crypto';
 import { DicomError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import { writeFileAtomic } from '../atomic.js';
 import { BASIC_PROFILE_CODE } from './profile.js';
 import { isValidUid, newUid, SYNTHDIFF_IMPLEMENTATION_CLASS_UID } from './uid.js';
@@ -242,7 +243,7 @@ export function encodePart10(dataset: DicomDataset, transferSyntaxUid: string): 
   const sopClass = firstString(dataset['00080016']);
   const sopInstance = firstString(dataset['00080018']);
   if (!sopClass || !sopInstance) {
-    throw new DicomError('cannot write DICOM: SOP Class UID (0008,0016) and SOP Instance UID (0008,0018) are required');
+    throw new DicomError(messages.dicomWriteNoSop());
   }
   const meta: DicomDataset = {
     '00020001': element('OB', new Uint8Array([0x00, 0x01]).buffer),
@@ -274,7 +275,7 @@ function littleEndianBytes(pixels: Int16Array | Uint16Array): ArrayBuffer {
 
 function validateImage(img: SyntheticImage, where: string): void {
   const fail = (what: string): never => {
-    throw new DicomError(`${where}: cannot write synthetic image: ${what}`);
+    throw new DicomError(messages.dicomSyntheticInvalid(where, what));
   };
   for (const [k, v] of [['rows', img.rows], ['columns', img.columns]] as const) {
     if (!Number.isInteger(v) || v < 1 || v > 0xffff) fail(`${k} must be an integer in 1..65535, got ${v}`);
@@ -312,7 +313,7 @@ function validateImage(img: SyntheticImage, where: string): void {
 
 function validateMeta(meta: SyntheticMeta, image: SyntheticImage, where: string): void {
   const fail = (what: string): never => {
-    throw new DicomError(`${where}: cannot write synthetic image: ${what}`);
+    throw new DicomError(messages.dicomSyntheticInvalid(where, what));
   };
   if (image.plane && meta.frameOfReferenceUid === undefined) fail('an image plane needs a frameOfReferenceUid');
   for (const [k, v] of [

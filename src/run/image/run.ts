@@ -5,7 +5,7 @@ import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { imageKid } from '../../evaluate/image-kid.js';
-import { msSsimDiversity } from '../../evaluate/image-msssim.js';
+import { msSsimDiversity, msSsimScales } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeReport } from '../report-file.js';
 import { affineFromDicom, readNifti, writeNifti, type NiftiVolume } from '../../io/nifti.js';
@@ -54,7 +54,7 @@ const THUMBS = 8;
 /** Seeded split of slice indices into train and held-out; at least one of each when asked for any. */
 export function splitSlices(n: number, holdout: number, seed: number): { train: number[]; holdout: number[] } {
   if (holdout <= 0) return { train: [...Array(n).keys()], holdout: [] };
-  if (n < 2) throw new SpecError(`split.holdout: ${n} slice${n === 1 ? '' : 's'} cannot be split into training and held-out images`);
+  if (n < 2) throw new SpecError(messages.imageTooFewSlices(n));
   const k = Math.min(n - 1, Math.max(1, Math.round(n * holdout)));
   const order = Array.from(permutation(n, createRng(deriveSeed(seed, 'split'))));
   return { train: order.slice(k).sort((a, b) => a - b), holdout: order.slice(0, k).sort((a, b) => a - b) };
@@ -102,7 +102,7 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   const fromVolume = volume && niftiSlices(volume, plan.source, size);
   const slices = fromVolume ? fromVolume.slices : prepareSlices(trainable, size);
   const split = splitSlices(slices.length, plan.split.holdout, seed);
-  if (evaluate && split.holdout.length === 0) throw new SpecError('split.holdout: the memorization check calibrates on held-out slices; set split.holdout > 0 (e.g. 0.2)');
+  if (evaluate && split.holdout.length === 0) throw new SpecError(messages.imageMemorizationNeedsHoldout());
   const trainSlices = split.train.map((i) => slices[i]!);
   const holdoutSlices = split.holdout.map((i) => slices[i]!);
   const preprocessing: ImagePreprocessing = loaded?.preprocessing ?? {
@@ -343,7 +343,8 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     }
     // Diversity by MS-SSIM: mean pairwise within the synthetic slices, within the held-out real slices
     // (the baseline) and within the training slices (more pairs than a small held-out set gives).
-    const diversity = (set: Float32Array[], label: string) => msSsimDiversity(set, { size, seed: deriveSeed(seed, label) });
+    // Left out below 11×11 (model.imageSize 8 to 10): its smallest scale needs one 11×11 window.
+    const diversity = (set: Float32Array[], label: string) => (msSsimScales(size) > 0 ? msSsimDiversity(set, { size, seed: deriveSeed(seed, label) }) : undefined);
     const msSynthetic = diversity(shown.synthetic.map((v) => normalize(v, win)), 'ms-ssim-synthetic');
     if (msSynthetic) {
       const msHeldOut = diversity(holdout, 'ms-ssim-holdout');
@@ -362,7 +363,7 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   // The real-vs-synthetic overview as a file too, for a quick look without the HTML report.
   await writeReport(report, plan.report, opts.renderHtml, log, { extras: (r) => (r.images ? [{ file: 'images.png', data: Buffer.from(r.images.grid.overview.pngBase64, 'base64') }] : []) });
   model?.dispose();
-  if (blocked.length) throw new ExportBlockedError(`synthetic DICOM not written: ${blocked.join('; ')}${plan.report ? ` (evidence in ${join(plan.report.dir, 'report.json')})` : ''}`);
+  if (blocked.length) throw new ExportBlockedError(messages.imageExportBlocked(blocked, plan.report && join(plan.report.dir, 'report.json')));
   return report;
 }
 
@@ -379,7 +380,7 @@ async function readDicomSource(plan: ImagePlan, log: Logger): Promise<DicomSerie
   }
   const images = seriesList.flatMap((s) => s.images);
   for (const f of seriesList.skipped) log.info(`skipped ${f.reason.startsWith(f.path) ? f.reason : `${f.path}: ${f.reason}`}`);
-  if (images.length === 0) throw new DicomError(`${plan.source}: no DICOM images with pixel data found${seriesList.skipped.length ? ` (${seriesList.skipped.length} files skipped)` : ''}`);
+  if (images.length === 0) throw new DicomError(messages.imageNoPixelData(plan.source, seriesList.skipped.length));
   return seriesList;
 }
 

@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { DataError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import { readArrowBatches } from '../../io/arrow-stream.js';
 import { openTableWriter } from '../../io/table-stream.js';
 import { prepareTemp, renameOver, writeError, writeFileAtomic } from '../../io/atomic.js';
@@ -71,13 +72,13 @@ export async function mergePlan(plan: TablePlan, opts: MergeOptions = {}): Promi
     let count = opts.shards;
     if (count === undefined) {
       const found = await shardCountsFor(task.output.path);
-      if (found.length === 0) throw new DataError(`tasks[${t}] ${task.type}: no shard records beside ${task.output.path}; run the shards first (\`synthdiff run ${spec} --shard i/N\`)`);
-      if (found.length > 1) throw new DataError(`tasks[${t}] ${task.type}: parts for ${found.join(' and ')} shards lie beside ${task.output.path}; pass --shards N`);
+      if (found.length === 0) throw new DataError(messages.mergeNoRecords(t, task.type, task.output.path, spec));
+      if (found.length > 1) throw new DataError(messages.mergeShardCounts(t, task.type, found, task.output.path));
       count = found[0]!;
     }
     results.push(await mergeOutput(task.output.path, count, { log, clean: opts.clean, spec, task: t }));
   }
-  if (results.length === 0) throw new DataError(`${spec}: no generate or impute task to merge`);
+  if (results.length === 0) throw new DataError(messages.mergeNoTask(spec));
   if (plan.report) {
     const report: MergeReport = { synthdiff: 'merge', name: plan.name, specHash: plan.hash, mergedAt: new Date().toISOString(), outputs: results };
     await writeReport(report, plan.report, opts.renderHtml, log, { name: 'merge' });
@@ -103,11 +104,11 @@ export async function mergeDir(dir: string, opts: { shards?: number; log?: Logge
     }
   };
   await walk(resolve(dir), 0);
-  if (groups.size === 0) throw new DataError(`${dir}: no shard records (*.part-<i>-of-<N>.stats.json) here; run the shards first, or pass the spec`);
+  if (groups.size === 0) throw new DataError(messages.mergeDirNoRecords(dir));
   const results: MergedOutput[] = [];
   for (const g of [...groups.values()].sort((a, b) => a.task - b.task)) {
     const counts = opts.shards !== undefined ? [opts.shards] : [...g.counts];
-    if (counts.length > 1) throw new DataError(`${g.output}: parts for ${counts.join(' and ')} shards; pass --shards N`);
+    if (counts.length > 1) throw new DataError(messages.mergeDirShardCounts(g.output, counts));
     results.push(await mergeOutput(g.output, counts[0]!, { log, clean: opts.clean, task: g.task }));
   }
   return results;
@@ -126,12 +127,12 @@ export async function mergeOutput(output: string, count: number, opts: { log?: L
   }
   if (missing.length) {
     const how = opts.spec ? ` (\`synthdiff run ${opts.spec} --shard ${missing[0]}/${count}\`)` : '';
-    throw new DataError(`${output}: shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} not finished (no valid record or a part's size differs); rerun ${missing.length > 1 ? 'them' : 'it'}${how}, then merge again`);
+    throw new DataError(messages.mergeShardsUnfinished(output, missing, count, how));
   }
   const first = records[0]!;
   records.forEach((r, i) => {
-    if (r.key !== first.key) throw new DataError(`${output}: shard ${i} of ${count} was made with other settings or another model than shard 0; rerun it`);
-    if (i > 0 && r.rows.start !== records[i - 1]!.rows.end) throw new DataError(`${output}: shard ${i} starts at row ${r.rows.start}, shard ${i - 1} ended at ${records[i - 1]!.rows.end}; the parts do not tile the task`);
+    if (r.key !== first.key) throw new DataError(messages.mergeShardSettings(output, i, count));
+    if (i > 0 && r.rows.start !== records[i - 1]!.rows.end) throw new DataError(messages.mergeShardsGap(output, i, r.rows.start, records[i - 1]!.rows.end));
   });
   const t0 = performance.now();
   await concatParts(shards.map((s) => partPath(output, s)), output);
@@ -197,7 +198,7 @@ async function concatArrow(parts: readonly string[], target: string): Promise<vo
         const names = table.columns.map((c) => c.name), categorical = table.columns.map(isCategorical);
         first ??= { names, categorical };
         if (names.join('\u0000') !== first.names.join('\u0000') || categorical.some((c, j) => c !== first!.categorical[j]))
-          throw new DataError(`${p}: columns differ from the first part's (${names.join(', ')} vs ${first.names.join(', ')}); the parts come from different runs — rerun this shard`);
+          throw new DataError(messages.mergePartColumns(p, names, first.names));
         await writer.write(table);
       }
     }
@@ -232,12 +233,12 @@ async function concatCsv(parts: readonly string[], target: string): Promise<void
           header = Buffer.from(head);
           await fh.write(header);
         } else if (!head.equals(header)) {
-          throw new DataError(`${p}: header differs from the first part's (${JSON.stringify(head.toString('utf8').trim().slice(0, 80))}); the parts come from different runs — rerun this shard`);
+          throw new DataError(messages.mergePartHeader(p, head.toString('utf8').trim().slice(0, 80)));
         }
         await fh.write(pending.subarray(nl + 1));
         pending = undefined;
       }
-      if (pending !== undefined && pending.length > 0) throw new DataError(`${p}: no complete header line; the part is truncated — rerun its shard`);
+      if (pending !== undefined && pending.length > 0) throw new DataError(messages.mergePartTruncated(p));
     }
     await fh.close();
     await renameOver(tmp, target);
@@ -251,13 +252,13 @@ async function concatCsv(parts: readonly string[], target: string): Promise<void
 /** Row-wise concatenation; categorical columns get the union of the parts' labels, in first-seen order. */
 export function concatTables(tables: readonly Table[], names: readonly string[] = tables.map((_, i) => `part ${i}`)): Table {
   const first = tables[0];
-  if (!first) throw new DataError('concatenate: no parts');
+  if (!first) throw new DataError(messages.mergeNoParts());
   const nRows = tables.reduce((s, t) => s + t.nRows, 0);
   const columns = first.columns.map((c0, j): Column => {
     tables.forEach((t, i) => {
       const c = t.columns[j];
       if (!c || c.name !== c0.name || isCategorical(c) !== isCategorical(c0))
-        throw new DataError(`${names[i]}: column ${j + 1} is ${c ? `"${c.name}" (${c.kind})` : 'absent'}, the first part has "${c0.name}" (${c0.kind}) there`);
+        throw new DataError(messages.mergePartColumn(names[i]!, j + 1, c, c0));
     });
     if (isCategorical(c0)) {
       const labels: string[] = [];

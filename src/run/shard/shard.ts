@@ -53,7 +53,7 @@ export function parseShard(text: string): ShardRef {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
   const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
   if (!m || !(count >= 1) || !(index < count) || !Number.isSafeInteger(count))
-    throw new SpecError(`--shard: expected i/N with 0 ≤ i < N (shards count from 0), got "${text}"`);
+    throw new SpecError(messages.shardSyntax(text));
   return { index, count };
 }
 
@@ -151,11 +151,11 @@ export async function runShardPlan(plan: TablePlan, shard: ShardRef, opts: { log
   const ckpt = checkpointDir(plan);
   const info = await checkpointInfo(ckpt.dir);
   if (!info)
-    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: no trained checkpoint there yet; train it once with \`synthdiff run ${spec} --train-only\` before running shards`);
+    throw new ModelError(messages.shardNoCheckpoint(ckpt.from, ckpt.dir, spec));
   if (info.inProgress)
-    throw new ModelError(`model.${ckpt.from} ${ckpt.dir}: training stopped at step ${info.step} (a checkpoint saved mid-training); finish it with \`synthdiff run ${spec} --train-only\` and model.resume: true before running shards`);
+    throw new ModelError(messages.shardCheckpointUnfinished(ckpt.from, ckpt.dir, info.step, spec));
   if (ckpt.from === 'checkpoint' && info.specHash && info.specHash !== plan.hash)
-    throw new ModelError(`model.checkpoint ${ckpt.dir}: trained from a different spec (hash ${info.specHash.slice(0, 12)}, this spec ${plan.hash.slice(0, 12)}); retrain with \`synthdiff run ${spec} --train-only\``);
+    throw new ModelError(messages.shardCheckpointOtherSpec(ckpt.dir, info.specHash.slice(0, 12), plan.hash.slice(0, 12), spec));
   const completed = plan.tasks.find((t) => t.type === 'impute' && t.completed);
   if (completed) throw new SpecError(messages.completedNotInMemory(completed.index, 'a shard streams its rows'));
   const passthrough = passthroughColumn(plan.read.columns);

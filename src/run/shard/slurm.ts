@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpecError, SynthdiffError } from '../../errors.js';
+import { messages } from '../../messages.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { checkpointDir, checkpointInfo } from '../model.js';
@@ -97,12 +98,12 @@ function jobPlacement(slurmDir: string, job: keyof typeof LOGS): string[] {
 
 /** Write the job scripts and manifest; nothing is submitted. */
 export async function writeSlurmScripts(ns: NormalizedSpec, opts: SlurmOptions): Promise<SlurmPlan> {
-  if (!ns.specFile) throw new SpecError('slurm: the spec must be a file the jobs can read');
-  if (!Number.isSafeInteger(opts.shards) || opts.shards < 1) throw new SpecError(`--shards: must be a positive integer, got ${opts.shards}`);
+  if (!ns.specFile) throw new SpecError(messages.slurmSpecNotFile());
+  if (!Number.isSafeInteger(opts.shards) || opts.shards < 1) throw new SpecError(messages.flagNotPositiveInteger('--shards', opts.shards));
   if (!ns.spec.model.checkpoint && !ns.spec.model.load)
-    throw new SpecError(`${ns.specFile}: model.checkpoint: the train job saves the model there for the shard jobs to load; set it (or model.load)`);
+    throw new SpecError(messages.slurmNeedsCheckpoint(ns.specFile));
   if (!ns.spec.tasks.some((t) => t.type === 'generate' || t.type === 'impute'))
-    throw new SpecError(`${ns.specFile}: tasks: nothing to shard (no generate or impute task)`);
+    throw new SpecError(messages.slurmNothingToShard(ns.specFile));
   const dir = join(runDirFor(ns, opts), 'slurm');
   const logs = join(dir, 'logs');
   // The job folder is fenced like the spec's own outputs (outputDir / the spec's folder, unless
@@ -184,8 +185,8 @@ function sbatch(args: string[]): Promise<string> {
     execFile('sbatch', ['--parsable', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return reject(new SynthdiffError('sbatch: not found; submit from a SLURM login node (the scripts are written; run their submit.sh there)'));
-        return reject(new SynthdiffError(`sbatch ${args.join(' ')}: ${(stderr || err.message).trim().split('\n').pop()}`));
+        if (code === 'ENOENT') return reject(new SynthdiffError(messages.sbatchNotFound()));
+        return reject(new SynthdiffError(messages.sbatchFailed(args, (stderr || err.message).trim().split('\n').pop()!)));
       }
       // --parsable prints "<id>" or "<id>;<cluster>".
       resolveId(stdout.trim().split(';')[0]!);

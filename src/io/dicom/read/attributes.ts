@@ -1,6 +1,7 @@
 /** Typed, charset-aware attribute access, with the VRs of the tags we read for Implicit VR data sets. */
 import type { DataSet, Element } from 'dicom-parser';
 import { DicomError } from '../../../errors.js';
+import { messages } from '../../../messages.js';
 import { charsetDecoder, type CharsetDecoder } from '../charset.js';
 import { latin1, hex4, formatTag } from './util.js';
 
@@ -130,8 +131,8 @@ export class Attributes {
     const parsed = values.map(Number);
     const bad = values.findIndex((v, i) => v === '' || !Number.isFinite(parsed[i]!));
     if (bad >= 0) {
-      const msg = `${name} ${formatTag(tag)} value '${s}' is not numeric`;
-      if (required) throw new DicomError(`${this.source}: ${msg}; expected a decimal number`);
+      const msg = messages.dicomValueNotNumeric(name, formatTag(tag), s);
+      if (required) throw new DicomError(messages.dicomNotDecimal(this.source, msg));
       notes?.push(`${msg}; ignored`);
       return undefined;
     }

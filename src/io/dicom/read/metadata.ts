@@ -1,5 +1,6 @@
 /** The attributes the toolkit uses (DicomMetadata), read and checked against each other. */
 import { DicomError } from '../../../errors.js';
+import { messages } from '../../../messages.js';
 import { Attributes } from './attributes.js';
 import { formatTag } from './util.js';
 
@@ -74,7 +75,7 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
   const ints = (tag: string, name: string, required: boolean): number | undefined => {
     const v = a.numbers(tag, name, required, notes)?.[0];
     if (v !== undefined && !Number.isInteger(v)) {
-      if (required) throw new DicomError(`${source}: ${name} ${formatTag(tag)} is ${v}; expected an integer`);
+      if (required) throw new DicomError(messages.dicomNotInteger(source, name, formatTag(tag), v));
       return undefined;
     }
     return v;
@@ -155,6 +156,6 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
       };
     });
   }
-  if (meta.NumberOfFrames < 1 && hasPixels) throw new DicomError(`${source}: NumberOfFrames (0028,0008) is ${meta.NumberOfFrames}; expected at least 1`);
+  if (meta.NumberOfFrames < 1 && hasPixels) throw new DicomError(messages.dicomNumberOfFrames(source, meta.NumberOfFrames));
   return meta;
 }

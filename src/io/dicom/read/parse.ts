@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 import type { DataSet, Element } from 'dicom-parser';
 import { DicomError } from '../../../errors.js';
+import { messages } from '../../../messages.js';
 import { TRANSFER_SYNTAXES } from '../codecs.js';
 import { implicitVr } from './attributes.js';
 import { latin1, formatTag } from './util.js';
@@ -37,7 +38,7 @@ export function parseDataSets(bytes: Uint8Array, source: string, notes: string[]
     try {
       inflated = inflateRawSync(arr.subarray(position));
     } catch (e) {
-      throw new DicomError(`${source}: Deflated Explicit VR Little Endian (1.2.840.10008.1.2.1.99) data set does not inflate: ${(e as Error).message}`);
+      throw new DicomError(messages.dicomDeflatedNoInflate(source, (e as Error).message));
     }
     const full = new Uint8Array(position + inflated.length);
     full.set(arr.subarray(0, position));
@@ -62,9 +63,7 @@ export function parseDataSets(bytes: Uint8Array, source: string, notes: string[]
       // File Meta without (0002,0010): work out the encoding from the first data set element.
       const sniffed = sniffTransferSyntax(bytes, metaSet.position);
       if (!sniffed) {
-        throw new DicomError(
-          `${source}: File Meta has no TransferSyntaxUID (0002,0010) and the data set at byte ${metaSet.position} does not start with a readable element`,
-        );
+        throw new DicomError(messages.dicomNoTransferSyntaxNoElement(source, metaSet.position));
       }
       notes.push(`File Meta lacks TransferSyntaxUID (0002,0010); inferred ${sniffed} from the data set`);
       uid = sniffed;
@@ -77,14 +76,11 @@ export function parseDataSets(bytes: Uint8Array, source: string, notes: string[]
 
   const sniffed = sniffTransferSyntax(bytes, 0);
   if (!sniffed) {
-    throw new DicomError(
-      `${source}: not a DICOM file: no 'DICM' marker at byte 128 and byte 0 does not start a data element ` +
-        `(${bytes.length} bytes)`,
-    );
+    throw new DicomError(messages.dicomNotDicom(source, bytes.length));
   }
   notes.push(`no Part 10 header (preamble, 'DICM', File Meta); inferred ${TRANSFER_SYNTAXES.get(sniffed)?.name} from the first element`);
   const dataSet = withoutStandInMeta(guard(source, () => dp.parseDicom(bytes, { ...options, TransferSyntaxUID: sniffed })));
-  if (Object.keys(dataSet.elements).length === 0) throw new DicomError(`${source}: not a DICOM file: no data elements`);
+  if (Object.keys(dataSet.elements).length === 0) throw new DicomError(messages.dicomNoElements(source));
   return { dataSet, transferSyntaxUID: sniffed, part10: false };
 }
 
@@ -109,13 +105,9 @@ export function guard<T>(source: string, f: () => T): T {
     const message = String(inner instanceof Error ? inner.message : inner).replace(/^dicomParser[.:]\w*:\s*/, '');
     const last = partial ? lastElement(partial) : undefined;
     if (partial && last && last.length !== 0xffffffff && last.dataOffset + last.length > partial.byteArray.length) {
-      throw new DicomError(
-        `${source}: truncated: element ${formatTag(last.tag)} declares ${last.length} bytes but only ` +
-          `${Math.max(0, partial.byteArray.length - last.dataOffset)} remain in the file`,
-      );
+      throw new DicomError(messages.dicomElementTruncated(source, formatTag(last.tag), last.length, Math.max(0, partial.byteArray.length - last.dataOffset)));
     }
-    const where = last ? ` after element ${formatTag(last.tag)}` : '';
-    throw new DicomError(`${source}: truncated or corrupt data set${where}: ${message}`);
+    throw new DicomError(messages.dicomCorruptDataSet(source, message, last && formatTag(last.tag)));
   }
 }
 

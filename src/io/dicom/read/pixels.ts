@@ -1,6 +1,7 @@
 /** Pixel Data: native and encapsulated (fragments, Basic Offset Table) frames, handed to codecs.ts / pixels.ts. */
 import type { DataSet, Element, Fragment } from 'dicom-parser';
 import { DicomError } from '../../../errors.js';
+import { messages } from '../../../messages.js';
 import { decodeFrame, type TransferSyntax } from '../codecs.js';
 import { DicomFrame, nativeFrameBits, nativeFrameBytes, storedArray, swapToLittleEndian, type PixelDescription } from '../pixels.js';
 import { DicomMetadata } from './metadata.js';
@@ -15,7 +16,7 @@ export async function readFrames(
   notes: string[],
 ): Promise<DicomFrame[]> {
   const need = (value: number | undefined, name: string, tag: string): number => {
-    if (value === undefined) throw new DicomError(`${source}: has Pixel Data (7FE0,0010) but no ${name} ${tag}`);
+    if (value === undefined) throw new DicomError(messages.dicomPixelAttributeMissing(source, name, tag));
     return value;
   };
   const rows = need(meta.Rows, 'Rows', '(0028,0010)');
@@ -26,14 +27,12 @@ export async function readFrames(
   const highBit = meta.HighBit ?? bitsStored - 1;
   const photometric = meta.PhotometricInterpretation ?? (samplesPerPixel === 1 ? 'MONOCHROME2' : 'RGB');
   if (meta.PhotometricInterpretation === undefined) notes.push(`PhotometricInterpretation (0028,0004) missing; assumed ${photometric}`);
-  if (rows === 0 || columns === 0) throw new DicomError(`${source}: Rows × Columns (0028,0010/0011) is ${rows}×${columns}; expected non-zero`);
-  if (![1, 8, 16, 32].includes(bitsAllocated)) throw new DicomError(`${source}: BitsAllocated (0028,0100) is ${bitsAllocated}; expected 1, 8, 16 or 32`);
+  if (rows === 0 || columns === 0) throw new DicomError(messages.dicomZeroSize(source, rows, columns));
+  if (![1, 8, 16, 32].includes(bitsAllocated)) throw new DicomError(messages.dicomBitsAllocated(source, bitsAllocated));
   if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
-    throw new DicomError(
-      `${source}: BitsStored (0028,0101) ${bitsStored} / HighBit (0028,0102) ${highBit} do not fit BitsAllocated ${bitsAllocated}`,
-    );
+    throw new DicomError(messages.dicomBitsStored(source, bitsStored, highBit, bitsAllocated));
   }
-  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) throw new DicomError(`${source}: SamplesPerPixel (0028,0002) is ${samplesPerPixel}; expected 1 or 3`);
+  if (samplesPerPixel !== 1 && samplesPerPixel !== 3) throw new DicomError(messages.dicomSamplesPerPixel(source, samplesPerPixel));
   const d: PixelDescription = {
     source,
     rows,
@@ -53,12 +52,12 @@ export async function readFrames(
   const count = meta.NumberOfFrames;
 
   if (syntax.kind === 'unsupported') {
-    throw new DicomError(`${source}: transfer syntax ${syntax.uid} (${syntax.name}) is not supported for Pixel Data`);
+    throw new DicomError(messages.dicomSyntaxUnsupported(source, syntax.uid, syntax.name));
   }
   const end = el.dataOffset + el.length;
   if (el.encapsulatedPixelData) {
     if (syntax.kind === 'native' || syntax.kind === 'deflate') {
-      throw new DicomError(`${source}: Pixel Data (7FE0,0010) is encapsulated but transfer syntax ${syntax.uid} (${syntax.name}) is uncompressed`);
+      throw new DicomError(messages.dicomEncapsulatedUncompressed(source, syntax.uid, syntax.name));
     }
     const groups = frameFragments(ds.byteArray, readFragments(ds.byteArray, el.dataOffset, source), count, syntax, source);
     const frames: DicomFrame[] = [];
@@ -71,18 +70,14 @@ export async function readFrames(
   }
 
   if (syntax.kind !== 'native' && syntax.kind !== 'deflate') {
-    throw new DicomError(`${source}: transfer syntax ${syntax.uid} (${syntax.name}) needs encapsulated Pixel Data (7FE0,0010), found a defined length`);
+    throw new DicomError(messages.dicomNeedsEncapsulated(source, syntax.uid, syntax.name));
   }
   if (end > ds.byteArray.length) {
-    throw new DicomError(
-      `${source}: truncated: Pixel Data (7FE0,0010) declares ${el.length} bytes but only ${ds.byteArray.length - el.dataOffset} remain`,
-    );
+    throw new DicomError(messages.dicomPixelDataTruncated(source, el.length, ds.byteArray.length - el.dataOffset));
   }
   const neededBits = count * nativeFrameBits(d);
   if (el.length * 8 < neededBits) {
-    throw new DicomError(
-      `${source}: Pixel Data (7FE0,0010) holds ${el.length} bytes; ${count} frame(s) of ${rows}×${columns}×${samplesPerPixel} at ${bitsAllocated} bits need ${Math.ceil(neededBits / 8)}`,
-    );
+    throw new DicomError(messages.dicomPixelDataShort(source, el.length, count, rows, columns, samplesPerPixel, bitsAllocated, Math.ceil(neededBits / 8)));
   }
   let pixelData = ds.byteArray.subarray(el.dataOffset, end);
   if (!syntax.littleEndian) {
@@ -127,16 +122,16 @@ export function readFragments(bytes: Uint8Array, start: number, source: string):
     const length = view.getUint32(pos + 4, true);
     if (group === 0xfffe && element === 0xe0dd) break;
     if (group !== 0xfffe || element !== 0xe000) {
-      throw new DicomError(`${source}: encapsulated Pixel Data (7FE0,0010) has tag (${hex4(group)},${hex4(element)}) at byte ${pos}; expected an Item (FFFE,E000)`);
+      throw new DicomError(messages.dicomFragmentNotItem(source, `(${hex4(group)},${hex4(element)})`, pos));
     }
     if (pos + 8 + length > bytes.length) {
-      throw new DicomError(`${source}: truncated: Pixel Data (7FE0,0010) fragment at byte ${pos} declares ${length} bytes, ${bytes.length - pos - 8} remain`);
+      throw new DicomError(messages.dicomFragmentTruncated(source, pos, length, bytes.length - pos - 8));
     }
     items.push({ at: pos, position: pos + 8, length });
     pos += 8 + length;
   }
   const [table, ...rest] = items;
-  if (!table) throw new DicomError(`${source}: encapsulated Pixel Data (7FE0,0010) has no Basic Offset Table item`);
+  if (!table) throw new DicomError(messages.dicomNoOffsetTableItem(source));
   const bot: number[] = [];
   for (let i = 0; i + 4 <= table.length; i += 4) bot.push(view.getUint32(table.position + i, true));
   const first = rest[0]?.at ?? 0;
@@ -145,7 +140,7 @@ export function readFragments(bytes: Uint8Array, start: number, source: string):
 
 /** Which fragments make up each frame (PS3.5 A.4): by Basic Offset Table, one per frame, or by JPEG SOI. */
 export function frameFragments(byteArray: Uint8Array, { bot, fragments }: Encapsulated, count: number, syntax: TransferSyntax, source: string): Fragment[][] {
-  if (fragments.length === 0) throw new DicomError(`${source}: encapsulated Pixel Data (7FE0,0010) has no fragments`);
+  if (fragments.length === 0) throw new DicomError(messages.dicomNoFragments(source));
   if (count === 1) return [fragments];
   if (bot.length === count) {
     return bot.map((start, i) => {
@@ -164,9 +159,7 @@ export function frameFragments(byteArray: Uint8Array, { bot, fragments }: Encaps
     }
     if (groups.length === count) return groups;
   }
-  throw new DicomError(
-    `${source}: encapsulated Pixel Data (7FE0,0010) has ${fragments.length} fragments for ${count} frames and no usable Basic Offset Table`,
-  );
+  throw new DicomError(messages.dicomFramesUnassignable(source, fragments.length, count));
 }
 
 export function concatFragments(byteArray: Uint8Array, fragments: Fragment[]): Uint8Array {

@@ -1,5 +1,6 @@
 /** Small helpers shared by the read modules. */
 import { DicomError } from '../../../errors.js';
+import { messages } from '../../../messages.js';
 
 export function latin1(bytes: Uint8Array): string {
   let s = '';
@@ -21,6 +22,6 @@ export function formatTag(tag: string): string {
 
 export function normaliseTag(tag: string, source: string): string {
   const hex = tag.replace(/[(),\s]/g, '').replace(/^x/i, '');
-  if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new DicomError(`${source}: tag '${tag}' is not of the form (GGGG,EEEE)`);
+  if (!/^[0-9a-fA-F]{8}$/.test(hex)) throw new DicomError(messages.dicomTagForm(source, tag));
   return `x${hex.toLowerCase()}`;
 }
