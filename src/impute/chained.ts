@@ -19,6 +19,8 @@ export interface ChainedOptions {
   nTrees?: number;
   /** Training rows per forest at most (a seeded subsample; bounds the cost on big tables; default 20,000). */
   maxRows?: number;
+  /** Regression forests see label features ordered by their mean target (default true). */
+  orderLabels?: boolean;
   /** Features tried per split (default missForest's sqrt). */
   maxFeatures?: 'sqrt' | 'third' | 'all' | number;
   onProgress?: (done: number, total: number) => void;
@@ -111,8 +113,12 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
         o.onProgress?.(++done, total);
         continue;
       }
-      const X = features(data, n, p, j, trainRows);
-      const Xm = features(data, n, p, j, misRows);
+      // Regression: label features recoded by their mean target on the training rows, so a split on the
+      // codes separates high from low levels (CART's ordering for a numeric response) rather than
+      // arbitrary runs of the alphabet.
+      const recode = o.orderLabels !== false && !isCategorical(cols[j]!) ? labelOrder(cols, data, n, j, trainRows) : undefined;
+      const X = features(data, n, p, j, trainRows, recode);
+      const Xm = features(data, n, p, j, misRows, recode);
       const opts = { seed: deriveSeed(o.seed, `forest/${it}/${j}`), nTrees: o.nTrees ?? 100, maxDepth: 40, maxBins: 256, maxFeatures: o.maxFeatures ?? ('sqrt' as const) };
       if (isCategorical(c)) {
         const K = c.categories.length;
@@ -139,8 +145,33 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
   return { values: cols.map((_, j) => data.slice(j * n, (j + 1) * n)), probs };
 }
 
-/** Every column but `skip`, for the given rows, column-major. */
-function features(data: Float64Array, n: number, p: number, skip: number, rows: readonly number[]): FeatureMatrix {
+/**
+ * Per label column (else undefined): code → rank of its mean of column `target` over `rows`. A level with
+ * no such row ranks at the overall mean, not at an end, where trees would give it the extreme levels' value.
+ */
+function labelOrder(cols: Table['columns'], data: Float64Array, n: number, target: number, rows: readonly number[]): (Float64Array | undefined)[] {
+  let total = 0;
+  for (const i of rows) total += data[target * n + i]!;
+  const overall = rows.length ? total / rows.length : 0;
+  return cols.map((c, f) => {
+    if (f === target || !isCategorical(c)) return undefined;
+    const K = c.categories.length;
+    const sum = new Float64Array(K), cnt = new Float64Array(K);
+    for (const i of rows) {
+      const k = data[f * n + i]!;
+      sum[k]! += data[target * n + i]!;
+      cnt[k]!++;
+    }
+    const mean = Float64Array.from(sum, (v, k) => (cnt[k] ? v / cnt[k]! : overall));
+    const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => mean[a]! - mean[b]! || a - b);
+    const rank = new Float64Array(K);
+    order.forEach((k, r) => (rank[k] = r));
+    return rank;
+  });
+}
+
+/** Every column but `skip`, for the given rows, column-major; label codes through `recode` where given. */
+function features(data: Float64Array, n: number, p: number, skip: number, rows: readonly number[], recode?: (Float64Array | undefined)[]): FeatureMatrix {
   const m = rows.length;
   const out = new Float64Array(m * (p - 1));
   const names: string[] = [];
@@ -148,7 +179,9 @@ function features(data: Float64Array, n: number, p: number, skip: number, rows: 
   for (let j = 0; j < p; j++) {
     if (j === skip) continue;
     const src = j * n, dst = f * m;
-    for (let r = 0; r < m; r++) out[dst + r] = data[src + rows[r]!]!;
+    const rc = recode?.[j];
+    if (rc) for (let r = 0; r < m; r++) out[dst + r] = rc[data[src + rows[r]!]!]!;
+    else for (let r = 0; r < m; r++) out[dst + r] = data[src + rows[r]!]!;
     names.push(String(j));
     f++;
   }
