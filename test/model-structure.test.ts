@@ -199,6 +199,17 @@ describe('blended imputation', () => {
     expect(there.thread).toBeGreaterThan(0);
   }, 60_000);
 
+  it('a cancelled fill stops its worker at once (a run that failed while its model trained does not wait for the forests)', async () => {
+    const { table } = await readTable(fixture('dslabs__gapminder'));
+    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 500 }, (_, k) => k * 20 + j)));
+    const run = chainedInWorker({ table: masked, options: { seed: 1 } });
+    const t0 = performance.now();
+    setTimeout(() => run.cancel(), 300);
+    await expect(run).rejects.toThrow('cancelled');
+    // The whole fill takes minutes; stopping takes the worker's start-up and a terminate.
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  }, 60_000);
+
   it('chained forests recover a label from its duplicate encoding (penguins: species from island + measures)', () => {
     return readTable(fixture('palmerpenguins__penguins')).then(({ table }) => {
       const j = table.columns.findIndex((c) => c.name === 'species');

@@ -17,7 +17,7 @@ import { enforceDependencies } from '../table/dependencies.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import type { SamplerName } from '../diffusion/sampler-name.js';
 import { chainedForestImpute, type ChainedResult } from './chained.js';
-import { chainedInWorker } from './chained-pool.js';
+import { chainedInWorker, type ChainedRun } from './chained-pool.js';
 
 /** Engine weights tried per column: (diffusion, forest, ridge) on a simplex grid of step ¼. */
 export const BLEND_GRID: readonly (readonly [number, number, number])[] = (() => {
@@ -53,6 +53,8 @@ export interface BlendOptions {
   /** 'auto' blends all three; one engine's name uses it alone. */
   engines?: 'auto' | (typeof ENGINES)[number];
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** The forest fills, already started by `startForestFills` with this table, validation cells and seed. */
+  forests?: ChainedRun[];
 }
 
 export interface ColumnChoice {
@@ -120,6 +122,17 @@ export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
   return mean <= sd / Math.sqrt(n) + 1e-12;
 }
 
+/**
+ * The blend's two chained-forest fills (the table with `validation` cells hidden, to weigh them; the whole
+ * table, to fill), started in worker threads. A run starts them before its model trains so they overlap.
+ */
+export function startForestFills(table: Table, validation: number[][], seed: number): ChainedRun[] {
+  const runs = [hideCells(table, validation), table].map((t) => chainedInWorker({ table: t, options: { seed: deriveSeed(seed, 'forest') } }));
+  // Awaited later; a rejection meanwhile is not unhandled.
+  runs.forEach((r) => r.catch(() => undefined));
+  return runs;
+}
+
 export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendResult> {
   const n = table.nRows;
   const valRows = o.validation ?? validationCells(table, o.seed, o.validationShare ?? 0.1, o.validationFrom ?? 0);
@@ -131,8 +144,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   // The forests (held-out table to weigh them, whole table to fill) start in worker threads now and run
   // beside the diffusion model: on gapminder (10,545 rows) each takes as long as training and draws.
   let t0 = performance.now();
-  const forestJobs = use('forest') ? [held, table].map((t) => chainedInWorker({ table: t, options: { seed: deriveSeed(o.seed, 'forest') } })) : undefined;
-  forestJobs?.forEach((p) => p.catch(() => undefined));
+  const forestJobs = use('forest') ? (o.forests ?? startForestFills(table, valRows, o.seed)) : undefined;
   const forestStart = t0;
   const model = o.trained ?? TabularDiffusion.create(held, { seed: o.seed, purpose: 'impute', ...o.model });
   if (use('diffusion') && !o.trained) await model.fit(held);

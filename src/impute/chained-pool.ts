@@ -13,16 +13,22 @@ export interface ChainedJob {
   options: Omit<ChainedOptions, 'onProgress'>;
 }
 
+/** A chained imputation under way; `cancel` stops its worker (a run that failed meanwhile need not wait). */
+export type ChainedRun = Promise<ChainedResult> & { cancel: () => void };
+
 /** Starts `job` in a worker thread; in-process where there is one core or a worker fails. */
-export function chainedInWorker(job: ChainedJob): Promise<ChainedResult> {
+export function chainedInWorker(job: ChainedJob): ChainedRun {
   const inProcess = (): ChainedResult => chainedForestImpute(job.table, job.options);
-  if (availableParallelism() < 2) return Promise.resolve().then(inProcess);
+  if (availableParallelism() < 2) return Object.assign(Promise.resolve().then(inProcess), { cancel: () => undefined });
+  let worker: Worker | undefined;
+  let cancelled = false;
   // Under the TypeScript sources (tests, bench via tsx) the worker is a .ts file and needs tsx's loader.
   const ts = import.meta.url.endsWith('.ts');
-  return new Promise<ChainedResult>((resolve, reject) => {
+  const run = new Promise<ChainedResult>((resolve, reject) => {
     let result: ChainedResult | undefined;
     const settle = (): void => {
       if (result) return resolve(result);
+      if (cancelled) return reject(new Error('chained imputation cancelled'));
       // A worker that failed (a loader missing, memory) costs time, not the result.
       try {
         resolve(inProcess());
@@ -34,7 +40,7 @@ export function chainedInWorker(job: ChainedJob): Promise<ChainedResult> {
       const entry = new URL(`./chained-worker.${ts ? 'ts' : 'js'}`, import.meta.url);
       // Node 20 loads a worker's entry before an `--import` loader is ready, so under the sources the worker
       // registers tsx itself, then imports the entry.
-      const worker = ts
+      worker = ts
         ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: job })
         : new Worker(entry, { workerData: job });
       worker.once('message', (r: ChainedResult) => (result = r));
@@ -43,5 +49,11 @@ export function chainedInWorker(job: ChainedJob): Promise<ChainedResult> {
     } catch {
       settle();
     }
+  });
+  return Object.assign(run, {
+    cancel: (): void => {
+      cancelled = true;
+      void worker?.terminate();
+    },
   });
 }

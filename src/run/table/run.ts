@@ -23,7 +23,8 @@ import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js'
 import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
 import { chooseGenerateEngines, generateWithTrees, type EngineChoice } from './generate.js';
-import { blendImpute, hideCells, validationCells } from '../../impute/blend.js';
+import { blendImpute, hideCells, startForestFills, validationCells } from '../../impute/blend.js';
+import type { ChainedRun } from '../../impute/chained-pool.js';
 import type { ImputeEngine } from '../../impute/engine-name.js';
 
 /**
@@ -67,56 +68,64 @@ export async function runTablePlan(
   // A private model trains on every training cell (hiding some would be harmless, but the blend that
   // weighs engines on them reads the rows outside DP: private runs impute with the model alone).
   const validation = plan.model && !plan.model.load && !plan.model.privacy ? blendValidation(plan, data) : undefined;
-  if (plan.model && (opts.trainOnly || needsDiffusion(plan, engines))) {
-    report.backend = await startBackend(plan.model, log);
-    t0 = performance.now();
-    // A rerun reuses a finished checkpoint of this spec unless forced (run/model.ts).
-    model = await tableModel({ ...plan.model, reuseCheckpoint: !opts.force }, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
-    timings.train = secondsSince(t0);
-    report.model = modelReport(model, plan.model, timings.train);
-    const saved = await saveModel(model, plan.model, log);
-    if (saved) {
-      report.model.checkpoint = saved.dir;
-      // What `synthdiff merge` grades sharded synthetic parts against.
-      await writeReferenceStats(saved.dir, referenceStats(model.encoder.columns, split.train, split.holdout, saved.saved.weights));
+  // The blend's two forest fills start now, in worker threads, and run while the model trains; a run that
+  // fails meanwhile stops them (impute/blend.ts startForestFills).
+  const blendTask = validation && data.table && !opts.trainOnly ? firstBlendTask(plan) : undefined;
+  const forests = blendTask && blendTask.engine !== 'ridge' ? { task: blendTask, runs: startForestFills(data.table!, validation!.source, blendTask.seed) } : undefined;
+  try {
+    if (plan.model && (opts.trainOnly || needsDiffusion(plan, engines))) {
+      report.backend = await startBackend(plan.model, log);
+      t0 = performance.now();
+      // A rerun reuses a finished checkpoint of this spec unless forced (run/model.ts).
+      model = await tableModel({ ...plan.model, reuseCheckpoint: !opts.force }, plan, data, validation ? hideCells(data.split.train, validation.train) : data.split.train, log);
+      timings.train = secondsSince(t0);
+      report.model = modelReport(model, plan.model, timings.train);
+      const saved = await saveModel(model, plan.model, log);
+      if (saved) {
+        report.model.checkpoint = saved.dir;
+        // What `synthdiff merge` grades sharded synthetic parts against.
+        await writeReferenceStats(saved.dir, referenceStats(model.encoder.columns, split.train, split.holdout, saved.saved.weights));
+      }
     }
-  }
-  // `--train-only`: the first job of a sharded run; the shards and `synthdiff merge` do the rest.
-  if (opts.trainOnly) {
+    // `--train-only`: the first job of a sharded run; the shards and `synthdiff merge` do the rest.
+    if (opts.trainOnly) {
+      model?.dispose();
+      return report;
+    }
+
+    let synthetic: Table | undefined;
+    let imputed: TaskRun['imputed'];
+    for (const task of plan.tasks) {
+      t0 = performance.now();
+      if (task.type !== 'profile') log.start(task.label);
+      const r = await runTask(task, { model, data, log, validation: validation?.source, engines, ...(forests?.task === task ? { forests: forests.runs } : {}) });
+      synthetic ??= r.table;
+      imputed ??= r.imputed;
+      report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
+      log.info(`${task.label}: wrote ${task.output.path}`);
+      timings[`task${task.index}`] = secondsSince(t0);
+    }
+
+    if (plan.evaluate) {
+      const ev = plan.evaluate.spec;
+      t0 = performance.now();
+      if (!synthetic && model && (ev.fidelity || ev.detection || ev.privacy || ev.outliers)) {
+        // Nothing generated yet: grade a synthetic table the size of the training split.
+        synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(plan.seed, 'evaluate'), ...plan.sampling.generate });
+      }
+      // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
+      // re-coded against the training table's lists so the evaluators compare codes.
+      if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
+      report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, ...(imputed ? { imputed } : {}), records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
+      timings.evaluate = secondsSince(t0);
+    }
+
+    await writeReport(report, plan.report, opts.renderHtml, log);
     model?.dispose();
     return report;
+  } finally {
+    forests?.runs.forEach((r) => r.cancel());
   }
-
-  let synthetic: Table | undefined;
-  let imputed: TaskRun['imputed'];
-  for (const task of plan.tasks) {
-    t0 = performance.now();
-    if (task.type !== 'profile') log.start(task.label);
-    const r = await runTask(task, { model, data, log, validation: validation?.source, engines });
-    synthetic ??= r.table;
-    imputed ??= r.imputed;
-    report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
-    log.info(`${task.label}: wrote ${task.output.path}`);
-    timings[`task${task.index}`] = secondsSince(t0);
-  }
-
-  if (plan.evaluate) {
-    const ev = plan.evaluate.spec;
-    t0 = performance.now();
-    if (!synthetic && model && (ev.fidelity || ev.detection || ev.privacy || ev.outliers)) {
-      // Nothing generated yet: grade a synthetic table the size of the training split.
-      synthetic = await model.generate(split.train.nRows, { seed: deriveSeed(plan.seed, 'evaluate'), ...plan.sampling.generate });
-    }
-    // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
-    // re-coded against the training table's lists so the evaluators compare codes.
-    if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
-    report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, ...(imputed ? { imputed } : {}), records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine }, log);
-    timings.evaluate = secondsSince(t0);
-  }
-
-  await writeReport(report, plan.report, opts.renderHtml, log);
-  model?.dispose();
-  return report;
 }
 
 function dataReport(plan: TablePlan, data: RunData): RunReport['data'] {
@@ -220,13 +229,18 @@ interface TaskRun {
   imputed?: { input: Table; completed: Table; output: string };
 }
 
+/** The first impute task that blends engines on the source (its seed picks the validation cells). */
+function firstBlendTask(plan: TablePlan): ImputeTaskPlan | undefined {
+  return plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute' && t.engine !== 'diffusion' && !t.ownInput);
+}
+
 /**
  * Validation cells for a blended imputation of the source (in-memory runs whose impute task reads the
  * source with an engine other than `diffusion`): chosen on the source, and the same cells as training-row
  * indices so the model can train without them. Undefined when no task needs them.
  */
 function blendValidation(plan: TablePlan, data: RunData): { source: number[][]; train: number[][] } | undefined {
-  const task = plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute' && t.engine !== 'diffusion' && !t.ownInput);
+  const task = firstBlendTask(plan);
   if (!task || !data.table || !data.split.trainRows) return undefined;
   const source = validationCells(data.table, task.seed);
   const trainIndex = new Int32Array(data.table.nRows).fill(-1);
@@ -269,7 +283,7 @@ function generatorReport(choice: EngineChoice): Record<string, unknown> {
   };
 }
 
-async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][]; engines: EngineChoice }): Promise<TaskRun> {
+async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][]; engines: EngineChoice; forests?: ChainedRun[] }): Promise<TaskRun> {
   const { data, log } = ctx;
   switch (task.type) {
     case 'profile':
@@ -293,7 +307,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
-      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation, data.passthrough) : await imputeStreamedTask(ctx.model!, task, log);
+      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation, data.passthrough, ctx.forests) : await imputeStreamedTask(ctx.model!, task, log);
       return { ...(r.tables ? { imputed: { ...r.tables, output: task.output.path } } : {}), report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.completed ? { completed: r.completed } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
     }
   }
@@ -334,7 +348,7 @@ interface ImputeRun {
 /** Draws the blend's diffusion estimate pools at least (one draw is too noisy a mean). */
 const BLEND_MIN_DRAWS = 5;
 
-async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][], passthrough?: Passthrough): Promise<ImputeRun> {
+async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][], passthrough?: Passthrough, forests?: ChainedRun[]): Promise<ImputeRun> {
   const own = task.ownInput ? await loadSourceTable(task.read) : undefined;
   const input = own ? own.table : source;
   // Outputs carry the passthrough columns (ids) verbatim, in the input's column order.
@@ -350,7 +364,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       trained: model,
       engines: task.engine,
       draws: Math.max(draws, BLEND_MIN_DRAWS),
-      ...(task.ownInput ? {} : { validation }),
+      ...(task.ownInput ? {} : { validation, ...(forests ? { forests } : {}) }),
       sampler: task.sampling.sampler,
       samplerSteps: task.sampling.steps,
       onProgress: (stage, d, n) => log.progress(`${task.label}: ${stage}`, d, n, 'rows×draws'),
