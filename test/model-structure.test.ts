@@ -4,6 +4,7 @@
  * Real data: dslabs::gapminder (country → continent, region), survival::pbc (structural holes),
  * datasets::airquality and palmerpenguins (holes to impute).
  */
+import { availableParallelism } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
@@ -195,11 +196,12 @@ describe('blended imputation', () => {
     expect(here.thread).toBeUndefined();
     expect(there.probs).toEqual(here.probs);
     expect(here.probs.some((p) => p !== undefined)).toBe(true);
-    // It did run in a worker (this box has two cores), not the in-process fallback.
-    expect(there.thread).toBeGreaterThan(0);
+    // It did run in a worker, not the in-process fallback (which one core gets).
+    if (availableParallelism() >= 2) expect(there.thread).toBeGreaterThan(0);
+    else expect(there.thread).toBeUndefined();
   }, 60_000);
 
-  it('a cancelled fill stops its worker at once (a run that failed while its model trained does not wait for the forests)', async () => {
+  it.skipIf(availableParallelism() < 2)('a cancelled fill stops its worker at once (a run that failed while its model trained does not wait for the forests)', async () => {
     const { table } = await readTable(fixture('dslabs__gapminder'));
     const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 500 }, (_, k) => k * 20 + j)));
     const run = chainedInWorker({ table: masked, options: { seed: 1 } });
