@@ -36,11 +36,10 @@ export interface TabularModelOptions {
    */
   privacy?: PrivacyRequest & { bounds?: Record<string, { min?: number; max?: number }>; categories?: Record<string, readonly string[]> };
   /**
-   * What the model is for when the caller sets no size or steps: 'impute' (a run whose only tasks are
-   * blended imputations) sizes it by `imputeSizing`, everything else by `defaultArchitecture` and
-   * `defaultTrainOptions`.
+   * 'impute': the model only serves blended imputations, so where the caller sets no size or steps they
+   * come from `imputeSizing` instead of `defaultArchitecture` and `defaultTrainOptions`.
    */
-  purpose?: 'impute' | 'all';
+  purpose?: 'impute';
 }
 
 export interface CompleteOptions {
@@ -126,8 +125,8 @@ export class TabularDiffusion {
   /** A fresh network (sized to the rows unless `opts` says), its EMA copy and optimiser around a fitted encoder. */
   private static fresh(encoder: TableEncoder, rows: number, opts: TabularModelOptions, trainOptions: TrainOptions, dependencies: FunctionalDependency[]): TabularDiffusion {
     const seed = opts.seed ?? 0;
-    const arch = { ...(opts.purpose === 'impute' ? imputeSizing(rows) : defaultArchitecture(rows)), ...(opts.width ? { width: opts.width } : {}), ...(opts.depth ? { depth: opts.depth } : {}) };
-    const mlp: MlpConfig = { dim: encoder.dim, width: arch.width, depth: arch.depth, timeDim: 64 };
+    const base = opts.purpose === 'impute' ? imputeSizing(rows) : defaultArchitecture(rows);
+    const mlp: MlpConfig = { dim: encoder.dim, width: opts.width || base.width, depth: opts.depth || base.depth, timeDim: 64 };
     const init = initParameters(mlp, createRng(deriveSeed(seed, 'init')));
     const net = Mlp.create(mlp, init, true, 'net.');
     return new TabularDiffusion(

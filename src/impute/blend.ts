@@ -53,7 +53,7 @@ export interface BlendOptions {
   /** 'auto' blends all three; one engine's name uses it alone. */
   engines?: 'auto' | (typeof ENGINES)[number];
   onProgress?: (stage: string, done: number, total: number) => void;
-  /** The forest fills, already started by `startForestFills` with this table, validation cells and seed. */
+  /** The forest fills, already started by `startForestFills` with this table, its validation cells hidden, and seed. */
   forests?: ChainedRun[];
 }
 
@@ -104,9 +104,9 @@ export function validationCells(table: Table, seed: number, share = 0.1, from = 
 /**
  * Whether blend `a` scores no worse than blend `b` within the noise, judged on the same validation cells:
  * the mean of the per-cell differences of squared errors is at most one standard error above zero. Paired,
- * so it tightens as the cells grow and as the engines agree. It replaced a relative tolerance of 5%, which
- * on gapminder (~700 cells per column, engines' errors highly correlated) let a weak diffusion model into
- * the blend at 0.25 and cost RMSE 0.438 vs 0.403 for the forest alone (bench/RESULTS.md, impute-shared).
+ * so it tightens as the cells grow and as the engines agree. The relative tolerance it joined (1/√(2n),
+ * 1%–5%) gave a weak diffusion model 0.25 on three gapminder columns (~700 cells each): RMSE 0.438, vs 0.420
+ * when always picking the lowest error (bench/RESULTS.md, "Imputation at 4–10k rows").
  */
 export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
   const n = a.length;
@@ -123,11 +123,12 @@ export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
 }
 
 /**
- * The blend's two chained-forest fills (the table with `validation` cells hidden, to weigh them; the whole
- * table, to fill), started in worker threads. A run starts them before its model trains so they overlap.
+ * The blend's two chained-forest fills (`held`: the table with its validation cells hidden, to weigh them;
+ * the whole table, to fill), started in worker threads. A run starts them before its model trains so they
+ * overlap.
  */
-export function startForestFills(table: Table, validation: number[][], seed: number): ChainedRun[] {
-  const runs = [hideCells(table, validation), table].map((t) => chainedInWorker({ table: t, options: { seed: deriveSeed(seed, 'forest') } }));
+export function startForestFills(table: Table, held: Table, seed: number): ChainedRun[] {
+  const runs = [held, table].map((t) => chainedInWorker({ table: t, options: { seed: deriveSeed(seed, 'forest') } }));
   // Awaited later; a rejection meanwhile is not unhandled.
   runs.forEach((r) => r.catch(() => undefined));
   return runs;
@@ -144,7 +145,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   // The forests (held-out table to weigh them, whole table to fill) start in worker threads now and run
   // beside the diffusion model: on gapminder (10,545 rows) each takes as long as training and draws.
   let t0 = performance.now();
-  const forestJobs = use('forest') ? (o.forests ?? startForestFills(table, valRows, o.seed)) : undefined;
+  const forestJobs = use('forest') ? (o.forests ?? startForestFills(table, held, o.seed)) : undefined;
   const forestStart = t0;
   const model = o.trained ?? TabularDiffusion.create(held, { seed: o.seed, purpose: 'impute', ...o.model });
   if (use('diffusion') && !o.trained) await model.fit(held);
@@ -198,15 +199,15 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
         return s;
       });
     const rmse = (e: Float64Array): number => (e.length ? Math.sqrt(e.reduce((a, b) => a + b, 0) / e.length) : NaN);
-    const error = (w: readonly number[]): number => rmse(cellErrors(w));
     const cells = grid.map(cellErrors);
     const errs = cells.map(rmse);
     // The lowest validation error, preferring the most even blend among those as good within the noise:
     // averaging engines rarely hurts, and small differences on a few dozen cells are chance.
     const min = Math.min(...errs.filter(Number.isFinite));
     const minAt = errs.indexOf(min);
-    const asGood = (g: number): boolean =>
-      errs[g]! <= min * (1 + (typeof o.tolerance === 'number' ? o.tolerance : 0.05)) + 1e-12 && (typeof o.tolerance === 'number' || pairedNoWorse(cells[g]!, cells[minAt]!));
+    // A tolerance given is the whole rule; by default also the paired test (`pairedNoWorse`).
+    const tol = typeof o.tolerance === 'number' ? o.tolerance : undefined;
+    const asGood = (g: number): boolean => errs[g]! <= min * (1 + (tol ?? 0.05)) + 1e-12 && (tol !== undefined || pairedNoWorse(cells[g]!, cells[minAt]!));
     let pick = grid.findIndex((w) => avail.every((e) => Math.abs(w[e]! - 1 / avail.length) < 0.2));
     if (pick < 0) pick = grid.length - 1;
     let bestSpread = Infinity;
@@ -219,7 +220,8 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
       });
     }
     const w = grid[pick]!;
-    const alone = (e: number): number => (avail.includes(e) ? error([0, 1, 2].map((x) => (x === e ? 1 : 0))) : NaN);
+    // An engine alone is a grid point (weight 1) whenever it is available.
+    const alone = (e: number): number => errs[grid.findIndex((w) => w[e] === 1)] ?? NaN;
     choices.push({ column: c.name, weights: [w[0]!, w[1]!, w[2]!], validationCells: val.length, errors: { diffusion: alone(0), forest: alone(1), ridge: alone(2), blend: errs[pick]! } });
     if (isCategorical(c)) {
       const codes = Int32Array.from(c.codes);

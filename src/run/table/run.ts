@@ -70,8 +70,11 @@ export async function runTablePlan(
   const validation = plan.model && !plan.model.load && !plan.model.privacy ? blendValidation(plan, data) : undefined;
   // The blend's two forest fills start now, in worker threads, and run while the model trains; a run that
   // fails meanwhile stops them (impute/blend.ts startForestFills).
-  const blendTask = validation && data.table && !opts.trainOnly ? firstBlendTask(plan) : undefined;
-  const forests = blendTask && blendTask.engine !== 'ridge' ? { task: blendTask, runs: startForestFills(data.table!, validation!.source, blendTask.seed) } : undefined;
+  const blendTask = opts.trainOnly ? undefined : firstBlendTask(plan);
+  const forests =
+    validation && data.table && blendTask && blendTask.engine !== 'ridge'
+      ? { task: blendTask, runs: startForestFills(data.table, hideCells(data.table, validation.source), blendTask.seed) }
+      : undefined;
   try {
     if (plan.model && (opts.trainOnly || needsDiffusion(plan, engines))) {
       report.backend = await startBackend(plan.model, log);
