@@ -4,8 +4,11 @@
  * Real data: dslabs::gapminder (country → continent, region), survival::pbc (structural holes),
  * datasets::airquality and palmerpenguins (holes to impute).
  */
-import { availableParallelism } from 'node:os';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runSpec } from './helpers/cli.js';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { readTable } from '../src/io/table-io.js';
@@ -238,6 +241,26 @@ describe('a model that only serves blended imputation', () => {
     expect(plan([{ type: 'impute', output: { path: 'a.csv' }, engine: 'diffusion' }]).model?.purpose).toBeUndefined();
     expect(plan([{ type: 'impute', output: { path: 'a.csv' } }], { fidelity: true }).model?.purpose).toBeUndefined();
   });
+
+  it('reaches the model a run trains: an impute-only run on 1,858 rows plans 2,000 steps, not 4,000', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'impute-sizing-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const r = await runSpec(dir, {
+      version: 1,
+      name: 'impute-sizing',
+      seed: 1,
+      source: { path: resolve(fixture('survival__colon')) },
+      split: { holdout: 0 },
+      // The budget stops training at once; the log still says how many steps were planned.
+      model: { width: 16, depth: 1, timeBudget: 0.01, samplerSteps: 4 },
+      tasks: [{ type: 'impute', draws: 2, output: { path: 'imputed.csv' } }],
+      report: { dir: 'report', html: false },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/stopped by model\.timeBudget at \d+ of 2000\b/);
+    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    expect(report.model.stepsChosenBy).toBe('an impute-only run: 2,000 steps at most');
+  }, 120_000);
 
   it('is 3×256 and trains 2,000 steps on a 10,545-row table, where a general model is 3×512 × 8,000', async () => {
     const { table } = await readTable(fixture('dslabs__gapminder'));
