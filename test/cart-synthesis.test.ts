@@ -6,10 +6,11 @@ import { readTable } from '../src/io/table-io.js';
 import { chooseGenerateEngines } from '../src/run/table/generate.js';
 import type { TablePlan } from '../src/run/plan.js';
 import { createLogger } from '../src/report/log.js';
-import { cartSynthesize, duplicateRate } from '../src/synth/cart.js';
+import { cartSynthesize, copyAllowance, duplicateRate } from '../src/synth/cart.js';
 import { CART_LEAVES } from '../src/synth/tune.js';
 import { cellValue, column, isCategorical, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
+import { writeFertility } from './helpers/fertility-big.js';
 
 const GAPMINDER = resolve('fixtures/tables/dslabs__gapminder.csv');
 const SLID = resolve('fixtures/tables/carData__SLID.csv');
@@ -82,6 +83,7 @@ describe('generate engine trees (sequential CART)', () => {
     const own = duplicateRate(slid);
     expect(own).toBeGreaterThan(0.1);
     expect(a.copies.allowedRate).toBeCloseTo(0.8 * own, 10);
+    expect(copyAllowance(own)).toBeCloseTo(0.8 * own, 10);
     expect(a.copies.kept / 2000).toBeLessThanOrEqual(a.copies.allowedRate);
     // Counted on the output itself, not on the engine's own tally: rows equal to some training row.
     const key = (t: Table, i: number) => JSON.stringify(t.columns.map((c) => cellValue(c, i)));
@@ -95,6 +97,26 @@ describe('generate engine trees (sequential CART)', () => {
     expect(new Set(labels(women.table, 'sex'))).toEqual(new Set(['Female']));
     expect(women.order[0]).toBe('sex');
   });
+
+  it('keeps a table of mostly repeated rows as it is: the copy margin shrinks near 1, so few rows are redrawn and pair shares hold (AER__Fertility)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cart-fert-'));
+    const csv = join(dir, 'fertility.csv');
+    await writeFertility(csv, 20_000);
+    const real = (await readTable(csv)).table;
+    const own = duplicateRate(real);
+    expect(own).toBeGreaterThan(0.8);
+    expect(copyAllowance(own)).toBeCloseTo(own - 0.2 * (1 - own), 10);
+    const r = cartSynthesize(real, 20_000, { seed: 3, minLeaf: 400 });
+    expect(r.copies.kept / 20_000).toBeLessThanOrEqual(copyAllowance(own));
+    const share = (t: Table, a: string, x: string, b: string, y: string): number => {
+      const u = labels(t, a);
+      const v = labels(t, b);
+      return u.filter((l, i) => l === x && v[i] === y).length / t.nRows;
+    };
+    for (const [a, x, b, y] of [['morekids', 'yes', 'gender1', 'male'], ['morekids', 'yes', 'afam', 'no'], ['hispanic', 'yes', 'morekids', 'no'], ['morekids', 'yes', 'gender2', 'male']] as const) {
+      expect(Math.abs(share(r.table, a, x, b, y) - share(real, a, x, b, y)), `${a}=${x} & ${b}=${y}`).toBeLessThan(0.01);
+    }
+  }, 60_000);
 
   it('auto runs trees where the validated leaf is private and faithful (SLID), and the diffusion model where it is not (gapminder\'s panel)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cart-auto-'));
