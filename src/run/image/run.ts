@@ -346,7 +346,8 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     // the features of a network trained on the training slices alone (rotation prediction).
     const cnnC2st = (other: Float32Array[], label: string) =>
       Math.min(train.length, other.length) >= 3 ? cnnDetectionC2ST(train, other, { size, seed: deriveSeed(seed, label) }) : undefined;
-    const cnnSynthetic = await cnnC2st(shown.synthetic.map((v) => normalize(v, win)), 'cnn-c2st-synthetic');
+    const syntheticSlices = shown.synthetic.map((v) => normalize(v, win));
+    const cnnSynthetic = await cnnC2st(syntheticSlices, 'cnn-c2st-synthetic');
     const cnnHeldOut = await cnnC2st(holdout, 'cnn-c2st-holdout');
     if (cnnSynthetic) {
       report.images.cnnDetection = { synthetic: cnnSynthetic, ...(cnnHeldOut ? { heldOutReal: cnnHeldOut } : {}) };
@@ -355,11 +356,11 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
           (cnnHeldOut ? `; held-out real slices: AUC ${cnnHeldOut.auc.toFixed(3)}, score ${cnnHeldOut.score.toFixed(3)}` : ''),
       );
     }
-    if (Math.min(train.length, shown.synthetic.length) >= 2) {
+    if (Math.min(train.length, syntheticSlices.length) >= 2) {
       const features = await trainSliceFeatures(train, { size, seed: deriveSeed(seed, 'cnn-features') });
       try {
         const kidCnn = (other: Float32Array[], label: string) => (Math.min(train.length, other.length) >= 2 ? cnnKid(features, train, other, { seed: deriveSeed(seed, label) }) : undefined);
-        const synthetic = (await kidCnn(shown.synthetic.map((v) => normalize(v, win)), 'cnn-kid-synthetic'))!;
+        const synthetic = (await kidCnn(syntheticSlices, 'cnn-kid-synthetic'))!;
         const heldOut = await kidCnn(holdout, 'cnn-kid-holdout');
         report.images.cnnKid = { synthetic, ...(heldOut ? { heldOutReal: heldOut } : {}) };
         log.info(
