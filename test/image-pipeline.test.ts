@@ -196,6 +196,23 @@ describe('image pipeline on the brain MR series', () => {
     expect(img.kid!.synthetic).toMatchObject({ subsetSize: 4, features: 74 });
     expect(img.kid!.heldOutReal!.subsetSize).toBe(4);
     for (const k of [img.kid!.synthetic, img.kid!.heldOutReal!]) expect(Number.isFinite(k.kid)).toBe(true);
+    // The same two tests with CNNs trained in the run (evaluate/image-cnn.ts), beside the forest ones.
+    const cnn = img.cnnDetection!;
+    expect(cnn.synthetic).toMatchObject({ slicesPerClass: 4, steps: 150 });
+    expect(cnn.heldOutReal!.slicesPerClass).toBe(4);
+    for (const d of [cnn.synthetic, cnn.heldOutReal!]) {
+      expect(d.definition).toMatch(/^CNN C2ST: /);
+      expect(d.foldAucs).toHaveLength(3);
+      expect(d.score).toBeGreaterThanOrEqual(0);
+      expect(d.score).toBeLessThanOrEqual(1);
+    }
+    expect(img.cnnKid!.synthetic).toMatchObject({ subsetSize: 4, features: 32 });
+    expect(img.cnnKid!.heldOutReal!.subsetSize).toBe(4);
+    for (const k of [img.cnnKid!.synthetic, img.cnnKid!.heldOutReal!]) {
+      expect(k.definition).toMatch(/rotation/);
+      expect(Number.isFinite(k.kid)).toBe(true);
+      expect(k.pretextAccuracy).toBeGreaterThan(0.5);
+    }
     // Diversity by MS-SSIM: 4 synthetic slices (6 pairs), 4 held-out (6), 16 training (120); 2 scales at 32².
     const ms = img.msSsim!;
     expect([ms.synthetic.pairs, ms.heldOutReal!.pairs, ms.train!.pairs]).toEqual([6, 6, 120]);
@@ -220,6 +237,8 @@ describe('image pipeline on the brain MR series', () => {
     expect(page.match(/href="data:image\/png;base64,/g)?.length).toBe(8 + 4 + 4);
     expect(page).toContain('Near-copy threshold');
     expect(page).toContain('Diversity (mean pairwise MS-SSIM; 1 = all alike)');
+    expect(page).toContain('Image CNN C2ST vs training (score, AUC)');
+    expect(page).toContain('Image KID on CNN features vs training (± sd over subsets)');
     expect(page).toContain('Export allowed');
     expect(page).not.toContain('Could not render');
     const overview = decodePng(await readFile(join(out, 'images.png')));
@@ -322,6 +341,7 @@ describe('the smallest image size', () => {
     const r: ImageRunReport = JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
     expect(r.images!.msSsim).toBeUndefined();
     expect(r.images!.kid).toBeDefined();
+    expect(r.images!.cnnKid).toBeDefined();
   });
 });
 

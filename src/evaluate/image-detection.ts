@@ -66,27 +66,37 @@ export function sliceFeatures(img: Float32Array, size: number): number[] {
   return out;
 }
 
+/**
+ * The C2ST's classes and folds: `nEach` slices of each set (a seeded pick of the larger), real first then
+ * synthetic, and each slice's fold — stratified, each class dealt round-robin after a seeded shuffle.
+ * Shared by the forest and the CNN test so that one seed gives both the same folds.
+ */
+export function balancedFolds(real: readonly Float32Array[], synthetic: readonly Float32Array[], seed: number, folds: number, what: string): { sets: Float32Array[]; nEach: number; fold: Int32Array } {
+  const nEach = Math.min(real.length, synthetic.length);
+  if (nEach < folds) throw new RangeError(`${what}: needs at least ${folds} slices per class, got ${real.length} real and ${synthetic.length} synthetic`);
+  const pick = (set: readonly Float32Array[], label: string) => Array.from(permutation(set.length, createRng(deriveSeed(seed, label))).subarray(0, nEach), (i) => set[i]!);
+  const sets = [...pick(real, 'real'), ...pick(synthetic, 'synthetic')];
+  const fold = new Int32Array(2 * nEach);
+  const pr = permutation(nEach, createRng(deriveSeed(seed, 'folds-real')));
+  const ps = permutation(nEach, createRng(deriveSeed(seed, 'folds-synthetic')));
+  for (let t = 0; t < nEach; t++) {
+    fold[pr[t]!] = t % folds;
+    fold[nEach + ps[t]!] = t % folds;
+  }
+  return { sets, nEach, fold };
+}
+
 /** C2ST of `synthetic` against `real` slices (both model space, side `size`); balanced, stratified k folds. */
 export function imageDetectionC2ST(real: readonly Float32Array[], synthetic: readonly Float32Array[], options: { size: number; seed: number; folds?: number; nTrees?: number }): ImageDetectionResult {
   const folds = options.folds ?? 3;
-  const nEach = Math.min(real.length, synthetic.length);
-  if (nEach < folds) throw new RangeError(`image C2ST: needs at least ${folds} slices per class, got ${real.length} real and ${synthetic.length} synthetic`);
-  const pick = (set: readonly Float32Array[], label: string) => Array.from(permutation(set.length, createRng(deriveSeed(options.seed, label))).subarray(0, nEach), (i) => set[i]!);
-  const rows = [...pick(real, 'real'), ...pick(synthetic, 'synthetic')].map((img) => sliceFeatures(img, options.size));
+  const { sets, nEach, fold } = balancedFolds(real, synthetic, options.seed, folds, 'image C2ST');
+  const rows = sets.map((img) => sliceFeatures(img, options.size));
   const nRows = rows.length;
   const nCols = rows[0]!.length;
   const data = new Float64Array(nRows * nCols);
   rows.forEach((r, i) => r.forEach((v, j) => (data[j * nRows + i] = v)));
   const X: FeatureMatrix = { nRows, nCols, data, names: Array.from({ length: nCols }, (_, j) => `f${j}`) };
   const y = new Int32Array(nRows).fill(1, nEach);
-  // Stratified folds: each class dealt round-robin after a seeded shuffle.
-  const fold = new Int32Array(nRows);
-  const pr = permutation(nEach, createRng(deriveSeed(options.seed, 'folds-real')));
-  const ps = permutation(nEach, createRng(deriveSeed(options.seed, 'folds-synthetic')));
-  for (let t = 0; t < nEach; t++) {
-    fold[pr[t]!] = t % folds;
-    fold[nEach + ps[t]!] = t % folds;
-  }
   const foldAucs: number[] = [];
   for (let f = 0; f < folds; f++) {
     const train: number[] = [];

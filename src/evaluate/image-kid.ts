@@ -49,25 +49,31 @@ export function mmdPolynomial(X: readonly Float64Array[], Y: readonly Float64Arr
 export function imageKid(real: readonly Float32Array[], synthetic: readonly Float32Array[], options: { size: number; seed: number; subsets?: number; subsetSize?: number }): KidResult {
   const n = Math.min(real.length, synthetic.length);
   if (n < 2) throw new RangeError(`image KID: needs at least 2 slices per set, got ${real.length} real and ${synthetic.length} synthetic`);
+  const R = real.map((im) => Float64Array.from(sliceFeatures(im, options.size)));
+  const S = synthetic.map((im) => Float64Array.from(sliceFeatures(im, options.size)));
+  const k = kidOfFeatures(R, S, options);
+  return {
+    definition: `KID (Bińkowski et al. 2018): unbiased MMD² with kernel (xᵀy/d + 1)³ on per-slice features (those of the image C2ST), mean of ${k.subsets} subsets of ${k.subsetSize}`,
+    ...k,
+    features: R[0]!.length,
+  };
+}
+
+/**
+ * KID of two sets of feature vectors (each ≥ 2 rows of one length): the mean and standard deviation of
+ * `mmdPolynomial` over `subsets` seeded draws of `subsetSize` rows from each set (at most the smaller set).
+ */
+export function kidOfFeatures(real: readonly Float64Array[], synthetic: readonly Float64Array[], options: { seed: number; subsets?: number; subsetSize?: number }): { kid: number; std: number; subsets: number; subsetSize: number } {
+  const n = Math.min(real.length, synthetic.length);
+  if (n < 2) throw new RangeError(`KID: needs at least 2 feature vectors per set, got ${real.length} real and ${synthetic.length} synthetic`);
   const subsetSize = Math.min(options.subsetSize ?? 100, n);
   const subsets = options.subsets ?? 20;
-  const R = real.map((im) => sliceFeatures(im, options.size));
-  const S = synthetic.map((im) => sliceFeatures(im, options.size));
-  const d = R[0]!.length;
-  const Rz = R.map((r) => Float64Array.from(r)), Sz = S.map((r) => Float64Array.from(r));
   const rng = createRng(deriveSeed(options.seed, 'kid'));
   const values: number[] = [];
   for (let s = 0; s < subsets; s++) {
-    const pick = (set: Float64Array[]) => Array.from(permutation(set.length, rng).subarray(0, subsetSize), (i) => set[i]!);
-    values.push(mmdPolynomial(pick(Rz), pick(Sz)));
+    const pick = (set: readonly Float64Array[]) => Array.from(permutation(set.length, rng).subarray(0, subsetSize), (i) => set[i]!);
+    values.push(mmdPolynomial(pick(real), pick(synthetic)));
   }
   const kid = values.reduce((a, v) => a + v, 0) / subsets;
-  return {
-    definition: `KID (Bińkowski et al. 2018): unbiased MMD² with kernel (xᵀy/d + 1)³ on per-slice features (those of the image C2ST), mean of ${subsets} subsets of ${subsetSize}`,
-    kid,
-    std: Math.sqrt(values.reduce((a, v) => a + (v - kid) ** 2, 0) / subsets),
-    subsets,
-    subsetSize,
-    features: d,
-  };
+  return { kid, std: Math.sqrt(values.reduce((a, v) => a + (v - kid) ** 2, 0) / subsets), subsets, subsetSize };
 }

@@ -10,6 +10,7 @@ import type { BackendInfo } from '../backend/index.js';
 import type { IntensityHistogram } from '../evaluate/image-fidelity.js';
 import type { ImageDetectionResult } from '../evaluate/image-detection.js';
 import type { KidResult } from '../evaluate/image-kid.js';
+import type { CnnDetectionResult, CnnKidResult } from '../evaluate/image-cnn.js';
 import type { MsSsimDiversity } from '../evaluate/image-msssim.js';
 import type { MemorizationResult } from '../evaluate/memorization.js';
 import type { ImputedColumn } from '../evaluate/imputed.js';
@@ -236,6 +237,10 @@ export interface ImageReport {
   detection?: { synthetic: ImageDetectionResult; heldOutReal?: ImageDetectionResult };
   /** KID (evaluate/image-kid.ts) of synthetic and of held-out real slices, each against the training slices. */
   kid?: { synthetic: KidResult; heldOutReal?: KidResult };
+  /** The C2ST with a small CNN per fold (evaluate/image-cnn.ts), against the training slices as `detection` is. */
+  cnnDetection?: { synthetic: CnnDetectionResult; heldOutReal?: CnnDetectionResult };
+  /** KID on the features of a CNN trained on the training slices (evaluate/image-cnn.ts), as `kid` is reported. */
+  cnnKid?: { synthetic: CnnKidResult; heldOutReal?: CnnKidResult };
   /** Mean pairwise MS-SSIM (evaluate/image-msssim.ts) within synthetic, held-out real and training slices (≥ 2 each). */
   msSsim?: { synthetic: MsSsimDiversity; heldOutReal?: MsSsimDiversity; train?: MsSsimDiversity };
   memorization: MemorizationResult;

@@ -59,6 +59,24 @@ ${figure(
             ] as [string, string],
           ]
         : []),
+      ...(img.cnnDetection
+        ? [
+            [
+              'Image CNN C2ST vs training (score, AUC)',
+              `synthetic ${fmtFixed(img.cnnDetection.synthetic.score, 3)}, ${fmtFixed(img.cnnDetection.synthetic.auc, 3)}` +
+                (img.cnnDetection.heldOutReal ? `; held-out real ${fmtFixed(img.cnnDetection.heldOutReal.score, 3)}, ${fmtFixed(img.cnnDetection.heldOutReal.auc, 3)}` : ''),
+            ] as [string, string],
+          ]
+        : []),
+      ...(img.cnnKid
+        ? [
+            [
+              'Image KID on CNN features vs training (± sd over subsets)',
+              `synthetic ${fmtFixed(img.cnnKid.synthetic.kid, 4)} ± ${fmtFixed(img.cnnKid.synthetic.std, 4)}` +
+                (img.cnnKid.heldOutReal ? `; held-out real ${fmtFixed(img.cnnKid.heldOutReal.kid, 4)} ± ${fmtFixed(img.cnnKid.heldOutReal.std, 4)}` : ''),
+            ] as [string, string],
+          ]
+        : []),
       ...(img.msSsim
         ? [
             [

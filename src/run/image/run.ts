@@ -5,6 +5,7 @@ import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
 import { imageKid } from '../../evaluate/image-kid.js';
+import { cnnDetectionC2ST, cnnKid, trainSliceFeatures } from '../../evaluate/image-cnn.js';
 import { msSsimDiversity, msSsimScales } from '../../evaluate/image-msssim.js';
 import { assessMemorization, type MemorizationResult } from '../../evaluate/memorization.js';
 import { writeReport } from '../report-file.js';
@@ -340,6 +341,36 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     if (kidSynthetic) {
       report.images.kid = { synthetic: kidSynthetic, ...(kidHeldOut ? { heldOutReal: kidHeldOut } : {}) };
       log.info(`fidelity: image KID (training vs synthetic) ${kidSynthetic.kid.toFixed(4)} ± ${kidSynthetic.std.toFixed(4)}` + (kidHeldOut ? `; held-out real slices: ${kidHeldOut.kid.toFixed(4)} ± ${kidHeldOut.std.toFixed(4)}` : ''));
+    }
+    // The same two tests with small CNNs trained here (evaluate/image-cnn.ts): a C2ST per fold, and KID on
+    // the features of a network trained on the training slices alone (rotation prediction).
+    const cnnC2st = (other: Float32Array[], label: string) =>
+      Math.min(train.length, other.length) >= 3 ? cnnDetectionC2ST(train, other, { size, seed: deriveSeed(seed, label) }) : undefined;
+    const syntheticSlices = shown.synthetic.map((v) => normalize(v, win));
+    const cnnSynthetic = await cnnC2st(syntheticSlices, 'cnn-c2st-synthetic');
+    const cnnHeldOut = await cnnC2st(holdout, 'cnn-c2st-holdout');
+    if (cnnSynthetic) {
+      report.images.cnnDetection = { synthetic: cnnSynthetic, ...(cnnHeldOut ? { heldOutReal: cnnHeldOut } : {}) };
+      log.info(
+        `fidelity: image CNN C2ST (training vs synthetic) AUC ${cnnSynthetic.auc.toFixed(3)}, score ${cnnSynthetic.score.toFixed(3)}` +
+          (cnnHeldOut ? `; held-out real slices: AUC ${cnnHeldOut.auc.toFixed(3)}, score ${cnnHeldOut.score.toFixed(3)}` : ''),
+      );
+    }
+    if (Math.min(train.length, syntheticSlices.length) >= 2) {
+      const features = await trainSliceFeatures(train, { size, seed: deriveSeed(seed, 'cnn-features') });
+      try {
+        const kidCnn = (other: Float32Array[], label: string) => (Math.min(train.length, other.length) >= 2 ? cnnKid(features, train, other, { seed: deriveSeed(seed, label) }) : undefined);
+        const synthetic = (await kidCnn(syntheticSlices, 'cnn-kid-synthetic'))!;
+        const heldOut = await kidCnn(holdout, 'cnn-kid-holdout');
+        report.images.cnnKid = { synthetic, ...(heldOut ? { heldOutReal: heldOut } : {}) };
+        log.info(
+          `fidelity: image KID on CNN features (training vs synthetic) ${synthetic.kid.toFixed(4)} ± ${synthetic.std.toFixed(4)}` +
+            (heldOut ? `; held-out real slices: ${heldOut.kid.toFixed(4)} ± ${heldOut.std.toFixed(4)}` : '') +
+            ` (feature network's rotation accuracy on training slices ${synthetic.pretextAccuracy.toFixed(3)})`,
+        );
+      } finally {
+        features.dispose();
+      }
     }
     // Diversity by MS-SSIM: mean pairwise within the synthetic slices, within the held-out real slices
     // (the baseline) and within the training slices (more pairs than a small held-out set gives).
