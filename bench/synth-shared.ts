@@ -10,6 +10,7 @@
  * Records: method `synthdiff` and `holdout`, with detection (HGB, LR), shapes, trends, DCR share,
  * exact copies, missingness and the wall time of the run.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createRng, deriveSeed } from '../src/rng.js';
@@ -26,6 +27,15 @@ export interface SynthSharedOptions {
   steps?: number;
   /** score.py's ML-efficacy target, if any. */
   target?: string;
+}
+
+/** The shared table's CSV; a table shipped as `.csv.xz` (AER__Fertility) is decompressed into `dir` first. */
+function sharedCsv(table: string, dir: string): string {
+  const csv = resolve(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${table}.csv`);
+  if (existsSync(csv) || !existsSync(`${csv}.xz`)) return csv;
+  const out = join(dir, `${table}.csv`);
+  if (!existsSync(out)) writeFileSync(out, execFileSync('xz', ['-dkc', `${csv}.xz`], { maxBuffer: 256 << 20 }));
+  return out;
 }
 
 /** A seeded 50/50 split of a CSV's data lines (no quoted newlines in the bench tables: checked). */
@@ -72,9 +82,9 @@ export function headline(s: Record<string, any>): Record<string, unknown> {
 }
 
 export async function runSynthShared(o: SynthSharedOptions): Promise<void> {
-  const src = resolve(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${o.table}.csv`);
   const dir = resolve(o.dir, `${o.table}-s${o.seed}`);
   mkdirSync(dir, { recursive: true });
+  const src = sharedCsv(o.table, dir);
   const { train, holdout, trainRows } = splitCsv(src, dir, o.seed);
   const spec = {
     version: 1,
