@@ -220,6 +220,8 @@ export interface ImageReport {
   /** Intensity window [low, high] in modality units mapped to the model's [−1, 1], and where it came from. */
   window: [number, number];
   windowSource: 'spec' | 'percentiles';
+  /** How synthetic intensities were calibrated: mapped onto the training pixels' quantiles, or left as drawn (a checkpoint from before). */
+  intensityMatch: 'training quantiles' | 'none';
   slices: { total: number; train: number; holdout: number };
   grid: {
     /** Training slices at model resolution. */

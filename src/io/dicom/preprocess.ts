@@ -30,6 +30,12 @@ export interface ImagePreprocessing {
   windowSource: 'spec' | 'percentiles';
   /** Left-right flips as training augmentation. */
   flip: boolean;
+  /**
+   * Quantiles (INTENSITY_QUANTILES evenly spaced probabilities, model scale) of all training pixels: the
+   * intensity distribution synthetic slices are mapped onto (`matchIntensities`). Absent in checkpoints
+   * written before it existed; their samples are left as drawn.
+   */
+  intensityQuantiles?: number[];
 }
 
 /** One slice ready for the model, with what is needed to describe it in outputs and reports. */
@@ -288,4 +294,58 @@ export function flipLeftRight(values: Float32Array, size: number): Float32Array 
   const out = new Float32Array(values.length);
   for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = values[y * size + size - 1 - x]!;
   return out;
+}
+
+/** How many quantiles of the training pixels a model keeps for `matchIntensities`. */
+export const INTENSITY_QUANTILES = 1001;
+
+/** The INTENSITY_QUANTILES quantiles of all pixels of `images` together (linear interpolation). */
+export function intensityQuantiles(images: readonly Float32Array[]): number[] {
+  const all = new Float32Array(images.reduce((n, im) => n + im.length, 0));
+  let at = 0;
+  for (const im of images) {
+    all.set(im, at);
+    at += im.length;
+  }
+  all.sort();
+  return Array.from({ length: INTENSITY_QUANTILES }, (_, k) => {
+    const pos = (k / (INTENSITY_QUANTILES - 1)) * (all.length - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, all.length - 1);
+    return all[lo]! + (pos - lo) * (all[hi]! - all[lo]!);
+  });
+}
+
+/**
+ * Synthetic slices mapped onto the training pixels' intensity distribution (histogram matching over all the
+ * slices together: each pixel keeps its rank among the pooled synthetic pixels and takes the training
+ * quantile at that rank). The sampler leaves air and background a few hundredths above the window's floor
+ * (−0.97 to −0.99 where real air is exactly −1): a detector finds that offset in one pixel, and a reader
+ * thresholding air at the floor finds no air. One map for the whole batch keeps differences between slices.
+ */
+export function matchIntensities(images: readonly Float32Array[], quantiles: readonly number[]): Float32Array[] {
+  const n = images.reduce((s, im) => s + im.length, 0);
+  if (n === 0) return images.map((im) => im.slice());
+  const value = new Float32Array(n);
+  let at = 0;
+  for (const im of images) {
+    value.set(im, at);
+    at += im.length;
+  }
+  // Rank by value, index breaking ties, so the map is a function of the pixels alone.
+  const order = new Uint32Array(n).map((_, i) => i).sort((a, b) => value[a]! - value[b]! || a - b);
+  const out = new Float32Array(n);
+  const last = quantiles.length - 1;
+  order.forEach((i, r) => {
+    const pos = n > 1 ? (r / (n - 1)) * last : last / 2;
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, last);
+    out[i] = quantiles[lo]! + (pos - lo) * (quantiles[hi]! - quantiles[lo]!);
+  });
+  at = 0;
+  return images.map((im) => {
+    const part = out.slice(at, at + im.length);
+    at += im.length;
+    return part;
+  });
 }

@@ -23,7 +23,7 @@ import { buildSyntheticDicom, sliceNormal } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
 import { deriveSeed, createRng, permutation } from '../../rng.js';
-import { chooseWindow, denormalize, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice, type SlicePlane } from '../../io/dicom/preprocess.js';
+import { chooseWindow, denormalize, intensityQuantiles, matchIntensities, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice, type SlicePlane } from '../../io/dicom/preprocess.js';
 import { displayFromModality, evenLevels, exportedValues, niftiEncoding, pixelEncoding, sliceLevels, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
@@ -113,7 +113,10 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     flip: pre.flip,
   };
   const win = preprocessing.window;
+  // Samples onto the training intensity distribution, where the model carries it (see matchIntensities).
+  const calibrated = (v: Float32Array[]): Float32Array[] => (preprocessing.intensityQuantiles ? matchIntensities(v, preprocessing.intensityQuantiles) : v);
   const train = trainSlices.map((s) => normalize(s.modality, win));
+  if (!loaded && train.length) preprocessing.intensityQuantiles = intensityQuantiles(train);
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
   // Slice-position conditioning: each slice's level along the normal, over all slices (train and held out);
   // a NIfTI volume without an sform has no normal, but its slices are in order along k.
@@ -272,7 +275,7 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
       // A slice-position model draws each slice at its level, evenly over the volume; the files say where.
       const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, ...(model!.slicePosition ? { levels: evenLevels(task.count) } : {}), onProgress: (d, n) => log.progress(label, d, n, 'images') });
       log.done(label, `(${task.count} images)`);
-      const values = normalized.map((v) => denormalize(v, win));
+      const values = calibrated(normalized).map((v) => denormalize(v, win));
       const memorization = await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: task.controlSeed });
       shown ??= { synthetic: values, memorization };
       const entry: ImageTaskReport = { type: 'synthesize', output: task.output, files: 0, seconds: 0, count: task.count, maxSimilarity: memorization.synthetic.max, threshold: memorization.threshold, nearCopies: memorization.synthetic.nearCopies.length };
@@ -312,7 +315,7 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     if (!shown) {
       const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, ...(model.slicePosition ? { levels: evenLevels(EVALUATION_SAMPLES) } : {}), onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
       log.done('evaluate: sampling');
-      const values = normalized.map((v) => denormalize(v, win));
+      const values = calibrated(normalized).map((v) => denormalize(v, win));
       shown = { synthetic: values, memorization: await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: deriveSeed(seed, 'control') }) };
     }
     report.images = imageReport({ synthetic: shown.synthetic, memorization: shown.memorization, trainSlices, holdoutCount: holdout.length, total: slices.length, preprocessing, modality, blocked: blocked.length > 0 });
@@ -480,6 +483,7 @@ function imageReport(d: {
     imageSize: size,
     window: win,
     windowSource: d.preprocessing.windowSource,
+    intensityMatch: d.preprocessing.intensityQuantiles ? 'training quantiles' : 'none',
     slices: { total: d.total, train: d.trainSlices.length, holdout: d.holdoutCount },
     grid: {
       real,
