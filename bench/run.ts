@@ -67,7 +67,7 @@ const DEFAULT_IMPUTE_TABLES = ['datasets__airquality', 'mice__boys', 'modeldata_
 /** The shared-yardstick tables: every bench table the peers finish on in minutes (sklearn__breast_cancer is the one with ≥ 25 columns). */
 const DEFAULT_SHARED_TABLES = ['datasets__airquality', 'MASS__birthwt', 'palmerpenguins__penguins', 'mice__boys', 'survival__pbc', 'mlbench__BreastCancer', 'sklearn__breast_cancer', 'survival__colon', 'modeldata__credit_data', 'carData__SLID'];
 /** Synthesis on the shared yardstick: tables of ≥ 2,000 rows with an efficacy target. */
-const DEFAULT_SYNTH_TABLES = ['modeldata__credit_data:Status', 'carData__SLID:wages', 'dslabs__gapminder:continent', 'forcats__gss_cat:marital', 'survival__colon:status', 'ggplot2__diamonds:price'];
+const DEFAULT_SYNTH_TABLES = ['modeldata__credit_data:Status', 'carData__SLID:wages', 'dslabs__gapminder:continent', 'forcats__gss_cat:marital', 'survival__colon:status', 'ggplot2__diamonds:price', 'AER__Fertility:morekids'];
 const DEFAULT_E2E_TABLES = ['modeldata__credit_data', 'ggplot2__diamonds', 'AER__Fertility'];
 const QUICK_TABLE = join(REPO_ROOT, 'fixtures/tables/palmerpenguins__penguins.csv');
 
