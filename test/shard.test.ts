@@ -70,13 +70,15 @@ describe('shard arithmetic', () => {
 
 describe('shard task keys', () => {
   // Golden keys computed by the spec-reading taskKey before the runners took plans (4d5a495): a finished
-  // part recorded by an older synthdiff must still be recognised, or an upgrade reruns every shard.
+  // part recorded by an older synthdiff must still be recognised, or an upgrade reruns every shard. The
+  // impute key changed on purpose with the default imputation sampler (edm-stochastic 50 → dpmpp-2m 20):
+  // an old part holds other draws, so it must not be taken for the new one.
   it('are computed from the plan exactly as from the written spec before', () => {
     const spec = { version: 1, name: 'k', seed: 7, source: { path: '/data/t.csv' }, split: { holdout: 0.3 }, evaluate: { privacy: true }, model: { checkpoint: '/ck' }, tasks: [{ type: 'generate', rows: 100, output: { path: '/o/g.csv' } }, { type: 'impute', draws: 3, output: { path: '/o/i.csv' } }] } as PipelineSpec;
     const plan = planTable(normalizeSpec(spec));
     expect(shardedTasks(plan).map((t) => taskKey(plan, t, 'w'))).toEqual([
       '3b4abfc9da6ec5363054c201e788606c28215708531321de9645b4a4bebf50d7',
-      'a3512db1d457004a3516138d7d5553aa35239d4698fd3c4582c9368a063682fa',
+      'cc78c220867844744296483970f4aebe6ed869eea8d8dbdd6afbad71cb53d61a',
     ]);
   });
 });

@@ -12,7 +12,7 @@
 import { initBackend, type BackendInfo } from '../backend/index.js';
 import type { BackendName, Device } from '../backend/names.js';
 import { TabularDiffusion as TabularModel } from '../diffusion/tabular.js';
-import type { SamplerName } from '../diffusion/sampler-name.js';
+import { DEFAULT_IMPUTE_SAMPLER, type SamplerName } from '../diffusion/sampler-name.js';
 import type { TrainProgress } from '../diffusion/train.js';
 import { DataError, ModelError } from '../errors.js';
 import { messages } from '../messages.js';
@@ -50,7 +50,7 @@ export interface SamplingOptions {
   /** Default: derived from the model's seed and how many calls came before, so repeated calls differ. */
   seed?: number;
   sampler?: SamplerName;
-  /** Sampler steps (default 50). */
+  /** Sampler steps (default 50; 20 for imputation with the default sampler, DPM-Solver++(2M)). */
   samplerSteps?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -78,8 +78,8 @@ export interface ImputeResult {
   intervals?: Table;
 }
 
-/** The samplers a run uses when the spec names none (spec/normalize.ts): heun generates, edm-stochastic imputes. */
-const DEFAULT_SAMPLER = { generate: 'heun', impute: 'edm-stochastic' } as const satisfies Record<string, SamplerName>;
+/** Generation's sampler when the caller names none, as `synthdiff run` (spec/normalize.ts); imputation's is DEFAULT_IMPUTE_SAMPLER. */
+const DEFAULT_GENERATE_SAMPLER = 'heun' satisfies SamplerName;
 const DEFAULT_SAMPLER_STEPS = 50;
 
 /** Start (or reuse) the compute backend; auto never settles on tfjs's pure-JS backend unasked. */
@@ -140,7 +140,7 @@ export class TabularDiffusion {
     if (!Number.isInteger(rows) || rows < 1) throw new ModelError(messages.sampleRows(rows));
     return this.model.generate(rows, {
       seed: opts.seed ?? deriveSeed(this.model.trainOptions.seed, `sample/${this.calls++}`),
-      sampler: opts.sampler ?? DEFAULT_SAMPLER.generate,
+      sampler: opts.sampler ?? DEFAULT_GENERATE_SAMPLER,
       steps: opts.samplerSteps ?? DEFAULT_SAMPLER_STEPS,
       ...(opts.fixed ? { fixed: opts.fixed } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -158,8 +158,8 @@ export class TabularDiffusion {
     const filled = await this.model.complete(modelled, {
       draws,
       seed: opts.seed ?? deriveSeed(this.model.trainOptions.seed, `impute/${this.calls++}`),
-      sampler: opts.sampler ?? DEFAULT_SAMPLER.impute,
-      steps: opts.samplerSteps ?? DEFAULT_SAMPLER_STEPS,
+      sampler: opts.sampler ?? DEFAULT_IMPUTE_SAMPLER.sampler,
+      steps: opts.samplerSteps ?? (opts.sampler ? DEFAULT_SAMPLER_STEPS : DEFAULT_IMPUTE_SAMPLER.steps),
       // Noise keyed to each row's index, as `synthdiff run` imputes: a row completes the same whatever else is in the table.
       rowOffset: 0,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

@@ -1,3 +1,10 @@
 /** The samplers a diffusion model can draw with (the spec's `model.sampler`); see samplers.ts. */
 export const SAMPLER_NAMES = ['heun', 'euler-maruyama', 'edm-stochastic', 'dpmpp-2m'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+/**
+ * How a table model imputes when the caller names no sampler: DPM-Solver++(2M) at 20 steps. The blend
+ * averages 10 draws, and on the shared yardsticks this is as accurate as EDM's stochastic sampler at 50
+ * steps with 2.5× fewer network evaluations (bench/RESULTS.md, impute sampler). Generation keeps Heun 50.
+ */
+export const DEFAULT_IMPUTE_SAMPLER = { sampler: 'dpmpp-2m', steps: 20 } as const satisfies { sampler: SamplerName; steps: number };

@@ -73,7 +73,8 @@ export interface ModelPlan {
   purpose?: 'impute';
   /** How the report names the sampler(s), and their steps. */
   samplerLabel: string;
-  samplerSteps: number;
+  /** The steps of the sampler the label names; absent where the label names two samplers with their steps. */
+  samplerSteps?: number;
 }
 
 export type TableTaskPlan =
@@ -205,7 +206,7 @@ export function sourceRead(ns: NormalizedSpec, path = ns.spec.source.path): Sour
   };
 }
 
-function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
+function modelPlan(ns: NormalizedSpec, samplerLabel: string, samplerSteps?: number): ModelPlan {
   const m = ns.spec.model;
   return {
     device: m.device,
@@ -223,7 +224,7 @@ function modelPlan(ns: NormalizedSpec, samplerLabel: string): ModelPlan {
     learnedFrom: learnedFrom(ns.written),
     ...(m.privacy ? { privacy: privacyPlan(ns) } : {}),
     samplerLabel,
-    samplerSteps: m.samplerSteps,
+    ...(samplerSteps !== undefined ? { samplerSteps } : {}),
   };
 }
 
@@ -240,10 +241,17 @@ function privacyPlan(ns: NormalizedSpec): NonNullable<ModelPlan['privacy']> {
   };
 }
 
+/** A table model's plan; the label names both samplers with their steps when generation and imputation differ. */
+function tableModelPlan(ns: NormalizedSpec): ModelPlan {
+  const { generate, impute } = tableSampling(ns);
+  if (generate.sampler === impute.sampler && generate.steps === impute.steps) return modelPlan(ns, generate.sampler, generate.steps);
+  return modelPlan(ns, `${generate.sampler}, ${generate.steps} steps (generate); ${impute.sampler}, ${impute.steps} steps (impute)`);
+}
+
 /** The per-use samplers of a table model (see `NormalizedModel.sampler`). */
 export function tableSampling(ns: NormalizedSpec): { generate: Sampling; impute: Sampling } {
   const m = ns.spec.model;
-  return { generate: { sampler: m.sampler.generate, steps: m.samplerSteps }, impute: { sampler: m.sampler.impute, steps: m.samplerSteps } };
+  return { generate: { sampler: m.sampler.generate, steps: m.samplerSteps.generate }, impute: { sampler: m.sampler.impute, steps: m.samplerSteps.impute } };
 }
 
 /** The format a table is read as: the spec's explicit one, else its extension's. */
@@ -308,7 +316,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
     read,
     split: { holdout: spec.split.holdout, ...(spec.split.groupBy !== undefined ? { groupBy: spec.split.groupBy } : {}) },
     ...(m.trainRows ? { trainRows: m.trainRows } : {}),
-    ...(needsModel ? { model: { ...modelPlan(ns, m.samplerSet ? m.sampler.generate : `${m.sampler.generate} (generate), ${m.sampler.impute} (impute)`), ...(imputeOnly(tasks, spec.evaluate) ? { purpose: 'impute' as const } : {}) } } : {}),
+    ...(needsModel ? { model: { ...tableModelPlan(ns), ...(imputeOnly(tasks, spec.evaluate) ? { purpose: 'impute' as const } : {}) } } : {}),
     sampling,
     tasks,
     ...(spec.evaluate ? { evaluate: { spec: spec.evaluate, seed } } : {}),
@@ -375,8 +383,8 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     split: { holdout: spec.split.holdout },
     evaluate,
     preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip, ...(m.slicePosition !== undefined ? { slicePosition: m.slicePosition } : {}) },
-    ...(evaluate ? { model: { ...modelPlan(ns, m.sampler.generate), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
-    sampling: { sampler: m.sampler.generate, steps: m.samplerSteps },
+    ...(evaluate ? { model: { ...modelPlan(ns, m.sampler.generate, m.samplerSteps.generate), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
+    sampling: { sampler: m.sampler.generate, steps: m.samplerSteps.generate },
     tasks,
     ...(spec.report ? { report: spec.report } : {}),
   };

@@ -198,8 +198,8 @@ export const ModelSpec = Type.Object(
     /** Load this checkpoint instead of training (`resume: true` continues training from it). */
     load: Type.Optional(Str()),
     resume: Type.Optional(Type.Boolean()),
-    sampler: Type.Optional(Enum(SAMPLER_NAMES)),
-    samplerSteps: Type.Optional(PositiveInt()),
+    sampler: Type.Optional(Enum(SAMPLER_NAMES, { description: 'Default: heun to generate (and for images), dpmpp-2m to impute.' })),
+    samplerSteps: Type.Optional(PositiveInt({ description: 'Default: 50 for tables (20 when imputing with the default sampler), 24 for images.' })),
     /** Image models: training resolution (square, pixels). */
     imageSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 512, description: 'Image models: training resolution (pixels, square).' })),
     /** Image models: intensity window [low, high] in modality units (default: 0.5–99.5th percentiles). */
