@@ -1,6 +1,6 @@
 #!/bin/bash
 # usage: bench/prototypes/impute-sampler-variants.sh TABLE SEED (after npm run build): mask.py, then the same
-# impute spec at the default sampler and at dpmpp-2m 20 steps through the CLI, score.py for both.
+# impute spec at edm-stochastic 50 steps (the old default) and at dpmpp-2m 20 steps through the CLI, score.py for both.
 # OUT= sets where the mask folders go (default /tmp/bench-out).
 set -u
 T=$1; S=$2; R=$(cd "$(dirname "$0")/../.." && pwd); SB=$R/../shared/bench/impute
@@ -8,7 +8,7 @@ D=${OUT:-/tmp/bench-out}/$T-s$S
 DATA=$R/../shared/data/tabular/$T.csv
 [ -f $D/truth.json ] || /usr/bin/python3 $SB/mask.py $DATA --frac 0.3 --seed $S --out $D >/dev/null
 cd $R
-for V in default dpm20; do
+for V in edm50 dpm20; do
   /usr/bin/python3 - "$D" "$V" "$S" <<'PY'
 import json,sys
 d,v,s=sys.argv[1],sys.argv[2],int(sys.argv[3])
@@ -17,7 +17,7 @@ spec={"version":1,"name":"v-"+v,"seed":s,"source":{"path":d+"/masked.csv"},
  "columns":{c["name"]:{"kind":"categorical" if c["kind"]=="categorical" else "numeric"} for c in meta["columns"]},
  "tasks":[{"type":"impute","engine":"auto","draws":10,"output":{"path":d+"/"+v+".csv"}}],
  "report":{"dir":d+"/rep-"+v,"html":False}}
-if v=="dpm20": spec["model"]={"sampler":"dpmpp-2m","samplerSteps":20}
+spec["model"]={"sampler":"dpmpp-2m","samplerSteps":20} if v=="dpm20" else {"sampler":"edm-stochastic","samplerSteps":50}
 json.dump(spec,open(d+"/spec-"+v+".json","w"),indent=1)
 PY
   t0=$(date +%s.%N)
