@@ -316,14 +316,25 @@ export function intensityQuantiles(images: readonly Float32Array[]): number[] {
   });
 }
 
+/** Half-width of the box whose mean ranks pixels for the floor in `matchIntensities` (1: 3×3). */
+export const FLOOR_SMOOTHING_RADIUS = 1;
+
 /**
  * Synthetic slices mapped onto the training pixels' intensity distribution (histogram matching over all the
  * slices together: each pixel keeps its rank among the pooled synthetic pixels and takes the training
- * quantile at that rank). The sampler leaves air and background a few hundredths above the window's floor
- * (−0.97 to −0.99 where real air is exactly −1): a detector finds that offset in one pixel, and a reader
- * thresholding air at the floor finds no air. One map for the whole batch keeps differences between slices.
+ * quantile at that rank). The sampler leaves what real slices hold at the window's floor a few hundredths
+ * above it (−0.97 to −0.99 where real pixels are exactly −1): a detector finds that offset in one pixel, and a
+ * reader thresholding at the floor finds nothing there. One map for the whole batch keeps differences between slices.
+ *
+ * With `size` (square slices of that side), the floor is chosen where it is in real slices: in one piece.
+ * Real floor pixels form regions (zero fill outside the acquired field of view, air clipped by the window)
+ * while the sampler leaves them as noise around the floor, so ranking raw values sends some of that region
+ * above the floor and other dark pixels onto it (brain-mr: edge cells of −0.98 to −0.99 where real ones
+ * are exactly −1). The training pixels' floor share (the quantiles still at the floor) goes instead to the
+ * pixels whose 3×3 box mean ranks lowest (5×5 and 7×7 did no better on brain-mr), and the other pixels
+ * take the training quantiles above the floor in the order of their raw values.
  */
-export function matchIntensities(images: readonly Float32Array[], quantiles: readonly number[]): Float32Array[] {
+export function matchIntensities(images: readonly Float32Array[], quantiles: readonly number[], size?: number): Float32Array[] {
   const n = images.reduce((s, im) => s + im.length, 0);
   if (n === 0) return images.map((im) => im.slice());
   const value = new Float32Array(n);
@@ -332,20 +343,71 @@ export function matchIntensities(images: readonly Float32Array[], quantiles: rea
     value.set(im, at);
     at += im.length;
   }
-  // Rank by value, index breaking ties, so the map is a function of the pixels alone.
-  const order = new Uint32Array(n).map((_, i) => i).sort((a, b) => value[a]! - value[b]! || a - b);
-  const out = new Float32Array(n);
   const last = quantiles.length - 1;
-  order.forEach((i, r) => {
-    const pos = n > 1 ? (r / (n - 1)) * last : last / 2;
+  const quantileAt = (pos: number): number => {
     const lo = Math.floor(pos);
     const hi = Math.min(lo + 1, last);
-    out[i] = quantiles[lo]! + (pos - lo) * (quantiles[hi]! - quantiles[lo]!);
-  });
+    return quantiles[lo]! + (pos - lo) * (quantiles[hi]! - quantiles[lo]!);
+  };
+  // Rank by value, index breaking ties, so the map is a function of the pixels alone.
+  const byValue = (a: number, b: number) => value[a]! - value[b]! || a - b;
+  const out = new Float32Array(n);
+  // The training quantiles 0..atFloor are the floor: that share of the training pixels sits exactly on it.
+  let atFloor = 0;
+  while (atFloor < last && quantiles[atFloor + 1]! <= quantiles[0]!) atFloor++;
+  const floorCount = size === undefined ? 0 : Math.round((atFloor / Math.max(1, last)) * n);
+  if (floorCount === 0 || floorCount >= n) {
+    const order = new Uint32Array(n).map((_, i) => i).sort(byValue);
+    order.forEach((i, r) => (out[i] = quantileAt(n > 1 ? (r / (n - 1)) * last : last / 2)));
+  } else {
+    const smooth = new Float32Array(n);
+    at = 0;
+    for (const im of images) {
+      if (im.length !== size! * size!) throw new RangeError(`matchIntensities: a slice of ${im.length} pixels is not ${size}×${size}`);
+      smooth.set(boxMean(im, size!, FLOOR_SMOOTHING_RADIUS), at);
+      at += im.length;
+    }
+    // The floor: the lowest box means (raw value, then index, breaking ties).
+    const bySmooth = new Uint32Array(n).map((_, i) => i).sort((a, b) => smooth[a]! - smooth[b]! || byValue(a, b));
+    const floor = new Uint8Array(n);
+    for (let r = 0; r < floorCount; r++) {
+      floor[bySmooth[r]!] = 1;
+      out[bySmooth[r]!] = quantiles[0]!;
+    }
+    // The rest by raw rank onto the quantiles above the floor, the brightest on the training maximum.
+    const rest = new Uint32Array(n - floorCount);
+    let m = 0;
+    for (let i = 0; i < n; i++) if (!floor[i]) rest[m++] = i;
+    rest.sort(byValue);
+    rest.forEach((i, j) => (out[i] = quantileAt(atFloor + ((j + 1) / m) * (last - atFloor))));
+  }
   at = 0;
   return images.map((im) => {
     const part = out.slice(at, at + im.length);
     at += im.length;
     return part;
   });
+}
+
+/** The mean over the (2r+1)² box around each pixel of a square image, the box cut at the edges. */
+function boxMean(img: Float32Array, size: number, r: number): Float32Array {
+  // Summed-area table with a zero first row and column.
+  const w = size + 1;
+  const sat = new Float64Array(w * w);
+  for (let y = 0; y < size; y++) {
+    let row = 0;
+    for (let x = 0; x < size; x++) {
+      row += img[y * size + x]!;
+      sat[(y + 1) * w + x + 1] = sat[y * w + x + 1]! + row;
+    }
+  }
+  const out = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) {
+    const y0 = Math.max(0, y - r), y1 = Math.min(size, y + r + 1);
+    for (let x = 0; x < size; x++) {
+      const x0 = Math.max(0, x - r), x1 = Math.min(size, x + r + 1);
+      out[y * size + x] = (sat[y1 * w + x1]! - sat[y0 * w + x1]! - sat[y1 * w + x0]! + sat[y0 * w + x0]!) / ((y1 - y0) * (x1 - x0));
+    }
+  }
+  return out;
 }

@@ -113,8 +113,9 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
     flip: pre.flip,
   };
   const win = preprocessing.window;
-  // Samples onto the training intensity distribution, where the model carries it (see matchIntensities).
-  const calibrated = (v: Float32Array[]): Float32Array[] => (preprocessing.intensityQuantiles ? matchIntensities(v, preprocessing.intensityQuantiles) : v);
+  // Samples onto the training intensity distribution, where the model carries it, the floor in one piece
+  // (see matchIntensities).
+  const calibrated = (v: Float32Array[]): Float32Array[] => (preprocessing.intensityQuantiles ? matchIntensities(v, preprocessing.intensityQuantiles, size) : v);
   const train = trainSlices.map((s) => normalize(s.modality, win));
   if (!loaded && train.length) preprocessing.intensityQuantiles = intensityQuantiles(train);
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
