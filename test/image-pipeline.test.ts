@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -259,6 +260,18 @@ describe('image pipeline on the brain MR series', () => {
     expect(r.model).toMatchObject({ steps: 40 });
     expect(r.model!.stepsPerSecond).toBeUndefined(); // not trained in this run
     expect(r.images!.window).toEqual(report.images!.window);
+  });
+
+  it('reloads the checkpoint in a fresh process (the backend starts before the checkpoint\'s tensors are made)', async () => {
+    const out3 = join(dir, 'brain-reload-fresh');
+    const spec = brainSpec(out3) as { model: Record<string, unknown>; tasks: unknown[] };
+    spec.model = { backend: 'wasm', load: join(out, 'model'), samplerSteps: 6 };
+    spec.tasks = [spec.tasks[0]];
+    const path = join(dir, 'reload-fresh.json');
+    await writeFile(path, JSON.stringify(spec));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../src/cli/main.ts'), 'run', path, '--quiet'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(out3, 'report.json'), 'utf8')).model).toMatchObject({ steps: 40 });
   });
 });
 

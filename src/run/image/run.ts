@@ -90,7 +90,9 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   // `resume: true` without `load` continues from model.checkpoint when it holds one (as prepareModel decides).
   const m0 = plan.model;
   const resumeFrom = pre.load ?? (m0?.resume && m0.checkpoint && (await checkpointInfo(m0.checkpoint)) ? m0.checkpoint : undefined);
-  const loaded = resumeFrom ? await ImageDiffusion.load(resumeFrom) : undefined;
+  // A checkpoint's tensors need the backend, so it starts before the load (and only where a model is used).
+  const early = resumeFrom && m0 ? await startBackend(m0, log) : undefined;
+  const loaded = resumeFrom && m0 ? await ImageDiffusion.load(resumeFrom) : undefined;
   const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
   // Colour and PALETTE COLOR images are not grey-level training slices: named, left out of the model,
   // still de-identified.
@@ -159,7 +161,7 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   let model: ImageDiffusion | undefined;
   const m = plan.model;
   if (m) {
-    const backend = (report.backend = await startBackend(m, log));
+    const backend = (report.backend = early ?? (await startBackend(m, log)));
     t0 = performance.now();
     const prepared = await prepareModel<ImageDiffusion>(m, plan.hash, log, {
       load: async () => loaded!,
