@@ -403,3 +403,43 @@ describe('image training: periodic checkpoints and resume (issue 17)', () => {
     expect(meta).toMatchObject({ state: { step: 16 } });
   }, 120_000);
 });
+
+describe('a rerun of the same image spec', () => {
+  it('reuses the finished model in model.checkpoint (same synthetic pixels), and --force retrains', async () => {
+    const out = join(dir, 'rerun-out');
+    const path = join(dir, 'rerun.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        name: 'rerun',
+        seed: 3,
+        source: { format: 'dicom', path: BRAIN },
+        split: { holdout: 0.2 },
+        model: { backend: 'wasm', imageSize: 16, width: 4, steps: 3, samplerSteps: 2, checkpoint: join(out, 'model') },
+        tasks: [{ type: 'synthesize', count: 2, output: { path: join(out, 'synthetic.nii') } }],
+        report: { dir: out },
+      }),
+    );
+    const report = async (...args: string[]): Promise<ImageRunReport> => {
+      stderr = '';
+      const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+      try {
+        expect(await main(['run', path, ...args]), stderr).toBe(0);
+      } finally {
+        e.mockRestore();
+      }
+      return JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+    };
+    const first = await report();
+    expect(first.model!.stepsPerSecond).toBeDefined();
+    const pixels = await readFile(join(out, 'synthetic.nii'));
+    const again = await report();
+    expect(stderr).toMatch(/holds the model trained from this spec .*; reusing it, not retraining \(--force retrains\)/);
+    expect(again.model!.stepsPerSecond).toBeUndefined();
+    expect(await readFile(join(out, 'synthetic.nii'))).toEqual(pixels);
+    const forced = await report('--force');
+    expect(stderr).not.toMatch(/reusing it/);
+    expect(forced.model!.stepsPerSecond).toBeDefined();
+  });
+});

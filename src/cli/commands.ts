@@ -28,7 +28,7 @@ export async function runCommand(specPath: string, opts: { quiet?: boolean; json
   const log = createLogger({ quiet: opts.quiet });
   if (ns.spec.kind === 'image') {
     const { runImagePipeline } = await loadImagePipeline();
-    const report = await runImagePipeline(ns, { log, renderHtml: renderReportHtml });
+    const report = await runImagePipeline(ns, { log, renderHtml: renderReportHtml, force: opts.force });
     if (opts.json) printJson(report);
     return;
   }

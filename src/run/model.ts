@@ -82,7 +82,7 @@ export async function prepareModel<M extends LifecycleModel>(
 }
 
 /** Whether `dir` holds a finished model (not a periodic save of a run still training) trained from `specHash`. */
-async function finishedFor(dir: string, specHash: string): Promise<boolean> {
+export async function finishedFor(dir: string, specHash: string): Promise<boolean> {
   const info = await checkpointInfo(dir);
   return info !== undefined && !info.inProgress && info.specHash === specHash;
 }

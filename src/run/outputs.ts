@@ -15,7 +15,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
-import type { NormalizedSpec } from '../spec/normalize.js';
+import { NIFTI_PATH, type NormalizedSpec } from '../spec/normalize.js';
 
 export interface OutputTarget {
   /** The spec key that names it, as users read their spec: `tasks[1].output.path`, `report.dir`. */
@@ -31,7 +31,9 @@ export function outputTargets(ns: NormalizedSpec): OutputTarget[] {
   const { spec } = ns;
   const out: OutputTarget[] = [];
   spec.tasks.forEach((t, i) => {
-    const folder = t.type === 'synthesize' || t.type === 'deidentify';
+    // A synthetic NIfTI volume is one file; DICOM outputs are folders of files.
+    const nifti = t.type === 'synthesize' && !t.output.format && NIFTI_PATH.test(t.output.path);
+    const folder = (t.type === 'synthesize' && !nifti) || t.type === 'deidentify';
     out.push({ what: `tasks[${i}].output.path`, path: t.output.path, kind: folder ? 'folder' : 'file' });
     if (t.type === 'impute' && t.intervals) out.push({ what: `tasks[${i}].intervals.path`, path: t.intervals.path, kind: 'file' });
     if (t.type === 'impute' && t.completed) out.push({ what: `tasks[${i}].completed.path`, path: t.completed.path, kind: 'file' });

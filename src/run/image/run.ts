@@ -12,7 +12,7 @@ import { writeReport } from '../report-file.js';
 import { affineFromDicom, readNifti, writeNifti, type NiftiVolume } from '../../io/nifti.js';
 import { niftiSlices } from '../../io/nifti-slices.js';
 import { runHeader, secondsSince } from '../header.js';
-import { checkpointInfo, prepareModel, saveModel, startBackend } from '../model.js';
+import { checkpointInfo, finishedFor, prepareModel, saveModel, startBackend } from '../model.js';
 import { planImage, type ImagePlan } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
 import { selectSeries, type DicomSeriesList } from '../../io/dicom/series.js';
@@ -41,6 +41,13 @@ import { checkOutputs } from '../outputs.js';
  * written anyway is one `cp` away from leaking a patient's scan.
  */
 
+/** `force`: retrain even where model.checkpoint holds the model this spec trained (as table runs). */
+export interface ImageRunOptions {
+  log?: Logger;
+  renderHtml?: (report: ImageRunReport) => string;
+  force?: boolean;
+}
+
 export class ExportBlockedError extends SynthdiffError {
   override name = 'ExportBlockedError';
 }
@@ -61,14 +68,14 @@ export function splitSlices(n: number, holdout: number, seed: number): { train: 
   return { train: order.slice(k).sort((a, b) => a - b), holdout: order.slice(0, k).sort((a, b) => a - b) };
 }
 
-export async function runImagePipeline(ns: NormalizedSpec, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
+export async function runImagePipeline(ns: NormalizedSpec, opts: ImageRunOptions = {}): Promise<ImageRunReport> {
   const plan = planImage(ns);
   checkOutputs(ns);
   return runImagePlan(plan, opts);
 }
 
 /** The run itself, from the plan alone (the spec's checks are done). */
-export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; renderHtml?: (report: ImageRunReport) => string } = {}): Promise<ImageRunReport> {
+export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}): Promise<ImageRunReport> {
   const log = opts.log ?? createLogger();
   const { seed, evaluate } = plan;
   const timings: Record<string, number> = {};
@@ -89,7 +96,9 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   const pre = plan.preprocess;
   // `resume: true` without `load` continues from model.checkpoint when it holds one (as prepareModel decides).
   const m0 = plan.model;
-  const resumeFrom = pre.load ?? (m0?.resume && m0.checkpoint && (await checkpointInfo(m0.checkpoint)) ? m0.checkpoint : undefined);
+  // A rerun of the same spec reuses the finished model in model.checkpoint unless forced (run/model.ts).
+  const reusable = !pre.load && m0 && !m0.resume && !opts.force && m0.checkpoint && (await finishedFor(m0.checkpoint, plan.hash)) ? m0.checkpoint : undefined;
+  const resumeFrom = pre.load ?? reusable ?? (m0?.resume && m0.checkpoint && (await checkpointInfo(m0.checkpoint)) ? m0.checkpoint : undefined);
   // A checkpoint's tensors need the backend, so it starts before the load (and only where a model is used).
   const early = resumeFrom && m0 ? await startBackend(m0, log) : undefined;
   const loaded = resumeFrom && m0 ? await ImageDiffusion.load(resumeFrom) : undefined;
@@ -163,7 +172,7 @@ export async function runImagePlan(plan: ImagePlan, opts: { log?: Logger; render
   if (m) {
     const backend = (report.backend = early ?? (await startBackend(m, log)));
     t0 = performance.now();
-    const prepared = await prepareModel<ImageDiffusion>(m, plan.hash, log, {
+    const prepared = await prepareModel<ImageDiffusion>({ ...m, reuseCheckpoint: reusable !== undefined }, plan.hash, log, {
       load: async () => loaded!,
       loadedDetail: () => `; its preprocessing applies: ${size}², window [${win.map((v) => +v.toFixed(2)).join(', ')}]`,
       onLoaded: () => {
