@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { runSpec } from './helpers/cli.js';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
-import { TabularDiffusion } from '../src/diffusion/tabular.js';
+import { imputeSizing, TabularDiffusion } from '../src/diffusion/tabular.js';
 import { readTable } from '../src/io/table-io.js';
 import { blendImpute, hideCells, pairedNoWorse, validationCells } from '../src/impute/blend.js';
 import { planTable } from '../src/run/plan.js';
@@ -259,15 +259,16 @@ describe('a model that only serves blended imputation', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/stopped by model\.timeBudget at \d+ of 2000\b/);
     const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
-    expect(report.model.stepsChosenBy).toBe('an impute-only run: 2,000 steps at most');
+    expect(report.model.stepsChosenBy).toBe('an impute-only run: 2,000 steps at most, 1,000 from 5,000 training rows');
   }, 120_000);
 
-  it('is 3×256 and trains 2,000 steps on a 10,545-row table, where a general model is 3×512 × 8,000', async () => {
+  it('is 3×256 and trains 1,000 steps on a 10,545-row table (2,000 under 5,000 rows), where a general model is 3×512 × 8,000', async () => {
     const { table } = await readTable(fixture('dslabs__gapminder'));
     expect(table.nRows).toBe(10545);
     const forImpute = TabularDiffusion.create(table, { seed: 1, purpose: 'impute' });
     const general = TabularDiffusion.create(table, { seed: 1 });
-    expect([forImpute.mlp.depth, forImpute.mlp.width, forImpute.trainOptions.steps]).toEqual([3, 256, 2000]);
+    expect([forImpute.mlp.depth, forImpute.mlp.width, forImpute.trainOptions.steps]).toEqual([3, 256, 1000]);
+    expect(imputeSizing(4999).steps).toBe(2000);
     expect([general.mlp.depth, general.mlp.width, general.trainOptions.steps]).toEqual([3, 512, 8000]);
     // A size the caller sets still wins.
     const set = TabularDiffusion.create(table, { seed: 1, purpose: 'impute', width: 64, train: { steps: 300 } });
