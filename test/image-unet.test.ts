@@ -100,6 +100,13 @@ describe('U-Net', () => {
     net.dispose();
   });
 
+  it('leaves no tensor behind once disposed (the initial values are freed when the variables take them)', () => {
+    const cfg: UNetConfig = { imageSize: 16, channels: [4, 8], timeDim: 16, inChannels: 1 };
+    const before = tf.memory().numTensors;
+    UNet.create(cfg, initParameters(cfg, createRng(1)), true).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('defaults to up to four levels, down to no less than 4² pixels', () => {
     expect(defaultChannels('cpu', 64)).toEqual([16, 32, 64, 64]);
     expect(defaultChannels('gpu', 64)).toEqual([32, 64, 128, 128]);

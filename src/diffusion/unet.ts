@@ -162,7 +162,8 @@ export class UNet {
     const serial = ++variableSerial;
     return new UNet(
       cfg,
-      shapes.map((s, i) => tf.variable(tf.tensor(values[i]!, s.shape, 'float32'), trainable, `${prefix}${s.name}#${serial}`)),
+      // In a tidy, so each initial tensor is freed once its variable holds a copy (variables outlive tidy).
+      tf.tidy(() => shapes.map((s, i) => tf.variable(tf.tensor(values[i]!, s.shape, 'float32'), trainable, `${prefix}${s.name}#${serial}`))),
     );
   }
 
