@@ -31,3 +31,22 @@ describe('random forest', () => {
     ]);
   });
 });
+
+describe('random forest with many classes', () => {
+  // Golden hash from the per-class split search, before rows were bucketed by bin (same trees, K-free cost).
+  it('grows the same trees for a 185-level label (gapminder country from the other columns)', async () => {
+    const { table } = await readTable('fixtures/tables/dslabs__gapminder.csv');
+    const n = 3000;
+    const num = table.columns.filter((c): c is Extract<Column, { values: Float64Array }> => !isCategorical(c));
+    const data = new Float64Array(n * num.length);
+    num.forEach((c, j) => {
+      for (let i = 0; i < n; i++) data[j * n + i] = Number.isNaN(c.values[i]!) ? -1 : c.values[i]!;
+    });
+    const X = { nRows: n, nCols: num.length, data, names: num.map((c) => c.name) };
+    const country = table.columns.find((c) => c.name === 'country')!;
+    if (!isCategorical(country)) throw new Error('country: expected a label');
+    const y = Int32Array.from(country.codes.subarray(0, n), (k) => Math.max(0, k));
+    const cls = forestPredict(trainForestClassifier(X, y, country.categories.length, { seed: 5, nTrees: 10, maxDepth: 40, maxBins: 256, maxFeatures: 'sqrt', minSamplesLeaf: 2 }), X);
+    expect(sha(cls)).toBe('5b60cc23a06828f7aefb9329291820db0fd1fa3745c23fd8152fcd8e033b3cf6');
+  });
+});

@@ -185,9 +185,13 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
   const tb = new TreeBuilder(nOut);
   const B = ctx.maxBins;
   // Scratch buffers reused by every node.
-  const hist = new Float64Array(B * Math.max(nOut, 2));
+  const hist = new Float64Array(B * 2);
   const total = new Float64Array(nOut);
   const leftAcc = new Float64Array(nOut);
+  // Classification split search: rows per bin, where each bin's rows start, and the rows' classes by bin.
+  const binCount = new Int32Array(B);
+  const binPos = new Int32Array(B);
+  const byBin = new Int32Array(n);
   const feats = new Int32Array(d);
   for (let j = 0; j < d; j++) feats[j] = j;
 
@@ -222,10 +226,10 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
 
     // Parent term of the impurity decrease; children maximise Σ_k c_k²/n (Gini) or s²/n (SSE).
     let parentScore: number;
+    let sumSquares = 0;
     if (task === 'classification') {
-      parentScore = 0;
-      for (let k = 0; k < nOut; k++) parentScore += total[k]! * total[k]!;
-      parentScore /= size;
+      for (let k = 0; k < nOut; k++) sumSquares += total[k]! * total[k]!;
+      parentScore = sumSquares / size;
     } else parentScore = (sumY * sumY) / size;
 
     let bestScore = parentScore + 1e-12 * Math.max(1, Math.abs(parentScore));
@@ -246,32 +250,39 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
       // the counting. Same splits: below the lowest bin the left side is empty, from the highest the right.
       let lowBin = nb, highBin = 0;
       if (task === 'classification') {
+        // Rows bucketed by bin (a counting sort), then moved left one at a time: Σ_k l_k² and Σ_k r_k² change
+        // by 2l + 1 and 1 − 2r per row, so a bin costs its rows, not the number of classes (a 185-level
+        // label scanned 185 classes per bin: three quarters of gapminder's chained forest). Counts are
+        // integers, so the scores are the same numbers the per-class sums gave: the same splits.
         for (let t = start; t < end; t++) {
-          const i = idx[t]!;
-          const b = col[i]!;
+          const b = col[idx[t]!]!;
           if (b < lowBin) lowBin = b;
           if (b > highBin) highBin = b;
-          hist[b * nOut + yClass![i]!]!++;
+          binCount[b]!++;
         }
-        leftAcc.fill(0);
-        let nLeft = 0;
+        let at = 0;
+        for (let b = lowBin; b <= highBin; b++) {
+          binPos[b] = at;
+          at += binCount[b]!;
+        }
+        for (let t = start; t < end; t++) {
+          const i = idx[t]!;
+          byBin[binPos[col[i]!]!++] = yClass![i]!;
+        }
+        let sl = 0, sr = sumSquares, nLeft = 0, moved = 0;
         for (let b = lowBin; b < highBin; b++) {
-          for (let k = 0; k < nOut; k++) {
-            const c = hist[b * nOut + k]!;
-            leftAcc[k]! += c;
-            nLeft += c;
+          const stop = moved + binCount[b]!;
+          for (; moved < stop; moved++) {
+            const k = byBin[moved]!;
+            const l = leftAcc[k]!;
+            sl += 2 * l + 1;
+            sr += 1 - 2 * (total[k]! - l);
+            leftAcc[k] = l + 1;
           }
+          nLeft = stop;
           const nRight = size - nLeft;
           if (nLeft < minLeaf) continue;
           if (nRight < minLeaf) break;
-          let sl = 0;
-          let sr = 0;
-          for (let k = 0; k < nOut; k++) {
-            const l = leftAcc[k]!;
-            const r2 = total[k]! - l;
-            sl += l * l;
-            sr += r2 * r2;
-          }
           const score = sl / nLeft + sr / nRight;
           if (score > bestScore) {
             bestScore = score;
@@ -279,7 +290,8 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
             bestBin = b;
           }
         }
-        hist.fill(0, lowBin * nOut, (highBin + 1) * nOut);
+        for (let q = 0; q < moved; q++) leftAcc[byBin[q]!] = 0;
+        binCount.fill(0, lowBin, highBin + 1);
       } else {
         // hist layout for regression: [sum per bin | count per bin].
         for (let t = start; t < end; t++) {
