@@ -191,7 +191,7 @@ describe('image pipeline on the brain MR series', () => {
     expect(img.histogram.real).toHaveLength(img.histogram.edges.length - 1);
     // Synthetic intensities are mapped onto the training pixels' distribution (air at the window's floor
     // included), so the histograms agree even after a short training run.
-    expect(img.intensityMatch).toBe('training quantiles');
+    expect(img.intensityMatch).toBe('training quantiles, floor by 3×3 box means');
     expect(img.histogram.overlap).toBeGreaterThan(0.97);
     // Image C2ST against the training slices, for the 4 synthetic slices and, as the baseline, the 4 held-out ones.
     expect(img.detection!.synthetic.slicesPerClass).toBe(4);

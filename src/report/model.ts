@@ -220,8 +220,11 @@ export interface ImageReport {
   /** Intensity window [low, high] in modality units mapped to the model's [−1, 1], and where it came from. */
   window: [number, number];
   windowSource: 'spec' | 'percentiles';
-  /** How synthetic intensities were calibrated: mapped onto the training pixels' quantiles, or left as drawn (a checkpoint from before). */
-  intensityMatch: 'training quantiles' | 'none';
+  /**
+   * How synthetic intensities were calibrated: mapped onto the training pixels' quantiles, the floor share
+   * given to the lowest 3×3 box means (matchIntensities), or left as drawn (a checkpoint from before).
+   */
+  intensityMatch: 'training quantiles, floor by 3×3 box means' | 'none';
   slices: { total: number; train: number; holdout: number };
   grid: {
     /** Training slices at model resolution. */

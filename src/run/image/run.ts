@@ -495,7 +495,7 @@ function imageReport(d: {
     imageSize: size,
     window: win,
     windowSource: d.preprocessing.windowSource,
-    intensityMatch: d.preprocessing.intensityQuantiles ? 'training quantiles' : 'none',
+    intensityMatch: d.preprocessing.intensityQuantiles ? 'training quantiles, floor by 3×3 box means' : 'none',
     slices: { total: d.total, train: d.trainSlices.length, holdout: d.holdoutCount },
     grid: {
       real,
