@@ -12,7 +12,7 @@
 import { initBackend, type BackendInfo } from '../backend/index.js';
 import type { BackendName, Device } from '../backend/names.js';
 import { TabularDiffusion as TabularModel } from '../diffusion/tabular.js';
-import { DEFAULT_IMPUTE_SAMPLER, type SamplerName } from '../diffusion/sampler-name.js';
+import { DEFAULT_SAMPLER_STEPS, imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
 import type { TrainProgress } from '../diffusion/train.js';
 import { DataError, ModelError } from '../errors.js';
 import { messages } from '../messages.js';
@@ -78,9 +78,8 @@ export interface ImputeResult {
   intervals?: Table;
 }
 
-/** Generation's sampler when the caller names none, as `synthdiff run` (spec/normalize.ts); imputation's is DEFAULT_IMPUTE_SAMPLER. */
+/** Generation's sampler when the caller names none, as `synthdiff run` (spec/normalize.ts); imputation's: imputeSampling. */
 const DEFAULT_GENERATE_SAMPLER = 'heun' satisfies SamplerName;
-const DEFAULT_SAMPLER_STEPS = 50;
 
 /** Start (or reuse) the compute backend; auto never settles on tfjs's pure-JS backend unasked. */
 export async function ensureBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
@@ -158,8 +157,7 @@ export class TabularDiffusion {
     const filled = await this.model.complete(modelled, {
       draws,
       seed: opts.seed ?? deriveSeed(this.model.trainOptions.seed, `impute/${this.calls++}`),
-      sampler: opts.sampler ?? DEFAULT_IMPUTE_SAMPLER.sampler,
-      steps: opts.samplerSteps ?? (opts.sampler ? DEFAULT_SAMPLER_STEPS : DEFAULT_IMPUTE_SAMPLER.steps),
+      ...imputeSampling(opts.sampler, opts.samplerSteps),
       // Noise keyed to each row's index, as `synthdiff run` imputes: a row completes the same whatever else is in the table.
       rowOffset: 0,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),

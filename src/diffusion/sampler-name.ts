@@ -8,3 +8,14 @@ export type SamplerName = (typeof SAMPLER_NAMES)[number];
  * steps with 2.5× fewer network evaluations (bench/RESULTS.md, impute sampler). Generation keeps Heun 50.
  */
 export const DEFAULT_IMPUTE_SAMPLER = { sampler: 'dpmpp-2m', steps: 20 } as const satisfies { sampler: SamplerName; steps: number };
+
+/** Steps of a table model's sampler when the caller names none (images: 24, spec/normalize.ts). */
+export const DEFAULT_SAMPLER_STEPS = 50;
+
+/**
+ * The sampler and steps a table model imputes with: the caller's, else DEFAULT_IMPUTE_SAMPLER's; a sampler
+ * named without steps takes DEFAULT_SAMPLER_STEPS. One rule for the spec, the blend and the library.
+ */
+export function imputeSampling(sampler?: SamplerName, steps?: number): { sampler: SamplerName; steps: number } {
+  return sampler ? { sampler, steps: steps ?? DEFAULT_SAMPLER_STEPS } : { sampler: DEFAULT_IMPUTE_SAMPLER.sampler, steps: steps ?? DEFAULT_IMPUTE_SAMPLER.steps };
+}

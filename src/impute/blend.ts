@@ -15,7 +15,7 @@ import { isCategorical, isMissing, type Column, type Table } from '../table/tabl
 import { applyMask } from '../evaluate/imputation.js';
 import { enforceDependencies } from '../table/dependencies.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
-import { DEFAULT_IMPUTE_SAMPLER, type SamplerName } from '../diffusion/sampler-name.js';
+import { imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
 import { chainedForestImpute, type ChainedResult } from './chained.js';
 import { chainedInWorker, type ChainedRun } from './chained-pool.js';
 
@@ -151,7 +151,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   if (use('diffusion') && !o.trained) await model.fit(held);
   const trainSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, sampler: o.sampler ?? DEFAULT_IMPUTE_SAMPLER.sampler, steps: o.samplerSteps ?? (o.sampler ? 50 : DEFAULT_IMPUTE_SAMPLER.steps), onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k) }) : [];
+  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...imputeSampling(o.sampler, o.samplerSteps), onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k) }) : [];
   const imputeSeconds = (performance.now() - t0) / 1000;
   const diffusion = filled.length ? drawEstimates(table, filled) : undefined;
   // Forest and ridge run twice: on the held-out table to weigh them, then on the whole table (the final

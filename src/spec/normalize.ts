@@ -11,7 +11,7 @@ import type { ImputeEngine } from '../impute/engine-name.js';
 import type { GenerateEngine } from '../synth/engine-name.js';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_IMPUTE_SAMPLER } from '../diffusion/sampler-name.js';
+import { DEFAULT_SAMPLER_STEPS, imputeSampling } from '../diffusion/sampler-name.js';
 import { readSpecFile } from './parse.js';
 import type { ColumnSpec, DeidentifyOptionsSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SecretSpec, SourceSpec, TaskSpec } from './types.js';
 import type { ColumnKind } from '../table/table.js';
@@ -40,8 +40,6 @@ export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | '
    * network evaluations (bench/RESULTS.md). Image models sample with `generate`.
    */
   sampler: { generate: SamplerName; impute: SamplerName };
-  /** Whether `sampler` was set in the spec (the report then names one sampler). */
-  samplerSet: boolean;
   /** Steps per use: the spec's `samplerSteps`, else 50 (tables) or 24 (images), and 20 for the default imputation sampler. */
   samplerSteps: { generate: number; impute: number };
   flip: boolean;
@@ -134,9 +132,10 @@ export const DEFAULT_CHECKPOINT_EVERY_MINUTES = 10;
 
 function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): NormalizedModel {
   const s = m ?? {};
-  const sampler = kind === 'image' ? { generate: s.sampler ?? 'heun', impute: s.sampler ?? 'heun' } : { generate: s.sampler ?? 'heun', impute: s.sampler ?? DEFAULT_IMPUTE_SAMPLER.sampler };
-  const steps = s.samplerSteps ?? (kind === 'image' ? 24 : 50);
-  const samplerSteps = { generate: steps, impute: s.samplerSteps ?? (kind === 'table' && !s.sampler ? DEFAULT_IMPUTE_SAMPLER.steps : steps) };
+  const steps = s.samplerSteps ?? (kind === 'image' ? 24 : DEFAULT_SAMPLER_STEPS);
+  const impute = kind === 'image' ? { sampler: s.sampler ?? 'heun', steps } : imputeSampling(s.sampler, s.samplerSteps);
+  const sampler = { generate: s.sampler ?? 'heun', impute: impute.sampler };
+  const samplerSteps = { generate: steps, impute: impute.steps };
   return defined({
     declared: m !== undefined,
     device: s.device ?? 'auto',
@@ -154,7 +153,6 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     load: s.load,
     resume: s.resume ?? false,
     sampler,
-    samplerSet: s.sampler !== undefined,
     samplerSteps,
     imageSize: s.imageSize,
     window: s.window,
