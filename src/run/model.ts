@@ -43,13 +43,12 @@ export async function prepareModel<M extends LifecycleModel>(
     describeTraining: (model: M) => string;
     fit: (model: M) => Promise<void>;
   },
+  /** `checkpointSource(m, specHash)` when the caller needed it earlier (the image run loads before preprocessing). */
+  source?: CheckpointSource,
 ): Promise<{ model: M; trained: boolean; seconds: number }> {
   const t0 = performance.now();
   let model: M;
-  // `resume: true` without `load` continues from `checkpoint`: the last periodic save of a killed run, or
-  // a finished model (then there is nothing left to train).
-  const reused = !m.load && !m.resume && m.reuseCheckpoint && m.checkpoint ? await finishedFor(m.checkpoint, specHash) : false;
-  const from = m.load ?? (reused || (m.resume && m.checkpoint && (await checkpointInfo(m.checkpoint))) ? m.checkpoint : undefined);
+  const { from, reused } = source ?? (await checkpointSource(m, specHash));
   if (from) {
     model = await how.load(from);
     log.info(
@@ -81,8 +80,25 @@ export async function prepareModel<M extends LifecycleModel>(
   return { model, trained, seconds: secondsSince(t0) };
 }
 
+/** Where a model comes from: a folder to load (absent: create one), and whether that is a rerun's reuse. */
+export interface CheckpointSource {
+  from?: string;
+  reused: boolean;
+}
+
+/**
+ * `model.load`; else `model.checkpoint` when it holds the finished model of this spec (a rerun, with
+ * `reuseCheckpoint`) or, with `resume: true`, any save there: the last periodic save of a killed run, or
+ * a finished model (then there is nothing left to train).
+ */
+export async function checkpointSource(m: ModelPlan, specHash: string): Promise<CheckpointSource> {
+  const reused = !m.load && !m.resume && m.reuseCheckpoint && m.checkpoint ? await finishedFor(m.checkpoint, specHash) : false;
+  const from = m.load ?? (reused || (m.resume && m.checkpoint && (await checkpointInfo(m.checkpoint))) ? m.checkpoint : undefined);
+  return { ...(from ? { from } : {}), reused };
+}
+
 /** Whether `dir` holds a finished model (not a periodic save of a run still training) trained from `specHash`. */
-export async function finishedFor(dir: string, specHash: string): Promise<boolean> {
+async function finishedFor(dir: string, specHash: string): Promise<boolean> {
   const info = await checkpointInfo(dir);
   return info !== undefined && !info.inProgress && info.specHash === specHash;
 }

@@ -12,7 +12,7 @@ import { writeReport } from '../report-file.js';
 import { affineFromDicom, readNifti, writeNifti, type NiftiVolume } from '../../io/nifti.js';
 import { niftiSlices } from '../../io/nifti-slices.js';
 import { runHeader, secondsSince } from '../header.js';
-import { checkpointInfo, finishedFor, prepareModel, saveModel, startBackend } from '../model.js';
+import { checkpointSource, prepareModel, saveModel, startBackend } from '../model.js';
 import { planImage, type ImagePlan } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
 import { selectSeries, type DicomSeriesList } from '../../io/dicom/series.js';
@@ -94,14 +94,12 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
   // Preprocess and split. A loaded model brings its own size and window.
   t0 = performance.now();
   const pre = plan.preprocess;
-  // `resume: true` without `load` continues from model.checkpoint when it holds one (as prepareModel decides).
-  const m0 = plan.model;
-  // A rerun of the same spec reuses the finished model in model.checkpoint unless forced (run/model.ts).
-  const reusable = !pre.load && m0 && !m0.resume && !opts.force && m0.checkpoint && (await finishedFor(m0.checkpoint, plan.hash)) ? m0.checkpoint : undefined;
-  const resumeFrom = pre.load ?? reusable ?? (m0?.resume && m0.checkpoint && (await checkpointInfo(m0.checkpoint)) ? m0.checkpoint : undefined);
-  // A checkpoint's tensors need the backend, so it starts before the load (and only where a model is used).
-  const early = resumeFrom && m0 ? await startBackend(m0, log) : undefined;
-  const loaded = resumeFrom && m0 ? await ImageDiffusion.load(resumeFrom) : undefined;
+  // The checkpoint is decided (and loaded) before preprocessing, as prepareModel would: load, a rerun's
+  // reuse unless forced, or resume. A checkpoint's tensors need the backend, so it starts first.
+  const m = plan.model && { ...plan.model, reuseCheckpoint: !opts.force };
+  const source = m ? await checkpointSource(m, plan.hash) : undefined;
+  const early = m && source?.from ? await startBackend(m, log) : undefined;
+  const loaded = source?.from ? await ImageDiffusion.load(source.from) : undefined;
   const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
   // Colour and PALETTE COLOR images are not grey-level training slices: named, left out of the model,
   // still de-identified.
@@ -168,11 +166,10 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
   };
 
   let model: ImageDiffusion | undefined;
-  const m = plan.model;
   if (m) {
     const backend = (report.backend = early ?? (await startBackend(m, log)));
     t0 = performance.now();
-    const prepared = await prepareModel<ImageDiffusion>({ ...m, reuseCheckpoint: reusable !== undefined }, plan.hash, log, {
+    const prepared = await prepareModel<ImageDiffusion>(m, plan.hash, log, {
       load: async () => loaded!,
       loadedDetail: () => `; its preprocessing applies: ${size}², window [${win.map((v) => +v.toFixed(2)).join(', ')}]`,
       onLoaded: () => {
@@ -196,7 +193,7 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
         });
         log.done('train', `(${state.step} steps, final loss ${state.lossCurve.at(-1)?.[1].toFixed(4) ?? '?'})`);
       },
-    });
+    }, source);
     model = prepared.model;
     if (model.slicePosition && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'the model'));
     timings.train = secondsSince(t0);
