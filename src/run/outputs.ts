@@ -15,7 +15,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
-import { NIFTI_PATH, type NormalizedSpec } from '../spec/normalize.js';
+import { synthesizeFormat, type NormalizedSpec } from '../spec/normalize.js';
 
 export interface OutputTarget {
   /** The spec key that names it, as users read their spec: `tasks[1].output.path`, `report.dir`. */
@@ -32,8 +32,7 @@ export function outputTargets(ns: NormalizedSpec): OutputTarget[] {
   const out: OutputTarget[] = [];
   spec.tasks.forEach((t, i) => {
     // A synthetic NIfTI volume is one file; DICOM outputs are folders of files.
-    const nifti = t.type === 'synthesize' && !t.output.format && NIFTI_PATH.test(t.output.path);
-    const folder = (t.type === 'synthesize' && !nifti) || t.type === 'deidentify';
+    const folder = (t.type === 'synthesize' && synthesizeFormat(t.output) === 'dicom') || t.type === 'deidentify';
     out.push({ what: `tasks[${i}].output.path`, path: t.output.path, kind: folder ? 'folder' : 'file' });
     if (t.type === 'impute' && t.intervals) out.push({ what: `tasks[${i}].intervals.path`, path: t.intervals.path, kind: 'file' });
     if (t.type === 'impute' && t.completed) out.push({ what: `tasks[${i}].completed.path`, path: t.completed.path, kind: 'file' });

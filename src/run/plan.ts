@@ -10,7 +10,7 @@ import type { ImputeEngine } from '../impute/engine-name.js';
 import type { GenerateEngine } from '../synth/engine-name.js';
 import { deriveSeed } from '../rng.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
-import { learnedFrom, NIFTI_PATH, normalizeSpec, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
+import { learnedFrom, NIFTI_PATH, normalizeSpec, synthesizeFormat, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
 import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
 import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
@@ -355,7 +355,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
           controlSeed: deriveSeed(seed, `control${index}`),
           count: t.count,
           output: t.output.path,
-          format: !t.output.format && /\.nii(\.gz)?$/i.test(t.output.path) ? 'nifti' : 'dicom',
+          format: synthesizeFormat(t.output),
         }
       : {
           type: 'deidentify',

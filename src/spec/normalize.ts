@@ -25,6 +25,11 @@ export type PipelineKind = 'table' | 'image';
 /** A NIfTI volume's file name: the format of a source that does not state one. */
 export const NIFTI_PATH = /\.nii(\.gz)?$/i;
 
+/** How a synthesize task writes: one NIfTI volume where its path ends .nii/.nii.gz and no format is named, else a DICOM folder. */
+export function synthesizeFormat(output: OutputSpec): 'nifti' | 'dicom' {
+  return !output.format && NIFTI_PATH.test(output.path) ? 'nifti' : 'dicom';
+}
+
 /** The spec's model section with every default filled (its optional sizes stay optional: they scale with the data). */
 export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | 'sampler' | 'samplerSteps' | 'flip' | 'checkpointEvery'> {
   /** Whether the spec has a `model` section: a table run then trains even when no task needs the model. */
