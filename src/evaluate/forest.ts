@@ -269,7 +269,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
           const i = idx[t]!;
           byBin[binPos[col[i]!]!++] = yClass![i]!;
         }
-        let sl = 0, sr = sumSquares, nLeft = 0, moved = 0;
+        let sl = 0, sr = sumSquares, moved = 0;
         for (let b = lowBin; b < highBin; b++) {
           const stop = moved + binCount[b]!;
           for (; moved < stop; moved++) {
@@ -279,7 +279,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
             sr += 1 - 2 * (total[k]! - l);
             leftAcc[k] = l + 1;
           }
-          nLeft = stop;
+          const nLeft = moved;
           const nRight = size - nLeft;
           if (nLeft < minLeaf) continue;
           if (nRight < minLeaf) break;
