@@ -12,7 +12,7 @@
 import { initBackend, type BackendInfo } from '../backend/index.js';
 import type { BackendName, Device } from '../backend/names.js';
 import { TabularDiffusion as TabularModel } from '../diffusion/tabular.js';
-import { DEFAULT_SAMPLER_STEPS, imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
+import { DEFAULT_GENERATE_SAMPLER, DEFAULT_SAMPLER_STEPS, imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
 import type { TrainProgress } from '../diffusion/train.js';
 import { DataError, ModelError } from '../errors.js';
 import { messages } from '../messages.js';
@@ -78,8 +78,6 @@ export interface ImputeResult {
   intervals?: Table;
 }
 
-/** Generation's sampler when the caller names none, as `synthdiff run` (spec/normalize.ts); imputation's: imputeSampling. */
-const DEFAULT_GENERATE_SAMPLER = 'heun' satisfies SamplerName;
 
 /** Start (or reuse) the compute backend; auto never settles on tfjs's pure-JS backend unasked. */
 export async function ensureBackend(opts: BackendOptions = {}): Promise<BackendInfo> {

@@ -9,6 +9,9 @@ export type SamplerName = (typeof SAMPLER_NAMES)[number];
  */
 export const DEFAULT_IMPUTE_SAMPLER = { sampler: 'dpmpp-2m', steps: 20 } as const satisfies { sampler: SamplerName; steps: number };
 
+/** How a model generates when the caller names no sampler (tables and images): Heun's deterministic ODE. */
+export const DEFAULT_GENERATE_SAMPLER = 'heun' satisfies SamplerName;
+
 /** Steps of a table model's sampler when the caller names none (images: 24, spec/normalize.ts). */
 export const DEFAULT_SAMPLER_STEPS = 50;
 

@@ -11,7 +11,7 @@ import type { ImputeEngine } from '../impute/engine-name.js';
 import type { GenerateEngine } from '../synth/engine-name.js';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_SAMPLER_STEPS, imputeSampling } from '../diffusion/sampler-name.js';
+import { DEFAULT_GENERATE_SAMPLER, DEFAULT_SAMPLER_STEPS, imputeSampling } from '../diffusion/sampler-name.js';
 import { readSpecFile } from './parse.js';
 import type { ColumnSpec, DeidentifyOptionsSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SecretSpec, SourceSpec, TaskSpec } from './types.js';
 import type { ColumnKind } from '../table/table.js';
@@ -138,8 +138,9 @@ export const DEFAULT_CHECKPOINT_EVERY_MINUTES = 10;
 function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): NormalizedModel {
   const s = m ?? {};
   const steps = s.samplerSteps ?? (kind === 'image' ? 24 : DEFAULT_SAMPLER_STEPS);
-  const impute = kind === 'image' ? { sampler: s.sampler ?? 'heun', steps } : imputeSampling(s.sampler, s.samplerSteps);
-  const sampler = { generate: s.sampler ?? 'heun', impute: impute.sampler };
+  const generate = s.sampler ?? DEFAULT_GENERATE_SAMPLER;
+  const impute = kind === 'image' ? { sampler: generate, steps } : imputeSampling(s.sampler, s.samplerSteps);
+  const sampler = { generate, impute: impute.sampler };
   const samplerSteps = { generate: steps, impute: impute.steps };
   return defined({
     declared: m !== undefined,

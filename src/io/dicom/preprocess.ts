@@ -317,7 +317,7 @@ export function intensityQuantiles(images: readonly Float32Array[]): number[] {
 }
 
 /** Half-width of the box whose mean ranks pixels for the floor in `matchIntensities` (1: 3×3). */
-export const FLOOR_SMOOTHING_RADIUS = 1;
+const FLOOR_SMOOTHING_RADIUS = 1;
 
 /**
  * Synthetic slices mapped onto the training pixels' intensity distribution (histogram matching over all the
