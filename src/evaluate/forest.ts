@@ -192,6 +192,8 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
   const binCount = new Int32Array(B);
   const binPos = new Int32Array(B);
   const byBin = new Int32Array(n);
+  // Bin codes by offset (subarray views per feature and node were a measurable share of the allocations).
+  const bins = binned.bins;
   const feats = new Int32Array(d);
   for (let j = 0; j < d; j++) feats[j] = j;
 
@@ -244,7 +246,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
       const f = feats[m]!;
       const nb = binned.thresholds[f]!.length + 1;
       if (nb < 2) continue;
-      const col = binned.bins.subarray(f * n, (f + 1) * n);
+      const off = f * n;
       // Only the bins the node's rows fall in are scanned (and cleared after: `hist` is all zeros between
       // features): most nodes are small, and clearing and scanning all 256 bins for each cost more than
       // the counting. Same splits: below the lowest bin the left side is empty, from the highest the right.
@@ -255,7 +257,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         // label scanned 185 classes per bin: three quarters of gapminder's chained forest). Counts are
         // integers, so the scores are the same numbers the per-class sums gave: the same splits.
         for (let t = start; t < end; t++) {
-          const b = col[idx[t]!]!;
+          const b = bins[off + idx[t]!]!;
           if (b < lowBin) lowBin = b;
           if (b > highBin) highBin = b;
           binCount[b]!++;
@@ -267,10 +269,13 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         }
         for (let t = start; t < end; t++) {
           const i = idx[t]!;
-          byBin[binPos[col[i]!]!++] = yClass![i]!;
+          byBin[binPos[bins[off + i]!]!++] = yClass![i]!;
         }
         let sl = 0, sr = sumSquares, moved = 0;
         for (let b = lowBin; b < highBin; b++) {
+          // An empty bin scores as the one before it, which a strict comparison never prefers; most of a deep
+          // node's range is empty.
+          if (binCount[b] === 0) continue;
           const stop = moved + binCount[b]!;
           for (; moved < stop; moved++) {
             const k = byBin[moved]!;
@@ -296,7 +301,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         // hist layout for regression: [sum per bin | count per bin].
         for (let t = start; t < end; t++) {
           const i = idx[t]!;
-          const b = col[i]!;
+          const b = bins[off + i]!;
           if (b < lowBin) lowBin = b;
           if (b > highBin) highBin = b;
           hist[b]! += yReg![i]!;
@@ -305,6 +310,8 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         let sLeft = 0;
         let nLeft = 0;
         for (let b = lowBin; b < highBin; b++) {
+          // Empty bins are skipped, as above.
+          if (hist[nb + b] === 0) continue;
           sLeft += hist[b]!;
           nLeft += hist[nb + b]!;
           const nRight = size - nLeft;
@@ -325,11 +332,11 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
     if (bestFeat < 0) continue;
 
     // In-place partition of idx[start, end) on bin ≤ bestBin.
-    const col = binned.bins.subarray(bestFeat * n, (bestFeat + 1) * n);
+    const off = bestFeat * n;
     let lo = start;
     let hi = end - 1;
     while (lo <= hi) {
-      if (col[idx[lo]!]! <= bestBin) lo++;
+      if (bins[off + idx[lo]!]! <= bestBin) lo++;
       else {
         const tmp = idx[lo]!;
         idx[lo] = idx[hi]!;
