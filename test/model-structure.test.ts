@@ -189,25 +189,52 @@ describe('blended imputation', () => {
     expect(rmse(true)).toBeLessThan(0.5 * rmse(false));
   }, 60_000);
 
-  it('a chained fill in a worker thread is the in-process fill, class probabilities of labels included', async () => {
+  it("a worker's chained fills are the in-process fills, in order, class probabilities and held cells included", async () => {
     const { table } = await readTable(fixture('palmerpenguins__penguins'));
     const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
-    const options = { seed: 5, iterations: 2, nTrees: 20 };
-    const here = chainedForestImpute(masked, options);
-    const there = await chainedInWorker({ table: masked, options });
-    expect(there.values).toEqual(here.values);
-    expect(here.thread).toBeUndefined();
-    expect(there.probs).toEqual(here.probs);
-    expect(here.probs.some((p) => p !== undefined)).toBe(true);
+    const forest = { seed: 5, iterations: 2, nTrees: 20, heldCells: validationCells(masked, 3, 0.2) };
+    const ridge = { seed: 5, learner: 'ridge' as const };
+    const here = [chainedForestImpute(masked, forest), chainedForestImpute(masked, ridge)];
+    const there = await chainedInWorker({ table: masked, runs: [forest, ridge] });
+    expect(there).toHaveLength(2);
+    there.forEach((r, k) => {
+      expect(r.values).toEqual(here[k]!.values);
+      expect(r.probs).toEqual(here[k]!.probs);
+      expect(r.held?.values).toEqual(here[k]!.held?.values);
+      expect(r.seconds).toBeGreaterThan(0);
+    });
+    expect(there[0]!.held).toBeDefined();
+    expect(here[0]!.thread).toBeUndefined();
+    expect(here[0]!.probs.some((p) => p !== undefined)).toBe(true);
     // It did run in a worker, not the in-process fallback (which one core gets).
-    if (availableParallelism() >= 2) expect(there.thread).toBeGreaterThan(0);
-    else expect(there.thread).toBeUndefined();
+    if (availableParallelism() >= 2) expect(there[0]!.thread).toBeGreaterThan(0);
+    else expect(there[0]!.thread).toBeUndefined();
+  }, 60_000);
+
+  it('a fill with held cells estimates them as a fill with them hidden would, and fills the table as a plain fill', async () => {
+    // The blend weighs the forests on the held cells' estimates; one worker serves both (impute/blend.ts).
+    const { table } = await readTable(fixture('palmerpenguins__penguins'));
+    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
+    const val = validationCells(masked, 3, 0.2);
+    const options = { seed: 5, iterations: 2, nTrees: 30 };
+    const r = chainedForestImpute(masked, { ...options, heldCells: val });
+    const hidden = chainedForestImpute(hideCells(masked, val), options);
+    expect(r.held!.values).toEqual(hidden.values);
+    expect(r.held!.probs).toEqual(hidden.probs);
+    const plain = chainedForestImpute(masked, options);
+    expect(r.values).toEqual(plain.values);
+    expect(r.probs).toEqual(plain.probs);
+    // The held cells were estimated, not copied: the hidden fill got some of them wrong.
+    const j = masked.columns.findIndex((c) => c.name === 'bill_length_mm');
+    const c = masked.columns[j]!;
+    if (isCategorical(c)) throw new Error('bill_length_mm is numeric');
+    expect(val[j]!.filter((i) => r.held!.values[j]![i] !== c.values[i]).length).toBe(val[j]!.length);
   }, 60_000);
 
   it.skipIf(availableParallelism() < 2)('a cancelled fill stops its worker at once (a run that failed while its model trained does not wait for the forests)', async () => {
     const { table } = await readTable(fixture('dslabs__gapminder'));
     const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 500 }, (_, k) => k * 20 + j)));
-    const run = chainedInWorker({ table: masked, options: { seed: 1 } });
+    const run = chainedInWorker({ table: masked, runs: [{ seed: 1 }] });
     const t0 = performance.now();
     setTimeout(() => run.cancel(), 300);
     await expect(run).rejects.toThrow('cancelled');

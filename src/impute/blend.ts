@@ -16,8 +16,8 @@ import { applyMask } from '../evaluate/imputation.js';
 import { enforceDependencies } from '../table/dependencies.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import { imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
-import { chainedForestImpute, type ChainedResult } from './chained.js';
-import { chainedInWorker, type ChainedRun } from './chained-pool.js';
+import type { ChainedResult } from './chained.js';
+import { chainedInWorker } from './chained-pool.js';
 
 /** Engine weights tried per column: (diffusion, forest, ridge) on a simplex grid of step ¼. */
 export const BLEND_GRID: readonly (readonly [number, number, number])[] = (() => {
@@ -53,8 +53,8 @@ export interface BlendOptions {
   /** 'auto' blends all three; one engine's name uses it alone. */
   engines?: 'auto' | (typeof ENGINES)[number];
   onProgress?: (stage: string, done: number, total: number) => void;
-  /** The forest fills, already started by `startForestFills` with this table, its validation cells hidden, and seed. */
-  forests?: ChainedRun[];
+  /** The chained fills, already started by `startChainedFills` with this table, validation cells, seed and engines. */
+  fills?: ChainedFills;
 }
 
 export interface ColumnChoice {
@@ -71,7 +71,8 @@ export interface BlendResult {
   /** The diffusion draws (multiple imputation), observed cells as input. */
   draws: Table[];
   choices: ColumnChoice[];
-  model: { width: number; depth: number; steps: number; trainSeconds: number; imputeSeconds: number; forestSeconds: number; ridgeSeconds: number };
+  /** Seconds: `chainedSeconds` the wall time of the chained fills from the blend's start, `forestSeconds` and `ridgeSeconds` their own times in the worker. */
+  model: { width: number; depth: number; steps: number; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number };
 }
 
 /** Per engine, per column: an estimate for every row (value, or K class probabilities row-major). */
@@ -122,16 +123,25 @@ export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
   return mean <= sd / Math.sqrt(n) + 1e-12;
 }
 
+/** The blend's chained fills under way (`startChainedFills`), by learner. */
+export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & { cancel: () => void };
+
 /**
- * The blend's two chained-forest fills (`held`: the table with its validation cells hidden, to weigh them;
- * the whole table, to fill), started in worker threads. A run starts them before its model trains so they
- * overlap.
+ * The blend's chained fills, started in one worker thread: ridge regressions and forests, each filling the
+ * table once with the validation cells (`valRows`) hidden, to weigh them, and once whole (impute/chained.ts
+ * `heldCells`). A run starts them before its model trains so they overlap; `engines` leaves out the fills
+ * it does not use.
  */
-export function startForestFills(table: Table, held: Table, seed: number): ChainedRun[] {
-  const runs = [held, table].map((t) => chainedInWorker({ table: t, options: { seed: deriveSeed(seed, 'forest') } }));
+export function startChainedFills(table: Table, valRows: readonly (readonly number[])[], seed: number, engines: BlendOptions['engines'] = 'auto'): ChainedFills {
+  const learners = (['ridge', 'forest'] as const).filter((e) => engines === 'auto' || engines === e);
+  const run = chainedInWorker({
+    table,
+    runs: learners.map((learner) => (learner === 'ridge' ? { seed, learner, heldCells: valRows } : { seed: deriveSeed(seed, 'forest'), heldCells: valRows })),
+  });
+  const fills = run.then((rs) => Object.fromEntries(learners.map((l, k) => [l, rs[k]!])));
   // Awaited later; a rejection meanwhile is not unhandled.
-  runs.forEach((r) => r.catch(() => undefined));
-  return runs;
+  fills.catch(() => undefined);
+  return Object.assign(fills, { cancel: run.cancel });
 }
 
 export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendResult> {
@@ -142,11 +152,11 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const use = (e: (typeof ENGINES)[number]): boolean => engines === 'auto' || engines === e;
   const draws = o.draws ?? 10;
 
-  // The forests (held-out table to weigh them, whole table to fill) start in worker threads now and run
-  // beside the diffusion model: on gapminder (10,545 rows) each takes as long as training and draws.
+  // The chained fills start in a worker thread now and run beside the diffusion model: on gapminder
+  // (10,545 rows) they take as long as training and draws.
   let t0 = performance.now();
-  const forestJobs = use('forest') ? (o.forests ?? startForestFills(table, held, o.seed)) : undefined;
-  const forestStart = t0;
+  const fillsRun = use('forest') || use('ridge') ? (o.fills ?? startChainedFills(table, valRows, o.seed, engines)) : undefined;
+  const fillsStart = t0;
   const model = o.trained ?? TabularDiffusion.create(held, { seed: o.seed, purpose: 'impute', ...o.model });
   if (use('diffusion') && !o.trained) await model.fit(held);
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -154,15 +164,11 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...imputeSampling(o.sampler, o.samplerSteps), onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k) }) : [];
   const imputeSeconds = (performance.now() - t0) / 1000;
   const diffusion = filled.length ? drawEstimates(table, filled) : undefined;
-  // Forest and ridge run twice: on the held-out table to weigh them, then on the whole table (the final
-  // fill then uses every observed cell).
-  t0 = performance.now();
-  const ridgeHeld = use('ridge') ? chainedEstimates(table, chainedForestImpute(held, { seed: o.seed, learner: 'ridge' })) : undefined;
-  const ridgeFull = use('ridge') ? chainedEstimates(table, chainedForestImpute(table, { seed: o.seed, learner: 'ridge' })) : undefined;
-  const ridgeSeconds = (performance.now() - t0) / 1000;
-  const [forestHeld, forestFull] = forestJobs ? (await Promise.all(forestJobs)).map((r) => chainedEstimates(table, r)) : [undefined, undefined];
+  const fills = fillsRun ? await fillsRun : {};
   // Wall time from their start: they overlap the diffusion model's.
-  const forestSeconds = (performance.now() - forestStart) / 1000;
+  const chainedSeconds = (performance.now() - fillsStart) / 1000;
+  const [forestHeld, ridgeHeld] = [fills.forest, fills.ridge].map((r) => r?.held && chainedEstimates(table, r.held));
+  const [forestFull, ridgeFull] = [fills.forest, fills.ridge].map((r) => r && chainedEstimates(table, r));
 
   const held3 = [diffusion, forestHeld, ridgeHeld];
   const full3 = [diffusion, forestFull, ridgeFull];
@@ -243,7 +249,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     point,
     draws: filled.map((d) => restoreObserved(table, d)),
     choices,
-    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, trainSeconds, imputeSeconds, forestSeconds, ridgeSeconds },
+    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0 },
   };
   if (!o.trained) model.dispose();
   return result;
@@ -276,7 +282,7 @@ function drawEstimates(table: Table, filled: readonly Table[]): Estimates {
 }
 
 /** A chained imputer's output as estimates (probabilities for labels; observed rows one-hot). */
-function chainedEstimates(table: Table, r: ChainedResult): Estimates {
+function chainedEstimates(table: Table, r: Pick<ChainedResult, 'values' | 'probs'>): Estimates {
   const n = table.nRows;
   return table.columns.map((c, j) => {
     if (!isCategorical(c)) return r.values[j];

@@ -1,9 +1,8 @@
-/** Worker entry of chained-pool.ts: one chained imputation, its arrays handed back without a copy. */
+/** Worker entry of chained-pool.ts: its chained imputations one after another, arrays handed back without a copy. */
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { chainedForestImpute, type ChainedOptions } from './chained.js';
-import type { Table } from '../table/table.js';
+import { runChained, type ChainedJob } from './chained-pool.js';
 
-const { table, options } = workerData as { table: Table; options: ChainedOptions };
-const r = chainedForestImpute(table, options);
-const buffers = [...r.values, ...r.probs.filter((p): p is Float64Array => p !== undefined)].map((a) => a.buffer as ArrayBuffer);
-parentPort!.postMessage({ ...r, thread: threadId }, buffers);
+const results = runChained(workerData as ChainedJob).map((r) => ({ ...r, thread: threadId }));
+const arrays = results.flatMap((r) => [...r.values, ...r.probs, ...(r.held ? [...r.held.values, ...r.held.probs] : [])]);
+const buffers = [...new Set(arrays.filter((a): a is Float64Array => a !== undefined).map((a) => a.buffer as ArrayBuffer))];
+parentPort!.postMessage(results, buffers);

@@ -23,8 +23,7 @@ import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js'
 import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
 import { chooseGenerateEngines, generateWithTrees, type EngineChoice } from './generate.js';
-import { blendImpute, hideCells, startForestFills, validationCells } from '../../impute/blend.js';
-import type { ChainedRun } from '../../impute/chained-pool.js';
+import { blendImpute, hideCells, startChainedFills, validationCells, type ChainedFills } from '../../impute/blend.js';
 import type { ImputeEngine } from '../../impute/engine-name.js';
 
 /**
@@ -68,12 +67,12 @@ export async function runTablePlan(
   // A private model trains on every training cell (hiding some would be harmless, but the blend that
   // weighs engines on them reads the rows outside DP: private runs impute with the model alone).
   const validation = plan.model && !plan.model.load && !plan.model.privacy ? blendValidation(plan, data) : undefined;
-  // The blend's two forest fills start now, in worker threads, and run while the model trains; a run that
-  // fails meanwhile stops them (impute/blend.ts startForestFills).
+  // The blend's chained fills start now, in a worker thread, and run while the model trains; a run that
+  // fails meanwhile stops them (impute/blend.ts startChainedFills).
   const blendTask = opts.trainOnly ? undefined : firstBlendTask(plan);
-  const forests =
-    validation && data.table && blendTask && blendTask.engine !== 'ridge'
-      ? { task: blendTask, runs: startForestFills(data.table, hideCells(data.table, validation.source), blendTask.seed) }
+  const chainedFills =
+    validation && data.table && blendTask && blendTask.engine !== 'diffusion'
+      ? { task: blendTask, run: startChainedFills(data.table, validation.source, blendTask.seed, blendTask.engine) }
       : undefined;
   try {
     if (plan.model && (opts.trainOnly || needsDiffusion(plan, engines))) {
@@ -101,7 +100,7 @@ export async function runTablePlan(
     for (const task of plan.tasks) {
       t0 = performance.now();
       if (task.type !== 'profile') log.start(task.label);
-      const r = await runTask(task, { model, data, log, validation: validation?.source, engines, ...(forests?.task === task ? { forests: forests.runs } : {}) });
+      const r = await runTask(task, { model, data, log, validation: validation?.source, engines, ...(chainedFills?.task === task ? { fills: chainedFills.run } : {}) });
       synthetic ??= r.table;
       imputed ??= r.imputed;
       report.tasks.push({ ...r.report, seconds: secondsSince(t0), ...r.extra });
@@ -127,7 +126,7 @@ export async function runTablePlan(
     model?.dispose();
     return report;
   } finally {
-    forests?.runs.forEach((r) => r.cancel());
+    chainedFills?.run.cancel();
   }
 }
 
@@ -286,7 +285,7 @@ function generatorReport(choice: EngineChoice): Record<string, unknown> {
   };
 }
 
-async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][]; engines: EngineChoice; forests?: ChainedRun[] }): Promise<TaskRun> {
+async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][]; engines: EngineChoice; fills?: ChainedFills }): Promise<TaskRun> {
   const { data, log } = ctx;
   switch (task.type) {
     case 'profile':
@@ -310,7 +309,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
-      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation, data.passthrough, ctx.forests) : await imputeStreamedTask(ctx.model!, task, log);
+      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation, data.passthrough, ctx.fills) : await imputeStreamedTask(ctx.model!, task, log);
       return { ...(r.tables ? { imputed: { ...r.tables, output: task.output.path } } : {}), report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.completed ? { completed: r.completed } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
     }
   }
@@ -351,7 +350,7 @@ interface ImputeRun {
 /** Draws the blend's diffusion estimate pools at least (one draw is too noisy a mean). */
 const BLEND_MIN_DRAWS = 5;
 
-async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][], passthrough?: Passthrough, forests?: ChainedRun[]): Promise<ImputeRun> {
+async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][], passthrough?: Passthrough, fills?: ChainedFills): Promise<ImputeRun> {
   const own = task.ownInput ? await loadSourceTable(task.read) : undefined;
   const input = own ? own.table : source;
   // Outputs carry the passthrough columns (ids) verbatim, in the input's column order.
@@ -367,7 +366,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       trained: model,
       engines: task.engine,
       draws: Math.max(draws, BLEND_MIN_DRAWS),
-      ...(task.ownInput ? {} : { validation, ...(forests ? { forests } : {}) }),
+      ...(task.ownInput ? {} : { validation, ...(fills ? { fills } : {}) }),
       sampler: task.sampling.sampler,
       samplerSteps: task.sampling.steps,
       onProgress: (stage, d, n) => log.progress(`${task.label}: ${stage}`, d, n, 'rows×draws'),
@@ -387,7 +386,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       diffusionDraws: r.draws.length,
       // The model saw the validation cells only when it was loaded, or trained on a different split of them.
       validationUnseen: !task.ownInput && validation !== undefined,
-      seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds) },
+      seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds), chainedWall: round3(r.model.chainedSeconds) },
       columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
     };
     return { rows: input.nRows, tables: { input, completed: r.point }, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
