@@ -42,8 +42,16 @@ interface Tree {
   readonly threshold: Float64Array;
   readonly left: Int32Array;
   readonly right: Int32Array;
-  /** Leaf payload: nOut values per node (class probabilities or the mean target). */
-  readonly value: Float64Array;
+  /**
+   * Leaf payloads, sparse: leaf `node`'s entries are [leafStart[node], leafStart[node] + leafLen[node]) of
+   * leafOut (class, or 0 for the mean target) and leafValue (its probability, or the mean). Only the classes
+   * present: a fully grown tree's leaves hold one or two of a label's ~200 levels, and dense payloads per
+   * node cost gapminder's country forest 20 MB per tree and most of its time.
+   */
+  readonly leafStart: Int32Array;
+  readonly leafLen: Int32Array;
+  readonly leafOut: Int32Array;
+  readonly leafValue: Float64Array;
 }
 
 export interface RandomForest {
@@ -117,38 +125,50 @@ function resolveMaxFeatures(opt: ForestOptions['maxFeatures'], d: number, task: 
   return Math.max(1, Math.min(d, m));
 }
 
-/**
- * Growable node storage in typed arrays, doubled when full. (JS arrays pushed K zeros per node, which for
- * a label with ~200 levels was a third of a chained forest's time.)
- */
+/** A typed array twice as long with `a`'s contents first. */
+function grow<A extends Int32Array | Float64Array>(a: A): A {
+  const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Growable node and leaf-payload storage in typed arrays, doubled when full. */
 class TreeBuilder {
   size = 0;
   feature = new Int32Array(64);
   threshold = new Float64Array(64);
   left = new Int32Array(64);
   right = new Int32Array(64);
-  value: Float64Array;
-  constructor(private readonly nOut: number) {
-    this.value = new Float64Array(64 * nOut);
-  }
+  leafStart = new Int32Array(64);
+  leafLen = new Int32Array(64);
+  entries = 0;
+  leafOut = new Int32Array(64);
+  leafValue = new Float64Array(64);
   add(): number {
     if (this.size === this.feature.length) {
-      const grow = <A extends Int32Array | Float64Array>(a: A): A => {
-        const b = new (a.constructor as new (n: number) => A)(a.length * 2);
-        b.set(a);
-        return b;
-      };
       this.feature = grow(this.feature);
       this.threshold = grow(this.threshold);
       this.left = grow(this.left);
       this.right = grow(this.right);
-      this.value = grow(this.value);
+      this.leafStart = grow(this.leafStart);
+      this.leafLen = grow(this.leafLen);
     }
     const id = this.size++;
     this.feature[id] = -1;
     this.left[id] = -1;
     this.right[id] = -1;
     return id;
+  }
+  /** Appends one payload entry to leaf `node` (its entries must be appended together). */
+  addLeafEntry(node: number, out: number, value: number): void {
+    if (this.entries === this.leafOut.length) {
+      this.leafOut = grow(this.leafOut);
+      this.leafValue = grow(this.leafValue);
+    }
+    if (this.leafLen[node] === 0) this.leafStart[node] = this.entries;
+    this.leafOut[this.entries] = out;
+    this.leafValue[this.entries++] = value;
+    this.leafLen[node]!++;
   }
   build(): Tree {
     const n = this.size;
@@ -157,7 +177,10 @@ class TreeBuilder {
       threshold: this.threshold.slice(0, n),
       left: this.left.slice(0, n),
       right: this.right.slice(0, n),
-      value: this.value.slice(0, n * this.nOut),
+      leafStart: this.leafStart.slice(0, n),
+      leafLen: this.leafLen.slice(0, n),
+      leafOut: this.leafOut.slice(0, this.entries),
+      leafValue: this.leafValue.slice(0, this.entries),
     };
   }
 }
@@ -182,11 +205,14 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
   if (bootstrap) for (let i = 0; i < n; i++) idx[i] = rng.int(n);
   else for (let i = 0; i < n; i++) idx[i] = i;
 
-  const tb = new TreeBuilder(nOut);
+  const tb = new TreeBuilder();
   const B = ctx.maxBins;
   // Scratch buffers reused by every node.
   const hist = new Float64Array(B * 2);
+  // Class counts of the node in hand (zero between nodes), and the classes present, in order of appearance.
   const total = new Float64Array(nOut);
+  const present = new Int32Array(nOut);
+  let nPresent = 0;
   const leftAcc = new Float64Array(nOut);
   // Classification split search: rows per bin, where each bin's rows start, and the rows' classes by bin.
   const binCount = new Int32Array(B);
@@ -206,31 +232,30 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
     const node = stack.pop()!;
     const size = end - start;
 
-    // Node summary: class counts, or sum for the mean.
-    total.fill(0);
+    // Node summary: class counts (only the classes present are visited), or sum for the mean.
+    for (let q = 0; q < nPresent; q++) total[present[q]!] = 0;
+    nPresent = 0;
     let sumY = 0;
     if (task === 'classification') {
-      for (let t = start; t < end; t++) total[yClass![idx[t]!]!]!++;
+      for (let t = start; t < end; t++) {
+        const k = yClass![idx[t]!]!;
+        if (total[k]!++ === 0) present[nPresent++] = k;
+      }
     } else {
       for (let t = start; t < end; t++) sumY += yReg![idx[t]!]!;
     }
-    const base = node * nOut;
-    if (task === 'classification') for (let k = 0; k < nOut; k++) tb.value[base + k] = total[k]! / size;
-    else tb.value[base] = sumY / size;
-
-    let pure = false;
-    if (task === 'classification') {
-      let nonzero = 0;
-      for (let k = 0; k < nOut; k++) if (total[k]! > 0) nonzero++;
-      pure = nonzero <= 1;
+    const pure = task === 'classification' && nPresent <= 1;
+    if (pure || depth >= maxDepth || size < 2 * minLeaf) {
+      writeLeaf(tb, node, task, sumY / size, total, present, nPresent, size);
+      continue;
     }
-    if (pure || depth >= maxDepth || size < 2 * minLeaf) continue;
 
-    // Parent term of the impurity decrease; children maximise Σ_k c_k²/n (Gini) or s²/n (SSE).
+    // Parent term of the impurity decrease; children maximise Σ_k c_k²/n (Gini) or s²/n (SSE). The counts are
+    // integers, so the sum is exact in any order.
     let parentScore: number;
     let sumSquares = 0;
     if (task === 'classification') {
-      for (let k = 0; k < nOut; k++) sumSquares += total[k]! * total[k]!;
+      for (let q = 0; q < nPresent; q++) sumSquares += total[present[q]!]! * total[present[q]!]!;
       parentScore = sumSquares / size;
     } else parentScore = (sumY * sumY) / size;
 
@@ -329,7 +354,10 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         hist.fill(0, nb + lowBin, nb + highBin + 1);
       }
     }
-    if (bestFeat < 0) continue;
+    if (bestFeat < 0) {
+      writeLeaf(tb, node, task, sumY / size, total, present, nPresent, size);
+      continue;
+    }
 
     // In-place partition of idx[start, end) on bin ≤ bestBin.
     const off = bestFeat * n;
@@ -353,6 +381,12 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
     stack.push(leftNode, start, lo, depth + 1, rightNode, lo, end, depth + 1);
   }
   return tb.build();
+}
+
+/** A leaf's payload: its mean, or its class shares (the same numbers as a dense payload, zeros left out). */
+function writeLeaf(tb: TreeBuilder, node: number, task: GrowContext['task'], mean: number, total: Float64Array, present: Int32Array, nPresent: number, size: number): void {
+  if (task === 'regression') tb.addLeafEntry(node, 0, mean);
+  else for (let q = 0; q < nPresent; q++) tb.addLeafEntry(node, present[q]!, total[present[q]!]! / size);
 }
 
 function trainForest(
@@ -417,7 +451,7 @@ export function forestPredict(forest: RandomForest, X: FeatureMatrix): Float64Ar
   const out = new Float64Array(n * K);
   const data = X.data;
   for (const tree of forest.trees) {
-    const { feature, threshold, left, right, value } = tree;
+    const { feature, threshold, left, right, leafStart, leafLen, leafOut, leafValue } = tree;
     for (let i = 0; i < n; i++) {
       let node = 0;
       let f = feature[0]!;
@@ -425,9 +459,9 @@ export function forestPredict(forest: RandomForest, X: FeatureMatrix): Float64Ar
         node = data[f * n + i]! <= threshold[node]! ? left[node]! : right[node]!;
         f = feature[node]!;
       }
-      const vb = node * K;
+      // Adding only the nonzero entries gives the dense sums exactly (x + 0 = x).
       const ob = i * K;
-      for (let k = 0; k < K; k++) out[ob + k]! += value[vb + k]!;
+      for (let e = leafStart[node]!, stop = e + leafLen[node]!; e < stop; e++) out[ob + leafOut[e]!]! += leafValue[e]!;
     }
   }
   const inv = 1 / forest.trees.length;
