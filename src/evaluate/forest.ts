@@ -199,6 +199,9 @@ interface GrowContext {
   readonly maxBins: number;
 }
 
+/** Nodes up to this many rows search splits by sorting their rows by bin (growTree). */
+const SMALL_NODE = 16;
+
 function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
   const { n, d, nOut, binned, yClass, yReg, maxDepth, minLeaf, mtry, task } = ctx;
   const idx = new Int32Array(n);
@@ -218,6 +221,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
   const binCount = new Int32Array(B);
   const binPos = new Int32Array(B);
   const byBin = new Int32Array(n);
+  const keys = new Int32Array(SMALL_NODE);
   // Bin codes by offset (subarray views per feature and node were a measurable share of the allocations).
   const bins = binned.bins;
   const feats = new Int32Array(d);
@@ -276,7 +280,47 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
       // features): most nodes are small, and clearing and scanning all 256 bins for each cost more than
       // the counting. Same splits: below the lowest bin the left side is empty, from the highest the right.
       let lowBin = nb, highBin = 0;
-      if (task === 'classification') {
+      if (size <= SMALL_NODE) {
+        // A small node sorts its rows by bin (bin × 65536 + position keys, insertion sort) instead of filling
+        // and scanning the bin range, most of which is empty this deep. Rows enter each bin in the same order
+        // as the histograms', and the scan still stops before the highest bin: the same splits.
+        for (let r = 0; r < size; r++) {
+          const key = bins[off + idx[start + r]!]! * 65536 + r;
+          let q = r;
+          for (; q > 0 && keys[q - 1]! > key; q--) keys[q] = keys[q - 1]!;
+          keys[q] = key;
+        }
+        const highest = keys[size - 1]! >>> 16;
+        let sLeft = 0, sl = 0, sr = sumSquares, nLeft = 0;
+        for (let q = 0; q < size; ) {
+          const b = keys[q]! >>> 16;
+          if (b === highest) break;
+          let sum = 0;
+          for (; q < size && keys[q]! >>> 16 === b; q++) {
+            const i = idx[start + (keys[q]! & 0xffff)]!;
+            if (task === 'classification') {
+              const k = yClass![i]!;
+              const l = leftAcc[k]!;
+              sl += 2 * l + 1;
+              sr += 1 - 2 * (total[k]! - l);
+              leftAcc[k] = l + 1;
+            } else sum += yReg![i]!;
+            nLeft++;
+          }
+          sLeft += sum;
+          const nRight = size - nLeft;
+          if (nLeft < minLeaf) continue;
+          if (nRight < minLeaf) break;
+          const sRight = sumY - sLeft;
+          const score = task === 'classification' ? sl / nLeft + sr / nRight : (sLeft * sLeft) / nLeft + (sRight * sRight) / nRight;
+          if (score > bestScore) {
+            bestScore = score;
+            bestFeat = f;
+            bestBin = b;
+          }
+        }
+        if (task === 'classification') for (let q = 0; q < size; q++) leftAcc[yClass![idx[start + (keys[q]! & 0xffff)]!]!] = 0;
+      } else if (task === 'classification') {
         // Rows bucketed by bin (a counting sort), then moved left one at a time: Σ_k l_k² and Σ_k r_k² change
         // by 2l + 1 and 1 − 2r per row, so a bin costs its rows, not the number of classes (a 185-level
         // label scanned 185 classes per bin: three quarters of gapminder's chained forest). Counts are
