@@ -15,7 +15,7 @@ import { readTable } from '../src/io/table-io.js';
 import { blendImpute, hideCells, pairedNoWorse, validationCells } from '../src/impute/blend.js';
 import { planTable } from '../src/run/plan.js';
 import { normalizeSpec } from '../src/spec/normalize.js';
-import { chainedForestImpute } from '../src/impute/chained.js';
+import { chainedForestImpute, chainedSteps } from '../src/impute/chained.js';
 import { chainedInWorker } from '../src/impute/chained-pool.js';
 import { dependencyViolations, findDependencies } from '../src/table/dependencies.js';
 import { isCategorical, missingCount, takeRows, type Table } from '../src/table/table.js';
@@ -209,6 +209,30 @@ describe('blended imputation', () => {
     // It did run in a worker, not the in-process fallback (which one core gets).
     if (availableParallelism() >= 2) expect(there[0]!.thread).toBeGreaterThan(0);
     else expect(there[0]!.thread).toBeUndefined();
+  }, 60_000);
+
+  it.skipIf(availableParallelism() < 2)("a worker's fills show their progress in column fits while the main thread is busy, up to chainedSteps' total", async () => {
+    // The blend reads it while it waits on the fills (after the model's draws), so a long wait has an ETA.
+    const { table } = await readTable(fixture('dslabs__gapminder'));
+    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 500 }, (_, k) => k * 20 + j)));
+    const runs = [{ seed: 1, iterations: 1, nTrees: 10, heldCells: validationCells(masked, 3) }, { seed: 1, learner: 'ridge' as const, iterations: 2 }];
+    const total = runs.reduce((s, o) => s + chainedSteps(masked, o), 0);
+    expect(total).toBe((2 * 1 + 2) * masked.columns.length);
+    const run = chainedInWorker({ table: masked, runs });
+    expect(run.progress()).toEqual([0, 0]);
+    // Busy for a while, as a training model keeps the main thread: shared memory still shows the progress.
+    const until = performance.now() + 400;
+    while (performance.now() < until);
+    const seen = new Set<number>();
+    const timer = setInterval(() => {
+      const [done, of] = run.progress();
+      if (of) expect(of).toBe(total);
+      seen.add(done);
+    }, 5);
+    await run;
+    clearInterval(timer);
+    expect(run.progress()).toEqual([total, total]);
+    expect([...seen].some((d) => d > 0 && d < total)).toBe(true);
   }, 60_000);
 
   it('a fill with held cells estimates them as a fill with them hidden would, and fills the table as a plain fill', async () => {

@@ -17,7 +17,7 @@ import { enforceDependencies } from '../table/dependencies.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import { imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
 import type { ChainedResult } from './chained.js';
-import { chainedInWorker } from './chained-pool.js';
+import { chainedInWorker, type ChainedRun } from './chained-pool.js';
 
 /** Engine weights tried per column: (diffusion, forest, ridge) on a simplex grid of step ¼. */
 export const BLEND_GRID: readonly (readonly [number, number, number])[] = (() => {
@@ -52,7 +52,8 @@ export interface BlendOptions {
   validationFrom?: number;
   /** 'auto' blends all three; one engine's name uses it alone. */
   engines?: 'auto' | (typeof ENGINES)[number];
-  onProgress?: (stage: string, done: number, total: number) => void;
+  /** Progress of a stage: diffusion draws (unit 'rows×draws'), then the wait on the chained fills' remaining column fits. */
+  onProgress?: (stage: string, done: number, total: number, unit: string) => void;
   /** The chained fills, already started by `startChainedFills` with this table, validation cells, seed and engines. */
   fills?: ChainedFills;
 }
@@ -124,7 +125,7 @@ export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** The blend's chained fills under way (`startChainedFills`), by learner. */
-export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & { cancel: () => void };
+export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress'>;
 
 /**
  * The blend's chained fills, started in one worker thread: ridge regressions and forests, each filling the
@@ -141,7 +142,7 @@ export function startChainedFills(table: Table, valRows: readonly (readonly numb
   const fills = run.then((rs) => Object.fromEntries(learners.map((l, k) => [l, rs[k]!])));
   // Awaited later; a rejection meanwhile is not unhandled.
   fills.catch(() => undefined);
-  return Object.assign(fills, { cancel: run.cancel });
+  return Object.assign(fills, { cancel: run.cancel, progress: run.progress });
 }
 
 export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendResult> {
@@ -161,10 +162,10 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   if (use('diffusion') && !o.trained) await model.fit(held);
   const trainSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...imputeSampling(o.sampler, o.samplerSteps), onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k) }) : [];
+  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...imputeSampling(o.sampler, o.samplerSteps), onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k, 'rows×draws') }) : [];
   const imputeSeconds = (performance.now() - t0) / 1000;
   const diffusion = filled.length ? drawEstimates(table, filled) : undefined;
-  const fills = fillsRun ? await fillsRun : {};
+  const fills = fillsRun ? await waitFor(fillsRun, o.onProgress) : {};
   // Wall time from their start: they overlap the diffusion model's.
   const chainedSeconds = (performance.now() - fillsStart) / 1000;
   const [forestHeld, ridgeHeld] = [fills.forest, fills.ridge].map((r) => r?.held && chainedEstimates(table, r.held));
@@ -253,6 +254,26 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   };
   if (!o.trained) model.dispose();
   return result;
+}
+
+/**
+ * Awaits the chained fills; still running (the forests outlast the model on wide tables), says each second
+ * how many of the column fits left when the wait began are done, so the wait has an ETA.
+ */
+async function waitFor(fills: ChainedFills, onProgress: BlendOptions['onProgress']): Promise<Awaited<ChainedFills>> {
+  const [start] = fills.progress();
+  const report = (): void => {
+    const [done, total] = fills.progress();
+    if (total > start && done < total) onProgress?.('forest and ridge fills', done - start, total - start, 'column fits left');
+  };
+  report();
+  const timer = setInterval(report, 1000);
+  timer.unref();
+  try {
+    return await fills;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Diffusion draws as estimates: the mean value, or the share of draws per label. */

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { chainedForestImpute, type ChainedOptions, type ChainedResult } from './chained.js';
+import { chainedForestImpute, chainedSteps, type ChainedOptions, type ChainedResult } from './chained.js';
 import type { Table } from '../table/table.js';
 
 export interface ChainedJob {
@@ -16,14 +16,21 @@ export interface ChainedJob {
   runs: Omit<ChainedOptions, 'onProgress'>[];
 }
 
-/** Chained imputations under way; `cancel` stops their worker (a run that failed meanwhile need not wait). */
-export type ChainedRun = Promise<ChainedResult[]> & { cancel: () => void };
+/**
+ * Chained imputations under way. `cancel` stops their worker (a run that failed meanwhile need not wait);
+ * `progress` reads how many column fits are done, of how many ([0, 0] in-process or before the first).
+ */
+export type ChainedRun = Promise<ChainedResult[]> & { cancel: () => void; progress: () => [number, number] };
 
-/** A job's fills in this thread, each timed. */
-export function runChained(job: ChainedJob): ChainedResult[] {
+/** A job's fills in this thread, each timed; progress counts column fits over all of them. */
+export function runChained(job: ChainedJob, onProgress?: (done: number, total: number) => void): ChainedResult[] {
+  const total = job.runs.reduce((s, o) => s + chainedSteps(job.table, o), 0);
+  let before = 0;
   return job.runs.map((options) => {
     const t0 = performance.now();
-    const r = chainedForestImpute(job.table, options);
+    const steps = chainedSteps(job.table, options);
+    const r = chainedForestImpute(job.table, { ...options, onProgress: (d) => onProgress?.(Math.min(total, before + d), total) });
+    before += steps;
     return { ...r, seconds: (performance.now() - t0) / 1000 };
   });
 }
@@ -31,9 +38,12 @@ export function runChained(job: ChainedJob): ChainedResult[] {
 /** Starts `job` in a worker thread; in-process where there is one core or a worker fails. */
 export function chainedInWorker(job: ChainedJob): ChainedRun {
   const inProcess = (): ChainedResult[] => runChained(job);
-  if (availableParallelism() < 2) return Object.assign(Promise.resolve().then(inProcess), { cancel: () => undefined });
+  if (availableParallelism() < 2) return Object.assign(Promise.resolve().then(inProcess), { cancel: () => undefined, progress: (): [number, number] => [0, 0] });
   let worker: Worker | undefined;
   let cancelled = false;
+  // Progress in shared memory, not messages: a main thread busy with its model handles no messages until it
+  // waits, and would then hear every step at once.
+  const shared = new Int32Array(new SharedArrayBuffer(8));
   // Under the TypeScript sources (tests, bench via tsx) the worker is a .ts file and needs tsx's loader.
   const ts = import.meta.url.endsWith('.ts');
   const run = new Promise<ChainedResult[]>((resolve, reject) => {
@@ -53,8 +63,8 @@ export function chainedInWorker(job: ChainedJob): ChainedRun {
       // Node 20 loads a worker's entry before an `--import` loader is ready, so under the sources the worker
       // registers tsx itself, then imports the entry.
       worker = ts
-        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: job })
-        : new Worker(entry, { workerData: job });
+        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { job, progress: shared } })
+        : new Worker(entry, { workerData: { job, progress: shared } });
       worker.once('message', (r: ChainedResult[]) => (result = r));
       worker.once('error', () => undefined);
       worker.once('exit', settle);
@@ -67,5 +77,6 @@ export function chainedInWorker(job: ChainedJob): ChainedRun {
       cancelled = true;
       void worker?.terminate();
     },
+    progress: (): [number, number] => [Atomics.load(shared, 0), Atomics.load(shared, 1)],
   });
 }

@@ -8,7 +8,7 @@
  */
 import { forestPredict, trainForestClassifier, trainForestRegressor, type FeatureMatrix } from '../evaluate/forest.js';
 import { createRng, deriveSeed } from '../rng.js';
-import { isCategorical, type Table } from '../table/table.js';
+import { isCategorical, isMissing, type Table } from '../table/table.js';
 
 export interface ChainedOptions {
   seed: number;
@@ -52,6 +52,16 @@ export interface ChainedResult {
   seconds?: number;
   /** The worker thread that computed it (chained-pool.ts); absent in-process. */
   thread?: number;
+}
+
+/** How many column fits `chainedForestImpute(table, o)` makes: what its onProgress counts to. */
+export function chainedSteps(table: Table, o: Omit<ChainedOptions, 'onProgress'>): number {
+  const incomplete = table.columns.filter((c) => {
+    let holes = 0;
+    for (let i = 0; i < table.nRows; i++) if (isMissing(c, i)) holes++;
+    return holes > 0 && holes < table.nRows;
+  }).length;
+  return (o.heldCells ? 2 : 1) * (o.iterations ?? 4) * incomplete;
 }
 
 export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedResult {

@@ -369,7 +369,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       ...(task.ownInput ? {} : { validation, ...(fills ? { fills } : {}) }),
       sampler: task.sampling.sampler,
       samplerSteps: task.sampling.steps,
-      onProgress: (stage, d, n) => log.progress(`${task.label}: ${stage}`, d, n, 'rows×draws'),
+      onProgress: (stage, d, n, unit) => log.progress(`${task.label}: ${stage}`, d, n, unit),
     });
     log.done(task.label, `(${input.nRows} rows, engine ${task.engine}: ${r.choices.map((c) => `${c.column} ${c.weights.join('/')}`).join(', ') || 'no holes'})`);
     assertObservedUnchanged(input, r.point);
