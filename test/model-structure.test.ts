@@ -235,6 +235,19 @@ describe('blended imputation', () => {
     expect([...seen].some((d) => d > 0 && d < total)).toBe(true);
   }, 60_000);
 
+  it('forests grow 25 trees in the rounds before the last from 5,000 rows, and every tree below', async () => {
+    // The warm-up rounds only refresh what the other columns' forests read (impute/chained.ts warmupTrees).
+    const { table } = await readTable(fixture('dslabs__gapminder'));
+    const fill = (rows: number, o: { warmupTrees?: number }): Float64Array[] => {
+      const t = takeRows(table, Array.from({ length: rows }, (_, i) => i));
+      const holes = t.columns.map((c, j) => (c.name === 'fertility' || c.name === 'life_expectancy' ? Array.from({ length: 200 }, (_, k) => k * 23 + j) : []));
+      return chainedForestImpute(hideCells(t, holes), { seed: 3, iterations: 2, nTrees: 30, ...o }).values;
+    };
+    expect(fill(5000, {})).toEqual(fill(5000, { warmupTrees: 25 }));
+    expect(fill(5000, {})).not.toEqual(fill(5000, { warmupTrees: 30 }));
+    expect(fill(4999, {})).toEqual(fill(4999, { warmupTrees: 30 }));
+  }, 120_000);
+
   it('a fill with held cells estimates them as a fill with them hidden would, and fills the table as a plain fill', async () => {
     // The blend weighs the forests on the held cells' estimates; one worker serves both (impute/blend.ts).
     const { table } = await readTable(fixture('palmerpenguins__penguins'));
