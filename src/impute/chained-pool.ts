@@ -24,13 +24,13 @@ export type ChainedRun = Promise<ChainedResult[]> & { cancel: () => void; progre
 
 /** A job's fills in this thread, each timed; progress counts column fits over all of them. */
 export function runChained(job: ChainedJob, onProgress?: (done: number, total: number) => void): ChainedResult[] {
-  const total = job.runs.reduce((s, o) => s + chainedSteps(job.table, o), 0);
+  const steps = job.runs.map((o) => chainedSteps(job.table, o));
+  const total = steps.reduce((a, b) => a + b, 0);
   let before = 0;
-  return job.runs.map((options) => {
+  return job.runs.map((options, k) => {
     const t0 = performance.now();
-    const steps = chainedSteps(job.table, options);
-    const r = chainedForestImpute(job.table, { ...options, onProgress: (d) => onProgress?.(Math.min(total, before + d), total) });
-    before += steps;
+    const r = chainedForestImpute(job.table, { ...options, onProgress: (d) => onProgress?.(before + d, total) });
+    before += steps[k]!;
     return { ...r, seconds: (performance.now() - t0) / 1000 };
   });
 }

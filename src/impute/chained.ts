@@ -56,12 +56,27 @@ export interface ChainedResult {
 
 /** How many column fits `chainedForestImpute(table, o)` makes: what its onProgress counts to. */
 export function chainedSteps(table: Table, o: Omit<ChainedOptions, 'onProgress'>): number {
-  const incomplete = table.columns.filter((c) => {
-    let holes = 0;
-    for (let i = 0; i < table.nRows; i++) if (isMissing(c, i)) holes++;
-    return holes > 0 && holes < table.nRows;
-  }).length;
-  return (o.heldCells ? 2 : 1) * (o.iterations ?? 4) * incomplete;
+  const fits = (hidden?: readonly (readonly number[])[]): number => fillOrder(missingMarks(table, hidden)).length;
+  return (o.iterations ?? 4) * (fits() + (o.heldCells ? fits(o.heldCells) : 0));
+}
+
+/** Per column, 1 where a fill treats the cell as missing: a hole, or one of the `hidden` cells. */
+function missingMarks(table: Table, hidden?: readonly (readonly number[])[]): Uint8Array[] {
+  return table.columns.map((c, j) => {
+    const m = new Uint8Array(table.nRows);
+    for (let i = 0; i < table.nRows; i++) if (isMissing(c, i)) m[i] = 1;
+    for (const i of hidden?.[j] ?? []) m[i] = 1;
+    return m;
+  });
+}
+
+/** The columns a fill regresses, each round: those with a missing and an observed cell, fewest missing first. */
+function fillOrder(missing: readonly Uint8Array[]): number[] {
+  const count = missing.map((m) => m.reduce((s, v) => s + v, 0));
+  return missing
+    .map((_, j) => j)
+    .filter((j) => count[j]! > 0 && count[j]! < missing[j]!.length)
+    .sort((a, b) => count[a]! - count[b]!);
 }
 
 export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedResult {
@@ -80,41 +95,25 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
   const p = cols.length;
   // Column-major working matrix: numeric values as is, categories as codes (as missForest's peers do).
   const data = new Float64Array(n * p);
-  const missing = cols.map(() => new Uint8Array(n));
+  const missing = missingMarks(table, hidden);
   const probs: (Float64Array | undefined)[] = cols.map(() => undefined);
-  const heldMark = cols.map((_, j) => {
-    const mark = new Uint8Array(n);
-    for (const i of hidden?.[j] ?? []) mark[i] = 1;
-    return mark;
-  });
+  // Missing cells start at the mean or mode of the cells the fill sees.
   cols.forEach((c, j) => {
     const m = missing[j]!;
-    const hidden = heldMark[j]!;
     if (isCategorical(c)) {
       const counts = new Float64Array(c.categories.length);
-      for (let i = 0; i < n; i++) if (c.codes[i]! >= 0 && !hidden[i]) counts[c.codes[i]!]!++;
+      for (let i = 0; i < n; i++) if (!m[i]) counts[c.codes[i]!]!++;
       let mode = 0;
       counts.forEach((k, l) => k > counts[mode]! && (mode = l));
-      for (let i = 0; i < n; i++) {
-        const k = c.codes[i]!;
-        if (k < 0 || hidden[i]) m[i] = 1;
-        data[j * n + i] = m[i] ? mode : k;
-      }
+      for (let i = 0; i < n; i++) data[j * n + i] = m[i] ? mode : c.codes[i]!;
     } else {
       let s = 0, cnt = 0;
-      for (let i = 0; i < n; i++) if (!Number.isNaN(c.values[i]!) && !hidden[i]) (s += c.values[i]!), cnt++;
+      for (let i = 0; i < n; i++) if (!m[i]) (s += c.values[i]!), cnt++;
       const mean = cnt ? s / cnt : 0;
-      for (let i = 0; i < n; i++) {
-        const v = c.values[i]!;
-        if (Number.isNaN(v) || hidden[i]) m[i] = 1;
-        data[j * n + i] = m[i] ? mean : v;
-      }
+      for (let i = 0; i < n; i++) data[j * n + i] = m[i] ? mean : c.values[i]!;
     }
   });
-  const order = cols
-    .map((_, j) => j)
-    .filter((j) => missing[j]!.some((v) => v === 1) && missing[j]!.some((v) => v === 0))
-    .sort((a, b) => missing[a]!.reduce((s, v) => s + v, 0) - missing[b]!.reduce((s, v) => s + v, 0));
+  const order = fillOrder(missing);
   const iterations = o.iterations ?? 4;
   // 20,000: on gapminder (10,545 rows, a country × year panel) forests on every row instead of a 3,000-row
   // subsample scored RMSE 0.403 instead of 0.475 (credit, 4,454 rows: 0.894 vs 0.890) for ~1.5× the time;
