@@ -153,8 +153,8 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const use = (e: (typeof ENGINES)[number]): boolean => engines === 'auto' || engines === e;
   const draws = o.draws ?? 10;
 
-  // The chained fills start in a worker thread now and run beside the diffusion model: on gapminder
-  // (10,545 rows) they take as long as training and draws.
+  // The chained fills start in a worker thread now and run beside the diffusion model: on a 10,545 × 30
+  // table they outlast its training and draws (bench/RESULTS.md, one worker for the chained fills).
   let t0 = performance.now();
   const fillsRun = use('forest') || use('ridge') ? (o.fills ?? startChainedFills(table, valRows, o.seed, engines)) : undefined;
   const fillsStart = t0;
