@@ -211,6 +211,25 @@ describe('blended imputation', () => {
     else expect(there[0]!.thread).toBeUndefined();
   }, 60_000);
 
+  it.skipIf(availableParallelism() < 2)("a waiting main thread grows some of the worker's trees, and the fills stay the in-process ones, byte for byte", async () => {
+    // The blend lends its thread once the draws are done (impute/tree-share.ts); trees are seeded by index.
+    const { table } = await readTable(fixture('palmerpenguins__penguins'));
+    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
+    const runs = [{ seed: 5, iterations: 2, nTrees: 40, heldCells: validationCells(masked, 3, 0.2) }];
+    const here = chainedForestImpute(masked, runs[0]!);
+    const run = chainedInWorker({ table: masked, runs });
+    run.help();
+    const [there] = await run;
+    expect(there!.values).toEqual(here.values);
+    expect(there!.probs).toEqual(here.probs);
+    expect(there!.held?.values).toEqual(here.held?.values);
+    expect(there!.held?.probs).toEqual(here.held?.probs);
+    // Some trees were grown here, not all: both threads took from one counter.
+    const forests = 2 * 2 * masked.columns.length;
+    expect(run.helped()).toBeGreaterThan(0);
+    expect(run.helped()).toBeLessThan(forests * 40);
+  }, 60_000);
+
   it.skipIf(availableParallelism() < 2)("a worker's fills show their progress in column fits while the main thread is busy, up to chainedSteps' total", async () => {
     // The blend reads it while it waits on the fills (after the model's draws), so a long wait has an ETA.
     const { table } = await readTable(fixture('dslabs__gapminder'));

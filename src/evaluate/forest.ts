@@ -33,9 +33,19 @@ export interface ForestOptions {
   readonly maxBins?: number;
   /** Bootstrap rows per tree (default true). */
   readonly bootstrap?: boolean;
+  /** Other threads that grow some of the trees (impute/tree-share.ts); the forest is the same either way. */
+  readonly sharing?: TreeSharing;
 }
 
-interface Tree {
+/**
+ * Grows a planned forest's trees, some in other threads, and returns all `plan.nTrees` in index order. Each
+ * tree has its own seed (`growPlannedTree`), so which thread grows it does not change it.
+ */
+export interface TreeSharing {
+  grow(plan: ForestPlan): Tree[];
+}
+
+export interface Tree {
   /** Split feature per node, −1 at a leaf. */
   readonly feature: Int32Array;
   /** Go left when x ≤ threshold. */
@@ -184,6 +194,14 @@ class TreeBuilder {
       leafValue: this.leafValue.slice(0, this.entries),
     };
   }
+}
+
+/** Everything growing tree t of a forest needs, as plain data (it crosses threads by structured clone). */
+export interface ForestPlan {
+  readonly ctx: GrowContext;
+  readonly seed: number;
+  readonly nTrees: number;
+  readonly bootstrap: boolean;
 }
 
 interface GrowContext {
@@ -458,13 +476,14 @@ function trainForest(
     mtry: resolveMaxFeatures(options.maxFeatures, X.nCols, task),
     maxBins,
   };
-  const nTrees = options.nTrees ?? 100;
-  const trees: Tree[] = [];
-  for (let t = 0; t < nTrees; t++) {
-    // One derived stream per tree: a tree's randomness does not depend on how many draws earlier trees took.
-    trees.push(growTree(ctx, createRng(deriveSeed(options.seed, t)), options.bootstrap ?? true));
-  }
+  const plan: ForestPlan = { ctx, seed: options.seed, nTrees: options.nTrees ?? 100, bootstrap: options.bootstrap ?? true };
+  const trees = options.sharing?.grow(plan) ?? Array.from({ length: plan.nTrees }, (_, t) => growPlannedTree(plan, t));
   return { task, nOut, nFeatures: X.nCols, trees };
+}
+
+/** Tree t of a planned forest. One derived stream per tree: a tree's randomness does not depend on how many draws earlier trees took. */
+export function growPlannedTree(plan: ForestPlan, t: number): Tree {
+  return growTree(plan.ctx, createRng(deriveSeed(plan.seed, t)), plan.bootstrap);
 }
 
 /** Random-forest classifier on labels 0..nClasses−1. */

@@ -72,8 +72,11 @@ export interface BlendResult {
   /** The diffusion draws (multiple imputation), observed cells as input. */
   draws: Table[];
   choices: ColumnChoice[];
-  /** Seconds: `chainedSeconds` the wall time of the chained fills from the blend's start, `forestSeconds` and `ridgeSeconds` their own times in the worker. */
-  model: { width: number; depth: number; steps: number; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number };
+  /**
+   * Seconds: `chainedSeconds` the wall time of the chained fills from the blend's start, `forestSeconds` and
+   * `ridgeSeconds` their own times in the worker; `helperTrees` the forest trees this thread grew while it waited.
+   */
+  model: { width: number; depth: number; steps: number; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number; helperTrees: number };
 }
 
 /** Per engine, per column: an estimate for every row (value, or K class probabilities row-major). */
@@ -125,7 +128,7 @@ export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** The blend's chained fills under way (`startChainedFills`), by learner. */
-export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress'>;
+export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress' | 'help' | 'helped'>;
 
 /**
  * The blend's chained fills, started in one worker thread: ridge regressions and forests, each filling the
@@ -142,7 +145,7 @@ export function startChainedFills(table: Table, valRows: readonly (readonly numb
   const fills = run.then((rs) => Object.fromEntries(learners.map((l, k) => [l, rs[k]!])));
   // Awaited later; a rejection meanwhile is not unhandled.
   fills.catch(() => undefined);
-  return Object.assign(fills, { cancel: run.cancel, progress: run.progress });
+  return Object.assign(fills, { cancel: run.cancel, progress: run.progress, help: run.help, helped: run.helped });
 }
 
 export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendResult> {
@@ -250,7 +253,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     point,
     draws: filled.map((d) => restoreObserved(table, d)),
     choices,
-    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0 },
+    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? 0 },
   };
   if (!o.trained) model.dispose();
   return result;
@@ -269,6 +272,8 @@ async function waitFor(fills: ChainedFills, onProgress: BlendOptions['onProgress
   report();
   const timer = setInterval(report, 1000);
   timer.unref();
+  // This thread has nothing left but waiting: it grows some of the forests' trees (same fills).
+  fills.help();
   try {
     return await fills;
   } finally {

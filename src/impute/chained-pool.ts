@@ -6,30 +6,34 @@
  * two). Results are those of chainedForestImpute in-process: each fill has its own seeds.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { chainedForestImpute, chainedSteps, type ChainedOptions, type ChainedResult } from './chained.js';
+import { treeHelper, treeShareMemory } from './tree-share.js';
+import type { TreeSharing } from '../evaluate/forest.js';
 import type { Table } from '../table/table.js';
 
 export interface ChainedJob {
   table: Table;
   /** The fills to run on the table, in order; their results come back in the same order. */
-  runs: Omit<ChainedOptions, 'onProgress'>[];
+  runs: Omit<ChainedOptions, 'onProgress' | 'sharing'>[];
 }
 
 /**
  * Chained imputations under way. `cancel` stops their worker (a run that failed meanwhile need not wait);
- * `progress` reads how many column fits are done, of how many ([0, 0] in-process or before the first).
+ * `progress` reads how many column fits are done, of how many ([0, 0] in-process or before the first);
+ * `help` lends the calling thread to the worker's forests from now on (tree-share.ts): call it when the
+ * thread would otherwise only wait; `helped` counts the trees it grew.
  */
-export type ChainedRun = Promise<ChainedResult[]> & { cancel: () => void; progress: () => [number, number] };
+export type ChainedRun = Promise<ChainedResult[]> & { cancel: () => void; progress: () => [number, number]; help: () => void; helped: () => number };
 
 /** A job's fills in this thread, each timed; progress counts column fits over all of them. */
-export function runChained(job: ChainedJob, onProgress?: (done: number, total: number) => void): ChainedResult[] {
+export function runChained(job: ChainedJob, onProgress?: (done: number, total: number) => void, sharing?: TreeSharing): ChainedResult[] {
   const steps = job.runs.map((o) => chainedSteps(job.table, o));
   const total = steps.reduce((a, b) => a + b, 0);
   let before = 0;
   return job.runs.map((options, k) => {
     const t0 = performance.now();
-    const r = chainedForestImpute(job.table, { ...options, onProgress: (d) => onProgress?.(before + d, total) });
+    const r = chainedForestImpute(job.table, { ...options, sharing, onProgress: (d) => onProgress?.(before + d, total) });
     before += steps[k]!;
     return { ...r, seconds: (performance.now() - t0) / 1000 };
   });
@@ -38,17 +42,21 @@ export function runChained(job: ChainedJob, onProgress?: (done: number, total: n
 /** Starts `job` in a worker thread; in-process where there is one core or a worker fails. */
 export function chainedInWorker(job: ChainedJob): ChainedRun {
   const inProcess = (): ChainedResult[] => runChained(job);
-  if (availableParallelism() < 2) return Object.assign(Promise.resolve().then(inProcess), { cancel: () => undefined, progress: (): [number, number] => [0, 0] });
+  if (availableParallelism() < 2) return Object.assign(Promise.resolve().then(inProcess), { cancel: () => undefined, progress: (): [number, number] => [0, 0], help: () => undefined, helped: () => 0 });
   let worker: Worker | undefined;
   let cancelled = false;
   // Progress in shared memory, not messages: a main thread busy with its model handles no messages until it
   // waits, and would then hear every step at once.
   const shared = new Int32Array(new SharedArrayBuffer(8));
+  const share = treeShareMemory();
+  const channel = new MessageChannel();
+  const helper = treeHelper(channel.port1, share);
   // Under the TypeScript sources (tests, bench via tsx) the worker is a .ts file and needs tsx's loader.
   const ts = import.meta.url.endsWith('.ts');
   const run = new Promise<ChainedResult[]>((resolve, reject) => {
     let result: ChainedResult[] | undefined;
     const settle = (): void => {
+      helper.stop();
       if (result) return resolve(result);
       if (cancelled) return reject(new Error('chained imputation cancelled'));
       // A worker that failed (a loader missing, memory) costs time, not the result.
@@ -59,12 +67,14 @@ export function chainedInWorker(job: ChainedJob): ChainedRun {
       }
     };
     try {
+      const workerData = { job, progress: shared, share, port: channel.port2 };
+      const transferList = [channel.port2];
       const entry = new URL(`./chained-worker.${ts ? 'ts' : 'js'}`, import.meta.url);
       // Node 20 loads a worker's entry before an `--import` loader is ready, so under the sources the worker
       // registers tsx itself, then imports the entry.
       worker = ts
-        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: { job, progress: shared } })
-        : new Worker(entry, { workerData: { job, progress: shared } });
+        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, transferList })
+        : new Worker(entry, { workerData, transferList });
       worker.once('message', (r: ChainedResult[]) => (result = r));
       worker.once('error', () => undefined);
       worker.once('exit', settle);
@@ -78,5 +88,7 @@ export function chainedInWorker(job: ChainedJob): ChainedRun {
       void worker?.terminate();
     },
     progress: (): [number, number] => [Atomics.load(shared, 0), Atomics.load(shared, 1)],
+    help: helper.start,
+    helped: helper.grown,
   });
 }

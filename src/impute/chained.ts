@@ -6,7 +6,7 @@
  * small network trained for a minute on a CPU is still smooth. Returns per-cell predictions and, for
  * categorical cells, class probabilities, so a blend can weigh them against the diffusion draws.
  */
-import { forestPredict, trainForestClassifier, trainForestRegressor, type FeatureMatrix } from '../evaluate/forest.js';
+import { forestPredict, trainForestClassifier, trainForestRegressor, type FeatureMatrix, type TreeSharing } from '../evaluate/forest.js';
 import { createRng, deriveSeed } from '../rng.js';
 import { isCategorical, isMissing, type Table } from '../table/table.js';
 
@@ -24,6 +24,8 @@ export interface ChainedOptions {
    * rows the forests take less time than the model beside them, so they keep every tree.
    */
   warmupTrees?: number;
+  /** Trees per forest in the last round of the fill with `heldCells` hidden (default nTrees). */
+  heldTrees?: number;
   /** Training rows per forest at most (a seeded subsample; bounds the cost on big tables; default 20,000). */
   maxRows?: number;
   /** Regression forests see label features ordered by their mean target (default true). */
@@ -38,6 +40,8 @@ export interface ChainedOptions {
    * SLID's blend then trusted forests alone, RMSE 0.915 → 0.957).
    */
   heldCells?: readonly (readonly number[])[];
+  /** Threads that grow some of each forest's trees (chained-pool.ts's worker sets it); same fills either way. */
+  sharing?: TreeSharing;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -122,7 +126,8 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
   const total = iterations * order.length;
   let done = 0;
   for (let it = 0; it < iterations; it++) {
-    const nTrees = it < iterations - 1 ? Math.min(o.warmupTrees ?? (n >= 5000 ? 25 : Infinity), o.nTrees ?? 100) : (o.nTrees ?? 100);
+    const all = o.nTrees ?? 100;
+    const nTrees = it < iterations - 1 ? Math.min(o.warmupTrees ?? (n >= 5000 ? 25 : Infinity), all) : hidden ? Math.min(o.heldTrees ?? Infinity, all) : all;
     for (const j of order) {
       const m = missing[j]!;
       const obsRows: number[] = [], misRows: number[] = [];
@@ -164,7 +169,7 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
       const recode = o.orderLabels !== false && !isCategorical(cols[j]!) ? labelOrder(cols, data, n, j, trainRows) : undefined;
       const X = features(data, n, p, j, trainRows, recode);
       const Xm = features(data, n, p, j, misRows, recode);
-      const opts = { seed: deriveSeed(o.seed, `forest/${it}/${j}`), nTrees, maxDepth: 40, maxBins: 256, maxFeatures: o.maxFeatures ?? ('sqrt' as const) };
+      const opts = { seed: deriveSeed(o.seed, `forest/${it}/${j}`), nTrees, maxDepth: 40, maxBins: 256, maxFeatures: o.maxFeatures ?? ('sqrt' as const), sharing: o.sharing };
       if (isCategorical(c)) {
         const K = c.categories.length;
         const y = Int32Array.from(trainRows, (i) => data[j * n + i]!);
