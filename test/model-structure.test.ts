@@ -267,6 +267,23 @@ describe('blended imputation', () => {
     expect(fill(4999, {})).toEqual(fill(4999, { warmupTrees: 30 }));
   }, 120_000);
 
+  it('the fill with held cells hidden grows 50 trees in its last round from 5,000 rows, and every tree below', async () => {
+    // Its estimates only weigh the engines (impute/chained.ts heldTrees); the plain fill keeps every tree.
+    const { table } = await readTable(fixture('dslabs__gapminder'));
+    const fill = (rows: number, o: { heldTrees?: number }) => {
+      const t = takeRows(table, Array.from({ length: rows }, (_, i) => i));
+      const holes = t.columns.map((c, j) => (c.name === 'fertility' ? Array.from({ length: 200 }, (_, k) => k * 23 + j) : []));
+      const masked = hideCells(t, holes);
+      const heldCells = masked.columns.map((c, j) => (c.name === 'fertility' ? Array.from({ length: 50 }, (_, k) => k * 31 + 1) : []));
+      return chainedForestImpute(masked, { seed: 3, iterations: 1, nTrees: 60, heldCells, ...o });
+    };
+    const byDefault = fill(5000, {});
+    expect(byDefault.held!.values).toEqual(fill(5000, { heldTrees: 50 }).held!.values);
+    expect(byDefault.held!.values).not.toEqual(fill(5000, { heldTrees: 60 }).held!.values);
+    expect(byDefault.values).toEqual(fill(5000, { heldTrees: 60 }).values);
+    expect(fill(4999, {}).held!.values).toEqual(fill(4999, { heldTrees: 60 }).held!.values);
+  }, 120_000);
+
   it('a fill with held cells estimates them as a fill with them hidden would, and fills the table as a plain fill', async () => {
     // The blend weighs the forests on the held cells' estimates; one worker serves both (impute/blend.ts).
     const { table } = await readTable(fixture('palmerpenguins__penguins'));
@@ -342,15 +359,15 @@ describe('a model that only serves blended imputation', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/stopped by model\.timeBudget at \d+ of 2000\b/);
     const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
-    expect(report.model.stepsChosenBy).toBe('an impute-only run: 2,000 steps at most, 1,000 from 5,000 training rows');
+    expect(report.model.stepsChosenBy).toBe('an impute-only run: 2,000 steps at most, 600 from 5,000 training rows');
   }, 120_000);
 
-  it('is 3×256 and trains 1,000 steps on a 10,545-row table (2,000 under 5,000 rows), where a general model is 3×512 × 8,000', async () => {
+  it('is 3×256 and trains 600 steps on a 10,545-row table (2,000 under 5,000 rows), where a general model is 3×512 × 8,000', async () => {
     const { table } = await readTable(fixture('dslabs__gapminder'));
     expect(table.nRows).toBe(10545);
     const forImpute = TabularDiffusion.create(table, { seed: 1, purpose: 'impute' });
     const general = TabularDiffusion.create(table, { seed: 1 });
-    expect([forImpute.mlp.depth, forImpute.mlp.width, forImpute.trainOptions.steps]).toEqual([3, 256, 1000]);
+    expect([forImpute.mlp.depth, forImpute.mlp.width, forImpute.trainOptions.steps]).toEqual([3, 256, 600]);
     expect(imputeSizing(4999).steps).toBe(2000);
     expect([general.mlp.depth, general.mlp.width, general.trainOptions.steps]).toEqual([3, 512, 8000]);
     // A size the caller sets still wins.
