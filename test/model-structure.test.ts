@@ -11,6 +11,7 @@ import { runSpec } from './helpers/cli.js';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { imputeSizing, TabularDiffusion } from '../src/diffusion/tabular.js';
+import { imputeSampling } from '../src/diffusion/sampler-name.js';
 import { readTable } from '../src/io/table-io.js';
 import { blendImpute, hideCells, pairedNoWorse, validationCells } from '../src/impute/blend.js';
 import { planTable } from '../src/run/plan.js';
@@ -341,6 +342,31 @@ describe('a model that only serves blended imputation', () => {
     expect(plan([{ type: 'impute', output: { path: 'a.csv' }, engine: 'diffusion' }]).model?.purpose).toBeUndefined();
     expect(plan([{ type: 'impute', output: { path: 'a.csv' } }], { fidelity: true }).model?.purpose).toBeUndefined();
   });
+
+  it("a blend's draws take 10 sampler steps from 5,000 imputed rows unless the spec names a sampler or steps", async () => {
+    expect(imputeSampling(undefined, undefined, 5000)).toEqual({ sampler: 'dpmpp-2m', steps: 10 });
+    expect(imputeSampling(undefined, undefined, 4999)).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
+    expect(imputeSampling(undefined, 30, 10000)).toEqual({ sampler: 'dpmpp-2m', steps: 30 });
+    expect(imputeSampling('heun', undefined, 10000)).toEqual({ sampler: 'heun', steps: 50 });
+    // Through the CLI on the 10,545-row gapminder (ridge alone: no forests to wait for; the model barely trains).
+    const drawSampling = async (model: object): Promise<unknown> => {
+      const dir = await mkdtemp(join(tmpdir(), 'draw-steps-'));
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
+      const r = await runSpec(dir, {
+        version: 1,
+        name: 'draw-steps',
+        seed: 1,
+        source: { path: resolve(fixture('dslabs__gapminder')) },
+        model: { width: 16, depth: 1, timeBudget: 0.01, ...model },
+        tasks: [{ type: 'impute', engine: 'ridge', draws: 1, output: { path: 'imputed.csv' } }],
+        report: { dir: 'report', html: false },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8')).tasks[0].blend.drawSampling;
+    };
+    expect(await drawSampling({})).toEqual({ sampler: 'dpmpp-2m', steps: 10 });
+    expect(await drawSampling({ samplerSteps: 20 })).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
+  }, 120_000);
 
   it('reaches the model a run trains: an impute-only run on 1,858 rows plans 2,000 steps, not 4,000', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'impute-sizing-'));

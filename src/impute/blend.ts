@@ -30,6 +30,7 @@ export const ENGINES = ['diffusion', 'forest', 'ridge'] as const;
 export interface BlendOptions {
   seed: number;
   draws?: number;
+  /** The draws' sampler and steps; unset, imputeSampling's default for the table's rows. */
   sampler?: SamplerName;
   samplerSteps?: number;
   /** Share of each incomplete column's observed cells held out to choose the weights. */
@@ -75,8 +76,9 @@ export interface BlendResult {
   /**
    * Seconds: `chainedSeconds` the wall time of the chained fills from the blend's start, `forestSeconds` and
    * `ridgeSeconds` their own times in the worker; `helperTrees` the forest trees this thread grew while it waited.
+   * `sampling`: the draws' sampler and steps.
    */
-  model: { width: number; depth: number; steps: number; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number; helperTrees: number };
+  model: { width: number; depth: number; steps: number; sampling: { sampler: SamplerName; steps: number }; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number; helperTrees: number };
 }
 
 /** Per engine, per column: an estimate for every row (value, or K class probabilities row-major). */
@@ -165,7 +167,8 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   if (use('diffusion') && !o.trained) await model.fit(held);
   const trainSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...imputeSampling(o.sampler, o.samplerSteps), onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k, 'rows×draws') }) : [];
+  const sampling = imputeSampling(o.sampler, o.samplerSteps, n);
+  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...sampling, onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k, 'rows×draws') }) : [];
   const imputeSeconds = (performance.now() - t0) / 1000;
   const diffusion = filled.length ? drawEstimates(table, filled) : undefined;
   const fills = fillsRun ? await waitFor(fillsRun, o.onProgress) : {};
@@ -253,7 +256,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     point,
     draws: filled.map((d) => restoreObserved(table, d)),
     choices,
-    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? 0 },
+    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? 0 },
   };
   if (!o.trained) model.dispose();
   return result;

@@ -9,6 +9,7 @@
 import type { ImputeEngine } from '../impute/engine-name.js';
 import type { GenerateEngine } from '../synth/engine-name.js';
 import { deriveSeed } from '../rng.js';
+import { DEFAULT_IMPUTE_SAMPLER, LARGE_IMPUTE_ROWS } from '../diffusion/sampler-name.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { learnedFrom, NIFTI_PATH, normalizeSpec, synthesizeFormat, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
 import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
@@ -16,7 +17,8 @@ import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 
-export type Sampling = { sampler: SamplerName; steps: number };
+/** A sampler and its steps; `byRows`: the spec named neither, and a blend's draws take their steps by the imputed rows (imputeSampling). */
+export type Sampling = { sampler: SamplerName; steps: number; byRows?: true };
 
 /** How a table is read: the source (or an impute task's input) with the spec's per-column options. */
 export interface SourceRead {
@@ -245,13 +247,17 @@ function privacyPlan(ns: NormalizedSpec): NonNullable<ModelPlan['privacy']> {
 function tableModelPlan(ns: NormalizedSpec): ModelPlan {
   const { generate, impute } = tableSampling(ns);
   if (generate.sampler === impute.sampler && generate.steps === impute.steps) return modelPlan(ns, generate.sampler, generate.steps);
-  return modelPlan(ns, `${generate.sampler}, ${generate.steps} steps (generate); ${impute.sampler}, ${impute.steps} steps (impute)`);
+  const byRows = impute.byRows ? ` (a blend's draws: ${DEFAULT_IMPUTE_SAMPLER.largeTableSteps} from ${LARGE_IMPUTE_ROWS.toLocaleString('en-US')} rows)` : '';
+  return modelPlan(ns, `${generate.sampler}, ${generate.steps} steps (generate); ${impute.sampler}, ${impute.steps} steps${byRows} (impute)`);
 }
 
 /** The per-use samplers of a table model (see `NormalizedModel.sampler`). */
 export function tableSampling(ns: NormalizedSpec): { generate: Sampling; impute: Sampling } {
   const m = ns.spec.model;
-  return { generate: { sampler: m.sampler.generate, steps: m.samplerSteps.generate }, impute: { sampler: m.sampler.impute, steps: m.samplerSteps.impute } };
+  return {
+    generate: { sampler: m.sampler.generate, steps: m.samplerSteps.generate },
+    impute: { sampler: m.sampler.impute, steps: m.samplerSteps.impute, ...(m.imputeStepsByRows ? { byRows: true as const } : {}) },
+  };
 }
 
 /** The format a table is read as: the spec's explicit one, else its extension's. */

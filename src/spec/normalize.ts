@@ -47,6 +47,8 @@ export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | '
   sampler: { generate: SamplerName; impute: SamplerName };
   /** Steps per use: the spec's `samplerSteps`, else 50 (tables) or 24 (images), and 20 for the default imputation sampler. */
   samplerSteps: { generate: number; impute: number };
+  /** A table spec that names neither sampler nor samplerSteps: a blend's draws take their steps by the imputed rows (imputeSampling). */
+  imputeStepsByRows: boolean;
   flip: boolean;
 }
 
@@ -160,6 +162,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     resume: s.resume ?? false,
     sampler,
     samplerSteps,
+    imputeStepsByRows: kind === 'table' && s.sampler === undefined && s.samplerSteps === undefined,
     imageSize: s.imageSize,
     window: s.window,
     flip: s.flip ?? false,

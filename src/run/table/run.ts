@@ -367,8 +367,8 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       engines: task.engine,
       draws: Math.max(draws, BLEND_MIN_DRAWS),
       ...(task.ownInput ? {} : { validation, ...(fills ? { fills } : {}) }),
-      sampler: task.sampling.sampler,
-      samplerSteps: task.sampling.steps,
+      // Unset by the spec, the draws' steps follow the rows (imputeSampling).
+      ...(task.sampling.byRows ? {} : { sampler: task.sampling.sampler, samplerSteps: task.sampling.steps }),
       onProgress: (stage, d, n, unit) => log.progress(`${task.label}: ${stage}`, d, n, unit),
     });
     log.done(task.label, `(${input.nRows} rows, engine ${task.engine}: ${r.choices.map((c) => `${c.column} ${c.weights.join('/')}`).join(', ') || 'no holes'})`);
@@ -384,6 +384,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
     const blend = {
       engines: ['diffusion', 'forest', 'ridge'],
       diffusionDraws: r.draws.length,
+      drawSampling: r.model.sampling,
       // The model saw the validation cells only when it was loaded, or trained on a different split of them.
       validationUnseen: !task.ownInput && validation !== undefined,
       seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds), chainedWall: round3(r.model.chainedSeconds) },
