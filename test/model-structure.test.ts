@@ -17,7 +17,7 @@ import { blendImpute, hideCells, pairedNoWorse, validationCells } from '../src/i
 import { planTable } from '../src/run/plan.js';
 import { normalizeSpec } from '../src/spec/normalize.js';
 import { chainedForestImpute, chainedSteps } from '../src/impute/chained.js';
-import { chainedInWorker } from '../src/impute/chained-pool.js';
+import { chainedInWorker, spareHelpers } from '../src/impute/chained-pool.js';
 import { dependencyViolations, findDependencies } from '../src/table/dependencies.js';
 import { isCategorical, missingCount, takeRows, type Table } from '../src/table/table.js';
 import { TableEncoder } from '../src/table/encode.js';
@@ -227,8 +227,30 @@ describe('blended imputation', () => {
     expect(there!.held?.probs).toEqual(here.held?.probs);
     // Some trees were grown here, not all: both threads took from one counter.
     const forests = 2 * 2 * masked.columns.length;
-    expect(run.helped()).toBeGreaterThan(0);
-    expect(run.helped()).toBeLessThan(forests * 40);
+    expect(run.helped()).toHaveLength(1);
+    expect(run.helped()[0]).toBeGreaterThan(0);
+    expect(run.helped()[0]).toBeLessThan(forests * 40);
+  }, 60_000);
+
+  it.skipIf(availableParallelism() < 2)('helper workers on spare cores grow trees from the start, and the fills stay the in-process ones, byte for byte', async () => {
+    // A two-core machine has no spare core (spareHelpers() = 0 beside a one-thread model); two are forced here.
+    const { table } = await readTable(fixture('palmerpenguins__penguins'));
+    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
+    const runs = [{ seed: 7, iterations: 2, nTrees: 40, heldCells: validationCells(masked, 3, 0.2) }];
+    const here = chainedForestImpute(masked, runs[0]!);
+    const run = chainedInWorker({ table: masked, runs }, 2);
+    expect(run.helpers).toBe(2);
+    run.help();
+    const [there] = await run;
+    expect(there!.values).toEqual(here.values);
+    expect(there!.probs).toEqual(here.probs);
+    expect(there!.held?.values).toEqual(here.held?.values);
+    expect(there!.held?.probs).toEqual(here.held?.probs);
+    // Both extra workers grew some of the trees.
+    const [, ...extra] = run.helped();
+    expect(extra).toHaveLength(2);
+    for (const k of extra) expect(k).toBeGreaterThan(0);
+    if (availableParallelism() <= 2) expect(spareHelpers()).toBe(0);
   }, 60_000);
 
   it.skipIf(availableParallelism() < 2)("a worker's fills show their progress in column fits while the main thread is busy, up to chainedSteps' total", async () => {

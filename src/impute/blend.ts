@@ -75,10 +75,11 @@ export interface BlendResult {
   choices: ColumnChoice[];
   /**
    * Seconds: `chainedSeconds` the wall time of the chained fills from the blend's start, `forestSeconds` and
-   * `ridgeSeconds` their own times in the worker; `helperTrees` the forest trees this thread grew while it waited.
+   * `ridgeSeconds` their own times in the worker; `helperTrees` the forest trees this thread grew while it waited,
+   * then those each extra thread on a spare core grew from the start.
    * `sampling`: the draws' sampler and steps.
    */
-  model: { width: number; depth: number; steps: number; sampling: { sampler: SamplerName; steps: number }; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number; helperTrees: number };
+  model: { width: number; depth: number; steps: number; sampling: { sampler: SamplerName; steps: number }; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number; helperTrees: number[] };
 }
 
 /** Per engine, per column: an estimate for every row (value, or K class probabilities row-major). */
@@ -130,7 +131,7 @@ export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
 }
 
 /** The blend's chained fills under way (`startChainedFills`), by learner. */
-export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress' | 'help' | 'helped'>;
+export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress' | 'help' | 'helped' | 'helpers'>;
 
 /**
  * The blend's chained fills, started in one worker thread: ridge regressions and forests, each filling the
@@ -147,7 +148,7 @@ export function startChainedFills(table: Table, valRows: readonly (readonly numb
   const fills = run.then((rs) => Object.fromEntries(learners.map((l, k) => [l, rs[k]!])));
   // Awaited later; a rejection meanwhile is not unhandled.
   fills.catch(() => undefined);
-  return Object.assign(fills, { cancel: run.cancel, progress: run.progress, help: run.help, helped: run.helped });
+  return Object.assign(fills, { cancel: run.cancel, progress: run.progress, help: run.help, helped: run.helped, helpers: run.helpers });
 }
 
 export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendResult> {
@@ -256,7 +257,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     point,
     draws: filled.map((d) => restoreObserved(table, d)),
     choices,
-    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? 0 },
+    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? [] },
   };
   if (!o.trained) model.dispose();
   return result;

@@ -6,9 +6,10 @@
  * two). Results are those of chainedForestImpute in-process: each fill has its own seeds.
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { currentBackend } from '../backend/index.js';
 import { chainedForestImpute, chainedSteps, type ChainedOptions, type ChainedResult } from './chained.js';
-import { treeHelper, treeShareMemory } from './tree-share.js';
+import { treeHelper, treeShareMemory, treesGrown } from './tree-share.js';
 import type { TreeSharing } from '../evaluate/forest.js';
 import type { Table } from '../table/table.js';
 
@@ -22,9 +23,10 @@ export interface ChainedJob {
  * Chained imputations under way. `cancel` stops their worker (a run that failed meanwhile need not wait);
  * `progress` reads how many column fits are done, of how many ([0, 0] in-process or before the first);
  * `help` lends the calling thread to the worker's forests from now on (tree-share.ts): call it when the
- * thread would otherwise only wait; `helped` counts the trees it grew.
+ * thread would otherwise only wait; `helped` counts the trees each helper grew (this thread first, then
+ * the extra threads growing trees from the start, `helpers` of them).
  */
-export type ChainedRun = Promise<ChainedResult[]> & { cancel: () => void; progress: () => [number, number]; help: () => void; helped: () => number };
+export type ChainedRun = Promise<ChainedResult[]> & { cancel: () => void; progress: () => [number, number]; help: () => void; helped: () => number[]; helpers: number };
 
 /** A job's fills in this thread, each timed; progress counts column fits over all of them. */
 export function runChained(job: ChainedJob, onProgress?: (done: number, total: number) => void, sharing?: TreeSharing): ChainedResult[] {
@@ -39,24 +41,48 @@ export function runChained(job: ChainedJob, onProgress?: (done: number, total: n
   });
 }
 
-/** Starts `job` in a worker thread; in-process where there is one core or a worker fails. */
-export function chainedInWorker(job: ChainedJob): ChainedRun {
+/**
+ * Extra threads that grow forest trees from the start (tree-share.ts): the cores left after the main
+ * thread's model (its backend's threads) and the fill worker. None on a two-core machine.
+ */
+export function spareHelpers(): number {
+  return Math.max(0, availableParallelism() - 1 - (currentBackend()?.threads ?? 1));
+}
+
+/** A worker thread on `name` (a sibling module); under the TypeScript sources it needs tsx's loader. */
+function startWorker(name: string, workerData: unknown, transferList: MessagePort[]): Worker {
+  const ts = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./${name}.${ts ? 'ts' : 'js'}`, import.meta.url);
+  // Node 20 loads a worker's entry before an `--import` loader is ready, so under the sources the worker
+  // registers tsx itself, then imports the entry.
+  return ts
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, transferList })
+    : new Worker(entry, { workerData, transferList });
+}
+
+/**
+ * Starts `job` in a worker thread, with `extraHelpers` more threads growing its forests' trees (default
+ * `spareHelpers()`); in-process where there is one core or a worker fails. The fills are the same bytes
+ * however many threads grow them.
+ */
+export function chainedInWorker(job: ChainedJob, extraHelpers = spareHelpers()): ChainedRun {
   const inProcess = (): ChainedResult[] => runChained(job);
-  if (availableParallelism() < 2) return Object.assign(Promise.resolve().then(inProcess), { cancel: () => undefined, progress: (): [number, number] => [0, 0], help: () => undefined, helped: () => 0 });
+  if (availableParallelism() < 2) return Object.assign(Promise.resolve().then(inProcess), { cancel: () => undefined, progress: (): [number, number] => [0, 0], help: () => undefined, helped: (): number[] => [], helpers: 0 });
   let worker: Worker | undefined;
+  const extra: Worker[] = [];
   let cancelled = false;
   // Progress in shared memory, not messages: a main thread busy with its model handles no messages until it
   // waits, and would then hear every step at once.
   const shared = new Int32Array(new SharedArrayBuffer(8));
-  const share = treeShareMemory();
-  const channel = new MessageChannel();
-  const helper = treeHelper(channel.port1, share);
-  // Under the TypeScript sources (tests, bench via tsx) the worker is a .ts file and needs tsx's loader.
-  const ts = import.meta.url.endsWith('.ts');
+  // Helper 0 is this thread (from `help`), 1.. the extra workers.
+  const share = treeShareMemory(1 + extraHelpers);
+  const channels = Array.from({ length: 1 + extraHelpers }, () => new MessageChannel());
+  const helper = treeHelper(channels[0]!.port1, share, 0);
   const run = new Promise<ChainedResult[]>((resolve, reject) => {
     let result: ChainedResult[] | undefined;
     const settle = (): void => {
       helper.stop();
+      for (const w of extra) void w.terminate();
       if (result) return resolve(result);
       if (cancelled) return reject(new Error('chained imputation cancelled'));
       // A worker that failed (a loader missing, memory) costs time, not the result.
@@ -67,17 +93,18 @@ export function chainedInWorker(job: ChainedJob): ChainedRun {
       }
     };
     try {
-      const workerData = { job, progress: shared, share, port: channel.port2 };
-      const transferList = [channel.port2];
-      const entry = new URL(`./chained-worker.${ts ? 'ts' : 'js'}`, import.meta.url);
-      // Node 20 loads a worker's entry before an `--import` loader is ready, so under the sources the worker
-      // registers tsx itself, then imports the entry.
-      worker = ts
-        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData, transferList })
-        : new Worker(entry, { workerData, transferList });
+      const ports = channels.map((c) => c.port2);
+      worker = startWorker('chained-worker', { job, progress: shared, share, ports }, ports);
       worker.once('message', (r: ChainedResult[]) => (result = r));
       worker.once('error', () => undefined);
       worker.once('exit', settle);
+      // A helper that fails to start only leaves its offers to be withdrawn.
+      for (let h = 1; h <= extraHelpers; h++) {
+        const w = startWorker('tree-helper-worker', { port: channels[h]!.port1, share, h }, [channels[h]!.port1]);
+        w.on('error', () => undefined);
+        w.unref();
+        extra.push(w);
+      }
     } catch {
       settle();
     }
@@ -89,6 +116,7 @@ export function chainedInWorker(job: ChainedJob): ChainedRun {
     },
     progress: (): [number, number] => [Atomics.load(shared, 0), Atomics.load(shared, 1)],
     help: helper.start,
-    helped: helper.grown,
+    helped: () => treesGrown(share),
+    helpers: extraHelpers,
   });
 }

@@ -3,16 +3,16 @@ import { parentPort, threadId, workerData, type MessagePort } from 'node:worker_
 import { runChained, type ChainedJob } from './chained-pool.js';
 import { treeSharer } from './tree-share.js';
 
-const { job, progress, share, port } = workerData as { job: ChainedJob; progress: Int32Array; share: Int32Array; port: MessagePort };
+const { job, progress, share, ports } = workerData as { job: ChainedJob; progress: Int32Array; share: Int32Array; ports: MessagePort[] };
 const results = runChained(
   job,
   (done, total) => {
     Atomics.store(progress, 1, total);
     Atomics.store(progress, 0, done);
   },
-  treeSharer(port, share),
+  treeSharer(ports, share),
 ).map((r) => ({ ...r, thread: threadId }));
-port.close();
+for (const p of ports) p.close();
 const arrays = results.flatMap((r) => [...r.values, ...r.probs, ...(r.held ? [...r.held.values, ...r.held.probs] : [])]);
 const buffers = [...new Set(arrays.filter((a): a is Float64Array => a !== undefined).map((a) => a.buffer as ArrayBuffer))];
 parentPort!.postMessage(results, buffers);

@@ -388,7 +388,9 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
       // The model saw the validation cells only when it was loaded, or trained on a different split of them.
       validationUnseen: !task.ownInput && validation !== undefined,
       seconds: { diffusion: round3(r.model.imputeSeconds), forest: round3(r.model.forestSeconds), ridge: round3(r.model.ridgeSeconds), chainedWall: round3(r.model.chainedSeconds) },
-      treesGrownWhileWaiting: r.model.helperTrees,
+      // Forest trees grown by the main thread once its draws were done, and threads on spare cores that grew trees from the start.
+      treesGrownWhileWaiting: r.model.helperTrees[0] ?? 0,
+      treesGrownBySpareCores: r.model.helperTrees.slice(1),
       columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
     };
     return { rows: input.nRows, tables: { input, completed: r.point }, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
