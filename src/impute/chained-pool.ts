@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { currentBackend } from '../backend/index.js';
 import { chainedForestImpute, chainedSteps, type ChainedOptions, type ChainedResult } from './chained.js';
-import { treeHelper, treeShareMemory, treesGrown } from './tree-share.js';
+import { helperGone, treeHelper, treeShareMemory, treesGrown } from './tree-share.js';
 import type { TreeSharing } from '../evaluate/forest.js';
 import type { Table } from '../table/table.js';
 
@@ -102,6 +102,7 @@ export function chainedInWorker(job: ChainedJob, extraHelpers = spareHelpers()):
       for (let h = 1; h <= extraHelpers; h++) {
         const w = startWorker('tree-helper-worker', { port: channels[h]!.port1, share, h }, [channels[h]!.port1]);
         w.on('error', () => undefined);
+        w.once('exit', () => helperGone(share, h));
         w.unref();
         extra.push(w);
       }

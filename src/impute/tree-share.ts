@@ -7,17 +7,25 @@
  * index. Trees are seeded by index, so the forests, and the imputations, are the same bytes whoever grows
  * them and however many help.
  *
- * Shared Int32 slots: NEXT (the next tree index), then per helper READY (1 while it takes work), SLOT (the
- * offered forest's id; its negative once claimed; 0 when withdrawn), DONE (the last id whose trees it
- * posted) and GROWN (how many trees it grew). An offer a helper has not claimed when the worker runs out of trees is withdrawn by
- * compare-and-swap, so the worker never waits on a helper for more than the tree it is growing.
+ * Shared Int32 slots: NEXT (the next tree index), then per helper READY (1 while it takes work, GONE once its
+ * thread has exited), SLOT (the offered forest's id; its negative once claimed; 0 when withdrawn), DONE (the
+ * last id whose trees it posted) and GROWN (how many trees it grew). An offer a helper has not claimed when
+ * the worker runs out of trees is withdrawn by compare-and-swap, so the worker never waits on a helper for
+ * more than the tree it is growing; a helper that dies holding one leaves its trees to the worker.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { growPlannedTree, type ForestPlan, type Tree, type TreeSharing } from '../evaluate/forest.js';
 
 const NEXT = 0;
 const READY = 1, SLOT = 2, DONE = 3, GROWN = 4;
+const GONE = -1;
 const slot = (h: number, field: number): number => 4 * h + field;
+
+/** Marks helper h's thread as exited: a worker waiting on its trees stops waiting and grows them itself. */
+export function helperGone(shared: Int32Array, h: number): void {
+  Atomics.store(shared, slot(h, READY), GONE);
+  Atomics.notify(shared, slot(h, DONE));
+}
 
 /** The shared slots of one worker and its `helpers` helpers. */
 export function treeShareMemory(helpers: number): Int32Array {
@@ -59,10 +67,14 @@ export function treeSharer(ports: readonly MessagePort[], shared: Int32Array): T
         // Withdrawn before helper h took it; else it is growing its last tree or has posted them.
         if (Atomics.compareExchange(shared, slot(h, SLOT), id, 0) === id) continue;
         let msg: { message: Grown } | undefined;
-        while (!(msg = receiveMessageOnPort(ports[h]!) as { message: Grown } | undefined)) Atomics.wait(shared, slot(h, DONE), Atomics.load(shared, slot(h, DONE)), 50);
-        const grown = msg.message;
-        grown.index.forEach((t, k) => (trees[t] = grown.trees[k]!));
+        while (!(msg = receiveMessageOnPort(ports[h]!) as { message: Grown } | undefined) && Atomics.load(shared, slot(h, READY)) !== GONE) {
+          Atomics.wait(shared, slot(h, DONE), Atomics.load(shared, slot(h, DONE)), 50);
+        }
+        const grown = msg?.message;
+        grown?.index.forEach((t, k) => (trees[t] = grown.trees[k]!));
       }
+      // Trees a helper took and never returned (its thread died): the same trees, grown here.
+      for (let t = 0; t < plan.nTrees; t++) trees[t] ??= growPlannedTree(plan, t);
       return trees;
     },
   };
