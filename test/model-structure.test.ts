@@ -390,6 +390,28 @@ describe('a model that only serves blended imputation', () => {
     expect(await drawSampling({ samplerSteps: 20 })).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
   }, 120_000);
 
+  it('imputes with forests alone without training a diffusion model it would not use', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'forest-only-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const r = await runSpec(dir, {
+      version: 1,
+      name: 'forest-only',
+      seed: 1,
+      source: { path: resolve(fixture('datasets__airquality')) },
+      tasks: [{ type: 'impute', engine: 'forest', output: { path: 'imputed.csv' } }],
+      report: { dir: 'report', html: false },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/training:/);
+    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    expect(report.model).toBeUndefined();
+    for (const c of report.tasks[0].blend.columns) expect(c.weights).toEqual([0, 1, 0]);
+    const { table: input } = await readTable(fixture('datasets__airquality'));
+    const { table: out } = await readTable(join(dir, 'imputed.csv'));
+    expectObservedKept(input, out);
+    for (const c of out.columns) expect(missingCount(c), c.name).toBe(0);
+  }, 120_000);
+
   it('reaches the model a run trains: an impute-only run on 1,858 rows plans 2,000 steps, not 4,000', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'impute-sizing-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));

@@ -13,7 +13,7 @@
 import { createRng, deriveSeed } from '../rng.js';
 import { isCategorical, isMissing, type Column, type Table } from '../table/table.js';
 import { applyMask } from '../evaluate/imputation.js';
-import { enforceDependencies } from '../table/dependencies.js';
+import { enforceDependencies, findDependencies } from '../table/dependencies.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import { imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
 import type { ChainedResult } from './chained.js';
@@ -37,7 +37,7 @@ export interface BlendOptions {
   validationShare?: number;
   /** A fresh model's options (when `trained` is absent). */
   model?: TabularModelOptions;
-  /** An already trained model (not disposed here); else one is trained on the held-out table. */
+  /** An already trained model (not disposed here); else one is trained on the held-out table where `engines` uses it. */
   trained?: TabularDiffusion;
   /** Validation cells per column (row indices); default `validationCells(table, seed, share)`. */
   validation?: number[][];
@@ -164,12 +164,12 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   let t0 = performance.now();
   const fillsRun = use('forest') || use('ridge') ? (o.fills ?? startChainedFills(table, valRows, o.seed, engines)) : undefined;
   const fillsStart = t0;
-  const model = o.trained ?? TabularDiffusion.create(held, { seed: o.seed, purpose: 'impute', ...o.model });
-  if (use('diffusion') && !o.trained) await model.fit(held);
+  const model = o.trained ?? (use('diffusion') ? TabularDiffusion.create(held, { seed: o.seed, purpose: 'impute', ...o.model }) : undefined);
+  if (model && use('diffusion') && !o.trained) await model.fit(held);
   const trainSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const sampling = imputeSampling(o.sampler, o.samplerSteps, n);
-  const filled = use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...sampling, onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k, 'rows×draws') }) : [];
+  const filled = model && use('diffusion') ? await model.complete(held, { draws, seed: o.seed, ...sampling, onProgress: (d, k) => o.onProgress?.('diffusion draws', d, k, 'rows×draws') }) : [];
   const imputeSeconds = (performance.now() - t0) / 1000;
   const diffusion = filled.length ? drawEstimates(table, filled) : undefined;
   const fills = fillsRun ? await waitFor(fillsRun, o.onProgress) : {};
@@ -249,7 +249,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     return { ...c, values };
   });
   const point: Table = { nRows: n, columns };
-  enforceDependencies(table, point, model.dependencies, (col, row, level) => {
+  enforceDependencies(table, point, model?.dependencies ?? findDependencies(table), (col, row, level) => {
     const c = point.columns[table.columns.findIndex((x) => x.name === col)]!;
     return isCategorical(c) ? (c.codes[row] === c.categories.indexOf(level) ? 1 : 0) : -Math.abs(c.values[row]! - Number(level));
   });
@@ -257,9 +257,9 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     point,
     draws: filled.map((d) => restoreObserved(table, d)),
     choices,
-    model: { width: model.mlp.width, depth: model.mlp.depth, steps: model.state.step, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? [] },
+    model: { width: model?.mlp.width ?? 0, depth: model?.mlp.depth ?? 0, steps: model?.state.step ?? 0, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? [] },
   };
-  if (!o.trained) model.dispose();
+  if (!o.trained) model?.dispose();
   return result;
 }
 

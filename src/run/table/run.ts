@@ -263,8 +263,17 @@ function needsDiffusion(plan: TablePlan, choice: EngineChoice): boolean {
     Boolean(plan.model?.checkpoint) ||
     Boolean(ev?.imputation) ||
     (!generates && Boolean(ev && (ev.fidelity || ev.detection || ev.privacy || ev.outliers))) ||
-    plan.tasks.some((t) => t.type === 'impute' || (t.type === 'generate' && choice.engines.get(t.index) !== 'trees'))
+    plan.tasks.some((t) => (t.type === 'impute' && imputeNeedsDiffusion(plan, t)) || (t.type === 'generate' && choice.engines.get(t.index) !== 'trees'))
   );
+}
+
+/**
+ * An impute task that uses the diffusion model: engine auto or diffusion, a streamed source (imputed by the
+ * model batch by batch), or a private model (its forest and ridge engines fall back to the model). Forest or
+ * ridge alone in memory do not wait for a model they would not use.
+ */
+function imputeNeedsDiffusion(plan: TablePlan, t: ImputeTaskPlan): boolean {
+  return t.engine === 'auto' || t.engine === 'diffusion' || Boolean(plan.trainRows) || Boolean(plan.model?.privacy);
 }
 
 function generatorReport(choice: EngineChoice): Record<string, unknown> {
@@ -309,7 +318,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
-      const r = data.table ? await imputeInMemory(ctx.model!, task, data.table, log, ctx.validation, data.passthrough, ctx.fills) : await imputeStreamedTask(ctx.model!, task, log);
+      const r = data.table ? await imputeInMemory(ctx.model, task, data.table, log, ctx.validation, data.passthrough, ctx.fills) : await imputeStreamedTask(ctx.model!, task, log);
       return { ...(r.tables ? { imputed: { ...r.tables, output: task.output.path } } : {}), report: { type: 'impute', output: task.output.path, rows: r.rows }, extra: { draws: task.draws, engine: r.engine, imputedCells: r.imputedCells, ...(r.intervals ? { intervals: r.intervals } : {}), ...(r.completed ? { completed: r.completed } : {}), ...(r.blend ? { blend: r.blend } : {}) } };
     }
   }
@@ -350,7 +359,7 @@ interface ImputeRun {
 /** Draws the blend's diffusion estimate pools at least (one draw is too noisy a mean). */
 const BLEND_MIN_DRAWS = 5;
 
-async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][], passthrough?: Passthrough, fills?: ChainedFills): Promise<ImputeRun> {
+async function imputeInMemory(model: TabularDiffusion | undefined, task: ImputeTaskPlan, source: Table, log: Logger, validation?: number[][], passthrough?: Passthrough, fills?: ChainedFills): Promise<ImputeRun> {
   const own = task.ownInput ? await loadSourceTable(task.read) : undefined;
   const input = own ? own.table : source;
   // Outputs carry the passthrough columns (ids) verbatim, in the input's column order.
@@ -359,7 +368,7 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
   const { draws } = task;
   const imputedCells = input.columns.reduce((s, c) => s + missingCount(c), 0);
   // The blend fits chained forests and ridge regressions on the input's rows outside DP-SGD.
-  if (task.engine !== 'diffusion' && model.trainOptions.privacy) log.info(`${task.label}: engine ${task.engine} → diffusion (model.privacy: the forest and ridge engines would learn from the rows outside differential privacy)`);
+  if (task.engine !== 'diffusion' && model?.trainOptions.privacy) log.info(`${task.label}: engine ${task.engine} → diffusion (model.privacy: the forest and ridge engines would learn from the rows outside differential privacy)`);
   else if (task.engine !== 'diffusion') {
     const r = await blendImpute(input, {
       seed: task.seed,
@@ -395,7 +404,8 @@ async function imputeInMemory(model: TabularDiffusion, task: ImputeTaskPlan, sou
     };
     return { rows: input.nRows, tables: { input, completed: r.point }, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
   }
-  const filled = await model.complete(input, {
+  // Engine diffusion, or a private model's fallback: imputeNeedsDiffusion had the model trained.
+  const filled = await model!.complete(input, {
     draws,
     seed: task.seed,
     // Noise keyed to the row index, so `--shard` runs of this task concatenate to this same table.
