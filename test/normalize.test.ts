@@ -39,21 +39,20 @@ describe('normalize: defaults', () => {
     expect(spec.tasks[0]).toEqual({ type: 'impute', draws: 1, engine: 'auto', output: { path: '/a/o.csv' } });
     expect(spec.evaluate).toEqual({ fidelity: false, detection: false, privacy: false, outliers: false, memorization: false, imputation: { fraction: 0.2, mechanism: 'mcar' } });
     expect(spec.report).toEqual({ dir: '/a/r', html: true });
-    expect(spec.model).toEqual({ declared: false, device: 'auto', resume: false, sampler: { generate: 'heun', impute: 'dpmpp-2m' }, samplerSteps: { generate: 50, impute: 20 }, flip: false });
+    expect(spec.model).toEqual({ declared: false, device: 'auto', resume: false, sampling: { generate: { sampler: 'heun', steps: 50 }, impute: { sampler: 'dpmpp-2m', steps: 20, byRows: true } }, flip: false });
   });
-  it('imputes with DPM-Solver++(2M) at 20 steps unless the spec names a sampler; samplerSteps alone sets both uses', () => {
+  it('imputes with DPM-Solver++(2M) at 20 steps (by rows in a blend) unless the spec names a sampler; samplerSteps alone sets both uses', () => {
     const task = { tasks: [{ type: 'impute' as const, output: { path: 'o.csv' } }] };
     const named = normalizeSpec({ ...base, ...task, model: { sampler: 'heun' } }, '/a/spec.yaml').spec.model;
-    expect([named.sampler, named.samplerSteps]).toEqual([{ generate: 'heun', impute: 'heun' }, { generate: 50, impute: 50 }]);
+    expect(named.sampling).toEqual({ generate: { sampler: 'heun', steps: 50 }, impute: { sampler: 'heun', steps: 50 } });
     const steps = normalizeSpec({ ...base, ...task, model: { samplerSteps: 8 } }, '/a/spec.yaml').spec.model;
-    expect([steps.sampler, steps.samplerSteps]).toEqual([{ generate: 'heun', impute: 'dpmpp-2m' }, { generate: 8, impute: 8 }]);
+    expect(steps.sampling).toEqual({ generate: { sampler: 'heun', steps: 8 }, impute: { sampler: 'dpmpp-2m', steps: 8 } });
   });
   it('image pipelines: one sampler, 24 steps, a fifth held out when synthesis is checked', () => {
     const { spec } = normalizeSpec({ ...base, source: { path: 'dcm', format: 'dicom' }, tasks: [{ type: 'synthesize', count: 4, output: { path: 'o' } }] }, '/a/spec.yaml');
     expect(spec.kind).toBe('image');
     expect(spec.split.holdout).toBe(0.2);
-    expect(spec.model.sampler).toEqual({ generate: 'heun', impute: 'heun' });
-    expect(spec.model.samplerSteps).toEqual({ generate: 24, impute: 24 });
+    expect(spec.model.sampling).toEqual({ generate: { sampler: 'heun', steps: 24 }, impute: { sampler: 'heun', steps: 24 } });
     expect(normalizeSpec({ ...base, source: { path: 'dcm', format: 'dicom' }, tasks: [{ type: 'deidentify', output: { path: 'o' } }] }).spec.split.holdout).toBe(0);
   });
   it('keeps an empty evaluate section as no evaluation, and the hash of the spec as written', () => {

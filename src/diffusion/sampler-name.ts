@@ -17,6 +17,9 @@ export const DEFAULT_IMPUTE_SAMPLER = { sampler: 'dpmpp-2m', steps: 20, largeTab
 /** Rows of the imputed table from which the default imputation sampler takes `largeTableSteps`. */
 export const LARGE_IMPUTE_ROWS = 5000;
 
+/** A sampler and its steps; `byRows`: the spec named neither, and a blend's draws take their steps by the imputed rows (imputeSampling). */
+export type Sampling = { sampler: SamplerName; steps: number; byRows?: true };
+
 /** How a model generates when the caller names no sampler (tables and images): Heun's deterministic ODE. */
 export const DEFAULT_GENERATE_SAMPLER = 'heun' satisfies SamplerName;
 

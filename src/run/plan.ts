@@ -9,7 +9,7 @@
 import type { ImputeEngine } from '../impute/engine-name.js';
 import type { GenerateEngine } from '../synth/engine-name.js';
 import { deriveSeed } from '../rng.js';
-import { DEFAULT_IMPUTE_SAMPLER, LARGE_IMPUTE_ROWS } from '../diffusion/sampler-name.js';
+import { DEFAULT_IMPUTE_SAMPLER, LARGE_IMPUTE_ROWS, type Sampling } from '../diffusion/sampler-name.js';
 import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { learnedFrom, NIFTI_PATH, normalizeSpec, synthesizeFormat, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
 import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
@@ -17,8 +17,7 @@ import type { SeriesFilter } from '../io/dicom/series.js';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 
-/** A sampler and its steps; `byRows`: the spec named neither, and a blend's draws take their steps by the imputed rows (imputeSampling). */
-export type Sampling = { sampler: SamplerName; steps: number; byRows?: true };
+export type { Sampling } from '../diffusion/sampler-name.js';
 
 /** How a table is read: the source (or an impute task's input) with the spec's per-column options. */
 export interface SourceRead {
@@ -253,11 +252,7 @@ function tableModelPlan(ns: NormalizedSpec): ModelPlan {
 
 /** The per-use samplers of a table model (see `NormalizedModel.sampler`). */
 export function tableSampling(ns: NormalizedSpec): { generate: Sampling; impute: Sampling } {
-  const m = ns.spec.model;
-  return {
-    generate: { sampler: m.sampler.generate, steps: m.samplerSteps.generate },
-    impute: { sampler: m.sampler.impute, steps: m.samplerSteps.impute, ...(m.imputeStepsByRows ? { byRows: true as const } : {}) },
-  };
+  return ns.spec.model.sampling;
 }
 
 /** The format a table is read as: the spec's explicit one, else its extension's. */
@@ -389,8 +384,8 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     split: { holdout: spec.split.holdout },
     evaluate,
     preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip, ...(m.slicePosition !== undefined ? { slicePosition: m.slicePosition } : {}) },
-    ...(evaluate ? { model: { ...modelPlan(ns, m.sampler.generate, m.samplerSteps.generate), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
-    sampling: { sampler: m.sampler.generate, steps: m.samplerSteps.generate },
+    ...(evaluate ? { model: { ...modelPlan(ns, m.sampling.generate.sampler, m.sampling.generate.steps), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
+    sampling: m.sampling.generate,
     tasks,
     ...(spec.report ? { report: spec.report } : {}),
   };

@@ -11,7 +11,7 @@ import type { ImputeEngine } from '../impute/engine-name.js';
 import type { GenerateEngine } from '../synth/engine-name.js';
 import { createHash } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { DEFAULT_GENERATE_SAMPLER, DEFAULT_SAMPLER_STEPS, imputeSampling } from '../diffusion/sampler-name.js';
+import { DEFAULT_GENERATE_SAMPLER, DEFAULT_SAMPLER_STEPS, imputeSampling, type Sampling } from '../diffusion/sampler-name.js';
 import { readSpecFile } from './parse.js';
 import type { ColumnSpec, DeidentifyOptionsSpec, Device, EvaluateSpec, ModelSpec, OutputSpec, PipelineSpec, SamplerName, SecretSpec, SourceSpec, TaskSpec } from './types.js';
 import type { ColumnKind } from '../table/table.js';
@@ -39,16 +39,14 @@ export interface NormalizedModel extends Omit<ModelSpec, 'device' | 'resume' | '
   /** Minutes between checkpoints while training (only with `checkpoint`); default 10. */
   checkpointEvery?: number;
   /**
-   * The sampler per use. Unset, the defaults differ: the deterministic Heun ODE for generation (best column
-   * shapes and detection) and DPM-Solver++(2M) at 20 steps for imputation, where the blend's 10 draws are
-   * averaged: as accurate as EDM's stochastic sampler at 50 steps on the shared yardsticks and 2.5× fewer
-   * network evaluations (bench/RESULTS.md). Image models sample with `generate`.
+   * The sampler and its steps per use. Unset, the defaults differ: the deterministic Heun ODE at 50 steps for
+   * generation (best column shapes and detection) and DPM-Solver++(2M) at 20 steps for imputation, where the
+   * blend's 10 draws are averaged: as accurate as EDM's stochastic sampler at 50 steps on the shared
+   * yardsticks and 2.5× fewer network evaluations (bench/RESULTS.md); with neither `sampler` nor
+   * `samplerSteps` in a table spec, a blend's draws take their steps by the rows (`byRows`, imputeSampling).
+   * Image models sample with `generate`, 24 steps by default.
    */
-  sampler: { generate: SamplerName; impute: SamplerName };
-  /** Steps per use: the spec's `samplerSteps`, else 50 (tables) or 24 (images), and 20 for the default imputation sampler. */
-  samplerSteps: { generate: number; impute: number };
-  /** A table spec that names neither sampler nor samplerSteps: a blend's draws take their steps by the imputed rows (imputeSampling). */
-  imputeStepsByRows: boolean;
+  sampling: { generate: Sampling; impute: Sampling };
   flip: boolean;
 }
 
@@ -141,9 +139,9 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
   const s = m ?? {};
   const steps = s.samplerSteps ?? (kind === 'image' ? 24 : DEFAULT_SAMPLER_STEPS);
   const generate = s.sampler ?? DEFAULT_GENERATE_SAMPLER;
-  const impute = kind === 'image' ? { sampler: generate, steps } : imputeSampling(s.sampler, s.samplerSteps);
-  const sampler = { generate, impute: impute.sampler };
-  const samplerSteps = { generate: steps, impute: impute.steps };
+  const byRows = kind === 'table' && s.sampler === undefined && s.samplerSteps === undefined;
+  const impute: Sampling = kind === 'image' ? { sampler: generate, steps } : { ...imputeSampling(s.sampler, s.samplerSteps), ...(byRows ? { byRows } : {}) };
+  const sampling = { generate: { sampler: generate, steps }, impute };
   return defined({
     declared: m !== undefined,
     device: s.device ?? 'auto',
@@ -160,9 +158,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     timeBudget: s.timeBudget,
     load: s.load,
     resume: s.resume ?? false,
-    sampler,
-    samplerSteps,
-    imputeStepsByRows: kind === 'table' && s.sampler === undefined && s.samplerSteps === undefined,
+    sampling,
     imageSize: s.imageSize,
     window: s.window,
     flip: s.flip ?? false,
