@@ -15,6 +15,7 @@
 // data lines (forcats__gss_cat@8000 keeps the training half at 4,000 rows: 3×256 like the other two).
 // Resumable: a table's trained model, synthetic CSVs and score JSONs are kept under outDir and reused.
 // Prints one JSON line per (table, sampler, steps, seed) and per holdout baseline.
+// GENERATE_SAMPLERS_TIMING=3 (with a trained model in outDir): generation timing only, 3 interleaved rounds.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,6 +50,8 @@ const RUNS = process.argv[5]
 // denoised estimate, one evaluation per step.
 const evaluations = (s: SamplerName, n: number) => (s === 'dpmpp-2m' || s === 'euler-maruyama' ? n : 2 * n - 1);
 const load1 = () => round(loadavg()[0]!, 2);
+// GENERATE_SAMPLERS_TIMING=N: only time the runs (N interleaved rounds, median), no CSVs or scores.
+const TIMING_ROUNDS = Number(process.env.GENERATE_SAMPLERS_TIMING ?? 0);
 
 const backend = await initBackend({ backend: 'wasm', threads: 1 });
 console.error(`[generate-samplers] backend ${backend.detail}; ${trainSteps} training steps; out ${outDir}`);
@@ -105,6 +108,24 @@ for (const spec of tables) {
   // One tiny draw first, so wasm kernel set-up is not charged to the first timed sampler.
   await model.generate(64, { seed: 99, sampler: 'dpmpp-2m', steps: 2 });
 
+  if (TIMING_ROUNDS > 0) {
+    // Timing only: every run generates the training half's rows once per round, rounds interleaved so a
+    // change in the shared machine's load falls on all samplers alike; the median of the rounds is printed.
+    const seconds = RUNS.map(() => [] as number[]);
+    for (let round_ = 0; round_ < TIMING_ROUNDS; round_++) {
+      for (const [k, r] of RUNS.entries()) {
+        const t1 = performance.now();
+        await model.generate(trainRows, { seed: r.seed, sampler: r.sampler, steps: r.steps });
+        seconds[k]!.push((performance.now() - t1) / 1000);
+      }
+    }
+    for (const [k, r] of RUNS.entries()) {
+      const med = [...seconds[k]!].sort((a, b) => a - b)[Math.floor(TIMING_ROUNDS / 2)]!;
+      console.log(JSON.stringify({ ...common, mlp, what: `timing, median of ${TIMING_ROUNDS} interleaved rounds`, sampler: r.sampler, steps: r.steps, evaluations: evaluations(r.sampler, r.steps), generateSeconds: seconds[k]!.map((x) => round(x, 2)), rowsPerSec: Math.round(trainRows / med), load1: load1() }));
+    }
+    model.dispose();
+    continue;
+  }
   for (const r of RUNS) {
     const tag = `${r.sampler}-${r.steps}-seed${r.seed}`;
     const csv = join(dir, `${tag}.csv`), scoreFile = join(dir, `score-${tag}.json`), timeFile = join(dir, `time-${tag}.json`);
