@@ -8,18 +8,23 @@ import { isCategorical, type Column } from '../src/table/table.js';
 
 const sha = (a: Float64Array): string => createHash('sha256').update(new Uint8Array(a.buffer)).digest('hex');
 
+/** Penguins' numeric columns as a feature matrix (holes as 0), and the table. */
+async function penguinsMatrix() {
+  const { table } = await readTable('fixtures/tables/palmerpenguins__penguins.csv');
+  const n = table.nRows;
+  const num = table.columns.filter((c): c is Extract<Column, { values: Float64Array }> => !isCategorical(c));
+  const data = new Float64Array(n * num.length);
+  num.forEach((c, j) => {
+    for (let i = 0; i < n; i++) data[j * n + i] = Number.isNaN(c.values[i]!) ? 0 : c.values[i]!;
+  });
+  return { table, n, data, X: { nRows: n, nCols: num.length, data, names: num.map((c) => c.name) } };
+}
+
 describe('random forest', () => {
   // Golden hashes from the forest before its split search was limited to a node's bins and its nodes moved to
   // typed arrays (4d5a495): those were speed changes only, and any change to the trees grown shows here.
   it('grows the same trees as before the speed-ups (penguins: a 3-class label and a regression target)', async () => {
-    const { table } = await readTable('fixtures/tables/palmerpenguins__penguins.csv');
-    const n = table.nRows;
-    const num = table.columns.filter((c): c is Extract<Column, { values: Float64Array }> => !isCategorical(c));
-    const data = new Float64Array(n * num.length);
-    num.forEach((c, j) => {
-      for (let i = 0; i < n; i++) data[j * n + i] = Number.isNaN(c.values[i]!) ? 0 : c.values[i]!;
-    });
-    const X = { nRows: n, nCols: num.length, data, names: num.map((c) => c.name) };
+    const { table, n, data, X } = await penguinsMatrix();
     const island = table.columns.find((c) => c.name === 'island')!;
     if (!isCategorical(island)) throw new Error('island: expected a label');
     const y = Int32Array.from(island.codes, (k) => Math.max(0, k));
@@ -57,14 +62,7 @@ describe('random forest shared with a helper thread that dies', () => {
   // impute/tree-share.ts: a helper that claimed a forest and took a tree index, then exited without returning
   // it, must neither hang the worker nor change the forest (the worker grows that tree itself).
   it('grows the same trees as alone, without waiting on the dead helper', async () => {
-    const { table } = await readTable('fixtures/tables/palmerpenguins__penguins.csv');
-    const n = table.nRows;
-    const num = table.columns.filter((c): c is Extract<Column, { values: Float64Array }> => !isCategorical(c));
-    const data = new Float64Array(n * num.length);
-    num.forEach((c, j) => {
-      for (let i = 0; i < n; i++) data[j * n + i] = Number.isNaN(c.values[i]!) ? 0 : c.values[i]!;
-    });
-    const X = { nRows: n, nCols: num.length, data, names: num.map((c) => c.name) };
+    const { n, data, X } = await penguinsMatrix();
     const yr = Float64Array.from({ length: n }, (_, i) => data[i]! * 2 + (i % 7));
     const opts = { seed: 4, nTrees: 400, maxDepth: 40, maxBins: 256, maxFeatures: 'sqrt' as const };
     const alone = forestPredict(trainForestRegressor(X, yr, opts), X);

@@ -99,6 +99,15 @@ describe('functional dependencies (gapminder: country → continent, region)', (
   }, 180_000);
 });
 
+/** Runs `spec` (a name and seed added, report.json in report/) through the CLI in a fresh folder; its exit, log and report. */
+async function runTableSpec(spec: object): Promise<{ dir: string; code: number; stderr: string; report: Record<string, any> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'model-structure-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const r = await runSpec(dir, { version: 1, name: 'model-structure', seed: 1, report: { dir: 'report', html: false }, ...spec });
+  const report = r.code === 0 ? JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8')) : {};
+  return { dir, code: r.code, stderr: r.stderr, report };
+}
+
 function expectObservedKept(input: Table, out: Table): void {
   input.columns.forEach((c, j) => {
     const o = out.columns[j]!;
@@ -372,42 +381,29 @@ describe('a model that only serves blended imputation', () => {
     expect(imputeSampling('heun', undefined, 10000)).toEqual({ sampler: 'heun', steps: 50 });
     // Through the CLI on the 10,545-row gapminder (ridge alone: no forests to wait for; the model barely trains).
     const drawSampling = async (model: object): Promise<unknown> => {
-      const dir = await mkdtemp(join(tmpdir(), 'draw-steps-'));
-      onTestFinished(() => rm(dir, { recursive: true, force: true }));
-      const r = await runSpec(dir, {
-        version: 1,
-        name: 'draw-steps',
-        seed: 1,
+      const r = await runTableSpec({
         source: { path: resolve(fixture('dslabs__gapminder')) },
         model: { width: 16, depth: 1, timeBudget: 0.01, ...model },
         tasks: [{ type: 'impute', engine: 'ridge', draws: 1, output: { path: 'imputed.csv' } }],
-        report: { dir: 'report', html: false },
       });
       expect(r.code, r.stderr).toBe(0);
-      return JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8')).tasks[0].blend.drawSampling;
+      return r.report.tasks[0].blend.drawSampling;
     };
     expect(await drawSampling({})).toEqual({ sampler: 'dpmpp-2m', steps: 10 });
     expect(await drawSampling({ samplerSteps: 20 })).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
   }, 120_000);
 
   it('imputes with forests alone without training a diffusion model it would not use', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'forest-only-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    const r = await runSpec(dir, {
-      version: 1,
-      name: 'forest-only',
-      seed: 1,
+    const r = await runTableSpec({
       source: { path: resolve(fixture('datasets__airquality')) },
       tasks: [{ type: 'impute', engine: 'forest', output: { path: 'imputed.csv' } }],
-      report: { dir: 'report', html: false },
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/training:/);
-    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
-    expect(report.model).toBeUndefined();
-    for (const c of report.tasks[0].blend.columns) expect(c.weights).toEqual([0, 1, 0]);
+    expect(r.report.model).toBeUndefined();
+    for (const c of r.report.tasks[0].blend.columns) expect(c.weights).toEqual([0, 1, 0]);
     const { table: input } = await readTable(fixture('datasets__airquality'));
-    const { table: out } = await readTable(join(dir, 'imputed.csv'));
+    const { table: out } = await readTable(join(r.dir, 'imputed.csv'));
     expectObservedKept(input, out);
     for (const c of out.columns) expect(missingCount(c), c.name).toBe(0);
   }, 120_000);
