@@ -108,6 +108,25 @@ async function runTableSpec(spec: object): Promise<{ dir: string; code: number; 
   return { dir, code: r.code, stderr: r.stderr, report };
 }
 
+/**
+ * A penguins fill (held cells too) in a worker, this thread helping and `extra` helper workers: asserts it equals
+ * the in-process fill, byte for byte, and returns the run (for its tree counts) and the masked table.
+ */
+async function helpedFillMatchesInProcess(seed: number, extra: number): Promise<{ run: ReturnType<typeof chainedInWorker>; masked: Table }> {
+  const { table } = await readTable(fixture('palmerpenguins__penguins'));
+  const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
+  const runs = [{ seed, iterations: 2, nTrees: 40, heldCells: validationCells(masked, 3, 0.2) }];
+  const here = chainedForestImpute(masked, runs[0]!);
+  const run = chainedInWorker({ table: masked, runs }, extra);
+  run.help();
+  const [there] = await run;
+  expect(there!.values).toEqual(here.values);
+  expect(there!.probs).toEqual(here.probs);
+  expect(there!.held?.values).toEqual(here.held?.values);
+  expect(there!.held?.probs).toEqual(here.held?.probs);
+  return { run, masked };
+}
+
 function expectObservedKept(input: Table, out: Table): void {
   input.columns.forEach((c, j) => {
     const o = out.columns[j]!;
@@ -223,17 +242,7 @@ describe('blended imputation', () => {
 
   it.skipIf(availableParallelism() < 2)("a waiting main thread grows some of the worker's trees, and the fills stay the in-process ones, byte for byte", async () => {
     // The blend lends its thread once the draws are done (impute/tree-share.ts); trees are seeded by index.
-    const { table } = await readTable(fixture('palmerpenguins__penguins'));
-    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
-    const runs = [{ seed: 5, iterations: 2, nTrees: 40, heldCells: validationCells(masked, 3, 0.2) }];
-    const here = chainedForestImpute(masked, runs[0]!);
-    const run = chainedInWorker({ table: masked, runs });
-    run.help();
-    const [there] = await run;
-    expect(there!.values).toEqual(here.values);
-    expect(there!.probs).toEqual(here.probs);
-    expect(there!.held?.values).toEqual(here.held?.values);
-    expect(there!.held?.probs).toEqual(here.held?.probs);
+    const { run, masked } = await helpedFillMatchesInProcess(5, 0);
     // Some trees were grown here, not all: both threads took from one counter.
     const forests = 2 * 2 * masked.columns.length;
     expect(run.helped()).toHaveLength(1);
@@ -243,18 +252,8 @@ describe('blended imputation', () => {
 
   it.skipIf(availableParallelism() < 2)('helper workers on spare cores grow trees from the start, and the fills stay the in-process ones, byte for byte', async () => {
     // A two-core machine has no spare core (spareHelpers() = 0 beside a one-thread model); two are forced here.
-    const { table } = await readTable(fixture('palmerpenguins__penguins'));
-    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
-    const runs = [{ seed: 7, iterations: 2, nTrees: 40, heldCells: validationCells(masked, 3, 0.2) }];
-    const here = chainedForestImpute(masked, runs[0]!);
-    const run = chainedInWorker({ table: masked, runs }, 2);
+    const { run } = await helpedFillMatchesInProcess(7, 2);
     expect(run.helpers).toBe(2);
-    run.help();
-    const [there] = await run;
-    expect(there!.values).toEqual(here.values);
-    expect(there!.probs).toEqual(here.probs);
-    expect(there!.held?.values).toEqual(here.held?.values);
-    expect(there!.held?.probs).toEqual(here.held?.probs);
     // Both extra workers grew some of the trees.
     const [, ...extra] = run.helped();
     expect(extra).toHaveLength(2);
