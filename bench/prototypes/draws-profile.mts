@@ -13,5 +13,5 @@ let t = performance.now();
 await model.fit(table);
 console.log('dim', model.encoder.dim, 'mlp', JSON.stringify(model.mlp), 'train s', ((performance.now() - t) / 1000).toFixed(1));
 t = performance.now();
-await model.complete(table, { draws: 10, seed: 1, ...imputeSampling(undefined, undefined) });
+await model.complete(table, { draws: 10, seed: 1, ...imputeSampling(undefined, undefined, table.nRows) });
 console.log('10 draws s', ((performance.now() - t) / 1000).toFixed(1));
