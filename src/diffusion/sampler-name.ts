@@ -14,7 +14,11 @@ export type SamplerName = (typeof SAMPLER_NAMES)[number];
  */
 export const DEFAULT_IMPUTE_SAMPLER = { sampler: 'dpmpp-2m', steps: 20, largeTableSteps: 10 } as const satisfies { sampler: SamplerName; steps: number; largeTableSteps: number };
 
-/** Rows of the imputed table from which the default imputation sampler takes `largeTableSteps`. */
+/**
+ * Rows from which an imputation's forests carry the blend, so its other parts get cheaper: the default
+ * sampler takes `largeTableSteps`, the impute-only model trains fewer steps (tabular.ts imputeSizing), and
+ * the chained forests grow fewer warm-up and held-fill trees (impute/chained.ts). One threshold for all three.
+ */
 export const LARGE_IMPUTE_ROWS = 5000;
 
 /** A sampler and its steps; `byRows`: the spec named neither, and a blend's draws take their steps by the imputed rows (imputeSampling). */

@@ -10,6 +10,7 @@ import { initParameters, Mlp, parameterShapes, type MlpConfig } from './network.
 import { Adam } from './adam.js';
 import { readCheckpoint, trainingTensors, writeCheckpoint } from './checkpoint.js';
 import { sampleBatch, type SamplerOptions } from './samplers.js';
+import { LARGE_IMPUTE_ROWS } from './sampler-name.js';
 import { denoise } from './denoiser.js';
 import { fitPrivateEncoder, privateHistogramCount, thresholdedColumns } from '../table/private-encode.js';
 import { messages } from '../messages.js';
@@ -89,7 +90,7 @@ export function defaultArchitecture(nRows: number): { width: number; depth: numb
  * 600, 1,000 and 2,000 steps, and SLID (7,425 × 5) scored RMSE 0.9116 at 600 vs 0.9124 at 1,000 (mask 1).
  */
 export function imputeSizing(nRows: number): { width: number; depth: number; steps: number } {
-  return { ...defaultArchitecture(Math.min(nRows, 4999)), steps: nRows >= 5000 ? 600 : Math.min(defaultTrainOptions(nRows).steps, 2000) };
+  return { ...defaultArchitecture(Math.min(nRows, 4999)), steps: nRows >= LARGE_IMPUTE_ROWS ? 600 : Math.min(defaultTrainOptions(nRows).steps, 2000) };
 }
 
 /**

@@ -15,7 +15,7 @@ import { isCategorical, isMissing, type Column, type Table } from '../table/tabl
 import { applyMask } from '../evaluate/imputation.js';
 import { enforceDependencies, findDependencies } from '../table/dependencies.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
-import { imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
+import { imputeSampling, type SamplerName, type Sampling } from '../diffusion/sampler-name.js';
 import type { ChainedResult } from './chained.js';
 import { chainedInWorker, type ChainedRun } from './chained-pool.js';
 
@@ -79,7 +79,7 @@ export interface BlendResult {
    * then those each extra thread on a spare core grew from the start.
    * `sampling`: the draws' sampler and steps.
    */
-  model: { width: number; depth: number; steps: number; sampling: { sampler: SamplerName; steps: number }; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number; helperTrees: number[] };
+  model: { width: number; depth: number; steps: number; sampling: Sampling; trainSeconds: number; imputeSeconds: number; chainedSeconds: number; forestSeconds: number; ridgeSeconds: number; helperTrees: number[] };
 }
 
 /** Per engine, per column: an estimate for every row (value, or K class probabilities row-major). */

@@ -8,6 +8,7 @@
  */
 import { forestPredict, trainForestClassifier, trainForestRegressor, type FeatureMatrix, type TreeSharing } from '../evaluate/forest.js';
 import { createRng, deriveSeed } from '../rng.js';
+import { LARGE_IMPUTE_ROWS } from '../diffusion/sampler-name.js';
 import { isCategorical, isMissing, type Table } from '../table/table.js';
 
 export interface ChainedOptions {
@@ -18,14 +19,14 @@ export interface ChainedOptions {
   iterations?: number;
   nTrees?: number;
   /**
-   * Trees per forest in the rounds before the last (default 25 from LARGE_TABLE rows, else nTrees): those
+   * Trees per forest in the rounds before the last (default 25 from LARGE_IMPUTE_ROWS rows, else nTrees): those
    * rounds only refresh the fills the other columns' forests read, and a quarter of the trees does that about
    * as well (gapminder, forests alone: RMSE 0.3254 → 0.3244, accuracy 0.812 → 0.809, 40 → 20 s). Below
-   * LARGE_TABLE rows the forests take less time than the model beside them, so they keep every tree.
+   * LARGE_IMPUTE_ROWS rows the forests take less time than the model beside them, so they keep every tree.
    */
   warmupTrees?: number;
   /**
-   * Trees per forest in the last round of the fill with `heldCells` hidden (default 50 from LARGE_TABLE rows,
+   * Trees per forest in the last round of the fill with `heldCells` hidden (default 50 from LARGE_IMPUTE_ROWS rows,
    * else nTrees). Its estimates only weigh the engines: on the 10,545 × 30 gapminder table, half the trees
    * changed one column's weights by ¼ and RMSE by 1e-6, for ~11% of the forest time.
    */
@@ -63,9 +64,6 @@ export interface ChainedResult {
 }
 
 /** How many column fits `chainedForestImpute(table, o)` makes: what its onProgress counts to. */
-/** From this many rows the forests' warm-up rounds and held-cell fill grow fewer trees (warmupTrees, heldTrees). */
-export const LARGE_TABLE = 5000;
-
 export function chainedSteps(table: Table, o: Omit<ChainedOptions, 'onProgress'>): number {
   const fits = (hidden?: readonly (readonly number[])[]): number => fillOrder(missingMarks(table, hidden)).length;
   return (o.iterations ?? 4) * (fits() + (o.heldCells ? fits(o.heldCells) : 0));
@@ -134,7 +132,7 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
   let done = 0;
   for (let it = 0; it < iterations; it++) {
     const all = o.nTrees ?? 100;
-    const large = n >= LARGE_TABLE;
+    const large = n >= LARGE_IMPUTE_ROWS;
     const nTrees = Math.min(all, it < iterations - 1 ? (o.warmupTrees ?? (large ? 25 : all)) : hidden ? (o.heldTrees ?? (large ? 50 : all)) : all);
     for (const j of order) {
       const m = missing[j]!;
