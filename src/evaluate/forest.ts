@@ -223,50 +223,69 @@ const SMALL_NODE = 16;
 
 function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
   const { n, d, nOut, binned, yClass, yReg, maxDepth, minLeaf, mtry, task } = ctx;
-  const idx = new Int32Array(n);
-  if (bootstrap) for (let i = 0; i < n; i++) idx[i] = rng.int(n);
-  else for (let i = 0; i < n; i++) idx[i] = i;
+  // The bootstrap sample as each drawn row once with its multiplicity as a weight: about 63% of the entries
+  // (and of the work per node) of a list with repeats, and the same counts, sums and splits up to rounding.
+  const weight = new Int32Array(n);
+  if (bootstrap) for (let i = 0; i < n; i++) weight[rng.int(n)]!++;
+  else weight.fill(1);
+  let rows = 0;
+  for (let i = 0; i < n; i++) if (weight[i]! > 0) rows++;
+  const idx = new Int32Array(rows);
+  for (let i = 0, t = 0; i < n; i++) if (weight[i]! > 0) idx[t++] = i;
 
   const tb = new TreeBuilder();
   const B = ctx.maxBins;
   // Scratch buffers reused by every node.
-  const hist = new Float64Array(B * 2);
+  const binWeight = new Int32Array(B);
+  const binSum = new Float64Array(B);
   // Class counts of the node in hand (zero between nodes), and the classes present, in order of appearance.
   const total = new Float64Array(nOut);
   const present = new Int32Array(nOut);
   let nPresent = 0;
   const leftAcc = new Float64Array(nOut);
-  // Classification split search: rows per bin, where each bin's rows start, and the rows' classes by bin.
+  // Per bin: regression's weight and weighted target sum; classification's rows, where they start, and the
+  // rows themselves in bin order.
   const binCount = new Int32Array(B);
   const binPos = new Int32Array(B);
-  const byBin = new Int32Array(n);
+  const byBin = new Int32Array(rows);
   const keys = new Int32Array(SMALL_NODE);
   // Bin codes by offset (subarray views per feature and node were a measurable share of the allocations).
   const bins = binned.bins;
   const feats = new Int32Array(d);
   for (let j = 0; j < d; j++) feats[j] = j;
 
-  // Explicit stack of (node, start, end, depth) keeps deep trees off the JS call stack.
-  const stack: number[] = [tb.add(), 0, n, 0];
+  // Explicit stack of (node, start, end, depth) keeps deep trees off the JS call stack. A node holds the rows
+  // idx[start, end); its size is their total weight (bootstrap draws), which the leaf size rules count.
+  const stack: number[] = [tb.add(), 0, rows, 0];
   while (stack.length) {
     const depth = stack.pop()!;
     const end = stack.pop()!;
     const start = stack.pop()!;
     const node = stack.pop()!;
-    const size = end - start;
 
-    // Node summary: class counts (only the classes present are visited), or sum for the mean.
+    // Node summary: weight, class counts (only the classes present are visited), or sum for the mean.
     for (let q = 0; q < nPresent; q++) total[present[q]!] = 0;
     nPresent = 0;
     let sumY = 0;
+    let size = 0;
     if (task === 'classification') {
       for (let t = start; t < end; t++) {
-        const k = yClass![idx[t]!]!;
-        if (total[k]!++ === 0) present[nPresent++] = k;
+        const i = idx[t]!;
+        const k = yClass![i]!;
+        const w = weight[i]!;
+        if (total[k] === 0) present[nPresent++] = k;
+        total[k]! += w;
+        size += w;
       }
     } else {
-      for (let t = start; t < end; t++) sumY += yReg![idx[t]!]!;
+      for (let t = start; t < end; t++) {
+        const i = idx[t]!;
+        const w = weight[i]!;
+        sumY += w * yReg![i]!;
+        size += w;
+      }
     }
+    const entries = end - start;
     const pure = task === 'classification' && nPresent <= 1;
     if (pure || depth >= maxDepth || size < 2 * minLeaf) {
       writeLeaf(tb, node, task, sumY / size, total, present, nPresent, size);
@@ -295,36 +314,41 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
       const nb = binned.thresholds[f]!.length + 1;
       if (nb < 2) continue;
       const off = f * n;
-      // Only the bins the node's rows fall in are scanned (and cleared after: `hist` is all zeros between
-      // features): most nodes are small, and clearing and scanning all 256 bins for each cost more than
+      // Only the bins the node's rows fall in are scanned (and cleared after: the per-bin arrays are all zeros
+      // between features): most nodes are small, and clearing and scanning all 256 bins for each cost more than
       // the counting. Same splits: below the lowest bin the left side is empty, from the highest the right.
+      // Classification scores move one row at a time: Σ_k l_k² and Σ_k r_k² change by 2lw + w² and w² − 2rw
+      // for a row of weight w, so a bin costs its rows, not the number of classes (a 185-level label scanned
+      // 185 classes per bin: three quarters of gapminder's chained forest). Counts are integers, so the sums
+      // are exact in any order.
       let lowBin = nb, highBin = 0;
-      if (size <= SMALL_NODE) {
+      if (entries <= SMALL_NODE) {
         // A small node sorts its rows by bin (bin × 65536 + position keys, insertion sort) instead of filling
-        // and scanning the bin range, most of which is empty this deep. Rows enter each bin in the same order
-        // as the histograms', and the scan still stops before the highest bin: the same splits.
-        for (let r = 0; r < size; r++) {
+        // and scanning the bin range, most of which is empty this deep. The scan stops before the highest bin,
+        // as the histograms' does: the same splits.
+        for (let r = 0; r < entries; r++) {
           const key = bins[off + idx[start + r]!]! * 65536 + r;
           let q = r;
           for (; q > 0 && keys[q - 1]! > key; q--) keys[q] = keys[q - 1]!;
           keys[q] = key;
         }
-        const highest = keys[size - 1]! >>> 16;
+        const highest = keys[entries - 1]! >>> 16;
         let sLeft = 0, sl = 0, sr = sumSquares, nLeft = 0;
-        for (let q = 0; q < size; ) {
+        for (let q = 0; q < entries; ) {
           const b = keys[q]! >>> 16;
           if (b === highest) break;
           let sum = 0;
-          for (; q < size && keys[q]! >>> 16 === b; q++) {
+          for (; q < entries && keys[q]! >>> 16 === b; q++) {
             const i = idx[start + (keys[q]! & 0xffff)]!;
+            const w = weight[i]!;
             if (task === 'classification') {
               const k = yClass![i]!;
               const l = leftAcc[k]!;
-              sl += 2 * l + 1;
-              sr += 1 - 2 * (total[k]! - l);
-              leftAcc[k] = l + 1;
-            } else sum += yReg![i]!;
-            nLeft++;
+              sl += (2 * l + w) * w;
+              sr += (w - 2 * (total[k]! - l)) * w;
+              leftAcc[k] = l + w;
+            } else sum += w * yReg![i]!;
+            nLeft += w;
           }
           sLeft += sum;
           const nRight = size - nLeft;
@@ -338,12 +362,9 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
             bestBin = b;
           }
         }
-        if (task === 'classification') for (let q = 0; q < size; q++) leftAcc[yClass![idx[start + (keys[q]! & 0xffff)]!]!] = 0;
+        if (task === 'classification') for (let q = 0; q < entries; q++) leftAcc[yClass![idx[start + (keys[q]! & 0xffff)]!]!] = 0;
       } else if (task === 'classification') {
-        // Rows bucketed by bin (a counting sort), then moved left one at a time: Σ_k l_k² and Σ_k r_k² change
-        // by 2l + 1 and 1 − 2r per row, so a bin costs its rows, not the number of classes (a 185-level
-        // label scanned 185 classes per bin: three quarters of gapminder's chained forest). Counts are
-        // integers, so the scores are the same numbers the per-class sums gave: the same splits.
+        // Rows bucketed by bin (a counting sort), then moved left one at a time.
         for (let t = start; t < end; t++) {
           const b = bins[off + idx[t]!]!;
           if (b < lowBin) lowBin = b;
@@ -357,22 +378,24 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         }
         for (let t = start; t < end; t++) {
           const i = idx[t]!;
-          byBin[binPos[bins[off + i]!]!++] = yClass![i]!;
+          byBin[binPos[bins[off + i]!]!++] = i;
         }
-        let sl = 0, sr = sumSquares, moved = 0;
+        let sl = 0, sr = sumSquares, moved = 0, nLeft = 0;
         for (let b = lowBin; b < highBin; b++) {
           // An empty bin scores as the one before it, which a strict comparison never prefers; most of a deep
           // node's range is empty.
           if (binCount[b] === 0) continue;
           const stop = moved + binCount[b]!;
           for (; moved < stop; moved++) {
-            const k = byBin[moved]!;
+            const i = byBin[moved]!;
+            const k = yClass![i]!;
+            const w = weight[i]!;
             const l = leftAcc[k]!;
-            sl += 2 * l + 1;
-            sr += 1 - 2 * (total[k]! - l);
-            leftAcc[k] = l + 1;
+            sl += (2 * l + w) * w;
+            sr += (w - 2 * (total[k]! - l)) * w;
+            leftAcc[k] = l + w;
+            nLeft += w;
           }
-          const nLeft = moved;
           const nRight = size - nLeft;
           if (nLeft < minLeaf) continue;
           if (nRight < minLeaf) break;
@@ -383,25 +406,25 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
             bestBin = b;
           }
         }
-        for (let q = 0; q < moved; q++) leftAcc[byBin[q]!] = 0;
+        for (let q = 0; q < moved; q++) leftAcc[yClass![byBin[q]!]!] = 0;
         binCount.fill(0, lowBin, highBin + 1);
       } else {
-        // hist layout for regression: [sum per bin | count per bin].
         for (let t = start; t < end; t++) {
           const i = idx[t]!;
           const b = bins[off + i]!;
+          const w = weight[i]!;
           if (b < lowBin) lowBin = b;
           if (b > highBin) highBin = b;
-          hist[b]! += yReg![i]!;
-          hist[nb + b]!++;
+          binSum[b]! += w * yReg![i]!;
+          binWeight[b]! += w;
         }
         let sLeft = 0;
         let nLeft = 0;
         for (let b = lowBin; b < highBin; b++) {
           // Empty bins are skipped, as above.
-          if (hist[nb + b] === 0) continue;
-          sLeft += hist[b]!;
-          nLeft += hist[nb + b]!;
+          if (binWeight[b] === 0) continue;
+          sLeft += binSum[b]!;
+          nLeft += binWeight[b]!;
           const nRight = size - nLeft;
           if (nLeft < minLeaf) continue;
           if (nRight < minLeaf) break;
@@ -413,8 +436,8 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
             bestBin = b;
           }
         }
-        hist.fill(0, lowBin, highBin + 1);
-        hist.fill(0, nb + lowBin, nb + highBin + 1);
+        binSum.fill(0, lowBin, highBin + 1);
+        binWeight.fill(0, lowBin, highBin + 1);
       }
     }
     if (bestFeat < 0) {
