@@ -378,19 +378,28 @@ describe('a model that only serves blended imputation', () => {
     expect(imputeSampling(undefined, undefined, 4999)).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
     expect(imputeSampling(undefined, 30, 10000)).toEqual({ sampler: 'dpmpp-2m', steps: 30 });
     expect(imputeSampling('heun', undefined, 10000)).toEqual({ sampler: 'heun', steps: 50 });
-    // Through the CLI on the 10,545-row gapminder (ridge alone: no forests to wait for; the model barely trains).
-    const drawSampling = async (model: object): Promise<unknown> => {
+    // Through the CLI on SLID's 7,425 rows (engine auto; a 2-step model): the draws the blend makes, which the
+    // completed datasets hold, are those of samplerSteps 10 when the spec names no steps, and not those of 20.
+    const drawn = async (model: object): Promise<{ sampling: unknown; completed: string }> => {
       const r = await runTableSpec({
-        source: { path: resolve(fixture('dslabs__gapminder')) },
-        model: { width: 16, depth: 1, timeBudget: 0.01, ...model },
-        tasks: [{ type: 'impute', engine: 'ridge', draws: 1, output: { path: 'imputed.csv' } }],
+        source: { path: resolve(fixture('carData__SLID')) },
+        model: { width: 16, depth: 1, steps: 2, ...model },
+        tasks: [{ type: 'impute', draws: 1, output: { path: 'imputed.csv' }, completed: { path: 'completed.csv' } }],
       });
       expect(r.code, r.stderr).toBe(0);
-      return r.report.tasks[0].blend.drawSampling;
+      return { sampling: r.report.tasks[0].blend.drawSampling, completed: await readFile(join(r.dir, 'completed.csv'), 'utf8') };
     };
-    expect(await drawSampling({})).toEqual({ sampler: 'dpmpp-2m', steps: 10 });
-    expect(await drawSampling({ samplerSteps: 20 })).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
-  }, 120_000);
+    const byRows = await drawn({});
+    const ten = await drawn({ samplerSteps: 10 });
+    const twenty = await drawn({ samplerSteps: 20 });
+    expect([byRows.sampling, ten.sampling, twenty.sampling]).toEqual([
+      { sampler: 'dpmpp-2m', steps: 10 },
+      { sampler: 'dpmpp-2m', steps: 10 },
+      { sampler: 'dpmpp-2m', steps: 20 },
+    ]);
+    expect(byRows.completed).toBe(ten.completed);
+    expect(byRows.completed).not.toBe(twenty.completed);
+  }, 240_000);
 
   it('imputes with forests alone without training a diffusion model it would not use', async () => {
     const r = await runTableSpec({
@@ -427,13 +436,14 @@ describe('a model that only serves blended imputation', () => {
     expect(report.model.stepsChosenBy).toBe('an impute-only run: 2,000 steps at most, 600 from 5,000 training rows');
   }, 120_000);
 
-  it('is 3×256 and trains 600 steps on a 10,545-row table (2,000 under 5,000 rows), where a general model is 3×512 × 8,000', async () => {
+  it('is 3×128 and trains 600 steps on a 10,545-row table (3×256 × 2,000 under 5,000 rows), where a general model is 3×512 × 8,000', async () => {
     const { table } = await readTable(fixture('dslabs__gapminder'));
     expect(table.nRows).toBe(10545);
     const forImpute = TabularDiffusion.create(table, { seed: 1, purpose: 'impute' });
     const general = TabularDiffusion.create(table, { seed: 1 });
-    expect([forImpute.mlp.depth, forImpute.mlp.width, forImpute.trainOptions.steps]).toEqual([3, 256, 600]);
-    expect(imputeSizing(4999).steps).toBe(2000);
+    expect([forImpute.mlp.depth, forImpute.mlp.width, forImpute.trainOptions.steps]).toEqual([3, 128, 600]);
+    expect(imputeSizing(4999)).toEqual({ width: 256, depth: 3, steps: 2000 });
+    expect(imputeSizing(999).width).toBe(128);
     expect([general.mlp.depth, general.mlp.width, general.trainOptions.steps]).toEqual([3, 512, 8000]);
     // A size the caller sets still wins.
     const set = TabularDiffusion.create(table, { seed: 1, purpose: 'impute', width: 64, train: { steps: 300 } });

@@ -10,6 +10,7 @@
 #   steps600  model: { steps: 600 }
 #   s600dpm10 model: { steps: 600, samplerSteps: 10 }
 #   steps1000 model: { steps: 1000 }   (the impute-only model's steps from 5,000 rows before 98f08c8)
+#   w128      model: { width: 128 }
 # OUT= sets where the mask folders go (default /tmp/bench-out); DATA= a CSV other than ../shared/data/tabular/TABLE.csv
 # (e.g. the table bench/prototypes/wide-gapminder.py writes).
 set -u
@@ -22,7 +23,7 @@ for V in ${VARIANTS:-edm50 dpm20}; do
   /usr/bin/python3 - "$D" "$V" "$S" <<'PY' || exit 2
 import json,sys
 d,v,s=sys.argv[1],sys.argv[2],int(sys.argv[3])
-models={"default":None,"edm50":{"sampler":"edm-stochastic","samplerSteps":50},"dpm20":{"sampler":"dpmpp-2m","samplerSteps":20},"steps2000":{"steps":2000},"dpm10":{"samplerSteps":10},"steps600":{"steps":600},"s600dpm10":{"steps":600,"samplerSteps":10},"steps1000":{"steps":1000}}
+models={"default":None,"edm50":{"sampler":"edm-stochastic","samplerSteps":50},"dpm20":{"sampler":"dpmpp-2m","samplerSteps":20},"steps2000":{"steps":2000},"dpm10":{"samplerSteps":10},"steps600":{"steps":600},"s600dpm10":{"steps":600,"samplerSteps":10},"steps1000":{"steps":1000},"w128":{"width":128}}
 if v not in models: sys.exit(f"unknown variant {v}: one of {' '.join(models)}")
 meta=json.load(open(d+'/meta.json'))
 spec={"version":1,"name":"v-"+v,"seed":s,"source":{"path":d+"/masked.csv"},

@@ -85,12 +85,15 @@ export function defaultArchitecture(nRows: number): { width: number; depth: numb
  * forests and ridge regressions are weighed against it on held-out cells. Chosen by rows, so same spec →
  * same model (a wall-clock budget would not be). At 3×512 × 8,000 steps a 10,545-row table trained for
  * ~13.5 min and its draws took 7.5 min, for a blend no better than the forest alone (bench/RESULTS.md,
- * impute-shared); 3×256 × 2,000 steps trains in ~1 min on two cores. From 5,000 rows 600 steps (30+ epochs
- * at batch 512): there the forests carry the blend. Imputed bytes on gapminder (10,545 × 9) were identical at
- * 600, 1,000 and 2,000 steps, and SLID (7,425 × 5) scored RMSE 0.9116 at 600 vs 0.9124 at 1,000 (mask 1).
+ * impute-shared); 3×256 × 2,000 steps trains in ~1 min on two cores. From 5,000 rows, where the forests carry
+ * the blend, 3×128 × 600 steps (30+ epochs at batch 512): imputed bytes on gapminder (10,545 × 9) were
+ * identical at 600, 1,000 and 2,000 steps, and at width 128 and 256 (two masks; also the 30-column table),
+ * at a third of the training and draw time; SLID (7,425 × 5) moved by RMSE +0.0009 and accuracy +0.4 points
+ * on two masks at width 128.
  */
 export function imputeSizing(nRows: number): { width: number; depth: number; steps: number } {
-  return { ...defaultArchitecture(Math.min(nRows, 4999)), steps: nRows >= LARGE_IMPUTE_ROWS ? 600 : Math.min(defaultTrainOptions(nRows).steps, 2000) };
+  if (nRows >= LARGE_IMPUTE_ROWS) return { width: 128, depth: 3, steps: 600 };
+  return { ...defaultArchitecture(nRows), steps: Math.min(defaultTrainOptions(nRows).steps, 2000) };
 }
 
 /**
