@@ -130,6 +130,44 @@ export function pairedNoWorse(a: Float64Array, b: Float64Array): boolean {
   return mean <= sd / Math.sqrt(n) + 1e-12;
 }
 
+/**
+ * The grid blend a column takes, from each blend's errors on the validation cells (`cells[g]`: per cell, the
+ * squared error, or a label's Brier score): the lowest RMSE, preferring the most even blend among those as
+ * good within the noise — averaging engines rarely hurts, and small differences on a few dozen cells are
+ * chance. A `tolerance` given is the whole rule (within that share of the lowest); by default within 5% and no
+ * worse by the paired test (`pairedNoWorse`) on squared errors and, for numbers, on absolute ones: a
+ * heavy-tailed column's squared errors (gapminder's gdp) vary so much that a blend with an engine worse on
+ * most cells passes the first test, while the typical cell shows it.
+ */
+export function pickBlend(
+  grid: readonly (readonly number[])[],
+  avail: readonly number[],
+  cells: readonly Float64Array[],
+  numeric: boolean,
+  tolerance?: number,
+): { pick: number; errs: number[] } {
+  const errs = cells.map((e) => (e.length ? Math.sqrt(e.reduce((a, b) => a + b, 0) / e.length) : NaN));
+  const min = Math.min(...errs.filter(Number.isFinite));
+  if (!Number.isFinite(min)) {
+    // No validation cells: the most even blend.
+    const even = grid.findIndex((w) => avail.every((e) => Math.abs(w[e]! - 1 / avail.length) < 0.2));
+    return { pick: even < 0 ? grid.length - 1 : even, errs };
+  }
+  const minAt = errs.indexOf(min);
+  const absolute = numeric ? cells.map((e) => e.map(Math.sqrt)) : undefined;
+  const asGood = (g: number): boolean =>
+    errs[g]! <= min * (1 + (tolerance ?? 0.05)) + 1e-12 &&
+    (tolerance !== undefined || (pairedNoWorse(cells[g]!, cells[minAt]!) && (!absolute || pairedNoWorse(absolute[g]!, absolute[minAt]!))));
+  let pick = -1;
+  let bestSpread = Infinity;
+  grid.forEach((w, g) => {
+    if (!asGood(g)) return;
+    const spread = Math.max(...avail.map((e) => w[e]!)) - Math.min(...avail.map((e) => w[e]!));
+    if (spread < bestSpread) (bestSpread = spread), (pick = g);
+  });
+  return { pick, errs };
+}
+
 /** The blend's chained fills under way (`startChainedFills`), by learner. */
 export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress' | 'help' | 'helped' | 'helpers'>;
 
@@ -212,27 +250,8 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
         else s = (blendAt(held3, w, i, 0) - c.values[i]!) ** 2;
         return s;
       });
-    const rmse = (e: Float64Array): number => (e.length ? Math.sqrt(e.reduce((a, b) => a + b, 0) / e.length) : NaN);
     const cells = grid.map(cellErrors);
-    const errs = cells.map(rmse);
-    // The lowest validation error, preferring the most even blend among those as good within the noise:
-    // averaging engines rarely hurts, and small differences on a few dozen cells are chance.
-    const min = Math.min(...errs.filter(Number.isFinite));
-    const minAt = errs.indexOf(min);
-    // A tolerance given is the whole rule; by default also the paired test (`pairedNoWorse`).
-    const tol = typeof o.tolerance === 'number' ? o.tolerance : undefined;
-    const asGood = (g: number): boolean => errs[g]! <= min * (1 + (tol ?? 0.05)) + 1e-12 && (tol !== undefined || pairedNoWorse(cells[g]!, cells[minAt]!));
-    let pick = grid.findIndex((w) => avail.every((e) => Math.abs(w[e]! - 1 / avail.length) < 0.2));
-    if (pick < 0) pick = grid.length - 1;
-    let bestSpread = Infinity;
-    if (Number.isFinite(min)) {
-      pick = -1;
-      grid.forEach((w, g) => {
-        if (!asGood(g)) return;
-        const spread = Math.max(...avail.map((e) => w[e]!)) - Math.min(...avail.map((e) => w[e]!));
-        if (spread < bestSpread) (bestSpread = spread), (pick = g);
-      });
-    }
+    const { pick, errs } = pickBlend(grid, avail, cells, !isCategorical(c), typeof o.tolerance === 'number' ? o.tolerance : undefined);
     const w = grid[pick]!;
     // An engine alone is a grid point (weight 1) whenever it is available.
     const alone = (e: number): number => errs[grid.findIndex((w) => w[e] === 1)] ?? NaN;
