@@ -224,7 +224,8 @@ const SMALL_NODE = 16;
 function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
   const { n, d, nOut, binned, yClass, yReg, maxDepth, minLeaf, mtry, task } = ctx;
   // The bootstrap sample as each drawn row once with its multiplicity as a weight: about 63% of the entries
-  // (and of the work per node) of a list with repeats, and the same counts, sums and splits up to rounding.
+  // (and of the work per node) of a list with repeats, with the same candidate splits and scores (regression
+  // sums round differently, so ties between equally good splits may go another way).
   const weight = new Int32Array(n);
   if (bootstrap) for (let i = 0; i < n; i++) weight[rng.int(n)]!++;
   else weight.fill(1);
