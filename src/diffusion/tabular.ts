@@ -80,6 +80,10 @@ export function defaultArchitecture(nRows: number): { width: number; depth: numb
   return nRows < 1000 ? { width: 128, depth: 3 } : nRows < 5000 ? { width: 256, depth: 3 } : { width: 512, depth: 3 };
 }
 
+const LARGE_IMPUTE_MODEL = { width: 128, depth: 3, steps: 600 };
+const IMPUTE_MAX_STEPS = 2000;
+const thousands = (n: number): string => n.toLocaleString('en-US');
+
 /**
  * Size and training steps of a model that only serves a blended imputation (impute/blend.ts), where chained
  * forests and ridge regressions are weighed against it on held-out cells. Chosen by rows, so same spec →
@@ -92,9 +96,15 @@ export function defaultArchitecture(nRows: number): { width: number; depth: numb
  * on two masks at width 128.
  */
 export function imputeSizing(nRows: number): { width: number; depth: number; steps: number } {
-  if (nRows >= LARGE_IMPUTE_ROWS) return { width: 128, depth: 3, steps: 600 };
-  return { ...defaultArchitecture(nRows), steps: Math.min(defaultTrainOptions(nRows).steps, 2000) };
+  if (nRows >= LARGE_IMPUTE_ROWS) return { ...LARGE_IMPUTE_MODEL };
+  return { ...defaultArchitecture(nRows), steps: Math.min(defaultTrainOptions(nRows).steps, IMPUTE_MAX_STEPS) };
 }
+
+/** imputeSizing's rule in words, for report.json's `sizeChosenBy` / `stepsChosenBy`. */
+export const IMPUTE_SIZING_RULE = {
+  size: `under 1,000 and from ${thousands(LARGE_IMPUTE_ROWS)}: 3×${LARGE_IMPUTE_MODEL.width}; else 3×256`,
+  steps: `${thousands(IMPUTE_MAX_STEPS)} steps at most, ${thousands(LARGE_IMPUTE_MODEL.steps)} from ${thousands(LARGE_IMPUTE_ROWS)} training rows`,
+};
 
 /**
  * One masked score model per table: trained once, it generates rows, generates with some columns fixed,

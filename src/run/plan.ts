@@ -244,15 +244,10 @@ function privacyPlan(ns: NormalizedSpec): NonNullable<ModelPlan['privacy']> {
 
 /** A table model's plan; the label names both samplers with their steps when generation and imputation differ. */
 function tableModelPlan(ns: NormalizedSpec): ModelPlan {
-  const { generate, impute } = tableSampling(ns);
+  const { generate, impute } = ns.spec.model.sampling;
   if (generate.sampler === impute.sampler && generate.steps === impute.steps) return modelPlan(ns, generate.sampler, generate.steps);
   const byRows = impute.byRows ? ` (a blend's draws: ${DEFAULT_IMPUTE_SAMPLER.largeTableSteps} from ${LARGE_IMPUTE_ROWS.toLocaleString('en-US')} rows)` : '';
   return modelPlan(ns, `${generate.sampler}, ${generate.steps} steps (generate); ${impute.sampler}, ${impute.steps} steps${byRows} (impute)`);
-}
-
-/** The per-use samplers of a table model (see `NormalizedModel.sampler`). */
-export function tableSampling(ns: NormalizedSpec): { generate: Sampling; impute: Sampling } {
-  return ns.spec.model.sampling;
 }
 
 /** The format a table is read as: the spec's explicit one, else its extension's. */
@@ -262,7 +257,7 @@ export function inputFormat(read: SourceRead): TableFormat {
 
 /** A table model's samplers when the spec sets none (benchmarks use the pipeline's defaults). */
 export function defaultTableSampling(): { generate: Sampling; impute: Sampling } {
-  return tableSampling(normalizeSpec({ version: 1, name: 'defaults', source: { path: 'table.csv' } }));
+  return normalizeSpec({ version: 1, name: 'defaults', source: { path: 'table.csv' } }).spec.model.sampling;
 }
 
 /** Plan a table pipeline. Throws SpecError for a task a table pipeline cannot run. */
@@ -270,7 +265,7 @@ export function planTable(ns: NormalizedSpec): TablePlan {
   const { spec, seed } = ns;
   if (spec.kind === 'image') throw new SpecError(messages.dicomSourceInTablePipeline(spec.source.path, spec.source.format));
   if (spec.source.series) throw new SpecError(messages.seriesSelectionInTablePipeline(spec.source.path));
-  const sampling = tableSampling(ns);
+  const sampling = ns.spec.model.sampling;
   const read = sourceRead(ns);
   const written = (index: number): unknown => ns.written.tasks?.[index] ?? spec.tasks[index];
   const tasks = spec.tasks.map((t, index): TableTaskPlan => {

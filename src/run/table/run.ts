@@ -1,4 +1,4 @@
-import { TabularDiffusion } from '../../diffusion/tabular.js';
+import { IMPUTE_SIZING_RULE, TabularDiffusion } from '../../diffusion/tabular.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { writeTable } from '../../io/table-io.js';
 import type { RunReport } from '../../report/model.js';
@@ -192,8 +192,8 @@ function modelReport(model: TabularDiffusion, m: ModelPlan, trainSeconds: number
       ? {}
       : {
           // Why this size and this many steps (issue 11: the report says what it chose and why).
-          sizeChosenBy: m.width !== undefined || m.depth !== undefined ? 'model.width / model.depth' : m.purpose === 'impute' ? 'an impute-only run, by the training rows (under 1,000 and from 5,000: 3×128; else 3×256): the blend weighs the model against forests on held-out cells' : 'the training rows (under 1,000: 3×128; under 5,000: 3×256; else 3×512)',
-          stepsChosenBy: m.train.steps ? 'model.steps' : m.purpose === 'impute' ? 'an impute-only run: 2,000 steps at most, 600 from 5,000 training rows' : 'the training rows (under 1,000: 2,000; under 2,000: 4,000; under 20,000: 8,000; else 12,000)',
+          sizeChosenBy: m.width !== undefined || m.depth !== undefined ? 'model.width / model.depth' : m.purpose === 'impute' ? `an impute-only run, by the training rows (${IMPUTE_SIZING_RULE.size}): the blend weighs the model against forests on held-out cells` : 'the training rows (under 1,000: 3×128; under 5,000: 3×256; else 3×512)',
+          stepsChosenBy: m.train.steps ? 'model.steps' : m.purpose === 'impute' ? `an impute-only run: ${IMPUTE_SIZING_RULE.steps}` : 'the training rows (under 1,000: 2,000; under 2,000: 4,000; under 20,000: 8,000; else 12,000)',
           ...(model.state.stoppedBy ? { stoppedBy: model.state.stoppedBy === 'early stopping' ? 'early stopping (validation loss)' : model.state.stoppedBy } : {}),
           ...(m.timeBudgetMs ? { timeBudgetMinutes: m.timeBudgetMs / 60_000 } : {}),
         }),
