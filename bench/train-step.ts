@@ -101,7 +101,7 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
   const enc = model.encoder.encode(bt.table);
   // The model trains on float32 copies of the (float64) encoded matrix, as TabularDiffusion.fit makes.
   const x32 = Float32Array.from(enc.x);
-  const D = model.encoder.dim, C = model.encoder.nColumns;
+  const D = model.encoder.dim, C = model.encoder.nMaskColumns;
   const edm = model.edm;
   say(`train-step: ${bt.name} → ${D} encoded dims, ${model.mlp.depth}×${model.mlp.width} MLP on ${info.detail}`);
   const rng = createRng(7);

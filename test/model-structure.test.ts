@@ -13,7 +13,7 @@ import { initBackend } from '../src/backend/index.js';
 import { imputeSizing, TabularDiffusion } from '../src/diffusion/tabular.js';
 import { imputeSampling } from '../src/diffusion/sampler-name.js';
 import { readTable } from '../src/io/table-io.js';
-import { BLEND_GRID, blendImpute, hideCells, pairedNoWorse, pickBlend, validationCells } from '../src/impute/blend.js';
+import { BLEND_GRID, blendImpute, hideCells, pairedNoWorse, pickBlend, pickColumnBlends, tableBlend, validationCells } from '../src/impute/blend.js';
 import { planTable } from '../src/run/plan.js';
 import { normalizeSpec } from '../src/spec/normalize.js';
 import { chainedForestImpute, chainedSteps } from '../src/impute/chained.js';
@@ -479,5 +479,45 @@ describe('a model that only serves blended imputation', () => {
     };
     expect(pairedNoWorse(...noisy(40))).toBe(true);
     expect(pairedNoWorse(...noisy(4000))).toBe(false);
+  });
+
+  it("takes the table's blend for a column whose own pick on a few cells is chance, and keeps a column's own pick that is better beyond the noise", () => {
+    // Per validation cell, each engine's signed error (diffusion, forest, ridge); a blend's squared error is that of the weighted sum.
+    const column = (n: number, err: (i: number) => [number, number, number]) => {
+      const e = Array.from({ length: n }, (_, i) => err(i));
+      return { grid: BLEND_GRID, avail: [0, 1, 2], numeric: true, cells: BLEND_GRID.map((w) => Float64Array.from(e, (x) => (w[0]! * x[0] + w[1]! * x[1] + w[2]! * x[2]) ** 2)) };
+    };
+    const forestAlone = BLEND_GRID.findIndex((w) => w[1] === 1);
+    const ridgeAlone = BLEND_GRID.findIndex((w) => w[2] === 1);
+    // Four columns of 200 cells where the forest is best by far.
+    const typical = [1, 2, 3, 4].map((k) => column(200, (i) => {
+      const f = 0.5 * Math.sin(i * 1.3 + k);
+      return [f + Math.cos(i * 0.7 + k), f, f + Math.sin(i * 0.9 + k)];
+    }));
+    // 24 cells on which diffusion alone scores lowest, by less than the cells' noise.
+    const chance = column(24, (i) => {
+      const f = 0.6 * Math.sin(i * 2.3);
+      return [0.8 * f + 0.6 * Math.cos(i * 1.7) * Math.abs(f), f, f + 0.8 * Math.cos(i * 1.1)];
+    });
+    // 400 cells where ridge is better than the forest beyond the noise (its errors are about half).
+    const clear = column(400, (i) => {
+      const r = 0.5 * Math.sin(i);
+      return [r + 0.8 * Math.sin(i * 0.51), r + 0.5 * Math.cos(i * 0.37), r];
+    });
+    const own = (c: ReturnType<typeof column>) => pickBlend(c.grid, c.avail, c.cells, true).pick;
+    expect(BLEND_GRID[own(chance)]).toEqual([1, 0, 0]);
+    expect(pairedNoWorse(chance.cells[forestAlone]!, chance.cells[own(chance)]!)).toBe(true);
+    expect(own(clear)).toBe(ridgeAlone);
+    // Pooled, the typical columns make the forest alone the table's blend, and the chance column takes it.
+    expect(tableBlend([...typical, chance])).toEqual([0, 1, 0]);
+    const picks = pickColumnBlends([...typical, chance, undefined]);
+    expect(picks.slice(0, 5).map((p) => [p!.pick, p!.tableBlend])).toEqual(Array(5).fill([forestAlone, true]));
+    expect(picks[5]).toBeUndefined();
+    // The clear column keeps ridge alone, though it pulls the table's blend to a quarter of ridge.
+    const withClear = pickColumnBlends([...typical, chance, clear]);
+    expect(tableBlend([...typical, chance, clear])).toEqual([0, 0.75, 0.25]);
+    expect([withClear[5]!.pick, withClear[5]!.tableBlend]).toEqual([ridgeAlone, false]);
+    // A tolerance given is the whole rule: every column its own pick.
+    expect(pickColumnBlends([...typical, chance], 0.05)[4]!.pick).toBe(pickBlend(chance.grid, chance.avail, chance.cells, true, 0.05).pick);
   });
 });

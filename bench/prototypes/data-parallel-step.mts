@@ -14,12 +14,12 @@ import { updateEma } from '../../src/diffusion/train.js';
 import { DataParallelTrainer } from './data-parallel.js';
 import { createRng, permutation } from '../../src/rng.js';
 import { loadBenchTable } from '../common.js';
-await initBackend({ backend: 'wasm', threads: 1 });
+await initBackend({ backend: 'wasm', threads: Number(process.env.MAIN_THREADS ?? 1) });
 const bt = await loadBenchTable('modeldata__credit_data');
 const model = TabularDiffusion.create(bt.table, { width: 256, depth: 3, seed: 1 });
 const enc = model.encoder.encode(bt.table);
 const x32 = Float32Array.from(enc.x);
-const D = model.encoder.dim, C = model.encoder.nColumns, edm = model.edm;
+const D = model.encoder.dim, C = model.encoder.nMaskColumns, edm = model.edm;
 const rng = createRng(7);
 const dp = new DataParallelTrainer(model.net, edm, 4096, 1);
 for (const B of (process.argv[2] ?? '256,512,1024,256,512,1024').split(',').map(Number)) {

@@ -30,6 +30,9 @@ export function fillTrainingBatch(
 ): void {
   const D = dimColumn.length;
   const C = nColumns;
+  // A mask column count short of the encoder's (its `nColumns` where `nMaskColumns` was meant) reads
+  // `observed` at the wrong stride and leaves conditioning entries undefined, i.e. NaN, silently.
+  for (let d = 0; d < D; d++) if (dimColumn[d]! >= C) throw new RangeError(`fillTrainingBatch: dimension ${d} belongs to mask column ${dimColumn[d]}, but nColumns is ${C}`);
   const colCond = new Uint8Array(C);
   for (let b = 0; b < rows.length; b++) {
     const r = rows[b]!;

@@ -400,7 +400,7 @@ async function imputeInMemory(model: TabularDiffusion | undefined, task: ImputeT
       // Forest trees grown by the main thread once its draws were done, and threads on spare cores that grew trees from the start.
       treesGrownWhileWaiting: r.model.helperTrees[0] ?? 0,
       treesGrownBySpareCores: r.model.helperTrees.slice(1),
-      columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
+      columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, chosenBy: c.chosenBy, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
     };
     return { rows: input.nRows, tables: { input, completed: r.point }, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
   }
