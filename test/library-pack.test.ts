@@ -38,7 +38,7 @@ beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'synthdiff-pack-'));
   const stage = join(tmp, 'stage');
   mkdirSync(stage);
-  for (const f of ['package.json', 'README.md', 'LICENSE', 'schemas']) if (existsSync(f)) cpSync(f, join(stage, f), { recursive: true });
+  for (const f of ['package.json', 'README.md', 'LICENSE', 'schemas', 'native', 'scripts/build-native.mjs']) if (existsSync(f)) cpSync(f, join(stage, f), { recursive: true });
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(stage, 'dist')], { stdio: 'pipe' });
   // --ignore-scripts: prepack would rebuild into the repo's dist/.
   const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--offline', '--pack-destination', tmp], { cwd: stage, encoding: 'utf8' });
@@ -63,8 +63,8 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('ships dist (no source maps), the schema, package.json and README only', () => {
-    const outside = files.map((f) => f.path).filter((p) => !/^(dist\/.*\.(js|d\.ts)|schemas\/[^/]+\.json|package\.json|README\.md|LICENSE)$/.test(p));
+  it('ships dist (no source maps), the schema, package.json, README and the native addon\'s source and build script only', () => {
+    const outside = files.map((f) => f.path).filter((p) => !/^(dist\/.*\.(js|d\.ts)|schemas\/[^/]+\.json|package\.json|README\.md|LICENSE|native\/blas\.c|scripts\/build-native\.mjs)$/.test(p));
     expect(outside).toEqual([]);
     expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'schemas/pipeline.schema.json']));
     console.log(`npm pack: ${files.length} files, ${(tarball.size / 1e6).toFixed(2)} MB packed, ${(tarball.unpackedSize / 1e6).toFixed(2)} MB unpacked`);

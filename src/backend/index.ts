@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import './tfjs-gradients.js';
 import type { BackendName, Device } from './names.js';
 import { patchWasmTransposedMatMul } from './wasm-matmul.js';
+import { nativeBlas, patchWasmNativeMatMul } from './native-blas.js';
 import { bridgeWasmConvGradients } from './wasm-conv-bridge.js';
 import { finishWasmThreads, prepareWasmThreads } from './wasm-threads.js';
 import { execFileSync } from 'node:child_process';
@@ -121,14 +122,22 @@ async function tryWasm(threads: number): Promise<BackendInfo | undefined> {
   const wasm = (await tryImport('@tensorflow/tfjs-backend-wasm')) as { setThreadsCount(n: number): void; getThreadsCount(): number } | undefined;
   if (!wasm) return undefined;
   patchWasmTransposedMatMul();
+  const gemm = patchWasmNativeMatMul(threads);
   bridgeWasmConvGradients();
-  // The pool is fixed when the module instantiates: the first initialisation's thread count holds.
-  if (threads > 1) prepareWasmThreads(threads, wasm);
+  // The pool is fixed when the module instantiates: the first initialisation's thread count holds. With
+  // the native multiply the threads go to OpenBLAS alone: two pools on the same cores, each spinning while
+  // the other works, made a 2-thread step at batch 256 twice as slow as one thread.
+  if (threads > 1 && !gemm) prepareWasmThreads(threads, wasm);
   const ok = await tf.setBackend('wasm').catch(() => false);
   finishWasmThreads();
   if (!ok) return undefined;
   const n = wasm.getThreadsCount();
-  return { name: 'wasm', device: 'cpu', detail: `wasm (XNNPACK, SIMD, ${n} thread${n === 1 ? '' : 's'})`, threads: n };
+  const plural = (k: number) => `${k} thread${k === 1 ? '' : 's'}`;
+  if (gemm) {
+    const detail = `wasm (XNNPACK, SIMD, ${plural(n)}; matrix multiplies by ${nativeBlas()!.config()}, ${plural(threads)})`;
+    return { name: 'wasm', device: 'cpu', detail, threads: Math.max(n, threads) };
+  }
+  return { name: 'wasm', device: 'cpu', detail: `wasm (XNNPACK, SIMD, ${plural(n)})`, threads: n };
 }
 
 async function tryCpu(): Promise<BackendInfo | undefined> {

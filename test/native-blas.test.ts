@@ -1,0 +1,115 @@
+/**
+ * The native matrix multiply (native/blas.c, OpenBLAS) behind the wasm backend's BatchMatMul and
+ * _FusedMatMul: it is built where CI builds it (SYNTHDIFF_REQUIRE_BLAS=1 in .ci/run), its products equal a
+ * float64 reference for every transpose, bias, relu and batch layout the kernels take, and a training
+ * step's multiplies all run through it (a silent fallback to XNNPACK fails here).
+ */
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, tf } from '../src/backend/index.js';
+import { NATIVE_BLAS_PATH, nativeBlas, nativeGemmCalls } from '../src/backend/native-blas.js';
+import { Adam } from '../src/diffusion/adam.js';
+import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
+import { updateEma } from '../src/diffusion/train.js';
+import { createRng } from '../src/rng.js';
+
+const off = /^(0|off|false|no)$/i.test(process.env.SYNTHDIFF_BLAS ?? '');
+const built = existsSync(NATIVE_BLAS_PATH);
+
+describe('native matrix multiply', () => {
+  it('is built where CI requires it', () => {
+    if (process.env.SYNTHDIFF_REQUIRE_BLAS === '1') {
+      expect(built).toBe(true);
+      expect(nativeBlas()?.config()).toMatch(/OpenBLAS/);
+    }
+  });
+
+  describe.skipIf(off || !built)('on the wasm backend', () => {
+    let backendDetail = '';
+    beforeAll(async () => {
+      backendDetail = (await initBackend({ backend: 'wasm' })).detail;
+    });
+
+    it('says so in the backend description', () => {
+      expect(backendDetail).toMatch(/^wasm \(XNNPACK, SIMD, 1 thread; matrix multiplies by OpenBLAS .*\(\w+ kernels\), \d+ threads?\)$/);
+    });
+
+    /** op(a)·op(b) (+ bias) (relu) in float64 from the tensors' float32 values. */
+    function reference(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean, bias?: tf.Tensor, relu = false): Float64Array {
+      const [av, bv] = [a.dataSync(), b.dataSync()];
+      const bsv = bias?.dataSync();
+      const batchA = a.rank === 3 ? a.shape[0]! : 1, batchB = b.rank === 3 ? b.shape[0]! : 1;
+      const [a0, a1] = a.shape.slice(-2) as [number, number];
+      const [b0, b1] = b.shape.slice(-2) as [number, number];
+      const M = ta ? a1 : a0, K = ta ? a0 : a1, N = tb ? b0 : b1, batch = Math.max(batchA, batchB);
+      const out = new Float64Array(batch * M * N);
+      for (let p = 0; p < batch; p++) {
+        const oa = batchA === 1 ? 0 : p * M * K, ob = batchB === 1 ? 0 : p * K * N;
+        for (let i = 0; i < M; i++)
+          for (let j = 0; j < N; j++) {
+            let s = bsv ? bsv[j]! : 0;
+            for (let k = 0; k < K; k++) s += av[oa + (ta ? k * M + i : i * K + k)]! * bv[ob + (tb ? j * K + k : k * N + j)]!;
+            out[p * M * N + i * N + j] = relu ? Math.max(0, s) : s;
+          }
+      }
+      return out;
+    }
+
+    function expectClose(t: tf.Tensor, ref: Float64Array): void {
+      const v = t.dataSync();
+      expect(v.length).toBe(ref.length);
+      let worst = 0;
+      for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i]! - ref[i]!) / (1 + Math.abs(ref[i]!)));
+      expect(worst).toBeLessThan(1e-5);
+    }
+
+    it('equals a float64 product for every transpose, with bias and relu, and over batches (equal or broadcast)', () => {
+      const before = { ...nativeGemmCalls };
+      let calls = 0;
+      const r = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const a = r(ta ? [37, 19] : [19, 37], 1), b = r(tb ? [23, 37] : [37, 23], 2), bias = r([23], 3);
+        expectClose(tf.matMul(a, b, ta, tb), reference(a, b, ta, tb));
+        expectClose(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias, activation: 'relu' }), reference(a, b, ta, tb, bias, true));
+        expectClose(tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias }), reference(a, b, ta, tb, bias));
+        calls += 3;
+      }
+      const a3 = r([3, 5, 7], 4), b3 = r([3, 7, 2], 5), b1 = r([1, 7, 2], 6), a1 = r([1, 5, 7], 7);
+      expectClose(tf.matMul(a3, b3), reference(a3, b3, false, false));
+      expectClose(tf.matMul(a3, b1), reference(a3, b1, false, false));
+      expectClose(tf.matMul(a1, b3), reference(a1, b3, false, false));
+      calls += 3;
+      expect(nativeGemmCalls.native - before.native).toBe(calls);
+      expect(nativeGemmCalls.fallback - before.fallback).toBe(0);
+    });
+
+    it('takes every multiply of a training step and a sampler step', () => {
+      const cfg: MlpConfig = { dim: 6, width: 32, depth: 3, timeDim: 8 };
+      const net = Mlp.create(cfg, initParameters(cfg, createRng(1)), true, 'blas.');
+      const ema = Mlp.create(cfg, initParameters(cfg, createRng(1)), false, 'blas-ema.');
+      const opt = new Adam(net.params);
+      const B = 40;
+      const [input, cNoise, target] = [tf.randomNormal([B, 12], 0, 1, 'float32', 1), tf.randomNormal([B, 1], 0, 1, 'float32', 2), tf.randomNormal([B, 6], 0, 1, 'float32', 3)] as tf.Tensor2D[];
+      const before = { ...nativeGemmCalls };
+      const loss = opt.minimize(() => tf.sum(tf.square(tf.sub(net.apply(input!, cNoise!), target!))) as tf.Scalar, 1e-3);
+      updateEma(ema.params, net.params, 0.9);
+      const out = tf.tidy(() => ema.applyAtNoiseLevel(input!, 0.3));
+      // depth + 3 multiplies in each forward (two in the time MLP, depth + 1 layers), the step's and the
+      // sampler's, and at least as many in the backward (a weight gradient per layer, input gradients).
+      expect(nativeGemmCalls.native - before.native).toBeGreaterThanOrEqual(3 * (cfg.depth + 3));
+      expect(nativeGemmCalls.fallback - before.fallback).toBe(0);
+      expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
+      tf.dispose([loss, out, input!, cNoise!, target!]);
+      opt.dispose();
+      net.dispose();
+      ema.dispose();
+    });
+
+    it('refuses operands smaller than the sizes it is given, in one line', () => {
+      const blas = nativeBlas()!;
+      expect(() => blas.sgemm(false, false, 4, 4, 4, new Float32Array(15), new Float32Array(16), new Float32Array(16), null, false)).toThrow(
+        'synthdiff-blas: sgemm operand sizes do not match M, N, K',
+      );
+    });
+  });
+});
