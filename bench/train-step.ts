@@ -14,10 +14,9 @@
  * the two under the same machine load.
  */
 import { initBackend, tf } from '../src/backend/index.js';
-import { edmLoss } from '../src/diffusion/denoiser.js';
 import { fillTrainingBatch, DEFAULT_MASK_POLICY } from '../src/diffusion/masks.js';
 import { TabularDiffusion } from '../src/diffusion/tabular.js';
-import { updateEma } from '../src/diffusion/train.js';
+import { edmStep, updateEma } from '../src/diffusion/train.js';
 import { createRng } from '../src/rng.js';
 import type { BackendName } from '../src/spec/types.js';
 import { emit, loadBenchTable, maxRssMB, REPO_ROOT, round, say } from './common.js';
@@ -140,7 +139,7 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
         f.dispose();
       },
       async () => {
-        const loss = model.optimizer.minimize(() => edmLoss(model.net, edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), 1e-4);
+        const loss = edmStep(model.net, model.optimizer, edm, batch, 1e-4);
         // The EMA update trainDiffusion runs (the same function), so the step is the loop's device work.
         updateEma(model.ema.params, model.net.params, Math.min(0.999, (1 + k) / (10 + k)));
         k++;

@@ -10,6 +10,8 @@ import { heapOffset, reluBackward, sumRows, transposedAChunk, wasmSimdKernels } 
 import { Adam } from '../src/diffusion/adam.js';
 import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
 import { updateEma } from '../src/diffusion/train.js';
+import { edmGradients, edmLoss } from '../src/diffusion/denoiser.js';
+import { EDM_DEFAULTS } from '../src/diffusion/edm.js';
 import { createRng } from '../src/rng.js';
 
 beforeAll(async () => {
@@ -77,6 +79,34 @@ describe('MLP custom-gradient op', () => {
     tf.dispose([fast.value, ref.value, plain, ...Object.values(fast.grads), ...Object.values(ref.grads)]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([input!, cNoise!, target!]);
+    net.dispose();
+  });
+});
+
+describe('EDM loss gradients off the tape', () => {
+  it.each(['wasm', 'cpu'])('equal tfjs autograd of edmLoss through the training op, and leave no tensor behind (%s)', async (backend) => {
+    await tf.setBackend(backend);
+    const cfg: MlpConfig = { dim: 6, width: 16, depth: 3, timeDim: 8 };
+    const net = makeNet(cfg, 5);
+    const B = 29, D = cfg.dim;
+    const rng = createRng(9);
+    const bits = (p: number) => tf.tensor2d(Float32Array.from({ length: B * D }, () => (rng.next() < p ? 1 : 0)), [B, D]);
+    const cond = bits(0.4);
+    const target = tf.tidy(() => tf.mul(tf.sub(1, cond), bits(0.8))) as tf.Tensor2D;
+    const x0 = tf.randomNormal([B, D], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const noise = tf.randomNormal([B, D], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const sigma = tf.exp(tf.randomNormal([B, 1], -0.5, 1.4, 'float32', 6)) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    const ref = tf.variableGrads(() => edmLoss(net, EDM_DEFAULTS, x0, cond, target, sigma, noise), net.params);
+    const off = tf.tidy(() => edmGradients(net, EDM_DEFAULTS, x0, cond, target, sigma, noise));
+    expect(relErr(off.loss.dataSync(), ref.value.dataSync())).toBeLessThan(1e-6);
+    net.params.forEach((p, k) => {
+      expect(off.grads[k]!.shape).toEqual(p.shape);
+      expect(relErr(off.grads[k]!.dataSync(), ref.grads[p.name]!.dataSync()), p.name).toBeLessThan(1e-5);
+    });
+    tf.dispose([ref.value, off.loss, ...off.grads, ...Object.values(ref.grads)]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([cond, target, x0, noise, sigma]);
     net.dispose();
   });
 });

@@ -33,6 +33,23 @@ export function edmLoss(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tens
 }
 
 /**
+ * The EDM loss of `edmLoss` and its parameter gradients, off the tape: ∂loss/∂F = 2·(F − F*)·target /
+ * max(Σ target, 1) is written out, so only the network is differentiated (by its own backward,
+ * Mlp.gradients). Gradients in parameter order. Call inside tf.tidy.
+ */
+export function edmGradients(net: Mlp, edm: EdmConfig, x0: tf.Tensor2D, cond: tf.Tensor2D, target: tf.Tensor2D, sigma: tf.Tensor2D, noise: tf.Tensor2D): { grads: tf.Tensor[]; loss: tf.Scalar } {
+  const { cIn, cSkip, cOut, cNoise } = edmCoefficients(sigma, edm.sigmaData);
+  const xNoisy = tf.add(x0, tf.mul(sigma, noise)) as tf.Tensor2D;
+  const fTarget = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
+  const entries = tf.maximum(tf.sum(target), 1);
+  return net.gradients(networkInput(xNoisy, x0, cond, cIn), cNoise as tf.Tensor2D, (f) => {
+    const e = tf.sub(f, fTarget);
+    const diff = tf.mul(e, target);
+    return { dy: tf.div(tf.mul(diff, 2), entries) as tf.Tensor2D, loss: tf.div(tf.sum(tf.mul(diff, e)), entries) as tf.Scalar };
+  });
+}
+
+/**
  * EDM Table 1 preconditioning as tensors for a per-sample σ (any shape that broadcasts against the data,
  * e.g. [B,1] for tables or [B,1,1,1] for images). Call inside tf.tidy.
  */

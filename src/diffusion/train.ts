@@ -1,6 +1,6 @@
 import { tf } from '../backend/index.js';
 import { createRng, deriveSeed, permutation, resumeRng, type Rng, type RngState } from '../rng.js';
-import { edmClippedGradients, edmLoss } from './denoiser.js';
+import { edmClippedGradients, edmGradients, edmLoss } from './denoiser.js';
 import { PrivacyLedger, type PrivacyPlan } from './privacy.js';
 import { EDM_DEFAULTS, type EdmConfig } from './edm.js';
 import { fillTrainingBatch, DEFAULT_MASK_POLICY, type MaskPolicy } from './masks.js';
@@ -106,6 +106,18 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
   if (step < o.warmupSteps) return (o.learningRate * (step + 1)) / o.warmupSteps;
   const t = (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps);
   return o.learningRate * (o.finalLrFraction + (1 - o.finalLrFraction) * 0.5 * (1 + Math.cos(Math.PI * Math.min(t, 1))));
+}
+
+/**
+ * One optimisation step on a batch: the EDM loss's gradients (edmGradients: the loss written out, only the
+ * network differentiated, off tfjs's tape) and the Adam update. Returns the loss (the caller disposes).
+ */
+export function edmStep(net: Mlp, optimizer: Adam, edm: EdmConfig, batch: { x0: tf.Tensor2D; cond: tf.Tensor2D; target: tf.Tensor2D; sigma: tf.Tensor2D; noise: tf.Tensor2D }, learningRate: number): tf.Scalar {
+  const { grads, loss } = tf.tidy(() => edmGradients(net, edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise));
+  const named: tf.NamedTensorMap = {};
+  net.params.forEach((p, k) => (named[p.name] = grads[k]!));
+  optimizer.update(named, learningRate);
+  return loss;
 }
 
 /**
@@ -224,7 +236,7 @@ export async function trainDiffusion(
     }
     const batch = makeBatch(rows, train, rng, o, rng.int(2 ** 31));
     const lr = learningRateAt(step, o);
-    const loss = optimizer.minimize(() => edmLoss(net, o.edm, batch.x0, batch.cond, batch.target, batch.sigma, batch.noise), lr);
+    const loss = edmStep(net, optimizer, o.edm, batch, lr);
     disposeBatch(batch);
     // EMA with the usual warm-up (decay grows with the step) so short runs are not dominated by init.
     updateEma(ema.params, vars, Math.min(o.emaDecay, (1 + step) / (10 + step)));
