@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wrapWasmKernels } from './wasm-matmul.js';
 
 /**
  * The optional native GEMM (native/blas.c → build/synthdiff-blas.node, OpenBLAS's cblas_sgemm) behind the
@@ -103,24 +104,14 @@ export function patchWasmNativeMatMul(threads: number): boolean {
   blas.setThreads(threads);
   if (patched) return true;
   patched = true;
-  for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
-    const original = tf.getKernel(kernelName, 'wasm');
-    if (!original) continue;
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      setupFunc: original.setupFunc,
-      kernelFunc: (args) => {
-        const out = nativeMatMul(blas, args.backend as unknown as WasmHeapBackend, args.inputs as Record<string, tf.TensorInfo>, args.attrs as unknown as MatMulAttrs);
-        if (out) {
-          nativeGemmCalls.native++;
-          return out;
-        }
-        nativeGemmCalls.fallback++;
-        return original.kernelFunc(args);
-      },
-    });
-  }
+  wrapWasmKernels(['BatchMatMul', '_FusedMatMul'], (original) => (args) => {
+    const out = nativeMatMul(blas, args.backend as unknown as WasmHeapBackend, args.inputs as Record<string, tf.TensorInfo>, args.attrs as unknown as MatMulAttrs);
+    if (out) {
+      nativeGemmCalls.native++;
+      return out;
+    }
+    nativeGemmCalls.fallback++;
+    return original.kernelFunc(args);
+  });
   return true;
 }

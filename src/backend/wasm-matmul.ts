@@ -16,48 +16,51 @@ export function patchWasmTransposedMatMul(): void {
   patched = true;
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!transpose) throw new Error('wasm Transpose kernel is not registered; import the wasm backend first');
-  for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
+  wrapWasmKernels(['BatchMatMul', '_FusedMatMul'], (original, kernelName) => (args) => {
+    const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
+    if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
+    const inputs = args.inputs as Record<string, tf.TensorInfo>;
+    if (kernelName === 'BatchMatMul' && attrs.transposeA && !attrs.transposeB) {
+      const plain = (a: tf.TensorInfo, b: tf.TensorInfo) =>
+        original.kernelFunc({ inputs: { a, b }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo;
+      const chunked = matMulTransposedAChunked(inputs.a!, inputs.b!, args.backend, plain);
+      if (chunked) return chunked;
+    }
+    const temps: tf.TensorInfo[] = [];
+    const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
+      const fast = transposeMatrix(x, args.backend);
+      if (fast) {
+        temps.push(fast);
+        return fast;
+      }
+      fastPathCalls.slowTranspose++;
+      const r = x.shape.length;
+      const perm = [...Array(r - 2).keys(), r - 1, r - 2];
+      const out = transpose.kernelFunc({ inputs: { x }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
+      temps.push(out);
+      return out;
+    };
+    const a = attrs.transposeA ? swapLastTwo(inputs.a!) : inputs.a!;
+    const b = attrs.transposeB ? swapLastTwo(inputs.b!) : inputs.b!;
+    const out = original.kernelFunc({
+      inputs: { ...inputs, a, b },
+      backend: args.backend,
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    });
+    for (const t of temps) (args.backend as tf.KernelBackend).disposeData(t.dataId);
+    return out;
+  });
+}
+
+/**
+ * Re-register each of `kernelNames` on the wasm backend with the kernel function `make` builds around the
+ * one registered now (which it may call for the cases it leaves alone). Before the backend initialises.
+ */
+export function wrapWasmKernels(kernelNames: readonly string[], make: (original: tf.KernelConfig, kernelName: string) => tf.KernelFunc): void {
+  for (const kernelName of kernelNames) {
     const original = tf.getKernel(kernelName, 'wasm');
     if (!original) continue;
     tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({
-      kernelName,
-      backendName: 'wasm',
-      setupFunc: original.setupFunc,
-      kernelFunc: (args) => {
-        const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
-        if (!attrs.transposeA && !attrs.transposeB) return original.kernelFunc(args);
-        const inputs = args.inputs as Record<string, tf.TensorInfo>;
-        if (kernelName === 'BatchMatMul' && attrs.transposeA && !attrs.transposeB) {
-          const plain = (a: tf.TensorInfo, b: tf.TensorInfo) =>
-            original.kernelFunc({ inputs: { a, b }, backend: args.backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo;
-          const chunked = matMulTransposedAChunked(inputs.a!, inputs.b!, args.backend, plain);
-          if (chunked) return chunked;
-        }
-        const temps: tf.TensorInfo[] = [];
-        const swapLastTwo = (x: tf.TensorInfo): tf.TensorInfo => {
-          const fast = transposeMatrix(x, args.backend);
-          if (fast) {
-            temps.push(fast);
-            return fast;
-          }
-          fastPathCalls.slowTranspose++;
-          const r = x.shape.length;
-          const perm = [...Array(r - 2).keys(), r - 1, r - 2];
-          const out = transpose.kernelFunc({ inputs: { x }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
-          temps.push(out);
-          return out;
-        };
-        const a = attrs.transposeA ? swapLastTwo(inputs.a!) : inputs.a!;
-        const b = attrs.transposeB ? swapLastTwo(inputs.b!) : inputs.b!;
-        const out = original.kernelFunc({
-          inputs: { ...inputs, a, b },
-          backend: args.backend,
-          attrs: { ...args.attrs, transposeA: false, transposeB: false },
-        });
-        for (const t of temps) (args.backend as tf.KernelBackend).disposeData(t.dataId);
-        return out;
-      },
-    });
+    tf.registerKernel({ kernelName, backendName: 'wasm', setupFunc: original.setupFunc, kernelFunc: make(original, kernelName) });
   }
 }
