@@ -32,7 +32,7 @@ let last = '';
 // Debian/Ubuntu put cblas.h in /usr/include/x86_64-linux-gnu (found by default) or /usr/include/openblas.
 for (const extra of [[], ['-I/usr/include/openblas'], ['-I/opt/homebrew/opt/openblas/include', '-L/opt/homebrew/opt/openblas/lib']]) {
   try {
-    execFileSync(cc, [...flags, ...extra, join(root, 'native', 'blas.c'), '-o', tmp, '-lopenblas'], { stdio: 'pipe' });
+    execFileSync(cc, [...flags, ...extra, join(root, 'native', 'blas.c'), '-o', tmp, '-lopenblas', '-lm'], { stdio: 'pipe' });
     renameSync(tmp, out);
     say(`native matrix multiply built (${out.slice(root.length + 1)}, OpenBLAS)`);
     process.exit(0);

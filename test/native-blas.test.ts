@@ -2,12 +2,12 @@
  * The native matrix multiply (native/blas.c, OpenBLAS) behind the wasm backend's BatchMatMul and
  * _FusedMatMul: it is built where CI builds it (SYNTHDIFF_REQUIRE_BLAS=1 in .ci/run), its products equal a
  * float64 reference for every transpose, bias, relu and batch layout the kernels take, and a training
- * step's multiplies all run through it (a silent fallback to XNNPACK fails here).
+ * step's multiplies and its noise embedding all run through it (a silent fallback fails here).
  */
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
-import { NATIVE_BLAS_PATH, nativeBlas, nativeGemmCalls } from '../src/backend/native-blas.js';
+import { NATIVE_BLAS_PATH, nativeBlas, nativeGemmCalls, nativeSinCos } from '../src/backend/native-blas.js';
 import { Adam } from '../src/diffusion/adam.js';
 import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
 import { updateEma } from '../src/diffusion/train.js';
@@ -98,11 +98,27 @@ describe('native matrix multiply', () => {
       // sampler's, and at least as many in the backward (a weight gradient per layer, input gradients).
       expect(nativeGemmCalls.native - before.native).toBeGreaterThanOrEqual(3 * (cfg.depth + 3));
       expect(nativeGemmCalls.fallback - before.fallback).toBe(0);
+      // The noise embedding of the step's forward and of the sampler's.
+      expect(nativeGemmCalls.sincos - before.sincos).toBe(2);
       expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
       tf.dispose([loss, out, input!, cNoise!, target!]);
       opt.dispose();
       net.dispose();
       ema.dispose();
+    });
+
+    it('makes the noise embedding [sin(c·f), cos(c·f)] as the Sin and Cos kernels do, to float32 rounding', () => {
+      const c = tf.randomNormal([300, 1], 0, 1.5, 'float32', 8) as tf.Tensor2D;
+      const f = tf.tensor1d(Array.from({ length: 16 }, (_, i) => Math.exp((-Math.log(1000) * i) / 16) * 16));
+      const angles = tf.mul(c, f);
+      const ref = tf.concat([tf.sin(angles), tf.cos(angles)], 1);
+      const got = nativeSinCos(c, f)!;
+      expect(got.shape).toEqual([300, 32]);
+      const [a, b] = [got.dataSync(), ref.dataSync()];
+      let worst = 0;
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+      expect(worst).toBeLessThan(2e-6);
+      tf.dispose([c, f, angles, ref, got]);
     });
 
     it('refuses operands smaller than the sizes it is given, in one line', () => {

@@ -1,5 +1,6 @@
 import { tf } from '../backend/index.js';
 import { reluBackward, sumRows } from '../backend/wasm-simd-kernels.js';
+import { nativeSinCos } from '../backend/native-blas.js';
 
 /**
  * The denoiser F: an MLP over [values (D), conditioning mask (D)] with a sinusoidal embedding of the
@@ -118,6 +119,8 @@ export class Mlp {
 
   /** The sinusoidal noise-level embedding [B, timeDim] (no trainable parameters). */
   private embed(cNoise: tf.Tensor2D): tf.Tensor2D {
+    const native = nativeSinCos(cNoise, this.freqs);
+    if (native) return native;
     const angles = tf.mul(cNoise, this.freqs);
     return tf.concat([tf.sin(angles), tf.cos(angles)], 1) as tf.Tensor2D;
   }
