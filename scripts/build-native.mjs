@@ -5,6 +5,7 @@
 // exits 0, and synthdiff runs on XNNPACK alone. SYNTHDIFF_BLAS=off skips the build too.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,8 +17,13 @@ if (/^(0|off|false|no)$/i.test(process.env.SYNTHDIFF_BLAS ?? '')) {
   say('native matrix multiply not built (SYNTHDIFF_BLAS=off)');
   process.exit(0);
 }
-// Node's own headers: next to the binary (official tarballs, nvm) or Debian's nodejs package.
-const headers = [join(dirname(process.execPath), '..', 'include', 'node'), '/usr/include/node', '/usr/local/include/node'].find((d) =>
+// Node's own headers: next to the binary (official tarballs, nvm), Debian's nodejs package, or node-gyp's cache.
+const headers = [
+  join(dirname(process.execPath), '..', 'include', 'node'),
+  '/usr/include/node',
+  '/usr/local/include/node',
+  join(homedir(), '.cache', 'node-gyp', process.versions.node, 'include', 'node'),
+].find((d) =>
   existsSync(join(d, 'node_api.h')),
 );
 if (!headers) {
