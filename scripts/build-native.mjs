@@ -17,6 +17,8 @@ if (/^(0|off|false|no)$/i.test(process.env.SYNTHDIFF_BLAS ?? '')) {
   say('native matrix multiply not built (SYNTHDIFF_BLAS=off)');
   process.exit(0);
 }
+// A build of older source must not outlive a failed rebuild (its functions may not match the loader's).
+rmSync(out, { force: true });
 // Node's own headers: next to the binary (official tarballs, nvm), Debian's nodejs package, or node-gyp's cache.
 const headers = [
   join(dirname(process.execPath), '..', 'include', 'node'),
@@ -44,7 +46,7 @@ for (const extra of [[], ['-I/usr/include/openblas'], ['-I/opt/homebrew/opt/open
     process.exit(0);
   } catch (e) {
     rmSync(tmp, { force: true });
-    last = String(e.stderr || e.message).trim().split('\n')[0];
+    last = String(e.stderr || '').trim().split('\n')[0] || `exit status ${e.status}`;
   }
 }
 say(`native matrix multiply not built (${cc} with OpenBLAS failed: ${last}); running on XNNPACK alone (Debian: apt install libopenblas-dev)`);
