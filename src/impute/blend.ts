@@ -14,6 +14,7 @@ import { createRng, deriveSeed } from '../rng.js';
 import { isCategorical, isMissing, type Column, type Table } from '../table/table.js';
 import { applyMask } from '../evaluate/imputation.js';
 import { enforceDependencies, findDependencies } from '../table/dependencies.js';
+import { applyNumericRelations, findNumericRelations, type NumericRelation } from '../table/relations.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import { imputeSampling, type SamplerName, type Sampling } from '../diffusion/sampler-name.js';
 import type { ChainedResult } from './chained.js';
@@ -75,6 +76,8 @@ export interface BlendResult {
   /** The diffusion draws (multiple imputation), observed cells as input. */
   draws: Table[];
   choices: ColumnChoice[];
+  /** Exact numeric relations found in the observed rows, each with the missing cells it filled (table/relations.ts). */
+  relations: (NumericRelation & { cells: number })[];
   /**
    * Seconds: `chainedSeconds` the wall time of the chained fills from the blend's start, `forestSeconds` and
    * `ridgeSeconds` their own times in the worker; `helperTrees` the forest trees this thread grew while it waited,
@@ -282,15 +285,20 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     if (c.kind === 'integer' && holes.some((i) => !Number.isInteger(values[i]!))) return { name: c.name, kind: 'numeric', values };
     return { ...c, values };
   });
-  const point: Table = { nRows: n, columns };
-  enforceDependencies(table, point, model?.dependencies ?? findDependencies(table), (col, row, level) => {
-    const c = point.columns[table.columns.findIndex((x) => x.name === col)]!;
+  const blended: Table = { nRows: n, columns };
+  enforceDependencies(table, blended, model?.dependencies ?? findDependencies(table), (col, row, level) => {
+    const c = blended.columns[table.columns.findIndex((x) => x.name === col)]!;
     return isCategorical(c) ? (c.codes[row] === c.categories.indexOf(level) ? 1 : 0) : -Math.abs(c.values[row]! - Number(level));
   });
+  // Exact numeric relations (a BMI from weight and height) fill their target from observed inputs, in the
+  // point estimate and in every draw.
+  const relations = findNumericRelations(table);
+  const point = applyNumericRelations(table, blended, relations);
   const result: BlendResult = {
-    point,
-    draws: filled.map((d) => restoreObserved(table, d)),
+    point: point.table,
+    draws: filled.map((d) => applyNumericRelations(table, restoreObserved(table, d), relations).table),
     choices,
+    relations: relations.map((r) => ({ ...r, cells: applyNumericRelations(table, blended, [r]).cells })),
     model: { width: model?.mlp.width ?? 0, depth: model?.mlp.depth ?? 0, steps: model?.state.step ?? 0, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? [] },
   };
   if (!o.trained) model?.dispose();

@@ -1,0 +1,84 @@
+/**
+ * Exact relations between numeric columns (src/table/relations.ts): found where the data has one (BMI =
+ * weight / height² in mice__boys), not where it has none, and used to fill a missing target from its
+ * observed inputs, from the library and from the CLI.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { hideCells } from '../src/impute/blend.js';
+import { readTable, writeTable } from '../src/io/table-io.js';
+import { applyNumericRelations, findNumericRelations } from '../src/table/relations.js';
+import type { NumericColumn, Table } from '../src/table/table.js';
+import { runSpec } from './helpers/cli.js';
+
+const fixture = (name: string): string => resolve(`fixtures/tables/${name}.csv`);
+const col = (t: Table, name: string) => t.columns.find((c) => c.name === name) as NumericColumn;
+
+describe('exact numeric relations', () => {
+  it('finds BMI = weight / height² in mice__boys as a log-linear relation, each way round', async () => {
+    const { table } = await readTable(fixture('mice__boys'));
+    const rel = findNumericRelations(table);
+    const bmi = rel.find((r) => r.target === 'bmi')!;
+    expect(bmi.form).toBe('log');
+    expect([...bmi.inputs].sort()).toEqual(['hgt', 'wgt']);
+    const coef = (name: string) => bmi.coefs[bmi.inputs.indexOf(name)]!;
+    expect(coef('hgt')).toBeCloseTo(-2, 2);
+    expect(coef('wgt')).toBeCloseTo(1, 2);
+    expect(bmi.intercept).toBeCloseTo(Math.log(1e4), 2);
+    expect(bmi.maxResidual).toBeLessThan(0.01);
+    expect(rel.map((r) => r.target).sort()).toEqual(['bmi', 'hgt', 'wgt']);
+  });
+
+  it.each(['datasets__airquality', 'palmerpenguins__penguins', 'MASS__birthwt', 'modeldata__credit_data', 'survival__pbc'])('finds none in %s', async (name) => {
+    const { table } = await readTable(fixture(name));
+    expect(findNumericRelations(table)).toEqual([]);
+  });
+
+  it('fills a hidden BMI from observed height and weight, and only there', async () => {
+    const { table } = await readTable(fixture('mice__boys'));
+    const [hgt, wgt, bmi] = ['hgt', 'wgt', 'bmi'].map((n) => col(table, n));
+    const j = (n: string) => table.columns.findIndex((c) => c.name === n);
+    const complete = Array.from({ length: table.nRows }, (_, i) => i).filter((i) => ![hgt, wgt, bmi].some((c) => Number.isNaN(c!.values[i]!)));
+    const bmiRows = complete.filter((_, k) => k % 5 === 0);
+    const bothRows = complete.filter((_, k) => k % 5 === 1);
+    const masked = hideCells(table, table.columns.map((c) => (c.name === 'bmi' ? [...bmiRows, ...bothRows] : c.name === 'hgt' ? bothRows : [])));
+    // Stand-in fills (the column means) where the relation does not apply.
+    const filled: Table = { nRows: masked.nRows, columns: masked.columns.map((c) => (c.kind === 'numeric' ? { ...c, values: Float64Array.from(c.values, (v) => (Number.isNaN(v) ? -1 : v)) } : c)) };
+    const { table: out, cells } = applyNumericRelations(masked, filled, findNumericRelations(masked));
+    const got = col(out, 'bmi').values;
+    for (const i of bmiRows) expect(Math.abs(got[i]! - bmi!.values[i]!), `row ${i}`).toBeLessThan(0.015);
+    for (const i of bothRows) expect(got[i]).toBe(-1); // its height is missing too: the relation cannot say
+    // hgt's own relation (from wgt and bmi) cannot fill the rows where bmi is hidden as well.
+    for (const i of bothRows) expect(col(out, 'hgt').values[i]).toBe(-1);
+    expect(cells).toBeGreaterThanOrEqual(bmiRows.length);
+    for (let i = 0; i < table.nRows; i++) if (!Number.isNaN(col(masked, 'bmi').values[i]!)) expect(got[i]).toBe(col(masked, 'bmi').values[i]);
+    expect(out.columns[j('age')]).toBe(filled.columns[j('age')]);
+  });
+
+  it('fills them end to end from the CLI and says so in report.json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'relations-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const { table } = await readTable(fixture('mice__boys'));
+    const [hgt, wgt, bmi] = ['hgt', 'wgt', 'bmi'].map((n) => col(table, n));
+    const rows = Array.from({ length: table.nRows }, (_, i) => i).filter((i) => ![hgt, wgt, bmi].some((c) => Number.isNaN(c!.values[i]!)) && i % 7 === 3);
+    await writeTable(join(dir, 'masked.csv'), hideCells(table, table.columns.map((c) => (c.name === 'bmi' ? rows : []))));
+    const r = await runSpec(dir, {
+      version: 1,
+      name: 'relations',
+      seed: 1,
+      source: { path: join(dir, 'masked.csv') },
+      tasks: [{ type: 'impute', engine: 'ridge', output: { path: 'imputed.csv' } }],
+      report: { dir: 'report', html: false },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    const task = report.tasks.find((t: { type: string }) => t.type === 'impute');
+    const rel = task.blend.relations.find((x: { target: string }) => x.target === 'bmi');
+    expect(rel).toMatchObject({ form: 'log' });
+    expect(rel.cellsFilled).toBeGreaterThanOrEqual(rows.length);
+    const { table: out } = await readTable(join(dir, 'imputed.csv'));
+    for (const i of rows) expect(Math.abs(col(out, 'bmi').values[i]! - bmi!.values[i]!), `row ${i}`).toBeLessThan(0.015);
+  }, 60_000);
+});
