@@ -31,9 +31,21 @@ describe('exact numeric relations', () => {
     expect(rel.map((r) => r.target).sort()).toEqual(['bmi', 'hgt', 'wgt']);
   });
 
-  it.each(['datasets__airquality', 'palmerpenguins__penguins', 'MASS__birthwt', 'modeldata__credit_data', 'survival__pbc'])('finds none in %s', async (name) => {
+  it.each(['datasets__airquality', 'palmerpenguins__penguins', 'MASS__birthwt', 'modeldata__credit_data'])('finds none in %s', async (name) => {
     const { table } = await readTable(fixture(name));
     expect(findNumericRelations(table)).toEqual([]);
+  });
+
+  it("finds survival__pbc's id as the row number, and fills a hidden id from its row", async () => {
+    const { table } = await readTable(fixture('survival__pbc'));
+    const rel = findNumericRelations(table);
+    expect(rel).toEqual([expect.objectContaining({ target: 'id', inputs: [], byRow: true, form: 'linear', maxResidual: 0 })]);
+    expect(rel[0]!.intercept).toBeCloseTo(1, 9);
+    expect(rel[0]!.coefs[0]).toBeCloseTo(1, 9);
+    const rows = [0, 57, 200, 417];
+    const masked = hideCells(table, table.columns.map((c) => (c.name === 'id' ? rows : [])));
+    const { table: out } = applyNumericRelations(masked, masked, findNumericRelations(masked));
+    expect(rows.map((i) => col(out, 'id').values[i])).toEqual(rows.map((i) => i + 1));
   });
 
   it('fills a hidden BMI from observed height and weight, and only there', async () => {

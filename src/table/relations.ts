@@ -11,7 +11,10 @@ import type { NumericColumn, Table } from './table.js';
  */
 export interface NumericRelation {
   target: string;
+  /** Input columns; none when `byRow`. */
   inputs: string[];
+  /** The single input is the row's position (0-based): an identifier or sequence number, y = a + b·row. */
+  byRow?: true;
   /** linear: y = a + Σ bᵢ·xᵢ; log: log y = a + Σ bᵢ·log xᵢ (all values positive). */
   form: 'linear' | 'log';
   intercept: number;
@@ -108,9 +111,24 @@ function spread(n: number, max: number): Int32Array {
   return Int32Array.from({ length: Math.min(n, max) }, (_, k) => Math.floor(k * step));
 }
 
+/** y = a + b·row on every observed row (a row number, an identifier in row order), else undefined. */
+function byRowRelation(c: NumericColumn, y: Float64Array, every: Int32Array, some: Int32Array, o: typeof DEFAULTS): NumericRelation | undefined {
+  const position = Float64Array.from(every);
+  const search = completeRows([y], 'linear', some);
+  if (search.length < Math.min(o.minRows, some.length / 4)) return undefined;
+  const f = fit(y, [position], search);
+  const searchSd = sd(y, search);
+  if (!f || !(searchSd > 0) || maxResidual(y, [position], f, search) > o.tolerance * searchSd) return undefined;
+  const all = completeRows([y], 'linear', every);
+  if (all.length < o.minRows) return undefined;
+  const worst = maxResidual(y, [position], f, all) / sd(y, all);
+  return worst > o.tolerance ? undefined : { target: c.name, inputs: [], byRow: true, form: 'linear', intercept: f.intercept, coefs: f.coefs, rows: all.length, maxResidual: worst };
+}
+
 /**
- * For each numeric column, the exact relation with one other numeric column, else with two, of the
- * smaller largest residual (linear or log); none where no candidate holds on every complete row.
+ * For each numeric column, the exact relation with its row position, else with one other numeric column,
+ * else with two, of the smaller largest residual (linear or log); none where no candidate holds on every
+ * complete row.
  */
 export function findNumericRelations(table: Table, opts: RelationOptions = {}): NumericRelation[] {
   const o = { ...DEFAULTS, ...opts };
@@ -124,8 +142,8 @@ export function findNumericRelations(table: Table, opts: RelationOptions = {}): 
   for (let t = 0; t < numeric.length; t++) {
     const others = numeric.map((_, j) => j).filter((j) => j !== t);
     const sets = [...others.map((j) => [j]), ...others.flatMap((a, ia) => others.slice(ia + 1).map((b) => [a, b]))];
-    let best: NumericRelation | undefined;
-    for (const size of [1, 2]) {
+    let best: NumericRelation | undefined = byRowRelation(numeric[t]!, raw[t]!, every, some, o);
+    for (const size of best ? [] : [1, 2]) {
       for (const set of sets.filter((s) => s.length === size)) {
         for (const form of ['linear', 'log'] as const) {
           const cols = of(form);
@@ -156,7 +174,7 @@ export function findNumericRelations(table: Table, opts: RelationOptions = {}): 
 /**
  * `filled` with each relation's target computed from its inputs wherever the target is missing in `input`
  * and every input is observed there (observed cells only, never values filled in), kept within the
- * target's observed range. Returns a new table; `filled` is not changed. Counts the cells it set.
+ * target's observed range (except a row sequence). Returns a new table; `filled` is not changed. Counts the cells it set.
  */
 export function applyNumericRelations(input: Table, filled: Table, relations: readonly NumericRelation[]): { table: Table; cells: number } {
   const index = new Map(input.columns.map((c, j) => [c.name, j]));
@@ -165,7 +183,7 @@ export function applyNumericRelations(input: Table, filled: Table, relations: re
   for (const r of relations) {
     const t = index.get(r.target)!;
     const yIn = input.columns[t] as NumericColumn;
-    const xs = r.inputs.map((name) => (input.columns[index.get(name)!] as NumericColumn).values);
+    const xs = r.byRow ? [Float64Array.from({ length: input.nRows }, (_, i) => i)] : r.inputs.map((name) => (input.columns[index.get(name)!] as NumericColumn).values);
     let lo = Infinity, hi = -Infinity;
     for (const v of yIn.values) if (!Number.isNaN(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     const out = Float64Array.from((columns[t] as NumericColumn).values);
@@ -175,7 +193,8 @@ export function applyNumericRelations(input: Table, filled: Table, relations: re
       for (let k = 0; k < xs.length; k++) v += r.coefs[k]! * (r.form === 'log' ? Math.log(xs[k]![i]!) : xs[k]![i]!);
       if (r.form === 'log') v = Math.exp(v);
       if (yIn.kind === 'integer') v = Math.round(v);
-      out[i] = Math.min(hi, Math.max(lo, v));
+      // A sequence runs past the observed ends; any other relation is not trusted beyond the observed range.
+      out[i] = r.byRow ? v : Math.min(hi, Math.max(lo, v));
       cells++;
     }
     columns[t] = { ...(columns[t] as NumericColumn), values: out };

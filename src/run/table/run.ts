@@ -402,7 +402,7 @@ async function imputeInMemory(model: TabularDiffusion | undefined, task: ImputeT
       treesGrownBySpareCores: r.model.helperTrees.slice(1),
       columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, chosenBy: c.chosenBy, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
       // Exact relations between numeric columns that filled a target from its observed inputs (table/relations.ts).
-      relations: r.relations.map((x) => ({ target: x.target, inputs: x.inputs, form: x.form, intercept: x.intercept, coefs: x.coefs, completeRows: x.rows, maxResidualSd: x.maxResidual, cellsFilled: x.cells })),
+      relations: r.relations.map((x) => ({ target: x.target, inputs: x.inputs, ...(x.byRow ? { byRow: true } : {}), form: x.form, intercept: x.intercept, coefs: x.coefs, completeRows: x.rows, maxResidualSd: x.maxResidual, cellsFilled: x.cells })),
     };
     return { rows: input.nRows, tables: { input, completed: r.point }, engine: task.engine, imputedCells, ...(intervalsPath ? { intervals: intervalsPath } : {}), ...completed, blend };
   }
