@@ -69,6 +69,37 @@ describe('exact numeric relations', () => {
     expect(out.columns[j('age')]).toBe(filled.columns[j('age')]);
   });
 
+  it.each(['trees', 'diffusion'])('holds in every row generated from the CLI (engine %s), within the rounding of the data', async (engine) => {
+    const dir = await mkdtemp(join(tmpdir(), 'relations-gen-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const r = await runSpec(dir, {
+      version: 1,
+      name: 'relations-generate',
+      seed: 2,
+      source: { path: fixture('mice__boys') },
+      split: { holdout: 0 },
+      model: { width: 32, depth: 1, steps: 100, samplerSteps: 4 },
+      tasks: [{ type: 'generate', rows: 400, engine, output: { path: 'synthetic.csv' } }],
+      report: { dir: 'report', html: false },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    const task = report.tasks.find((t: { type: string }) => t.type === 'generate');
+    expect(task.relations).toHaveLength(1);
+    expect([task.relations[0].target, ...task.relations[0].inputs].sort()).toEqual(['bmi', 'hgt', 'wgt']);
+    const { table: out } = await readTable(join(dir, 'synthetic.csv'));
+    const [hgt, wgt, bmi] = ['hgt', 'wgt', 'bmi'].map((n) => col(out, n).values);
+    let rows = 0;
+    for (let i = 0; i < out.nRows; i++) {
+      if ([hgt, wgt, bmi].some((v) => Number.isNaN(v![i]!))) continue;
+      rows++;
+      // The training rows' own agreement: BMI to two decimals, within 0.3% of weight / height².
+      expect(Math.abs(bmi![i]! / (wgt![i]! / (hgt![i]! / 100) ** 2) - 1), `row ${i}`).toBeLessThan(0.003);
+    }
+    expect(rows).toBeGreaterThan(50);
+    expect(rows).toBe(task.relations[0].rows);
+  }, 120_000);
+
   it('fills them end to end from the CLI and says so in report.json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'relations-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));

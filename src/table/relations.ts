@@ -1,3 +1,4 @@
+import { decimalsOfValue } from './sketch.js';
 import type { NumericColumn, Table } from './table.js';
 
 /**
@@ -200,4 +201,56 @@ export function applyNumericRelations(input: Table, filled: Table, relations: re
     columns[t] = { ...(columns[t] as NumericColumn), values: out };
   }
   return { table: { nRows: filled.nRows, columns }, cells };
+}
+
+/**
+ * Relations that can all hold at once in new rows: one target per group of related columns (BMI, height
+ * and weight are three relations of one group; recomputing all three would chase each other), preferring
+ * the smallest residual; no row-position relations (a synthetic row has no place in the training order).
+ */
+function compatible(relations: readonly NumericRelation[], skip: ReadonlySet<string>): NumericRelation[] {
+  const chosen: NumericRelation[] = [];
+  const targets = new Set<string>(), inputs = new Set<string>();
+  for (const r of [...relations].filter((x) => !x.byRow && !skip.has(x.target)).sort((a, b) => a.inputs.length - b.inputs.length || a.maxResidual - b.maxResidual)) {
+    if (inputs.has(r.target) || r.inputs.some((x) => targets.has(x)) || targets.has(r.target)) continue;
+    chosen.push(r);
+    targets.add(r.target);
+    r.inputs.forEach((x) => inputs.add(x));
+  }
+  return chosen;
+}
+
+/**
+ * Generated rows made to keep the training table's relations: in every row where a relation's target and
+ * inputs are all present, the target is recomputed from the inputs and rounded to the decimals the
+ * training column uses. `skip`: columns not to change (fixed by the user). Returns the
+ * table and, per relation applied, the rows it set.
+ */
+export function enforceNumericRelations(train: Table, generated: Table, relations: readonly NumericRelation[], skip: ReadonlySet<string> = new Set()): { table: Table; applied: { relation: NumericRelation; rows: number }[] } {
+  const index = new Map(generated.columns.map((c, j) => [c.name, j]));
+  const columns = [...generated.columns];
+  const applied: { relation: NumericRelation; rows: number }[] = [];
+  for (const r of compatible(relations, skip)) {
+    const t = index.get(r.target), ref = train.columns.find((c) => c.name === r.target) as NumericColumn | undefined;
+    if (t === undefined || !ref || r.inputs.some((x) => index.get(x) === undefined)) continue;
+    let decimals = 0;
+    for (const v of ref.values) if (!Number.isNaN(v)) decimals = Math.max(decimals, decimalsOfValue(v));
+    const scale = 10 ** decimals;
+    const xs = r.inputs.map((x) => (columns[index.get(x)!] as NumericColumn).values);
+    const out = Float64Array.from((columns[t] as NumericColumn).values);
+    let rows = 0;
+    for (let i = 0; i < generated.nRows; i++) {
+      if (Number.isNaN(out[i]!) || xs.some((x) => Number.isNaN(x[i]!) || (r.form === 'log' && !(x[i]! > 0)))) continue;
+      let v = r.intercept;
+      for (let k = 0; k < xs.length; k++) v += r.coefs[k]! * (r.form === 'log' ? Math.log(xs[k]![i]!) : xs[k]![i]!);
+      if (r.form === 'log') v = Math.exp(v);
+      // Not clamped to the training range: inputs inside theirs can put the target outside its own (a
+      // short, heavy row), and the relation is what must hold.
+      out[i] = Math.round(v * scale) / scale;
+      rows++;
+    }
+    columns[t] = { ...(columns[t] as NumericColumn), values: out };
+    applied.push({ relation: r, rows });
+  }
+  return { table: { nRows: generated.nRows, columns }, applied };
 }

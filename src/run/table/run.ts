@@ -7,6 +7,7 @@ import type { NormalizedSpec } from '../../spec/normalize.js';
 import { deriveSeed } from '../../rng.js';
 import { TableEncoder } from '../../table/encode.js';
 import { longFormat } from '../../table/long.js';
+import { enforceNumericRelations, findNumericRelations } from '../../table/relations.js';
 import { alignTables } from '../../table/align.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
@@ -301,20 +302,26 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
       await writeTable(task.output.path, schemaTable(data.schema), task.output.format);
       return { report: { type: 'profile', output: task.output.path, rows: data.schema.columns.length } };
     case 'generate': {
+      // Exact relations between numeric columns of the training rows (a BMI and its weight and height) hold
+      // in every generated row: the engines learn them only approximately.
+      const keep = (t: Table) => enforceNumericRelations(data.split.train, t, findNumericRelations(data.split.train), new Set(Object.keys(task.fixed ?? {})));
+      const relationsReport = (applied: ReturnType<typeof keep>['applied']) => applied.map((a) => ({ target: a.relation.target, inputs: a.relation.inputs, form: a.relation.form, rows: a.rows }));
       if (ctx.engines.engines.get(task.index) === 'trees') {
         const r = generateWithTrees(task, data.split.train, ctx.engines.trees!);
+        const kept = keep(r.table);
         log.done(task.label, `(${r.table.nRows} rows, engine trees, leaf ${ctx.engines.trees!.minLeaf})`);
-        await writeTable(task.output.path, r.table, task.output.format);
+        await writeTable(task.output.path, kept.table, task.output.format);
         return {
           report: { type: 'generate', output: task.output.path, rows: r.table.nRows },
-          extra: { fixed: task.fixed, engine: 'trees', minLeaf: ctx.engines.trees!.minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes },
-          table: r.table,
+          extra: { fixed: task.fixed, engine: 'trees', minLeaf: ctx.engines.trees!.minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes, relations: relationsReport(kept.applied) },
+          table: kept.table,
         };
       }
       const t = await ctx.model!.generate(task.rows, { seed: task.seed, fixed: task.fixed, ...task.sampling, onProgress: (d, n) => log.progress(task.label, d, n, 'rows') });
+      const kept = keep(t);
       log.done(task.label, `(${t.nRows} rows)`);
-      await writeTable(task.output.path, t, task.output.format);
-      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed, engine: 'diffusion' }, table: t };
+      await writeTable(task.output.path, kept.table, task.output.format);
+      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed, engine: 'diffusion', relations: relationsReport(kept.applied) }, table: kept.table };
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
