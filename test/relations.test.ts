@@ -11,7 +11,7 @@ import { hideCells } from '../src/impute/blend.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
 import { applyNumericRelations, findNumericRelations } from '../src/table/relations.js';
 import type { NumericColumn, Table } from '../src/table/table.js';
-import { runSpec } from './helpers/cli.js';
+import { runSpec, runSpecInTempDir } from './helpers/cli.js';
 
 const fixture = (name: string): string => resolve(`fixtures/tables/${name}.csv`);
 const col = (t: Table, name: string) => t.columns.find((c) => c.name === name) as NumericColumn;
@@ -70,9 +70,7 @@ describe('exact numeric relations', () => {
   });
 
   it.each(['trees', 'diffusion'])('holds in every row generated from the CLI (engine %s), within the rounding of the data', async (engine) => {
-    const dir = await mkdtemp(join(tmpdir(), 'relations-gen-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    const r = await runSpec(dir, {
+    const { dir, code, stderr, report } = await runSpecInTempDir('relations-gen-', {
       version: 1,
       name: 'relations-generate',
       seed: 2,
@@ -80,10 +78,8 @@ describe('exact numeric relations', () => {
       split: { holdout: 0 },
       model: { width: 32, depth: 1, steps: 100, samplerSteps: 4 },
       tasks: [{ type: 'generate', rows: 400, engine, output: { path: 'synthetic.csv' } }],
-      report: { dir: 'report', html: false },
     });
-    expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    expect(code, stderr).toBe(0);
     const task = report.tasks.find((t: { type: string }) => t.type === 'generate');
     expect(task.relations).toHaveLength(1);
     expect([task.relations[0].target, ...task.relations[0].inputs].sort()).toEqual(['bmi', 'hgt', 'wgt']);

@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vi } from 'vitest';
+import { onTestFinished, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
 /** Run the CLI in-process, capturing what it writes; returns the exit code it would exit with. */
@@ -28,4 +29,16 @@ export async function writeSpec(dir: string, spec: object): Promise<string> {
 /** `synthdiff run` a spec written by writeSpec, with any extra CLI arguments. */
 export async function runSpec(dir: string, spec: object, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return runCli('run', await writeSpec(dir, spec), ...args);
+}
+
+/**
+ * `synthdiff run` a spec in a fresh temporary folder (removed when the test finishes), its report written to
+ * report/ without HTML: the folder, exit, log and report.json (empty when the run failed).
+ */
+export async function runSpecInTempDir(prefix: string, spec: object): Promise<{ dir: string; code: number; stderr: string; report: Record<string, any> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const r = await runSpec(dir, { report: { dir: 'report', html: false }, ...spec });
+  const report = r.code === 0 ? JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8')) : {};
+  return { dir, code: r.code, stderr: r.stderr, report };
 }
