@@ -11,6 +11,7 @@ import { hideCells } from '../src/impute/blend.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
 import { applyNumericRelations, findNumericRelations } from '../src/table/relations.js';
 import type { NumericColumn, Table } from '../src/table/table.js';
+import { createRng } from '../src/rng.js';
 import { runSpec, runSpecInTempDir } from './helpers/cli.js';
 
 const fixture = (name: string): string => resolve(`fixtures/tables/${name}.csv`);
@@ -29,6 +30,16 @@ describe('exact numeric relations', () => {
     expect(bmi.intercept).toBeCloseTo(Math.log(1e4), 2);
     expect(bmi.maxResidual).toBeLessThan(0.01);
     expect(rel.map((r) => r.target).sort()).toEqual(['bmi', 'hgt', 'wgt']);
+  });
+
+  it('finds BMI among 40 more columns too, where pairs are searched among the best single inputs', async () => {
+    const { table } = await readTable(fixture('mice__boys'));
+    const rng = createRng(3);
+    const noise = Array.from({ length: 40 }, (_, k): NumericColumn => ({ name: `noise${k}`, kind: 'numeric', values: Float64Array.from({ length: table.nRows }, () => 10 + rng.normal()) }));
+    const wide: Table = { nRows: table.nRows, columns: [...noise.slice(0, 20), ...table.columns, ...noise.slice(20)] };
+    const bmi = findNumericRelations(wide).find((r) => r.target === 'bmi')!;
+    expect([...bmi.inputs].sort()).toEqual(['hgt', 'wgt']);
+    expect(bmi.form).toBe('log');
   });
 
   it.each(['datasets__airquality', 'palmerpenguins__penguins', 'MASS__birthwt', 'modeldata__credit_data'])('finds none in %s', async (name) => {
