@@ -298,7 +298,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     point: point.table,
     draws: filled.map((d) => applyNumericRelations(table, restoreObserved(table, d), relations).table),
     choices,
-    relations: relations.map((r) => ({ ...r, cells: applyNumericRelations(table, blended, [r]).cells })),
+    relations: relations.map((r, k) => ({ ...r, cells: point.cells[k]! })),
     model: { width: model?.mlp.width ?? 0, depth: model?.mlp.depth ?? 0, steps: model?.state.step ?? 0, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? [] },
   };
   if (!o.trained) model?.dispose();

@@ -1,6 +1,6 @@
 import { ModelError } from '../errors.js';
 import { normalCdf, normalPpf } from './normal.js';
-import { decimalsOfValue, type ColumnSketch } from './sketch.js';
+import { decimalsOf, decimalsOfValue, type ColumnSketch } from './sketch.js';
 import { isCategorical, type Column, type ColumnKind, type Table } from './table.js';
 
 /**
@@ -67,13 +67,6 @@ export interface EncoderOptions {
 // sklearn's QuantileTransformer clips probabilities to [1e-7, 1 − 1e-7] (BOUNDS_THRESHOLD) before ppf.
 const P_CLIP = 1e-7;
 const DAY_MS = 86_400_000;
-
-/** Decimal places needed to print every value as the input did (JS shortest form), capped at 15. */
-function decimalsOf(values: Float64Array): number {
-  let d = 0;
-  for (const v of values) if (!Number.isNaN(v)) d = Math.max(d, decimalsOfValue(v));
-  return d;
-}
 
 /** np.percentile-style linear interpolation of sorted values at n evenly spaced probabilities. */
 function fitQuantiles(sorted: Float64Array, n: number): number[] {

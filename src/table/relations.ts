@@ -1,4 +1,4 @@
-import { decimalsOfValue } from './sketch.js';
+import { decimalsOf } from './sketch.js';
 import type { NumericColumn, Table } from './table.js';
 
 /**
@@ -89,24 +89,17 @@ function sd(y: Float64Array, rows: Int32Array): number {
   return Math.sqrt(Math.max(0, s2 / rows.length - m * m));
 }
 
-function rmsResidual(y: Float64Array, xs: Float64Array[], f: { intercept: number; coefs: number[] }, rows: Int32Array): number {
-  let s = 0;
+/** The fit's residuals on `rows`: their root mean square and their largest magnitude. */
+function residuals(y: Float64Array, xs: Float64Array[], f: { intercept: number; coefs: number[] }, rows: Int32Array): { rms: number; max: number } {
+  let s = 0, max = 0;
   for (const i of rows) {
     let v = f.intercept;
     for (let k = 0; k < xs.length; k++) v += f.coefs[k]! * xs[k]![i]!;
-    s += (y[i]! - v) ** 2;
+    const e = Math.abs(y[i]! - v);
+    s += e * e;
+    max = Math.max(max, e);
   }
-  return Math.sqrt(s / rows.length);
-}
-
-function maxResidual(y: Float64Array, xs: Float64Array[], f: { intercept: number; coefs: number[] }, rows: Int32Array): number {
-  let worst = 0;
-  for (const i of rows) {
-    let v = f.intercept;
-    for (let k = 0; k < xs.length; k++) v += f.coefs[k]! * xs[k]![i]!;
-    worst = Math.max(worst, Math.abs(y[i]! - v));
-  }
-  return worst;
+  return { rms: Math.sqrt(s / rows.length), max };
 }
 
 /** The rows of `from` where every column given is observed (and positive, for the log form). */
@@ -139,10 +132,10 @@ function byRowRelation(c: NumericColumn, y: Float64Array, every: Int32Array, som
   if (search.length < Math.min(o.minRows, some.length / 4)) return undefined;
   const f = fit(y, [position], search);
   const searchSd = sd(y, search);
-  if (!f || !(searchSd > 0) || maxResidual(y, [position], f, search) > o.tolerance * searchSd) return undefined;
+  if (!f || !(searchSd > 0) || residuals(y, [position], f, search).max > o.tolerance * searchSd) return undefined;
   const all = completeRows([y], 'linear', every);
   if (all.length < o.minRows) return undefined;
-  const worst = maxResidual(y, [position], f, all) / sd(y, all);
+  const worst = residuals(y, [position], f, all).max / sd(y, all);
   return worst > o.tolerance ? undefined : { target: c.name, inputs: [], byRow: true, form: 'linear', intercept: f.intercept, coefs: f.coefs, rows: all.length, maxResidual: worst };
 }
 
@@ -176,11 +169,12 @@ export function findNumericRelations(table: Table, opts: RelationOptions = {}): 
       const f = fit(y, xs, search);
       const searchSd = sd(y, search);
       if (!f || !(searchSd > 0)) return;
-      if (set.length === 1) explained[form].push({ j: set[0]!, r2: 1 - (rmsResidual(y, xs, f, search) / searchSd) ** 2 });
-      if (maxResidual(y, xs, f, search) > o.tolerance * searchSd) return;
+      const onSearch = residuals(y, xs, f, search);
+      if (set.length === 1) explained[form].push({ j: set[0]!, r2: 1 - (onSearch.rms / searchSd) ** 2 });
+      if (onSearch.max > o.tolerance * searchSd) return;
       const all = completeRows(involved, form, every);
       if (all.length < o.minRows) return;
-      const worst = maxResidual(y, xs, f, all) / sd(y, all);
+      const worst = residuals(y, xs, f, all).max / sd(y, all);
       if (worst > o.tolerance || (best && worst >= best.maxResidual)) return;
       best = { target: numeric[t]!.name, inputs: set.map((j) => numeric[j]!.name), form, intercept: f.intercept, coefs: f.coefs, rows: all.length, maxResidual: worst };
     };
@@ -198,34 +192,52 @@ export function findNumericRelations(table: Table, opts: RelationOptions = {}): 
   return found;
 }
 
+/** The relation's inputs as columns of `t` (the row positions for a row sequence). */
+function inputColumns(r: NumericRelation, t: Table): Float64Array[] {
+  if (r.byRow) return [Float64Array.from({ length: t.nRows }, (_, i) => i)];
+  return r.inputs.map((name) => (t.columns.find((c) => c.name === name) as NumericColumn).values);
+}
+
+/** The relation's value at row i of its input columns, or NaN where an input is missing (or not positive, for the log form). */
+function relationAt(r: NumericRelation, xs: readonly Float64Array[], i: number): number {
+  let v = r.intercept;
+  for (let k = 0; k < xs.length; k++) {
+    const x = xs[k]![i]!;
+    if (Number.isNaN(x) || (r.form === 'log' && !(x > 0))) return NaN;
+    v += r.coefs[k]! * (r.form === 'log' ? Math.log(x) : x);
+  }
+  return r.form === 'log' ? Math.exp(v) : v;
+}
+
 /**
  * `filled` with each relation's target computed from its inputs wherever the target is missing in `input`
  * and every input is observed there (observed cells only, never values filled in), kept within the
- * target's observed range (except a row sequence). Returns a new table; `filled` is not changed. Counts the cells it set.
+ * target's observed range (except a row sequence). Returns a new table (`filled` is not changed) and the
+ * cells each relation set.
  */
-export function applyNumericRelations(input: Table, filled: Table, relations: readonly NumericRelation[]): { table: Table; cells: number } {
+export function applyNumericRelations(input: Table, filled: Table, relations: readonly NumericRelation[]): { table: Table; cells: number[] } {
   const index = new Map(input.columns.map((c, j) => [c.name, j]));
   const columns = [...filled.columns];
-  let cells = 0;
-  for (const r of relations) {
+  const cells = relations.map((r) => {
     const t = index.get(r.target)!;
     const yIn = input.columns[t] as NumericColumn;
-    const xs = r.byRow ? [Float64Array.from({ length: input.nRows }, (_, i) => i)] : r.inputs.map((name) => (input.columns[index.get(name)!] as NumericColumn).values);
+    const xs = inputColumns(r, input);
     let lo = Infinity, hi = -Infinity;
     for (const v of yIn.values) if (!Number.isNaN(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     const out = Float64Array.from((columns[t] as NumericColumn).values);
+    let set = 0;
     for (let i = 0; i < input.nRows; i++) {
-      if (!Number.isNaN(yIn.values[i]!) || xs.some((x) => Number.isNaN(x[i]!) || (r.form === 'log' && !(x[i]! > 0)))) continue;
-      let v = r.intercept;
-      for (let k = 0; k < xs.length; k++) v += r.coefs[k]! * (r.form === 'log' ? Math.log(xs[k]![i]!) : xs[k]![i]!);
-      if (r.form === 'log') v = Math.exp(v);
+      if (!Number.isNaN(yIn.values[i]!)) continue;
+      let v = relationAt(r, xs, i);
+      if (Number.isNaN(v)) continue;
       if (yIn.kind === 'integer') v = Math.round(v);
       // A sequence runs past the observed ends; any other relation is not trusted beyond the observed range.
       out[i] = r.byRow ? v : Math.min(hi, Math.max(lo, v));
-      cells++;
+      set++;
     }
     columns[t] = { ...(columns[t] as NumericColumn), values: out };
-  }
+    return set;
+  });
   return { table: { nRows: filled.nRows, columns }, cells };
 }
 
@@ -259,17 +271,13 @@ export function enforceNumericRelations(train: Table, generated: Table, relation
   for (const r of compatible(relations, skip)) {
     const t = index.get(r.target), ref = train.columns.find((c) => c.name === r.target) as NumericColumn | undefined;
     if (t === undefined || !ref || r.inputs.some((x) => index.get(x) === undefined)) continue;
-    let decimals = 0;
-    for (const v of ref.values) if (!Number.isNaN(v)) decimals = Math.max(decimals, decimalsOfValue(v));
-    const scale = 10 ** decimals;
-    const xs = r.inputs.map((x) => (columns[index.get(x)!] as NumericColumn).values);
+    const scale = 10 ** decimalsOf(ref.values);
+    const xs = inputColumns(r, { nRows: generated.nRows, columns });
     const out = Float64Array.from((columns[t] as NumericColumn).values);
     let rows = 0;
     for (let i = 0; i < generated.nRows; i++) {
-      if (Number.isNaN(out[i]!) || xs.some((x) => Number.isNaN(x[i]!) || (r.form === 'log' && !(x[i]! > 0)))) continue;
-      let v = r.intercept;
-      for (let k = 0; k < xs.length; k++) v += r.coefs[k]! * (r.form === 'log' ? Math.log(xs[k]![i]!) : xs[k]![i]!);
-      if (r.form === 'log') v = Math.exp(v);
+      const v = Number.isNaN(out[i]!) ? NaN : relationAt(r, xs, i);
+      if (Number.isNaN(v)) continue;
       // Not clamped to the training range: inputs inside theirs can put the target outside its own (a
       // short, heavy row), and the relation is what must hold.
       out[i] = Math.round(v * scale) / scale;

@@ -178,6 +178,13 @@ export function decimalsOfValue(v: number): number {
   return Math.min(MAX_DECIMALS, Math.max(0, frac - exp));
 }
 
+/** Decimal places needed to print every value as the input did (JS shortest form), capped at MAX_DECIMALS. */
+export function decimalsOf(values: Float64Array): number {
+  let d = 0;
+  for (const v of values) if (!Number.isNaN(v)) d = Math.max(d, decimalsOfValue(v));
+  return d;
+}
+
 export type ColumnSketchJSON =
   | { name: string; kind: 'numeric' | 'integer' | 'datetime'; resolution?: 'date' | 'datetime'; observed: number; missing: number; min: number | null; max: number | null; decimals: number; sketch: QuantileSketchJSON }
   | { name: string; kind: 'categorical' | 'boolean'; observed: number; missing: number; counts: Record<string, number> };
