@@ -8,6 +8,7 @@ import type { Logger } from '../../report/log.js';
 import { cartSynthesize, type CartResult } from '../../synth/cart.js';
 import { AUTO_DETECTION_FLOOR, mostPrivateTrial, tuneCartLeaf, type LeafChoice } from '../../synth/tune.js';
 import { findDependencies, type FunctionalDependency } from '../../table/dependencies.js';
+import { enforceNumericRelations, findNumericRelations, type NumericRelation } from '../../table/relations.js';
 import type { Table } from '../../table/table.js';
 import type { TablePlan, TableTaskPlan } from '../plan.js';
 
@@ -20,10 +21,17 @@ export interface EngineChoice {
   readonly trees?: { readonly minLeaf: number; readonly choice: LeafChoice; readonly dependencies: readonly FunctionalDependency[] };
   /** Why `auto` went the way it did (report.json `generator.why`). */
   readonly why?: string;
+  /** The training rows' exact numeric relations, which every generated row keeps (found once per run). */
+  readonly relations?: readonly NumericRelation[];
 }
 
-/** Decide the engines of the plan's generate tasks on the training table. */
+/** Decide the engines of the plan's generate tasks on the training table, and find the relations they keep. */
 export function chooseGenerateEngines(plan: TablePlan, train: Table, log: Logger): EngineChoice {
+  const choice = chooseEngines(plan, train, log);
+  return plan.tasks.some((t) => t.type === 'generate') ? { ...choice, relations: findNumericRelations(train) } : choice;
+}
+
+function chooseEngines(plan: TablePlan, train: Table, log: Logger): EngineChoice {
   const tasks = plan.tasks.filter((t): t is GenerateTaskPlan => t.type === 'generate');
   const engines = new Map<number, 'trees' | 'diffusion'>();
   const wantsTrees = tasks.filter((t) => t.engine !== 'diffusion');
@@ -67,4 +75,14 @@ export function chooseGenerateEngines(plan: TablePlan, train: Table, log: Logger
 /** Draw a generate task's rows with the CART engine. */
 export function generateWithTrees(task: GenerateTaskPlan, train: Table, trees: NonNullable<EngineChoice['trees']>): CartResult {
   return cartSynthesize(train, task.rows, { seed: task.seed, minLeaf: trees.minLeaf, dependencies: trees.dependencies, ...(task.fixed ? { fixed: task.fixed } : {}) });
+}
+
+/**
+ * A generate task's rows with the training rows' exact numeric relations made to hold (a BMI and its weight
+ * and height: the engines learn them only approximately), the task's fixed columns left alone; and what
+ * report.json says of them.
+ */
+export function keepRelations(task: GenerateTaskPlan, train: Table, generated: Table, relations: readonly NumericRelation[] = []): { table: Table; report: { target: string; inputs: string[]; form: NumericRelation['form']; rows: number }[] } {
+  const kept = enforceNumericRelations(train, generated, relations, new Set(Object.keys(task.fixed ?? {})));
+  return { table: kept.table, report: kept.applied.map((a) => ({ target: a.relation.target, inputs: a.relation.inputs, form: a.relation.form, rows: a.rows })) };
 }

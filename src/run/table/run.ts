@@ -7,7 +7,6 @@ import type { NormalizedSpec } from '../../spec/normalize.js';
 import { deriveSeed } from '../../rng.js';
 import { TableEncoder } from '../../table/encode.js';
 import { longFormat } from '../../table/long.js';
-import { enforceNumericRelations, findNumericRelations } from '../../table/relations.js';
 import { alignTables } from '../../table/align.js';
 import { missingCount, type Table } from '../../table/table.js';
 import { referenceStats, writeReferenceStats } from '../../stats/reference-stats.js';
@@ -23,7 +22,7 @@ import { writeReport } from '../report-file.js';
 import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js';
 import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
-import { chooseGenerateEngines, generateWithTrees, type EngineChoice } from './generate.js';
+import { chooseGenerateEngines, generateWithTrees, keepRelations, type EngineChoice } from './generate.js';
 import { blendImpute, hideCells, startChainedFills, validationCells, type ChainedFills } from '../../impute/blend.js';
 import type { ImputeEngine } from '../../impute/engine-name.js';
 
@@ -302,10 +301,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
       await writeTable(task.output.path, schemaTable(data.schema), task.output.format);
       return { report: { type: 'profile', output: task.output.path, rows: data.schema.columns.length } };
     case 'generate': {
-      // Exact relations between numeric columns of the training rows (a BMI and its weight and height) hold
-      // in every generated row: the engines learn them only approximately.
-      const keep = (t: Table) => enforceNumericRelations(data.split.train, t, findNumericRelations(data.split.train), new Set(Object.keys(task.fixed ?? {})));
-      const relationsReport = (applied: ReturnType<typeof keep>['applied']) => applied.map((a) => ({ target: a.relation.target, inputs: a.relation.inputs, form: a.relation.form, rows: a.rows }));
+      const keep = (t: Table) => keepRelations(task, data.split.train, t, ctx.engines.relations);
       if (ctx.engines.engines.get(task.index) === 'trees') {
         const r = generateWithTrees(task, data.split.train, ctx.engines.trees!);
         const kept = keep(r.table);
@@ -313,7 +309,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
         await writeTable(task.output.path, kept.table, task.output.format);
         return {
           report: { type: 'generate', output: task.output.path, rows: r.table.nRows },
-          extra: { fixed: task.fixed, engine: 'trees', minLeaf: ctx.engines.trees!.minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes, relations: relationsReport(kept.applied) },
+          extra: { fixed: task.fixed, engine: 'trees', minLeaf: ctx.engines.trees!.minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes, relations: kept.report },
           table: kept.table,
         };
       }
@@ -321,7 +317,7 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
       const kept = keep(t);
       log.done(task.label, `(${t.nRows} rows)`);
       await writeTable(task.output.path, kept.table, task.output.format);
-      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed, engine: 'diffusion', relations: relationsReport(kept.applied) }, table: kept.table };
+      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed, engine: 'diffusion', relations: kept.report }, table: kept.table };
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
