@@ -7,13 +7,10 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
-import { NATIVE_BLAS_PATH, nativeBlas, nativeGemmCalls, nativeSinCos } from '../src/backend/native-blas.js';
-import { Adam } from '../src/diffusion/adam.js';
-import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
-import { updateEma } from '../src/diffusion/train.js';
-import { createRng } from '../src/rng.js';
+import { NATIVE_BLAS_PATH, nativeBlas, nativeBlasSwitchedOff, nativeGemmCalls, nativeSinCos } from '../src/backend/native-blas.js';
+import { TINY_MLP, tinyTrainingAndSamplerStep } from './helpers/tiny-step.js';
 
-const off = /^(0|off|false|no)$/i.test(process.env.SYNTHDIFF_BLAS ?? '');
+const off = nativeBlasSwitchedOff();
 const built = existsSync(NATIVE_BLAS_PATH);
 
 describe('native matrix multiply', () => {
@@ -84,27 +81,15 @@ describe('native matrix multiply', () => {
     });
 
     it('takes every multiply of a training step and a sampler step', () => {
-      const cfg: MlpConfig = { dim: 6, width: 32, depth: 3, timeDim: 8 };
-      const net = Mlp.create(cfg, initParameters(cfg, createRng(1)), true, 'blas.');
-      const ema = Mlp.create(cfg, initParameters(cfg, createRng(1)), false, 'blas-ema.');
-      const opt = new Adam(net.params);
-      const B = 40;
-      const [input, cNoise, target] = [tf.randomNormal([B, 12], 0, 1, 'float32', 1), tf.randomNormal([B, 1], 0, 1, 'float32', 2), tf.randomNormal([B, 6], 0, 1, 'float32', 3)] as tf.Tensor2D[];
       const before = { ...nativeGemmCalls };
-      const loss = opt.minimize(() => tf.sum(tf.square(tf.sub(net.apply(input!, cNoise!), target!))) as tf.Scalar, 1e-3);
-      updateEma(ema.params, net.params, 0.9);
-      const out = tf.tidy(() => ema.applyAtNoiseLevel(input!, 0.3));
+      const r = tinyTrainingAndSamplerStep('blas');
       // depth + 3 multiplies in each forward (two in the time MLP, depth + 1 layers), the step's and the
       // sampler's, and at least as many in the backward (a weight gradient per layer, input gradients).
-      expect(nativeGemmCalls.native - before.native).toBeGreaterThanOrEqual(3 * (cfg.depth + 3));
+      expect(nativeGemmCalls.native - before.native).toBeGreaterThanOrEqual(3 * (TINY_MLP.depth + 3));
       expect(nativeGemmCalls.fallback - before.fallback).toBe(0);
       // The noise embedding of the step's forward and of the sampler's.
       expect(nativeGemmCalls.sincos - before.sincos).toBe(2);
-      expect(Number.isFinite(loss.dataSync()[0])).toBe(true);
-      tf.dispose([loss, out, input!, cNoise!, target!]);
-      opt.dispose();
-      net.dispose();
-      ema.dispose();
+      expect(Number.isFinite(r.loss)).toBe(true);
     });
 
     it('makes the noise embedding [sin(c·f), cos(c·f)] as the Sin and Cos kernels do, to float32 rounding', () => {

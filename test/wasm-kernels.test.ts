@@ -10,9 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '../src/backend/index.js';
 import { fastPathCalls, moduleBytes, wasmSimdKernels } from '../src/backend/wasm-simd-kernels.js';
 import { nativeGemmCalls } from '../src/backend/native-blas.js';
-import { Adam } from '../src/diffusion/adam.js';
+import { TINY_MLP, tinyTrainingAndSamplerStep } from './helpers/tiny-step.js';
 import { Mlp, initParameters, type MlpConfig } from '../src/diffusion/network.js';
-import { updateEma } from '../src/diffusion/train.js';
 import { createRng } from '../src/rng.js';
 
 const WAT = readFileSync(join(import.meta.dirname, '../src/backend/wasm-simd-kernels.wat'), 'utf8');
@@ -50,31 +49,19 @@ describe('fast paths on wasm', () => {
   it('a training step and a sampler step use the SIMD kernels, never the slow transpose', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(wasmSimdKernels()).toBeDefined();
-    const cfg: MlpConfig = { dim: 6, width: 32, depth: 3, timeDim: 8 };
-    const net = Mlp.create(cfg, initParameters(cfg, createRng(1)), true, 'fastpath.');
-    const ema = Mlp.create(cfg, initParameters(cfg, createRng(1)), false, 'fastpath-ema.');
-    const opt = new Adam(net.params);
-    const B = 40;
-    const [input, cNoise, target] = [tf.randomNormal([B, 12], 0, 1, 'float32', 1), tf.randomNormal([B, 1], 0, 1, 'float32', 2), tf.randomNormal([B, 6], 0, 1, 'float32', 3)] as tf.Tensor2D[];
+    const cfg = TINY_MLP;
     const before = { ...fastPathCalls };
     const gemmBefore = { ...nativeGemmCalls };
-    const loss = opt.minimize(() => tf.sum(tf.square(tf.sub(net.apply(input!, cNoise!), target!))) as tf.Scalar, 1e-3);
-    updateEma(ema.params, net.params, 0.9);
-    const out = tf.tidy(() => ema.applyAtNoiseLevel(input!, 0.3));
+    const r = tinyTrainingAndSamplerStep('fastpath');
     const calls = Object.fromEntries(Object.entries(fastPathCalls).map(([k, v]) => [k, v - before[k as keyof typeof before]]));
-    const nParams = net.params.length;
-    expect(calls.adam).toBe(nParams);
-    expect(calls.ema).toBe(nParams);
+    expect(calls.adam).toBe(r.nParams);
+    expect(calls.ema).toBe(r.nParams);
     expect(calls.colsum).toBeGreaterThanOrEqual(cfg.depth + 2);
     expect(calls.relugrad).toBeGreaterThanOrEqual(cfg.depth + 1);
     // Transposed operands are transposed by the SIMD kernel for XNNPACK; the native GEMM reads them as they are.
     if (nativeGemmCalls.native === gemmBefore.native) expect(calls.transpose4).toBeGreaterThanOrEqual(2 * cfg.depth);
     expect(calls.slowTranspose).toBe(0);
-    expect(out.shape).toEqual([B, 6]);
-    tf.dispose([loss, out, input!, cNoise!, target!]);
-    opt.dispose();
-    net.dispose();
-    ema.dispose();
+    expect(r.outShape).toEqual([40, 6]);
   });
 
   it('the sampler path (one noise level per batch) equals the per-row network', () => {

@@ -8,8 +8,9 @@ import { wrapWasmKernels } from './wasm-matmul.js';
 /**
  * The optional native GEMM (native/blas.c → build/synthdiff-blas.node, OpenBLAS's cblas_sgemm) behind the
  * wasm backend's BatchMatMul and _FusedMatMul kernels. WebAssembly SIMD has 128-bit vectors and no fused
- * multiply-add, so XNNPACK there reaches ~15–20 GFLOP/s per core where OpenBLAS's AVX2/FMA kernels reach
- * ~80–115 (256×256×256 and 4,096×256×256 on the 2-core EPYC), and the GEMMs are ~90% of a training step.
+ * multiply-add, so XNNPACK there reaches ~15–20 GFLOP/s per core where OpenBLAS reaches ~115–130 with its
+ * AVX2 kernels and ~220–245 with AVX-512 (a step's products on the 2-core EPYC:
+ * bench/prototypes/native-kernels.mts), and the GEMMs are ~90% of a training step.
  * The addon reads and writes the tensors where they live, in the wasm heap. Tensors, every other kernel and
  * the gradients stay tfjs's; only the multiply moves. Off with SYNTHDIFF_BLAS=off, or where the addon was
  * not built (no C compiler, Node headers or OpenBLAS at install: scripts/build-native.mjs says which).
@@ -27,12 +28,16 @@ export const NATIVE_BLAS_PATH = join(dirname(fileURLToPath(import.meta.url)), '.
 
 let loaded: NativeBlas | null | undefined;
 
+/** Whether SYNTHDIFF_BLAS switches the addon off (0, off, false, no). */
+export function nativeBlasSwitchedOff(): boolean {
+  return /^(0|off|false|no)$/i.test(process.env.SYNTHDIFF_BLAS ?? '');
+}
+
 /** The addon, or null where it is switched off or was not built. */
 export function nativeBlas(): NativeBlas | null {
   if (loaded !== undefined) return loaded;
-  const off = /^(0|off|false|no)$/i.test(process.env.SYNTHDIFF_BLAS ?? '');
   loaded = null;
-  if (!off && existsSync(NATIVE_BLAS_PATH)) {
+  if (!nativeBlasSwitchedOff() && existsSync(NATIVE_BLAS_PATH)) {
     try {
       loaded = createRequire(import.meta.url)(NATIVE_BLAS_PATH) as NativeBlas;
     } catch {
