@@ -7,12 +7,16 @@
  * Splits the table as synth-shared does (splitCsv, seed 1) into /tmp/cart/<name>/, runs the leaf validation
  * (tuneCartLeaf) and prints its trials; then for each LEAF given (default: the validated one) draws as many
  * rows as the training half with cartSynthesize and prints score.py's headline figures, and the holdout's.
+ * Environment: NOTUNE=1 skips the validation; SHIFT=off|R sets cartSynthesize's `shift` (default: on);
+ * SUB=0.5 fits on a seeded share of the training half (still drawing as many rows as the whole half).
  */
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readTable, writeTable } from '../../src/io/table-io.js';
 import { cartSynthesize } from '../../src/synth/cart.js';
 import { tuneCartLeaf } from '../../src/synth/tune.js';
+import { takeRows } from '../../src/table/table.js';
+import { createRng, permutation } from '../../src/rng.js';
 import { REPO_ROOT } from '../common.js';
 import { headline, score, splitCsv } from '../synth-shared.js';
 
@@ -26,17 +30,19 @@ const { train, holdout } = splitCsv(src, dir, 1);
 const t = (await readTable(train)).table;
 
 let t0 = performance.now();
-const choice = tuneCartLeaf(t, { seed: 1 });
+const choice = process.env.NOTUNE ? { why: 'skipped', trials: [], minLeaf: undefined } : tuneCartLeaf(t, { seed: 1 });
 console.log(`${name} validation (${((performance.now() - t0) / 1000).toFixed(1)} s): ${choice.why}`);
 for (const x of choice.trials) console.log(`  leaf ${x.minLeaf}: DCR share ${x.dcrShare}, detection ${x.detection}`);
 
 const leaves = leafArgs.length ? leafArgs.map(Number) : choice.minLeaf !== undefined ? [choice.minLeaf] : [];
 for (const minLeaf of leaves) {
   t0 = performance.now();
-  const r = cartSynthesize(t, t.nRows, { seed: 1, minLeaf });
+  const sub = Number(process.env.SUB ?? 1);
+  const fitT = sub < 1 ? takeRows(t, permutation(t.nRows, createRng(99)).subarray(0, Math.round(sub * t.nRows))) : t;
+  const r = cartSynthesize(fitT, t.nRows, { seed: 1, minLeaf, ...(process.env.SHIFT ? { shift: process.env.SHIFT === 'off' ? false : Number(process.env.SHIFT) } : {}) });
   const seconds = (performance.now() - t0) / 1000;
   const out = join(dir, `cart-${minLeaf}.csv`);
   await writeTable(out, r.table, 'csv');
   console.log(`${name} leaf ${minLeaf} (${seconds.toFixed(1)} s): ${JSON.stringify(headline(score(train, out, holdout, undefined, 1)))}`);
 }
-console.log(`${name} holdout: ${JSON.stringify(headline(score(train, holdout, holdout, undefined, 1)))}`);
+if (!process.env.NOTUNE) console.log(`${name} holdout: ${JSON.stringify(headline(score(train, holdout, holdout, undefined, 1)))}`);

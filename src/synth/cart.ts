@@ -17,6 +17,13 @@ import { createRng, deriveSeed, type Rng } from '../rng.js';
 import { enforceDependencies, findDependencies, type FunctionalDependency } from '../table/dependencies.js';
 import { isCategorical, takeRows, type Column, type Table } from '../table/table.js';
 
+/**
+ * Multiple R a leaf's linear fit needs before its donors are shifted (below it the slope is mostly noise, and
+ * shifts move coarse columns between their few levels: diamonds' `table` at R ≥ 0.1 lost detection 0.83 → 0.51
+ * with a global grid). bench/RESULTS.md, "Shifted donors".
+ */
+export const SHIFT_MIN_R = 0.3;
+
 export interface CartOptions {
   readonly seed: number;
   /** Smallest number of training rows in a leaf: the donor pool of every synthetic value. */
@@ -33,6 +40,13 @@ export interface CartOptions {
   readonly maxCopyRate?: number;
   /** Functional dependencies to enforce (default: found in the training table). */
   readonly dependencies?: readonly FunctionalDependency[];
+  /**
+   * Shifted donors for continuous columns: within a leaf whose donors fit a linear model on the earlier
+   * continuous columns with R ≥ this (default `SHIFT_MIN_R`), a donor's value moves by the model's slope times
+   * the synthetic row's difference from the donor, then snaps to the nearest value among the leaf's donors.
+   * `false`: plain donors.
+   */
+  readonly shift?: number | false;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -55,6 +69,12 @@ interface Step {
   /** Training rows grouped by leaf: rows of leaf v are donors[start[v] .. start[v + 1]). */
   readonly start?: Int32Array;
   readonly donors?: Int32Array;
+  /**
+   * Shifted donors (continuous columns): per leaf v, whether it shifts (use[v]) and its slopes coef[v·P + c]
+   * on the earlier continuous steps cands[c]; the leaf's donor values sorted (leafVals/leafRows, laid out
+   * like donors) to snap to, and its observed range [lo, hi]; sent: each step's missing sentinel.
+   */
+  readonly shift?: { readonly cands: Int32Array; readonly coef: Float64Array; readonly use: Uint8Array; readonly lo: Float64Array; readonly hi: Float64Array; readonly leafVals: Float64Array; readonly leafRows: Int32Array; readonly sent: Float64Array };
 }
 
 /** Tree feature of a column: the number, or the category code; missing gets a value below all others. */
@@ -127,10 +147,141 @@ function fitSteps(train: Table, order: readonly number[], sentinels: readonly nu
     const fill = start.slice(0, nNodes);
     const donors = new Int32Array(n);
     leaves.forEach((v, i) => (donors[fill[v]!++] = i));
-    steps.push({ column: j, tree, start, donors });
+    const minR = o.shift ?? SHIFT_MIN_R;
+    const shift = !isCategorical(c) && minR !== false ? leafShifts(train, order, X, n, k, start, donors, sentinels, minR) : undefined;
+    steps.push({ column: j, tree, start, donors, ...(shift ? { shift } : {}) });
     o.onProgress?.(k + 1, p);
   });
   return { steps, X };
+}
+
+/**
+ * Per leaf of step k: a ridge fit of the target on the earlier continuous steps, over the leaf's donors with
+ * all of them observed, kept when its R reaches minR. Why: a donor is a real row, near the synthetic one in the
+ * tree's splits but not on the line the two share (a gem's x, y and z, its price given its carat); moving it
+ * along the fit keeps sharp relations that a leaf of hundreds of rows blurs.
+ */
+function leafShifts(train: Table, order: readonly number[], X: Float64Array, n: number, k: number, start: Int32Array, donors: Int32Array, sentinels: readonly number[], minR: number): NonNullable<Step['shift']> {
+  const nNodes = start.length - 1;
+  const ySent = sentinels[order[k]!]!;
+  const y = X.subarray(k * n, (k + 1) * n);
+  const candList: number[] = [];
+  for (let q = 0; q < k; q++) if (!isCategorical(train.columns[order[q]!]!)) candList.push(q);
+  const cands = Int32Array.from(candList);
+  const P = cands.length;
+  const coef = new Float64Array(nNodes * P);
+  const use = new Uint8Array(nNodes);
+  const lo = new Float64Array(nNodes).fill(Infinity);
+  const hi = new Float64Array(nNodes).fill(-Infinity);
+  const sent = Float64Array.from(order, (j) => sentinels[j]!);
+  for (let v = 0; v < nNodes; v++) {
+    const a = start[v]!, b = start[v + 1]!;
+    if (b - a < 5 || P === 0) continue;
+    const rows: number[] = [];
+    for (let t = a; t < b; t++) {
+      const r = donors[t]!;
+      const yv = y[r]!;
+      if (yv === ySent) continue;
+      lo[v] = Math.min(lo[v]!, yv);
+      hi[v] = Math.max(hi[v]!, yv);
+      let ok = true;
+      for (const q of cands) if (X[q * n + r] === sent[q]) ok = false;
+      if (ok) rows.push(r);
+    }
+    const m = rows.length;
+    if (m < 5 + 3 * P) continue;
+    // Standardized predictors, centred target.
+    const mean = new Float64Array(P), sd = new Float64Array(P);
+    let my = 0;
+    for (const r of rows) my += y[r]!;
+    my /= m;
+    let syy = 0;
+    for (const r of rows) syy += (y[r]! - my) ** 2;
+    if (syy <= 0) continue;
+    cands.forEach((q, c) => {
+      let s1 = 0;
+      for (const r of rows) s1 += X[q * n + r]!;
+      mean[c] = s1 / m;
+      let s2 = 0;
+      for (const r of rows) s2 += (X[q * n + r]! - mean[c]!) ** 2;
+      sd[c] = Math.sqrt(s2 / m);
+    });
+    const G = new Float64Array(P * P), g = new Float64Array(P);
+    for (const r of rows) {
+      const yc = y[r]! - my;
+      for (let c = 0; c < P; c++) {
+        if (!(sd[c]! > 0)) continue;
+        const zc = (X[cands[c]! * n + r]! - mean[c]!) / sd[c]!;
+        g[c]! += zc * yc;
+        for (let e = 0; e <= c; e++) if (sd[e]! > 0) G[c * P + e]! += zc * ((X[cands[e]! * n + r]! - mean[e]!) / sd[e]!);
+      }
+    }
+    for (let c = 0; c < P; c++) {
+      for (let e = 0; e < c; e++) G[e * P + c] = G[c * P + e]!;
+      // A light ridge (1% of a standardized column's sum of squares): collinear columns (x, y, z) share a slope.
+      G[c * P + c]! += sd[c]! > 0 ? 0.01 * m : 1;
+    }
+    const beta = solveSpd(G, g, P);
+    // R² of the fit.
+    let sse = 0;
+    for (const r of rows) {
+      let f = my;
+      for (let c = 0; c < P; c++) if (sd[c]! > 0) f += beta[c]! * ((X[cands[c]! * n + r]! - mean[c]!) / sd[c]!);
+      sse += (y[r]! - f) ** 2;
+    }
+    if (1 - sse / syy < minR * minR) continue;
+    use[v] = 1;
+    for (let c = 0; c < P; c++) coef[v * P + c] = sd[c]! > 0 ? beta[c]! / sd[c]! : 0;
+  }
+  // Each leaf's donor values, sorted (same layout as donors).
+  const leafRows = donors.slice();
+  const leafVals = new Float64Array(n);
+  for (let v = 0; v < nNodes; v++) {
+    const a = start[v]!, b = start[v + 1]!;
+    if (b <= a) continue;
+    const part = Array.from(leafRows.subarray(a, b)).sort((r1, r2) => y[r1]! - y[r2]! || r1 - r2);
+    part.forEach((r, t) => {
+      leafRows[a + t] = r;
+      leafVals[a + t] = y[r]!;
+    });
+  }
+  return { cands, coef, use, lo, hi, leafVals, leafRows, sent };
+}
+
+/** Solve A x = b for a symmetric positive definite P × P matrix A (Cholesky). */
+function solveSpd(A: Float64Array, b: Float64Array, P: number): Float64Array {
+  const L = new Float64Array(P * P);
+  for (let i = 0; i < P; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * P + j]!;
+      for (let t = 0; t < j; t++) s -= L[i * P + t]! * L[j * P + t]!;
+      L[i * P + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * P + j]!;
+    }
+  }
+  const z = new Float64Array(P);
+  for (let i = 0; i < P; i++) {
+    let s = b[i]!;
+    for (let t = 0; t < i; t++) s -= L[i * P + t]! * z[t]!;
+    z[i] = s / L[i * P + i]!;
+  }
+  const x = new Float64Array(P);
+  for (let i = P - 1; i >= 0; i--) {
+    let s = z[i]!;
+    for (let t = i + 1; t < P; t++) s -= L[t * P + i]! * x[t]!;
+    x[i] = s / L[i * P + i]!;
+  }
+  return x;
+}
+
+/** Index of the value nearest x in an ascending array. */
+function nearest(grid: Float64Array, x: number): number {
+  let lo = 0, hi = grid.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (grid[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 && x - grid[lo - 1]! < grid[lo]! - x ? lo - 1 : lo;
 }
 
 /** Donor training row per synthetic row and column (column-major by synthesis step), fixed cells as -1. */
@@ -148,10 +299,31 @@ function sampleDonors(train: Table, steps: readonly Step[], X: Float64Array, row
       if (!s.tree) for (let i = 0; i < rows; i++) donor[i] = rng.int(n);
       else {
         const leaves = forestLeaves(s.tree, { nRows: rows, nCols: k, data: S.subarray(0, k * rows), names: [] });
+        const feat = X.subarray(k * n, (k + 1) * n);
         for (let i = 0; i < rows; i++) {
           const a = s.start![leaves[i]!]!;
           const b = s.start![leaves[i]! + 1]!;
           donor[i] = s.donors![a + rng.int(b - a)]!;
+          const sh = s.shift;
+          const v = leaves[i]!;
+          if (!sh || !sh.use[v]) continue;
+          const d = donor[i]!;
+          const y = feat[d]!;
+          if (y === sh.sent[k]) continue;
+          const P = sh.cands.length;
+          let delta = 0;
+          let ok = true;
+          for (let c = 0; c < P && ok; c++) {
+            const w = sh.coef[v * P + c]!;
+            if (w === 0) continue;
+            const q = sh.cands[c]!;
+            const sx = S[q * rows + i]!;
+            if (sx === sh.sent[q] || X[q * n + d] === sh.sent[q]) ok = false;
+            else delta += w * (sx - X[q * n + d]!);
+          }
+          if (!ok) continue;
+          const target = Math.min(sh.hi[v]!, Math.max(sh.lo[v]!, y + delta));
+          donor[i] = sh.leafRows[a + nearest(sh.leafVals.subarray(a, b), target)]!;
         }
       }
       const feat = X.subarray(k * n, (k + 1) * n);
