@@ -13,7 +13,7 @@
  *   --impute-steps N      impute-peers training steps for ours (default: the library default per table size)
  *   --shared-tables a,b   impute-shared tables (../shared/data/tabular names; `name@1+2`: those seeds only)
  *   --mask-dir DIR        impute-shared mask folders, kept between runs (default bench/.impute-masks)
- *   --synth-tables a:t,b  synth-shared tables, each with an optional ML-efficacy target after ':'
+ *   --synth-tables a:t,b  synth-shared tables, each with an optional ML-efficacy target after ':' and engine after '@'
  *   --synth-dir DIR       synth-shared split folders (default bench/.synth-splits)
  *   --seeds 1,2,3         impute-peers / impute-shared / synth-shared seeds
  *   --draws N             impute-peers draws for ours (default 10)
@@ -168,8 +168,10 @@ export function unitsFor(s: Scenario, o: SuiteOptions): UnitSpec[] {
     }
     case 'synth-shared':
       return o.synthTables.flatMap((t) => {
-        const [table, target] = t.split(':') as [string, string | undefined];
-        return o.seeds.map((seed) => ({ scenario: s, table, seed, dir: o.synthDir, ...(target ? { target } : {}), ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}) }));
+        // `table:target@engine`: the generate task names that engine instead of auto.
+        const [head, engine] = t.split('@') as [string, string | undefined];
+        const [table, target] = head.split(':') as [string, string | undefined];
+        return o.seeds.map((seed) => ({ scenario: s, table, seed, dir: o.synthDir, ...(target ? { target } : {}), ...(engine ? { engine } : {}), ...(o.imputeSteps !== undefined ? { steps: o.imputeSteps } : {}) }));
       });
     case 'impute-shared':
       // `table@1+2`: that table at those seeds only (a 10k-row table's peers take half an hour per seed).

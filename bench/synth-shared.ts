@@ -27,6 +27,8 @@ export interface SynthSharedOptions {
   steps?: number;
   /** score.py's ML-efficacy target, if any. */
   target?: string;
+  /** The generate task's engine (default: auto). */
+  engine?: string;
 }
 
 /** The shared table's CSV; a table shipped as `.csv.xz` (AER__Fertility) is decompressed into `dir` first. */
@@ -92,7 +94,7 @@ export async function runSynthShared(o: SynthSharedOptions): Promise<void> {
     seed: o.seed,
     source: { path: train },
     ...(o.steps ? { model: { steps: o.steps } } : {}),
-    tasks: [{ type: 'generate', rows: trainRows, output: { path: join(dir, 'synthdiff.csv') } }],
+    tasks: [{ type: 'generate', rows: trainRows, ...(o.engine ? { engine: o.engine } : {}), output: { path: join(dir, 'synthdiff.csv') } }],
     report: { dir: join(dir, 'synthdiff-report'), html: false },
   };
   writeFileSync(join(dir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);

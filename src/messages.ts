@@ -141,6 +141,8 @@ export const messages = {
   privacyGateFailed: (breaches: readonly string[], flag: string) => `privacy gate failed: ${list(breaches)} (${flag})`,
   privacyGatePassed: (checks: readonly string[], flag: string) => `privacy gate passed: ${list(checks)} (${flag})`,
   /** Options that would read the training rows outside the private mechanism. */
+  noPanel: (specPath: string) => `${specPath}: the training table is not a panel (expected a label column and a whole-number time column whose pairs occur once each, with at least 10 labels and 4 rows per label)`,
+  panelFixed: (specPath: string) => `${specPath}: the panel engine draws whole rows of an entity's series and holds no column fixed; use engine trees or diffusion`,
   privateIncompatible: (option: string, why: string) => `model.privacy: ${option} ${why}; a differentially private run cannot use it`,
   // Evaluation (evaluate/): tables graded together, and the options of the library's metric functions.
   tablesColumnCount: (nameA: string, nameB: string, countA: number, countB: number) => `${nameA} and ${nameB} tables must have the same columns: ${nameA} has ${countA}, ${nameB} has ${countB}`,

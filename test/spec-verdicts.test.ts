@@ -84,7 +84,7 @@ const CASES: Record<string, [unknown, string]> = {
   generateRowz: [{ ...base, tasks: [{ type: 'generate', rowz: 5, rows: 5, output: out }] }, 'spec: tasks[0].rowz: unknown key (did you mean "rows"?)'],
   generateFixedList: [{ ...base, tasks: [{ type: 'generate', rows: 5, output: out, fixed: { a: [1] } }] }, 'spec: tasks[0].fixed.a: must be a string,number,boolean'],
   generateFixedNull: [{ ...base, tasks: [{ type: 'generate', rows: 5, output: out, fixed: { a: null } }] }, 'spec: tasks[0].fixed.a: must be a string,number,boolean'],
-  generateEngine: [{ ...base, tasks: [{ type: 'generate', rows: 5, output: out, engine: 'gan' }] }, 'spec: tasks[0].engine: must be one of "auto", "diffusion", "trees"'],
+  generateEngine: [{ ...base, tasks: [{ type: 'generate', rows: 5, output: out, engine: 'gan' }] }, 'spec: tasks[0].engine: must be one of "auto", "diffusion", "trees", "panel"'],
   imputeDraws: [{ ...base, tasks: [{ type: 'impute', draws: 0, output: out }] }, 'spec: tasks[0].draws: must be a positive integer'],
   imputeEngine: [{ ...base, tasks: [{ type: 'impute', engine: 'mice', output: out }] }, 'spec: tasks[0].engine: must be one of "auto", "diffusion", "forest", "ridge"'],
   imputeInputEmpty: [{ ...base, tasks: [{ type: 'impute', input: '', output: out }] }, 'spec: tasks[0].input: must NOT have fewer than 1 characters'],

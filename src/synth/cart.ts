@@ -346,12 +346,12 @@ export function copyAllowance(rate: number): number {
 }
 
 /** Exact row identity (numbers by value, labels by code, missing as missing). */
-function rowKey(t: Table, i: number): string {
+export function rowKey(t: Table, i: number): string {
   return t.columns.map((c) => (isCategorical(c) ? c.codes[i]! : c.values[i]!)).join('\u0001');
 }
 
 /** How often each distinct row occurs in a table. */
-function rowCounts(t: Table): Map<string, number> {
+export function rowCounts(t: Table): Map<string, number> {
   const count = new Map<string, number>();
   for (let i = 0; i < t.nRows; i++) {
     const k = rowKey(t, i);

@@ -22,7 +22,7 @@ import { writeReport } from '../report-file.js';
 import { checkFixedValues, checkSpecColumns, sourceHeader } from '../columns.js';
 import { loadSourceTable, withPassthrough, type Passthrough } from './source.js';
 import { imputeStreamed } from './stream-impute.js';
-import { chooseGenerateEngines, generateWithTrees, keepRelations, type EngineChoice } from './generate.js';
+import { chooseGenerateEngines, generateWithPanel, generateWithTrees, keepRelations, type EngineChoice } from './generate.js';
 import { blendImpute, hideCells, startChainedFills, validationCells, type ChainedFills } from '../../impute/blend.js';
 import type { ImputeEngine } from '../../impute/engine-name.js';
 
@@ -263,7 +263,7 @@ function needsDiffusion(plan: TablePlan, choice: EngineChoice): boolean {
     Boolean(plan.model?.checkpoint) ||
     Boolean(ev?.imputation) ||
     (!generates && Boolean(ev && (ev.fidelity || ev.detection || ev.privacy || ev.outliers))) ||
-    plan.tasks.some((t) => (t.type === 'impute' && imputeNeedsDiffusion(plan, t)) || (t.type === 'generate' && choice.engines.get(t.index) !== 'trees'))
+    plan.tasks.some((t) => (t.type === 'impute' && imputeNeedsDiffusion(plan, t)) || (t.type === 'generate' && choice.engines.get(t.index) === 'diffusion'))
   );
 }
 
@@ -278,9 +278,21 @@ function imputeNeedsDiffusion(plan: TablePlan, t: ImputeTaskPlan): boolean {
 
 function generatorReport(choice: EngineChoice): Record<string, unknown> {
   const trees = choice.trees;
+  const panel = choice.panel;
   return {
     engines: Object.fromEntries([...choice.engines].map(([i, e]) => [`tasks[${i}]`, e])),
     ...(choice.why ? { why: choice.why } : {}),
+    ...(panel
+      ? {
+          panel: {
+            kind: 'entity × time: a row takes an entity and a time on its grid and span, each value interpolated between the entity\'s nearest observed rows on either side (never its row at that time)',
+            key: panel.panel.key,
+            time: panel.panel.time,
+            step: panel.panel.step,
+            validation: panel.trial,
+          },
+        }
+      : {}),
     ...(trees
       ? {
           trees: {
@@ -310,6 +322,17 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
         return {
           report: { type: 'generate', output: task.output.path, rows: r.table.nRows },
           extra: { fixed: task.fixed, engine: 'trees', minLeaf: ctx.engines.trees!.minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes, relations: kept.report },
+          table: kept.table,
+        };
+      }
+      if (ctx.engines.engines.get(task.index) === 'panel') {
+        const r = generateWithPanel(task, data.split.train, ctx.engines.panel!);
+        const kept = keep(r.table);
+        log.done(task.label, `(${r.table.nRows} rows, engine panel, ${ctx.engines.panel!.panel.key} × ${ctx.engines.panel!.panel.time})`);
+        await writeTable(task.output.path, kept.table, task.output.format);
+        return {
+          report: { type: 'generate', output: task.output.path, rows: r.table.nRows },
+          extra: { fixed: task.fixed, engine: 'panel', panel: { key: ctx.engines.panel!.panel.key, time: ctx.engines.panel!.panel.time }, redrawn: r.redrawn, relations: kept.report },
           table: kept.table,
         };
       }
