@@ -24,6 +24,8 @@ export interface Panel {
 
 /** Observed values a line beyond an entity's first or last time is fitted through. */
 const EXTRAPOLATION_POINTS = 4;
+/** A gap beyond an entity's end that sampling explains with at least this chance reaches the table's end. */
+const REACH_CHANCE = 0.01;
 /** Entities need at least this many rows on average to have a trajectory. */
 const MIN_ROWS_PER_ENTITY = 4;
 /** And there must be at least this many entities (fewer: a handful of series, not a panel). */
@@ -132,9 +134,8 @@ export function panelSynthesize(train: Table, rows: number, o: PanelOptions): Pa
     }
     return new Map([...seen].map(([t, [m, n]]) => [t, m / n]));
   });
-  // Entities and their spans. A sample of an entity's rows stops short of its true ends (at density p, by
-  // (1 - p) / p steps on average), so an end within three times that of the table's first or last time is
-  // taken to reach it. An entity is drawn in proportion to the times in its span, not to its rows: the rows
+  // Entities and their spans: a sample of an entity's rows stops short of its true ends, so an end that
+  // sampling explains reaches the table's (reach). An entity is drawn in proportion to the times in its span, not to its rows: the rows
   // an entity happens to have in a sample are noise a fresh sample does not repeat (a balanced panel split
   // in two gives one country 31 of its 57 years and the other half 26).
   const entities = [...byKey].map(([code, series]) => {
@@ -252,11 +253,16 @@ function pickWeighted(cum: Float64Array, rng: Rng): number {
   return lo;
 }
 
-/** An entity's end `end`, or the table's `bound` when it lies within three expected end gaps of it. */
+/**
+ * An entity's end `end`, or the table's `bound` when sampling explains the gap: at the entity's density p a
+ * run of g unsampled times beyond an end has chance (1 - p)^g, and a gap with a chance of 1% or more is read
+ * as the sample's, not the entity's (gapminder at p ≈ ½: up to 6 years).
+ */
 function reach(end: number, bound: number, series: readonly Timed[], step: number): number {
   const span = (series[series.length - 1]!.t - series[0]!.t) / step + 1;
   const p = Math.min(1, series.length / span);
-  return Math.abs(bound - end) / step <= Math.ceil((3 * (1 - p)) / p) ? bound : end;
+  const gap = Math.abs(bound - end) / step;
+  return gap === 0 || (p < 1 && gap * Math.log(1 - p) >= Math.log(REACH_CHANCE)) ? bound : end;
 }
 
 /** Least-squares line through (x, y) evaluated at x0 (the mean when there is one point or no spread). */
