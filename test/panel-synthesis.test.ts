@@ -6,6 +6,7 @@ import { readTable } from '../src/io/table-io.js';
 import { messages } from '../src/messages.js';
 import { rowKey } from '../src/synth/cart.js';
 import { findPanel, panelSynthesize } from '../src/synth/panel.js';
+import { closerShare } from '../src/synth/tune.js';
 import { column, isCategorical, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
 
@@ -63,7 +64,7 @@ describe('generate engine panel (entities over time)', () => {
     expect(Math.max(...sy)).toBe(2016);
   });
 
-  it('runs from the CLI by name: continents kept, missingness kept, the engine and its validation in report.json', async () => {
+  it('is what auto runs on a panel from the CLI: continents kept, missingness kept, the choice and its validation in report.json', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'panel-'));
     const r = await runSpec(dir, {
       version: 1,
@@ -71,16 +72,22 @@ describe('generate engine panel (entities over time)', () => {
       seed: 5,
       source: { path: GAPMINDER },
       split: { holdout: 0.5 },
-      tasks: [{ type: 'generate', rows: 3000, engine: 'panel', output: { path: 'synthetic.csv' } }],
+      tasks: [{ type: 'generate', rows: 3000, output: { path: 'synthetic.csv' } }],
       report: { dir: 'report', html: true },
     });
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
     expect(report.tasks[0].engine).toBe('panel');
     expect(report.generator.engines['tasks[0]']).toBe('panel');
-    expect(report.generator.why).toBe('panel: asked by name');
+    expect(report.generator.why).toMatch(/^panel \(country × year\): validation detection [\d.]+ with a matched-time share [\d.]+ ≤ [\d.]+; no leaf kept/);
     expect(report.generator.panel).toMatchObject({ key: 'country', time: 'year', step: 1 });
-    expect(report.generator.panel.validation.detection).toBeGreaterThan(0.8);
+    const v = report.generator.panel.validation;
+    expect(v.private).toBe(true);
+    expect(v.detection).toBeGreaterThanOrEqual(0.8);
+    expect(v.matchedShare).toBeLessThanOrEqual(v.bar);
+    const page = await readFile(join(dir, 'report', 'report.html'), 'utf8');
+    expect(page).toContain('country × year');
+    expect(page).toMatch(/matched-time share 0\.\d{3} \(bar 0\.\d{3}\)/);
     expect(report.model).toBeUndefined();
 
     const real = (await readTable(GAPMINDER)).table;
@@ -94,6 +101,14 @@ describe('generate engine panel (entities over time)', () => {
     const share = (t: Table, name: string) => Array.from(numbers(t, name)).filter(Number.isNaN).length / t.nRows;
     for (const name of ['gdp', 'infant_mortality']) expect(Math.abs(share(syn, name) - share(real, name)), name).toBeLessThan(0.04);
   }, 60_000);
+
+  it('counts the matched-time share as Mann–Whitney does: ties half, order free', () => {
+    expect(closerShare([1, 2], [3, 4])).toBe(1);
+    expect(closerShare([3, 4], [1, 2])).toBe(0);
+    expect(closerShare([1, 1], [1, 1])).toBe(0.5);
+    expect(closerShare([1, 3], [2, 3])).toBe((1 + 1 + 0 + 0.5) / 4);
+    expect(closerShare([3, 1], [3, 2])).toBe(closerShare([1, 3], [2, 3]));
+  });
 
   it('refuses engine panel on a table without entities over time, in one line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'panel-no-'));

@@ -124,5 +124,11 @@ export function generatorSummary(g: Record<string, unknown>): Raw {
     if (trials.length) entries.push(['Validation (leaf: DCR share / detection)', trials.map((t) => `${t.minLeaf}: ${fmtFixed(t.dcrShare, 3)} / ${fmtFixed(t.detection, 3)}`).join('; ')]);
     if (trees.dependencies?.length) entries.push(['Rules kept', trees.dependencies.join(', ')]);
   }
+  const panel = g.panel as { key?: string; time?: string; validation?: { matchedShare: number; bar: number; dcrShare: number; detection: number } } | undefined;
+  if (panel?.validation) {
+    const v = panel.validation;
+    entries.push(['Panel', `${panel.key} × ${panel.time}`]);
+    entries.push(['Panel validation', `detection ${fmtFixed(v.detection, 3)}; matched-time share ${fmtFixed(v.matchedShare, 3)} (bar ${fmtFixed(v.bar, 3)}); nearest-row DCR share ${fmtFixed(v.dcrShare, 3)}`]);
+  }
   return dl(entries);
 }

@@ -64,7 +64,7 @@ function chooseEngines(plan: TablePlan, train: Table, log: Logger): EngineChoice
   if (panel) {
     const trial = validatePanel(train, panel, { seed: plan.seed });
     panelChoice = { panel, trial };
-    log.info(`generate: panel ${panel.key} × ${panel.time} (step ${panel.step}): validation DCR share ${trial.dcrShare}, detection ${trial.detection}`);
+    log.info(`generate: panel ${panel.key} × ${panel.time} (step ${panel.step}): validation matched-time share ${trial.matchedShare} (bar ${trial.bar}; nearest-row DCR share ${trial.dcrShare}), detection ${trial.detection}`);
   }
   for (const t of open) if (t.engine === 'panel') engines.set(t.index, 'panel');
   const rest = open.filter((t) => t.engine !== 'panel');
@@ -82,7 +82,7 @@ function chooseEngines(plan: TablePlan, train: Table, log: Logger): EngineChoice
   if (pt && pt.private && pt.detection >= AUTO_DETECTION_FLOOR && !explicit && (!chosen || pt.detection >= chosen.detection)) {
     const autos = rest.filter((t) => t.engine === 'auto' && !t.fixed);
     if (autos.length) {
-      const why = `panel (${panel!.key} × ${panel!.time}): validation detection ${pt.detection} with DCR share ${pt.dcrShare} ≤ ${choice.dcrShareLimit}${chosen ? `, against leaf ${chosen.minLeaf}'s ${chosen.detection}` : `; ${choice.why}`}`;
+      const why = `panel (${panel!.key} × ${panel!.time}): validation detection ${pt.detection} with a matched-time share ${pt.matchedShare} ≤ ${pt.bar}${chosen ? `, against leaf ${chosen.minLeaf}'s ${chosen.detection}` : `; ${choice.why}`}`;
       for (const t of autos) engines.set(t.index, 'panel');
       const others = rest.filter((t) => !autos.includes(t));
       log.info(`generate: ${why}`);
@@ -92,7 +92,7 @@ function chooseEngines(plan: TablePlan, train: Table, log: Logger): EngineChoice
   const undecided = rest.filter((t) => !engines.has(t.index));
   if (chosen && !explicit && chosen.detection < AUTO_DETECTION_FLOOR) {
     for (const t of undecided) engines.set(t.index, 'diffusion');
-    const why = `auto → diffusion: the most faithful private leaf (${chosen.minLeaf}) reaches a validation detection score of ${chosen.detection} only, under ${AUTO_DETECTION_FLOOR}${pt ? `; the panel engine ${pt.detection} (DCR share ${pt.dcrShare})` : ''}`;
+    const why = `auto → diffusion: the most faithful private leaf (${chosen.minLeaf}) reaches a validation detection score of ${chosen.detection} only, under ${AUTO_DETECTION_FLOOR}${pt ? `; the panel engine ${pt.detection} (matched-time share ${pt.matchedShare}, bar ${pt.bar})` : ''}`;
     log.info(`generate: ${why}`);
     return { engines, ...withPanel, why };
   }
