@@ -12,7 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createRng, deriveSeed } from '../src/rng.js';
 import { emit, maxRssMB, mustRun, PYTHON, REPO_ROOT, round, say, synthdiffRun } from './common.js';
 
@@ -38,6 +38,18 @@ function sharedCsv(table: string, dir: string): string {
   const out = join(dir, `${table}.csv`);
   if (!existsSync(out)) writeFileSync(out, execFileSync('xz', ['-dkc', `${csv}.xz`], { maxBuffer: 256 << 20 }));
   return out;
+}
+
+/**
+ * A prototype's view of a table: TABLE (a shared-data name or a CSV path) split as synth-shared splits it
+ * (seed 1) into /tmp/cart/<name>/.
+ */
+export function prototypeSplit(table: string): { name: string; dir: string; train: string; holdout: string } {
+  const src = table.endsWith('.csv') ? table : join(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${table}.csv`);
+  const name = basename(src, '.csv');
+  const dir = join('/tmp/cart', name);
+  mkdirSync(dir, { recursive: true });
+  return { name, dir, ...splitCsv(src, dir, 1) };
 }
 
 /** A seeded 50/50 split of a CSV's data lines (no quoted newlines in the bench tables: checked). */

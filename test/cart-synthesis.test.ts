@@ -10,17 +10,12 @@ import { cartSynthesize, copyAllowance, duplicateRate } from '../src/synth/cart.
 import { CART_LEAVES } from '../src/synth/tune.js';
 import { cellValue, column, isCategorical, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
+import { labels } from './helpers/columns.js';
 import { writeFertility } from './helpers/fertility-big.js';
 
 const GAPMINDER = resolve('fixtures/tables/dslabs__gapminder.csv');
 const SLID = resolve('fixtures/tables/carData__SLID.csv');
 const CREDIT = resolve('fixtures/tables/modeldata__credit_data.csv');
-
-function labels(t: Table, name: string): (string | undefined)[] {
-  const c = column(t, name);
-  if (!isCategorical(c)) throw new Error(`${name} is not categorical`);
-  return Array.from(c.codes, (k) => (k < 0 ? undefined : c.categories[k]));
-}
 
 function missingShare(t: Table, name: string): number {
   const c = column(t, name);

@@ -9,21 +9,10 @@ import { findPanel, panelSynthesize } from '../src/synth/panel.js';
 import { closerShare } from '../src/synth/tune.js';
 import { column, isCategorical, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
+import { labels, numbers } from './helpers/columns.js';
 
 const GAPMINDER = resolve('fixtures/tables/dslabs__gapminder.csv');
 const SLID = resolve('fixtures/tables/carData__SLID.csv');
-
-function labels(t: Table, name: string): (string | undefined)[] {
-  const c = column(t, name);
-  if (!isCategorical(c)) throw new Error(`${name} is not categorical`);
-  return Array.from(c.codes, (k) => (k < 0 ? undefined : c.categories[k]));
-}
-
-function numbers(t: Table, name: string): Float64Array {
-  const c = column(t, name);
-  if (isCategorical(c)) throw new Error(`${name} is categorical`);
-  return c.values;
-}
 
 describe('generate engine panel (entities over time)', () => {
   it('finds the entity × time structure of a panel and none in a cross-section', async () => {

@@ -10,23 +10,17 @@
  * Environment: NOTUNE=1 skips the validation; SHIFT=off|R sets cartSynthesize's `shift` (default: on);
  * SUB=0.5 fits on a seeded share of the training half (still drawing as many rows as the whole half).
  */
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readTable, writeTable } from '../../src/io/table-io.js';
 import { cartSynthesize } from '../../src/synth/cart.js';
 import { tuneCartLeaf } from '../../src/synth/tune.js';
 import { takeRows } from '../../src/table/table.js';
 import { createRng, permutation } from '../../src/rng.js';
-import { REPO_ROOT } from '../common.js';
-import { headline, score, splitCsv } from '../synth-shared.js';
+import { headline, prototypeSplit, score } from '../synth-shared.js';
 
 const [table, ...leafArgs] = process.argv.slice(2);
 if (!table) throw new Error('usage: cart-leaves.mts TABLE [LEAF ...]');
-const src = table.endsWith('.csv') ? table : join(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${table}.csv`);
-const name = basename(src, '.csv');
-const dir = join('/tmp/cart', name);
-mkdirSync(dir, { recursive: true });
-const { train, holdout } = splitCsv(src, dir, 1);
+const { name, dir, train, holdout } = prototypeSplit(table);
 const t = (await readTable(train)).table;
 
 let t0 = performance.now();

@@ -3,20 +3,14 @@
  * splits as synth-shared does (splitCsv, seed 1), finds the panel, draws as many rows as the training half
  * with panelSynthesize and prints score.py's headline figures beside the holdout's.
  */
-import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readTable, writeTable } from '../../src/io/table-io.js';
 import { findPanel, panelSynthesize } from '../../src/synth/panel.js';
-import { REPO_ROOT } from '../common.js';
-import { headline, score, splitCsv } from '../synth-shared.js';
+import { headline, prototypeSplit, score } from '../synth-shared.js';
 
 const [table] = process.argv.slice(2);
 if (!table) throw new Error('usage: panel-proto.mts TABLE');
-const src = table.endsWith('.csv') ? table : join(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${table}.csv`);
-const name = basename(src, '.csv');
-const dir = join('/tmp/cart', name);
-mkdirSync(dir, { recursive: true });
-const { train, holdout } = splitCsv(src, dir, 1);
+const { name, dir, train, holdout } = prototypeSplit(table);
 const t = (await readTable(train)).table;
 const panel = findPanel(t);
 console.log(`${name} panel: ${JSON.stringify(panel)}`);
