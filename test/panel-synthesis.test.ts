@@ -7,7 +7,7 @@ import { messages } from '../src/messages.js';
 import { rowKey } from '../src/synth/cart.js';
 import { findPanel, panelSynthesize } from '../src/synth/panel.js';
 import { closerShare } from '../src/synth/tune.js';
-import { column, isCategorical, type Table } from '../src/table/table.js';
+import { isCategorical, takeRows, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
 import { labels, numbers } from './helpers/columns.js';
 
@@ -90,6 +90,17 @@ describe('generate engine panel (entities over time)', () => {
     const share = (t: Table, name: string) => Array.from(numbers(t, name)).filter(Number.isNaN).length / t.nRows;
     for (const name of ['gdp', 'infant_mortality']) expect(Math.abs(share(syn, name) - share(real, name)), name).toBeLessThan(0.04);
   }, 60_000);
+
+  it('never draws an entity seen once (its own row is all there is to build from)', async () => {
+    const real = (await readTable(GAPMINDER)).table;
+    const country = labels(real, 'country');
+    const firstAlbania = country.indexOf('Albania');
+    const keep = Array.from(country.keys()).filter((i) => country[i] !== 'Albania' || i === firstAlbania);
+    const train = takeRows(real, keep);
+    // At the weight of its one time it would come up ~6 times in 60,000 rows.
+    const r = panelSynthesize(train, 60_000, { seed: 3, panel: findPanel(train)! });
+    expect(labels(r.table, 'country').filter((c) => c === 'Albania')).toEqual([]);
+  });
 
   it('counts the matched-time share as Mann–Whitney does: ties half, order free', () => {
     expect(closerShare([1, 2], [3, 4])).toBe(1);

@@ -143,8 +143,9 @@ export function panelSynthesize(train: Table, rows: number, o: PanelOptions): Pa
     const hi = reach(series[series.length - 1]!.t, tRange[1], series, o.panel.step);
     return { code, series, lo, hi, times: Math.floor((hi - lo) / o.panel.step) + 1 };
   });
+  // An entity seen once has no other row to build a row from (its own would be a copy): it is not drawn.
   const cum = new Float64Array(entities.length);
-  entities.forEach((e, i) => (cum[i] = (i > 0 ? cum[i - 1]! : 0) + e.times));
+  entities.forEach((e, i) => (cum[i] = (i > 0 ? cum[i - 1]! : 0) + (e.series.length > 1 ? e.times : 0)));
   const keyOut = new Int32Array(rows);
   const timeOut = new Float64Array(rows);
   const out = train.columns.map((c) => (isCategorical(c) ? new Int32Array(rows).fill(-1) : new Float64Array(rows).fill(NaN)));
