@@ -95,9 +95,9 @@ export interface PanelTrial {
   /** Nearest-row DCR share of the rows at entity-times the table holds (reported, not the gate; see below). */
   readonly dcrShare: number;
   /**
-   * The gate: the chance that a row drawn at an entity-time the fitted half holds is closer to that real row
-   * than a row drawn at an entity-time of the unseen half is to its real row (Mann–Whitney; ties count half).
-   * ½ when seen rows leave no trace in the rows drawn at their times.
+   * The gate: within an entity, the chance that a row drawn at a time the fitted half holds is closer to that
+   * real row than a row drawn at a time of the unseen half is to its real row (Mann–Whitney over the pairs of
+   * each entity, interior times only; ties count half). ½ when seen rows leave no trace in rows drawn at their times.
    */
   readonly matchedShare: number;
   /** The bar matchedShare is held to: the DCR limit less one standard error of the statistic. */
@@ -128,19 +128,39 @@ export function validatePanel(train: Table, panel: Panel, o: Pick<TuneOptions, '
   const scale = gowerScale(fit);
   const fitAt = new Map(entityTimes(fit, panel).map((k, i) => [k, i]));
   const unseenAt = new Map(entityTimes(unseen, panel).map((k, i) => [k, i]));
-  const seen: number[] = [];
-  const fresh: number[] = [];
+  // Interior times only: a time beyond an entity's fitted ends is extrapolated, and seen times never lie
+  // there (an entity's first seen time is its end), so at the ends unseen rows would lose for want of data,
+  // not for privacy. Inside, the nearest other fitted row is as far from a seen time as from an unseen one.
+  const inside = interiorTest(fit, panel);
+  // Within entities (van Elteren's stratified Mann–Whitney): an entity with more fitted rows has both more
+  // rows drawn at seen times and shorter gaps to interpolate over, which pooled pairs would read as seen rows
+  // being closer when it is only the entity.
+  const byEntity = new Map<string, { seen: number[]; fresh: number[] }>();
   synAt.forEach((k, i) => {
+    if (!inside(syn, i)) return;
+    const entity = k.slice(0, k.indexOf('\u0001'));
+    const e = byEntity.get(entity) ?? { seen: [], fresh: [] };
+    byEntity.set(entity, e);
     const a = fitAt.get(k);
-    if (a !== undefined) seen.push(gowerDistance(syn, i, fit, a, scale));
+    if (a !== undefined) e.seen.push(gowerDistance(syn, i, fit, a, scale));
     const b = unseenAt.get(k);
-    if (b !== undefined) fresh.push(gowerDistance(syn, i, unseen, b, scale));
+    if (b !== undefined) e.fresh.push(gowerDistance(syn, i, unseen, b, scale));
   });
-  const matched = closerShare(seen, fresh);
-  const se = Math.sqrt((seen.length + fresh.length + 1) / (12 * Math.max(1, seen.length) * Math.max(1, fresh.length)));
+  let u = 0;
+  let pairs = 0;
+  let variance = 0;
+  for (const e of byEntity.values()) {
+    const [m, n] = [e.seen.length, e.fresh.length];
+    if (!m || !n) continue;
+    u += closerShare(e.seen, e.fresh) * m * n;
+    pairs += m * n;
+    variance += (m * n * (m + n + 1)) / 12;
+  }
+  const matched = pairs ? u / pairs : 0.5;
+  const se = pairs ? Math.sqrt(variance) / pairs : 1;
   const bar = round4((o.dcrShareLimit ?? DCR_SHARE_LIMIT) - se);
   const det = detectionC2ST(fit, first, { seed: o.seed, nTrees: o.detectionTrees ?? 30 });
-  return { dcrShare: round4(d.dcrShare), matchedShare: round4(matched), bar, detection: round4(det.score), exactCopies: round4(d.exactCopyRate), private: seen.length > 0 && fresh.length > 0 && matched <= bar };
+  return { dcrShare: round4(d.dcrShare), matchedShare: round4(matched), bar, detection: round4(det.score), exactCopies: round4(d.exactCopyRate), private: pairs > 0 && matched <= bar };
 }
 
 /** P(a < b) for a drawn from `a` and b from `b`, ties counting half (Mann–Whitney U over |a|·|b|). */
@@ -164,6 +184,25 @@ export function closerShare(a: readonly number[], b: readonly number[]): number 
     i = j;
   }
   return u / (a.length * b.length);
+}
+
+/** Whether row i of a table lies strictly between two times of its entity in `fit`. */
+function interiorTest(fit: Table, panel: Panel): (t: Table, i: number) => boolean {
+  const span = new Map<string, [number, number]>();
+  const key = fit.columns.find((c) => c.name === panel.key)!;
+  const time = fit.columns.find((c) => c.name === panel.time)!;
+  for (let r = 0; r < fit.nRows; r++) {
+    const k = String(cellValue(key, r));
+    const t = Number(cellValue(time, r));
+    const e = span.get(k);
+    span.set(k, e ? [Math.min(e[0], t), Math.max(e[1], t)] : [t, t]);
+  }
+  return (t, i) => {
+    const k = String(cellValue(t.columns.find((c) => c.name === panel.key)!, i));
+    const x = Number(cellValue(t.columns.find((c) => c.name === panel.time)!, i));
+    const e = span.get(k);
+    return e !== undefined && e[0] < x && x < e[1];
+  };
 }
 
 /** Each row's entity and time as one key. */
