@@ -138,9 +138,9 @@ export function panelSynthesize(train: Table, rows: number, o: PanelOptions): Pa
     return new Map([...seen].map(([t, [m, n]]) => [t, m / n]));
   });
   // Entities and their spans: a sample of an entity's rows stops short of its true ends, so an end that
-  // sampling explains reaches the table's (reach). An entity is drawn in proportion to the times in its span, not to its rows: the rows
-  // an entity happens to have in a sample are noise a fresh sample does not repeat (a balanced panel split
-  // in two gives one country 31 of its 57 years and the other half 26).
+  // sampling explains reaches the table's (reach). An entity is drawn in proportion to the times in its
+  // span, not to its rows: the rows an entity happens to have in a sample are noise a fresh sample does not
+  // repeat (a balanced panel split in two gives one country 31 of its 57 years and the other half 26).
   const entities = [...byKey].map(([code, series]) => {
     const lo = reach(series[0]!.t, tRange[0], series, o.panel.step, REACH_CHANCE / (2 * byKey.size));
     const hi = reach(series[series.length - 1]!.t, tRange[1], series, o.panel.step, REACH_CHANCE / (2 * byKey.size));
@@ -192,9 +192,10 @@ export function panelSynthesize(train: Table, rows: number, o: PanelOptions): Pa
 
 /**
  * One cell at time t from the entity's rows at other times: the nearest row on each side decides whether it
- * is missing (both missing: missing; one: that side, chosen with weight to the nearer), then a number is
- * interpolated between the nearest observed values on each side (one side only: its value), a label taken
- * from the nearer observed row.
+ * is missing (both missing: missing; one: that side, chosen with weight to the nearer; beyond an end, the
+ * share missing at t first), then a number is interpolated between the nearest observed values on each side
+ * (beyond an end: a line through the nearest ones on the one side), clamped to the column's range and rounded
+ * to its usual decimals; a label is taken from the nearer observed row.
  */
 function fillCell(c: Column, series: readonly Timed[], t: number, rng: Rng, out: Float64Array | Int32Array, i: number, scale: number, range: readonly [number, number], missingShareAt: number | undefined): void {
   const missing = (row: number): boolean => (isCategorical(c) ? c.codes[row]! < 0 : Number.isNaN(c.values[row]!));
