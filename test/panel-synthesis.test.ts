@@ -6,7 +6,7 @@ import { readTable } from '../src/io/table-io.js';
 import { messages } from '../src/messages.js';
 import { rowKey } from '../src/synth/cart.js';
 import { findPanel, panelSynthesize } from '../src/synth/panel.js';
-import { closerShare } from '../src/synth/tune.js';
+import { closerShare, validatePanel } from '../src/synth/tune.js';
 import { isCategorical, takeRows, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
 import { labels, numbers } from './helpers/columns.js';
@@ -100,6 +100,21 @@ describe('generate engine panel (entities over time)', () => {
     // At the weight of its one time it would come up ~6 times in 60,000 rows.
     const r = panelSynthesize(train, 60_000, { seed: 3, panel: findPanel(train)! });
     expect(labels(r.table, 'country').filter((c) => c === 'Albania')).toEqual([]);
+  });
+
+  it('validates on matched times: private on gapminder, unproven on a panel too small to pair (12 countries × 5 years)', async () => {
+    const real = (await readTable(GAPMINDER)).table;
+    const full = validatePanel(real, findPanel(real)!, { seed: 2 });
+    expect(full.private).toBe(true);
+    expect(full.matchedShare).toBeLessThanOrEqual(full.bar);
+    expect(full.detection).toBeGreaterThanOrEqual(0.8);
+    const country = labels(real, 'country');
+    const first12 = [...new Set(country)].sort().slice(0, 12);
+    const year = numbers(real, 'year');
+    const tiny = takeRows(real, Array.from(country.keys()).filter((i) => first12.includes(country[i]) && year[i]! <= 1964));
+    const small = validatePanel(tiny, findPanel(tiny)!, { seed: 2 });
+    expect(small.bar).toBeLessThan(0.45);
+    expect(small.private).toBe(false);
   });
 
   it('counts the matched-time share as Mann–Whitney does: ties half, order free', () => {

@@ -41,9 +41,14 @@ const MIN_ENTITIES = 10;
  */
 export function findPanel(t: Table): Panel | undefined {
   const times = t.columns.filter((c): c is Exclude<Column, CategoricalColumn> => !isCategorical(c) && c.kind !== 'datetime' && timeLike(c.values));
+  // Levels present, not the category list: a subset of rows keeps its parent's list.
+  const levels = (c: CategoricalColumn): number => new Set(c.codes).size;
   const keys = t.columns
-    .filter((c): c is CategoricalColumn => isCategorical(c) && c.categories.length >= MIN_ENTITIES && t.nRows / c.categories.length >= MIN_ROWS_PER_ENTITY && !c.codes.includes(-1))
-    .sort((a, b) => b.categories.length - a.categories.length);
+    .filter((c): c is CategoricalColumn => isCategorical(c) && !c.codes.includes(-1))
+    .map((c) => ({ c, n: levels(c) }))
+    .filter(({ n }) => n >= MIN_ENTITIES && t.nRows / n >= MIN_ROWS_PER_ENTITY)
+    .sort((a, b) => b.n - a.n)
+    .map(({ c }) => c);
   for (const key of keys) {
     for (const time of times) {
       const seen = new Set<string>();
