@@ -10,6 +10,7 @@ import { forestPredict, trainForestClassifier, trainForestRegressor, type Featur
 import { createRng, deriveSeed } from '../rng.js';
 import { LARGE_IMPUTE_ROWS } from '../diffusion/sampler-name.js';
 import { isCategorical, isMissing, type Table } from '../table/table.js';
+import { choleskySolve } from '../linalg.js';
 
 export interface ChainedOptions {
   seed: number;
@@ -301,28 +302,7 @@ function ridgeFitPredict(d: Design, data: Float64Array, n: number, j: number, K:
     for (let b = 0; b < a; b++) A[a * P + b] = A[b * P + a]!;
     A[a * P + a]! += a === 0 ? 1e-8 : 1;
   }
-  // Cholesky A = LLᵀ in place (lower triangle), then solve for each target column.
-  for (let a = 0; a < P; a++) {
-    for (let b = 0; b <= a; b++) {
-      let s = A[a * P + b]!;
-      for (let k = 0; k < b; k++) s -= A[a * P + k]! * A[b * P + k]!;
-      A[a * P + b] = a === b ? Math.sqrt(Math.max(s, 1e-12)) : s / A[b * P + b]!;
-    }
-  }
-  const beta = new Float64Array(P * K);
-  const z = new Float64Array(P);
-  for (let k = 0; k < K; k++) {
-    for (let a = 0; a < P; a++) {
-      let s = B[a * K + k]!;
-      for (let b = 0; b < a; b++) s -= A[a * P + b]! * z[b]!;
-      z[a] = s / A[a * P + a]!;
-    }
-    for (let a = P - 1; a >= 0; a--) {
-      let s = z[a]!;
-      for (let b = a + 1; b < P; b++) s -= A[b * P + a]! * beta[b * K + k]!;
-      beta[a * K + k] = s / A[a * P + a]!;
-    }
-  }
+  const beta = choleskySolve(A, B, P, K);
   const out = new Float64Array(predict.length * K);
   predict.forEach((i, r) => {
     designRow(d, data, n, i, x);

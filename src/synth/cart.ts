@@ -16,6 +16,7 @@ import { forestLeaves, trainForestClassifier, trainForestRegressor, type Feature
 import { createRng, deriveSeed, type Rng } from '../rng.js';
 import { enforceDependencies, findDependencies, type FunctionalDependency } from '../table/dependencies.js';
 import { isCategorical, takeRows, type Column, type Table } from '../table/table.js';
+import { choleskySolve } from '../linalg.js';
 
 /**
  * Multiple R a leaf's linear fit needs before its donors are shifted (below it the slope is mostly noise, and
@@ -216,12 +217,10 @@ function leafShifts(train: Table, order: readonly number[], X: Float64Array, n: 
         for (let e = 0; e <= c; e++) if (sd[e]! > 0) G[c * P + e]! += zc * ((X[cands[e]! * n + r]! - mean[e]!) / sd[e]!);
       }
     }
-    for (let c = 0; c < P; c++) {
-      for (let e = 0; e < c; e++) G[e * P + c] = G[c * P + e]!;
-      // A light ridge (1% of a standardized column's sum of squares): collinear columns (x, y, z) share a slope.
-      G[c * P + c]! += sd[c]! > 0 ? 0.01 * m : 1;
-    }
-    const beta = solveSpd(G, g, P);
+    // A light ridge (1% of a standardized column's sum of squares): collinear columns (x, y, z) share a slope.
+    for (let c = 0; c < P; c++) G[c * P + c]! += sd[c]! > 0 ? 0.01 * m : 1;
+    // G holds its lower triangle only, which is all choleskySolve reads.
+    const beta = choleskySolve(G, g, P);
     // R² of the fit.
     let sse = 0;
     for (const r of rows) {
@@ -246,31 +245,6 @@ function leafShifts(train: Table, order: readonly number[], X: Float64Array, n: 
     });
   }
   return { cands, coef, use, lo, hi, leafVals, leafRows, sent };
-}
-
-/** Solve A x = b for a symmetric positive definite P × P matrix A (Cholesky). */
-function solveSpd(A: Float64Array, b: Float64Array, P: number): Float64Array {
-  const L = new Float64Array(P * P);
-  for (let i = 0; i < P; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i * P + j]!;
-      for (let t = 0; t < j; t++) s -= L[i * P + t]! * L[j * P + t]!;
-      L[i * P + j] = i === j ? Math.sqrt(Math.max(s, 1e-12)) : s / L[j * P + j]!;
-    }
-  }
-  const z = new Float64Array(P);
-  for (let i = 0; i < P; i++) {
-    let s = b[i]!;
-    for (let t = 0; t < i; t++) s -= L[i * P + t]! * z[t]!;
-    z[i] = s / L[i * P + i]!;
-  }
-  const x = new Float64Array(P);
-  for (let i = P - 1; i >= 0; i--) {
-    let s = z[i]!;
-    for (let t = i + 1; t < P; t++) s -= L[t * P + i]! * x[t]!;
-    x[i] = s / L[i * P + i]!;
-  }
-  return x;
 }
 
 /** Index of the value nearest x in an ascending array. */
