@@ -10,7 +10,7 @@
  */
 import { createRng, deriveSeed, type Rng } from '../rng.js';
 import { copyAllowance, duplicateRate, rowCounts, rowKey } from './cart.js';
-import { decimalsOfValue } from '../table/sketch.js';
+import { typicalDecimals } from '../table/sketch.js';
 import { isCategorical, type CategoricalColumn, type Column, type Table } from '../table/table.js';
 
 export interface Panel {
@@ -80,7 +80,12 @@ function timeLike(v: Float64Array): boolean {
 function commonGap(codes: Int32Array, times: Float64Array): number {
   const byKey = groupTimes(codes, times);
   const count = new Map<number, number>();
-  for (const rows of byKey.values()) for (let i = 1; i < rows.length; i++) count.set(rows[i]!.t - rows[i - 1]!.t, (count.get(rows[i]!.t - rows[i - 1]!.t) ?? 0) + 1);
+  for (const rows of byKey.values()) {
+    for (let i = 1; i < rows.length; i++) {
+      const gap = rows[i]!.t - rows[i - 1]!.t;
+      count.set(gap, (count.get(gap) ?? 0) + 1);
+    }
+  }
   let best = 0;
   let bestN = 0;
   for (const [g, n] of count) if (g > 0 && (n > bestN || (n === bestN && g < best))) [best, bestN] = [g, n];
@@ -211,18 +216,19 @@ function fillCell(c: Column, series: readonly Timed[], t: number, rng: Rng, out:
   const above = series[a]?.t === t ? a + 1 : a;
   const nb = below >= 0 ? series[below]! : undefined;
   const na = above < series.length ? series[above]! : undefined;
-  if (!nb && !na) return;
-  if ((!nb || !na) && missingShareAt !== undefined && rng.next() < missingShareAt) return;
-  // Beyond an end: the date's own share decided above; otherwise the one neighbour's state.
-  const mb = nb ? missing(nb.row) : missingShareAt === undefined || !na ? true : missing(na.row);
-  const ma = na ? missing(na.row) : missingShareAt === undefined || !nb ? true : missing(nb.row);
-  if (mb && ma) return;
-  if (mb !== ma && nb && na) {
-    // One neighbour has it, one does not: the nearer one's state is the likelier.
-    const wb = 1 / (t - nb.t);
-    const wa = 1 / (na.t - t);
-    const missingSide = mb ? wb : wa;
-    if (rng.next() * (wb + wa) < missingSide) return;
+  if (!nb || !na) {
+    // Beyond an end: missing with the date's own share, else as the one neighbour is.
+    if (missingShareAt !== undefined && rng.next() < missingShareAt) return;
+    if (missing((nb ?? na)!.row)) return;
+  } else {
+    const [mb, ma] = [missing(nb.row), missing(na.row)];
+    if (mb && ma) return;
+    if (mb !== ma) {
+      // One neighbour has it, one does not: the nearer one's state is the likelier.
+      const wb = 1 / (t - nb.t);
+      const wa = 1 / (na.t - t);
+      if (rng.next() * (wb + wa) < (mb ? wb : wa)) return;
+    }
   }
   // Nearest observed values on each side.
   let lo = below;
@@ -288,21 +294,4 @@ function lineAt(x: readonly number[], y: readonly number[], x0: number): number 
     sxy += (x[i]! - mx) * (y[i]! - my);
   }
   return sxx > 0 ? my + (sxy / sxx) * (x0 - mx) : my;
-}
-
-/** Decimal places that print at least 90% of the values as read (a stray long value does not set the grid). */
-function typicalDecimals(values: Float64Array): number {
-  const count = new Array<number>(16).fill(0);
-  let n = 0;
-  for (const v of values) {
-    if (Number.isNaN(v)) continue;
-    count[decimalsOfValue(v)]!++;
-    n++;
-  }
-  let covered = 0;
-  for (let d = 0; d < count.length; d++) {
-    covered += count[d]!;
-    if (covered >= 0.9 * n) return d;
-  }
-  return count.length - 1;
 }

@@ -185,6 +185,23 @@ export function decimalsOf(values: Float64Array): number {
   return d;
 }
 
+/** Decimal places that print at least 90% of the values as read (a stray long value does not set the grid). */
+export function typicalDecimals(values: Float64Array): number {
+  const count = new Array<number>(MAX_DECIMALS + 1).fill(0);
+  let n = 0;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    count[decimalsOfValue(v)]!++;
+    n++;
+  }
+  let covered = 0;
+  for (let d = 0; d < count.length; d++) {
+    covered += count[d]!;
+    if (covered >= 0.9 * n) return d;
+  }
+  return count.length - 1;
+}
+
 export type ColumnSketchJSON =
   | { name: string; kind: 'numeric' | 'integer' | 'datetime'; resolution?: 'date' | 'datetime'; observed: number; missing: number; min: number | null; max: number | null; decimals: number; sketch: QuantileSketchJSON }
   | { name: string; kind: 'categorical' | 'boolean'; observed: number; missing: number; counts: Record<string, number> };
