@@ -109,7 +109,7 @@ function chooseEngines(plan: TablePlan, train: Table, log: Logger): EngineChoice
   return { engines, ...withPanel, ...(explicit ? { trees: { minLeaf: mostPrivate.minLeaf, choice, dependencies } } : {}), why };
 }
 
-/** Draw a generate task's rows with the panel engine (the training table's functional dependencies kept). */
+/** Draw a generate task's rows with the panel engine. */
 export function generateWithPanel(task: GenerateTaskPlan, train: Table, panel: NonNullable<EngineChoice['panel']>): PanelResult {
   return panelSynthesize(train, task.rows, { seed: task.seed, panel: panel.panel });
 }

@@ -306,6 +306,29 @@ function generatorReport(choice: EngineChoice): Record<string, unknown> {
   };
 }
 
+type GenerateTaskPlan = Extract<TableTaskPlan, { type: 'generate' }>;
+
+/** A generate task's rows from the engine chosen for it, with what its log line and report entry add. */
+async function drawRows(task: GenerateTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; engines: EngineChoice }): Promise<{ table: Table; engine: string; note: string; extra: Record<string, unknown> }> {
+  const train = ctx.data.split.train;
+  switch (ctx.engines.engines.get(task.index)) {
+    case 'trees': {
+      const r = generateWithTrees(task, train, ctx.engines.trees!);
+      const minLeaf = ctx.engines.trees!.minLeaf;
+      return { table: r.table, engine: 'trees', note: `, engine trees, leaf ${minLeaf}`, extra: { minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes } };
+    }
+    case 'panel': {
+      const { key, time } = ctx.engines.panel!.panel;
+      const r = generateWithPanel(task, train, ctx.engines.panel!);
+      return { table: r.table, engine: 'panel', note: `, engine panel, ${key} × ${time}`, extra: { panel: { key, time }, redrawn: r.redrawn } };
+    }
+    default: {
+      const table = await ctx.model!.generate(task.rows, { seed: task.seed, fixed: task.fixed, ...task.sampling, onProgress: (d, n) => ctx.log.progress(task.label, d, n, 'rows') });
+      return { table, engine: 'diffusion', note: '', extra: {} };
+    }
+  }
+}
+
 async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | undefined; data: RunData; log: Logger; validation?: number[][]; engines: EngineChoice; fills?: ChainedFills }): Promise<TaskRun> {
   const { data, log } = ctx;
   switch (task.type) {
@@ -313,34 +336,15 @@ async function runTask(task: TableTaskPlan, ctx: { model: TabularDiffusion | und
       await writeTable(task.output.path, schemaTable(data.schema), task.output.format);
       return { report: { type: 'profile', output: task.output.path, rows: data.schema.columns.length } };
     case 'generate': {
-      const keep = (t: Table) => keepRelations(task, data.split.train, t, ctx.engines.relations);
-      if (ctx.engines.engines.get(task.index) === 'trees') {
-        const r = generateWithTrees(task, data.split.train, ctx.engines.trees!);
-        const kept = keep(r.table);
-        log.done(task.label, `(${r.table.nRows} rows, engine trees, leaf ${ctx.engines.trees!.minLeaf})`);
-        await writeTable(task.output.path, kept.table, task.output.format);
-        return {
-          report: { type: 'generate', output: task.output.path, rows: r.table.nRows },
-          extra: { fixed: task.fixed, engine: 'trees', minLeaf: ctx.engines.trees!.minLeaf, copies: r.copies, dependencyFixes: r.dependencyFixes, relations: kept.report },
-          table: kept.table,
-        };
-      }
-      if (ctx.engines.engines.get(task.index) === 'panel') {
-        const r = generateWithPanel(task, data.split.train, ctx.engines.panel!);
-        const kept = keep(r.table);
-        log.done(task.label, `(${r.table.nRows} rows, engine panel, ${ctx.engines.panel!.panel.key} × ${ctx.engines.panel!.panel.time})`);
-        await writeTable(task.output.path, kept.table, task.output.format);
-        return {
-          report: { type: 'generate', output: task.output.path, rows: r.table.nRows },
-          extra: { fixed: task.fixed, engine: 'panel', panel: { key: ctx.engines.panel!.panel.key, time: ctx.engines.panel!.panel.time }, redrawn: r.redrawn, relations: kept.report },
-          table: kept.table,
-        };
-      }
-      const t = await ctx.model!.generate(task.rows, { seed: task.seed, fixed: task.fixed, ...task.sampling, onProgress: (d, n) => log.progress(task.label, d, n, 'rows') });
-      const kept = keep(t);
-      log.done(task.label, `(${t.nRows} rows)`);
+      const drawn = await drawRows(task, ctx);
+      const kept = keepRelations(task, data.split.train, drawn.table, ctx.engines.relations);
+      log.done(task.label, `(${drawn.table.nRows} rows${drawn.note})`);
       await writeTable(task.output.path, kept.table, task.output.format);
-      return { report: { type: 'generate', output: task.output.path, rows: t.nRows }, extra: { fixed: task.fixed, engine: 'diffusion', relations: kept.report }, table: kept.table };
+      return {
+        report: { type: 'generate', output: task.output.path, rows: drawn.table.nRows },
+        extra: { fixed: task.fixed, engine: drawn.engine, ...drawn.extra, relations: kept.report },
+        table: kept.table,
+      };
     }
     case 'impute': {
       // Streamed sources impute batch by batch too; an in-memory run has the table at hand.
