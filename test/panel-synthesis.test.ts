@@ -8,7 +8,7 @@ import { rowKey } from '../src/synth/cart.js';
 import { findPanel, panelSynthesize } from '../src/synth/panel.js';
 import { closerShare, validatePanel } from '../src/synth/tune.js';
 import { isCategorical, takeRows, type Table } from '../src/table/table.js';
-import { runSpec } from './helpers/cli.js';
+import { runSpec, runSpecInTempDir } from './helpers/cli.js';
 import { labels, numbers } from './helpers/columns.js';
 
 const GAPMINDER = resolve('fixtures/tables/dslabs__gapminder.csv');
@@ -54,8 +54,7 @@ describe('generate engine panel (entities over time)', () => {
   });
 
   it('is what auto runs on a panel from the CLI: continents kept, missingness kept, the choice and its validation in report.json', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'panel-'));
-    const r = await runSpec(dir, {
+    const { dir, code, stderr, report } = await runSpecInTempDir('panel-', {
       version: 1,
       name: 'gapminder-panel',
       seed: 5,
@@ -64,8 +63,7 @@ describe('generate engine panel (entities over time)', () => {
       tasks: [{ type: 'generate', rows: 3000, output: { path: 'synthetic.csv' } }],
       report: { dir: 'report', html: true },
     });
-    expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    expect(code, stderr).toBe(0);
     expect(report.tasks[0].engine).toBe('panel');
     expect(report.generator.engines['tasks[0]']).toBe('panel');
     expect(report.generator.why).toMatch(/^panel \(country × year\): validation detection [\d.]+ with a matched-time share [\d.]+ ≤ [\d.]+; no leaf kept/);

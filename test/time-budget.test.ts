@@ -1,15 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { runSpec } from './helpers/cli.js';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runSpecInTempDir } from './helpers/cli.js';
 
 describe('model.timeBudget', () => {
   it('ends training at the budget, before its steps, and says so in report.json', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'budget-'));
-    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const started = performance.now();
-    const r = await runSpec(dir, {
+    const r = await runSpecInTempDir('budget-', {
       version: 1,
       name: 'budget',
       seed: 1,
@@ -17,12 +13,11 @@ describe('model.timeBudget', () => {
       split: { holdout: 0 },
       model: { width: 16, depth: 1, steps: 1_000_000, timeBudget: 0.02 },
       tasks: [{ type: 'impute', output: { path: 'imputed.csv' }, engine: 'diffusion' }],
-      report: { dir: 'report', html: false },
     });
     expect(r.code, r.stderr).toBe(0);
     // A million steps would take hours; the budget (1.2 s) ends it.
     expect((performance.now() - started) / 1000).toBeLessThan(60);
-    const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
+    const report = r.report;
     expect(report.model.steps).toBeGreaterThan(0);
     expect(report.model.steps).toBeLessThan(1_000_000);
     expect(report.model.stoppedBy).toBe('timeBudget');
