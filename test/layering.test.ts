@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
  * (`report/model.ts` is its own group below the rest of `report/`).
  *
  *   cli, index.ts → api → run → spec → report (renderers, logger) → stats → report/model.ts → impute → evaluate → diffusion → io
- *     → table / backend → errors / messages / rng
+ *     → table / backend → errors / messages / rng / linalg
  *
  * `index.ts` is the library's entry point beside the CLI; `api/` (the model facade, evaluate, runPipeline
  * from code) sits above `run/`, whose pieces it reuses.
@@ -30,7 +30,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['diffusion'],
   ['io'],
   ['table', 'backend'],
-  ['errors.ts', 'messages.ts', 'rng.ts', 'types'],
+  ['errors.ts', 'messages.ts', 'rng.ts', 'linalg.ts', 'types'],
 ];
 
 const SRC = 'src';
