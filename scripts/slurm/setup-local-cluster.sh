@@ -52,18 +52,21 @@ if [ ! -s /etc/munge/munge.key ]; then
 fi
 chown munge:munge /etc/munge/munge.key
 chmod 0400 /etc/munge/munge.key
-install -d -o munge -g munge -m 0755 /run/munge
 
-if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+# --force: run even where a dead munged left its socket or pid file behind (a reused machine).
+start_munged() {
+  install -d -o munge -g munge -m 0755 /run/munge
+  runuser -u munge -- /usr/sbin/munged --force   # forks; pid in /run/munge/munged.pid
+  for _ in $(seq 1 50); do munge_ok && return 0; sleep 0.1; done
+  munge -n | unmunge >/dev/null          # fail loudly if munge still does not work
+}
+
+if munge_ok; then
   log "munged already running"
 else
   log "starting munged"
-  runuser -u munge -- /usr/sbin/munged   # forks; pid in /run/munge/munged.pid
-  for _ in $(seq 1 50); do
-    munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break
-    sleep 0.1
-  done
-  munge -n | unmunge >/dev/null          # fail loudly if munge still does not work
+  start_munged
 fi
 
 # ---------------------------------------------------------------- slurm.conf
@@ -120,15 +123,39 @@ for pf in /run/slurmd.pid /run/slurmctld.pid; do
   fi
 done
 
+# A CI run once saw munged's socket vanish right after munged had answered; every slurm command then
+# spends 2 s failing to authenticate, so the loops below were 200 s + 240 s of waiting for nothing.
+# Each check first makes sure munge answers (restarting munged, then slurmd, when it does not), and
+# the waits are bounded by the clock, not by a count of tries.
+ensure_munge() {
+  munge_ok && return 0
+  log "munge stopped answering; restarting munged"
+  start_munged
+  return 1
+}
+
 log "starting slurmctld"
 slurmctld   # daemonizes; log in /var/log/slurm/slurmctld.log
-for _ in $(seq 1 100); do scontrol ping >/dev/null 2>&1 && break; sleep 0.1; done
+deadline=$((SECONDS + 30))
+while [ $SECONDS -lt $deadline ]; do
+  ensure_munge || true
+  scontrol ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
 log "starting slurmd"
 slurmd      # daemonizes; log in /var/log/slurm/slurmd.log
 
 # ---------------------------------------------------------------- wait for idle
 state=""
-for _ in $(seq 1 120); do
+deadline=$((SECONDS + 60))
+while [ $SECONDS -lt $deadline ]; do
+  if ! ensure_munge; then
+    # slurmd retries registering with a growing back-off: restart it so it registers at once.
+    pid=$(cat /run/slurmd.pid 2>/dev/null || true)
+    if [ -n "$pid" ] && [ "$pid" -gt 1 ]; then kill "$pid" 2>/dev/null || true; sleep 1; fi
+    log "restarting slurmd"
+    slurmd
+  fi
   state=$(node_state)
   [ "$state" = idle ] && break
   sleep 0.5
@@ -137,7 +164,7 @@ if [ "$state" != idle ]; then
   log "node $HOST is '$state', not idle; diagnostics:"
   sinfo -N -l || true
   scontrol show node "$HOST" || true
-  tail -n 30 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log || true
+  tail -n 30 /var/log/munge/munged.log /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log || true
   exit 1
 fi
 log "node $HOST idle ($(sinfo -h -N -n "$HOST" -o '%c CPUs'))"
