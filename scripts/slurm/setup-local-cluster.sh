@@ -2,8 +2,8 @@
 # setup-local-cluster.sh -- a one-node SLURM cluster on localhost for synthdiff's cluster test and for
 # trying `synthdiff slurm --submit` on a workstation. Debian 12 (slurm-wlm 22.05); run as root (or sudo).
 #
-# No systemd: munged, slurmctld and slurmd are started directly as daemons, so it also works in
-# containers and CI machines. Idempotent: if the node is already idle it returns at once; otherwise it
+# Without systemd (containers) munged, slurmctld and slurmd are started directly as daemons; under
+# systemd their units are restarted. Idempotent: if the node is already idle it returns at once; otherwise it
 # (re)writes slurm.conf and restarts the daemons it finds through their pid files.
 # On success the node "$(hostname -s)" is idle in partition "debug" (the default partition).
 # Stop with scripts/slurm/stop-local-cluster.sh.
@@ -53,11 +53,20 @@ fi
 chown munge:munge /etc/munge/munge.key
 chmod 0400 /etc/munge/munge.key
 
+# Where systemd runs (a VM rather than a container), the packages' units own the daemons: a munged
+# started by hand is undone when munge.service starts late in boot, fails on the taken socket, and
+# systemd removes its RuntimeDirectory /run/munge, socket and all. There the units are restarted.
+SYSTEMD=0; [ -d /run/systemd/system ] && SYSTEMD=1
+
 munge_ok() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
-# --force: run even where a dead munged left its socket or pid file behind (a reused machine).
 start_munged() {
-  install -d -o munge -g munge -m 0755 /run/munge
-  runuser -u munge -- /usr/sbin/munged --force   # forks; pid in /run/munge/munged.pid
+  if [ $SYSTEMD = 1 ]; then
+    systemctl restart munge
+  else
+    install -d -o munge -g munge -m 0755 /run/munge
+    # --force: run even where a dead munged left its socket or pid file behind (a reused machine).
+    runuser -u munge -- /usr/sbin/munged --force   # forks; pid in /run/munge/munged.pid
+  fi
   for _ in $(seq 1 50); do munge_ok && return 0; sleep 0.1; done
   munge -n | unmunge >/dev/null          # fail loudly if munge still does not work
 }
@@ -108,7 +117,11 @@ PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 
 # ---------------------------------------------------------------- daemons
+start_slurm() {   # $1: slurmctld or slurmd
+  if [ $SYSTEMD = 1 ]; then systemctl restart "$1"; else "$1"; fi   # by hand they daemonize
+}
 # Stop daemons a previous run left behind, by their own pid files (never by name).
+[ $SYSTEMD = 1 ] && systemctl stop slurmd slurmctld 2>/dev/null || true
 for pf in /run/slurmd.pid /run/slurmctld.pid; do
   pid=$(cat "$pf" 2>/dev/null || true)
   if [ -n "$pid" ] && [ "$pid" -gt 1 ] && kill -0 "$pid" 2>/dev/null; then
@@ -135,7 +148,7 @@ ensure_munge() {
 }
 
 log "starting slurmctld"
-slurmctld   # daemonizes; log in /var/log/slurm/slurmctld.log
+start_slurm slurmctld   # log in /var/log/slurm/slurmctld.log
 deadline=$((SECONDS + 30))
 while [ $SECONDS -lt $deadline ]; do
   ensure_munge || true
@@ -143,7 +156,7 @@ while [ $SECONDS -lt $deadline ]; do
   sleep 0.1
 done
 log "starting slurmd"
-slurmd      # daemonizes; log in /var/log/slurm/slurmd.log
+start_slurm slurmd      # log in /var/log/slurm/slurmd.log
 
 # ---------------------------------------------------------------- wait for idle
 state=""
@@ -151,10 +164,12 @@ deadline=$((SECONDS + 60))
 while [ $SECONDS -lt $deadline ]; do
   if ! ensure_munge; then
     # slurmd retries registering with a growing back-off: restart it so it registers at once.
-    pid=$(cat /run/slurmd.pid 2>/dev/null || true)
-    if [ -n "$pid" ] && [ "$pid" -gt 1 ]; then kill "$pid" 2>/dev/null || true; sleep 1; fi
     log "restarting slurmd"
-    slurmd
+    if [ $SYSTEMD = 0 ]; then
+      pid=$(cat /run/slurmd.pid 2>/dev/null || true)
+      if [ -n "$pid" ] && [ "$pid" -gt 1 ]; then kill "$pid" 2>/dev/null || true; sleep 1; fi
+    fi
+    start_slurm slurmd
   fi
   state=$(node_state)
   [ "$state" = idle ] && break
