@@ -1,4 +1,5 @@
 import dcmjs from 'dcmjs';
+import type { DicomDataset } from 'dcmjs';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import type { ImageRunReport } from '../src/report/model.js';
 import { DicomError } from '../src/errors.js';
+import { messages } from '../src/messages.js';
 import { deidentifyDicom, deidentifyDicomWithReport, deidentifyFiles } from '../src/io/dicom/deidentify.js';
 import { parseDicom, readDicomSeries } from '../src/io/dicom/index.js';
 import { checkPart10Structure } from '../src/io/dicom/structure.js';
@@ -155,6 +157,56 @@ describe('a bad file in a folder is skipped by name, the rest goes on', () => {
     expect(skipped).toEqual(['MR_small_bad-vr-00201041.dcm', 'chrRuss_bad-vr-00080014.dcm', 'truncated.dcm'].map((f) => join(src, f)).sort());
     for (const f of skipped) expect(stderr).toContain(f);
   }, 60_000);
+});
+
+/** `bytes` with its last element, a native Pixel Data (7FE0,0010) in explicit VR LE, shortened by `by` bytes (its length field too). */
+function shortenPixelData(bytes: Uint8Array, by: number): Uint8Array {
+  const buf = Buffer.from(bytes);
+  const at = buf.lastIndexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00]));
+  const vr = buf.toString('latin1', at + 4, at + 6);
+  expect(['OW', 'OB']).toContain(vr);
+  const length = buf.readUInt32LE(at + 8);
+  expect(at + 12 + length).toBe(buf.length); // the last element: nothing after it to move
+  buf.writeUInt32LE(length - by, at + 8);
+  return new Uint8Array(buf.subarray(0, buf.length - by));
+}
+
+describe('a de-identified copy that fails its check (verifyOutput) is refused, not written', () => {
+  it('Pixel Data shortened in the encoded copy: the one-line dicomDeidentifiedCopyBroken; deidentifyFiles skips that file and writes the rest', async () => {
+    // The encoder is the seam: MR_small's copy (64 rows; the brain slices have 256) comes out 2 bytes short.
+    vi.resetModules();
+    vi.doMock('../src/io/dicom/write.js', async (importOriginal) => {
+      const actual = await importOriginal<typeof import('../src/io/dicom/write.js')>();
+      return { ...actual, encodePart10: (ds: DicomDataset, ts: string) => (ds['00280010']?.Value?.[0] === 64 ? shortenPixelData(actual.encodePart10(ds, ts), 2) : actual.encodePart10(ds, ts)) };
+    });
+    try {
+      const deid = await import('../src/io/dicom/deidentify.js');
+      const mr = join(FIX, 'MR_small.dcm');
+      const why = 'Pixel Data (7FE0,0010) has 8190 bytes, the input 8192';
+      expect(() => deid.deidentifyDicom(readFileSync(mr), { remapper: new UidRemapper(), source: 'mr.dcm' })).toThrow(messages.dicomDeidentifiedCopyBroken('mr.dcm', why));
+      expect(messages.dicomDeidentifiedCopyBroken('mr.dcm', why)).toBe('mr.dcm: de-identified copy failed its check, not written: Pixel Data (7FE0,0010) has 8190 bytes, the input 8192');
+
+      const out = await mkdtemp(join(tmpdir(), 'synthdiff-robust-broken-'));
+      try {
+        const brain = join(BRAIN, 'brain_001.dcm');
+        const result = await deid.deidentifyFiles([mr, brain], out);
+        expect(result.skipped).toEqual([{ path: mr, reason: messages.dicomDeidentifiedCopyBroken(mr, why) }]);
+        expect(result.map((r) => r.source)).toEqual([brain]);
+        const written = (await readdir(out)).filter((f) => f.endsWith('.dcm'));
+        expect(written).toEqual([`${result[0]!.sopInstanceUid}.dcm`]);
+        expect((await readdir(out)).filter((f) => f.includes('.tmp'))).toEqual([]); // no half-written file left either
+        // Only broken copies: nothing is written and the run says so.
+        await expect(deid.deidentifyFiles([mr], join(out, 'none'))).rejects.toThrow(messages.dicomNothingDeidentified(1, messages.dicomDeidentifiedCopyBroken(mr, why)));
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    } finally {
+      vi.doUnmock('../src/io/dicom/write.js');
+      vi.resetModules();
+    }
+    // Unmocked, the same file de-identifies with its Pixel Data whole.
+    expect(checkPart10Structure(deidentifyDicom(readFileSync(join(FIX, 'MR_small.dcm')), { remapper: new UidRemapper() }), 'x').pixelDataBytes).toBe(8192);
+  });
 });
 
 /**
