@@ -92,7 +92,10 @@ export interface ImputeSharedOptions {
 
 /** One table × seed on the shared yardsticks: mask, peers, ours via the CLI, score.py for all. */
 export async function runImputeShared(o: ImputeSharedOptions): Promise<void> {
-  const dataPath = resolve(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${o.table}.csv`);
+  // A table not among the shared ones is a derived table written into the mask folder's parent beforehand
+  // (bench/prototypes/wide-gapminder.py's 30-column lag table: `<maskDir>/<table>.csv`).
+  const shared = resolve(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${o.table}.csv`);
+  const dataPath = existsSync(shared) ? shared : resolve(o.maskDir, `${o.table}.csv`);
   const dir = resolve(o.maskDir, `${o.table}-s${o.seed}`);
   if (!existsSync(join(dir, 'truth.json'))) {
     say(`${o.table} seed ${o.seed}: mask.py`);

@@ -407,9 +407,10 @@ export function renderMarkdown(records: BenchRecord[], runs: RunMeta[], notes: s
   ];
   const body = SECTIONS.map(([key, title, render]) => {
     const rs = records.filter((r) => r.scenario === key);
-    const run = runs.find((r) => r.scenario === key);
-    if (!rs.length && !run) return `## ${title} (\`${key}\`)\n\n_Not run yet._`;
-    return `## ${title} (\`${key}\`)\n\n${runLine(run)}\n\n${render(rs)}`;
+    // Table-keyed scenarios can hold rows from several runs (bench/run.ts writeReport): each is named.
+    const own = runs.filter((r) => r.scenario === key);
+    if (!rs.length && !own.length) return `## ${title} (\`${key}\`)\n\n_Not run yet._`;
+    return `## ${title} (\`${key}\`)\n\n${own.length ? own.map(runLine).join('\n\n') : runLine(undefined)}\n\n${render(rs)}`;
   });
   const raw = ['<details><summary>Raw records (JSON lines; the suite re-reads them to re-render)</summary>', '', RAW_BEGIN, ...runs.map((r) => JSON.stringify({ run: r })), ...records.map((r) => JSON.stringify(r)), '```', '', '</details>'];
   return `${[...head, '', ...body.flatMap((b) => [b, '']), ...raw].join('\n')}\n`;

@@ -11,7 +11,7 @@
  *   --eval-rows N         end-to-end impute / generate / evaluate sample size (default 5000)
  *   --impute-tables a,b   impute-peers tables
  *   --impute-steps N      impute-peers training steps for ours (default: the library default per table size)
- *   --shared-tables a,b   impute-shared tables (../shared/data/tabular names; `name@1+2`: those seeds only)
+ *   --shared-tables a,b   impute-shared tables (../shared/data/tabular names, or a CSV written as <mask-dir>/NAME.csv beforehand; `name@1+2`: those seeds only)
  *   --mask-dir DIR        impute-shared mask folders, kept between runs (default bench/.impute-masks)
  *   --synth-tables a:t,b  synth-shared tables, each with an optional ML-efficacy target after ':' and engine after '@'
  *   --synth-dir DIR       synth-shared split folders (default bench/.synth-splits)
@@ -295,12 +295,31 @@ function codeVersion(): string {
   return `${head.stdout.trim()}${dirty ? ' + uncommitted src/ edits' : ''}`;
 }
 
-async function writeReport(o: SuiteOptions, previous: Stored, fresh: BenchRecord[], runs: RunMeta[]): Promise<void> {
-  // Scenarios run now replace their earlier records; the rest are carried over.
+/**
+ * Scenarios whose records are replaced table × seed by table × seed: re-measuring some tables keeps the
+ * others' records (their peers can take hours, e.g. missForest on the 10,545-row gapminder), each section then
+ * naming every run its rows come from.
+ */
+const TABLE_KEYED = new Set(['impute-shared', 'synth-shared']);
+
+/** The records and runs a report shows after this run: `previous` with what was measured now replacing its part. */
+export function mergeRecords(previous: Pick<Stored, 'records' | 'runs'>, fresh: BenchRecord[], runs: RunMeta[]): { records: BenchRecord[]; runs: RunMeta[] } {
+  // Scenarios run now replace their earlier records (table-keyed ones only the tables × seeds measured now).
   const rerun = new Set<string>(runs.map((r) => r.scenario));
-  const records = [...previous.records.filter((r) => !rerun.has(r.scenario)), ...fresh];
-  const allRuns = [...previous.runs.filter((r) => !rerun.has(r.scenario)), ...runs];
-  await writeFile(o.out, renderMarkdown(records, allRuns, previous.notes));
+  const unit = (r: BenchRecord): string => `${r.scenario}\u0001${r.table}\u0001${String(r.seed)}`;
+  const measured = new Set(fresh.map(unit));
+  const replaced = (r: BenchRecord): boolean => rerun.has(r.scenario) && (!TABLE_KEYED.has(r.scenario) || measured.has(unit(r)));
+  const kept = previous.records.filter((r) => !replaced(r));
+  const stillShown = new Set(kept.map((r) => r.scenario));
+  return {
+    records: [...kept, ...fresh],
+    runs: [...previous.runs.filter((r) => !rerun.has(r.scenario) || (TABLE_KEYED.has(r.scenario) && stillShown.has(r.scenario))), ...runs],
+  };
+}
+
+async function writeReport(o: SuiteOptions, previous: Stored, fresh: BenchRecord[], runs: RunMeta[]): Promise<void> {
+  const merged = mergeRecords(previous, fresh, runs);
+  await writeFile(o.out, renderMarkdown(merged.records, merged.runs, previous.notes));
 }
 
 function settingsFor(s: Scenario, o: SuiteOptions): Record<string, unknown> {

@@ -44,12 +44,12 @@ function sharedCsv(table: string, dir: string): string {
  * A prototype's view of a table: TABLE (a shared-data name or a CSV path) split as synth-shared splits it
  * (seed 1) into /tmp/cart/<name>/.
  */
-export function prototypeSplit(table: string): { name: string; dir: string; train: string; holdout: string } {
+export function prototypeSplit(table: string, seed = 1): { name: string; dir: string; train: string; holdout: string } {
   const src = table.endsWith('.csv') ? table : join(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${table}.csv`);
   const name = basename(src, '.csv');
-  const dir = join('/tmp/cart', name);
+  const dir = join('/tmp/cart', seed === 1 ? name : `${name}-s${seed}`);
   mkdirSync(dir, { recursive: true });
-  return { name, dir, ...splitCsv(src, dir, 1) };
+  return { name, dir, ...splitCsv(src, dir, seed) };
 }
 
 /** A seeded 50/50 split of a CSV's data lines (no quoted newlines in the bench tables: checked). */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRecords, renderMarkdown } from '../bench/markdown.js';
 import type { BenchRecord } from '../bench/common.js';
 import { PEERS, peerUnavailable } from '../bench/impute-peers.js';
+import { mergeRecords } from '../bench/run.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 let dir: string;
@@ -95,6 +96,25 @@ describe('bench harness (--quick)', () => {
     const again = parseRecords(withNotes);
     expect(again.notes).toBe('A hand-written observation.');
     expect(again.records).toEqual(stored.records);
+  });
+
+  it('re-measuring some tables of impute-shared keeps the other tables and names both runs; other scenarios are replaced whole', () => {
+    const stored = parseRecords(markdown);
+    const run0 = stored.runs[0]!;
+    const rec = (scenario: string, table: string, seed: number, rmse: number): BenchRecord => ({ scenario, table, seed, rmse, rows: 10, columns: 2, backend: 'peer', device: 'cpu', steps: null, batch: null, seconds: 1, rowsPerSec: null, peakRssMB: 1 });
+    const old = { ...run0, scenario: 'impute-shared', command: 'old run' };
+    const now = { ...run0, scenario: 'impute-shared', command: 'new run' };
+    const previous = {
+      records: [rec('impute-shared', 'a', 1, 0.5), rec('impute-shared', 'b', 1, 0.6), rec('impute-shared', 'b', 2, 0.7), rec('train-step', 'x', 1, 0)],
+      runs: [old, { ...run0, scenario: 'train-step', command: 'old step' }],
+    };
+    const merged = mergeRecords(previous, [rec('impute-shared', 'b', 1, 0.4), rec('train-step', 'y', 1, 0)], [now, { ...run0, scenario: 'train-step', command: 'new step' }]);
+    expect(merged.records.map((r) => `${r.scenario} ${r.table} ${r.seed} ${r.rmse}`)).toEqual(['impute-shared a 1 0.5', 'impute-shared b 2 0.7', 'impute-shared b 1 0.4', 'train-step y 1 0']);
+    expect(merged.runs.map((r) => r.command)).toEqual(['old run', 'new run', 'new step']);
+    // Every table measured again: the old run is no longer named.
+    const all = mergeRecords(previous, [rec('impute-shared', 'a', 1, 0), rec('impute-shared', 'b', 1, 0), rec('impute-shared', 'b', 2, 0)], [now]);
+    expect(all.runs.map((r) => r.command)).toEqual(['old step', 'new run']);
+    expect(renderMarkdown(merged.records, merged.runs, undefined)).toMatch(/`old run`[^\n]*\n\n_Measured [^\n]*`new run`/);
   });
 
   const missingPeer = PEERS.map((p) => peerUnavailable(p)).find(Boolean);

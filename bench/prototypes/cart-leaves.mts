@@ -8,7 +8,8 @@
  * (tuneCartLeaf) and prints its trials; then for each LEAF given (default: the validated one) draws as many
  * rows as the training half with cartSynthesize and prints score.py's headline figures, and the holdout's.
  * Environment: NOTUNE=1 skips the validation; SHIFT=off|R sets cartSynthesize's `shift` (default: on);
- * SUB=0.5 fits on a seeded share of the training half (still drawing as many rows as the whole half).
+ * SUB=0.5 fits on a seeded share of the training half (still drawing as many rows as the whole half);
+ * SPLIT_SEED=2 splits as synth-shared's seed 2 (default 1); ROWS_MULT=1.5 draws 1.5 times the training rows.
  */
 import { join } from 'node:path';
 import { readTable, writeTable } from '../../src/io/table-io.js';
@@ -19,8 +20,9 @@ import { createRng, permutation } from '../../src/rng.js';
 import { headline, prototypeSplit, score } from '../synth-shared.js';
 
 const [table, ...leafArgs] = process.argv.slice(2);
+const splitSeed = Number(process.env.SPLIT_SEED ?? 1);
 if (!table) throw new Error('usage: cart-leaves.mts TABLE [LEAF ...]');
-const { name, dir, train, holdout } = prototypeSplit(table);
+const { name, dir, train, holdout } = prototypeSplit(table, splitSeed);
 const t = (await readTable(train)).table;
 
 let t0 = performance.now();
@@ -33,10 +35,10 @@ for (const minLeaf of leaves) {
   t0 = performance.now();
   const sub = Number(process.env.SUB ?? 1);
   const fitT = sub < 1 ? takeRows(t, permutation(t.nRows, createRng(99)).subarray(0, Math.round(sub * t.nRows))) : t;
-  const r = cartSynthesize(fitT, t.nRows, { seed: 1, minLeaf, ...(process.env.SHIFT ? { shift: process.env.SHIFT === 'off' ? false : Number(process.env.SHIFT) } : {}) });
+  const r = cartSynthesize(fitT, Math.round(Number(process.env.ROWS_MULT ?? 1) * t.nRows), { seed: 1, minLeaf, ...(process.env.SHIFT ? { shift: process.env.SHIFT === 'off' ? false : Number(process.env.SHIFT) } : {}) });
   const seconds = (performance.now() - t0) / 1000;
   const out = join(dir, `cart-${minLeaf}.csv`);
   await writeTable(out, r.table, 'csv');
-  console.log(`${name} leaf ${minLeaf} (${seconds.toFixed(1)} s): ${JSON.stringify(headline(score(train, out, holdout, undefined, 1)))}`);
+  console.log(`${name} leaf ${minLeaf} (${seconds.toFixed(1)} s): ${JSON.stringify(headline(score(train, out, holdout, undefined, splitSeed)))}`);
 }
-if (!process.env.NOTUNE) console.log(`${name} holdout: ${JSON.stringify(headline(score(train, holdout, holdout, undefined, 1)))}`);
+if (!process.env.NOTUNE) console.log(`${name} holdout: ${JSON.stringify(headline(score(train, holdout, holdout, undefined, splitSeed)))}`);
