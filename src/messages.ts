@@ -232,6 +232,29 @@ export const messages = {
   /** The memorization check blocked export: the one line an image run exits 1 with (after writing the report). */
   imageExportBlocked: (reasons: readonly string[], report?: string) => `synthetic DICOM not written: ${reasons.join('; ')}${report ? ` (evidence in ${report})` : ''}`,
   imageNoPixelData: (source: string, skipped: number) => `${source}: no DICOM images with pixel data found${skipped ? ` (${skipped} files skipped)` : ''}`,
+  // Series labels (model.seriesLabel, a synthesize task's labels; run/image/run.ts, diffusion/image.ts).
+  /** `model.seriesLabel` on a NIfTI source: one volume is one series, there is nothing to label. */
+  seriesLabelNifti: (path: string) => `model.seriesLabel: ${path} is one NIfTI volume; series labels are for DICOM sources with several series (source.format: dicom)`,
+  /** A selected series without a value for the label attribute. */
+  seriesLabelMissing: (path: string, attribute: string, tag: string, series: string) =>
+    `${path}: model.seriesLabel: series ${series} has no ${attribute} ${tag}; every selected series needs one (leave that series out with source.series, or label by another attribute)`,
+  /** A synthesize task's label that no selected series carries (the model is trained in this run). */
+  seriesLabelUnknown: (index: number, label: string, attribute: string, labels: readonly string[]) =>
+    `tasks[${index}].labels: no selected series has ${attribute} "${label}" (labels: ${labels.map((l) => `"${l}"`).join(', ')})`,
+  /** A synthesize task's label that a loaded model was never trained on. */
+  seriesLabelNotLearned: (index: number, label: string, dir: string, labels: readonly string[]) =>
+    `tasks[${index}].labels: the model in ${dir} was never trained on "${label}" (its labels: ${labels.map((l) => `"${l}"`).join(', ')})`,
+  /** A synthesize task's labels for a model that conditions on none. */
+  seriesLabelsUnconditioned: (index: number, model: string) =>
+    `tasks[${index}].labels: ${model} does not condition on a series label; set model.seriesLabel (e.g. SeriesDescription) or leave labels out`,
+  /** `model.seriesLabel` that differs from what a loaded checkpoint conditions on. */
+  seriesLabelCheckpoint: (dir: string, was: string | undefined, now: string) =>
+    `model.seriesLabel: the model in ${dir} ${was ? `conditions on ${was}` : 'conditions on no series label'}, not ${now}; ${was ? `set model.seriesLabel: ${was}` : 'leave model.seriesLabel out'} or train a new model`,
+  /** The model API: labels for a model without them, missing, or not the model's. */
+  imageLabelsRefused: (what: string) => `${what}: this image model does not condition on a series label; it takes no labels`,
+  imageLabelsRequired: (what: string, count: number, got: number | undefined) => `${what}: this image model conditions on a series label; give one label per image (${count}), got ${got ?? 'none'}`,
+  imageLabelUnknown: (what: string, label: string, labels: readonly string[]) => `${what}: "${label}" is not a label of this image model (labels: ${labels.map((l) => `"${l}"`).join(', ')})`,
+  imageCheckpointLabels: (dir: string, labelDim: number, labels: number) => `${dir}: image model checkpoint is inconsistent: its U-Net takes ${labelDim} label${labelDim === 1 ? '' : 's'}, its metadata lists ${labels}`,
   // Reading and writing tables (io/): the file, then the line or row and the column.
   writeIsFolder: (path: string) => `${path}: cannot write: it is a folder`,
   writeFileInTheWay: (path: string) => `${path}: cannot write: a file is in the way of its folder`,

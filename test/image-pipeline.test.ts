@@ -8,7 +8,7 @@ import { readDicomSeries } from '../src/io/dicom/index.js';
 import { readNifti } from '../src/io/nifti.js';
 import { newUid } from '../src/io/dicom/uid.js';
 import { writeSyntheticDicom } from '../src/io/dicom/write.js';
-import { splitSlices } from '../src/run/image/run.js';
+import { splitSlices } from '../src/run/image/labels.js';
 import { createRng } from '../src/rng.js';
 import { decodePng } from './helpers/png-decode.js';
 import { dciodvfy, dcmftest, HAVE_DCMTK, HAVE_DICOM3TOOLS, skipNote } from './helpers/dicom-validators.js';

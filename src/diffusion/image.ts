@@ -1,5 +1,6 @@
 import { tf, currentBackend } from '../backend/index.js';
 import { ModelError } from '../errors.js';
+import { messages } from '../messages.js';
 import { createRng, deriveSeed, permutation, resumeRng, type RngState } from '../rng.js';
 import type { ImagePreprocessing } from '../io/dicom/preprocess.js';
 import type { SamplerName } from './sampler-name.js';
@@ -36,6 +37,8 @@ export interface ImageModelOptions {
   channels?: number[];
   /** Condition on each slice's level in its volume (0–1 along the slice normal); see unet.ts. */
   slicePosition?: boolean;
+  /** Condition on a label per image (the series it came from); see unet.ts. Labels in one-hot order. */
+  seriesLabels?: { attribute: string; labels: readonly string[] };
   seed?: number;
   train?: Partial<ImageTrainOptions>;
 }
@@ -73,7 +76,19 @@ export interface ImageSampleOptions {
   batch?: number;
   /** One level in [0, 1] per image: required by a slice-position model, refused by others. */
   levels?: readonly number[];
+  /** One label per image: required by a labelled model (one of its `seriesLabels.labels`), refused by others. */
+  labels?: readonly string[];
   onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * What a labelled model conditions on (`model.seriesLabel`): the DICOM attribute read per series, the
+ * labels in one-hot order, and how many training slices each had. Saved with the checkpoint.
+ */
+export interface SeriesLabels {
+  attribute: string;
+  labels: string[];
+  trainSlices?: number[];
 }
 
 const FORMAT = 'synthdiff-image/1';
@@ -115,6 +130,8 @@ export function defaultImageTrainOptions(overrides: Partial<ImageTrainOptions> =
 export class ImageDiffusion {
   /** What the model was trained from (the run's spec parts, see run/model.ts); saved with the checkpoint. */
   learnedFrom?: Record<string, unknown>;
+  /** The labels a labelled model conditions on (absent: none; checkpoints from before labels load so). */
+  seriesLabels?: SeriesLabels;
 
   private constructor(
     readonly unet: UNetConfig,
@@ -134,11 +151,14 @@ export class ImageDiffusion {
       timeDim: 32,
       inChannels: 1,
       ...(opts.slicePosition ? { levelDim: LEVEL_DIM } : {}),
+      ...(opts.seriesLabels ? { labelDim: opts.seriesLabels.labels.length } : {}),
     };
+    const labels = opts.seriesLabels?.labels;
+    if (labels && (labels.length === 0 || new Set(labels).size !== labels.length)) throw new RangeError(`series labels must be distinct and at least one, got [${labels.join(', ')}]`);
     const seed = opts.seed ?? 0;
     const init = initParameters(unet, createRng(deriveSeed(seed, 'init')));
     const net = UNet.create(unet, init, true, 'net.');
-    return new ImageDiffusion(
+    const model = new ImageDiffusion(
       unet,
       net,
       UNet.create(unet, init, false, 'ema.'),
@@ -147,6 +167,8 @@ export class ImageDiffusion {
       { step: 0, rngState: deriveSeed(seed, 'train'), lossCurve: [] },
       preprocessing,
     );
+    if (opts.seriesLabels) model.seriesLabels = { attribute: opts.seriesLabels.attribute, labels: [...opts.seriesLabels.labels] };
+    return model;
   }
 
   get size(): number {
@@ -169,10 +191,41 @@ export class ImageDiffusion {
     return levels;
   }
 
-  /** D(x; σ) for one σ shared by the batch, from the EMA weights (sampling); `level` [B] for a slice-position model. Call inside tf.tidy. */
-  denoise(x: tf.Tensor4D, sigma: number, level?: tf.Tensor1D): tf.Tensor4D {
+  /** Whether the model conditions on a label per image (`seriesLabels`). */
+  get labelled(): boolean {
+    return (this.unet.labelDim ?? 0) > 0;
+  }
+
+  /** Each label's one-hot index, checked against the model: one known label per image, given iff the model is labelled. */
+  private checkLabels(labels: readonly string[] | undefined, count: number, what: string): Int32Array | undefined {
+    const known = this.seriesLabels?.labels;
+    if (!this.labelled || !known) {
+      if (labels) throw new ModelError(messages.imageLabelsRefused(what));
+      return undefined;
+    }
+    if (!labels || labels.length !== count) throw new ModelError(messages.imageLabelsRequired(what, count, labels?.length));
+    return Int32Array.from(labels, (l) => {
+      const k = known.indexOf(l);
+      if (k < 0) throw new ModelError(messages.imageLabelUnknown(what, l, known));
+      return k;
+    });
+  }
+
+  /** One-hot rows [n, labelDim] for label indices [start, start + n). */
+  private oneHot(index: ArrayLike<number>, start: number, n: number): tf.Tensor2D {
+    const L = this.unet.labelDim!;
+    const v = new Float32Array(n * L);
+    for (let i = 0; i < n; i++) v[i * L + index[start + i]!] = 1;
+    return tf.tensor2d(v, [n, L]);
+  }
+
+  /**
+   * D(x; σ) for one σ shared by the batch, from the EMA weights (sampling); `level` [B] for a slice-position
+   * model, `label` [B, labelDim] one-hot for a labelled one. Call inside tf.tidy.
+   */
+  denoise(x: tf.Tensor4D, sigma: number, level?: tf.Tensor1D, label?: tf.Tensor2D): tf.Tensor4D {
     const { cSkip, cOut, cIn, cNoise } = preconditioning(sigma, this.trainOptions.edm.sigmaData);
-    const f = this.ema.apply(tf.mul(x, cIn), tf.fill([x.shape[0]], cNoise) as tf.Tensor1D, level);
+    const f = this.ema.apply(tf.mul(x, cIn), tf.fill([x.shape[0]], cNoise) as tf.Tensor1D, level, label);
     return tf.add(tf.mul(x, cSkip), tf.mul(f, cOut)) as tf.Tensor4D;
   }
 
@@ -180,12 +233,12 @@ export class ImageDiffusion {
    * EDM training loss for clean images x0 [B,S,S,1] with per-image σ [B] and noise: the mean over pixels of
    * (F(c_in·x_σ, c_noise) − (x0 − c_skip·x_σ)/c_out)², which is EDM's λ(σ)-weighted denoising loss.
    */
-  private loss(net: UNet, x0: tf.Tensor4D, sigma: tf.Tensor1D, noise: tf.Tensor4D, level?: tf.Tensor1D): tf.Scalar {
+  private loss(net: UNet, x0: tf.Tensor4D, sigma: tf.Tensor1D, noise: tf.Tensor4D, level?: tf.Tensor1D, label?: tf.Tensor2D): tf.Scalar {
     const B = x0.shape[0];
     const s4 = tf.reshape(sigma, [B, 1, 1, 1]);
     const { cIn, cSkip, cOut, cNoise } = edmCoefficients(s4, this.trainOptions.edm.sigmaData);
     const xNoisy = tf.add(x0, tf.mul(s4, noise));
-    const f = net.apply(tf.mul(xNoisy, cIn) as tf.Tensor4D, tf.reshape(cNoise, [B]) as tf.Tensor1D, level);
+    const f = net.apply(tf.mul(xNoisy, cIn) as tf.Tensor4D, tf.reshape(cNoise, [B]) as tf.Tensor1D, level, label);
     const target = tf.div(tf.sub(x0, tf.mul(cSkip, xNoisy)), cOut);
     return tf.mean(tf.square(tf.sub(f, target))) as tf.Scalar;
   }
@@ -193,17 +246,21 @@ export class ImageDiffusion {
   /**
    * Train (or continue up to `trainOptions.steps`) on `images` (each imageSize² in [−1, 1]). Batches are
    * drawn by epoch-wise shuffles from the seeded generator; with `preprocessing.flip` each drawn image is
-   * mirrored left-right with probability ½ (its level, for a slice-position model, is unchanged).
+   * mirrored left-right with probability ½ (its level and label are unchanged). A labelled model takes one
+   * label per image (`labels`) and records how many images each label had.
    */
   async fit(
     images: readonly Float32Array[],
-    opts: { levels?: readonly number[]; onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: ImageTrainState) => void } } = {},
+    opts: { levels?: readonly number[]; labels?: readonly string[]; onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: ImageTrainState) => void } } = {},
   ): Promise<ImageTrainState> {
     const o = this.trainOptions;
     const S = this.size, P = S * S;
     if (images.length === 0) throw new ModelError('no training images');
     const levels = this.checkLevels(opts.levels, images.length, 'training');
     const lev = new Float32Array(o.batchSize);
+    const labelIndex = this.checkLabels(opts.labels, images.length, 'training');
+    const lab = new Int32Array(o.batchSize);
+    if (labelIndex) this.seriesLabels!.trainSlices = this.seriesLabels!.labels.map((_, k) => labelIndex.filter((i) => i === k).length);
     for (const im of images) if (im.length !== P) throw new ModelError(`training image has ${im.length} pixels, expected ${S}×${S}`);
     const at = this.state.rng && this.state.orderRng ? this.state : undefined;
     const rng = at ? resumeRng(at.rng!) : createRng(this.state.rngState);
@@ -231,6 +288,7 @@ export class ImageDiffusion {
         const index = order[cursor++]!;
         const im = images[index]!;
         if (levels) lev[b] = levels[index]!;
+        if (labelIndex) lab[b] = labelIndex[index]!;
         if (this.preprocessing.flip && rng.next() < 0.5) {
           for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) buf[b * P + y * S + x] = im[y * S + S - 1 - x]!;
         } else buf.set(im, b * P);
@@ -242,8 +300,9 @@ export class ImageDiffusion {
       const sigma = tf.tensor1d(sig);
       const noise = tf.randomNormal([B, S, S, 1], 0, 1, 'float32', noiseSeed) as tf.Tensor4D;
       const level = levels ? tf.tensor1d(lev) : undefined;
-      const loss = this.optimizer.minimize(() => this.loss(this.net, x0, sigma, noise, level), lr);
-      tf.dispose([x0, sigma, noise, ...(level ? [level] : [])]);
+      const label = labelIndex ? this.oneHot(lab, 0, B) : undefined;
+      const loss = this.optimizer.minimize(() => this.loss(this.net, x0, sigma, noise, level, label), lr);
+      tf.dispose([x0, sigma, noise, ...(level ? [level] : []), ...(label ? [label] : [])]);
       // EMA with the usual warm-up (decay grows with the step) so short runs are not dominated by init.
       const decay = Math.min(o.emaDecay, (1 + step) / (10 + step));
       tf.tidy(() => this.ema.params.forEach((e, i) => e.assign(tf.add(tf.mul(e, decay), tf.mul(this.net.params[i]!, 1 - decay)))));
@@ -280,9 +339,10 @@ export class ImageDiffusion {
    * The EMA model's loss on `images` at a fixed set of noise levels (the EDM training σ's deciles) and a
    * fixed noise draw: comparable between training and held-out images, and between runs.
    */
-  async evaluateLoss(images: readonly Float32Array[], seed: number, levels?: readonly number[]): Promise<number> {
+  async evaluateLoss(images: readonly Float32Array[], seed: number, levels?: readonly number[], labels?: readonly string[]): Promise<number> {
     if (images.length === 0) return NaN;
     const lv = this.checkLevels(levels, images.length, 'loss');
+    const lb = this.checkLabels(labels, images.length, 'loss');
     const S = this.size, P = S * S, edm = this.trainOptions.edm;
     // Deciles of LogNormal(pMean, pStd): z-scores of the 5th, 15th, …, 95th percentiles.
     const z = [-1.645, -1.036, -0.674, -0.385, -0.126, 0.126, 0.385, 0.674, 1.036, 1.645];
@@ -297,7 +357,7 @@ export class ImageDiffusion {
         const l = tf.tidy(() => {
           const sigma = tf.fill([B], Math.exp(edm.pMean + edm.pStd * zk)) as tf.Tensor1D;
           const noise = tf.randomNormal([B, S, S, 1], 0, 1, 'float32', deriveSeed(seed, `${start}/${k}`)) as tf.Tensor4D;
-          return this.loss(this.ema, x0, sigma, noise, lv ? tf.tensor1d(lv.slice(start, start + B)) : undefined);
+          return this.loss(this.ema, x0, sigma, noise, lv ? tf.tensor1d(lv.slice(start, start + B)) : undefined, lb ? this.oneHot(lb, start, B) : undefined);
         });
         total += (await l.data())[0]! * B;
         count += B;
@@ -313,16 +373,19 @@ export class ImageDiffusion {
     const S = this.size, P = S * S;
     const chunk = opts.batch ?? 16;
     const levels = this.checkLevels(opts.levels, count, 'sampling');
+    const labels = this.checkLabels(opts.labels, count, 'sampling');
     const out: Float32Array[] = [];
     for (let start = 0; start < count; start += chunk) {
       const n = Math.min(chunk, count - start);
       const level = levels ? tf.tensor1d(levels.slice(start, start + n)) : undefined;
-      const x = sampleEdm<tf.Tensor4D>((v, s) => this.denoise(v, s, level), [n, S, S, 1], this.trainOptions.edm, {
+      const label = labels ? this.oneHot(labels, start, n) : undefined;
+      const x = sampleEdm<tf.Tensor4D>((v, s) => this.denoise(v, s, level, label), [n, S, S, 1], this.trainOptions.edm, {
         sampler: opts.sampler ?? 'heun',
         steps: opts.steps ?? 24,
         seed: deriveSeed(opts.seed, `images${start}`),
       });
       level?.dispose();
+      label?.dispose();
       const values = (await x.data()) as Float32Array;
       x.dispose();
       for (let i = 0; i < n; i++) out.push(values.slice(i * P, (i + 1) * P));
@@ -338,6 +401,7 @@ export class ImageDiffusion {
       specHash: this.specHash,
       ...(this.learnedFrom ? { learnedFrom: this.learnedFrom } : {}),
       unet: this.unet,
+      ...(this.seriesLabels ? { seriesLabels: this.seriesLabels } : {}),
       preprocessing: this.preprocessing,
       trainOptions: this.trainOptions,
       state: this.state,
@@ -357,7 +421,10 @@ export class ImageDiffusion {
       state: ImageTrainState;
       adamStep: number;
       learnedFrom?: Record<string, unknown>;
+      seriesLabels?: SeriesLabels;
     }>(dir, FORMAT, 'an image model checkpoint');
+    // A checkpoint from before labels has neither labelDim nor seriesLabels: it loads as an unlabelled model.
+    if ((meta.unet.labelDim ?? 0) !== (meta.seriesLabels?.labels.length ?? 0)) throw new ModelError(messages.imageCheckpointLabels(dir, meta.unet.labelDim ?? 0, meta.seriesLabels?.labels.length ?? 0));
     const names = parameterShapes(meta.unet).map((s) => s.name);
     const get = (prefix: string) => getNamed(prefix, names);
     const net = UNet.create(meta.unet, get('net/'), true, 'net.');
@@ -372,6 +439,7 @@ export class ImageDiffusion {
       meta.specHash,
     );
     if (meta.learnedFrom) model.learnedFrom = meta.learnedFrom;
+    if (meta.seriesLabels) model.seriesLabels = meta.seriesLabels;
     return model;
   }
 

@@ -24,7 +24,10 @@ import { tf } from '../backend/index.js';
  *    little about where it is;
  *  - optionally (`levelDim`), the slice's level in its volume (0 = first slice along the normal, 1 = last)
  *    conditions every block through the same FiLM: its Fourier features sin/cos(2^k·π·level) are
- *    concatenated to the noise embedding, so the cost is levelDim more rows in one matmul.
+ *    concatenated to the noise embedding, so the cost is levelDim more rows in one matmul;
+ *  - optionally (`labelDim`), a label per image (the series it came from: T1, T2, FLAIR…) conditions every
+ *    block the same way: its one-hot vector is concatenated after the level's features (labelDim more
+ *    rows of time.w1, one learned embedding column per label).
  * Convolutions are fused conv+bias kernels; their gradients on wasm come from `wasm-conv-bridge.ts`.
  */
 export interface UNetConfig {
@@ -38,6 +41,8 @@ export interface UNetConfig {
   inChannels: number;
   /** Fourier features of the slice level (even; absent or 0: unconditional). */
   levelDim?: number;
+  /** Number of labels, one-hot (absent or 0: no label input). */
+  labelDim?: number;
 }
 
 export interface Param {
@@ -74,6 +79,7 @@ export function validateUNetConfig(cfg: UNetConfig): void {
   if (cfg.imageSize % 2 ** (levels - 1) !== 0) throw new RangeError(`image size ${cfg.imageSize} must be divisible by 2^${levels - 1} for ${levels} U-Net levels`);
   if (cfg.timeDim % 2 !== 0) throw new RangeError(`timeDim must be even, got ${cfg.timeDim}`);
   if ((cfg.levelDim ?? 0) % 2 !== 0) throw new RangeError(`levelDim must be even, got ${cfg.levelDim}`);
+  if (!Number.isInteger(cfg.labelDim ?? 0) || (cfg.labelDim ?? 0) < 0) throw new RangeError(`labelDim must be a non-negative integer, got ${cfg.labelDim}`);
 }
 
 export function parameterShapes(cfg: UNetConfig): Param[] {
@@ -82,7 +88,7 @@ export function parameterShapes(cfg: UNetConfig): Param[] {
   const E = embedDim(cfg);
   const bl = blocks(cfg);
   const p: Param[] = [
-    { name: 'time.w1', shape: [cfg.timeDim + (cfg.levelDim ?? 0), E], init: 'he' },
+    { name: 'time.w1', shape: [cfg.timeDim + (cfg.levelDim ?? 0) + (cfg.labelDim ?? 0), E], init: 'he' },
     { name: 'time.b1', shape: [E], init: 'zero' },
     // One matmul gives every block's per-channel scale and shift (columns: [γ, β] per block, in block order).
     { name: 'time.w2', shape: [E, bl.reduce((s, b) => s + 2 * b.cout, 0)], init: 'he' },
@@ -185,10 +191,11 @@ export class UNet {
   }
 
   /**
-   * F(x, c_noise[, level]): x [B, H, W, C] (already scaled by c_in), cNoise [B], level [B] in [0, 1] (a
-   * model with `levelDim` needs it) → [B, H, W, C]. Call inside tf.tidy.
+   * F(x, c_noise[, level, label]): x [B, H, W, C] (already scaled by c_in), cNoise [B], level [B] in [0, 1]
+   * (a model with `levelDim` needs it), label [B, labelDim] one-hot (a model with `labelDim` needs it)
+   * → [B, H, W, C]. Call inside tf.tidy.
    */
-  apply(x: tf.Tensor4D, cNoise: tf.Tensor1D, level?: tf.Tensor1D): tf.Tensor4D {
+  apply(x: tf.Tensor4D, cNoise: tf.Tensor1D, level?: tf.Tensor1D, label?: tf.Tensor2D): tf.Tensor4D {
     const B = x.shape[0];
     const angles = tf.mul(tf.reshape(cNoise, [B, 1]), this.freqs);
     const parts0: tf.Tensor[] = [tf.sin(angles), tf.cos(angles)];
@@ -196,6 +203,10 @@ export class UNet {
       if (!level) throw new Error('internal: a slice-level U-Net needs the level of each image');
       const a = tf.mul(tf.reshape(level, [B, 1]), this.levelFreqs);
       parts0.push(tf.sin(a), tf.cos(a));
+    }
+    if (this.cfg.labelDim) {
+      if (!label || label.shape[1] !== this.cfg.labelDim) throw new Error(`internal: a labelled U-Net needs a [B, ${this.cfg.labelDim}] one-hot label per image`);
+      parts0.push(label);
     }
     const emb = tf.concat(parts0, 1) as tf.Tensor2D;
     const t = silu(tf.fused.matMul({ a: emb, b: this.p<tf.Rank.R2>('time.w1'), bias: this.p('time.b1') }));

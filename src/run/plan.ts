@@ -14,6 +14,7 @@ import { formatFromPath, type TableFormat } from '../io/table-io.js';
 import { learnedFrom, NIFTI_PATH, normalizeSpec, synthesizeFormat, type NormalizedColumn, type NormalizedEvaluate, type NormalizedSpec } from '../spec/normalize.js';
 import type { BackendName, ColumnSpec, DeidentifyOptionsSpec, Device, OutputSpec, SamplerName, SecretSpec, SeriesSelection } from '../spec/types.js';
 import type { SeriesFilter } from '../io/dicom/series.js';
+import type { SeriesLabelAttribute } from '../io/dicom/series-label.js';
 import { SpecError } from '../errors.js';
 import { messages } from '../messages.js';
 
@@ -140,7 +141,10 @@ export type ImageTaskPlan =
       label: string;
       seed: number;
       controlSeed: number;
+      /** Slices to draw (per label, for a labelled model). */
       count: number;
+      /** A labelled model's labels to draw (absent: every label it knows). */
+      labels?: string[];
       output: string;
       /** DICOM files into the output folder, or one NIfTI volume when the path ends in .nii or .nii.gz (and format is not dicom). */
       format: 'dicom' | 'nifti';
@@ -173,7 +177,7 @@ export interface ImagePlan {
   /** Synthesis is always checked (the check gates export); a deidentify-only run evaluates only when asked. */
   evaluate: boolean;
   /** How slices are prepared; a loaded checkpoint (`load`) brings its own size and window. */
-  preprocess: { load?: string; imageSize?: number; window?: number[]; flip: boolean; slicePosition?: boolean };
+  preprocess: { load?: string; imageSize?: number; window?: number[]; flip: boolean; slicePosition?: boolean; seriesLabel?: SeriesLabelAttribute };
   /** Absent when nothing needs a model. */
   model?: ModelPlan & { imageSize?: number };
   sampling: Sampling;
@@ -337,11 +341,14 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
   const sourceFormat = spec.source.format === 'nifti' ? 'nifti' : 'dicom';
   if (sourceFormat === 'dicom' && NIFTI_PATH.test(spec.source.path)) throw new SpecError(messages.niftiSourceFormatDicom(spec.source.path));
   if (sourceFormat === 'nifti' && spec.source.series) throw new SpecError(messages.seriesSelectionNifti(spec.source.path));
+  if (sourceFormat === 'nifti' && spec.model.seriesLabel) throw new SpecError(messages.seriesLabelNifti(spec.source.path));
   const tasks = spec.tasks.map((t, index): ImageTaskPlan => {
     if (t.type !== 'synthesize' && t.type !== 'deidentify') throw new SpecError(messages.tableTaskInImagePipeline(index, t.type));
     if (t.type === 'deidentify' && sourceFormat === 'nifti') throw new SpecError(messages.niftiSourceTask(index, t.type, spec.source.path));
     if (t.output.format && t.output.format !== 'dicom') throw new SpecError(messages.imageTaskOutputFormat(index, t.type, t.output.format));
     const label = `tasks[${index}] ${t.type}`;
+    // Labels for a model trained here without model.seriesLabel; a loaded model's labels are checked when it is.
+    if (t.type === 'synthesize' && t.labels && !spec.model.seriesLabel && !spec.model.load) throw new SpecError(messages.seriesLabelsUnconditioned(index, "this spec's model (no model.seriesLabel)"));
     return t.type === 'synthesize'
       ? {
           type: 'synthesize',
@@ -350,6 +357,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
           seed: taskSeed(seed, index),
           controlSeed: deriveSeed(seed, `control${index}`),
           count: t.count,
+          ...(t.labels ? { labels: t.labels } : {}),
           output: t.output.path,
           format: synthesizeFormat(t.output),
         }
@@ -378,7 +386,7 @@ export function planImage(ns: NormalizedSpec): ImagePlan {
     ...(spec.source.series ? { series: seriesFilter(spec.source.series) } : {}),
     split: { holdout: spec.split.holdout },
     evaluate,
-    preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip, ...(m.slicePosition !== undefined ? { slicePosition: m.slicePosition } : {}) },
+    preprocess: { ...(m.load ? { load: m.load } : {}), ...(m.imageSize ? { imageSize: m.imageSize } : {}), ...(m.window ? { window: m.window } : {}), flip: m.flip, ...(m.slicePosition !== undefined ? { slicePosition: m.slicePosition } : {}), ...(m.seriesLabel ? { seriesLabel: m.seriesLabel } : {}) },
     ...(evaluate ? { model: { ...modelPlan(ns, m.sampling.generate.sampler, m.sampling.generate.steps), ...(m.imageSize ? { imageSize: m.imageSize } : {}) } } : {}),
     sampling: m.sampling.generate,
     tasks,

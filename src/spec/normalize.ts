@@ -54,7 +54,7 @@ export type NormalizedTask =
   | { type: 'profile'; output: OutputSpec }
   | { type: 'generate'; rows: number; fixed?: Record<string, string | number | boolean>; engine: GenerateEngine; output: OutputSpec }
   | { type: 'impute'; draws: number; engine: ImputeEngine; input?: string; output: OutputSpec; intervals?: OutputSpec; completed?: OutputSpec }
-  | { type: 'synthesize'; count: number; output: OutputSpec }
+  | { type: 'synthesize'; count: number; labels?: string[]; output: OutputSpec }
   | { type: 'deidentify'; output: OutputSpec; options: Required<DeidentifyOptionsSpec>; secret?: SecretSpec; audit?: OutputSpec; uidMap?: OutputSpec; layout?: 'flat' | 'patient/study/series' };
 
 export interface NormalizedEvaluate {
@@ -163,6 +163,7 @@ function normalizeModel(m: ModelSpec | undefined, kind: PipelineKind): Normalize
     window: s.window,
     flip: s.flip ?? false,
     slicePosition: s.slicePosition,
+    seriesLabel: s.seriesLabel,
     // δ stays optional: its default, 1/n^1.1, scales with the training rows.
     privacy: s.privacy ? defined({ epsilon: s.privacy.epsilon, delta: s.privacy.delta, clip: s.privacy.clip ?? 1, encoderShare: s.privacy.encoderShare ?? 0.1 }) : undefined,
   });

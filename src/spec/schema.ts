@@ -14,6 +14,7 @@
 import { Type, type SchemaOptions, type Static, type TSchema } from '@sinclair/typebox';
 import { BACKEND_NAMES, DEVICES } from '../backend/names.js';
 import { SAMPLER_NAMES } from '../diffusion/sampler-name.js';
+import { SERIES_LABEL_ATTRIBUTES } from '../io/dicom/series-label.js';
 import { IMPUTE_ENGINES } from '../impute/engine-name.js';
 import { GENERATE_ENGINES } from '../synth/engine-name.js';
 import { COLUMN_KINDS } from '../table/table.js';
@@ -213,6 +214,16 @@ export const ModelSpec = Type.Object(
     slicePosition: Type.Optional(
       Type.Boolean({ description: "Image models: condition on each slice's position along the slice normal and draw synthetic slices evenly over the volume (default: on when the source slices carry one geometry)." }),
     ),
+    /**
+     * Image models (DICOM): train one model on every series `source.series` selects and condition it on
+     * each series' value of this attribute (T1, T2, FLAIR…), so a synthesize task draws slices per label.
+     */
+    seriesLabel: Type.Optional(
+      Enum(SERIES_LABEL_ATTRIBUTES, {
+        description:
+          "Image models (DICOM): train one model on every selected series (source.series) and condition on each series' value of this attribute; synthesize tasks then draw count slices per label, each label its own synthetic series.",
+      }),
+    ),
     /** Train the table model with (ε, δ)-differential privacy (DP-SGD; see README "Differential privacy"). */
     privacy: Type.Optional(Ref('privacy', PrivacySpec)),
   },
@@ -279,8 +290,25 @@ export const ImputeTask = Type.Object(
 );
 export type ImputeTask = Static<typeof ImputeTask>;
 
-/** Image pipelines: sample `count` synthetic slices and write them as de-identified DICOM into a folder. */
-export const SynthesizeTask = Type.Object({ type: Const('synthesize'), count: PositiveInt(), output: Ref('output', OutputSpec) }, Strict);
+/**
+ * Image pipelines: sample `count` synthetic slices and write them as de-identified DICOM into a folder.
+ * A model with `model.seriesLabel` draws `count` per label (`labels`, default every label the model knows).
+ */
+export const SynthesizeTask = Type.Object(
+  {
+    type: Const('synthesize'),
+    count: PositiveInt({ description: 'Synthetic slices to draw (per label, with model.seriesLabel).' }),
+    labels: Type.Optional(
+      Type.Array(Str(), {
+        minItems: 1,
+        uniqueItems: true,
+        description: 'With model.seriesLabel: the labels to draw, each as its own synthetic series (default: every label the model was trained on).',
+      }),
+    ),
+    output: Ref('output', OutputSpec),
+  },
+  Strict,
+);
 export type SynthesizeTask = Static<typeof SynthesizeTask>;
 
 /** PS3.15 Annex E options (Table E.1-1 option columns). */

@@ -36,6 +36,11 @@ export interface ImagePreprocessing {
    * written before it existed; their samples are left as drawn.
    */
   intensityQuantiles?: number[];
+  /**
+   * A labelled model's (`model.seriesLabel`): the same quantiles per label, over that label's training
+   * pixels, so each label's samples keep its own contrast (pooled quantiles would pull them together).
+   */
+  labelIntensityQuantiles?: Record<string, number[]>;
 }
 
 /** One slice ready for the model, with what is needed to describe it in outputs and reports. */

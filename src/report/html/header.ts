@@ -106,6 +106,12 @@ export function modelSummary(model: Record<string, unknown> | undefined, generat
   const curve = Array.isArray(m.lossCurve) ? (m.lossCurve as [number, number][]) : [];
   if (curve.length) entries.push(['Loss curve', `${fmtFixed(curve[0]![1], 4)} at step ${curve[0]![0]} → ${fmtFixed(curve.at(-1)![1], 4)} at step ${curve.at(-1)![0]}`]);
   shown.add('lossCurve');
+  // A labelled image model (model.seriesLabel): each label with its training and held-out slices.
+  const sl = m.seriesLabel as { attribute: string; labels: { label: string; trainSlices?: number; heldOutSlices: number }[] } | undefined;
+  if (sl?.labels) {
+    entries.push(['Series labels', `${sl.attribute}: ${sl.labels.map((l) => `"${l.label}" (${l.trainSlices ?? '?'} training, ${l.heldOutSlices} held-out slices)`).join('; ')}`]);
+    shown.add('seriesLabel');
+  }
   // Anything the pipeline adds later still shows up, under its own key.
   for (const [k, v] of Object.entries(m)) if (!shown.has(k) && v !== undefined) entries.push([MODEL_LABELS[k] ?? k, v]);
   return dl(entries);

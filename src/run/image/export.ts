@@ -160,15 +160,21 @@ export interface WrittenSeries {
 /**
  * Write one synthetic series into `dir`: a fresh study and series UID for the set, instance numbers 1..N,
  * files `synthetic_0001.dcm`… each written atomically. Files of an earlier synthetic set with that naming
- * are removed first, so the folder holds exactly one consistent series.
+ * are removed first, so the folder holds exactly one consistent series. Several series of one synthetic
+ * study (a labelled model's) pass the study's UID, their series numbers, and a shared frame of reference
+ * where their positions are in one patient coordinate system.
  */
-export async function writeSyntheticSeries(dir: string, images: readonly SyntheticImage[], meta: { modality: string; seriesDescription: string }): Promise<WrittenSeries> {
+export async function writeSyntheticSeries(
+  dir: string,
+  images: readonly SyntheticImage[],
+  meta: { modality: string; seriesDescription: string; studyInstanceUid?: string; seriesNumber?: number; frameOfReferenceUid?: string },
+): Promise<WrittenSeries> {
   const old = await readdir(dir).catch(() => [] as string[]);
   for (const f of old) if (SYNTHETIC_FILE.test(f)) await rm(join(dir, f), { force: true });
-  const studyInstanceUid = newUid();
+  const studyInstanceUid = meta.studyInstanceUid ?? newUid();
   const seriesInstanceUid = newUid();
   // One frame of reference for the series: its image positions are in one patient coordinate system.
-  const frameOfReferenceUid = images.some((im) => im.plane) ? newUid() : undefined;
+  const frameOfReferenceUid = images.some((im) => im.plane) ? (meta.frameOfReferenceUid ?? newUid()) : undefined;
   const studyDateTime = new Date();
   const files: string[] = [];
   for (const [i, image] of images.entries()) {
@@ -179,6 +185,7 @@ export async function writeSyntheticSeries(dir: string, images: readonly Synthet
       instanceNumber: i + 1,
       studyInstanceUid,
       seriesInstanceUid,
+      ...(meta.seriesNumber !== undefined ? { seriesNumber: meta.seriesNumber } : {}),
       studyDateTime,
       ...(frameOfReferenceUid ? { frameOfReferenceUid } : {}),
     });

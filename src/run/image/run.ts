@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImageDiffusion, defaultChannels } from '../../diffusion/image.js';
+import { ImageDiffusion, defaultChannels, type SeriesLabels } from '../../diffusion/image.js';
 import { DicomError, SpecError, SynthdiffError } from '../../errors.js';
 import { intensityHistograms, meanPairwiseDissimilarity } from '../../evaluate/image-fidelity.js';
 import { imageDetectionC2ST } from '../../evaluate/image-detection.js';
@@ -17,17 +17,19 @@ import { planImage, type ImagePlan } from '../plan.js';
 import { parseDicom, readDicomSeries, type DicomImage } from '../../io/dicom/index.js';
 import { selectSeries, type DicomSeriesList } from '../../io/dicom/series.js';
 import { deidentifyFiles } from '../../io/dicom/deidentify.js';
-import { UidRemapper } from '../../io/dicom/uid.js';
+import { newUid, UidRemapper } from '../../io/dicom/uid.js';
 import { messages } from '../../messages.js';
 import { buildSyntheticDicom, sliceNormal } from '../../io/dicom/write.js';
 import { encodeGrayPng, tileGray, toGray8 } from '../../report/png.js';
 import { createLogger, type Logger } from '../../report/log.js';
-import { deriveSeed, createRng, permutation } from '../../rng.js';
+import { deriveSeed, createRng } from '../../rng.js';
 import { chooseWindow, denormalize, intensityQuantiles, matchIntensities, notMonochrome, flipLeftRight, normalize, prepareSlices, type ImagePreprocessing, type PreparedSlice, type SlicePlane } from '../../io/dicom/preprocess.js';
 import { displayFromModality, evenLevels, exportedValues, niftiEncoding, pixelEncoding, sliceLevels, syntheticImage, syntheticPlanes, writeSyntheticSeries, type PixelEncoding } from './export.js';
 import type { ImageReport, ImageThumb, ImageRunReport, ImageTaskReport } from '../../report/model.js';
 import type { NormalizedSpec } from '../../spec/normalize.js';
 import { checkOutputs } from '../outputs.js';
+import { labelFileParts, labelOrder, labelOutput, labelsOfSeries, labelSeriesDescription, levelsPerSeries, shownLabel, splitByLabel, splitSlices } from './labels.js';
+import type { SeriesLabelAttribute } from '../../io/dicom/series-label.js';
 
 /**
  * The image pipeline: a DICOM folder (or one NIfTI volume) → slices at model resolution → held-out split → U-Net score model
@@ -56,17 +58,6 @@ export class ExportBlockedError extends SynthdiffError {
 const EVALUATION_SAMPLES = 16;
 /** Thumbnails per row in the report. */
 const THUMBS = 8;
-
-
-
-/** Seeded split of slice indices into train and held-out; at least one of each when asked for any. */
-export function splitSlices(n: number, holdout: number, seed: number): { train: number[]; holdout: number[] } {
-  if (holdout <= 0) return { train: [...Array(n).keys()], holdout: [] };
-  if (n < 2) throw new SpecError(messages.imageTooFewSlices(n));
-  const k = Math.min(n - 1, Math.max(1, Math.round(n * holdout)));
-  const order = Array.from(permutation(n, createRng(deriveSeed(seed, 'split'))));
-  return { train: order.slice(k).sort((a, b) => a - b), holdout: order.slice(0, k).sort((a, b) => a - b) };
-}
 
 export async function runImagePipeline(ns: NormalizedSpec, opts: ImageRunOptions = {}): Promise<ImageRunReport> {
   const plan = planImage(ns);
@@ -101,6 +92,20 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
   const early = m && source?.from ? await startBackend(m, log) : undefined;
   const loaded = source?.from ? await ImageDiffusion.load(source.from) : undefined;
   const size = loaded?.preprocessing.imageSize ?? pre.imageSize ?? 64;
+  // Series labels (model.seriesLabel, or what a loaded model conditions on): one per selected series, read
+  // before any training so a task's unknown label stops the run at once.
+  if (loaded && pre.seriesLabel && loaded.seriesLabels?.attribute !== pre.seriesLabel) throw new SpecError(messages.seriesLabelCheckpoint(source!.from!, loaded.seriesLabels?.attribute, pre.seriesLabel));
+  const labelAttribute = m ? ((loaded ? loaded.seriesLabels?.attribute : pre.seriesLabel) as SeriesLabelAttribute | undefined) : undefined;
+  if (labelAttribute && volume) throw new SpecError(messages.seriesLabelNifti(plan.source));
+  const seriesLabels = labelAttribute ? labelsOfSeries(seriesList, labelAttribute, plan.source) : undefined;
+  const modelLabels = loaded ? loaded.seriesLabels?.labels : seriesLabels && labelOrder(seriesLabels);
+  for (const t of plan.tasks) {
+    if (t.type !== 'synthesize' || !t.labels) continue;
+    if (!modelLabels) throw new SpecError(messages.seriesLabelsUnconditioned(t.index, `the model in ${source!.from!}`));
+    for (const l of t.labels) {
+      if (!modelLabels.includes(l)) throw new SpecError(loaded ? messages.seriesLabelNotLearned(t.index, l, source!.from!, modelLabels) : messages.seriesLabelUnknown(t.index, l, labelAttribute!, modelLabels));
+    }
+  }
   // Colour and PALETTE COLOR images are not grey-level training slices: named, left out of the model,
   // still de-identified.
   const trainable = images.filter((im) => notMonochrome(im) === undefined);
@@ -110,8 +115,11 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
   }
   if (!volume && trainable.length === 0 && (plan.model || plan.tasks.some((t) => t.type === 'synthesize'))) throw new DicomError(notMonochrome(images[0]!)!);
   const fromVolume = volume && niftiSlices(volume, plan.source, size);
-  const slices = fromVolume ? fromVolume.slices : prepareSlices(trainable, size);
-  const split = splitSlices(slices.length, plan.split.holdout, seed);
+  // Slices series by series (the order of `images`), so each slice knows its series and, with labels, its label.
+  const perSeries = fromVolume ? [fromVolume.slices] : seriesList.map((s) => prepareSlices(s.images.filter((im) => notMonochrome(im) === undefined), size));
+  const slices = perSeries.flat();
+  const sliceLabels = seriesLabels && perSeries.flatMap((list, k) => list.map(() => seriesLabels[k]!));
+  const split = sliceLabels ? splitByLabel(sliceLabels, plan.split.holdout, seed) : splitSlices(slices.length, plan.split.holdout, seed);
   if (evaluate && split.holdout.length === 0) throw new SpecError(messages.imageMemorizationNeedsHoldout());
   const trainSlices = split.train.map((i) => slices[i]!);
   const holdoutSlices = split.holdout.map((i) => slices[i]!);
@@ -123,16 +131,23 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
   };
   const win = preprocessing.window;
   // Samples onto the training intensity distribution, where the model carries it, the floor in one piece
-  // (see matchIntensities).
-  const calibrated = (v: Float32Array[]): Float32Array[] => (preprocessing.intensityQuantiles ? matchIntensities(v, preprocessing.intensityQuantiles, size) : v);
+  // (see matchIntensities); a labelled model's samples onto their own label's distribution.
+  const calibrated = (v: Float32Array[], label?: string): Float32Array[] => {
+    const q = (label !== undefined ? preprocessing.labelIntensityQuantiles?.[label] : undefined) ?? preprocessing.intensityQuantiles;
+    return q ? matchIntensities(v, q, size) : v;
+  };
   const train = trainSlices.map((s) => normalize(s.modality, win));
   if (!loaded && train.length) preprocessing.intensityQuantiles = intensityQuantiles(train);
+  const trainLabels = sliceLabels && split.train.map((i) => sliceLabels[i]!);
+  if (!loaded && trainLabels && modelLabels) {
+    preprocessing.labelIntensityQuantiles = Object.fromEntries(modelLabels.map((l) => [l, intensityQuantiles(train.filter((_, j) => trainLabels[j] === l))]));
+  }
   const holdout = holdoutSlices.map((s) => normalize(s.modality, win));
   // Slice-position conditioning: each slice's level along the normal, over all slices (train and held out);
-  // a NIfTI volume without an sform has no normal, but its slices are in order along k.
-  const levels = sliceLevels(slices) ?? fromVolume?.indexLevels;
+  // a NIfTI volume without an sform has no normal, but its slices are in order along k. With series labels
+  // each series is its own volume: levels run 0 → 1 within each.
+  const levels = sliceLabels ? levelsPerSeries(perSeries) : (sliceLevels(slices) ?? fromVolume?.indexLevels);
   const trainLevels = levels && split.train.map((i) => levels[i]!);
-  const holdoutLevels = levels && split.holdout.map((i) => levels[i]!);
   timings.preprocess = secondsSince(t0);
   const prepared = `${slices.length} slices at ${size}²; train ${train.length}, held out ${holdout.length}; window [${win.map((v) => +v.toFixed(2)).join(', ')}] (${preprocessing.windowSource})`;
   if (volume) {
@@ -145,6 +160,10 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
     );
   } else {
     log.info(`loaded ${plan.source}: ${images.length} ${modality} image${images.length === 1 ? '' : 's'} in ${seriesList.length} series (${images[0]!.meta.Rows}×${images[0]!.meta.Columns}), ${prepared}`);
+    if (labelAttribute && sliceLabels && modelLabels) {
+      const counts = labelOrder(sliceLabels).map((l) => `"${shownLabel(l, labelAttribute, modelLabels)}" ${trainLabels!.filter((t) => t === l).length}/${sliceLabels.filter((t) => t === l).length}`);
+      log.info(`series labels (${labelAttribute}; training/all slices): ${counts.join(', ')}`);
+    }
   }
 
   const report: ImageRunReport = {
@@ -178,14 +197,22 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
       create: () => {
         const conditioned = pre.slicePosition ?? levels !== undefined;
         if (conditioned && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'model.slicePosition: true'));
-        return ImageDiffusion.create(preprocessing, { channels: defaultChannels(backend.device, size, m.width), seed, train: m.train, slicePosition: conditioned });
+        return ImageDiffusion.create(preprocessing, {
+          channels: defaultChannels(backend.device, size, m.width),
+          seed,
+          train: m.train,
+          slicePosition: conditioned,
+          ...(labelAttribute && modelLabels ? { seriesLabels: { attribute: labelAttribute, labels: modelLabels } } : {}),
+        });
       },
       describeTraining: (model) =>
-        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}${model.slicePosition ? ', conditioned on slice position' : ''}`,
+        `training: U-Net [${model.unet.channels.join(', ')}] at ${size}², ${model.net.parameterCount.toLocaleString('en-US')} parameters, ${model.trainOptions.steps} steps at batch ${model.trainOptions.batchSize}${preprocessing.flip ? ', random flips' : ''}${model.slicePosition ? ', conditioned on slice position' : ''}` +
+        (model.seriesLabels ? `${model.slicePosition ? ' and' : ', conditioned on'} ${model.seriesLabels.attribute} (${model.seriesLabels.labels.map((l) => `"${shownLabel(l, model.seriesLabels!.attribute, model.seriesLabels!.labels)}"`).join(', ')})` : ''),
       fit: async (model) => {
         const dir = m.checkpoint;
         const state = await model.fit(train, {
           ...(model.slicePosition ? { levels: trainLevels } : {}),
+          ...(model.labelled ? { labels: trainLabels } : {}),
           onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`),
           ...(dir && m.checkpointEveryMs
             ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
@@ -198,8 +225,16 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
     if (model.slicePosition && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'the model'));
     timings.train = secondsSince(t0);
     t0 = performance.now();
-    const trainLoss = await model.evaluateLoss(train, deriveSeed(seed, 'loss'), model.slicePosition ? trainLevels : undefined);
-    const holdoutLoss = await model.evaluateLoss(holdout, deriveSeed(seed, 'loss'), model.slicePosition ? holdoutLevels : undefined);
+    // A loaded labelled model is scored on the slices whose label it knows.
+    const known = new Set(model.seriesLabels?.labels ?? []);
+    const lossOn = async (set: Float32Array[], idx: number[]): Promise<number> => {
+      const keep = idx.flatMap((i, j) => (!model!.labelled || known.has(sliceLabels?.[i] ?? '') ? [j] : []));
+      const levelsOf = model!.slicePosition ? keep.map((j) => levels![idx[j]!]!) : undefined;
+      const labelsOf = model!.labelled ? keep.map((j) => sliceLabels![idx[j]!]!) : undefined;
+      return model!.evaluateLoss(keep.length === set.length ? set : keep.map((j) => set[j]!), deriveSeed(seed, 'loss'), levelsOf, labelsOf);
+    };
+    const trainLoss = await lossOn(train, split.train);
+    const holdoutLoss = await lossOn(holdout, split.holdout);
     timings.modelLoss = secondsSince(t0);
     report.model = {
       kind: 'image-diffusion (EDM, U-Net)',
@@ -210,7 +245,15 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
       batchSize: model.trainOptions.batchSize,
       learningRate: model.trainOptions.learningRate,
       flip: preprocessing.flip,
-      ...(model.slicePosition ? { condition: 'slice position (level 0–1 along the slice normal); synthetic slices drawn at evenly spaced levels' } : {}),
+      ...(model.slicePosition || model.seriesLabels
+        ? {
+            condition: [
+              model.slicePosition && `slice position (level 0–1 along the slice normal${model.seriesLabels ? ' of each series' : ''}); synthetic slices drawn at evenly spaced levels`,
+              model.seriesLabels && `series label (${model.seriesLabels.attribute}, one-hot); synthetic slices drawn per label, each label its own series`,
+            ].filter(Boolean).join('; '),
+          }
+        : {}),
+      ...(model.seriesLabels ? { seriesLabel: seriesLabelReport(model.seriesLabels, split.holdout.map((i) => sliceLabels?.[i])) } : {}),
       finalLoss: model.state.lossCurve.at(-1)?.[1],
       // The EMA model's loss at fixed noise levels: held-out ≈ train means no overfitting of the denoiser.
       trainLoss,
@@ -234,6 +277,27 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
     ? niftiEncoding(win, volume.stored)
     : pixelEncoding(win, { rescaleSlope: first!.RescaleSlope, rescaleIntercept: first!.RescaleIntercept, signed: first!.PixelRepresentation === 1, hadRescale: images[0]!.tag('(0028,1053)') !== undefined, inversion });
   const spacing = slices[0]?.pixelSpacing;
+
+  /**
+   * `count` slices per label (one group; `undefined`: an unlabelled model), each group at evenly spaced
+   * levels for a slice-position model, calibrated onto its label's intensities, in display values.
+   */
+  const draw = async (count: number, labels: readonly (string | undefined)[], drawSeed: number, progress: (done: number, total: number) => void) => {
+    const groups: { label?: string; values: Float32Array[] }[] = [];
+    for (const [g, lab] of labels.entries()) {
+      const normalized = await model!.sample(count, {
+        seed: lab === undefined ? drawSeed : deriveSeed(drawSeed, `label:${lab}`),
+        ...plan.sampling,
+        ...(model!.slicePosition ? { levels: evenLevels(count) } : {}),
+        ...(lab !== undefined ? { labels: new Array<string>(count).fill(lab) } : {}),
+        onProgress: (d) => progress(g * count + d, count * labels.length),
+      });
+      groups.push({ ...(lab !== undefined ? { label: lab } : {}), values: calibrated(normalized, lab).map((v) => denormalize(v, win)) });
+    }
+    return groups;
+  };
+  /** The source series carrying the given labels (every series without labels). */
+  const drawnSeries = (labels: readonly (string | undefined)[]) => seriesList.filter((_, k) => !seriesLabels || labels.includes(seriesLabels[k])).map((s) => s.images[0]!);
 
   let shown: { synthetic: Float32Array[]; memorization: MemorizationResult } | undefined;
   const blocked: string[] = [];
@@ -280,38 +344,71 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
       });
       log.info(`${label}: de-identified ${results.length} files into ${task.output}${skipped.length ? `, skipped ${skipped.length}` : ''}${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     } else if (task.type === 'synthesize') {
-      log.progress(label, 0, task.count, 'images'); // starts the clock: progress arrives per batch of 16
-      // A slice-position model draws each slice at its level, evenly over the volume; the files say where.
-      const normalized = await model!.sample(task.count, { seed: task.seed, ...plan.sampling, ...(model!.slicePosition ? { levels: evenLevels(task.count) } : {}), onProgress: (d, n) => log.progress(label, d, n, 'images') });
-      log.done(label, `(${task.count} images)`);
-      const values = calibrated(normalized).map((v) => denormalize(v, win));
+      // A labelled model draws `count` slices per label (the task's labels, or every label it knows).
+      const drawn = model!.labelled ? (task.labels ?? model!.seriesLabels!.labels) : [undefined];
+      const total = task.count * drawn.length;
+      log.progress(label, 0, total, 'images'); // starts the clock: progress arrives per batch of 16
+      const groups = await draw(task.count, drawn, task.seed, (d, n) => log.progress(label, d, n, 'images'));
+      log.done(label, `(${total} images${model!.labelled ? `, ${task.count} per label` : ''})`);
+      const values = groups.flatMap((g) => g.values);
       const memorization = await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: task.controlSeed });
       shown ??= { synthetic: values, memorization };
       const entry: ImageTaskReport = { type: 'synthesize', output: task.output, files: 0, seconds: 0, count: task.count, maxSimilarity: memorization.synthetic.max, threshold: memorization.threshold, nearCopies: memorization.synthetic.nearCopies.length };
+      // Per label: its name as shown, its own output (a subfolder, or a volume beside the task's path).
+      const sl = model!.seriesLabels;
+      const shownNames = groups.map((g) => (g.label !== undefined && sl ? shownLabel(g.label, sl.attribute, sl.labels) : undefined));
+      const parts = labelFileParts(shownNames.map((n) => n ?? ''));
+      const outputOf = (g: number) => (groups[g]!.label !== undefined ? labelOutput(task.output, parts[g]!, task.format) : task.output);
+      // A label's slices (its geometry, its modality); a label the source lacks (a loaded model's) takes them all.
+      const sourceOf = (lab: string | undefined) => {
+        const own = lab === undefined || !sliceLabels ? [] : slices.filter((_, i) => sliceLabels[i] === lab);
+        const k = lab === undefined || !seriesLabels ? -1 : seriesLabels.indexOf(lab);
+        return { slices: own.length ? own : slices, modality: k >= 0 ? (seriesList[k]!.modality ?? modality) : modality };
+      };
       if (memorization.blocked) {
         blocked.push(`${label}: ${memorization.reason}`);
         entry.blocked = memorization.reason;
         log.info(`${label}: EXPORT BLOCKED: ${memorization.reason}`);
       } else if (task.format === 'nifti') {
-        // One NIfTI volume: the slices in level order (as the DICOM files would be), in modality units as
-        // a reader of the DICOM files would get them, with the same geometry as the affine.
-        const planes = syntheticPlanes(slices, values.length, evenLevels(values.length));
-        // Without planes (a NIfTI source with no sform) the synthetic slices still span the source's extent along k.
-        const sliceSpacing = fromVolume && values.length > 1 ? (fromVolume.sliceSpacing * (fromVolume.slices.length - 1)) / (values.length - 1) : undefined;
-        await writeNifti(task.output, syntheticVolume(values.map((v) => exportedValues(v, encoding)), size, spacing, planes, sliceSpacing));
-        entry.files = 1;
-        log.info(`${label}: wrote a ${size}×${size}×${values.length} NIfTI volume to ${task.output}${planes ? '' : ' (no source geometry: voxel sizes only)'} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
+        // One NIfTI volume per label: the slices in level order (as the DICOM files would be), in modality
+        // units as a reader of the DICOM files would get them, with the same geometry as the affine.
+        for (const [g, group] of groups.entries()) {
+          const n = group.values.length;
+          const planes = syntheticPlanes(sourceOf(group.label).slices, n, evenLevels(n));
+          // Without planes (a NIfTI source with no sform) the synthetic slices still span the source's extent along k.
+          const sliceSpacing = fromVolume && n > 1 ? (fromVolume.sliceSpacing * (fromVolume.slices.length - 1)) / (n - 1) : undefined;
+          await writeNifti(outputOf(g), syntheticVolume(group.values.map((v) => exportedValues(v, encoding)), size, spacing, planes, sliceSpacing));
+          entry.files++;
+          log.info(
+            `${label}: wrote a ${size}×${size}×${n} NIfTI volume to ${outputOf(g)}${shownNames[g] !== undefined ? ` (label "${shownNames[g]}")` : ''}${planes ? '' : ' (no source geometry: voxel sizes only)'} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`,
+          );
+        }
       } else {
-        // Geometry: the synthetic series spans the source volume along its normal, so it stacks into a volume;
-        // slice i lies at evenLevels(count)[i], the level a slice-position model drew it at.
-        const planes = syntheticPlanes(slices, values.length, evenLevels(values.length));
-        const written = await writeSyntheticSeries(
-          task.output,
-          values.map((v, i) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing, ...(planes ? { plane: planes[i]! } : {}) })),
-          { modality, seriesDescription: `SYNTHETIC ${modality} (synthdiff)` },
-        );
-        entry.files = written.files.length;
-        log.info(`${label}: wrote ${written.files.length} DICOM files into ${task.output} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
+        // Geometry: each synthetic series spans its source volume along the normal, so it stacks into a volume;
+        // slice i lies at evenLevels(count)[i], the level a slice-position model drew it at. A labelled model's
+        // series share one synthetic study (and one frame of reference where their sources share one).
+        const studyInstanceUid = newUid();
+        const frames = new Set(drawnSeries(groups.map((g) => g.label)).map((s) => s.tag('(0020,0052)')));
+        const frameOfReferenceUid = groups.length > 1 && frames.size === 1 && !frames.has(undefined) ? newUid() : undefined;
+        const written: { label?: string; output: string; files: number; seriesInstanceUid: string }[] = [];
+        for (const [g, group] of groups.entries()) {
+          const n = group.values.length;
+          const src = sourceOf(group.label);
+          const planes = syntheticPlanes(src.slices, n, evenLevels(n));
+          const series = await writeSyntheticSeries(
+            outputOf(g),
+            group.values.map((v, i) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing, ...(planes ? { plane: planes[i]! } : {}) })),
+            {
+              modality: src.modality,
+              seriesDescription: shownNames[g] !== undefined ? labelSeriesDescription(shownNames[g]!, src.modality) : `SYNTHETIC ${modality} (synthdiff)`,
+              ...(group.label !== undefined ? { studyInstanceUid, seriesNumber: g + 1, ...(frameOfReferenceUid ? { frameOfReferenceUid } : {}) } : {}),
+            },
+          );
+          entry.files += series.files.length;
+          written.push({ ...(shownNames[g] !== undefined ? { label: shownNames[g] } : {}), output: outputOf(g), files: series.files.length, seriesInstanceUid: series.seriesInstanceUid });
+        }
+        if (sl) entry.series = written;
+        log.info(`${label}: wrote ${entry.files} DICOM files into ${task.output}${groups.length > 1 ? ` (${groups.length} series: ${written.map((w) => `"${w.label}"`).join(', ')})` : ''} (max similarity to training ${memorization.synthetic.max.toFixed(4)} ≤ threshold ${memorization.threshold.toFixed(4)})`);
       }
       entry.seconds = secondsSince(t0);
       report.tasks.push(entry);
@@ -322,9 +419,11 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
   if (evaluate && model) {
     t0 = performance.now();
     if (!shown) {
-      const normalized = await model.sample(EVALUATION_SAMPLES, { seed: deriveSeed(seed, 'evaluate'), ...plan.sampling, ...(model.slicePosition ? { levels: evenLevels(EVALUATION_SAMPLES) } : {}), onProgress: (d, n) => log.progress('evaluate: sampling', d, n, 'images') });
+      // A labelled model: the evaluation samples spread over its labels.
+      const labels = model.labelled ? model.seriesLabels!.labels : [undefined];
+      const groups = await draw(Math.ceil(EVALUATION_SAMPLES / labels.length), labels, deriveSeed(seed, 'evaluate'), (d, n) => log.progress('evaluate: sampling', d, n, 'images'));
       log.done('evaluate: sampling');
-      const values = calibrated(normalized).map((v) => denormalize(v, win));
+      const values = groups.flatMap((g) => g.values);
       shown = { synthetic: values, memorization: await checkMemorization(values, { train, holdout, encoding, win, size, modality, seed: deriveSeed(seed, 'control') }) };
     }
     report.images = imageReport({ synthetic: shown.synthetic, memorization: shown.memorization, trainSlices, holdoutCount: holdout.length, total: slices.length, preprocessing, modality, blocked: blocked.length > 0 });
@@ -450,6 +549,18 @@ async function checkMemorization(
   const reread = displayFromModality((await parseDicom(bytes, 'positive control')).frames[0]!.modality(), encoding);
   const control = normalize(reread, win);
   return assessMemorization({ training: ctx.train, holdout: ctx.holdout, synthetic, control, controlIndex }, { size });
+}
+
+/** report.json `model.seriesLabel`: the attribute, and per label (as shown) its training slices (from the model) and held-out slices (this run). */
+function seriesLabelReport(sl: SeriesLabels, heldOut: readonly (string | undefined)[]) {
+  return {
+    attribute: sl.attribute,
+    labels: sl.labels.map((label, k) => ({
+      label: shownLabel(label, sl.attribute, sl.labels),
+      ...(sl.trainSlices ? { trainSlices: sl.trainSlices[k] } : {}),
+      heldOutSlices: heldOut.filter((l) => l === label).length,
+    })),
+  };
 }
 
 function thumb(label: string, values: Float32Array, size: number, win: readonly [number, number]): ImageThumb {
