@@ -7,6 +7,7 @@ import { element, encodePart10 } from '../src/io/dicom/write.js';
 import type { ImageRunReport } from '../src/report/model.js';
 import { createRng } from '../src/rng.js';
 import { runSpec } from './helpers/cli.js';
+import { pearson } from '../src/evaluate/stats.js';
 
 /**
  * Issue 16's pixel semantics through a whole spec run (`synthdiff run`): MONOCHROME1 polarity, Enhanced
@@ -30,22 +31,6 @@ async function run(dir: string, spec: object): Promise<{ code: number; stderr: s
   const r = await runSpec(dir, { version: 1, report: { dir: 'report', html: false }, ...spec });
   const report = r.code === 0 ? JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8')) : {};
   return { code: r.code, stderr: r.stderr, report };
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i]!), (mb += b[i]!);
-  ma /= n;
-  mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i]! - ma, y = b[i]! - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 function quantile(values: ArrayLike<number>, p: number): number {

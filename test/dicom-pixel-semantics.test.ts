@@ -8,25 +8,10 @@ import { parseDicom, readDicomFile } from '../src/io/dicom/index.js';
 import { chooseWindow, notMonochrome, prepareSlices } from '../src/io/dicom/preprocess.js';
 import { buildSyntheticDicom, element, encodePart10 } from '../src/io/dicom/write.js';
 import { displayFromModality, exportedValues, pixelEncoding, syntheticImage } from '../src/run/image/export.js';
+import { pearson } from '../src/evaluate/stats.js';
 
 /** Issue 16, pixel semantics: what the image model learns and writes means what the source showed. */
 const FIX = fileURLToPath(new URL('../fixtures/dicom/', import.meta.url));
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0, mb = 0;
-  for (let i = 0; i < n; i++) (ma += a[i]!), (mb += b[i]!);
-  ma /= n;
-  mb /= n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i]! - ma, y = b[i]! - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return sab / Math.sqrt(saa * sbb);
-}
 
 describe('MONOCHROME1', () => {
   it('is learned with larger = brighter (display values), and written back as MONOCHROME1 in the source units', async () => {
