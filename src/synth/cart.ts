@@ -16,6 +16,7 @@ import { forestLeaves, trainForestClassifier, trainForestRegressor, type Feature
 import { createRng, deriveSeed, type Rng } from '../rng.js';
 import { enforceDependencies, findDependencies, type FunctionalDependency } from '../table/dependencies.js';
 import { isCategorical, takeRows, type Column, type Table } from '../table/table.js';
+import { observedRange } from '../table/sketch.js';
 import { choleskySolve } from '../linalg.js';
 
 /**
@@ -87,13 +88,7 @@ function featureColumn(c: Column, sentinel: number): Float64Array {
 /** Per continuous column: a value below every observed one (so a split can isolate the missing cells). */
 function missingSentinel(c: Column): number {
   if (isCategorical(c)) return -1;
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of c.values) {
-    if (Number.isNaN(v)) continue;
-    lo = Math.min(lo, v);
-    hi = Math.max(hi, v);
-  }
+  const [lo, hi] = observedRange(c.values);
   return lo > hi ? -1 : lo - (hi - lo) - 1;
 }
 

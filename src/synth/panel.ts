@@ -10,7 +10,7 @@
  */
 import { createRng, deriveSeed, type Rng } from '../rng.js';
 import { copyAllowance, duplicateRate, rowCounts, rowKey } from './cart.js';
-import { typicalDecimals } from '../table/sketch.js';
+import { observedRange, typicalDecimals } from '../table/sketch.js';
 import { isCategorical, type CategoricalColumn, type Column, type Table } from '../table/table.js';
 
 export interface Panel {
@@ -126,13 +126,7 @@ export function panelSynthesize(train: Table, rows: number, o: PanelOptions): Pa
   const time = train.columns.find((c) => c.name === o.panel.time) as Exclude<Column, CategoricalColumn>;
   const byKey = groupTimes(key.codes, time.values);
   const scale = train.columns.map((c) => (isCategorical(c) ? 1 : 10 ** typicalDecimals(c.values)));
-  const ranges = train.columns.map((c): [number, number] => {
-    if (isCategorical(c)) return [0, 0];
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of c.values) if (!Number.isNaN(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-    return [lo, hi];
-  });
+  const ranges = train.columns.map((c): [number, number] => (isCategorical(c) ? [0, 0] : observedRange(c.values)));
   const tRange = ranges[train.columns.indexOf(time)]!;
   // Per column, the share of the training rows at each time that miss it: beyond an entity's ends there is
   // one neighbour to go by, and missingness that starts or stops at a date for every entity (a series not
@@ -186,13 +180,18 @@ export function panelSynthesize(train: Table, rows: number, o: PanelOptions): Pa
   // allowance such rows are drawn again, as the trees engine does.
   const trainKeys = rowCounts(train);
   const allowed = Math.floor(copyAllowance(duplicateRate(train)) * rows);
+  // Only redrawn rows can change: each round checks those, the copies kept so far staying kept.
   let redrawn = 0;
+  let kept = 0;
+  let check = Array.from({ length: rows }, (_, i) => i);
   for (let round = 0; round < 20; round++) {
     const table = assemble();
-    const copies: number[] = [];
-    for (let i = 0; i < rows; i++) if (trainKeys.has(rowKey(table, i))) copies.push(i);
-    if (copies.length <= allowed) break;
-    for (const i of copies.slice(allowed)) {
+    const copies = check.filter((i) => trainKeys.has(rowKey(table, i)));
+    const room = allowed - kept;
+    if (copies.length <= room) break;
+    kept += room;
+    check = copies.slice(room);
+    for (const i of check) {
       draw(i);
       redrawn++;
     }

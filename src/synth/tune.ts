@@ -129,7 +129,8 @@ export function validatePanel(train: Table, panel: Panel, o: Pick<TuneOptions, '
   const held = new Set(entityTimes(train, panel).map((e) => e.key));
   const d = dcr(takeRows(first, Array.from(firstRows).filter((i) => held.has(synAt[i]!.key))), fit, unseen, { seed: o.seed });
   const scale = gowerScale(fit);
-  const fitAt = new Map(entityTimes(fit, panel).map((e, i) => [e.key, i]));
+  const fitTimes = entityTimes(fit, panel);
+  const fitAt = new Map(fitTimes.map((e, i) => [e.key, i]));
   const unseenAt = new Map(entityTimes(unseen, panel).map((e, i) => [e.key, i]));
   // Pairs within an entity, over interior times. A time beyond an entity's fitted ends is extrapolated and
   // seen times never lie there; and an entity with more fitted rows has both more seen times and shorter
@@ -137,7 +138,7 @@ export function validatePanel(train: Table, panel: Panel, o: Pick<TuneOptions, '
   // entities the share reads under ½ (0.46-0.48): a seen time's row is built across the two gaps around
   // it, its own row skipped, where an unseen time's spans one. That is the engine's privacy at work, not a
   // bias to remove: matched on the gaps too, the share is ½ give or take 0.03 (0.457 and 0.524 on two splits).
-  const span = fittedSpans(fit, panel);
+  const span = fittedSpans(fitTimes);
   const cells = new Map<string, { seen: number[]; fresh: number[] }>();
   synAt.forEach(({ entity, time, key }, i) => {
     const s = span.get(entity);
@@ -189,10 +190,10 @@ export function closerShare(a: readonly number[], b: readonly number[]): number 
   return u / (a.length * b.length);
 }
 
-/** Per entity of `fit`: its first and last fitted time. */
-function fittedSpans(fit: Table, panel: Panel): Map<string, [number, number]> {
+/** Per entity of the fitted rows (their entityTimes): its first and last fitted time. */
+function fittedSpans(fitTimes: readonly { entity: string; time: number }[]): Map<string, [number, number]> {
   const span = new Map<string, [number, number]>();
-  for (const { entity, time } of entityTimes(fit, panel)) {
+  for (const { entity, time } of fitTimes) {
     const s = span.get(entity);
     span.set(entity, s ? [Math.min(s[0], time), Math.max(s[1], time)] : [time, time]);
   }

@@ -186,6 +186,18 @@ export function decimalsOf(values: Float64Array): number {
 }
 
 /** Decimal places that print at least 90% of the values as read (a stray long value does not set the grid). */
+/** The smallest and largest observed (non-NaN) value; [Infinity, -Infinity] when there is none. */
+export function observedRange(values: Float64Array): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (Number.isNaN(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 export function typicalDecimals(values: Float64Array): number {
   const count = new Array<number>(MAX_DECIMALS + 1).fill(0);
   let n = 0;
