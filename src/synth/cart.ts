@@ -74,9 +74,9 @@ interface Step {
   /**
    * Shifted donors (continuous columns): per leaf v, whether it shifts (use[v]) and its slopes coef[v·P + c]
    * on the earlier continuous steps cands[c]; the leaf's donor values sorted (leafVals/leafRows, laid out
-   * like donors) to snap to, and its observed range [lo, hi]; sent: each step's missing sentinel.
+   * like donors) to snap to, and its observed range [lo, hi].
    */
-  readonly shift?: { readonly cands: Int32Array; readonly coef: Float64Array; readonly use: Uint8Array; readonly lo: Float64Array; readonly hi: Float64Array; readonly leafVals: Float64Array; readonly leafRows: Int32Array; readonly sent: Float64Array };
+  readonly shift?: { readonly cands: Int32Array; readonly coef: Float64Array; readonly use: Uint8Array; readonly lo: Float64Array; readonly hi: Float64Array; readonly leafVals: Float64Array; readonly leafRows: Int32Array };
 }
 
 /** Tree feature of a column: the number, or the category code; missing gets a value below all others. */
@@ -111,13 +111,15 @@ function synthesisOrder(train: Table, fixed: readonly string[], deps: readonly F
   return idx.sort((a, b) => isFixed(a) - isFixed(b) || determinants[a]! - determinants[b]! || a - b);
 }
 
-/** The trees, and the training features they split (column-major, synthesis order), which donors are read from. */
-function fitSteps(train: Table, order: readonly number[], sentinels: readonly number[], o: CartOptions): { steps: Step[]; X: Float64Array } {
+/** The trees, the training features they split (column-major, synthesis order) which donors are read from, and each step's missing sentinel. */
+function fitSteps(train: Table, order: readonly number[], o: CartOptions): { steps: Step[]; X: Float64Array; sent: Float64Array } {
   const n = train.nRows;
   const p = order.length;
   // Column-major features in synthesis order; the first j columns are a prefix of the buffer.
   const X = new Float64Array(n * p);
-  order.forEach((j, k) => X.set(featureColumn(train.columns[j]!, sentinels[j]!), k * n));
+  // Each step's missing sentinel, which its feature column holds for a missing cell.
+  const sent = Float64Array.from(order, (j) => missingSentinel(train.columns[j]!));
+  order.forEach((j, k) => X.set(featureColumn(train.columns[j]!, sent[k]!), k * n));
   const steps: Step[] = [];
   order.forEach((j, k) => {
     const c = train.columns[j]!;
@@ -144,11 +146,11 @@ function fitSteps(train: Table, order: readonly number[], sentinels: readonly nu
     const donors = new Int32Array(n);
     leaves.forEach((v, i) => (donors[fill[v]!++] = i));
     const minR = o.shift ?? SHIFT_MIN_R;
-    const shift = !isCategorical(c) && minR !== false ? leafShifts(train, order, X, n, k, start, donors, sentinels, minR) : undefined;
+    const shift = !isCategorical(c) && minR !== false ? leafShifts(train, order, X, n, k, start, donors, sent, minR) : undefined;
     steps.push({ column: j, tree, start, donors, ...(shift ? { shift } : {}) });
     o.onProgress?.(k + 1, p);
   });
-  return { steps, X };
+  return { steps, X, sent };
 }
 
 /**
@@ -157,9 +159,9 @@ function fitSteps(train: Table, order: readonly number[], sentinels: readonly nu
  * tree's splits but not on the line the two share (a gem's x, y and z, its price given its carat); moving it
  * along the fit keeps sharp relations that a leaf of hundreds of rows blurs.
  */
-function leafShifts(train: Table, order: readonly number[], X: Float64Array, n: number, k: number, start: Int32Array, donors: Int32Array, sentinels: readonly number[], minR: number): NonNullable<Step['shift']> {
+function leafShifts(train: Table, order: readonly number[], X: Float64Array, n: number, k: number, start: Int32Array, donors: Int32Array, sent: Float64Array, minR: number): NonNullable<Step['shift']> {
   const nNodes = start.length - 1;
-  const ySent = sentinels[order[k]!]!;
+  const ySent = sent[k]!;
   const y = X.subarray(k * n, (k + 1) * n);
   const candList: number[] = [];
   for (let q = 0; q < k; q++) if (!isCategorical(train.columns[order[q]!]!)) candList.push(q);
@@ -169,7 +171,6 @@ function leafShifts(train: Table, order: readonly number[], X: Float64Array, n: 
   const use = new Uint8Array(nNodes);
   const lo = new Float64Array(nNodes).fill(Infinity);
   const hi = new Float64Array(nNodes).fill(-Infinity);
-  const sent = Float64Array.from(order, (j) => sentinels[j]!);
   for (let v = 0; v < nNodes; v++) {
     const a = start[v]!, b = start[v + 1]!;
     if (b - a < 5 || P === 0) continue;
@@ -239,7 +240,7 @@ function leafShifts(train: Table, order: readonly number[], X: Float64Array, n: 
       leafVals[a + t] = y[r]!;
     });
   }
-  return { cands, coef, use, lo, hi, leafVals, leafRows, sent };
+  return { cands, coef, use, lo, hi, leafVals, leafRows };
 }
 
 /** Index of the value nearest x in an ascending array. */
@@ -254,7 +255,7 @@ function nearest(grid: Float64Array, x: number): number {
 }
 
 /** Donor training row per synthetic row and column (column-major by synthesis step), fixed cells as -1. */
-function sampleDonors(train: Table, steps: readonly Step[], X: Float64Array, rows: number, rng: Rng): Int32Array[] {
+function sampleDonors(train: Table, steps: readonly Step[], X: Float64Array, sent: Float64Array, rows: number, rng: Rng): Int32Array[] {
   const n = train.nRows;
   const p = steps.length;
   const S = new Float64Array(rows * p);
@@ -278,7 +279,7 @@ function sampleDonors(train: Table, steps: readonly Step[], X: Float64Array, row
           if (!sh || !sh.use[v]) continue;
           const d = donor[i]!;
           const y = feat[d]!;
-          if (y === sh.sent[k]) continue;
+          if (y === sent[k]) continue;
           const P = sh.cands.length;
           let delta = 0;
           let ok = true;
@@ -287,7 +288,7 @@ function sampleDonors(train: Table, steps: readonly Step[], X: Float64Array, row
             if (w === 0) continue;
             const q = sh.cands[c]!;
             const sx = S[q * rows + i]!;
-            if (sx === sh.sent[q] || X[q * n + d] === sh.sent[q]) ok = false;
+            if (sx === sent[q] || X[q * n + d] === sent[q]) ok = false;
             else delta += w * (sx - X[q * n + d]!);
           }
           if (!ok) continue;
@@ -366,8 +367,7 @@ export function cartSynthesize(train: Table, rows: number, o: CartOptions): Cart
   const fixedNames = Object.keys(o.fixed ?? {});
   for (const name of fixedNames) if (!train.columns.some((c) => c.name === name)) throw new ModelError(`fixed.${name}: no such column (columns: ${train.columns.map((c) => c.name).join(', ')})`);
   const order = synthesisOrder(train, fixedNames, deps);
-  const sentinels = train.columns.map(missingSentinel);
-  const { steps, X } = fitSteps(train, order, sentinels, o);
+  const { steps, X, sent } = fitSteps(train, order, o);
 
   // One pass over the training rows: their duplicate rate, and the keys a copy is looked up by.
   const trainKeys = rowCounts(train);
@@ -388,7 +388,7 @@ export function cartSynthesize(train: Table, rows: number, o: CartOptions): Cart
     for (let round = 0; picked[0]!.length < rows; round++) {
       const want = rows - picked[0]!.length;
       const batch = round === 0 ? want : Math.ceil((want * 1.2) / Math.max(acceptShare, 0.05)) + 16;
-      const donors = sampleDonors(train, steps, X, batch, rng);
+      const donors = sampleDonors(train, steps, X, sent, batch, rng);
       const draft = assemble(train, steps, donors, Array.from({ length: batch }, (_, i) => i));
       const times = Array.from({ length: batch }, (_, i) => trainKeys.get(rowKey(draft, i)) ?? 0);
       const room = round < 20 ? Math.max(0, allowed - kept) : batch;
