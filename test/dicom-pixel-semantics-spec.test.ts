@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseDicom, readDicomFile, readDicomSeries } from '../src/io/dicom/index.js';
 import { element, encodePart10 } from '../src/io/dicom/write.js';
 import type { ImageRunReport } from '../src/report/model.js';
 import { createRng } from '../src/rng.js';
-import { runSpec } from './helpers/cli.js';
+import { runSpecInDir, tempDir } from './helpers/cli.js';
 import { pearson } from '../src/evaluate/stats.js';
 
 /**
@@ -19,18 +18,9 @@ import { pearson } from '../src/evaluate/stats.js';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 const TINY_MODEL = { backend: 'wasm', width: 4, steps: 30, batchSize: 4, samplerSteps: 4 };
 
-/** A fresh temporary folder, removed when the test finishes. */
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** `synthdiff run` a spec in `dir` (relative paths resolve there), its report in dir/report without HTML. */
+/** `synthdiff run` a spec in `dir`: runSpecInDir, its report typed as an image run's. */
 async function run(dir: string, spec: object): Promise<{ code: number; stderr: string; report: ImageRunReport }> {
-  const r = await runSpec(dir, { version: 1, report: { dir: 'report', html: false }, ...spec });
-  const report = r.code === 0 ? JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8')) : {};
-  return { code: r.code, stderr: r.stderr, report };
+  return runSpecInDir(dir, { version: 1, ...spec }) as Promise<{ code: number; stderr: string; report: ImageRunReport }>;
 }
 
 function quantile(values: ArrayLike<number>, p: number): number {

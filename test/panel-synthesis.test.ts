@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTable } from '../src/io/table-io.js';
@@ -8,7 +7,7 @@ import { rowKey } from '../src/synth/cart.js';
 import { findPanel, panelSynthesize } from '../src/synth/panel.js';
 import { closerShare, validatePanel } from '../src/synth/tune.js';
 import { isCategorical, takeRows, type Table } from '../src/table/table.js';
-import { runSpec, runSpecInTempDir } from './helpers/cli.js';
+import { runSpecInTempDir } from './helpers/cli.js';
 import { labels, numbers } from './helpers/columns.js';
 
 const GAPMINDER = resolve('fixtures/tables/dslabs__gapminder.csv');
@@ -124,14 +123,12 @@ describe('generate engine panel (entities over time)', () => {
   });
 
   it('refuses engine panel on a table without entities over time, in one line', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'panel-no-'));
-    const r = await runSpec(dir, {
+    const r = await runSpecInTempDir('panel-no-', {
       version: 1,
       name: 'slid-panel',
       seed: 5,
       source: { path: SLID },
       tasks: [{ type: 'generate', rows: 100, engine: 'panel', output: { path: 'synthetic.csv' } }],
-      report: { dir: 'report', html: false },
     }, '-q');
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe(`error: ${messages.noPanel('tasks[0].engine: panel')}`);

@@ -31,14 +31,25 @@ export async function runSpec(dir: string, spec: object, ...args: string[]): Pro
   return runCli('run', await writeSpec(dir, spec), ...args);
 }
 
-/**
- * `synthdiff run` a spec in a fresh temporary folder (removed when the test finishes), its report written to
- * report/ without HTML: the folder, exit, log and report.json (empty when the run failed).
- */
-export async function runSpecInTempDir(prefix: string, spec: object): Promise<{ dir: string; code: number; stderr: string; report: Record<string, any> }> {
+/** A fresh temporary folder, removed when the test finishes. */
+export async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
-  const r = await runSpec(dir, { report: { dir: 'report', html: false }, ...spec });
+  return dir;
+}
+
+/**
+ * `synthdiff run` a spec in `dir` (relative paths resolve there), its report written to report/ without HTML,
+ * with any extra CLI arguments: the exit, log and report.json (empty when the run failed).
+ */
+export async function runSpecInDir(dir: string, spec: object, ...args: string[]): Promise<{ code: number; stderr: string; report: Record<string, any> }> {
+  const r = await runSpec(dir, { report: { dir: 'report', html: false }, ...spec }, ...args);
   const report = r.code === 0 ? JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8')) : {};
-  return { dir, code: r.code, stderr: r.stderr, report };
+  return { code: r.code, stderr: r.stderr, report };
+}
+
+/** runSpecInDir in a fresh temporary folder (tempDir), which it also returns. */
+export async function runSpecInTempDir(prefix: string, spec: object, ...args: string[]): Promise<{ dir: string; code: number; stderr: string; report: Record<string, any> }> {
+  const dir = await tempDir(prefix);
+  return { dir, ...(await runSpecInDir(dir, spec, ...args)) };
 }
