@@ -41,14 +41,14 @@ function sharedCsv(table: string, dir: string): string {
 }
 
 /**
- * A prototype's view of a table: TABLE (a shared-data name or a CSV path) split as synth-shared splits it
- * (seed 1) into /tmp/cart/<name>/.
+ * A prototype's view of a table: TABLE (a shared-data name, `.csv.xz` ones included, or a CSV path) split as
+ * synth-shared splits it with `seed` into /tmp/cart/<name>/ (<name>-s<seed>/ for seeds other than 1).
  */
 export function prototypeSplit(table: string, seed = 1): { name: string; dir: string; train: string; holdout: string } {
-  const src = table.endsWith('.csv') ? table : join(REPO_ROOT, '..', 'shared', 'data', 'tabular', `${table}.csv`);
-  const name = basename(src, '.csv');
+  const name = basename(table, '.csv');
   const dir = join('/tmp/cart', seed === 1 ? name : `${name}-s${seed}`);
   mkdirSync(dir, { recursive: true });
+  const src = table.endsWith('.csv') ? table : sharedCsv(table, dir);
   return { name, dir, ...splitCsv(src, dir, seed) };
 }
 
