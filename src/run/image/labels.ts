@@ -56,7 +56,7 @@ export function shownLabel(label: string, attribute: string, labels: readonly st
   return labelIsIdentifier(attribute) ? `series ${labels.indexOf(label) + 1}` : label;
 }
 
-/** SeriesDescription (LO, ≤ 64 characters, no backslash or control character) of a label's synthetic series. */
+/** SeriesDescription (LO, ≤ 64 characters, no backslash or control character) of a synthetic series: its label's, or the modality's without one. */
 export function labelSeriesDescription(shown: string, modality: string): string {
   const clean = shown.replace(/[\\\0-\x1f]+/g, ' ').trim();
   const room = 64 - 'SYNTHETIC  (synthdiff)'.length;

@@ -400,7 +400,7 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
             group.values.map((v, i) => syntheticImage(v, size, encoding, { window: win, pixelSpacing: spacing, ...(planes ? { plane: planes[i]! } : {}) })),
             {
               modality: src.modality,
-              seriesDescription: shownNames[g] !== undefined ? labelSeriesDescription(shownNames[g]!, src.modality) : `SYNTHETIC ${modality} (synthdiff)`,
+              seriesDescription: labelSeriesDescription(shownNames[g] ?? '', src.modality),
               ...(group.label !== undefined ? { studyInstanceUid, seriesNumber: g + 1, ...(frameOfReferenceUid ? { frameOfReferenceUid } : {}) } : {}),
             },
           );
