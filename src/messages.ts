@@ -381,4 +381,19 @@ export const messages = {
   dicomCannotParse: (source: string, why: string) => `${source}: cannot parse DICOM: ${why}`,
   dicomCannotReencapsulate: (source: string, fragments: number, frames: number) =>
     `${source}: encapsulated pixel data has ${fragments} fragments for ${frames} frames and no Basic Offset Table; cannot re-encapsulate it safely`,
+  // Siemens mosaics and CSA headers (io/dicom/csa.ts, read/metadata.ts): notes, the file is still read.
+  /** A MOSAIC image whose tile count is in neither the SIEMENS MR HEADER element nor the CSA image header. */
+  dicomMosaicNoImageCount: () =>
+    'ImageType says MOSAIC but NumberOfImagesInMosaic is missing (neither (0019,xx0A) of SIEMENS MR HEADER nor the CSA image header (0029,xx10) has it); read as one image',
+  /** The CSA image header could not be read in full (`why`: one of the csa* reasons below). */
+  dicomCsaHeaderUnread: (tag: string, why: string) => `Siemens CSA image header ${tag} (SIEMENS CSA HEADER): ${why}`,
+  /** A SliceNormalVector that is not a direction (zero, or not 3 numbers). */
+  dicomCsaSliceNormal: (values: readonly string[]) => `Siemens CSA SliceNormalVector [${values.join(', ')}] is not a direction; the normal of ImageOrientationPatient is used`,
+  csaTooShort: (bytes: number) => `not read: ${bytes} bytes are too few for a CSA header`,
+  csaTagCount: (tags: number, max: number) => `not read: declares ${tags} tags; expected 1 to ${max}`,
+  csaTagCut: (tag: number, tags: number, offset: number, left: number) => `stops at tag ${tag} of ${tags}: byte ${offset} has ${left} bytes left, a tag needs 84; the tags before it are used`,
+  csaItemCount: (name: string, items: number, max: number) => `stops at tag ${name}: declares ${items} items; expected 0 to ${max}; the tags before it are used`,
+  csaItemCut: (name: string, item: number, offset: number, left: number) => `stops at tag ${name} item ${item}: byte ${offset} has ${left} bytes left, an item needs 16; the tags before it are used`,
+  csaItemOverrun: (name: string, item: number, offset: number, length: number, left: number) =>
+    `stops at tag ${name} item ${item}: the item at byte ${offset} declares ${length} bytes, ${left} are left after its header; the tags before it are used`,
 } as const;

@@ -55,7 +55,8 @@ export interface PreparedSlice {
   inversion?: number;
   /**
    * Where the slice lies in the patient, at imageSize (sources with Image Position/Orientation (Patient)
-   * and Pixel Spacing; not mosaic tiles): the centre of the first model pixel and the direction cosines.
+   * and Pixel Spacing; mosaic tiles also need a slice spacing, see `mosaicTilePlanes`): the centre of the
+   * first model pixel and the direction cosines.
    */
   plane?: SlicePlane;
 }
@@ -109,15 +110,25 @@ export function prepareSlices(images: readonly DicomImage[], size: number): Prep
       const mosaic = image.meta.NumberOfImagesInMosaic;
       if (mosaic !== undefined) {
         // A Siemens mosaic: the slices of a volume tiled row by row in a ceil(√n) × ceil(√n) grid.
-        for (const [t, tile] of mosaicTiles(frame.display(), image.meta.Rows!, image.meta.Columns!, mosaic, name).entries()) {
+        const meta = image.meta;
+        const tiles = mosaicTiles(frame.display(), meta.Rows!, meta.Columns!, mosaic, name);
+        const spacing = meta.PixelSpacing;
+        const position = meta.PerFrame?.[f]?.ImagePositionPatient ?? meta.ImagePositionPatient;
+        const orientation = meta.ImageOrientationPatient;
+        // Magnitude only (some writers store SpacingBetweenSlices negative): the normal gives the direction.
+        const sliceSpacing = [meta.SpacingBetweenSlices, meta.SliceThickness].map((v) => Math.abs(v ?? 0)).find((v) => v > 0);
+        const planes = spacing && position && orientation && sliceSpacing !== undefined && tiles.length > 0
+          ? mosaicTilePlanes({ position, orientation, pixelSpacing: spacing, mosaicRows: meta.Rows!, mosaicCols: meta.Columns!, tileRows: tiles[0]!.rows, tileCols: tiles[0]!.cols, count: tiles.length, sliceSpacing, sliceNormal: meta.SliceNormalVector })
+          : undefined;
+        for (const [t, tile] of tiles.entries()) {
           const { values, rows, cols } = tile;
           const side = Math.max(rows, cols);
-          const spacing = image.meta.PixelSpacing;
           out.push({
             source: `${image.source}${image.frames.length > 1 ? `#${f + 1}` : ''}@tile${t + 1}`,
             modality: resample(padToSquare(fillPadding(values, `${name} tile ${t + 1}`), rows, cols), side, side, size, size),
             pixelSpacing: spacing ? [(spacing[0] * side) / size, (spacing[1] * side) / size] : undefined,
             ...(inversion !== undefined ? { inversion } : {}),
+            ...(planes && spacing ? { plane: resampledPlane(planes[t]!, { rows, cols, pixelSpacing: spacing }, size) } : {}),
           });
         }
         return;
@@ -159,6 +170,51 @@ export function mosaicTiles(values: Float32Array, rows: number, cols: number, n:
     for (let r = 0; r < tr; r++) out.set(values.subarray((r0 + r) * cols + c0, (r0 + r) * cols + c0 + tc), r * tc);
     return { values: out, rows: tr, cols: tc };
   });
+}
+
+/** What places a mosaic's tiles in the patient: the mosaic frame's Image Plane attributes and the tile layout. */
+export interface MosaicGeometry {
+  /** Image Position (Patient) as stored: the first pixel of a mosaic-sized frame centred on tile 1, not tile 1's own. */
+  position: readonly [number, number, number];
+  orientation: readonly [number, number, number, number, number, number];
+  /** [row spacing, column spacing] in mm. */
+  pixelSpacing: readonly [number, number];
+  mosaicRows: number;
+  mosaicCols: number;
+  tileRows: number;
+  tileCols: number;
+  count: number;
+  /** Centre-to-centre distance of the tiles' slices (SpacingBetweenSlices, else SliceThickness), mm. */
+  sliceSpacing: number;
+  /** The CSA SliceNormalVector: which way the tiles advance. */
+  sliceNormal?: readonly [number, number, number];
+}
+
+/**
+ * Each tile's own plane (first pixel centre, orientation). Siemens stores the position of a frame as large
+ * as the mosaic centred on tile 1, so tile 1 starts (mosaicCols − tileCols)/2 columns and
+ * (mosaicRows − tileRows)/2 rows further in (nibabel MosaicWrapper.image_position, dcm2niix); tile k lies
+ * k·sliceSpacing along the slice normal. The normal is row × column cosines, pointed as the CSA
+ * SliceNormalVector points when there is one: Siemens orders tiles along it, which may be against the
+ * cross product, and its rounded values are used for the sign only (as nibabel's SiemensWrapper.slice_normal).
+ */
+export function mosaicTilePlanes(g: MosaicGeometry): SlicePlane[] {
+  const [r0, r1, r2, c0, c1, c2] = g.orientation;
+  const dc = (g.pixelSpacing[1] * (g.mosaicCols - g.tileCols)) / 2;
+  const dr = (g.pixelSpacing[0] * (g.mosaicRows - g.tileRows)) / 2;
+  const first = [g.position[0] + r0 * dc + c0 * dr, g.position[1] + r1 * dc + c1 * dr, g.position[2] + r2 * dc + c2 * dr];
+  const csa = g.sliceNormal;
+  const unit = (v: readonly number[]) => {
+    const norm = Math.hypot(v[0]!, v[1]!, v[2]!);
+    return norm > 1e-9 ? v.map((x) => x / norm) : undefined;
+  };
+  // Degenerate cosines (parallel or zero) leave only the CSA vector, else no direction at all.
+  let n = unit([r1 * c2 - r2 * c1, r2 * c0 - r0 * c2, r0 * c1 - r1 * c0]) ?? (csa && unit(csa)) ?? [0, 0, 0];
+  if (csa && n[0]! * csa[0] + n[1]! * csa[1] + n[2]! * csa[2] < 0) n = n.map((v) => -v);
+  return Array.from({ length: g.count }, (_, k) => ({
+    position: [0, 1, 2].map((i) => first[i]! + k * g.sliceSpacing * n[i]!) as [number, number, number],
+    orientation: [...g.orientation] as SlicePlane['orientation'],
+  }));
 }
 
 /**

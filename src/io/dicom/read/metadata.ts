@@ -1,6 +1,7 @@
 /** The attributes the toolkit uses (DicomMetadata), read and checked against each other. */
 import { DicomError } from '../../../errors.js';
 import { messages } from '../../../messages.js';
+import { csaNumbers, readCsaHeader } from '../csa.js';
 import { Attributes } from './attributes.js';
 import { formatTag } from './util.js';
 
@@ -46,11 +47,19 @@ export interface DicomMetadata {
   SliceThickness?: number;
   /** ImageType (0008,0008) values. */
   ImageType?: string[];
+  /** Spacing Between Slices (0018,0088), centre to centre, in mm. */
+  SpacingBetweenSlices?: number;
   /**
    * Siemens mosaics (ImageType contains MOSAIC): the number of slices tiled into each frame, from the
-   * private NumberOfImagesInMosaic (0019,xx0A) of creator SIEMENS MR HEADER.
+   * private NumberOfImagesInMosaic (0019,xx0A) of creator SIEMENS MR HEADER, else from the CSA image
+   * header (0029,xx10) of creator SIEMENS CSA HEADER.
    */
   NumberOfImagesInMosaic?: number;
+  /**
+   * Siemens mosaics: the CSA image header's SliceNormalVector, as stored: the direction in which the
+   * mosaic's tiles advance (it may point against the normal of ImageOrientationPatient).
+   */
+  SliceNormalVector?: [number, number, number];
   /**
    * Enhanced multi-frame: each frame's own values from Per-Frame Functional Groups (5200,9230), falling back
    * to the Shared Functional Groups / top-level values above. Undefined for files without the sequence.
@@ -131,15 +140,25 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
       fg('x00209116', 'x00200037')?.slice(0, 6)) as DicomMetadata['ImageOrientationPatient'],
     PixelSpacing: (fixed('x00280030', 'PixelSpacing', 2) ?? fg('x00289110', 'x00280030')?.slice(0, 2)) as DicomMetadata['PixelSpacing'],
     SliceThickness: a.numbers('x00180050', 'SliceThickness', false, notes)?.[0],
+    SpacingBetweenSlices: a.numbers('x00180088', 'SpacingBetweenSlices', false, notes)?.[0],
   };
   meta.ImageType = a.string('x00080008')?.split('\\').map((v) => v.trim().toUpperCase());
   if (meta.ImageType?.includes('MOSAIC')) {
     const tag = a.privateTag('0019', 'SIEMENS MR HEADER', 0x0a);
     const found = tag ? a.element(tag) : undefined;
     // US in explicit VR files; in implicit VR the private VR is unknown: two bytes are a US, else text.
-    const n = !tag || !found ? undefined : found.el.length === 2 ? a.uint16(tag) : Number(a.string(tag));
-    if (n !== undefined && Number.isInteger(n) && n > 0) meta.NumberOfImagesInMosaic = n;
-    else notes.push('ImageType says MOSAIC but NumberOfImagesInMosaic (0019,xx0A, SIEMENS MR HEADER) is missing; read as one image');
+    const mr = !tag || !found ? undefined : found.el.length === 2 ? a.uint16(tag) : Number(a.string(tag));
+    const csa = csaImageHeader(a, notes);
+    // Anonymisers and converters often drop (0019,xx0A) and keep the CSA header, which Siemens always writes.
+    const n = validCount(mr) ?? validCount(csa && csaNumbers(csa, 'NumberOfImagesInMosaic')?.[0]);
+    if (n !== undefined) meta.NumberOfImagesInMosaic = n;
+    else notes.push(messages.dicomMosaicNoImageCount());
+    const normal = csa?.get('SliceNormalVector');
+    if (normal && normal.length > 0) {
+      const v = csaNumbers(csa!, 'SliceNormalVector');
+      if (v && v.length === 3 && Math.hypot(v[0]!, v[1]!, v[2]!) > 1e-6) meta.SliceNormalVector = v as [number, number, number];
+      else notes.push(messages.dicomCsaSliceNormal(normal));
+    }
   }
   const perFrame = a.perFrameItems();
   if (perFrame > 0) {
@@ -158,4 +177,20 @@ export function readMetadata(a: Attributes, transferSyntaxUID: string, source: s
   }
   if (meta.NumberOfFrames < 1 && hasPixels) throw new DicomError(messages.dicomNumberOfFrames(source, meta.NumberOfFrames));
   return meta;
+}
+
+function validCount(n: number | undefined): number | undefined {
+  return n !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The tags of the CSA Image Header Info (0029,xx10, SIEMENS CSA HEADER); undefined when absent or unreadable (with a note). */
+function csaImageHeader(a: Attributes, notes: string[]): Map<string, string[]> | undefined {
+  const tag = a.privateTag('0029', 'SIEMENS CSA HEADER', 0x10);
+  const found = tag ? a.element(tag) : undefined;
+  if (!tag || !found) return undefined;
+  const { ds, el } = found;
+  const { header, note } = readCsaHeader(ds.byteArray.subarray(el.dataOffset, el.dataOffset + el.length));
+  const why = header?.note ?? note;
+  if (why) notes.push(messages.dicomCsaHeaderUnread(formatTag(tag), why));
+  return header?.tags;
 }
