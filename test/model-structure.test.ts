@@ -16,7 +16,7 @@ import { readTable } from '../src/io/table-io.js';
 import { BLEND_GRID, blendImpute, hideCells, pairedNoWorse, pickBlend, pickColumnBlends, tableBlend, validationCells } from '../src/impute/blend.js';
 import { planTable } from '../src/run/plan.js';
 import { normalizeSpec } from '../src/spec/normalize.js';
-import { chainedForestImpute, chainedSteps } from '../src/impute/chained.js';
+import { chainedForestImpute, chainedSteps, pickRound } from '../src/impute/chained.js';
 import { chainedInWorker, spareHelpers } from '../src/impute/chained-pool.js';
 import { dependencyViolations, findDependencies } from '../src/table/dependencies.js';
 import { isCategorical, missingCount, takeRows, type Table } from '../src/table/table.js';
@@ -338,6 +338,49 @@ describe('blended imputation', () => {
     expect(val[j]!.filter((i) => r.held!.values[j]![i] !== c.values[i]).length).toBe(val[j]!.length);
   }, 60_000);
 
+  it('below 5,000 rows a fill with maxRounds keeps the numbers after the round its held cells favour and the labels after the default rounds', async () => {
+    const { table } = await readTable(fixture('palmerpenguins__penguins'));
+    const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
+    const heldCells = validationCells(masked, 3, 0.2);
+    const options = { seed: 5, iterations: 2, nTrees: 20, heldCells };
+    const r = chainedForestImpute(masked, { ...options, maxRounds: 4 });
+    const rounds = r.rounds!;
+    expect(rounds.labels).toBe(2);
+    // Seed 5 keeps the numbers after round 3, so both halves of the fill below are exercised.
+    expect(rounds.numeric).not.toBe(rounds.labels);
+    expect(rounds.errors).toHaveLength(4);
+    expect(rounds.numeric).toBeGreaterThanOrEqual(1);
+    expect(rounds.numeric).toBeLessThanOrEqual(4);
+    // The kept round is what a fill of that many rounds gives, held cells and whole table alike (a round's
+    // fill does not depend on the rounds after it); labels and the labels' held fill are the default fill's.
+    const atNumeric = chainedForestImpute(masked, { ...options, iterations: rounds.numeric });
+    const atDefault = chainedForestImpute(masked, options);
+    masked.columns.forEach((c, j) => {
+      const want = isCategorical(c) ? atDefault : atNumeric;
+      expect(r.values[j], c.name).toEqual(want.values[j]);
+      expect(r.held!.values[j], c.name).toEqual(want.held!.values[j]);
+      if (isCategorical(c)) expect(r.probs[j]).toEqual(atDefault.probs[j]);
+    });
+    expect(r.heldFixed!.values).toEqual(atDefault.held!.values);
+    // From 5,000 rows (and without held cells) the default rounds run: counted by chainedSteps.
+    const big = takeRows(table, Array.from({ length: 5000 }, (_, i) => i % table.nRows));
+    const held = big.columns.map(() => [0, 1, 2]);
+    expect(chainedSteps(big, { seed: 1, iterations: 2, maxRounds: 8, heldCells: held })).toBe(chainedSteps(big, { seed: 1, iterations: 2, heldCells: held }));
+    const small = takeRows(big, Array.from({ length: 4999 }, (_, i) => i));
+    expect(chainedSteps(small, { seed: 1, iterations: 2, maxRounds: 8, heldCells: held })).toBe(4 * chainedSteps(small, { seed: 1, iterations: 2, heldCells: held }));
+  }, 120_000);
+
+  it('picks the round most columns improve at, not the one a heavy-tailed column\'s mean error favours', () => {
+    // Per column, error per round (index 0 = round 1); the default round is index 1.
+    const steady = [1.0, 0.8, 0.7, 0.6];
+    const heavy = [1.0, 1.0, 5.0, 40.0];
+    expect(pickRound([steady, steady, [1.0, 0.9, 0.8, 0.7], heavy], 1)).toBe(3);
+    // The mean of the errors would pick index 1 (0.875 against 10.4 at index 3).
+    expect(pickRound([[1, 1, 1], [1, 1, 1]], 1)).toBe(1);
+    expect(pickRound([[0.5, 1, 1], [0.6, 1, 0.9], [2, 1, 3]], 1)).toBe(0);
+    expect(pickRound([], 2)).toBe(2);
+  });
+
   it.skipIf(availableParallelism() < 2)('a cancelled fill stops its worker at once (a run that failed while its model trained does not wait for the forests)', async () => {
     const { table } = await readTable(fixture('dslabs__gapminder'));
     const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 500 }, (_, k) => k * 20 + j)));
@@ -413,6 +456,13 @@ describe('a model that only serves blended imputation', () => {
     expect(r.stderr).not.toMatch(/training:/);
     expect(r.report.model).toBeUndefined();
     for (const c of r.report.tasks[0].blend.columns) expect(c.weights).toEqual([0, 1, 0]);
+    // Below 5,000 rows the forests' rounds are chosen on the validation cells, and report.json says which and why.
+    const rounds = r.report.tasks[0].blend.forestRounds;
+    expect(rounds.labels).toBe(4);
+    expect(rounds.validation).toHaveLength(8);
+    expect(rounds.validation[3].numericMedianRatio).toBe(1);
+    const chosen = rounds.validation[rounds.numeric - 1].numericMedianRatio;
+    for (const v of rounds.validation) expect(v.numericMedianRatio).toBeGreaterThanOrEqual(chosen);
     const { table: input } = await readTable(fixture('datasets__airquality'));
     const { table: out } = await readTable(join(r.dir, 'imputed.csv'));
     expectObservedKept(input, out);

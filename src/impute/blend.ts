@@ -17,7 +17,7 @@ import { enforceDependencies, findDependencies } from '../table/dependencies.js'
 import { applyNumericRelations, findNumericRelations, type NumericRelation } from '../table/relations.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import { imputeSampling, type SamplerName, type Sampling } from '../diffusion/sampler-name.js';
-import type { ChainedResult } from './chained.js';
+import type { ChainedResult, RoundChoice } from './chained.js';
 import { chainedInWorker, type ChainedRun } from './chained-pool.js';
 
 /** Engine weights tried per column: (diffusion, forest, ridge) on a simplex grid of step ¼. */
@@ -76,6 +76,8 @@ export interface BlendResult {
   /** The diffusion draws (multiple imputation), observed cells as input. */
   draws: Table[];
   choices: ColumnChoice[];
+  /** The forests' rounds, where the fill chose them on the validation cells (chained.ts maxRounds). */
+  forestRounds?: RoundChoice;
   /** Exact numeric relations found in the observed rows, each with the missing cells it filled (table/relations.ts). */
   relations: (NumericRelation & { cells: number })[];
   /**
@@ -173,6 +175,14 @@ export function pickBlend(
   return { pick, errs };
 }
 
+/**
+ * Rounds the forests' held fill may run below LARGE_IMPUTE_ROWS rows; numbers keep the round most columns'
+ * validation cells favour (chained.ts pickRound), labels the default 4. The shared masks, 9 tables × 3 seeds
+ * (bench/RESULTS.md, 2026-12-07 seventh session): RMSE lower on every table below 5,000 rows, e.g. airquality
+ * 0.887 → 0.877, pbc 0.859 → 0.854, and the 30-column gapminder_wide2k 0.1459 → 0.1411; label accuracy as before.
+ */
+export const FOREST_MAX_ROUNDS = 8;
+
 /** The blend's chained fills under way (`startChainedFills`), by learner. */
 export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress' | 'help' | 'helped' | 'helpers'>;
 
@@ -186,7 +196,7 @@ export function startChainedFills(table: Table, valRows: readonly (readonly numb
   const learners = (['ridge', 'forest'] as const).filter((e) => engines === 'auto' || engines === e);
   const run = chainedInWorker({
     table,
-    runs: learners.map((learner) => (learner === 'ridge' ? { seed, learner, heldCells: valRows } : { seed: deriveSeed(seed, 'forest'), heldCells: valRows })),
+    runs: learners.map((learner) => (learner === 'ridge' ? { seed, learner, heldCells: valRows } : { seed: deriveSeed(seed, 'forest'), heldCells: valRows, maxRounds: FOREST_MAX_ROUNDS })),
   });
   const fills = run.then((rs) => Object.fromEntries(learners.map((l, k) => [l, rs[k]!])));
   // Awaited later; a rejection meanwhile is not unhandled.
@@ -222,6 +232,13 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const [forestFull, ridgeFull] = [fills.forest, fills.ridge].map((r) => r && chainedEstimates(table, r));
 
   const held3 = [diffusion, forestHeld, ridgeHeld];
+  // The forests' held fill after the default rounds, where the fill chose the numbers' rounds (chained.ts
+  // maxRounds): label columns pick their blend on it, numbers included in the table's pool, as they would
+  // without the choice. Pooled on the chosen rounds instead, the numbers' change moved the labels' weights
+  // (penguins' accuracy 0.828 → 0.824, under mice's), and a pool of label columns apart was worse still
+  // (penguins 0.822, breast_cancer 0.963 → 0.952): a table's few label cells need the numbers' to steady it.
+  const forestFixed = fills.forest?.heldFixed && chainedEstimates(table, fills.forest.heldFixed);
+  const heldFixed3 = forestFixed ? [diffusion, forestFixed, ridgeHeld] : undefined;
   const full3 = [diffusion, forestFull, ridgeFull];
   const choices: ColumnChoice[] = [];
   // Pass 1: per column, its grid and each grid blend's errors on the validation cells.
@@ -249,21 +266,27 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     // Per validation cell, the squared error of a blend. Labels: the Brier score of the blended
     // probabilities — smoother than 0/1 accuracy on a few dozen cells, and lowest for the blend whose
     // argmax is right most confidently.
-    const cellErrors = (w: readonly number[]): Float64Array =>
+    const cellErrors = (est: (Estimates | undefined)[], w: readonly number[]): Float64Array =>
       Float64Array.from(val, (i) => {
         let s = 0;
-        if (isCategorical(c)) for (let k = 0; k < K; k++) s += (blendAt(held3, w, i, k) - (k === c.codes[i] ? 1 : 0)) ** 2;
-        else s = (blendAt(held3, w, i, 0) - c.values[i]!) ** 2;
+        if (isCategorical(c)) for (let k = 0; k < K; k++) s += (blendAt(est, w, i, k) - (k === c.codes[i] ? 1 : 0)) ** 2;
+        else s = (blendAt(est, w, i, 0) - c.values[i]!) ** 2;
         return s;
       });
-    const cells = grid.map(cellErrors);
-    return { holes, avail, grid, cells, K, blendAt, argmaxAt };
+    const cells = grid.map((w) => cellErrors(held3, w));
+    const cellsFixed = heldFixed3 && grid.map((w) => cellErrors(heldFixed3, w));
+    return { holes, avail, grid, cells, cellsFixed, K, blendAt, argmaxAt };
   });
   const tolerance = typeof o.tolerance === 'number' ? o.tolerance : undefined;
-  const picks = pickColumnBlends(
+  const picksChosen = pickColumnBlends(
     perColumn.map((pc, j) => pc && { grid: pc.grid, avail: pc.avail, cells: pc.cells, numeric: !isCategorical(table.columns[j]!) }),
     tolerance,
   );
+  const picksFixed = heldFixed3 && pickColumnBlends(
+    perColumn.map((pc, j) => pc && { grid: pc.grid, avail: pc.avail, cells: pc.cellsFixed!, numeric: !isCategorical(table.columns[j]!) }),
+    tolerance,
+  );
+  const picks = table.columns.map((c, j) => (isCategorical(c) && picksFixed ? picksFixed[j] : picksChosen[j]));
   const columns = table.columns.map((c, j): Column => {
     const pc = perColumn[j];
     if (!pc) return c;
@@ -299,6 +322,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
     draws: filled.map((d) => applyNumericRelations(table, restoreObserved(table, d), relations).table),
     choices,
     relations: relations.map((r, k) => ({ ...r, cells: point.cells[k]! })),
+    ...(fills.forest?.rounds ? { forestRounds: fills.forest.rounds } : {}),
     model: { width: model?.mlp.width ?? 0, depth: model?.mlp.depth ?? 0, steps: model?.state.step ?? 0, sampling, trainSeconds, imputeSeconds, chainedSeconds, forestSeconds: fills.forest?.seconds ?? 0, ridgeSeconds: fills.ridge?.seconds ?? 0, helperTrees: fillsRun?.helped() ?? [] },
   };
   if (!o.trained) model?.dispose();

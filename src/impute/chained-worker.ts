@@ -13,6 +13,6 @@ const results = runChained(
   treeSharer(ports, share),
 ).map((r) => ({ ...r, thread: threadId }));
 for (const p of ports) p.close();
-const arrays = results.flatMap((r) => [...r.values, ...r.probs, ...(r.held ? [...r.held.values, ...r.held.probs] : [])]);
+const arrays = results.flatMap((r) => [...r.values, ...r.probs, ...(r.held ? [...r.held.values, ...r.held.probs] : []), ...(r.heldFixed ? [...r.heldFixed.values, ...r.heldFixed.probs] : [])]);
 const buffers = [...new Set(arrays.filter((a): a is Float64Array => a !== undefined).map((a) => a.buffer as ArrayBuffer))];
 parentPort!.postMessage(results, buffers);

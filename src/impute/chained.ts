@@ -46,6 +46,12 @@ export interface ChainedOptions {
    * SLID's blend then trusted forests alone, RMSE 0.915 → 0.957).
    */
   heldCells?: readonly (readonly number[])[];
+  /**
+   * With `heldCells`, below LARGE_IMPUTE_ROWS rows: the held fill runs up to this many rounds and the rounds
+   * whose hidden cells come out best are the ones kept (`ChainedResult.rounds`), in the held fill and the
+   * whole one. Unset: `iterations` rounds.
+   */
+  maxRounds?: number;
   /** Threads that grow some of each forest's trees (chained-pool.ts's worker sets it); same fills either way. */
   sharing?: TreeSharing;
   onProgress?: (done: number, total: number) => void;
@@ -58,16 +64,39 @@ export interface ChainedResult {
   probs: (Float64Array | undefined)[];
   /** With `heldCells`: the fill with them hidden, laid out as `values` and `probs`. */
   held?: { values: Float64Array[]; probs: (Float64Array | undefined)[] };
+  /** With `maxRounds`: the held fill after `iterations` rounds (what the labels' blend is chosen on). */
+  heldFixed?: { values: Float64Array[]; probs: (Float64Array | undefined)[] };
+  /** With `maxRounds`: the rounds kept for numeric columns and for labels, and each round's held-cell error. */
+  rounds?: RoundChoice;
   /** Seconds it took (chained-pool.ts). */
   seconds?: number;
   /** The worker thread that computed it (chained-pool.ts); absent in-process. */
   thread?: number;
 }
 
+export interface RoundChoice {
+  numeric: number;
+  labels: number;
+  /**
+   * Per round (1 first), on the held cells: over numeric columns the median of each one's error relative to
+   * its error after the default rounds (what `pickRound` chooses by) and the mean squared error over the
+   * column's variance; over labels the mean share wrong.
+   */
+  errors: { numericMedianRatio: number; numeric: number; labels: number }[];
+}
+
+/** The rounds `o` may run: `maxRounds` where it applies, else `iterations` (default 4). */
+function roundsFor(table: Table, o: Pick<ChainedOptions, 'iterations' | 'maxRounds' | 'heldCells'>): { rounds: number; adaptive: boolean } {
+  const fixed = o.iterations ?? 4;
+  const adaptive = o.maxRounds !== undefined && o.maxRounds > fixed && o.heldCells !== undefined && table.nRows < LARGE_IMPUTE_ROWS;
+  return { rounds: adaptive ? o.maxRounds! : fixed, adaptive };
+}
+
 /** How many column fits `chainedForestImpute(table, o)` makes: what its onProgress counts to. */
 export function chainedSteps(table: Table, o: Omit<ChainedOptions, 'onProgress'>): number {
   const fits = (hidden?: readonly (readonly number[])[]): number => fillOrder(missingMarks(table, hidden)).length;
-  return (o.iterations ?? 4) * (fits() + (o.heldCells ? fits(o.heldCells) : 0));
+  // Adaptive: the whole fill's rounds are not known before the held fill ends; counted at their most.
+  return roundsFor(table, o).rounds * (fits() + (o.heldCells ? fits(o.heldCells) : 0));
 }
 
 /** Per column, 1 where a fill treats the cell as missing: a hole, or one of the `hidden` cells. */
@@ -90,16 +119,93 @@ function fillOrder(missing: readonly Uint8Array[]): number[] {
 }
 
 export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedResult {
-  if (!o.heldCells) return chainedFill(table, o);
+  if (!o.heldCells) return chainedFill(table, o).result;
   // Two fills, one after the other (one worker: a second beside a training model would slow it).
-  const fills = 2;
-  const progress = (k: number) => (done: number, total: number) => o.onProgress?.(k * total + done, fills * total);
-  const held = chainedFill(table, { ...o, onProgress: progress(0) }, o.heldCells);
-  return { ...chainedFill(table, { ...o, onProgress: progress(1) }), held: { values: held.values, probs: held.probs } };
+  const { rounds, adaptive } = roundsFor(table, o);
+  const total = chainedSteps(table, o);
+  const heldSteps = rounds * fillOrder(missingMarks(table, o.heldCells)).length;
+  if (!adaptive) {
+    const held = chainedFill(table, { ...o, onProgress: (d) => o.onProgress?.(d, total) }, o.heldCells).result;
+    return { ...chainedFill(table, { ...o, onProgress: (d) => o.onProgress?.(heldSteps + d, total) }).result, held: { values: held.values, probs: held.probs } };
+  }
+  // A round's fill does not depend on how many rounds follow (seeds per round and column; below
+  // LARGE_IMPUTE_ROWS every round grows all its trees), so one held fill of `rounds` rounds gives every
+  // shorter one, and the whole fill stops at the later of the two rounds kept.
+  const all = Array.from({ length: rounds }, (_, r) => r + 1);
+  const fixed = o.iterations ?? 4;
+  const held = chainedFill(table, { ...o, iterations: rounds, onProgress: (d) => o.onProgress?.(d, total) }, o.heldCells, all);
+  const choice = chooseRounds(table, o.heldCells, held.snapshots, fixed);
+  const last = Math.max(choice.numeric, choice.labels);
+  const full = chainedFill(table, { ...o, iterations: last, onProgress: (d) => o.onProgress?.(heldSteps + d, total) }, undefined, [choice.numeric, choice.labels]);
+  o.onProgress?.(total, total);
+  const pick = (snaps: Map<number, ChainedResult>): { values: Float64Array[]; probs: (Float64Array | undefined)[] } => {
+    const num = snaps.get(choice.numeric)!, lab = snaps.get(choice.labels)!;
+    return { values: table.columns.map((c, j) => (isCategorical(c) ? lab : num).values[j]!), probs: table.columns.map((c, j) => (isCategorical(c) ? lab.probs[j] : undefined)) };
+  };
+  const f = held.snapshots.get(fixed)!;
+  return { ...pick(full.snapshots), held: pick(held.snapshots), heldFixed: { values: f.values, probs: f.probs }, rounds: choice };
+}
+
+/**
+ * The rounds to keep: for labels `fixed`; for numbers `pickRound` on each numeric column's held-cell errors
+ * per round (mean squared error over the column's observed variance). Labels keep the default rounds: chosen
+ * on their own few cells, penguins' accuracy fell under mice's (0.828 → 0.824; bench/RESULTS.md).
+ */
+function chooseRounds(table: Table, heldCells: readonly (readonly number[])[], snaps: Map<number, ChainedResult>, fixed: number): RoundChoice {
+  const rounds = [...snaps.keys()].sort((a, b) => a - b);
+  const numeric: number[][] = [];
+  const labels: number[][] = [];
+  table.columns.forEach((c, j) => {
+    const cells = heldCells[j] ?? [];
+    if (!cells.length) return;
+    if (isCategorical(c)) {
+      labels.push(rounds.map((r) => cells.filter((i) => snaps.get(r)!.values[j]![i] !== c.codes[i]).length / cells.length));
+      return;
+    }
+    let mu = 0, cnt = 0;
+    for (let i = 0; i < table.nRows; i++) if (!isMissing(c, i)) (mu += c.values[i]!), cnt++;
+    mu /= cnt;
+    let v = 0;
+    for (let i = 0; i < table.nRows; i++) if (!isMissing(c, i)) v += (c.values[i]! - mu) ** 2;
+    v = v / cnt || 1;
+    numeric.push(rounds.map((r) => {
+      let se = 0;
+      for (const i of cells) se += (snaps.get(r)!.values[j]![i]! - c.values[i]!) ** 2;
+      return se / cells.length / v;
+    }));
+  });
+  const mean = (rows: number[][], k: number): number => (rows.length ? rows.reduce((s, e) => s + e[k]!, 0) / rows.length : 0);
+  const ref = rounds.indexOf(fixed);
+  return {
+    numeric: rounds[pickRound(numeric, ref)]!,
+    labels: fixed,
+    errors: rounds.map((_, k) => ({ numericMedianRatio: numeric.length ? medianRatio(numeric, k, ref) : 1, numeric: mean(numeric, k), labels: mean(labels, k) })),
+  };
+}
+
+/**
+ * The round (index) whose median over columns of error / error at round `ref` is lowest; `ref` unless
+ * one is strictly lower. The median, not the mean of errors: a heavy-tailed column's few huge cells
+ * (gapminder's population lags, whose held errors grew 30-fold from round 4 to 8 while most columns'
+ * fell, and whose errors on the real holes did not grow) would choose for the whole table. On
+ * gapminder_wide2k the mean chose round 2 (RMSE 0.1497), the median round 8 (0.1411; 4 rounds: 0.1459).
+ */
+export function pickRound(errors: readonly (readonly number[])[], ref: number): number {
+  if (!errors.length) return ref;
+  let best = ref;
+  for (let k = 0; k < errors[0]!.length; k++) if (medianRatio(errors, k, ref) < medianRatio(errors, best, ref)) best = k;
+  return best;
+}
+
+/** Median over columns of error at round index k / error at index ref. */
+function medianRatio(errors: readonly (readonly number[])[], k: number, ref: number): number {
+  const r = errors.map((e) => Math.max(e[k]!, 1e-12) / Math.max(e[ref]!, 1e-12)).sort((a, b) => a - b);
+  const m = r.length >> 1;
+  return r.length % 2 ? r[m]! : (r[m - 1]! + r[m]!) / 2;
 }
 
 /** One chained fill of the table, with the `hidden` cells (row indices per column) treated as missing. */
-function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonly number[])[]): ChainedResult {
+function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonly number[])[], keep: readonly number[] = []): { result: ChainedResult; snapshots: Map<number, ChainedResult> } {
   const n = table.nRows;
   const cols = table.columns;
   const p = cols.length;
@@ -131,7 +237,10 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
   const maxRows = o.maxRows ?? 20000;
   const total = iterations * order.length;
   let done = 0;
+  const snapshots = new Map<number, ChainedResult>();
+  const snapshot = (): ChainedResult => ({ values: cols.map((_, j) => data.slice(j * n, (j + 1) * n)), probs: probs.map((a) => a?.slice()) });
   for (let it = 0; it < iterations; it++) {
+    if (it > 0 && keep.includes(it)) snapshots.set(it, snapshot());
     const all = o.nTrees ?? 100;
     const large = n >= LARGE_IMPUTE_ROWS;
     const nTrees = Math.min(all, it < iterations - 1 ? (o.warmupTrees ?? (large ? 25 : all)) : hidden ? (o.heldTrees ?? (large ? 50 : all)) : all);
@@ -199,7 +308,9 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
       o.onProgress?.(++done, total);
     }
   }
-  return { values: cols.map((_, j) => data.slice(j * n, (j + 1) * n)), probs };
+  const result = snapshot();
+  if (keep.includes(iterations)) snapshots.set(iterations, result);
+  return { result, snapshots };
 }
 
 /**
