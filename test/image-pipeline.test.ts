@@ -245,6 +245,8 @@ describe('image pipeline on the brain MR series', () => {
     expect(page).toContain('Image CNN C2ST vs training (score, AUC)');
     expect(page).toContain('Image KID on CNN features vs training (± sd over subsets)');
     expect(page).toContain('Export allowed');
+    // Beside the privacy gate, whether the slices look real, from the C2STs against held-out real slices.
+    expect(page).toMatch(/<strong>Fidelity:<\/strong> (not yet realistic|synthetic slices are no easier)/);
     expect(page).not.toContain('Could not render');
     const overview = decodePng(await readFile(join(out, 'images.png')));
     expect(overview.width).toBe(8 * 32 + 7 * 2);

@@ -9,11 +9,12 @@ export function imagesSection(img: ImageReport): Section {
   const gate = img.export.blocked
     ? html`<p class="skipped-note"><strong>Export blocked:</strong> ${img.export.reason ?? 'see the memorization figures'}</p>`
     : html`<p>Export allowed: no synthetic slice is a near-copy of a training slice.</p>`;
+  const verdict = imageFidelityVerdict(img);
   const h = img.histogram;
   return {
     id: 'images',
     title: 'Images',
-    body: html`${gate}
+    body: html`${gate}${verdict ? html`<p${verdict.realistic ? '' : html` class="skipped-note"`}><strong>Fidelity:</strong> ${verdict.text}</p>` : ''}
 ${figure(imageGrid(img.grid.real, { title: 'Training slices (real)', ...cell }))}
 ${figure(imageGrid(img.grid.synthetic, { title: 'Synthetic slices, with NCC to the nearest training slice', ...cell }))}
 ${figure(imageGrid(img.grid.nearestTraining, { title: 'Nearest training slice of each synthetic slice', ...cell }))}
@@ -90,4 +91,26 @@ ${figure(
       ['Window', `${img.window.map((v) => fmtValue(v)).join(' – ')} (${img.windowSource}), ${img.imageSize}² pixels`],
     ])}<p class="def">${mz.definition}</p></div>`,
   };
+}
+
+/** How far above the held-out real slices' C2ST AUC the synthetic slices' may be and still read as realistic. */
+export const REALISTIC_AUC_MARGIN = 0.1;
+
+/**
+ * The export gate speaks of privacy only; this says whether the slices look real, from the C2STs run
+ * beside held-out real slices: realistic when no detector tells synthetic slices from training slices
+ * more than REALISTIC_AUC_MARGIN of AUC better than it tells held-out real ones (a handful of slices per
+ * fold makes smaller gaps noise). Undefined without a held-out baseline.
+ */
+export function imageFidelityVerdict(img: Pick<ImageReport, 'detection' | 'cnnDetection'>): { realistic: boolean; text: string } | undefined {
+  const tests = [
+    { name: 'pixel-feature forest', d: img.detection },
+    { name: 'CNN', d: img.cnnDetection },
+  ].flatMap(({ name, d }) => (d?.heldOutReal ? [{ name, synthetic: d.synthetic.auc, heldOut: d.heldOutReal.auc }] : []));
+  if (!tests.length) return undefined;
+  const worst = tests.reduce((a, b) => (b.synthetic - b.heldOut > a.synthetic - a.heldOut ? b : a));
+  const auc = (t: (typeof tests)[number]) => `AUC ${fmtFixed(t.synthetic, 3)} (held-out real slices ${fmtFixed(t.heldOut, 3)})`;
+  if (worst.synthetic - worst.heldOut > REALISTIC_AUC_MARGIN)
+    return { realistic: false, text: `not yet realistic: the ${worst.name} C2ST tells synthetic from training slices at ${auc(worst)}, more than ${fmtFixed(REALISTIC_AUC_MARGIN, 2)} above real slices.` };
+  return { realistic: true, text: `synthetic slices are no easier to tell from training slices than held-out real ones: ${tests.map((t) => `${t.name} C2ST ${auc(t)}`).join('; ')}.` };
 }
