@@ -133,10 +133,10 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
   // shorter one, and the whole fill stops at the later of the two rounds kept.
   const all = Array.from({ length: rounds }, (_, r) => r + 1);
   const fixed = o.iterations ?? 4;
-  const held = chainedFill(table, { ...o, iterations: rounds, onProgress: (d) => o.onProgress?.(d, total) }, o.heldCells, all);
+  const held = chainedFill(table, { ...o, iterations: rounds, onProgress: (d) => o.onProgress?.(d, total) }, o.heldCells, all, fixed);
   const choice = chooseRounds(table, o.heldCells, held.snapshots, fixed);
   const last = Math.max(choice.numeric, choice.labels);
-  const full = chainedFill(table, { ...o, iterations: last, onProgress: (d) => o.onProgress?.(heldSteps + d, total) }, undefined, [choice.numeric, choice.labels]);
+  const full = chainedFill(table, { ...o, iterations: last, onProgress: (d) => o.onProgress?.(heldSteps + d, total) }, undefined, [choice.numeric, choice.labels], choice.labels);
   o.onProgress?.(total, total);
   const pick = (snaps: Map<number, ChainedResult>): { values: Float64Array[]; probs: (Float64Array | undefined)[] } => {
     const num = snaps.get(choice.numeric)!, lab = snaps.get(choice.labels)!;
@@ -204,8 +204,12 @@ function medianRatio(errors: readonly (readonly number[])[], k: number, ref: num
   return r.length % 2 ? r[m]! : (r[m - 1]! + r[m]!) / 2;
 }
 
-/** One chained fill of the table, with the `hidden` cells (row indices per column) treated as missing. */
-function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonly number[])[], keep: readonly number[] = []): { result: ChainedResult; snapshots: Map<number, ChainedResult> } {
+/**
+ * One chained fill of the table, with the `hidden` cells (row indices per column) treated as missing; the state
+ * after each round in `keep` is kept too, class probabilities only after round `probsAt` where given (a label of
+ * hundreds of levels has that many per row, and labels keep one round).
+ */
+function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonly number[])[], keep: readonly number[] = [], probsAt?: number): { result: ChainedResult; snapshots: Map<number, ChainedResult> } {
   const n = table.nRows;
   const cols = table.columns;
   const p = cols.length;
@@ -238,9 +242,12 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
   const total = iterations * order.length;
   let done = 0;
   const snapshots = new Map<number, ChainedResult>();
-  const snapshot = (): ChainedResult => ({ values: cols.map((_, j) => data.slice(j * n, (j + 1) * n)), probs: probs.map((a) => a?.slice()) });
+  const snapshot = (round: number): ChainedResult => ({
+    values: cols.map((_, j) => data.slice(j * n, (j + 1) * n)),
+    probs: probsAt === undefined || round === probsAt ? probs.map((a) => a?.slice()) : probs.map(() => undefined),
+  });
   for (let it = 0; it < iterations; it++) {
-    if (it > 0 && keep.includes(it)) snapshots.set(it, snapshot());
+    if (it > 0 && keep.includes(it)) snapshots.set(it, snapshot(it));
     const all = o.nTrees ?? 100;
     const large = n >= LARGE_IMPUTE_ROWS;
     const nTrees = Math.min(all, it < iterations - 1 ? (o.warmupTrees ?? (large ? 25 : all)) : hidden ? (o.heldTrees ?? (large ? 50 : all)) : all);
@@ -308,7 +315,7 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
       o.onProgress?.(++done, total);
     }
   }
-  const result = snapshot();
+  const result = snapshot(iterations);
   if (keep.includes(iterations)) snapshots.set(iterations, result);
   return { result, snapshots };
 }
