@@ -16,7 +16,7 @@ import { readTable } from '../src/io/table-io.js';
 import { BLEND_GRID, blendImpute, hideCells, pairedNoWorse, pickBlend, pickColumnBlends, tableBlend, validationCells } from '../src/impute/blend.js';
 import { planTable } from '../src/run/plan.js';
 import { normalizeSpec } from '../src/spec/normalize.js';
-import { chainedForestImpute, chainedSteps, pickRound } from '../src/impute/chained.js';
+import { ADAPTIVE_ROUNDS_MAX_CELLS, chainedForestImpute, chainedSteps, pickRound } from '../src/impute/chained.js';
 import { chainedInWorker, spareHelpers } from '../src/impute/chained-pool.js';
 import { dependencyViolations, findDependencies } from '../src/table/dependencies.js';
 import { isCategorical, missingCount, takeRows, type Table } from '../src/table/table.js';
@@ -338,7 +338,7 @@ describe('blended imputation', () => {
     expect(val[j]!.filter((i) => r.held!.values[j]![i] !== c.values[i]).length).toBe(val[j]!.length);
   }, 60_000);
 
-  it('below 5,000 rows a fill with maxRounds keeps the numbers after the round its held cells favour and the labels after the default rounds', async () => {
+  it('below 5,000 rows (and 100,000 cells) a fill with maxRounds keeps the numbers after the round its held cells favour and the labels after the default rounds', async () => {
     const { table } = await readTable(fixture('palmerpenguins__penguins'));
     const masked = hideCells(table, table.columns.map((_, j) => Array.from({ length: 40 }, (_, k) => k * 8 + j)));
     const heldCells = validationCells(masked, 3, 0.2);
@@ -368,6 +368,11 @@ describe('blended imputation', () => {
     expect(chainedSteps(big, { seed: 1, iterations: 2, maxRounds: 8, heldCells: held })).toBe(chainedSteps(big, { seed: 1, iterations: 2, heldCells: held }));
     const small = takeRows(big, Array.from({ length: 4999 }, (_, i) => i));
     expect(chainedSteps(small, { seed: 1, iterations: 2, maxRounds: 8, heldCells: held })).toBe(4 * chainedSteps(small, { seed: 1, iterations: 2, heldCells: held }));
+    // Nor past ADAPTIVE_ROUNDS_MAX_CELLS cells: 4,999 rows of 27 columns (gapminder's 9, three times).
+    const wide: Table = { nRows: small.nRows, columns: [0, 1, 2].flatMap((k) => small.columns.map((c) => ({ ...c, name: `${c.name}_${k}` }))) };
+    expect(wide.nRows * wide.columns.length).toBeGreaterThan(ADAPTIVE_ROUNDS_MAX_CELLS);
+    const wideHeld = wide.columns.map(() => [0, 1, 2]);
+    expect(chainedSteps(wide, { seed: 1, iterations: 2, maxRounds: 8, heldCells: wideHeld })).toBe(chainedSteps(wide, { seed: 1, iterations: 2, heldCells: wideHeld }));
   }, 120_000);
 
   it('picks the round most columns improve at, not the one a heavy-tailed column\'s mean error favours', () => {

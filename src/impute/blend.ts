@@ -176,7 +176,7 @@ export function pickBlend(
 }
 
 /**
- * Rounds the forests' held fill may run below LARGE_IMPUTE_ROWS rows; numbers keep the round most columns'
+ * Rounds the forests' held fill may run below LARGE_IMPUTE_ROWS rows and ADAPTIVE_ROUNDS_MAX_CELLS cells; numbers keep the round most columns'
  * validation cells favour (chained.ts pickRound), labels the default 4. The shared masks, 9 tables × 3 seeds
  * (bench/RESULTS.md, 2026-12-07 seventh session): RMSE lower on every table below 5,000 rows, e.g. airquality
  * 0.887 → 0.877, pbc 0.859 → 0.854, and the 30-column gapminder_wide2k 0.1459 → 0.1411; label accuracy as before.
