@@ -381,6 +381,9 @@ export const messages = {
   dicomCannotParse: (source: string, why: string) => `${source}: cannot parse DICOM: ${why}`,
   dicomCannotReencapsulate: (source: string, fragments: number, frames: number) =>
     `${source}: encapsulated pixel data has ${fragments} fragments for ${frames} frames and no Basic Offset Table; cannot re-encapsulate it safely`,
+  /** De-identification warning: a mosaic's tile count is private and removed unless retainSafePrivate. */
+  deidMosaicCountRemoved: () =>
+    'ImageType is MOSAIC: its tile count (NumberOfImagesInMosaic, private (0019,xx0A) and the CSA header) is removed with the private attributes, so the output reads as one image of tiles; deid.retainSafePrivate keeps (0019,xx0A)',
   // Siemens mosaics and CSA headers (io/dicom/csa.ts, read/metadata.ts): notes, the file is still read.
   /** A MOSAIC image whose tile count is in neither the SIEMENS MR HEADER element nor the CSA image header. */
   dicomMosaicNoImageCount: () =>

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { csaNumbers, MAX_CSA_ITEMS, parseCsaHeader, readCsaHeader } from '../src/io/dicom/csa.js';
+import { deidentifyDicomWithReport } from '../src/io/dicom/deidentify.js';
+import { BASIC_ONLY } from '../src/io/dicom/profile-options.js';
+import { UidRemapper } from '../src/io/dicom/uid.js';
 import { parseDicom } from '../src/io/dicom/index.js';
 import { IMPLICIT_VR_LITTLE_ENDIAN } from '../src/io/dicom/read.js';
 import { mosaicTilePlanes, prepareSlices } from '../src/io/dicom/preprocess.js';
@@ -362,5 +365,24 @@ describe('each mosaic tile has its own position', () => {
     };
     expect(await z(0)).toEqual([0, 4, 8]);
     expect(await z(-5)).toEqual([0, 5, 10]);
+  });
+});
+
+describe('de-identifying a mosaic', () => {
+  it('warns that the tile count goes with the private attributes, unless retainSafePrivate keeps (0019,xx0A)', async () => {
+    const file = mosaicFile({ mrHeaderCount: 3, csaHeader: csa('SV10', TAGS) });
+    const deid = (retainSafePrivate: boolean) =>
+      deidentifyDicomWithReport(file, { remapper: new UidRemapper({ secret: 'site' }), profile: { ...BASIC_ONLY, retainSafePrivate }, source: 'mosaic.dcm' });
+    const plain = deid(false);
+    expect(plain.report.warnings).toContain(messages.deidMosaicCountRemoved());
+    expect(messages.deidMosaicCountRemoved()).toBe(
+      'ImageType is MOSAIC: its tile count (NumberOfImagesInMosaic, private (0019,xx0A) and the CSA header) is removed with the private attributes, so the output reads as one image of tiles; deid.retainSafePrivate keeps (0019,xx0A)',
+    );
+    expect((await parseDicom(plain.bytes, 'out.dcm')).meta.NumberOfImagesInMosaic).toBeUndefined();
+    const kept = deid(true);
+    expect(kept.report.warnings).not.toContain(messages.deidMosaicCountRemoved());
+    const image = await parseDicom(kept.bytes, 'out.dcm');
+    expect(image.meta.NumberOfImagesInMosaic).toBe(3);
+    expect(prepareSlices([image], 6)).toHaveLength(3);
   });
 });
