@@ -362,6 +362,11 @@ describe('blended imputation', () => {
       if (isCategorical(c)) expect(r.probs[j]).toEqual(atDefault.probs[j]);
     });
     expect(r.heldFixed!.values).toEqual(atDefault.held!.values);
+    // Seed 6 keeps the default round for numbers too: the held fill is then the default one, given once.
+    const same = chainedForestImpute(masked, { ...options, seed: 6, maxRounds: 4 });
+    expect(same.rounds!.numeric).toBe(2);
+    expect(same.heldFixed).toBeUndefined();
+    expect(same.held!.values).toEqual(chainedForestImpute(masked, { ...options, seed: 6 }).held!.values);
     // From 5,000 rows (and without held cells) the default rounds run: counted by chainedSteps.
     const big = takeRows(table, Array.from({ length: 5000 }, (_, i) => i % table.nRows));
     const held = big.columns.map(() => [0, 1, 2]);

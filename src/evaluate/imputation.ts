@@ -142,7 +142,7 @@ export function applyMask(table: Table, hidden: HiddenCells): Table {
 }
 
 /** Sample standard deviation of the observed values; 1 when undefined or 0 so errors stay in raw units rather than dividing by zero. */
-function observedSd(c: ContinuousColumn): number {
+export function observedSd(c: ContinuousColumn): number {
   let n = 0;
   let mean = 0;
   let m2 = 0;

@@ -7,6 +7,7 @@
  * categorical cells, class probabilities, so a blend can weigh them against the diffusion draws.
  */
 import { forestPredict, trainForestClassifier, trainForestRegressor, type FeatureMatrix, type TreeSharing } from '../evaluate/forest.js';
+import { observedSd } from '../evaluate/imputation.js';
 import { createRng, deriveSeed } from '../rng.js';
 import { LARGE_IMPUTE_ROWS } from '../diffusion/sampler-name.js';
 import { isCategorical, isMissing, type Table } from '../table/table.js';
@@ -64,7 +65,7 @@ export interface ChainedResult {
   probs: (Float64Array | undefined)[];
   /** With `heldCells`: the fill with them hidden, laid out as `values` and `probs`. */
   held?: { values: Float64Array[]; probs: (Float64Array | undefined)[] };
-  /** With `maxRounds`: the held fill after `iterations` rounds (what the labels' blend is chosen on). */
+  /** With `maxRounds`, where the numbers keep another round: the held fill after `iterations` rounds (what the labels' blend is chosen on). */
   heldFixed?: { values: Float64Array[]; probs: (Float64Array | undefined)[] };
   /** With `maxRounds`: the rounds kept for numeric columns and for labels, and each round's held-cell error. */
   rounds?: RoundChoice;
@@ -151,13 +152,14 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
     const num = snaps.get(choice.numeric)!, lab = snaps.get(choice.labels)!;
     return { values: table.columns.map((c, j) => (isCategorical(c) ? lab : num).values[j]!), probs: table.columns.map((c, j) => (isCategorical(c) ? lab.probs[j] : undefined)) };
   };
+  // Where the numbers keep the default round too, the held fill is the default one: no second blend to pick.
   const f = held.snapshots.get(fixed)!;
-  return { ...pick(full.snapshots), held: pick(held.snapshots), heldFixed: { values: f.values, probs: f.probs }, rounds: choice };
+  return { ...pick(full.snapshots), held: pick(held.snapshots), ...(choice.numeric !== fixed ? { heldFixed: { values: f.values, probs: f.probs } } : {}), rounds: choice };
 }
 
 /**
  * The rounds to keep: for labels `fixed`; for numbers `pickRound` on each numeric column's held-cell errors
- * per round (mean squared error over the column's observed variance). Labels keep the default rounds: chosen
+ * per round (mean squared error over the column's observed variance, as evaluate/imputation.ts standardizes). Labels keep the default rounds: chosen
  * on their own few cells, penguins' accuracy fell under mice's (0.828 → 0.824; bench/RESULTS.md).
  */
 function chooseRounds(table: Table, heldCells: readonly (readonly number[])[], snaps: Map<number, ChainedResult>, fixed: number): RoundChoice {
@@ -171,12 +173,7 @@ function chooseRounds(table: Table, heldCells: readonly (readonly number[])[], s
       labels.push(rounds.map((r) => cells.filter((i) => snaps.get(r)!.values[j]![i] !== c.codes[i]).length / cells.length));
       return;
     }
-    let mu = 0, cnt = 0;
-    for (let i = 0; i < table.nRows; i++) if (!isMissing(c, i)) (mu += c.values[i]!), cnt++;
-    mu /= cnt;
-    let v = 0;
-    for (let i = 0; i < table.nRows; i++) if (!isMissing(c, i)) v += (c.values[i]! - mu) ** 2;
-    v = v / cnt || 1;
+    const v = observedSd(c) ** 2;
     numeric.push(rounds.map((r) => {
       let se = 0;
       for (const i of cells) se += (snaps.get(r)!.values[j]![i]! - c.values[i]!) ** 2;
