@@ -153,11 +153,11 @@ export function deidentifyDicomWithReport(bytes: Uint8Array, options: Deidentify
   const counts: Counts = { removed: 0, privateRemoved: 0, emptied: 0, replaced: 0, uidsRemapped: 0, cleaned: 0, retained: 0, shifted: 0 };
   const ds = parsed.dict;
   const warnings = residualRiskWarnings(ds);
-  // The tile count of a Siemens mosaic is private (0019,xx0A; CSA 0029,xx10): without the safe-private
-  // option it goes with the private groups and the output reads as one image of tiles.
-  if (!options.profile?.retainSafePrivate && stringValues(ds['00080008']).some((v) => v.trim().toUpperCase() === 'MOSAIC')) warnings.push(messages.deidMosaicCountRemoved());
   const inputTs = stringValues(parsed.meta['00020010'])[0] ?? EXPLICIT_VR_LITTLE_ENDIAN;
   const profile = options.profile ?? BASIC_ONLY;
+  // The tile count of a Siemens mosaic is private (0019,xx0A; CSA 0029,xx10): without the safe-private
+  // option it goes with the private groups and the output reads as one image of tiles.
+  if (!profile.retainSafePrivate && stringValues(ds['00080008']).some((v) => v.trim().toUpperCase() === 'MOSAIC')) warnings.push(messages.deidMosaicCountRemoved());
   // One shift per patient: keyed on the original Patient ID (else name and birth date), before they go.
   const patientKey = stringValues(ds['00100020'])[0]?.trim() || `${personNames(ds['00100010']).join('^')}|${stringValues(ds['00100030'])[0] ?? ''}`;
   const ctx: Context = {
