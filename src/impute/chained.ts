@@ -48,6 +48,11 @@ export interface ChainedOptions {
    */
   heldCells?: readonly (readonly number[])[];
   /**
+   * Cells hidden in the fill with `heldCells` besides them, and not scored there: a cell an exact relation
+   * derived from one of the held cells (impute/blend.ts `relationsForEngines`), which would give it away.
+   */
+  heldAlso?: readonly (readonly number[])[];
+  /**
    * With `heldCells`, below LARGE_IMPUTE_ROWS rows and ADAPTIVE_ROUNDS_MAX_CELLS cells: the held fill runs up to
    * this many rounds and the rounds whose hidden cells come out best are the ones kept (`ChainedResult.rounds`),
    * in the held fill and the whole one. Unset: `iterations` rounds.
@@ -106,7 +111,13 @@ function roundsFor(table: Table, o: Pick<ChainedOptions, 'iterations' | 'maxRoun
 export function chainedSteps(table: Table, o: Omit<ChainedOptions, 'onProgress'>): number {
   const fits = (hidden?: readonly (readonly number[])[]): number => fillOrder(missingMarks(table, hidden)).length;
   // Adaptive: the whole fill's rounds are not known before the held fill ends; counted at their most.
-  return roundsFor(table, o).rounds * (fits() + (o.heldCells ? fits(o.heldCells) : 0));
+  return roundsFor(table, o).rounds * (fits() + (o.heldCells ? fits(heldHidden(o)) : 0));
+}
+
+/** The cells the held fill hides: `heldCells` and `heldAlso`. */
+function heldHidden(o: Pick<ChainedOptions, 'heldCells' | 'heldAlso'>): readonly (readonly number[])[] | undefined {
+  if (!o.heldAlso || !o.heldCells) return o.heldCells;
+  return o.heldCells.map((rows, j) => (o.heldAlso![j]?.length ? [...rows, ...o.heldAlso![j]!] : rows));
 }
 
 /** Per column, 1 where a fill treats the cell as missing: a hole, or one of the `hidden` cells. */
@@ -133,9 +144,10 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
   // Two fills, one after the other (one worker: a second beside a training model would slow it).
   const { rounds, adaptive } = roundsFor(table, o);
   const total = chainedSteps(table, o);
-  const heldSteps = rounds * fillOrder(missingMarks(table, o.heldCells)).length;
+  const hidden = heldHidden(o)!;
+  const heldSteps = rounds * fillOrder(missingMarks(table, hidden)).length;
   if (!adaptive) {
-    const held = chainedFill(table, { ...o, onProgress: (d) => o.onProgress?.(d, total) }, o.heldCells).result;
+    const held = chainedFill(table, { ...o, onProgress: (d) => o.onProgress?.(d, total) }, hidden).result;
     return { ...chainedFill(table, { ...o, onProgress: (d) => o.onProgress?.(heldSteps + d, total) }).result, held: { values: held.values, probs: held.probs } };
   }
   // A round's fill does not depend on how many rounds follow (seeds per round and column; below
@@ -143,7 +155,7 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
   // shorter one, and the whole fill stops at the later of the two rounds kept.
   const all = Array.from({ length: rounds }, (_, r) => r + 1);
   const fixed = o.iterations ?? 4;
-  const held = chainedFill(table, { ...o, iterations: rounds, onProgress: (d) => o.onProgress?.(d, total) }, o.heldCells, all, fixed);
+  const held = chainedFill(table, { ...o, iterations: rounds, onProgress: (d) => o.onProgress?.(d, total) }, hidden, all, fixed);
   const choice = chooseRounds(table, o.heldCells, held.snapshots, fixed);
   const last = Math.max(choice.numeric, choice.labels);
   const full = chainedFill(table, { ...o, iterations: last, onProgress: (d) => o.onProgress?.(heldSteps + d, total) }, undefined, [choice.numeric, choice.labels], choice.labels);
