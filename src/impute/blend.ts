@@ -242,6 +242,8 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   const n = table.nRows;
   const valRows = o.validation ?? validationCells(table, o.seed, o.validationShare ?? 0.1, o.validationFrom ?? 0);
   const derived = relationsForEngines(table, valRows);
+  // A model trained here learns the derived cells too; one trained by the run (run/table/run.ts) did not, since it
+  // may also generate, where derived cells would thin the missingness pattern it keeps. Both complete this table.
   const held = hideCells(hideCells(derived.full, valRows), derived.heldAlso);
   const engines = o.engines ?? 'auto';
   const use = (e: (typeof ENGINES)[number]): boolean => engines === 'auto' || engines === e;
