@@ -33,6 +33,11 @@ export interface ForestOptions {
   readonly maxBins?: number;
   /** Bootstrap rows per tree (default true). */
   readonly bootstrap?: boolean;
+  /**
+   * Regression: each candidate feature is split at one random bin boundary within the node's range instead of
+   * its best one (extremely randomized trees, Geurts et al. 2006), and the best of those splits is kept.
+   */
+  readonly randomSplits?: boolean;
   /** Other threads that grow some of the trees (impute/tree-share.ts); the forest is the same either way. */
   readonly sharing?: TreeSharing;
 }
@@ -216,6 +221,7 @@ interface GrowContext {
   readonly minLeaf: number;
   readonly mtry: number;
   readonly maxBins: number;
+  readonly randomSplits: boolean;
 }
 
 /** Nodes up to this many rows search splits by sorting their rows by bin (growTree). */
@@ -334,10 +340,14 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
           keys[q] = key;
         }
         const highest = keys[entries - 1]! >>> 16;
+        const lowest = keys[0]! >>> 16;
+        // Random splits: one boundary drawn in the node's bin range; rows up to it go left.
+        const cut = ctx.randomSplits && highest > lowest ? lowest + rng.int(highest - lowest) : -1;
         let sLeft = 0, sl = 0, sr = sumSquares, nLeft = 0;
         for (let q = 0; q < entries; ) {
           const b = keys[q]! >>> 16;
           if (b === highest) break;
+          if (cut >= 0 && b > cut) break;
           let sum = 0;
           for (; q < entries && keys[q]! >>> 16 === b; q++) {
             const i = idx[start + (keys[q]! & 0xffff)]!;
@@ -352,6 +362,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
             nLeft += w;
           }
           sLeft += sum;
+          if (cut >= 0 && q < entries && keys[q]! >>> 16 <= cut) continue;
           const nRight = size - nLeft;
           if (nLeft < minLeaf) continue;
           if (nRight < minLeaf) break;
@@ -421,7 +432,18 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         }
         let sLeft = 0;
         let nLeft = 0;
-        for (let b = lowBin; b < highBin; b++) {
+        // Random splits: one boundary drawn in the node's bin range, scored alone (the scan below stops at once).
+        const cut = ctx.randomSplits ? (highBin > lowBin ? lowBin + rng.int(highBin - lowBin) : lowBin - 1) : -2;
+        if (cut >= lowBin) {
+          for (let b = lowBin; b <= cut; b++) (sLeft += binSum[b]!), (nLeft += binWeight[b]!);
+          const nRight = size - nLeft;
+          if (nLeft >= minLeaf && nRight >= minLeaf) {
+            const sRight = sumY - sLeft;
+            const score = (sLeft * sLeft) / nLeft + (sRight * sRight) / nRight;
+            if (score > bestScore) (bestScore = score), (bestFeat = f), (bestBin = cut);
+          }
+        }
+        for (let b = lowBin; cut === -2 && b < highBin; b++) {
           // Empty bins are skipped, as above.
           if (binWeight[b] === 0) continue;
           sLeft += binSum[b]!;
@@ -499,6 +521,7 @@ function trainForest(
     minLeaf: Math.max(1, options.minSamplesLeaf ?? 1),
     mtry: resolveMaxFeatures(options.maxFeatures, X.nCols, task),
     maxBins,
+    randomSplits: options.randomSplits === true && task === 'regression',
   };
   const plan: ForestPlan = { ctx, seed: options.seed, nTrees: options.nTrees ?? 100, bootstrap: options.bootstrap ?? true };
   const trees = options.sharing?.grow(plan) ?? Array.from({ length: plan.nTrees }, (_, t) => growPlannedTree(plan, t));

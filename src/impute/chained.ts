@@ -40,6 +40,13 @@ export interface ChainedOptions {
   /** Features tried per split (default missForest's sqrt). */
   maxFeatures?: 'sqrt' | 'third' | 'all' | number;
   /**
+   * Numeric columns by extremely randomized trees (Geurts et al. 2006; scikit-learn's ExtraTreesRegressor, the
+   * IterativeImputer peer): each candidate feature split at a random point, no bootstrap, a third of the
+   * features per split. Labels keep the random forests. impute/blend.ts picks per column between this fill
+   * and the random forests' on the validation cells.
+   */
+  extraTrees?: boolean;
+  /**
    * Per column, observed rows to estimate as if missing (impute/blend.ts weighs its engines on them): a
    * first fill with these cells hidden gives `ChainedResult.held`, then the table is filled whole. Neither
    * shortcut measured as good: one more round on the whole table after the hidden fill cost gapminder RMSE
@@ -327,7 +334,7 @@ function chainedFill(table: Table, o: ChainedOptions, hidden?: readonly (readonl
         probs[j] = all;
       } else {
         const y = Float64Array.from(trainRows, (i) => data[j * n + i]!);
-        const pr = forestPredict(trainForestRegressor(X, y, opts), Xm);
+        const pr = forestPredict(trainForestRegressor(X, y, o.extraTrees ? { ...opts, randomSplits: true, bootstrap: false, maxFeatures: o.maxFeatures ?? 'third' } : opts), Xm);
         misRows.forEach((i, r) => (data[j * n + i] = pr[r]!));
       }
       o.onProgress?.(++done, total);

@@ -432,7 +432,14 @@ async function imputeInMemory(model: TabularDiffusion | undefined, task: ImputeT
       treesGrownBySpareCores: r.model.helperTrees.slice(1),
       // The forests' rounds for numbers and labels, and each round's errors on the validation cells that chose them (impute/chained.ts pickRound).
       ...(r.forestRounds ? { forestRounds: { numeric: r.forestRounds.numeric, labels: r.forestRounds.labels, validation: r.forestRounds.errors.map((e) => ({ numericMedianRatio: round3(e.numericMedianRatio), numeric: round3(e.numeric), labels: round3(e.labels) })) } } : {}),
-      columns: r.choices.map((c) => ({ column: c.column, weights: c.weights, chosenBy: c.chosenBy, validationCells: c.validationCells, errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])) })),
+      columns: r.choices.map((c) => ({
+        column: c.column,
+        weights: c.weights,
+        chosenBy: c.chosenBy,
+        validationCells: c.validationCells,
+        errors: Object.fromEntries(Object.entries(c.errors).map(([k, v]) => [k, round3(v)])),
+        ...(c.forestLearner ? { forestLearner: { chosen: c.forestLearner.chosen, randomForest: round3(c.forestLearner.randomForest), extraTrees: round3(c.forestLearner.extraTrees) } } : {}),
+      })),
       // Exact relations between numeric columns that filled a target from its observed inputs (table/relations.ts).
       relations: r.relations.map((x) => ({ target: x.target, inputs: x.inputs, ...(x.byRow ? { byRow: true } : {}), form: x.form, intercept: x.intercept, coefs: x.coefs, completeRows: x.rows, maxResidualSd: x.maxResidual, cellsFilled: x.cells })),
     };
