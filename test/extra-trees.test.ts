@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trainForestRegressor, type FeatureMatrix } from '../src/evaluate/forest.js';
 import { chainedForestImpute } from '../src/impute/chained.js';
+import { runChained } from '../src/impute/chained-pool.js';
 import { forestLearners, usesExtraTrees, validationCells } from '../src/impute/blend.js';
 import { readTable } from '../src/io/table-io.js';
 import { isCategorical, type Column, type Table } from '../src/table/table.js';
@@ -78,6 +79,23 @@ describe('extra trees', () => {
       chosen += b < a ? 1 : 0;
     });
     expect(anyExtra).toBe(chosen > 0);
+  });
+
+  it('skips its whole fill when the rival fill is closer on every number’s held cells, and runs it as without a rival otherwise', async () => {
+    const { table } = await readTable(fixture('palmerpenguins__penguins'));
+    const val = validationCells(table, 3);
+    const alone = chainedForestImpute(table, { seed: 2, extraTrees: true, heldCells: val });
+    // A rival that is exact on the held cells (the observed values themselves): nothing can be closer.
+    const exact = { values: table.columns.map((c) => (isCategorical(c) ? Float64Array.from(c.codes) : Float64Array.from(c.values))), probs: table.columns.map(() => undefined) };
+    const skipped = chainedForestImpute(table, { seed: 2, extraTrees: true, heldCells: val, rivalHeld: exact });
+    expect(skipped.skipped).toBe(true);
+    expect(skipped.held!.values).toEqual(alone.held!.values);
+    // Through a job, the rival is the earlier run named by index: the random forests, closer on some numbers
+    // and not on others here, so the extra trees' whole fill runs and equals the fill without a rival.
+    const [rf, et] = runChained({ table, runs: [{ seed: 1, heldCells: val }, { seed: 2, extraTrees: true, heldCells: val, rivalRun: 0 }] });
+    const closer = forestLearners(table, val, rf!, et!).anyExtra;
+    expect(et!.skipped).toBe(closer ? undefined : true);
+    if (closer) expect(et!.values).toEqual(alone.values);
   });
 
   it('runs below 5,000 rows and 100,000 cells where a number has holes', async () => {

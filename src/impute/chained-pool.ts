@@ -33,12 +33,15 @@ export function runChained(job: ChainedJob, onProgress?: (done: number, total: n
   const steps = job.runs.map((o) => chainedSteps(job.table, o));
   const total = steps.reduce((a, b) => a + b, 0);
   let before = 0;
-  return job.runs.map((options, k) => {
+  const results: ChainedResult[] = [];
+  job.runs.forEach((options, k) => {
     const t0 = performance.now();
-    const r = chainedForestImpute(job.table, { ...options, sharing, onProgress: (d) => onProgress?.(before + d, total) });
+    const rivalHeld = options.rivalRun !== undefined ? results[options.rivalRun]?.held : undefined;
+    const r = chainedForestImpute(job.table, { ...options, ...(rivalHeld ? { rivalHeld } : {}), sharing, onProgress: (d) => onProgress?.(before + d, total) });
     before += steps[k]!;
-    return { ...r, seconds: (performance.now() - t0) / 1000 };
+    results.push({ ...r, seconds: (performance.now() - t0) / 1000 });
   });
+  return results;
 }
 
 /**

@@ -65,6 +65,14 @@ export interface ChainedOptions {
    * in the held fill and the whole one. Unset: `iterations` rounds.
    */
   maxRounds?: number;
+  /**
+   * Index, in a job's runs (chained-pool.ts), of an earlier fill with the same `heldCells` whose held fill this
+   * one competes with per numeric column (`closerOnHeld`): when it is closer on none, the whole fill is skipped
+   * (`ChainedResult.skipped`), as the blend would use none of it. The extra trees set it.
+   */
+  rivalRun?: number;
+  /** The rival's held fill (chained-pool.ts sets it from `rivalRun`). */
+  rivalHeld?: Pick<ChainedResult, 'values' | 'probs'>;
   /** Threads that grow some of each forest's trees (chained-pool.ts's worker sets it); same fills either way. */
   sharing?: TreeSharing;
   onProgress?: (done: number, total: number) => void;
@@ -81,6 +89,8 @@ export interface ChainedResult {
   heldFixed?: { values: Float64Array[]; probs: (Float64Array | undefined)[] };
   /** With `maxRounds`: the rounds kept for numeric columns and for labels, and each round's held-cell error. */
   rounds?: RoundChoice;
+  /** With `rivalHeld`: closer on no numeric column, so the whole fill was not run (`values` and `probs` are the held fill's). */
+  skipped?: true;
   /** Seconds it took (chained-pool.ts). */
   seconds?: number;
   /** The worker thread that computed it (chained-pool.ts); absent in-process. */
@@ -155,6 +165,10 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
   const heldSteps = rounds * fillOrder(missingMarks(table, hidden)).length;
   if (!adaptive) {
     const held = chainedFill(table, { ...o, onProgress: (d) => o.onProgress?.(d, total) }, hidden).result;
+    if (o.rivalHeld && !closerOnHeld(table, o.heldCells, o.rivalHeld, held).some(Boolean)) {
+      o.onProgress?.(total, total);
+      return { values: held.values, probs: held.probs, held: { values: held.values, probs: held.probs }, skipped: true };
+    }
     return { ...chainedFill(table, { ...o, onProgress: (d) => o.onProgress?.(heldSteps + d, total) }).result, held: { values: held.values, probs: held.probs } };
   }
   // A round's fill does not depend on how many rounds follow (seeds per round and column; below
@@ -174,6 +188,19 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
   // Where the numbers keep the default round too, the held fill is the default one: no second blend to pick.
   const f = held.snapshots.get(fixed)!;
   return { ...pick(full.snapshots), held: pick(held.snapshots), ...(choice.numeric !== fixed ? { heldFixed: { values: f.values, probs: f.probs } } : {}), rounds: choice };
+}
+
+/**
+ * Per column: whether fill `b` is closer than fill `a` on its held cells, by squared error (numeric columns
+ * with held cells only; false elsewhere).
+ */
+export function closerOnHeld(table: Table, heldCells: readonly (readonly number[])[], a: Pick<ChainedResult, 'values'>, b: Pick<ChainedResult, 'values'>): boolean[] {
+  return table.columns.map((c, j) => {
+    const cells = heldCells[j] ?? [];
+    if (isCategorical(c) || !cells.length) return false;
+    const sse = (v: Float64Array): number => cells.reduce((s, i) => s + (v[i]! - c.values[i]!) ** 2, 0);
+    return sse(b.values[j]!) < sse(a.values[j]!);
+  });
 }
 
 /**
