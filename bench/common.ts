@@ -32,6 +32,8 @@ export interface BenchRecord {
   rowsPerSec: number | null;
   /** Process high-water mark (getrusage maxrss) at the time the record was printed. */
   peakRssMB: number;
+  /** The start time (`RunMeta.startedAt`) of the bench run that measured it; absent on records from before. */
+  runStartedAt?: string;
   [k: string]: unknown;
 }
 

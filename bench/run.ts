@@ -254,7 +254,8 @@ export async function runSuite(o: SuiteOptions): Promise<{ records: BenchRecord[
     const failures: string[] = [];
     for (const unit of unitsFor(s, o)) {
       const r = await runChild(unit);
-      fresh.push(...r.records);
+      // Each record names its run, so a later partial rerun drops the header of a run none of its records are left from.
+      fresh.push(...r.records.map((x) => ({ ...x, runStartedAt: startedAt })));
       if (r.code !== 0) {
         const why = `${s} ${'table' in unit ? unit.table : ''}: exit ${r.code}: ${r.stderrTail.trim().split('\n').slice(-2).join(' | ')}`;
         say(`FAILED ${why}`);
@@ -310,10 +311,12 @@ export function mergeRecords(previous: Pick<Stored, 'records' | 'runs'>, fresh: 
   const measured = new Set(fresh.map(unit));
   const replaced = (r: BenchRecord): boolean => rerun.has(r.scenario) && (!TABLE_KEYED.has(r.scenario) || measured.has(unit(r)));
   const kept = previous.records.filter((r) => !replaced(r));
-  const stillShown = new Set(kept.map((r) => r.scenario));
+  // A rerun scenario's earlier run stays named while a kept record comes from it: one naming its run
+  // (`runStartedAt`), or one from before records named theirs, which could be from any.
+  const shown = (run: RunMeta): boolean => kept.some((r) => r.scenario === run.scenario && (r.runStartedAt === undefined || r.runStartedAt === run.startedAt));
   return {
     records: [...kept, ...fresh],
-    runs: [...previous.runs.filter((r) => !rerun.has(r.scenario) || (TABLE_KEYED.has(r.scenario) && stillShown.has(r.scenario))), ...runs],
+    runs: [...previous.runs.filter((r) => !rerun.has(r.scenario) || (TABLE_KEYED.has(r.scenario) && shown(r))), ...runs],
   };
 }
 

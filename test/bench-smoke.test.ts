@@ -115,6 +115,15 @@ describe('bench harness (--quick)', () => {
     const all = mergeRecords(previous, [rec('impute-shared', 'a', 1, 0), rec('impute-shared', 'b', 1, 0), rec('impute-shared', 'b', 2, 0)], [now]);
     expect(all.runs.map((r) => r.command)).toEqual(['old step', 'new run']);
     expect(renderMarkdown(merged.records, merged.runs, undefined)).toMatch(/`old run`[^\n]*\n\n_Measured [^\n]*`new run`/);
+    // Records that name their run: a run none of the kept records comes from is no longer named.
+    const at = (r: BenchRecord, run: string): BenchRecord => ({ ...r, runStartedAt: run });
+    const first = { ...old, startedAt: 'T1', command: 'first' }, second = { ...old, startedAt: 'T2', command: 'second' }, third = { ...old, startedAt: 'T3', command: 'third' };
+    const named = mergeRecords(
+      { records: [at(rec('impute-shared', 'a', 1, 0.5), 'T1'), at(rec('impute-shared', 'b', 1, 0.6), 'T2')], runs: [first, second] },
+      [at(rec('impute-shared', 'b', 1, 0.4), 'T3')],
+      [third],
+    );
+    expect(named.runs.map((r) => r.command)).toEqual(['first', 'third']);
   });
 
   const missingPeer = PEERS.map((p) => peerUnavailable(p)).find(Boolean);
