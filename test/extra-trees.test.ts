@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { trainForestRegressor, type FeatureMatrix } from '../src/evaluate/forest.js';
 import { chainedForestImpute } from '../src/impute/chained.js';
-import { runChained } from '../src/impute/chained-pool.js';
+import { chainedInWorker, runChained } from '../src/impute/chained-pool.js';
 import { forestLearners, usesExtraTrees, validationCells } from '../src/impute/blend.js';
 import { readTable } from '../src/io/table-io.js';
 import { isCategorical, type Column, type Table } from '../src/table/table.js';
@@ -97,6 +97,21 @@ describe('extra trees', () => {
     expect(et!.skipped).toBe(closer ? undefined : true);
     if (closer) expect(et!.values).toEqual(alone.values);
   });
+
+  it('grown in a worker with helpers (this thread and two more), the extra trees are the in-process ones, byte for byte', async () => {
+    const { table } = await readTable(fixture('palmerpenguins__penguins'));
+    const val = validationCells(table, 3);
+    const runs = [{ seed: 1, heldCells: val }, { seed: 2, extraTrees: true, heldCells: val, rivalRun: 0 }];
+    const here = runChained({ table, runs });
+    const job = chainedInWorker({ table, runs }, 2);
+    job.help();
+    const there = await job;
+    there.forEach((r, k) => {
+      expect(r.values).toEqual(here[k]!.values);
+      expect(r.held?.values).toEqual(here[k]!.held?.values);
+      expect(r.skipped).toBe(here[k]!.skipped);
+    });
+  }, 60_000);
 
   it('runs below 5,000 rows and 100,000 cells where a number has holes', async () => {
     const { table: gap } = await readTable(fixture('dslabs__gapminder'));
