@@ -1,5 +1,5 @@
 /**
- * Extremely randomized trees beside the random forests (impute/blend.ts EXTRA_TREES_MAX_ROWS): the trees split
+ * Extremely randomized trees beside the random forests (impute/blend.ts usesExtraTrees): the trees split
  * at random points when asked (evaluate/forest.ts `randomSplits`), the chained fill uses them for numbers only,
  * and the forest engine takes, per numeric column, whichever learner is closer on its validation cells.
  */

@@ -432,9 +432,9 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
         }
         let sLeft = 0;
         let nLeft = 0;
-        // Random splits: one boundary drawn in the node's bin range, scored alone (the scan below stops at once).
-        const cut = ctx.randomSplits ? (highBin > lowBin ? lowBin + rng.int(highBin - lowBin) : lowBin - 1) : -2;
-        if (cut >= lowBin) {
+        // Random splits: one boundary drawn in the node's bin range, scored alone instead of the scan.
+        if (ctx.randomSplits && highBin > lowBin) {
+          const cut = lowBin + rng.int(highBin - lowBin);
           for (let b = lowBin; b <= cut; b++) (sLeft += binSum[b]!), (nLeft += binWeight[b]!);
           const nRight = size - nLeft;
           if (nLeft >= minLeaf && nRight >= minLeaf) {
@@ -443,7 +443,7 @@ function growTree(ctx: GrowContext, rng: Rng, bootstrap: boolean): Tree {
             if (score > bestScore) (bestScore = score), (bestFeat = f), (bestBin = cut);
           }
         }
-        for (let b = lowBin; cut === -2 && b < highBin; b++) {
+        for (let b = lowBin; !ctx.randomSplits && b < highBin; b++) {
           // Empty bins are skipped, as above.
           if (binWeight[b] === 0) continue;
           sLeft += binSum[b]!;

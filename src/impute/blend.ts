@@ -17,7 +17,7 @@ import { enforceDependencies, findDependencies } from '../table/dependencies.js'
 import { applyNumericRelations, findNumericRelations, type NumericRelation } from '../table/relations.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import { imputeSampling, type SamplerName, type Sampling } from '../diffusion/sampler-name.js';
-import { ADAPTIVE_ROUNDS_MAX_CELLS, closerOnHeld, type ChainedResult, type RoundChoice } from './chained.js';
+import { heldSse, smallForHeldChoices, type ChainedResult, type RoundChoice } from './chained.js';
 import { chainedInWorker, type ChainedRun } from './chained-pool.js';
 
 /** Engine weights tried per column: (diffusion, forest, ridge) on a simplex grid of step ¼. */
@@ -69,7 +69,7 @@ export interface ColumnChoice {
   validationCells: number;
   /** Validation error of each engine alone and of the chosen blend: RMSE (data units), or for labels the root Brier score. */
   errors: { diffusion: number; forest: number; ridge: number; blend: number };
-  /** A number below EXTRA_TREES_MAX_ROWS rows: the forest engine's learner for it and each learner's validation RMSE. */
+  /** A number of a table where the extra trees run (`usesExtraTrees`): the forest engine's learner for it and each learner's validation RMSE. */
   forestLearner?: { chosen: 'random-forest' | 'extra-trees'; randomForest: number; extraTrees: number };
 }
 
@@ -189,22 +189,17 @@ export const FOREST_MAX_ROUNDS = 8;
 export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResult; extra?: ChainedResult }> & Pick<ChainedRun, 'cancel' | 'progress' | 'help' | 'helped' | 'helpers'>;
 
 /**
- * Below this many rows the forest engine's numeric columns choose, each on its validation cells, between the
- * random forests (missForest) and extremely randomized trees (`ChainedOptions.extraTrees`), fills run side by
- * side. Neither wins everywhere: forests alone on the seed-1 shared masks, RMSE random forest / extra trees,
- * airquality 0.995 / 0.968, penguins 0.656 / 0.633, breast_cancer 0.473 / 0.457, but boys 0.357 / 0.366, pbc
- * 0.897 / 0.923, birthwt 1.145 / 1.171; on the 30-column gapminder lag table (seed 2) 0.1645 / 0.1598, where
- * the year (a trend the random split points follow more smoothly) is most of ExtraTrees' lead over us. The
- * extra trees run the default 4 rounds (on that table 8 chosen rounds read no better, 0.1296 against 0.1289 in
- * the blend, for 40% more time). From 5,000 rows or past ADAPTIVE_ROUNDS_MAX_CELLS cells the forests bound
- * the run's time (a 10k × 30 table must take ≤ 2 minutes), and the random forests run alone.
+ * Where the forest engine's numeric columns choose, each on its validation cells, between the random forests
+ * (missForest) and extremely randomized trees (`ChainedOptions.extraTrees`), the two fills run one after the
+ * other: tables small enough for the choices made on the held cells (chained.ts smallForHeldChoices; past that
+ * the forests bound the run's time, and a 10k × 30 table must take ≤ 2 minutes), with a number to fill. Neither
+ * learner wins everywhere (forests alone, bench/RESULTS.md eighth session), and on the 30-column gapminder lag
+ * table the year (a trend the random split points follow more smoothly) was most of ExtraTrees' lead over us.
+ * The extra trees run the default 4 rounds (there 8 chosen rounds read no better, 0.1296 against 0.1289 in the
+ * blend, for 40% more time).
  */
-export const EXTRA_TREES_MAX_ROWS = 5000;
-
-/** Whether the forest engine runs the extra trees beside the random forests on this table (EXTRA_TREES_MAX_ROWS). */
 export function usesExtraTrees(table: Table): boolean {
-  if (table.nRows >= EXTRA_TREES_MAX_ROWS || table.nRows * table.columns.length > ADAPTIVE_ROUNDS_MAX_CELLS) return false;
-  return table.columns.some((c) => !isCategorical(c) && c.values.some((v) => Number.isNaN(v)));
+  return smallForHeldChoices(table) && table.columns.some((c) => !isCategorical(c) && c.values.some((v) => Number.isNaN(v)));
 }
 
 /**
@@ -294,7 +289,7 @@ export async function blendImpute(table: Table, o: BlendOptions): Promise<BlendR
   // Wall time from their start: they overlap the diffusion model's.
   const chainedSeconds = (performance.now() - fillsStart) / 1000;
   // The forest engine's numbers: per column the random forests' fill or the extra trees', whichever is closer
-  // on the validation cells (EXTRA_TREES_MAX_ROWS).
+  // on the validation cells (usesExtraTrees).
   const learners = fills.forest && fills.extra ? forestLearners(table, valRows, fills.forest, fills.extra) : undefined;
   const forest = learners ? learners.fill : fills.forest;
   const [forestHeld, ridgeHeld] = [forest, fills.ridge].map((r) => r?.held && chainedEstimates(table, r.held));
@@ -487,16 +482,16 @@ async function waitFor(fills: ChainedFills, onProgress: BlendOptions['onProgress
  * random forests. Per numeric column with validation cells: the choice and both RMSEs.
  */
 export function forestLearners(table: Table, valRows: readonly (readonly number[])[], rf: ChainedResult, et: ChainedResult): { fill: ChainedResult; columns: ColumnChoice['forestLearner'][]; anyExtra: boolean } {
-  const closer = rf.held && et.held ? closerOnHeld(table, valRows, rf.held, et.held) : [];
-  const columns = table.columns.map((c, j): ColumnChoice['forestLearner'] => {
-    const cells = valRows[j] ?? [];
-    if (isCategorical(c) || !cells.length || !rf.held || !et.held) return undefined;
-    const rmse = (v: Float64Array): number => Math.sqrt(cells.reduce((s, i) => s + (v[i]! - c.values[i]!) ** 2, 0) / cells.length);
-    // The lower error (closerOnHeld, the rule the worker skips the extra trees' whole fill by), without asking
-    // for evidence: requiring the extra trees to win by one standard error of the paired cell differences
-    // summed to the same ratios over seven tables (6.738 against 6.728) and kept fewer of wide2k's gains
-    // (0.932 against 0.913 of ExtraTrees).
-    return { chosen: closer[j] ? 'extra-trees' : 'random-forest', randomForest: rmse(rf.held.values[j]!), extraTrees: rmse(et.held.values[j]!) };
+  const [ea, eb] = rf.held && et.held ? [heldSse(table, valRows, rf.held.values), heldSse(table, valRows, et.held.values)] : [[], []];
+  const columns = table.columns.map((_, j): ColumnChoice['forestLearner'] => {
+    const [a, b] = [ea[j], eb[j]];
+    if (a === undefined || b === undefined || Number.isNaN(a)) return undefined;
+    const rmse = (e: number): number => Math.sqrt(e / valRows[j]!.length);
+    // The lower error (closerOnHeld's rule, by which the worker skips the extra trees' whole fill), without
+    // asking for evidence: requiring the extra trees to win by one standard error of the paired cell
+    // differences summed to the same ratios over seven tables (6.738 against 6.728) and kept fewer of wide2k's
+    // gains (0.932 against 0.913 of ExtraTrees).
+    return { chosen: b < a ? 'extra-trees' : 'random-forest', randomForest: rmse(a), extraTrees: rmse(b) };
   });
   const take = (j: number): boolean => columns[j]?.chosen === 'extra-trees';
   const pick = (x: Pick<ChainedResult, 'values' | 'probs'>, y: Pick<ChainedResult, 'values' | 'probs'>): Pick<ChainedResult, 'values' | 'probs'> => ({

@@ -116,11 +116,18 @@ export interface RoundChoice {
  */
 export const ADAPTIVE_ROUNDS_MAX_CELLS = 100_000;
 
+/**
+ * Whether a table is small enough for the forests' extra work chosen on the held cells (rounds up to
+ * `maxRounds`; impute/blend.ts's extra trees): below LARGE_IMPUTE_ROWS rows and ADAPTIVE_ROUNDS_MAX_CELLS cells.
+ */
+export function smallForHeldChoices(table: Table): boolean {
+  return table.nRows < LARGE_IMPUTE_ROWS && table.nRows * table.columns.length <= ADAPTIVE_ROUNDS_MAX_CELLS;
+}
+
 /** The rounds `o` may run: `maxRounds` where it applies, else `iterations` (default 4). */
 function roundsFor(table: Table, o: Pick<ChainedOptions, 'iterations' | 'maxRounds' | 'heldCells'>): { rounds: number; adaptive: boolean } {
   const fixed = o.iterations ?? 4;
-  const small = table.nRows < LARGE_IMPUTE_ROWS && table.nRows * table.columns.length <= ADAPTIVE_ROUNDS_MAX_CELLS;
-  const adaptive = o.maxRounds !== undefined && o.maxRounds > fixed && o.heldCells !== undefined && small;
+  const adaptive = o.maxRounds !== undefined && o.maxRounds > fixed && o.heldCells !== undefined && smallForHeldChoices(table);
   return { rounds: adaptive ? o.maxRounds! : fixed, adaptive };
 }
 
@@ -195,11 +202,22 @@ export function chainedForestImpute(table: Table, o: ChainedOptions): ChainedRes
  * with held cells only; false elsewhere).
  */
 export function closerOnHeld(table: Table, heldCells: readonly (readonly number[])[], a: Pick<ChainedResult, 'values'>, b: Pick<ChainedResult, 'values'>): boolean[] {
+  const [ea, eb] = [heldSse(table, heldCells, a.values), heldSse(table, heldCells, b.values)];
+  return ea.map((e, j) => eb[j]! < e);
+}
+
+/**
+ * Per column, a fill's summed squared error on its held cells against the table's values there (numeric
+ * columns with held cells; NaN elsewhere). What chooses the rounds (chooseRounds) and the forest learner
+ * (closerOnHeld, impute/blend.ts forestLearners).
+ */
+export function heldSse(table: Table, heldCells: readonly (readonly number[])[], values: readonly Float64Array[]): number[] {
   return table.columns.map((c, j) => {
     const cells = heldCells[j] ?? [];
-    if (isCategorical(c) || !cells.length) return false;
-    const sse = (v: Float64Array): number => cells.reduce((s, i) => s + (v[i]! - c.values[i]!) ** 2, 0);
-    return sse(b.values[j]!) < sse(a.values[j]!);
+    if (isCategorical(c) || !cells.length) return NaN;
+    let se = 0;
+    for (const i of cells) se += (values[j]![i]! - c.values[i]!) ** 2;
+    return se;
   });
 }
 
@@ -210,6 +228,7 @@ export function closerOnHeld(table: Table, heldCells: readonly (readonly number[
  */
 function chooseRounds(table: Table, heldCells: readonly (readonly number[])[], snaps: Map<number, ChainedResult>, fixed: number): RoundChoice {
   const rounds = [...snaps.keys()].sort((a, b) => a - b);
+  const sse = rounds.map((r) => heldSse(table, heldCells, snaps.get(r)!.values));
   const numeric: number[][] = [];
   const labels: number[][] = [];
   table.columns.forEach((c, j) => {
@@ -220,11 +239,7 @@ function chooseRounds(table: Table, heldCells: readonly (readonly number[])[], s
       return;
     }
     const v = observedSd(c) ** 2;
-    numeric.push(rounds.map((r) => {
-      let se = 0;
-      for (const i of cells) se += (snaps.get(r)!.values[j]![i]! - c.values[i]!) ** 2;
-      return se / cells.length / v;
-    }));
+    numeric.push(sse.map((e) => e[j]! / cells.length / v));
   });
   const mean = (rows: number[][], k: number): number => (rows.length ? rows.reduce((s, e) => s + e[k]!, 0) / rows.length : 0);
   const ref = rounds.indexOf(fixed);
