@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blendImpute, hideCells, relationsForEngines } from '../src/impute/blend.js';
+import { blendImpute, hideCells, relationsForEngines, startChainedFills } from '../src/impute/blend.js';
 import { readTable } from '../src/io/table-io.js';
 import type { NumericColumn, Table } from '../src/table/table.js';
 
@@ -81,6 +81,24 @@ describe('exact relations before the engines', () => {
     // Observed cells are the input's; nothing derived where no relation's inputs are all observed.
     expect(values(d.full, 'population')).toEqual(values(masked, 'population'));
   });
+
+  it('the chained fills read derived cells as observed, and hide with the validation cells those derived from them', async () => {
+    const table = await gdpTable();
+    const j = table.columns.findIndex((c) => c.name === 'gdp');
+    const masked = hideCells(table, table.columns.map((c) => (c.name === 'gdp' ? [10, 20, 30] : [])));
+    const val = table.columns.map((c) => (c.name === 'population' ? [20, 40] : []));
+    const fills = await startChainedFills(masked, val, 4, 'forest');
+    const derived = relationsForEngines(masked, val).full.columns[j] as NumericColumn;
+    // Rows 10 and 30: derived before the fills, so both fills keep the derived value as an observed cell.
+    for (const i of [10, 30]) {
+      expect(fills.forest!.values[j]![i]).toBe(derived.values[i]);
+      expect(fills.forest!.held!.values[j]![i]).toBe(derived.values[i]);
+    }
+    // Row 20's population is a validation cell: its derived gdp is hidden in the held fill (a forest's estimate)
+    // and kept in the whole one.
+    expect(fills.forest!.values[j]![20]).toBe(derived.values[20]);
+    expect(fills.forest!.held!.values[j]![20]).not.toBe(derived.values[20]);
+  }, 120_000);
 
   it('leaves a table without relations as it is', async () => {
     const { table } = await readTable(fixture('datasets__airquality'));
