@@ -81,10 +81,11 @@ function trainStepSection(rs: BenchRecord[]): string {
   const intro = `Default table model: ${r0.mlp} MLP (time embedding + 3 hidden layers), ${r0.encodedDims} encoded dims from \`${r0.table}\`, backend wasm (XNNPACK, SIMD; threads per row). ` +
     'Step = EDM-loss gradients + Adam + EMA update (trainDiffusion\'s device work per step); forward = the MLP alone at the same batch; ' +
     'host batch = drawing masks/σ/noise on the CPU and uploading them. Times are medians of the timed repetitions after one warm-up. ' +
-    'PyTorch = `bench/peers/torch_step.py` (the same MLP, EDM loss, Adam and EMA on CPU, `torch.set_num_threads` = the same thread count), run right after each unit; ' +
+    'PyTorch = `bench/peers/torch_step.py` (the same MLP, EDM loss, Adam and EMA on CPU) on the same number of cores: its BLAS pool (OpenBLAS, which `torch.set_num_threads` ' +
+    'does not size) set to the thread count, and its own pool at the thread count or at 1, whichever is faster; run right after each unit. Cores used = process CPU time over wall time of the timed calls, ours / PyTorch; ' +
     'units run 1, 2, 1, 2 threads so each comparison sees the same load (load = 1-min load average at the end of the batch).';
   const main = table(
-    ['round', 'threads', 'batch', 'step ms', 'PyTorch step ms', 'ours / PyTorch (target ≤ 1.5)', 'forward ms', 'PyTorch forward ms', 'step / forward', 'train rows/s', 'forward rows/s', 'reps', 'load', 'peak RSS MB'],
+    ['round', 'threads', 'batch', 'step ms', 'PyTorch step ms', 'ours / PyTorch (target ≤ 1.5)', 'forward ms', 'PyTorch forward ms', 'step / forward', 'train rows/s', 'forward rows/s', 'cores used', 'reps', 'load', 'peak RSS MB'],
     rs.map((r) => [
       r.round === undefined ? '–' : String(r.round),
       String(r.threads ?? 1),
@@ -97,6 +98,7 @@ function trainStepSection(rs: BenchRecord[]): string {
       fmt(num(r, 'stepOverForward'), 2),
       fmt(r.rowsPerSec, 0),
       fmt(num(r, 'forwardRowsPerSec'), 0),
+      r.cpuPerWall === undefined ? '–' : `${fmt(num(r, 'cpuPerWall'), 2)} / ${r.torchCpuPerWall === undefined ? '–' : fmt(num(r, 'torchCpuPerWall'), 2)}`,
       fmt(r.steps, 0),
       r.load1 === undefined ? '–' : fmt(num(r, 'load1'), 2),
       fmt(r.peakRssMB, 0),

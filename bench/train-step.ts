@@ -41,7 +41,19 @@ export interface TrainStepOptions {
 }
 
 /** PyTorch's step/forward for one batch, or undefined when `/usr/bin/python3 -c 'import torch'` fails. */
-function torchStep(dim: number, width: number, depth: number, batch: number, reps: number, threads: number): { stepMs: number; forwardMs: number; torch: string } | undefined {
+/** PyTorch's figures for one batch (bench/peers/torch_step.py): its faster pool setting on `threads` cores. */
+interface TorchStep {
+  stepMs: number;
+  forwardMs: number;
+  /** Process CPU time over wall time of its timed calls: the cores it really used. */
+  cpuPerWall: number;
+  /** PyTorch's own pool in the faster setting (its BLAS pool is at `threads` either way). */
+  intraOpThreads: number;
+  blasThreads: number | null;
+  torch: string;
+}
+
+function torchStep(dim: number, width: number, depth: number, batch: number, reps: number, threads: number): TorchStep | undefined {
   const script = join(REPO_ROOT, 'bench/peers/torch_step.py');
   const args = [script, '--dim', String(dim), '--width', String(width), '--depth', String(depth), '--batch', String(batch), '--reps', String(reps), '--threads', String(threads)];
   const r = spawnSync(process.env.SYNTHDIFF_TORCH_PYTHON ?? '/usr/bin/python3', args, { encoding: 'utf8' });
@@ -49,7 +61,7 @@ function torchStep(dim: number, width: number, depth: number, batch: number, rep
     say(`train-step: PyTorch peer unavailable (${(r.stderr || String(r.error)).trim().split('\n').pop()})`);
     return undefined;
   }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { stepMs: number; forwardMs: number; torch: string };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchStep;
 }
 
 /** Median and mean of a list of wall times in ms. */
@@ -131,6 +143,8 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
       tf.dispose(Object.values(b));
     });
     let k = 0;
+    const cpu0 = process.cpuUsage();
+    const wall0 = performance.now();
     const [forward, step] = await timeInterleaved(
       reps,
       async () => {
@@ -147,6 +161,9 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
         loss.dispose();
       },
     );
+    const cpu = process.cpuUsage(cpu0);
+    // Cores the timed calls used (CPU time over wall time), comparable with PyTorch's figure.
+    const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
     tf.dispose([...Object.values(batch), input, cNoise]);
     const stepMs = step.median, fwdMs = forward.median;
     const peer = o.torch ? torchStep(D, model.mlp.width, model.mlp.depth, B, reps, info.threads ?? 1) : undefined;
@@ -173,7 +190,10 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
       stepMsAll: step.all.map((v) => round(v, 1)),
       ...(o.round ? { round: o.round } : {}),
       load1: round(loadavg()[0]!, 2),
-      ...(peer ? { torchStepMs: peer.stepMs, torchForwardMs: peer.forwardMs, torchVersion: peer.torch, stepOverTorch: round(stepMs / peer.stepMs, 2) } : {}),
+      cpuPerWall: round(cpuPerWall, 2),
+      ...(peer
+        ? { torchStepMs: peer.stepMs, torchForwardMs: peer.forwardMs, torchVersion: peer.torch, stepOverTorch: round(stepMs / peer.stepMs, 2), torchCpuPerWall: peer.cpuPerWall, torchIntraOpThreads: peer.intraOpThreads, torchBlasThreads: peer.blasThreads }
+        : {}),
     });
   }
   model.dispose();
