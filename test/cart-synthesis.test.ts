@@ -7,7 +7,7 @@ import { chooseGenerateEngines } from '../src/run/table/generate.js';
 import type { TablePlan } from '../src/run/plan.js';
 import { createLogger } from '../src/report/log.js';
 import { cartSynthesize, copyAllowance, duplicateRate } from '../src/synth/cart.js';
-import { CART_LEAVES } from '../src/synth/tune.js';
+import { CART_LEAVES, DCR_SHARE_LIMIT, tuneCartLeaf, validationDcrBar } from '../src/synth/tune.js';
 import { cellValue, column, isCategorical, type Table } from '../src/table/table.js';
 import { runSpec } from './helpers/cli.js';
 import { labels } from './helpers/columns.js';
@@ -22,6 +22,28 @@ function missingShare(t: Table, name: string): number {
   const v = isCategorical(c) ? Array.from(c.codes, (k) => k < 0) : Array.from(c.values, Number.isNaN);
   return v.filter(Boolean).length / t.nRows;
 }
+
+describe('the leaf validation (tuneCartLeaf)', () => {
+  it('grades each leaf on two folds, half A fitted against half B and B against A, and holds the mean to the bar of both halves', async () => {
+    const slid = (await readTable(SLID)).table;
+    const choice = tuneCartLeaf(slid, { seed: 3, leaves: [50, 400] });
+    const { fit, unseen } = choice.validationRows;
+    expect(fit + unseen).toBe(slid.nRows);
+    expect(choice.folds).toBe(2);
+    // The standard error of a share read on both halves' draws, not on one half's.
+    expect(choice.dcrShareLimit).toBe(Math.round(validationDcrBar(DCR_SHARE_LIMIT, fit + unseen) * 1e4) / 1e4);
+    expect(choice.dcrShareLimit).toBeGreaterThan(Math.round(validationDcrBar(DCR_SHARE_LIMIT, fit) * 1e4) / 1e4);
+    for (const t of choice.trials) {
+      expect(t.folds).toHaveLength(2);
+      const [a, b] = t.folds!;
+      // Two fits of two halves: not one fold counted twice.
+      expect(a!.dcrShare === b!.dcrShare && a!.detection === b!.detection).toBe(false);
+      const mean = (a!.dcrShare * fit + b!.dcrShare * unseen) / (fit + unseen);
+      expect(Math.abs(t.dcrShare - mean)).toBeLessThan(2e-4);
+      expect(t.private).toBe(t.dcrShare <= choice.dcrShareLimit);
+    }
+  }, 120_000);
+});
 
 describe('generate engine trees (sequential CART)', () => {
   it('generates a country→continent table from the CLI with no impossible pairs, the data grid and its missingness', async () => {
@@ -62,6 +84,9 @@ describe('generate engine trees (sequential CART)', () => {
     expect(report.generator.engines['tasks[0]']).toBe('trees');
     expect(CART_LEAVES).toContain(report.generator.trees.minLeaf);
     expect(report.generator.trees.validation.trials.length).toBeGreaterThanOrEqual(3);
+    // The leaf's figures are the means of two folds, each reported.
+    expect(report.generator.trees.validation.folds).toBe(2);
+    for (const t of report.generator.trees.validation.trials) expect(t.folds).toHaveLength(2);
     expect(report.generator.trees.dependencies).toContain('country → continent');
     expect(report.tasks[0].engine).toBe('trees');
     // No task needed the diffusion model, so none was trained.
