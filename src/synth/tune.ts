@@ -14,7 +14,7 @@ import { cartSynthesize } from './cart.js';
 import { panelSynthesize, type Panel } from './panel.js';
 
 /** Candidate minimum leaf sizes (training rows per donor pool). */
-export const CART_LEAVES = [10, 20, 50, 100, 150, 200, 300, 400] as const;
+export const CART_LEAVES = [10, 20, 50, 100, 150, 200, 250, 300, 400] as const;
 /**
  * A DCR share above this is too close to the training rows (the bar a release is graded by). The validation
  * holds a leaf to it less one standard error of the share (√(¼ / rows drawn)): the validation's half-size fit
