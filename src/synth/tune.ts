@@ -1,8 +1,8 @@
 /**
  * The CART engine's leaf size, chosen on a validation split of the training table: fit on one half, draw
- * as many rows, and grade them against both halves (then the same with the halves swapped, and the means kept) — DCR share (Platzer & Reutterer 2021: ≈ ½ when the
+ * as many rows, and grade them against both halves — DCR share (Platzer & Reutterer 2021: ≈ ½ when the
  * rows are no closer to the half they came from than to the unseen half) and a C2ST detection score
- * against the fitted half. Small leaves copy (DCR share high), large ones blur (detection low): the most
+ * against the fitted half; then the same with the halves swapped, and the means kept. Small leaves copy (DCR share high), large ones blur (detection low): the most
  * faithful leaf that stays private wins.
  */
 import { detectionC2ST } from '../evaluate/detection.js';
@@ -41,7 +41,7 @@ export interface LeafTrial {
   readonly exactCopies: number;
   readonly private: boolean;
   /** Each fold's own figures: half A fitted and graded against half B, then B against A. */
-  readonly folds?: readonly { readonly dcrShare: number; readonly detection: number }[];
+  readonly folds: readonly { readonly dcrShare: number; readonly detection: number }[];
 }
 
 export interface LeafChoice {
@@ -50,7 +50,7 @@ export interface LeafChoice {
   readonly trials: readonly LeafTrial[];
   readonly validationRows: { readonly fit: number; readonly unseen: number };
   /** Folds the figures are averaged over (each half fitted once). */
-  readonly folds?: number;
+  readonly folds: number;
   readonly dcrShareLimit: number;
   readonly why: string;
 }
@@ -76,7 +76,7 @@ export function tuneCartLeaf(train: Table, o: TuneOptions): LeafChoice {
   // Two folds: each half is fitted once and graded against the other, and a leaf's figures are the means.
   // One fold read a leaf's share with the noise of one split and one draw (ggplot2__diamonds, synth-shared's
   // seed-2 split, leaf 150: 0.5208 or 0.5135 by the validation's seed) while the margin a leaf buys is a few
-  // thousandths; the mean of two halves the variance, and the bar is held to its standard error.
+  // thousandths. Averaging the two folds halves the variance; the bar is held to the mean's standard error.
   const folds = [
     { fit, unseen, tag: '' },
     { fit: unseen, unseen: fit, tag: ':fold2' },

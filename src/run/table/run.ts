@@ -298,7 +298,7 @@ function generatorReport(choice: EngineChoice): Record<string, unknown> {
           trees: {
             kind: 'sequential CART with donor draws (synthpop-style); exact copies of training rows capped at 0.8 × the data\'s own duplicate rate',
             minLeaf: trees.minLeaf,
-            validation: { rows: trees.choice.validationRows, ...(trees.choice.folds ? { folds: trees.choice.folds } : {}), dcrShareLimit: trees.choice.dcrShareLimit, trials: trees.choice.trials, chose: trees.choice.why },
+            validation: { rows: trees.choice.validationRows, folds: trees.choice.folds, dcrShareLimit: trees.choice.dcrShareLimit, trials: trees.choice.trials, chose: trees.choice.why },
             dependencies: trees.dependencies.map((d) => `${d.from} → ${d.to}`),
           },
         }
