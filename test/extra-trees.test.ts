@@ -79,6 +79,11 @@ describe('extra trees', () => {
       chosen += b < a ? 1 : 0;
     });
     expect(anyExtra).toBe(chosen > 0);
+    // A skipped fill's values are its held fill's, never a whole fill: nothing is taken from it.
+    expect(chosen).toBeGreaterThan(0);
+    const fromSkipped = forestLearners(table, val, rf, { ...et, skipped: true });
+    expect(fromSkipped.anyExtra).toBe(false);
+    table.columns.forEach((_, j) => expect(fromSkipped.fill.values[j]).toBe(rf.values[j]));
   });
 
   it('skips its whole fill when the rival fill is closer on every number’s held cells, and runs it as without a rival otherwise', async () => {

@@ -11,13 +11,13 @@
  * the weights are not chosen on cells the model has seen.
  */
 import { createRng, deriveSeed } from '../rng.js';
-import { isCategorical, isMissing, type Column, type Table } from '../table/table.js';
+import { isCategorical, isMissing, missingCount, type Column, type Table } from '../table/table.js';
 import { applyMask } from '../evaluate/imputation.js';
 import { enforceDependencies, findDependencies } from '../table/dependencies.js';
 import { applyNumericRelations, findNumericRelations, type NumericRelation } from '../table/relations.js';
 import { TabularDiffusion, type TabularModelOptions } from '../diffusion/tabular.js';
 import { imputeSampling, type SamplerName, type Sampling } from '../diffusion/sampler-name.js';
-import { heldSse, smallForHeldChoices, type ChainedResult, type RoundChoice } from './chained.js';
+import { closerOnHeld, heldSse, smallForHeldChoices, type ChainedResult, type RoundChoice } from './chained.js';
 import { chainedInWorker, type ChainedRun } from './chained-pool.js';
 
 /** Engine weights tried per column: (diffusion, forest, ridge) on a simplex grid of step ¼. */
@@ -199,7 +199,7 @@ export type ChainedFills = Promise<{ ridge?: ChainedResult; forest?: ChainedResu
  * blend, for 40% more time).
  */
 export function usesExtraTrees(table: Table): boolean {
-  return smallForHeldChoices(table) && table.columns.some((c) => !isCategorical(c) && c.values.some((v) => Number.isNaN(v)));
+  return smallForHeldChoices(table) && table.columns.some((c) => !isCategorical(c) && missingCount(c) > 0);
 }
 
 /**
@@ -483,15 +483,16 @@ async function waitFor(fills: ChainedFills, onProgress: BlendOptions['onProgress
  */
 export function forestLearners(table: Table, valRows: readonly (readonly number[])[], rf: ChainedResult, et: ChainedResult): { fill: ChainedResult; columns: ColumnChoice['forestLearner'][]; anyExtra: boolean } {
   const [ea, eb] = rf.held && et.held ? [heldSse(table, valRows, rf.held.values), heldSse(table, valRows, et.held.values)] : [[], []];
+  // closerOnHeld's rule, the one by which the worker skipped the extra trees' whole fill, so a skipped fill (whose
+  // values are its held fill's) is never taken; and without asking for evidence: requiring the extra trees to win
+  // by one standard error of the paired cell differences summed to the same ratios over seven tables (6.738
+  // against 6.728) and kept fewer of wide2k's gains (0.932 against 0.913 of ExtraTrees).
+  const closer = rf.held && et.held && !et.skipped ? closerOnHeld(table, valRows, rf.held, et.held) : [];
   const columns = table.columns.map((_, j): ColumnChoice['forestLearner'] => {
     const [a, b] = [ea[j], eb[j]];
     if (a === undefined || b === undefined || Number.isNaN(a)) return undefined;
     const rmse = (e: number): number => Math.sqrt(e / valRows[j]!.length);
-    // The lower error (closerOnHeld's rule, by which the worker skips the extra trees' whole fill), without
-    // asking for evidence: requiring the extra trees to win by one standard error of the paired cell
-    // differences summed to the same ratios over seven tables (6.738 against 6.728) and kept fewer of wide2k's
-    // gains (0.932 against 0.913 of ExtraTrees).
-    return { chosen: b < a ? 'extra-trees' : 'random-forest', randomForest: rmse(a), extraTrees: rmse(b) };
+    return { chosen: closer[j] ? 'extra-trees' : 'random-forest', randomForest: rmse(a), extraTrees: rmse(b) };
   });
   const take = (j: number): boolean => columns[j]?.chosen === 'extra-trees';
   const pick = (x: Pick<ChainedResult, 'values' | 'probs'>, y: Pick<ChainedResult, 'values' | 'probs'>): Pick<ChainedResult, 'values' | 'probs'> => ({
