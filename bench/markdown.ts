@@ -82,7 +82,7 @@ function trainStepSection(rs: BenchRecord[]): string {
     'Step = EDM-loss gradients + Adam + EMA update (trainDiffusion\'s device work per step); forward = the MLP alone at the same batch; ' +
     'host batch = drawing masks/σ/noise on the CPU and uploading them. Times are medians of the timed repetitions after one warm-up. ' +
     'PyTorch = `bench/peers/torch_step.py` (the same MLP, EDM loss, Adam and EMA on CPU) on the same number of cores: its BLAS pool (OpenBLAS, which `torch.set_num_threads` ' +
-    'does not size) set to the thread count, and its own pool at the thread count or at 1, whichever is faster; run right after each unit. Cores used = process CPU time over wall time of the timed calls, ours / PyTorch; ' +
+    'does not size) set to the thread count, and its own pool at the thread count or at 1, whichever is faster; run right after each unit. Cores used = process CPU time over wall time of the timing loop, ours / PyTorch; ' +
     'units run 1, 2, 1, 2 threads so each comparison sees the same load (load = 1-min load average at the end of the batch).';
   const main = table(
     ['round', 'threads', 'batch', 'step ms', 'PyTorch step ms', 'ours / PyTorch (target ≤ 1.5)', 'forward ms', 'PyTorch forward ms', 'step / forward', 'train rows/s', 'forward rows/s', 'cores used', 'reps', 'load', 'peak RSS MB'],

@@ -40,7 +40,6 @@ export interface TrainStepOptions {
   round?: number;
 }
 
-/** PyTorch's step/forward for one batch, or undefined when `/usr/bin/python3 -c 'import torch'` fails. */
 /** PyTorch's figures for one batch (bench/peers/torch_step.py): its faster pool setting on `threads` cores. */
 interface TorchStep {
   stepMs: number;
@@ -53,6 +52,7 @@ interface TorchStep {
   torch: string;
 }
 
+/** PyTorch's step/forward for one batch, or undefined when `/usr/bin/python3 -c 'import torch'` fails. */
 function torchStep(dim: number, width: number, depth: number, batch: number, reps: number, threads: number): TorchStep | undefined {
   const script = join(REPO_ROOT, 'bench/peers/torch_step.py');
   const args = [script, '--dim', String(dim), '--width', String(width), '--depth', String(depth), '--batch', String(batch), '--reps', String(reps), '--threads', String(threads)];
@@ -162,7 +162,7 @@ export async function runTrainStep(o: TrainStepOptions): Promise<void> {
       },
     );
     const cpu = process.cpuUsage(cpu0);
-    // Cores the timed calls used (CPU time over wall time), comparable with PyTorch's figure.
+    // Cores the interleaved loop used (CPU time over its wall time, warm-up calls included), as PyTorch's figure.
     const cpuPerWall = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
     tf.dispose([...Object.values(batch), input, cNoise]);
     const stepMs = step.median, fwdMs = forward.median;

@@ -2,8 +2,8 @@
  * The CART engine's leaf size, chosen on a validation split of the training table: fit on one half, draw
  * as many rows, and grade them against both halves — DCR share (Platzer & Reutterer 2021: ≈ ½ when the
  * rows are no closer to the half they came from than to the unseen half) and a C2ST detection score
- * against the fitted half; then the same with the halves swapped, and the means kept. Small leaves copy (DCR share high), large ones blur (detection low): the most
- * faithful leaf that stays private wins.
+ * against the fitted half; then the same with the halves swapped, and the means kept. Small leaves copy (DCR
+ * share high), large ones blur (detection low): the most faithful leaf that stays private wins.
  */
 import { detectionC2ST } from '../evaluate/detection.js';
 import { dcr, gowerDistance, gowerScale } from '../evaluate/privacy.js';
@@ -75,8 +75,8 @@ export function tuneCartLeaf(train: Table, o: TuneOptions): LeafChoice {
   const half = fit.nRows;
   // Two folds: each half is fitted once and graded against the other, and a leaf's figures are the means.
   // One fold read a leaf's share with the noise of one split and one draw (ggplot2__diamonds, synth-shared's
-  // seed-2 split, leaf 150: 0.5208 or 0.5135 by the validation's seed) while the margin a leaf buys is a few
-  // thousandths. Averaging the two folds halves the variance; the bar is held to the mean's standard error.
+  // seed-2 split, leaf 150: 0.5135 on one fold and 0.5265 on the other, report.json's `folds`) while the margin
+  // a leaf buys is a few thousandths. Averaging the two folds halves the variance; the bar is held to the mean's standard error.
   const folds = [
     { fit, unseen, tag: '' },
     { fit: unseen, unseen: fit, tag: ':fold2' },
