@@ -149,6 +149,8 @@ export function unitsFor(s: Scenario, o: SuiteOptions): UnitSpec[] {
         threads,
         runs: [
           { sampler: 'heun', steps: 50 },
+          // The generation default (sampler-name.ts generateSampling).
+          { sampler: 'heun', steps: 30 },
           { sampler: 'edm-stochastic', steps: 50 },
           { sampler: 'dpmpp-2m', steps: 20 },
           { sampler: 'dpmpp-2m', steps: 10 },

@@ -94,8 +94,8 @@ report: { dir: out, html: false }
     const report = JSON.parse(await readFile(join(dir, 'out/report.json'), 'utf8'));
     expect(report.backend.name).toBe('wasm');
     expect(report.tasks.map((t: { type: string }) => t.type)).toEqual(['impute', 'generate']);
-    // The spec names no sampler: Heun at 50 steps generates, DPM-Solver++(2M) at 20 imputes (10 for a blend's draws from 5,000 rows).
-    expect(report.model.sampler).toBe("heun, 50 steps (generate); dpmpp-2m, 20 steps (a blend's draws: 10 from 5,000 rows) (impute)");
+    // The spec names no sampler: Heun at 30 steps generates, DPM-Solver++(2M) at 20 imputes (10 for a blend's draws from 5,000 rows).
+    expect(report.model.sampler).toBe("heun, 30 steps (generate); dpmpp-2m, 20 steps (a blend's draws: 10 from 5,000 rows) (impute)");
     expect(report.tasks[0].blend.drawSampling).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
     expect(await readdir(join(dir, 'out/model'))).toContain('model.json');
     // A second spec loads the checkpoint instead of training and samples the same rows again.

@@ -100,6 +100,11 @@ describe('TabularDiffusion (the library model)', () => {
       const again = await model.impute(input, { draws: 1, samplerSteps: 6, seed: 9 });
       expect(cells((await model.impute(input, { draws: 1, samplerSteps: 6, seed: 9 })).table)).toEqual(cells(again.table));
       expect(cells(await model.sample(7, { samplerSteps: 6 }))).not.toEqual(cells(s));
+      // Unnamed, generation is Heun at 30 steps; a sampler named without steps takes 50.
+      const byDefault = cells(await model.sample(7, { seed: 5 }));
+      expect(byDefault).toEqual(cells(await model.sample(7, { seed: 5, sampler: 'heun', samplerSteps: 30 })));
+      expect(byDefault).not.toEqual(cells(await model.sample(7, { seed: 5, sampler: 'heun' })));
+      expect(cells(await model.sample(7, { seed: 5, sampler: 'heun' }))).toEqual(cells(await model.sample(7, { seed: 5, sampler: 'heun', samplerSteps: 50 })));
     } finally {
       model.dispose();
     }

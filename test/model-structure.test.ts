@@ -11,7 +11,7 @@ import { runSpec } from './helpers/cli.js';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { initBackend } from '../src/backend/index.js';
 import { imputeSizing, TabularDiffusion } from '../src/diffusion/tabular.js';
-import { imputeSampling } from '../src/diffusion/sampler-name.js';
+import { generateSampling, imputeSampling } from '../src/diffusion/sampler-name.js';
 import { readTable } from '../src/io/table-io.js';
 import { BLEND_GRID, blendImpute, hideCells, pairedNoWorse, pickBlend, pickColumnBlends, tableBlend, validationCells } from '../src/impute/blend.js';
 import { planTable } from '../src/run/plan.js';
@@ -434,6 +434,11 @@ describe('a model that only serves blended imputation', () => {
     expect(imputeSampling(undefined, undefined, 4999)).toEqual({ sampler: 'dpmpp-2m', steps: 20 });
     expect(imputeSampling(undefined, 30, 10000)).toEqual({ sampler: 'dpmpp-2m', steps: 30 });
     expect(imputeSampling('heun', undefined, 10000)).toEqual({ sampler: 'heun', steps: 50 });
+    // Generation: Heun 30 when nothing is named, 50 for a sampler named without steps, the caller's steps otherwise.
+    expect(generateSampling()).toEqual({ sampler: 'heun', steps: 30 });
+    expect(generateSampling('heun')).toEqual({ sampler: 'heun', steps: 50 });
+    expect(generateSampling('dpmpp-2m', 12)).toEqual({ sampler: 'dpmpp-2m', steps: 12 });
+    expect(generateSampling(undefined, 8)).toEqual({ sampler: 'heun', steps: 8 });
     // Through the CLI on SLID's 7,425 rows (engine auto; a 2-step model): the draws the blend makes, which the
     // completed datasets hold, are those of samplerSteps 10 when the spec names no steps, and not those of 20.
     const drawn = async (model: object): Promise<{ sampling: unknown; completed: string }> => {

@@ -39,7 +39,7 @@ describe('normalize: defaults', () => {
     expect(spec.tasks[0]).toEqual({ type: 'impute', draws: 1, engine: 'auto', output: { path: '/a/o.csv' } });
     expect(spec.evaluate).toEqual({ fidelity: false, detection: false, privacy: false, outliers: false, memorization: false, imputation: { fraction: 0.2, mechanism: 'mcar' } });
     expect(spec.report).toEqual({ dir: '/a/r', html: true });
-    expect(spec.model).toEqual({ declared: false, device: 'auto', resume: false, sampling: { generate: { sampler: 'heun', steps: 50 }, impute: { sampler: 'dpmpp-2m', steps: 20, byRows: true } }, flip: false });
+    expect(spec.model).toEqual({ declared: false, device: 'auto', resume: false, sampling: { generate: { sampler: 'heun', steps: 30 }, impute: { sampler: 'dpmpp-2m', steps: 20, byRows: true } }, flip: false });
   });
   it('imputes with DPM-Solver++(2M) at 20 steps (by rows in a blend) unless the spec names a sampler; samplerSteps alone sets both uses', () => {
     const task = { tasks: [{ type: 'impute' as const, output: { path: 'o.csv' } }] };

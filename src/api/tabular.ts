@@ -12,7 +12,7 @@
 import { initBackend, type BackendInfo } from '../backend/index.js';
 import type { BackendName, Device } from '../backend/names.js';
 import { TabularDiffusion as TabularModel } from '../diffusion/tabular.js';
-import { DEFAULT_GENERATE_SAMPLER, DEFAULT_SAMPLER_STEPS, imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
+import { generateSampling, imputeSampling, type SamplerName } from '../diffusion/sampler-name.js';
 import type { TrainProgress } from '../diffusion/train.js';
 import { DataError, ModelError } from '../errors.js';
 import { messages } from '../messages.js';
@@ -50,7 +50,7 @@ export interface SamplingOptions {
   /** Default: derived from the model's seed and how many calls came before, so repeated calls differ. */
   seed?: number;
   sampler?: SamplerName;
-  /** Sampler steps (default 50; 20 for imputation with the default sampler, DPM-Solver++(2M)). */
+  /** Sampler steps (default: 30 to generate with the default sampler, Heun; 20 to impute with its default, DPM-Solver++(2M); 50 for a named sampler). */
   samplerSteps?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -137,8 +137,7 @@ export class TabularDiffusion {
     if (!Number.isInteger(rows) || rows < 1) throw new ModelError(messages.sampleRows(rows));
     return this.model.generate(rows, {
       seed: opts.seed ?? deriveSeed(this.model.trainOptions.seed, `sample/${this.calls++}`),
-      sampler: opts.sampler ?? DEFAULT_GENERATE_SAMPLER,
-      steps: opts.samplerSteps ?? DEFAULT_SAMPLER_STEPS,
+      ...generateSampling(opts.sampler, opts.samplerSteps),
       ...(opts.fixed ? { fixed: opts.fixed } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     });

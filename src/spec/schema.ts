@@ -200,7 +200,7 @@ export const ModelSpec = Type.Object(
     load: Type.Optional(Str()),
     resume: Type.Optional(Type.Boolean()),
     sampler: Type.Optional(Enum(SAMPLER_NAMES, { description: 'Default: heun to generate (and for images), dpmpp-2m to impute.' })),
-    samplerSteps: Type.Optional(PositiveInt({ description: 'Default: 50 for tables (20 when imputing with the default sampler), 24 for images.' })),
+    samplerSteps: Type.Optional(PositiveInt({ description: 'Default: 30 to generate and 20 to impute with the default samplers, 50 for a table sampler named without steps, 24 for images.' })),
     /** Image models: training resolution (square, pixels). */
     imageSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 512, description: 'Image models: training resolution (pixels, square).' })),
     /** Image models: intensity window [low, high] in modality units (default: 0.5–99.5th percentiles). */
