@@ -34,9 +34,10 @@ export const DEFAULT_SAMPLER_STEPS = 50;
  * Steps of a table model's default generation sampler (Heun) when the caller names neither sampler nor
  * steps: 30 (59 network evaluations per row instead of 50 steps' 99). Same model, same starting noise,
  * 6–10 seeds per table against Heun 50 (bench/RESULTS.md, "Generation: Heun 30"): HGB detection
- * −0.006 / −0.005 / −0.001 on credit_data / SLID / gss_cat, shapes and trends within 0.0003, DCR share
- * within 0.0003, at 1.6–1.8× the rows per second. Heun 20 lost 0.011 of detection on credit_data, and
- * DPM-Solver++(2M) 30 lost 0.010 on a model trained as long as the default.
+ * −0.006 / −0.005 / −0.001 on credit_data / SLID / gss_cat (−0.007 ± 0.004 over 16 seeds on a credit_data
+ * model trained as long as the default), shapes and trends within 0.0003, DCR share within 0.0003, at
+ * 1.6–1.8× the rows per second. Heun 20 lost 0.011 of detection on credit_data, and DPM-Solver++(2M) 30
+ * lost 0.010 on the longer-trained model.
  */
 export const DEFAULT_GENERATE_STEPS = 30;
 
