@@ -2,7 +2,7 @@
  * Issue 12: where a training step's time goes. One model and batch (credit_data, 3×256 MLP), the step
  * trainDiffusion takes (edmStep + updateEma): tf.profile's kernel times by kernel name for one step, then
  * the mean of 200 steps, and the parts alone (the loss without gradients, the network's forward, the
- * network's gradients on the tape).
+ * network's gradients on the tape), and each matrix product of one more step with its operand shapes.
  * usage: [TH=threads] [B=batch] npx tsx bench/prototypes/step-profile.mts
  * (with the native multiply, `env -u OPENBLAS_CORETYPE` lets OpenBLAS pick its kernels for the CPU)
  */
@@ -65,3 +65,6 @@ time('network gradients on the tape', () => {
   const { value, grads } = tf.variableGrads(() => tf.sum(model.net.apply(input, cNoise)) as tf.Scalar);
   tf.dispose([value, ...Object.values(grads)]);
 });
+// Each matrix product of one more step, with its operand shapes: which ones gain from a second thread.
+const products = await tf.profile(() => step());
+for (const k of products.kernels) if (k.name === 'BatchMatMul' || k.name === '_FusedMatMul') console.log(`  ${k.name} ${JSON.stringify(k.inputShapes)} ${(k.kernelTimeMs as number).toFixed(2)} ms`);
