@@ -9,6 +9,7 @@ import { readNifti } from '../src/io/nifti.js';
 import { newUid } from '../src/io/dicom/uid.js';
 import { writeSyntheticDicom } from '../src/io/dicom/write.js';
 import { splitSlices } from '../src/run/image/labels.js';
+import { heldOutVerdict } from '../src/run/image/run.js';
 import { createRng } from '../src/rng.js';
 import { decodePng } from './helpers/png-decode.js';
 import { dciodvfy, dcmftest, HAVE_DCMTK, HAVE_DICOM3TOOLS, skipNote } from './helpers/dicom-validators.js';
@@ -231,6 +232,11 @@ describe('image pipeline on the brain MR series', () => {
     const png = decodePng(Buffer.from(img.grid.synthetic[0]!.pngBase64, 'base64'));
     expect([png.width, png.height]).toEqual([32, 32]);
     expect(report.model).toMatchObject({ channels: [8, 16, 32, 32], steps: 40, imageSize: 32 });
+    // The held-out loss every tenth of the steps; its last point is the reported held-out loss.
+    const curve = report.model!.holdoutLossCurve as [number, number][];
+    expect(curve.map(([step]) => step)).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40]);
+    expect(curve.at(-1)![1]).toBe(report.model!.holdoutLoss);
+    expect(report.model!.holdoutLossLowestAt).toBe(curve.reduce((b, p) => (p[1] < b[1] ? p : b))[0]);
     // The brain series has one geometry: by default the model conditions on slice position.
     expect(report.model!.condition).toMatch(/^slice position/);
     expect(report.backend?.name).toBe('wasm');
@@ -247,6 +253,8 @@ describe('image pipeline on the brain MR series', () => {
     expect(page).toContain('Export allowed');
     // Beside the privacy gate, whether the slices look real, from the C2STs against held-out real slices.
     expect(page).toMatch(/<strong>Fidelity:<\/strong> (not yet realistic|synthetic slices are no easier)/);
+    // The held-out loss through training, summarised with where it was lowest.
+    expect(page).toMatch(/<dt>Held-out loss curve<\/dt><dd>[0-9.]+ at 4, [^<]*; lowest \([0-9.]+\) at step \d+<\/dd>/);
     expect(page).not.toContain('Could not render');
     const overview = decodePng(await readFile(join(out, 'images.png')));
     expect(overview.width).toBe(8 * 32 + 7 * 2);
@@ -443,5 +451,17 @@ describe('a rerun of the same image spec', () => {
     const forced = await report('--force');
     expect(stderr).not.toMatch(/reusing it/);
     expect(forced.model!.stepsPerSecond).toBeDefined();
+  });
+});
+
+describe('the held-out loss line after training', () => {
+  it('says whether more steps would help, by where the held-out loss is lowest', () => {
+    // brain-mr at 64², 1,600 steps and 2,400 (bench/RESULTS.md, tenth session), as two short curves.
+    expect(heldOutVerdict([[800, 0.2254], [1600, 0.215]], [1600, 0.215], 1600)).toBe(
+      'held-out loss (EMA, fixed σ) during training, by step: 800 0.2254, 1600 0.2150; lowest at the last step: more model.steps would likely help',
+    );
+    expect(heldOutVerdict([[800, 0.2254], [1600, 0.215], [2400, 0.2321]], [1600, 0.215], 2400)).toBe(
+      'held-out loss (EMA, fixed σ) during training, by step: 800 0.2254, 1600 0.2150, 2400 0.2321; lowest at step 1600 of 2400: later steps fit the training slices more than new ones, so more model.steps would not help',
+    );
   });
 });

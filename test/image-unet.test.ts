@@ -147,6 +147,31 @@ describe('ImageDiffusion', () => {
     model.dispose();
   });
 
+  it('records the held-out loss through training without changing the weights, and keeps the curve across a resume', async () => {
+    const { images, prep } = await brainSlices(16, 6);
+    const train = images.slice(0, 4), held = images.slice(4);
+    const options = { channels: [4, 8], seed: 6, train: { steps: 20, batchSize: 4 } };
+    const plain = ImageDiffusion.create(prep, options);
+    await plain.fit(train);
+    const watched = ImageDiffusion.create(prep, options);
+    const seen: number[] = [];
+    await watched.fit(train, { heldOut: { images: held, seed: 9, every: 6, onLoss: (step) => seen.push(step) }, checkpoint: { dir: join(dir, 'held-half'), everyMs: Infinity, everySteps: 10 } });
+    // Every 6 steps and at the last; the last point is the finished EMA model's held-out loss.
+    expect(watched.state.heldOutCurve!.map(([step]) => step)).toEqual([6, 12, 18, 20]);
+    expect(seen).toEqual([6, 12, 18, 20]);
+    expect(watched.state.heldOutCurve!.at(-1)![1]).toBe(await watched.evaluateLoss(held, 9));
+    expect(plain.state.heldOutCurve).toBeUndefined();
+    // The curve draws nothing from the training stream: the same weights with or without it.
+    expect(await watched.net.read()).toEqual(await plain.net.read());
+    expect(await watched.ema.read()).toEqual(await plain.ema.read());
+    // A periodic save carries the curve so far; the resumed run ends with the whole curve.
+    const resumed = await ImageDiffusion.load(join(dir, 'held-half'));
+    expect(resumed.state.heldOutCurve!.map(([step]) => step)).toEqual([6]);
+    await resumed.fit(train, { heldOut: { images: held, seed: 9, every: 6 } });
+    expect(resumed.state.heldOutCurve).toEqual(watched.state.heldOutCurve);
+    for (const m of [plain, watched, resumed]) m.dispose();
+  });
+
   it('resumed from a checkpoint at N/2, ends bit for bit as the uninterrupted run (issue 17)', async () => {
     const { images, prep } = await brainSlices(16, 5);
     // 5 images in batches of 4 with flips, a loss-curve entry every 2 steps: the save at step 51 falls mid-epoch and between entries.

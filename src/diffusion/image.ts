@@ -58,6 +58,11 @@ export interface ImageTrainState {
   /** [step, mean loss over the steps since the previous entry], about 50 entries per run. */
   lossCurve: [number, number][];
   /**
+   * [step, the EMA model's loss on held-out images (`evaluateLoss`)] every `heldOut.every` steps and at the
+   * last step, where `fit` was given held-out images: where it is lowest says how many steps the data can use.
+   */
+  heldOutCurve?: [number, number][];
+  /**
    * A periodic save's exact place (as TrainState's in train.ts): the random stream's state, its state when
    * the epoch's order was drawn, the cursor in that order, and the loss sum since the last curve entry.
    */
@@ -247,11 +252,19 @@ export class ImageDiffusion {
    * Train (or continue up to `trainOptions.steps`) on `images` (each imageSize² in [−1, 1]). Batches are
    * drawn by epoch-wise shuffles from the seeded generator; with `preprocessing.flip` each drawn image is
    * mirrored left-right with probability ½ (its level and label are unchanged). A labelled model takes one
-   * label per image (`labels`) and records how many images each label had.
+   * label per image (`labels`) and records how many images each label had. With `heldOut`, the EMA model's
+   * loss on those images is recorded every `every` steps and at the last (state.heldOutCurve); it draws
+   * nothing from the training stream, so the weights are the same with or without it.
    */
   async fit(
     images: readonly Float32Array[],
-    opts: { levels?: readonly number[]; labels?: readonly string[]; onProgress?: (p: ImageTrainProgress) => void; checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: ImageTrainState) => void } } = {},
+    opts: {
+      levels?: readonly number[];
+      labels?: readonly string[];
+      onProgress?: (p: ImageTrainProgress) => void;
+      checkpoint?: { dir: string; everyMs: number; everySteps?: number; onSaved?: (state: ImageTrainState) => void };
+      heldOut?: { images: readonly Float32Array[]; levels?: readonly number[]; labels?: readonly string[]; seed: number; every: number; onLoss?: (step: number, loss: number) => void };
+    } = {},
   ): Promise<ImageTrainState> {
     const o = this.trainOptions;
     const S = this.size, P = S * S;
@@ -275,6 +288,9 @@ export class ImageDiffusion {
     const reportEvery = Math.max(1, Math.min(25, Math.round(o.steps / 50)));
     let lossSum = at?.lossSum ?? 0, lossCount = at?.lossCount ?? 0;
     const curve = [...this.state.lossCurve];
+    const ho = opts.heldOut && opts.heldOut.images.length > 0 ? opts.heldOut : undefined;
+    const heldCurve: [number, number][] = [...(this.state.heldOutCurve ?? [])];
+    const withHeld = () => (ho ? { heldOutCurve: [...heldCurve] } : {});
     let step = this.state.step;
     let lastSave = performance.now();
     const ck = opts.checkpoint;
@@ -310,6 +326,11 @@ export class ImageDiffusion {
       lossCount++;
       loss.dispose();
       const done = step + 1;
+      if (ho && (done % Math.max(1, ho.every) === 0 || done === o.steps)) {
+        const l = await this.evaluateLoss(ho.images, ho.seed, ho.levels, ho.labels);
+        heldCurve.push([done, l]);
+        ho.onLoss?.(done, l);
+      }
       if (done % reportEvery === 0 || done === o.steps) {
         const mean = lossSum / lossCount;
         curve.push([done, mean]);
@@ -321,7 +342,7 @@ export class ImageDiffusion {
       if (ck && done < o.steps && (performance.now() - lastSave >= ck.everyMs || (ck.everySteps !== undefined && done % ck.everySteps === 0))) {
         // A periodic save (see PeriodicCheckpoint in train.ts): the random stream is read, not drawn from.
         const finished = this.state;
-        this.state = { step: done, rngState: finished.rngState, lossCurve: [...curve], rng: rng.state(), orderRng, cursor, lossSum, lossCount };
+        this.state = { step: done, rngState: finished.rngState, lossCurve: [...curve], ...withHeld(), rng: rng.state(), orderRng, cursor, lossSum, lossCount };
         try {
           await this.save(ck.dir, { inProgress: true });
         } finally {
@@ -331,7 +352,7 @@ export class ImageDiffusion {
         lastSave = performance.now();
       }
     }
-    this.state = { step, rngState: rng.int(2 ** 31), lossCurve: curve };
+    this.state = { step, rngState: rng.int(2 ** 31), lossCurve: curve, ...withHeld() };
     return this.state;
   }
 

@@ -106,6 +106,13 @@ export function modelSummary(model: Record<string, unknown> | undefined, generat
   const curve = Array.isArray(m.lossCurve) ? (m.lossCurve as [number, number][]) : [];
   if (curve.length) entries.push(['Loss curve', `${fmtFixed(curve[0]![1], 4)} at step ${curve[0]![0]} → ${fmtFixed(curve.at(-1)![1], 4)} at step ${curve.at(-1)![0]}`]);
   shown.add('lossCurve');
+  // And the held-out slices' loss through training: where it was lowest says whether more steps would help.
+  const held = Array.isArray(m.holdoutLossCurve) ? (m.holdoutLossCurve as [number, number][]) : [];
+  if (held.length && isNum(m.holdoutLossLowestAt)) {
+    const low = held.find(([step]) => step === m.holdoutLossLowestAt);
+    entries.push(['Held-out loss curve', `${held.map(([step, l]) => `${fmtFixed(l, 4)} at ${step}`).join(', ')}; lowest${low ? ` (${fmtFixed(low[1], 4)})` : ''} at step ${m.holdoutLossLowestAt}`]);
+  }
+  ['holdoutLossCurve', 'holdoutLossLowestAt'].forEach((k) => shown.add(k));
   // A labelled image model (model.seriesLabel): each label with its training and held-out slices.
   const sl = m.seriesLabel as { attribute: string; labels: { label: string; trainSlices?: number; heldOutSlices: number }[] } | undefined;
   if (sl?.labels) {

@@ -185,6 +185,19 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
   };
 
   let model: ImageDiffusion | undefined;
+  /**
+   * Slices `set` (slice indices `idx`) with the levels and labels `mdl` conditions on, for its loss; a labelled
+   * model (a loaded one too) is scored on the slices whose label it knows.
+   */
+  const lossInputs = (mdl: ImageDiffusion, set: Float32Array[], idx: number[]): { images: Float32Array[]; levels?: number[]; labels?: string[] } => {
+    const known = new Set(mdl.seriesLabels?.labels ?? []);
+    const keep = idx.flatMap((i, j) => (!mdl.labelled || known.has(sliceLabels?.[i] ?? '') ? [j] : []));
+    return {
+      images: keep.length === set.length ? set : keep.map((j) => set[j]!),
+      ...(mdl.slicePosition ? { levels: keep.map((j) => levels![idx[j]!]!) } : {}),
+      ...(mdl.labelled ? { labels: keep.map((j) => sliceLabels![idx[j]!]!) } : {}),
+    };
+  };
   if (m) {
     const backend = (report.backend = early ?? (await startBackend(m, log)));
     t0 = performance.now();
@@ -210,9 +223,13 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
         (model.seriesLabels ? `${model.slicePosition ? ' and' : ', conditioned on'} ${model.seriesLabels.attribute} (${model.seriesLabels.labels.map((l) => `"${shownLabel(l, model.seriesLabels!.attribute, model.seriesLabels!.labels)}"`).join(', ')})` : ''),
       fit: async (model) => {
         const dir = m.checkpoint;
+        // The held-out slices' loss through training (about ten points): where it is lowest says how many
+        // steps these slices can use before the denoiser fits the training slices more than new ones.
+        const held = lossInputs(model, holdout, split.holdout);
         const state = await model.fit(train, {
           ...(model.slicePosition ? { levels: trainLevels } : {}),
           ...(model.labelled ? { labels: trainLabels } : {}),
+          ...(held.images.length ? { heldOut: { ...held, seed: deriveSeed(seed, 'loss'), every: Math.max(1, Math.round(model.trainOptions.steps / 10)) } } : {}),
           onProgress: (p) => log.progress('train', p.step, p.steps, `loss ${p.loss.toFixed(4)} ${p.stepsPerSec.toFixed(2)} steps/s`),
           ...(dir && m.checkpointEveryMs
             ? { checkpoint: { dir, everyMs: m.checkpointEveryMs, onSaved: (s) => log.info(`checkpoint ${dir}: step ${s.step} of ${model.trainOptions.steps} (resume: true continues from here)`) } }
@@ -225,16 +242,15 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
     if (model.slicePosition && !levels) throw new DicomError(messages.slicePositionNoGeometry(plan.source, 'the model'));
     timings.train = secondsSince(t0);
     t0 = performance.now();
-    // A loaded labelled model is scored on the slices whose label it knows.
-    const known = new Set(model.seriesLabels?.labels ?? []);
     const lossOn = async (set: Float32Array[], idx: number[]): Promise<number> => {
-      const keep = idx.flatMap((i, j) => (!model!.labelled || known.has(sliceLabels?.[i] ?? '') ? [j] : []));
-      const levelsOf = model!.slicePosition ? keep.map((j) => levels![idx[j]!]!) : undefined;
-      const labelsOf = model!.labelled ? keep.map((j) => sliceLabels![idx[j]!]!) : undefined;
-      return model!.evaluateLoss(keep.length === set.length ? set : keep.map((j) => set[j]!), deriveSeed(seed, 'loss'), levelsOf, labelsOf);
+      const x = lossInputs(model!, set, idx);
+      return model!.evaluateLoss(x.images, deriveSeed(seed, 'loss'), x.levels, x.labels);
     };
     const trainLoss = await lossOn(train, split.train);
     const holdoutLoss = await lossOn(holdout, split.holdout);
+    // The held-out curve of the training (a loaded model brings its own; absent without held-out slices or in older checkpoints).
+    const heldCurve = model.state.heldOutCurve?.length ? model.state.heldOutCurve : undefined;
+    const heldLowest = heldCurve?.reduce((best, p) => (p[1] < best[1] ? p : best));
     timings.modelLoss = secondsSince(t0);
     report.model = {
       kind: 'image-diffusion (EDM, U-Net)',
@@ -258,6 +274,7 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
       // The EMA model's loss at fixed noise levels: held-out ≈ train means no overfitting of the denoiser.
       trainLoss,
       holdoutLoss,
+      ...(heldCurve ? { holdoutLossCurve: heldCurve, holdoutLossLowestAt: heldLowest![0] } : {}),
       lossCurve: model.state.lossCurve,
       trainSeconds: timings.train,
       stepsPerSecond: prepared.trained && timings.train > 0 ? Math.round((model.trainOptions.steps / timings.train) * 100) / 100 : undefined,
@@ -265,6 +282,7 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
       samplerSteps: m.samplerSteps,
     };
     log.info(`model loss (EMA, fixed σ): train ${trainLoss.toFixed(4)}, held-out ${holdoutLoss.toFixed(4)}`);
+    if (heldCurve) log.info(heldOutVerdict(heldCurve, heldLowest!, model.state.step));
     const saved = await saveModel(model, m, log);
     if (saved) report.model.checkpoint = saved.dir;
   }
@@ -660,3 +678,18 @@ async function readSecret(task: Extract<ImagePlan['tasks'][number], { type: 'dei
   if (!value) throw new SpecError(messages.deidSecretFileUnreadable(task.index, spec.file!, 'empty'));
   return { value, source: `file ${spec.file}` };
 }
+
+/**
+ * One log line on the held-out loss through training: its points, and what where it is lowest says. Lowest at
+ * the last step: more `model.steps` would likely help. Lowest before it: later steps fit the training slices
+ * more than new ones (the way towards copies), so more steps would not.
+ */
+export function heldOutVerdict(curve: readonly [number, number][], lowest: readonly [number, number], lastStep: number): string {
+  const points = curve.map(([s, l]) => `${s} ${l.toFixed(4)}`).join(', ');
+  const verdict =
+    lowest[0] === lastStep
+      ? 'lowest at the last step: more model.steps would likely help'
+      : `lowest at step ${lowest[0]} of ${lastStep}: later steps fit the training slices more than new ones, so more model.steps would not help`;
+  return `held-out loss (EMA, fixed σ) during training, by step: ${points}; ${verdict}`;
+}
+
