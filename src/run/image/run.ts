@@ -679,17 +679,24 @@ async function readSecret(task: Extract<ImagePlan['tasks'][number], { type: 'dei
   return { value, source: `file ${spec.file}` };
 }
 
+/** How far above its lowest the last held-out loss may end and still count as flat: 4 held-out slices move it ~1%. */
+const HELD_OUT_FLAT = 0.02;
+
 /**
  * One log line on the held-out loss through training: its points, and what where it is lowest says. Lowest at
- * the last step: more `model.steps` would likely help. Lowest before it: later steps fit the training slices
- * more than new ones (the way towards copies), so more steps would not.
+ * the last step: more `model.steps` would likely help. Ending within HELD_OUT_FLAT of the lowest: flat, more
+ * steps would help little. Ending above that: later steps fit the training slices more than new ones (the way
+ * towards copies), so more steps would not help.
  */
 export function heldOutVerdict(curve: readonly [number, number][], lowest: readonly [number, number], lastStep: number): string {
   const points = curve.map(([s, l]) => `${s} ${l.toFixed(4)}`).join(', ');
+  const last = curve.at(-1)![1];
   const verdict =
     lowest[0] === lastStep
       ? 'lowest at the last step: more model.steps would likely help'
-      : `lowest at step ${lowest[0]} of ${lastStep}: later steps fit the training slices more than new ones, so more model.steps would not help`;
+      : last <= lowest[1] * (1 + HELD_OUT_FLAT)
+        ? `lowest at step ${lowest[0]} of ${lastStep} and within ${HELD_OUT_FLAT * 100}% of it since: flat, more model.steps would help little`
+        : `lowest at step ${lowest[0]} of ${lastStep}: later steps fit the training slices more than new ones, so more model.steps would not help`;
   return `held-out loss (EMA, fixed σ) during training, by step: ${points}; ${verdict}`;
 }
 
