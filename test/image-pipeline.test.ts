@@ -447,6 +447,9 @@ describe('a rerun of the same image spec', () => {
     const again = await report();
     expect(stderr).toMatch(/holds the model trained from this spec .*; reusing it, not retraining \(--force retrains\)/);
     expect(again.model!.stepsPerSecond).toBeUndefined();
+    // Trained, the held-out loss is the curve's last point; reused, it is evaluated afresh: the same figure.
+    expect(first.model!.holdoutLoss).toBe((first.model!.holdoutLossCurve as [number, number][]).at(-1)![1]);
+    expect(again.model!.holdoutLoss).toBe(first.model!.holdoutLoss);
     expect(await readFile(join(out, 'synthetic.nii'))).toEqual(pixels);
     const forced = await report('--force');
     expect(stderr).not.toMatch(/reusing it/);
@@ -457,14 +460,14 @@ describe('a rerun of the same image spec', () => {
 describe('the held-out loss line after training', () => {
   it('says whether more steps would help, by where the held-out loss is lowest', () => {
     // brain-mr at 64², 1,600 steps and 2,400 (bench/RESULTS.md, tenth session), as two short curves.
-    expect(heldOutVerdict([[800, 0.2254], [1600, 0.215]], [1600, 0.215], 1600)).toBe(
+    expect(heldOutVerdict([[800, 0.2254], [1600, 0.215]])).toBe(
       'held-out loss (EMA, fixed σ) during training, by step: 800 0.2254, 1600 0.2150; lowest at the last step: more model.steps would likely help',
     );
-    expect(heldOutVerdict([[800, 0.2254], [1600, 0.215], [2400, 0.2321]], [1600, 0.215], 2400)).toBe(
+    expect(heldOutVerdict([[800, 0.2254], [1600, 0.215], [2400, 0.2321]])).toBe(
       'held-out loss (EMA, fixed σ) during training, by step: 800 0.2254, 1600 0.2150, 2400 0.2321; lowest at step 1600 of 2400: later steps fit the training slices more than new ones, so more model.steps would not help',
     );
     // brain-mr seed 8 at 800 steps: lowest at 640, and the last 1.4% above it: flat, not a turn.
-    expect(heldOutVerdict([[640, 0.2237], [720, 0.225], [800, 0.2269]], [640, 0.2237], 800)).toBe(
+    expect(heldOutVerdict([[640, 0.2237], [720, 0.225], [800, 0.2269]])).toBe(
       'held-out loss (EMA, fixed σ) during training, by step: 640 0.2237, 720 0.2250, 800 0.2269; lowest at step 640 of 800 and within 2% of it since: flat, more model.steps would help little',
     );
   });

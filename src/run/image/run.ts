@@ -247,10 +247,12 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
       return model!.evaluateLoss(x.images, deriveSeed(seed, 'loss'), x.levels, x.labels);
     };
     const trainLoss = await lossOn(train, split.train);
-    const holdoutLoss = await lossOn(holdout, split.holdout);
     // The held-out curve of the training (a loaded model brings its own; absent without held-out slices or in older checkpoints).
     const heldCurve = model.state.heldOutCurve?.length ? model.state.heldOutCurve : undefined;
-    const heldLowest = heldCurve?.reduce((best, p) => (p[1] < best[1] ? p : best));
+    const heldLast = heldCurve?.at(-1);
+    // Trained here, the curve's last point is this loss already (same slices, seed and EMA weights).
+    const holdoutLoss = prepared.trained && heldLast?.[0] === model.state.step ? heldLast[1] : await lossOn(holdout, split.holdout);
+    const heldLowest = heldCurve && lowestPoint(heldCurve);
     timings.modelLoss = secondsSince(t0);
     report.model = {
       kind: 'image-diffusion (EDM, U-Net)',
@@ -282,7 +284,7 @@ export async function runImagePlan(plan: ImagePlan, opts: ImageRunOptions = {}):
       samplerSteps: m.samplerSteps,
     };
     log.info(`model loss (EMA, fixed σ): train ${trainLoss.toFixed(4)}, held-out ${holdoutLoss.toFixed(4)}`);
-    if (heldCurve) log.info(heldOutVerdict(heldCurve, heldLowest!, model.state.step));
+    if (heldCurve) log.info(heldOutVerdict(heldCurve));
     const saved = await saveModel(model, m, log);
     if (saved) report.model.checkpoint = saved.dir;
   }
@@ -682,15 +684,21 @@ async function readSecret(task: Extract<ImagePlan['tasks'][number], { type: 'dei
 /** How far above its lowest the last held-out loss may end and still count as flat: 4 held-out slices move it ~1%. */
 const HELD_OUT_FLAT = 0.02;
 
+/** The [step, loss] point of a curve where the loss is lowest (the first such). */
+function lowestPoint(curve: readonly [number, number][]): readonly [number, number] {
+  return curve.reduce((best, p) => (p[1] < best[1] ? p : best));
+}
+
 /**
- * One log line on the held-out loss through training: its points, and what where it is lowest says. Lowest at
- * the last step: more `model.steps` would likely help. Ending within HELD_OUT_FLAT of the lowest: flat, more
- * steps would help little. Ending above that: later steps fit the training slices more than new ones (the way
- * towards copies), so more steps would not help.
+ * One log line on the held-out loss through training (a non-empty curve): its points, and what where it is
+ * lowest says. Lowest at the last point: more `model.steps` would likely help. Ending within HELD_OUT_FLAT of
+ * the lowest: flat, more steps would help little. Ending above that: later steps fit the training slices more
+ * than new ones (the way towards copies), so more steps would not help.
  */
-export function heldOutVerdict(curve: readonly [number, number][], lowest: readonly [number, number], lastStep: number): string {
+export function heldOutVerdict(curve: readonly [number, number][]): string {
   const points = curve.map(([s, l]) => `${s} ${l.toFixed(4)}`).join(', ');
-  const last = curve.at(-1)![1];
+  const lowest = lowestPoint(curve);
+  const [lastStep, last] = curve.at(-1)!;
   const verdict =
     lowest[0] === lastStep
       ? 'lowest at the last step: more model.steps would likely help'
