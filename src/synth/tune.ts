@@ -77,6 +77,7 @@ export function tuneCartLeaf(train: Table, o: TuneOptions): LeafChoice {
   // One fold read a leaf's share with the noise of one split and one draw (ggplot2__diamonds, synth-shared's
   // seed-2 split, leaf 150: 0.5135 on one fold and 0.5265 on the other, report.json's `folds`) while the margin
   // a leaf buys is a few thousandths. Averaging the two folds halves the variance; the bar is held to the mean's standard error.
+  // The first fold's seed tag is empty, so it draws the rows the one-fold validation drew.
   const folds = [
     { fit, unseen, tag: '' },
     { fit: unseen, unseen: fit, tag: ':fold2' },
