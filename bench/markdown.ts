@@ -58,6 +58,12 @@ const fmt = (x: unknown, digits = 2): string => {
   return x.toFixed(digits);
 };
 
+/** An accuracy difference in points with its sign, rounded first: a tie that the seeds' float means put a hair below zero reads +0.0, not -0.0. */
+export const fmtPts = (delta: number): string => {
+  const pts = Math.round(delta * 1000) / 10 || 0;
+  return `${pts >= 0 ? '+' : ''}${pts.toFixed(1)} pts`;
+};
+
 function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
@@ -244,7 +250,7 @@ function imputePeersSection(rs: BenchRecord[]): string {
         const v = avg(t, m, 'accuracy');
         return v === peerBest && EXTERNAL.includes(m) ? `**${fmt(v, 3)}**` : fmt(v, 3);
       }),
-      Number.isFinite(peerBest) ? `${o - peerBest >= 0 ? '+' : ''}${fmt((o - peerBest) * 100, 1)} pts` : '–',
+      Number.isFinite(peerBest) && Number.isFinite(o) ? fmtPts(o - peerBest) : '–',
     ];
   });
   const timeRows = tables.map((t) => [`\`${t}\``, ...methods.map((m) => fmt(avg(t, m, 'seconds'), 1))]);
@@ -323,7 +329,7 @@ function imputeSharedSection(rs: BenchRecord[]): string {
       br && Number.isFinite(o) ? `${fmt(o / br[1], 3)}${o <= br[1] ? ' ✔' : ''}` : '–',
       fmt(oa, 3),
       ba ? `${fmt(ba[1], 3)} (${ba[0]})` : '–',
-      ba && Number.isFinite(oa) ? `${oa - ba[1] >= 0 ? '+' : ''}${fmt((oa - ba[1]) * 100, 1)} pts` : '–',
+      ba && Number.isFinite(oa) ? fmtPts(oa - ba[1]) : '–',
       fmt(avg(t, 'synthdiff', 'seconds'), 1),
       br ? fmt(avg(t, br[0], 'seconds'), 1) : '–',
     ];

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRecords, renderMarkdown } from '../bench/markdown.js';
+import { fmtPts, parseRecords, renderMarkdown } from '../bench/markdown.js';
 import type { BenchRecord } from '../bench/common.js';
 import { PEERS, peerUnavailable } from '../bench/impute-peers.js';
 import { mergeRecords } from '../bench/run.js';
@@ -143,4 +143,14 @@ describe('bench harness (--quick)', () => {
       expect(x.hiddenCells).toBe(base.hiddenCells);
     }
   }, 270_000);
+});
+
+describe('bench Markdown numbers', () => {
+  it('prints an accuracy tie as +0.0 pts even where the seeds’ float means put it a hair below zero', () => {
+    const tie = (0.3 + 0.2 + 0.1) / 3 - (0.1 + 0.2 + 0.3) / 3;
+    expect(tie).not.toBe(0);
+    expect(fmtPts(tie)).toBe('+0.0 pts');
+    expect(fmtPts(-0.003)).toBe('-0.3 pts');
+    expect(fmtPts(0.045)).toBe('+4.5 pts');
+  });
 });
