@@ -346,7 +346,8 @@ function synthSharedSection(rs: BenchRecord[]): string {
     '`../shared/bench/fidelity/score.py` on a seeded 50/50 split of each table: ours = `synthdiff run` on the training half with one generate task ' +
     `(as many rows); holdout = the held-out half scored as if it were synthetic (what fresh real rows score). Mean over seeds ${seeds.join(', ')}. ` +
     'Detection: 1 − (2·AUC − 1) of a 3-fold C2ST, higher is better (bar ≥ 0.80 with HistGradientBoosting). DCR share: synthetic rows closer to train than to holdout (bar ≤ 0.52). ' +
-    'Engine: what `generate` with `engine: auto` ran (trees = sequential CART at the validated leaf size). Trends Δ: ours − holdout (bar within 0.01). Copies: synthetic rows equal to a training row, beside the holdout\'s own rate.';
+    'Engine: what `generate` with `engine: auto` ran (trees = sequential CART at the validated leaf size). Trends Δ: ours − holdout (bar within 0.01). Copies: synthetic rows equal to a training row, beside the holdout\'s own rate. ' +
+    'Never-seen combinations: rows pairing levels of functionally dependent columns of the training half (country → continent) as no training row does (evaluate/validity.ts; bar 0), beside the holdout half read the same way, and how many dependencies the training half has.';
   const rows = tables.map((t) => {
     const r0 = rs.find((r) => r.table === t && r.method === 'synthdiff') ?? rs.find((r) => r.table === t)!;
     const d = avg(t, 'synthdiff', 'trends') - avg(t, 'holdout', 'trends');
@@ -361,10 +362,13 @@ function synthSharedSection(rs: BenchRecord[]): string {
       fmt(avg(t, 'synthdiff', 'dcrShare'), 3),
       `${fmt(avg(t, 'synthdiff', 'exactCopies'), 4)} / ${fmt(avg(t, 'holdout', 'holdoutCopies'), 4)}`,
       fmt(avg(t, 'synthdiff', 'missingnessMin'), 3),
+      Number.isFinite(avg(t, 'synthdiff', 'unseenCombinations'))
+        ? `${fmt(avg(t, 'synthdiff', 'unseenCombinations'), 4)} / ${fmt(avg(t, 'holdout', 'unseenCombinations'), 4)} (${fmt(avg(t, 'synthdiff', 'dependencies'), 0)})`
+        : '–',
       fmt(avg(t, 'synthdiff', 'seconds'), 0),
     ];
   });
-  return `${intro}\n\n${table(['table', 'train rows × cols', 'engine (auto chose)', 'detection HGB ours / holdout', 'detection LR', 'shapes', 'trends (Δ vs holdout)', 'DCR share', 'copies ours / holdout', 'missingness (worst column)', 'run s'], rows)}`;
+  return `${intro}\n\n${table(['table', 'train rows × cols', 'engine (auto chose)', 'detection HGB ours / holdout', 'detection LR', 'shapes', 'trends (Δ vs holdout)', 'DCR share', 'copies ours / holdout', 'missingness (worst column)', 'never-seen combinations ours / holdout (dependencies)', 'run s'], rows)}`;
 }
 
 function scaleSection(rs: BenchRecord[]): string {

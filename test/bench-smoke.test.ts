@@ -6,6 +6,7 @@
  * tiny impute-peers unit also runs them for real, to prove their output is read back and scored.
  */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -152,5 +153,31 @@ describe('bench Markdown numbers', () => {
     expect(fmtPts(tie)).toBe('+0.0 pts');
     expect(fmtPts(-0.003)).toBe('-0.3 pts');
     expect(fmtPts(0.045)).toBe('+4.5 pts');
+  });
+});
+
+describe('synth-shared: never-seen combinations', () => {
+  it('counts rows pairing a country with a continent the training half never gives it, and none in its own rows', async () => {
+    const { unseenCombinations } = await import('../bench/synth-shared.js');
+    const dir = await mkdtemp(join(tmpdir(), 'synthdiff-combos-'));
+    try {
+      const train = join(ROOT, 'fixtures/tables/dslabs__gapminder.csv');
+      const lines = (await readFile(train, 'utf8')).trimEnd().split('\n');
+      const head = lines[0]!.split(',').map((h) => h.replace(/"/g, ''));
+      const [ci, ki] = [head.indexOf('country'), head.indexOf('continent')];
+      // 200 real rows, then the first 10 of them moved to a continent their country never has.
+      const rows = lines.slice(1, 201).map((l) => l.split(','));
+      const moved = rows.slice(0, 10).map((r) => r.map((v, j) => (j === ki ? (r[ki] === '"Europe"' ? '"Asia"' : '"Europe"') : v)));
+      expect(rows[0]![ci]).not.toBe('');
+      const synthetic = join(dir, 'synthetic.csv');
+      writeFileSync(synthetic, [lines[0], ...rows.map((r) => r.join(',')), ...moved.map((r) => r.join(','))].join('\n') + '\n');
+      const r = await unseenCombinations(train, synthetic);
+      expect(r.dependencies).toBe(3);
+      expect(r.rows).toBe(10);
+      expect(r.share).toBeCloseTo(10 / 210, 4);
+      expect((await unseenCombinations(train, train)).rows).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
