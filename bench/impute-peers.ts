@@ -4,9 +4,9 @@
  *
  * 1. hide 30% of the observed cells (MCAR, `hideCells(table, 0.3, seed)`) and write the holey table to a
  *    temp CSV — every method sees exactly this file / table;
- * 2. ours: train the default model on the holey table itself (the realistic setting: the user has only
- *    the table with holes), `complete(masked, {draws: 10})` with the pipeline's imputation sampler, pool the draws with `cellIntervals` (mean for
- *    numeric cells, mode for categorical ones);
+ * 2. ours as a user runs it: `synthdiff run` on a spec with the holey CSV as source (the table's column
+ *    kinds) and one impute task at the defaults (engine auto: the diffusion model trained on the holey
+ *    table itself, blended per column with chained forests and ridge regressions on held-out cells);
  * 3. peers as subprocesses, each writing its completed CSV: R mice (bench/peers/mice.R) and scikit-learn
  *    IterativeImputer and KNNImputer (bench/peers/sklearn_impute.py); a peer whose runtime is missing is
  *    skipped and the record says so;
@@ -17,20 +17,17 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, type BackendInfo } from '../src/backend/index.js';
-import { TabularDiffusion } from '../src/diffusion/tabular.js';
 import { hideCells, imputationErrors, knnImpute, meanModeImpute, type HiddenCells, type ImputationErrors } from '../src/evaluate/imputation.js';
 import { readTable, writeTable } from '../src/io/table-io.js';
-import { cellIntervals } from '../src/run/table/intervals.js';
-import { defaultTableSampling } from '../src/run/plan.js';
 import type { BackendName } from '../src/spec/types.js';
 import { alignTables } from '../src/table/align.js';
 import type { ColumnOverride } from '../src/table/infer.js';
 import { isCategorical, type Table } from '../src/table/table.js';
-import { emit, loadBenchTable, maxRssMB, REPO_ROOT, round, say, timed, type BenchRecord } from './common.js';
+import { emit, loadBenchTable, maxRssMB, REPO_ROOT, round, say, synthdiffRun, timed, type BenchRecord } from './common.js';
 
 export interface ImputePeersOptions {
   table: string;
@@ -141,40 +138,55 @@ export async function runImputePeers(o: ImputePeersOptions): Promise<void> {
     record('knn-gower (ours, k=5)', scored(truth, kn.value, hidden), { seconds: round(kn.seconds) });
   }
 
-  // Ours.
-  {
-    const model = TabularDiffusion.create(masked, { seed: o.seed, ...(o.width ? { width: o.width } : {}), ...(o.depth ? { depth: o.depth } : {}), train: o.steps !== undefined ? { steps: o.steps } : {} });
-    const to = model.trainOptions;
-    const fit = await timed(() => model.fit(masked));
-    // The pipeline's default sampler for imputation (what `synthdiff run` uses when the spec names none).
-    const def = defaultTableSampling().impute;
-    const sampler = def.sampler ?? 'heun', samplerSteps = o.samplerSteps ?? def.steps ?? 50;
-    const imp = await timed(() => model.complete(masked, { draws: o.draws, seed: o.seed, sampler, steps: samplerSteps }));
-    const point = cellIntervals(masked, imp.value).point;
-    record('synthdiff', scored(truth, point, hidden), {
-      steps: fit.value.step,
-      batch: to.batchSize,
-      seconds: round(fit.seconds + imp.seconds),
-      rowsPerSec: round((masked.nRows * o.draws) / imp.seconds, 1),
-      trainSeconds: round(fit.seconds),
-      imputeSeconds: round(imp.seconds),
-      stepBudget: to.steps,
-      mlp: `${model.mlp.depth}x${model.mlp.width}`,
-      draws: o.draws,
-      sampler,
-      samplerSteps,
-      bestValLoss: round(fit.value.bestValLoss, 4),
-    });
-    model.dispose();
-  }
-
-  // Peers, on the identical holey table written once.
+  // Ours and the peers, on the identical holey table written once.
   const dir = await mkdtemp(join(tmpdir(), 'synthdiff-peers-'));
   try {
     const inp = join(dir, 'masked.csv');
     await writeTable(inp, masked);
     const overrides: Record<string, ColumnOverride> = {};
     for (const c of catNames) overrides[c] = { kind: 'categorical' };
+
+    // Ours as a user runs it: `synthdiff run` on a spec with the holey CSV as source (the table's column
+    // kinds), one impute task at the defaults (engine auto).
+    {
+      const out = join(dir, 'synthdiff.csv');
+      const spec = {
+        version: 1,
+        name: `impute-peers-${bt.name}-s${o.seed}`,
+        seed: o.seed,
+        source: { path: inp },
+        columns: Object.fromEntries(truth.columns.map((c) => [c.name, { kind: c.kind }])),
+        model: {
+          ...(o.steps !== undefined ? { steps: o.steps } : {}),
+          ...(o.width ? { width: o.width } : {}),
+          ...(o.depth ? { depth: o.depth } : {}),
+          ...(o.samplerSteps ? { samplerSteps: o.samplerSteps } : {}),
+          ...(o.backend ? { backend: o.backend } : {}),
+        },
+        tasks: [{ type: 'impute', engine: 'auto', draws: o.draws, output: { path: out } }],
+        report: { dir: join(dir, 'synthdiff-report'), html: false },
+      };
+      await writeFile(join(dir, 'spec.json'), `${JSON.stringify(spec, null, 2)}\n`);
+      const seconds = synthdiffRun(join(dir, 'spec.json'));
+      const report = JSON.parse(await readFile(join(dir, 'synthdiff-report', 'report.json'), 'utf8')) as {
+        model?: { width: number; depth: number; steps: number; batchSize: number; trainSeconds: number; stepsChosenBy?: string };
+        tasks: { seconds: number; engine?: string }[];
+      };
+      const { table: done } = await readTable(out, { columns: overrides });
+      const m = report.model;
+      record('synthdiff', scored(truth, done, hidden), {
+        steps: m?.steps ?? null,
+        batch: m?.batchSize ?? null,
+        seconds: round(seconds),
+        trainSeconds: m ? round(m.trainSeconds) : null,
+        imputeSeconds: round(report.tasks[0]!.seconds),
+        stepBudget: m?.stepsChosenBy ?? null,
+        mlp: m ? `${m.depth}x${m.width}` : null,
+        engine: report.tasks[0]!.engine ?? 'auto',
+        draws: o.draws,
+      });
+    }
+
     for (const cmd of PEER_COMMANDS) {
       const skip = !o.peers ? 'peers disabled (--no-peers)' : peerUnavailable(cmd);
       if (skip) {

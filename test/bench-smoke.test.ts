@@ -76,6 +76,9 @@ describe('bench harness (--quick)', () => {
     expect(methods).toEqual(expect.arrayContaining(['synthdiff', 'mean-mode', 'mice', 'sklearn-iterative', 'sklearn-knn']));
     const ours = records.find((r) => r.method === 'synthdiff')!;
     expect(ours.rmse as number).toBeGreaterThan(0);
+    // Ours is what a user gets: `synthdiff run` with an impute task at the defaults.
+    expect(ours.engine).toBe('auto');
+    expect(ours.unimputed).toBe(0);
     // --no-peers: the suite says the peers were skipped rather than dropping them.
     expect(records.find((r) => r.method === 'mice')!.skipped).toMatch(/no-peers/);
   });
