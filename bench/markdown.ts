@@ -259,7 +259,7 @@ function imputePeersSection(rs: BenchRecord[]): string {
   const oursTrain = tables.map((t) => {
     const o = of(t, 'synthdiff');
     const budget = typeof o[0]?.stepBudget === 'string' ? `steps by ${o[0].stepBudget}` : `budget ${o[0]?.stepBudget}`;
-    return `\`${t}\`: ${o[0]?.mlp} MLP, ${budget}, ${fmt(mean(o.map((r) => r.steps as number)), 0)} steps (mean) at batch ${o[0]?.batch}, train ${fmt(mean(o.map((r) => r.trainSeconds as number)), 0)} s + impute ${fmt(mean(o.map((r) => r.imputeSeconds as number)), 0)} s`;
+    return `\`${t}\`: ${o[0]?.mlp} MLP, ${budget}, ${fmt(mean(o.map((r) => r.steps as number)), 0)} steps (mean) at batch ${o[0]?.batch}, train ${fmt(mean(o.map((r) => r.trainSeconds as number)), 1)} s + impute ${fmt(mean(o.map((r) => r.imputeSeconds as number)), 1)} s`;
   });
   const detail = table(
     ['table', 'seed', 'method', 'RMSE', 'accuracy', 'unimputed', 'seconds', 'note'],
