@@ -244,6 +244,9 @@ export async function trainDiffusion(
     if (done % logEvery === 0 || done === o.steps) {
       lossSum += (await loss.data())[0]!;
       lossCount++;
+      // Let the event loop run: a wasm tensor's data resolves within the microtask queue, so a worker's message
+      // (the blend's chained fills done, the next fills to start) would otherwise wait for the end of training.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     loss.dispose();
     let v: number | undefined;

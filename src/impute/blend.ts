@@ -228,6 +228,34 @@ export function startChainedFills(table: Table, valRows: readonly (readonly numb
   return Object.assign(fills, { cancel: run.cancel, progress: run.progress, help: run.help, helped: run.helped, helpers: run.helpers });
 }
 
+/**
+ * `startChainedFills`, once `before` (another run's fills) has settled: one fill worker at a time, so the model
+ * training meanwhile keeps its core. Until then it reports no progress, and asking it for help (`waitFor`) is
+ * passed on when it starts.
+ */
+export function startChainedFillsAfter(before: Promise<unknown>, ...args: Parameters<typeof startChainedFills>): ChainedFills {
+  let inner: ChainedFills | undefined;
+  let cancelled = false;
+  let helpWanted = false;
+  const fills = before
+    .catch(() => undefined)
+    .then(() => {
+      if (cancelled) throw new Error('chained fills cancelled before they started');
+      inner = startChainedFills(...args);
+      if (helpWanted) inner.help();
+      return inner;
+    });
+  fills.catch(() => undefined);
+  const run = Object.assign(fills, {
+    cancel: () => ((cancelled = true), inner?.cancel()),
+    progress: (): [number, number] => inner?.progress() ?? [0, 0],
+    help: () => (inner ? inner.help() : (helpWanted = true)),
+    helped: () => inner?.helped() ?? [],
+    helpers: 0,
+  });
+  return Object.defineProperty(run, 'helpers', { get: () => inner?.helpers ?? 0 });
+}
+
 /** Exact relations of a table, found once per table object (the chained fills and the blend both need them). */
 const relationsCache = new WeakMap<Table, NumericRelation[]>();
 function relationsOf(table: Table): NumericRelation[] {

@@ -1,4 +1,4 @@
-import { blendImpute } from '../../impute/blend.js';
+import { blendImpute, validationCells, type ChainedFills } from '../../impute/blend.js';
 import type { ImputeEngine } from '../../impute/engine-name.js';
 import type { TabularDiffusion } from '../../diffusion/tabular.js';
 import type { SamplerName } from '../../diffusion/sampler-name.js';
@@ -6,7 +6,7 @@ import { denoisingScores } from '../../diffusion/tabular.js';
 import { columnPairTrends, qualityScore } from '../../evaluate/fidelity.js';
 import { detectionC2ST, concatRows } from '../../evaluate/detection.js';
 import { dcr } from '../../evaluate/privacy.js';
-import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImpute } from '../../evaluate/imputation.js';
+import { hideCells, imputationErrors, intervalCoverage, knnImpute, meanModeImpute, type HiddenCells } from '../../evaluate/imputation.js';
 import { isolationForestScores, topK, scoreSummary } from '../../evaluate/outliers.js';
 import { mlEfficacy } from '../../evaluate/efficacy.js';
 import { alphaPrecisionBetaRecall } from '../../evaluate/precision-recall.js';
@@ -33,6 +33,32 @@ export interface EvaluateInput {
   records?: boolean;
   /** An impute task's table with its real holes and the table it wrote: shown as imputed vs observed values. */
   imputed?: { input: Table; completed: Table; output?: string };
+  /** Imputation accuracy's cells and its blend's chained fills, started before the model trained (run.ts). */
+  imputationFills?: { setup: ImputationEvalSetup; fills: ChainedFills };
+}
+
+/** What imputation accuracy hides and the table its blend imputes: the same for given tables, spec and seed. */
+export interface ImputationEvalSetup {
+  /** The rows graded: the holdout, or without one the training rows. */
+  target: Table;
+  masked: Table;
+  hidden: HiddenCells;
+  /** The training rows stacked above the masked rows (the model trained on them), or the masked rows alone. */
+  stacked: Table;
+  /** The blend's seed, and its validation cells (from the masked rows only). */
+  seed: number;
+  validation: number[][];
+}
+
+export function imputationEvalSetup(spec: NonNullable<EvaluateSpec['imputation']>, train: Table, holdout: Table | undefined, seed: number): ImputationEvalSetup {
+  // Score on held-out rows the model never trained on; without a holdout, on the training rows (optimistic).
+  const target = holdout ?? train;
+  const { masked, hidden } = hideCells(target, spec.fraction, deriveSeed(seed, 'hide'), spec.mechanism ?? 'mcar');
+  // Baselines and the blend's chained engines see the training rows too (stacked above the masked rows), as the model did.
+  const stacked = holdout ? concatRows(train, masked) : masked;
+  const blendSeed = deriveSeed(seed, 'impute-eval');
+  // Validation cells only from the masked rows: the model trained on the rows stacked above them.
+  return { target, masked, hidden, stacked, seed: blendSeed, validation: validationCells(stacked, blendSeed, 0.1, holdout ? train.nRows : 0) };
 }
 
 const round = (x: number, d = 4): number => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
@@ -221,24 +247,20 @@ function distribution(r: Table['columns'][number], s: Table['columns'][number]):
 
 async function imputationAccuracy(spec: NonNullable<EvaluateSpec['imputation']>, input: EvaluateInput, log: Logger) {
   const model = input.model!;
-  // Score on held-out rows the model never trained on; without a holdout, on the training rows (optimistic).
-  const target = input.holdout ?? input.train;
+  const pre = input.imputationFills;
+  const { target, masked, hidden, stacked, seed: blendSeed, validation } = pre?.setup ?? imputationEvalSetup(spec, input.train, input.holdout, input.seed);
   const mechanism = spec.mechanism ?? 'mcar';
-  const { masked, hidden } = hideCells(target, spec.fraction, deriveSeed(input.seed, 'hide'), mechanism);
   log.info(`evaluate: imputation accuracy (${hidden.rows.length} cells hidden ${mechanism.toUpperCase()} at ${spec.fraction} from ${input.holdout ? 'the holdout' : 'the training rows'})`);
   const draws = 10;
   const engine = input.imputeEngine ?? 'auto';
-  // Baselines and the blend's chained engines see the training rows too (stacked above the masked rows), as the model did.
-  const stacked = input.holdout ? concatRows(input.train, masked) : masked;
   const tail = (t: Table): Table => (input.holdout ? takeRows(t, Int32Array.from({ length: masked.nRows }, (_, i) => input.train.nRows + i)) : t);
   let filled: Table[];
   let point: Table;
   if (engine === 'diffusion') {
-    filled = await model.complete(masked, { draws, seed: deriveSeed(input.seed, 'impute-eval'), ...input.sampling });
+    filled = await model.complete(masked, { draws, seed: blendSeed, ...input.sampling });
     point = cellIntervals(masked, filled).point;
   } else {
-    // Validation cells only from the masked rows: the model trained on the rows stacked above them.
-    const r = await blendImpute(stacked, { seed: deriveSeed(input.seed, 'impute-eval'), trained: model, engines: engine, draws, validationFrom: input.holdout ? input.train.nRows : 0, sampler: input.sampling?.sampler, samplerSteps: input.sampling?.steps });
+    const r = await blendImpute(stacked, { seed: blendSeed, trained: model, engines: engine, draws, validation, ...(pre ? { fills: pre.fills } : {}), sampler: input.sampling?.sampler, samplerSteps: input.sampling?.steps });
     point = tail(r.point);
     filled = r.draws.map(tail);
   }
