@@ -77,13 +77,12 @@ export async function runTablePlan(
   // Imputation accuracy's chained fills too, after the task's (one fill worker at a time): on credit.yaml they
   // took 49 of the evaluation's 52 s after the model, and fit in its training time.
   const evalImputation = opts.trainOnly ? undefined : plan.evaluate?.spec.imputation;
-  const evalEngine = plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine ?? 'auto';
+  const imputeEngine = plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine;
+  const evalEngine = imputeEngine ?? 'auto';
   const evalSetup = evalImputation && data.table && plan.model && !plan.model.privacy && evalEngine !== 'diffusion' ? imputationEvalSetup(evalImputation, split.train, split.holdout, plan.seed) : undefined;
   const evalFills = evalSetup && {
     setup: evalSetup,
-    fills: chainedFills
-      ? startChainedFillsAfter(chainedFills.run, evalSetup.stacked, evalSetup.validation, evalSetup.seed, evalEngine)
-      : startChainedFills(evalSetup.stacked, evalSetup.validation, evalSetup.seed, evalEngine),
+    fills: startChainedFillsAfter(chainedFills?.run ?? Promise.resolve(), evalSetup.stacked, evalSetup.validation, evalSetup.seed, evalEngine),
   };
   try {
     if (plan.model && (opts.trainOnly || needsDiffusion(plan, engines))) {
@@ -129,7 +128,7 @@ export async function runTablePlan(
       // A private model's label lists are its released ones (sorted, rare labels dropped): generated rows are
       // re-coded against the training table's lists so the evaluators compare codes.
       if (synthetic && model?.trainOptions.privacy) synthetic = alignTables(split.train, [synthetic])[1];
-      report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, ...(imputed ? { imputed } : {}), records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : plan.tasks.find((t): t is ImputeTaskPlan => t.type === 'impute')?.engine, ...(evalFills ? { imputationFills: evalFills } : {}) }, log);
+      report.evaluation = await evaluateTables(ev, { train: split.train, holdout: split.holdout, synthetic, model, seed: plan.seed, ...(imputed ? { imputed } : {}), records: plan.report?.records !== false, sampling: plan.sampling.impute, imputeEngine: model?.trainOptions.privacy ? 'diffusion' : imputeEngine, ...(evalFills ? { imputationFills: evalFills } : {}) }, log);
       timings.evaluate = secondsSince(t0);
     }
 
