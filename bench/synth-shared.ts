@@ -98,16 +98,20 @@ export function headline(s: Record<string, any>): Record<string, unknown> {
 }
 
 /**
- * Never-seen combinations (evaluate/validity.ts): rows of `other` that pair levels of columns functionally
+ * Never-seen combinations (evaluate/validity.ts): rows of each of `others` that pair levels of columns functionally
  * dependent in the training half (country → continent) as no training row does. score.py has no such check,
  * and the issue's bar is 0%; the holdout half read the same way is the baseline. Both read with the
  * training half's column kinds.
  */
-export async function unseenCombinations(train: string, other: string): Promise<{ share: number; rows: number; dependencies: number }> {
+export async function unseenCombinations(train: string, ...others: string[]): Promise<{ share: number; rows: number; dependencies: number }[]> {
   const real = (await readTable(train)).table;
   const columns = Object.fromEntries(real.columns.map((c) => [c.name, { kind: c.kind }]));
-  const v = validity(real, (await readTable(other, { columns })).table);
-  return { share: round(v.unseenCombinationShare, 4), rows: v.unseenCombinationRows, dependencies: v.dependencies.length };
+  return Promise.all(
+    others.map(async (other) => {
+      const v = validity(real, (await readTable(other, { columns })).table);
+      return { share: round(v.unseenCombinationShare, 4), rows: v.unseenCombinationRows, dependencies: v.dependencies.length };
+    }),
+  );
 }
 
 export async function runSynthShared(o: SynthSharedOptions): Promise<void> {
@@ -137,7 +141,7 @@ export async function runSynthShared(o: SynthSharedOptions): Promise<void> {
   writeFileSync(join(dir, 'score-synthdiff.json'), JSON.stringify(ours, null, 1));
   const base = existsSync(join(dir, 'score-holdout.json')) ? JSON.parse(readFileSync(join(dir, 'score-holdout.json'), 'utf8')) : score(train, holdout, holdout, o.target, o.seed);
   writeFileSync(join(dir, 'score-holdout.json'), JSON.stringify(base, null, 1));
-  const [oursCombos, holdoutCombos] = [await unseenCombinations(train, join(dir, 'synthdiff.csv')), await unseenCombinations(train, holdout)];
+  const [oursCombos, holdoutCombos] = await unseenCombinations(train, join(dir, 'synthdiff.csv'), holdout);
   const common = { scenario: 'synth-shared', table: o.table, rows: trainRows, columns: report.data.columns, device: 'cpu', batch: null, rowsPerSec: null, seed: o.seed };
   const engine = report.tasks[0]?.engine ?? 'diffusion';
   const m = report.model;

@@ -174,11 +174,11 @@ describe('synth-shared: never-seen combinations', () => {
       expect(rows[0]![ci]).not.toBe('');
       const synthetic = join(dir, 'synthetic.csv');
       writeFileSync(synthetic, [lines[0], ...rows.map((r) => r.join(',')), ...moved.map((r) => r.join(','))].join('\n') + '\n');
-      const r = await unseenCombinations(train, synthetic);
-      expect(r.dependencies).toBe(3);
-      expect(r.rows).toBe(10);
-      expect(r.share).toBeCloseTo(10 / 210, 4);
-      expect((await unseenCombinations(train, train)).rows).toBe(0);
+      const [r, own] = await unseenCombinations(train, synthetic, train);
+      expect(r!.dependencies).toBe(3);
+      expect(r!.rows).toBe(10);
+      expect(r!.share).toBeCloseTo(10 / 210, 4);
+      expect(own!.rows).toBe(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
