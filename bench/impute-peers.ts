@@ -180,7 +180,7 @@ export async function runImputePeers(o: ImputePeersOptions): Promise<void> {
         seconds: round(seconds),
         trainSeconds: m ? round(m.trainSeconds) : null,
         imputeSeconds: round(report.tasks[0]!.seconds),
-        stepBudget: m?.stepsChosenBy ?? null,
+        stepsChosenBy: m?.stepsChosenBy ?? null,
         mlp: m ? `${m.depth}x${m.width}` : null,
         engine: report.tasks[0]!.engine ?? 'auto',
         draws: o.draws,

@@ -217,10 +217,7 @@ function imputePeersSection(rs: BenchRecord[]): string {
     'all completed tables scored by synthdiff\'s `imputationErrors` on the same hidden cells. RMSE: numeric cells standardized by the column sd (lower is better); ' +
     'accuracy: categorical cells (higher is better). Mean over seeds ' +
     `${[...new Set(rs.map((r) => r.seed as number))].join(', ')}. ` +
-    (ours?.engine
-      ? `synthdiff: \`synthdiff run\` on the holey CSV with one impute task at the defaults (engine ${ours.engine}, ${ours.draws ?? '?'} draws; per-table model figures below the timing table). `
-      : 'synthdiff: the default architecture and step budget for the table size (early stopping on; per-table figures below the timing table), trained on the holey table itself, ' +
-        `${ours?.draws ?? '?'} draws (${ours?.sampler ?? 'heun'}, ${ours?.samplerSteps ?? 50} steps: the pipeline's imputation default) pooled by \`cellIntervals\` (mean / mode). `) +
+    `synthdiff: \`synthdiff run\` on the holey CSV with one impute task at the defaults (engine ${ours?.engine ?? 'auto'}, ${ours?.draws ?? '?'} draws; per-table model figures below the timing table). ` +
     'mice: m = 5, mice defaults (pmm numeric, logreg/polyreg factors, maxit 5), pooled mean/mode. IterativeImputer: BayesianRidge, max_iter 10, ' +
     'sample_posterior False, z-scored numerics, categoricals ordinal-coded then rounded (one-hot collapses to the mode: a row\'s dummies are missing together); ' +
     'KNNImputer: k = 5 on z-scored numerics and one-hot categoricals (majority label). '  +
@@ -258,8 +255,7 @@ function imputePeersSection(rs: BenchRecord[]): string {
   const timeRows = tables.map((t) => [`\`${t}\``, ...methods.map((m) => fmt(avg(t, m, 'seconds'), 1))]);
   const oursTrain = tables.map((t) => {
     const o = of(t, 'synthdiff');
-    const budget = typeof o[0]?.stepBudget === 'string' ? `steps by ${o[0].stepBudget}` : `budget ${o[0]?.stepBudget}`;
-    return `\`${t}\`: ${o[0]?.mlp} MLP, ${budget}, ${fmt(mean(o.map((r) => r.steps as number)), 0)} steps (mean) at batch ${o[0]?.batch}, train ${fmt(mean(o.map((r) => r.trainSeconds as number)), 1)} s + impute ${fmt(mean(o.map((r) => r.imputeSeconds as number)), 1)} s`;
+    return `\`${t}\`: ${o[0]?.mlp} MLP, steps by ${o[0]?.stepsChosenBy}, ${fmt(mean(o.map((r) => r.steps as number)), 0)} steps (mean) at batch ${o[0]?.batch}, train ${fmt(mean(o.map((r) => r.trainSeconds as number)), 1)} s + impute ${fmt(mean(o.map((r) => r.imputeSeconds as number)), 1)} s`;
   });
   const detail = table(
     ['table', 'seed', 'method', 'RMSE', 'accuracy', 'unimputed', 'seconds', 'note'],
