@@ -34,6 +34,10 @@ describe('imputation accuracy with its fills started early', () => {
     const itself = await evaluateTables({ imputation: spec }, { train, holdout, model, seed: 11 }, quiet);
     expect(withFills.imputation!.hiddenCells).toBeGreaterThan(50);
     expect(withFills.imputation).toEqual(itself.imputation);
+    // And it waits for the fills it is given rather than starting its own: given fills that never run, it fails.
+    const never = startChainedFillsAfter(new Promise<void>((r) => setTimeout(r, 20)), setup.stacked, setup.validation, setup.seed, 'auto');
+    never.cancel();
+    await expect(evaluateTables({ imputation: spec }, { train, holdout, model, seed: 11, imputationFills: { setup, fills: never } }, quiet)).rejects.toThrow('chained fills cancelled before they started');
     model.dispose();
   });
 
@@ -42,11 +46,15 @@ describe('imputation accuracy with its fills started early', () => {
     let released!: () => void;
     const before = new Promise<void>((r) => (released = r));
     const deferred = startChainedFillsAfter(before, setup.stacked, setup.validation, setup.seed, 'forest');
+    let settled = false;
+    deferred.then(() => (settled = true), () => undefined);
     deferred.help();
-    await new Promise((r) => setTimeout(r, 50));
+    // A whole fill of the same table runs to its end while `before` is pending; the deferred one has not started.
+    const b = await startChainedFills(setup.stacked, setup.validation, setup.seed, 'forest');
+    expect(settled).toBe(false);
     expect(deferred.progress()).toEqual([0, 0]);
     released();
-    const [a, b] = await Promise.all([deferred, startChainedFills(setup.stacked, setup.validation, setup.seed, 'forest')]);
+    const a = await deferred;
     expect(a.forest!.values).toEqual(b.forest!.values);
     expect(deferred.progress()[1]).toBeGreaterThan(0);
 
